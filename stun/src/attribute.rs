@@ -1,0 +1,1203 @@
+//! STUN attributes: the type registry and typed, borrowing values.
+//!
+//! Every attribute of RFC 8489, RFC 8445 (ICE), RFC 8656 (TURN) and RFC 5780
+//! (NAT behaviour discovery) decodes into a variant of [`Attribute`]; RFC 7635
+//! (third-party authorization), RFC 6062 (TURN over TCP) and RFC 8016
+//! (mobility) attributes are parsed into their raw values; anything else
+//! becomes [`Attribute::Unknown`] with its bytes kept.
+//!
+//! <https://www.rfc-editor.org/rfc/rfc8489#section-14>
+
+use core::fmt;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use crate::error::{ParseError, WriteError};
+use crate::message::{MAGIC_COOKIE, TransactionId};
+
+/// A 16-bit STUN attribute type.
+///
+/// Types below `0x8000` are comprehension-required: an agent that does not
+/// understand one must reject the message (RFC 8489 §14).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttributeType(pub u16);
+
+macro_rules! attribute_types {
+    ($( $(#[$doc:meta])* $name:ident = $value:expr, $text:expr; )*) => {
+        impl AttributeType {
+            $( $(#[$doc])* pub const $name: Self = Self($value); )*
+
+            /// The name the RFCs give this type, or `None` for an unregistered one.
+            pub const fn name(self) -> Option<&'static str> {
+                match self.0 {
+                    $( $value => Some($text), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+attribute_types! {
+    /// MAPPED-ADDRESS <https://www.rfc-editor.org/rfc/rfc8489#section-14.1>
+    MAPPED_ADDRESS = 0x0001, "MAPPED-ADDRESS";
+    /// CHANGE-REQUEST <https://www.rfc-editor.org/rfc/rfc5780#section-7.2>
+    CHANGE_REQUEST = 0x0003, "CHANGE-REQUEST";
+    /// USERNAME <https://www.rfc-editor.org/rfc/rfc8489#section-14.3>
+    USERNAME = 0x0006, "USERNAME";
+    /// MESSAGE-INTEGRITY <https://www.rfc-editor.org/rfc/rfc8489#section-14.5>
+    MESSAGE_INTEGRITY = 0x0008, "MESSAGE-INTEGRITY";
+    /// ERROR-CODE <https://www.rfc-editor.org/rfc/rfc8489#section-14.8>
+    ERROR_CODE = 0x0009, "ERROR-CODE";
+    /// UNKNOWN-ATTRIBUTES <https://www.rfc-editor.org/rfc/rfc8489#section-14.9>
+    UNKNOWN_ATTRIBUTES = 0x000A, "UNKNOWN-ATTRIBUTES";
+    /// CHANNEL-NUMBER <https://www.rfc-editor.org/rfc/rfc8656#section-18.1>
+    CHANNEL_NUMBER = 0x000C, "CHANNEL-NUMBER";
+    /// LIFETIME <https://www.rfc-editor.org/rfc/rfc8656#section-18.2>
+    LIFETIME = 0x000D, "LIFETIME";
+    /// XOR-PEER-ADDRESS <https://www.rfc-editor.org/rfc/rfc8656#section-18.3>
+    XOR_PEER_ADDRESS = 0x0012, "XOR-PEER-ADDRESS";
+    /// DATA <https://www.rfc-editor.org/rfc/rfc8656#section-18.4>
+    DATA = 0x0013, "DATA";
+    /// REALM <https://www.rfc-editor.org/rfc/rfc8489#section-14.9>
+    REALM = 0x0014, "REALM";
+    /// NONCE <https://www.rfc-editor.org/rfc/rfc8489#section-14.10>
+    NONCE = 0x0015, "NONCE";
+    /// XOR-RELAYED-ADDRESS <https://www.rfc-editor.org/rfc/rfc8656#section-18.5>
+    XOR_RELAYED_ADDRESS = 0x0016, "XOR-RELAYED-ADDRESS";
+    /// REQUESTED-ADDRESS-FAMILY <https://www.rfc-editor.org/rfc/rfc8656#section-18.6>
+    REQUESTED_ADDRESS_FAMILY = 0x0017, "REQUESTED-ADDRESS-FAMILY";
+    /// EVEN-PORT <https://www.rfc-editor.org/rfc/rfc8656#section-18.7>
+    EVEN_PORT = 0x0018, "EVEN-PORT";
+    /// REQUESTED-TRANSPORT <https://www.rfc-editor.org/rfc/rfc8656#section-18.8>
+    REQUESTED_TRANSPORT = 0x0019, "REQUESTED-TRANSPORT";
+    /// DONT-FRAGMENT <https://www.rfc-editor.org/rfc/rfc8656#section-18.9>
+    DONT_FRAGMENT = 0x001A, "DONT-FRAGMENT";
+    /// ACCESS-TOKEN <https://www.rfc-editor.org/rfc/rfc7635#section-6.2>
+    ACCESS_TOKEN = 0x001B, "ACCESS-TOKEN";
+    /// MESSAGE-INTEGRITY-SHA256 <https://www.rfc-editor.org/rfc/rfc8489#section-14.6>
+    MESSAGE_INTEGRITY_SHA256 = 0x001C, "MESSAGE-INTEGRITY-SHA256";
+    /// PASSWORD-ALGORITHM <https://www.rfc-editor.org/rfc/rfc8489#section-14.12>
+    PASSWORD_ALGORITHM = 0x001D, "PASSWORD-ALGORITHM";
+    /// USERHASH <https://www.rfc-editor.org/rfc/rfc8489#section-14.4>
+    USERHASH = 0x001E, "USERHASH";
+    /// XOR-MAPPED-ADDRESS <https://www.rfc-editor.org/rfc/rfc8489#section-14.2>
+    XOR_MAPPED_ADDRESS = 0x0020, "XOR-MAPPED-ADDRESS";
+    /// RESERVATION-TOKEN <https://www.rfc-editor.org/rfc/rfc8656#section-18.10>
+    RESERVATION_TOKEN = 0x0022, "RESERVATION-TOKEN";
+    /// PRIORITY <https://www.rfc-editor.org/rfc/rfc8445#section-16.1>
+    PRIORITY = 0x0024, "PRIORITY";
+    /// USE-CANDIDATE <https://www.rfc-editor.org/rfc/rfc8445#section-16.1>
+    USE_CANDIDATE = 0x0025, "USE-CANDIDATE";
+    /// PADDING <https://www.rfc-editor.org/rfc/rfc5780#section-7.4>
+    PADDING = 0x0026, "PADDING";
+    /// RESPONSE-PORT <https://www.rfc-editor.org/rfc/rfc5780#section-7.5>
+    RESPONSE_PORT = 0x0027, "RESPONSE-PORT";
+    /// CONNECTION-ID <https://www.rfc-editor.org/rfc/rfc6062#section-6.2.1>
+    CONNECTION_ID = 0x002A, "CONNECTION-ID";
+    /// ADDITIONAL-ADDRESS-FAMILY <https://www.rfc-editor.org/rfc/rfc8656#section-18.11>
+    ADDITIONAL_ADDRESS_FAMILY = 0x8000, "ADDITIONAL-ADDRESS-FAMILY";
+    /// ADDRESS-ERROR-CODE <https://www.rfc-editor.org/rfc/rfc8656#section-18.12>
+    ADDRESS_ERROR_CODE = 0x8001, "ADDRESS-ERROR-CODE";
+    /// PASSWORD-ALGORITHMS <https://www.rfc-editor.org/rfc/rfc8489#section-14.11>
+    PASSWORD_ALGORITHMS = 0x8002, "PASSWORD-ALGORITHMS";
+    /// ALTERNATE-DOMAIN <https://www.rfc-editor.org/rfc/rfc8489#section-14.16>
+    ALTERNATE_DOMAIN = 0x8003, "ALTERNATE-DOMAIN";
+    /// ICMP <https://www.rfc-editor.org/rfc/rfc8656#section-18.13>
+    ICMP = 0x8004, "ICMP";
+    /// SOFTWARE <https://www.rfc-editor.org/rfc/rfc8489#section-14.14>
+    SOFTWARE = 0x8022, "SOFTWARE";
+    /// ALTERNATE-SERVER <https://www.rfc-editor.org/rfc/rfc8489#section-14.15>
+    ALTERNATE_SERVER = 0x8023, "ALTERNATE-SERVER";
+    /// CACHE-TIMEOUT <https://www.rfc-editor.org/rfc/rfc5780#section-7.6>
+    CACHE_TIMEOUT = 0x8027, "CACHE-TIMEOUT";
+    /// FINGERPRINT <https://www.rfc-editor.org/rfc/rfc8489#section-14.7>
+    FINGERPRINT = 0x8028, "FINGERPRINT";
+    /// ICE-CONTROLLED <https://www.rfc-editor.org/rfc/rfc8445#section-16.1>
+    ICE_CONTROLLED = 0x8029, "ICE-CONTROLLED";
+    /// ICE-CONTROLLING <https://www.rfc-editor.org/rfc/rfc8445#section-16.1>
+    ICE_CONTROLLING = 0x802A, "ICE-CONTROLLING";
+    /// RESPONSE-ORIGIN <https://www.rfc-editor.org/rfc/rfc5780#section-7.3>
+    RESPONSE_ORIGIN = 0x802B, "RESPONSE-ORIGIN";
+    /// OTHER-ADDRESS <https://www.rfc-editor.org/rfc/rfc5780#section-7.4>
+    OTHER_ADDRESS = 0x802C, "OTHER-ADDRESS";
+    /// THIRD-PARTY-AUTHORIZATION <https://www.rfc-editor.org/rfc/rfc7635#section-6.1>
+    THIRD_PARTY_AUTHORIZATION = 0x802E, "THIRD-PARTY-AUTHORIZATION";
+    /// MOBILITY-TICKET <https://www.rfc-editor.org/rfc/rfc8016#section-3.1>
+    MOBILITY_TICKET = 0x8030, "MOBILITY-TICKET";
+}
+
+impl AttributeType {
+    /// Whether an agent that does not understand this type must reject the
+    /// message (types `0x0000`–`0x7FFF`).
+    pub const fn is_comprehension_required(self) -> bool {
+        self.0 < 0x8000
+    }
+
+    /// Whether this crate decodes this type into a typed variant.
+    pub const fn is_known(self) -> bool {
+        self.name().is_some()
+    }
+}
+
+impl fmt::Debug for AttributeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "AttributeType({:#06x})", self.0),
+        }
+    }
+}
+
+impl fmt::Display for AttributeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "{:#06x}", self.0),
+        }
+    }
+}
+
+/// Longest USERNAME value, in bytes (RFC 8489 §14.3: "MUST contain a UTF-8
+/// encoded sequence of fewer than 509 bytes"; 513 bytes are accepted on
+/// receipt as RFC 5389 allowed).
+pub const MAX_USERNAME_LEN: usize = 513;
+
+/// Longest REALM, NONCE, SOFTWARE or error reason, in bytes (RFC 8489: fewer
+/// than 128 characters, "as long as 763 bytes when decoding them").
+pub const MAX_TEXT_LEN: usize = 763;
+
+/// Longest ALTERNATE-DOMAIN, in bytes (a DNS name is at most 255 bytes).
+pub const MAX_DOMAIN_LEN: usize = 255;
+
+/// An IP address family as TURN encodes it (0x01 IPv4, 0x02 IPv6).
+///
+/// <https://www.rfc-editor.org/rfc/rfc8656#section-18.6>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AddressFamily {
+    /// IPv4 (0x01).
+    V4,
+    /// IPv6 (0x02).
+    V6,
+}
+
+impl AddressFamily {
+    /// The wire value.
+    pub const fn to_u8(self) -> u8 {
+        match self {
+            Self::V4 => 0x01,
+            Self::V6 => 0x02,
+        }
+    }
+
+    /// Decodes the wire value.
+    pub const fn from_u8(value: u8) -> Option<Self> {
+        match value {
+            0x01 => Some(Self::V4),
+            0x02 => Some(Self::V6),
+            _ => None,
+        }
+    }
+
+    /// The family of an address.
+    pub const fn of(address: &SocketAddr) -> Self {
+        match address {
+            SocketAddr::V4(_) => Self::V4,
+            SocketAddr::V6(_) => Self::V6,
+        }
+    }
+}
+
+/// An ERROR-CODE: a code from 300 to 699 and a reason phrase.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8489#section-14.8>
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode<'a> {
+    /// The code: class × 100 + number, 300 to 699.
+    pub code: u16,
+    /// The UTF-8 reason phrase.
+    pub reason: &'a str,
+}
+
+impl<'a> ErrorCode<'a> {
+    /// 300 Try Alternate.
+    pub const TRY_ALTERNATE: u16 = 300;
+    /// 400 Bad Request.
+    pub const BAD_REQUEST: u16 = 400;
+    /// 401 Unauthenticated.
+    pub const UNAUTHENTICATED: u16 = 401;
+    /// 403 Forbidden (TURN).
+    pub const FORBIDDEN: u16 = 403;
+    /// 405 Mobility Forbidden (RFC 8016).
+    pub const MOBILITY_FORBIDDEN: u16 = 405;
+    /// 420 Unknown Attribute.
+    pub const UNKNOWN_ATTRIBUTE: u16 = 420;
+    /// 437 Allocation Mismatch (TURN).
+    pub const ALLOCATION_MISMATCH: u16 = 437;
+    /// 438 Stale Nonce.
+    pub const STALE_NONCE: u16 = 438;
+    /// 440 Address Family not Supported (TURN).
+    pub const ADDRESS_FAMILY_NOT_SUPPORTED: u16 = 440;
+    /// 441 Wrong Credentials (TURN).
+    pub const WRONG_CREDENTIALS: u16 = 441;
+    /// 442 Unsupported Transport Protocol (TURN).
+    pub const UNSUPPORTED_TRANSPORT_PROTOCOL: u16 = 442;
+    /// 443 Peer Address Family Mismatch (TURN).
+    pub const PEER_ADDRESS_FAMILY_MISMATCH: u16 = 443;
+    /// 446 Connection Already Exists (RFC 6062).
+    pub const CONNECTION_ALREADY_EXISTS: u16 = 446;
+    /// 447 Connection Timeout or Failure (RFC 6062).
+    pub const CONNECTION_TIMEOUT_OR_FAILURE: u16 = 447;
+    /// 486 Allocation Quota Reached (TURN).
+    pub const ALLOCATION_QUOTA_REACHED: u16 = 486;
+    /// 487 Role Conflict (ICE).
+    pub const ROLE_CONFLICT: u16 = 487;
+    /// 500 Server Error.
+    pub const SERVER_ERROR: u16 = 500;
+    /// 508 Insufficient Capacity (TURN).
+    pub const INSUFFICIENT_CAPACITY: u16 = 508;
+
+    /// An error code with the given reason.
+    pub const fn new(code: u16, reason: &'a str) -> Self {
+        Self { code, reason }
+    }
+
+    /// The reason phrase RFC 8489 (or RFC 8656, RFC 8445) suggests for a code.
+    pub const fn default_reason(code: u16) -> &'static str {
+        match code {
+            300 => "Try Alternate",
+            400 => "Bad Request",
+            401 => "Unauthenticated",
+            403 => "Forbidden",
+            405 => "Mobility Forbidden",
+            420 => "Unknown Attribute",
+            437 => "Allocation Mismatch",
+            438 => "Stale Nonce",
+            440 => "Address Family not Supported",
+            441 => "Wrong Credentials",
+            442 => "Unsupported Transport Protocol",
+            443 => "Peer Address Family Mismatch",
+            446 => "Connection Already Exists",
+            447 => "Connection Timeout or Failure",
+            486 => "Allocation Quota Reached",
+            487 => "Role Conflict",
+            500 => "Server Error",
+            508 => "Insufficient Capacity",
+            _ => "",
+        }
+    }
+}
+
+/// An ADDRESS-ERROR-CODE: which address family an allocation failed for.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8656#section-18.12>
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressErrorCode<'a> {
+    /// The family the error applies to.
+    pub family: AddressFamily,
+    /// The code, 300 to 699.
+    pub code: u16,
+    /// The UTF-8 reason phrase.
+    pub reason: &'a str,
+}
+
+/// An ICMP attribute: the ICMP error a TURN server received for relayed data.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8656#section-18.13>
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Icmp {
+    /// ICMP (or ICMPv6) type.
+    pub icmp_type: u8,
+    /// ICMP (or ICMPv6) code.
+    pub icmp_code: u8,
+    /// Error data: the next-hop MTU for "fragmentation needed" / "packet too
+    /// big", otherwise zero.
+    pub error_data: u32,
+}
+
+/// A PASSWORD-ALGORITHM value: an algorithm number and its parameters.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8489#section-14.12>
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordAlgorithm<'a> {
+    /// The algorithm number (see [`PasswordAlgorithm::MD5`],
+    /// [`PasswordAlgorithm::SHA256`]).
+    pub algorithm: u16,
+    /// Algorithm parameters (empty for MD5 and SHA-256).
+    pub parameters: &'a [u8],
+}
+
+impl PasswordAlgorithm<'_> {
+    /// Algorithm number of MD5.
+    pub const MD5: u16 = 0x0001;
+    /// Algorithm number of SHA-256.
+    pub const SHA256: u16 = 0x0002;
+
+    fn encoded_len(&self) -> usize {
+        4 + padded(self.parameters.len())
+    }
+}
+
+/// The list in a PASSWORD-ALGORITHMS attribute, either as received (a view
+/// over the wire bytes) or as given by the caller to be written.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8489#section-14.11>
+#[derive(Clone, Copy)]
+pub struct PasswordAlgorithms<'a>(AlgorithmsRepr<'a>);
+
+#[derive(Clone, Copy)]
+enum AlgorithmsRepr<'a> {
+    Wire(&'a [u8]),
+    List(&'a [PasswordAlgorithm<'a>]),
+}
+
+impl<'a> PasswordAlgorithms<'a> {
+    /// A list to write.
+    pub const fn from_list(list: &'a [PasswordAlgorithm<'a>]) -> Self {
+        Self(AlgorithmsRepr::List(list))
+    }
+
+    /// The algorithms, in order.
+    pub fn iter(&self) -> PasswordAlgorithmsIter<'a> {
+        match self.0 {
+            AlgorithmsRepr::Wire(bytes) => PasswordAlgorithmsIter::Wire(bytes),
+            AlgorithmsRepr::List(list) => PasswordAlgorithmsIter::List(list.iter()),
+        }
+    }
+
+    /// Whether the list offers the given algorithm number.
+    pub fn contains(&self, algorithm: u16) -> bool {
+        self.iter().any(|a| a.algorithm == algorithm)
+    }
+
+    fn decode(kind: u16, bytes: &'a [u8]) -> Result<Self, ParseError> {
+        let mut rest = bytes;
+        let mut count = 0usize;
+        while !rest.is_empty() {
+            let (_, tail) = split_algorithm(rest).ok_or(ParseError::BadAttribute {
+                kind,
+                reason: "truncated password algorithm",
+            })?;
+            rest = tail;
+            count += 1;
+        }
+        if count == 0 {
+            return Err(ParseError::BadAttribute {
+                kind,
+                reason: "empty list of password algorithms",
+            });
+        }
+        Ok(Self(AlgorithmsRepr::Wire(bytes)))
+    }
+
+    fn encoded_len(&self) -> usize {
+        match self.0 {
+            AlgorithmsRepr::Wire(bytes) => bytes.len(),
+            AlgorithmsRepr::List(list) => list.iter().map(PasswordAlgorithm::encoded_len).sum(),
+        }
+    }
+}
+
+/// Splits one PASSWORD-ALGORITHM (with its padding) off the front of `bytes`.
+fn split_algorithm(bytes: &[u8]) -> Option<(PasswordAlgorithm<'_>, &[u8])> {
+    let (head, rest) = bytes.split_first_chunk::<4>()?;
+    let [a0, a1, l0, l1] = *head;
+    let len = usize::from(u16::from_be_bytes([l0, l1]));
+    let (parameters, _) = rest.split_at_checked(len)?;
+    let (_, tail) = rest.split_at_checked(padded(len))?;
+    Some((
+        PasswordAlgorithm {
+            algorithm: u16::from_be_bytes([a0, a1]),
+            parameters,
+        },
+        tail,
+    ))
+}
+
+/// Iterator over a [`PasswordAlgorithms`] list.
+#[derive(Debug, Clone)]
+pub enum PasswordAlgorithmsIter<'a> {
+    /// Over wire bytes.
+    #[doc(hidden)]
+    Wire(&'a [u8]),
+    /// Over a caller's list.
+    #[doc(hidden)]
+    List(core::slice::Iter<'a, PasswordAlgorithm<'a>>),
+}
+
+impl<'a> Iterator for PasswordAlgorithmsIter<'a> {
+    type Item = PasswordAlgorithm<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Self::Wire(bytes) => {
+                let (algorithm, rest) = split_algorithm(bytes)?;
+                *bytes = rest;
+                Some(algorithm)
+            }
+            Self::List(iter) => iter.next().copied(),
+        }
+    }
+}
+
+impl PartialEq for PasswordAlgorithms<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for PasswordAlgorithms<'_> {}
+
+impl fmt::Debug for PasswordAlgorithms<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The list of attribute types in an UNKNOWN-ATTRIBUTES attribute, either as
+/// received or as given by the caller to be written.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8489#section-14.13>
+#[derive(Clone, Copy)]
+pub struct UnknownAttributes<'a>(UnknownRepr<'a>);
+
+#[derive(Clone, Copy)]
+enum UnknownRepr<'a> {
+    Wire(&'a [u8]),
+    List(&'a [AttributeType]),
+}
+
+impl<'a> UnknownAttributes<'a> {
+    /// A list to write.
+    pub const fn from_list(list: &'a [AttributeType]) -> Self {
+        Self(UnknownRepr::List(list))
+    }
+
+    /// The attribute types, in order.
+    pub fn iter(&self) -> UnknownAttributesIter<'a> {
+        match self.0 {
+            UnknownRepr::Wire(bytes) => UnknownAttributesIter::Wire(bytes),
+            UnknownRepr::List(list) => UnknownAttributesIter::List(list.iter()),
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        match self.0 {
+            UnknownRepr::Wire(bytes) => bytes.len(),
+            UnknownRepr::List(list) => list.len() * 2,
+        }
+    }
+}
+
+/// Iterator over an [`UnknownAttributes`] list.
+#[derive(Debug, Clone)]
+pub enum UnknownAttributesIter<'a> {
+    /// Over wire bytes.
+    #[doc(hidden)]
+    Wire(&'a [u8]),
+    /// Over a caller's list.
+    #[doc(hidden)]
+    List(core::slice::Iter<'a, AttributeType>),
+}
+
+impl Iterator for UnknownAttributesIter<'_> {
+    type Item = AttributeType;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Self::Wire(bytes) => {
+                let (pair, rest) = bytes.split_first_chunk::<2>()?;
+                *bytes = rest;
+                Some(AttributeType(u16::from_be_bytes(*pair)))
+            }
+            Self::List(iter) => iter.next().copied(),
+        }
+    }
+}
+
+impl PartialEq for UnknownAttributes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for UnknownAttributes<'_> {}
+
+impl fmt::Debug for UnknownAttributes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// One decoded attribute. Values borrow from the message bytes.
+///
+/// Build one to write with [`MessageBuilder::add`](crate::MessageBuilder::add);
+/// read them from [`Message::attributes`](crate::Message::attributes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Attribute<'a> {
+    /// MAPPED-ADDRESS <https://www.rfc-editor.org/rfc/rfc8489#section-14.1>
+    MappedAddress(SocketAddr),
+    /// XOR-MAPPED-ADDRESS <https://www.rfc-editor.org/rfc/rfc8489#section-14.2>
+    XorMappedAddress(SocketAddr),
+    /// USERNAME <https://www.rfc-editor.org/rfc/rfc8489#section-14.3>
+    Username(&'a str),
+    /// USERHASH: SHA-256 of `username ":" realm`
+    /// <https://www.rfc-editor.org/rfc/rfc8489#section-14.4>
+    UserHash(&'a [u8; 32]),
+    /// MESSAGE-INTEGRITY: HMAC-SHA1 <https://www.rfc-editor.org/rfc/rfc8489#section-14.5>
+    MessageIntegrity(&'a [u8; 20]),
+    /// MESSAGE-INTEGRITY-SHA256: HMAC-SHA256, possibly truncated to 16–32
+    /// bytes in steps of 4 <https://www.rfc-editor.org/rfc/rfc8489#section-14.6>
+    MessageIntegritySha256(&'a [u8]),
+    /// FINGERPRINT: CRC-32 xor 0x5354554e <https://www.rfc-editor.org/rfc/rfc8489#section-14.7>
+    Fingerprint(u32),
+    /// ERROR-CODE <https://www.rfc-editor.org/rfc/rfc8489#section-14.8>
+    ErrorCode(ErrorCode<'a>),
+    /// REALM <https://www.rfc-editor.org/rfc/rfc8489#section-14.9>
+    Realm(&'a str),
+    /// NONCE <https://www.rfc-editor.org/rfc/rfc8489#section-14.10>
+    Nonce(&'a str),
+    /// PASSWORD-ALGORITHMS <https://www.rfc-editor.org/rfc/rfc8489#section-14.11>
+    PasswordAlgorithms(PasswordAlgorithms<'a>),
+    /// PASSWORD-ALGORITHM <https://www.rfc-editor.org/rfc/rfc8489#section-14.12>
+    PasswordAlgorithm(PasswordAlgorithm<'a>),
+    /// UNKNOWN-ATTRIBUTES <https://www.rfc-editor.org/rfc/rfc8489#section-14.13>
+    UnknownAttributes(UnknownAttributes<'a>),
+    /// SOFTWARE <https://www.rfc-editor.org/rfc/rfc8489#section-14.14>
+    Software(&'a str),
+    /// ALTERNATE-SERVER <https://www.rfc-editor.org/rfc/rfc8489#section-14.15>
+    AlternateServer(SocketAddr),
+    /// ALTERNATE-DOMAIN <https://www.rfc-editor.org/rfc/rfc8489#section-14.16>
+    AlternateDomain(&'a str),
+    /// PRIORITY <https://www.rfc-editor.org/rfc/rfc8445#section-7.1.1>
+    Priority(u32),
+    /// USE-CANDIDATE <https://www.rfc-editor.org/rfc/rfc8445#section-7.1.2>
+    UseCandidate,
+    /// ICE-CONTROLLED with its tie-breaker <https://www.rfc-editor.org/rfc/rfc8445#section-7.1.3>
+    IceControlled(u64),
+    /// ICE-CONTROLLING with its tie-breaker <https://www.rfc-editor.org/rfc/rfc8445#section-7.1.3>
+    IceControlling(u64),
+    /// CHANNEL-NUMBER <https://www.rfc-editor.org/rfc/rfc8656#section-18.1>
+    ChannelNumber(u16),
+    /// LIFETIME in seconds <https://www.rfc-editor.org/rfc/rfc8656#section-18.2>
+    Lifetime(u32),
+    /// XOR-PEER-ADDRESS <https://www.rfc-editor.org/rfc/rfc8656#section-18.3>
+    XorPeerAddress(SocketAddr),
+    /// DATA <https://www.rfc-editor.org/rfc/rfc8656#section-18.4>
+    Data(&'a [u8]),
+    /// XOR-RELAYED-ADDRESS <https://www.rfc-editor.org/rfc/rfc8656#section-18.5>
+    XorRelayedAddress(SocketAddr),
+    /// REQUESTED-ADDRESS-FAMILY <https://www.rfc-editor.org/rfc/rfc8656#section-18.6>
+    RequestedAddressFamily(AddressFamily),
+    /// EVEN-PORT; `true` asks the server to reserve the next port too
+    /// <https://www.rfc-editor.org/rfc/rfc8656#section-18.7>
+    EvenPort(bool),
+    /// REQUESTED-TRANSPORT: an IP protocol number (17 for UDP)
+    /// <https://www.rfc-editor.org/rfc/rfc8656#section-18.8>
+    RequestedTransport(u8),
+    /// DONT-FRAGMENT <https://www.rfc-editor.org/rfc/rfc8656#section-18.9>
+    DontFragment,
+    /// RESERVATION-TOKEN <https://www.rfc-editor.org/rfc/rfc8656#section-18.10>
+    ReservationToken(u64),
+    /// ADDITIONAL-ADDRESS-FAMILY <https://www.rfc-editor.org/rfc/rfc8656#section-18.11>
+    AdditionalAddressFamily(AddressFamily),
+    /// ADDRESS-ERROR-CODE <https://www.rfc-editor.org/rfc/rfc8656#section-18.12>
+    AddressErrorCode(AddressErrorCode<'a>),
+    /// ICMP <https://www.rfc-editor.org/rfc/rfc8656#section-18.13>
+    Icmp(Icmp),
+    /// CHANGE-REQUEST: change IP, change port <https://www.rfc-editor.org/rfc/rfc5780#section-7.2>
+    ChangeRequest {
+        /// Send the response from the other IP address.
+        change_ip: bool,
+        /// Send the response from the other port.
+        change_port: bool,
+    },
+    /// RESPONSE-PORT <https://www.rfc-editor.org/rfc/rfc5780#section-7.5>
+    ResponsePort(u16),
+    /// PADDING <https://www.rfc-editor.org/rfc/rfc5780#section-7.4>
+    Padding(&'a [u8]),
+    /// CACHE-TIMEOUT in seconds <https://www.rfc-editor.org/rfc/rfc5780#section-7.6>
+    CacheTimeout(u32),
+    /// RESPONSE-ORIGIN <https://www.rfc-editor.org/rfc/rfc5780#section-7.3>
+    ResponseOrigin(SocketAddr),
+    /// OTHER-ADDRESS <https://www.rfc-editor.org/rfc/rfc5780#section-7.4>
+    OtherAddress(SocketAddr),
+    /// CONNECTION-ID (TURN over TCP) <https://www.rfc-editor.org/rfc/rfc6062#section-6.2.1>
+    ConnectionId(u32),
+    /// ACCESS-TOKEN, kept as its opaque bytes (parse only)
+    /// <https://www.rfc-editor.org/rfc/rfc7635#section-6.2>
+    AccessToken(&'a [u8]),
+    /// THIRD-PARTY-AUTHORIZATION: the authorization server's name (parse only)
+    /// <https://www.rfc-editor.org/rfc/rfc7635#section-6.1>
+    ThirdPartyAuthorization(&'a str),
+    /// MOBILITY-TICKET, kept as its opaque bytes (parse only)
+    /// <https://www.rfc-editor.org/rfc/rfc8016#section-3.1>
+    MobilityTicket(&'a [u8]),
+    /// An attribute this crate does not decode, with its value bytes.
+    Unknown {
+        /// The attribute type.
+        kind: AttributeType,
+        /// The value, without padding.
+        value: &'a [u8],
+    },
+}
+
+/// Rounds a length up to a multiple of four.
+pub(crate) const fn padded(len: usize) -> usize {
+    (len + 3) & !3
+}
+
+fn bad(kind: u16, reason: &'static str) -> ParseError {
+    ParseError::BadAttribute { kind, reason }
+}
+
+fn exact<const N: usize>(kind: u16, value: &[u8]) -> Result<&[u8; N], ParseError> {
+    value.try_into().map_err(|_| bad(kind, "wrong length"))
+}
+
+fn text(kind: u16, value: &[u8], max: usize) -> Result<&str, ParseError> {
+    if value.len() > max {
+        return Err(bad(kind, "text too long"));
+    }
+    core::str::from_utf8(value).map_err(|_| bad(kind, "not UTF-8"))
+}
+
+fn decode_address(
+    kind: u16,
+    value: &[u8],
+    xor: Option<&TransactionId>,
+) -> Result<SocketAddr, ParseError> {
+    let (head, address) = value
+        .split_first_chunk::<4>()
+        .ok_or(bad(kind, "address too short"))?;
+    let [_, family, p0, p1] = *head;
+    let mut port = u16::from_be_bytes([p0, p1]);
+    if xor.is_some() {
+        port ^= (MAGIC_COOKIE >> 16) as u16;
+    }
+    let ip = match family {
+        0x01 => {
+            let octets: [u8; 4] = address
+                .try_into()
+                .map_err(|_| bad(kind, "IPv4 address must be 4 bytes"))?;
+            let mut bits = u32::from_be_bytes(octets);
+            if xor.is_some() {
+                bits ^= MAGIC_COOKIE;
+            }
+            IpAddr::V4(Ipv4Addr::from(bits))
+        }
+        0x02 => {
+            let octets: [u8; 16] = address
+                .try_into()
+                .map_err(|_| bad(kind, "IPv6 address must be 16 bytes"))?;
+            let mut bits = u128::from_be_bytes(octets);
+            if let Some(transaction_id) = xor {
+                bits ^= xor_mask_v6(transaction_id);
+            }
+            IpAddr::V6(Ipv6Addr::from(bits))
+        }
+        _ => return Err(bad(kind, "unknown address family")),
+    };
+    Ok(SocketAddr::new(ip, port))
+}
+
+fn xor_mask_v6(transaction_id: &TransactionId) -> u128 {
+    let mut mask = [0u8; 16];
+    let (cookie, id) = mask.split_at_mut(4);
+    cookie.copy_from_slice(&MAGIC_COOKIE.to_be_bytes());
+    id.copy_from_slice(transaction_id.as_bytes());
+    u128::from_be_bytes(mask)
+}
+
+const fn address_len(address: &SocketAddr) -> usize {
+    match address {
+        SocketAddr::V4(_) => 8,
+        SocketAddr::V6(_) => 20,
+    }
+}
+
+fn encode_address(address: &SocketAddr, xor: Option<&TransactionId>, out: &mut [u8]) {
+    let mut port = address.port();
+    if xor.is_some() {
+        port ^= (MAGIC_COOKIE >> 16) as u16;
+    }
+    let [p0, p1] = port.to_be_bytes();
+    let (out_head, out_address) = out.split_at_mut(4.min(out.len()));
+    copy_prefix(out_head, &[0, AddressFamily::of(address).to_u8(), p0, p1]);
+    match address.ip() {
+        IpAddr::V4(ip) => {
+            let mut bits = u32::from(ip);
+            if xor.is_some() {
+                bits ^= MAGIC_COOKIE;
+            }
+            copy_prefix(out_address, &bits.to_be_bytes());
+        }
+        IpAddr::V6(ip) => {
+            let mut bits = u128::from(ip);
+            if let Some(transaction_id) = xor {
+                bits ^= xor_mask_v6(transaction_id);
+            }
+            copy_prefix(out_address, &bits.to_be_bytes());
+        }
+    }
+}
+
+/// Copies as much of `src` as fits into the front of `dst`.
+fn copy_prefix(dst: &mut [u8], src: &[u8]) {
+    let n = dst.len().min(src.len());
+    if let (Some(d), Some(s)) = (dst.get_mut(..n), src.get(..n)) {
+        d.copy_from_slice(s);
+    }
+}
+
+fn decode_error_code(kind: u16, value: &[u8]) -> Result<(u16, &str), ParseError> {
+    let (head, reason) = value
+        .split_first_chunk::<4>()
+        .ok_or(bad(kind, "error code too short"))?;
+    let [_, _, class, number] = *head;
+    let class = u16::from(class & 0x07);
+    let number = u16::from(number);
+    if !(3..=6).contains(&class) {
+        return Err(bad(kind, "error class outside 3-6"));
+    }
+    if number > 99 {
+        return Err(bad(kind, "error number above 99"));
+    }
+    Ok((class * 100 + number, text(kind, reason, MAX_TEXT_LEN)?))
+}
+
+fn check_error_code(kind: u16, code: u16, reason: &str) -> Result<(), WriteError> {
+    if !(300..=699).contains(&code) {
+        return Err(WriteError::InvalidValue {
+            kind,
+            reason: "error code outside 300-699",
+        });
+    }
+    check_text(kind, reason, MAX_TEXT_LEN)
+}
+
+fn check_text(kind: u16, value: &str, max: usize) -> Result<(), WriteError> {
+    if value.len() > max {
+        return Err(WriteError::InvalidValue {
+            kind,
+            reason: "text too long",
+        });
+    }
+    Ok(())
+}
+
+fn u32_of(kind: u16, value: &[u8]) -> Result<u32, ParseError> {
+    Ok(u32::from_be_bytes(*exact::<4>(kind, value)?))
+}
+
+fn u64_of(kind: u16, value: &[u8]) -> Result<u64, ParseError> {
+    Ok(u64::from_be_bytes(*exact::<8>(kind, value)?))
+}
+
+fn family_of(kind: u16, value: &[u8]) -> Result<AddressFamily, ParseError> {
+    let [family, _, _, _] = *exact::<4>(kind, value)?;
+    AddressFamily::from_u8(family).ok_or(bad(kind, "unknown address family"))
+}
+
+fn empty(kind: u16, value: &[u8]) -> Result<(), ParseError> {
+    if value.is_empty() {
+        Ok(())
+    } else {
+        Err(bad(kind, "must be empty"))
+    }
+}
+
+impl<'a> Attribute<'a> {
+    /// The attribute's type.
+    pub const fn kind(&self) -> AttributeType {
+        match self {
+            Self::MappedAddress(_) => AttributeType::MAPPED_ADDRESS,
+            Self::XorMappedAddress(_) => AttributeType::XOR_MAPPED_ADDRESS,
+            Self::Username(_) => AttributeType::USERNAME,
+            Self::UserHash(_) => AttributeType::USERHASH,
+            Self::MessageIntegrity(_) => AttributeType::MESSAGE_INTEGRITY,
+            Self::MessageIntegritySha256(_) => AttributeType::MESSAGE_INTEGRITY_SHA256,
+            Self::Fingerprint(_) => AttributeType::FINGERPRINT,
+            Self::ErrorCode(_) => AttributeType::ERROR_CODE,
+            Self::Realm(_) => AttributeType::REALM,
+            Self::Nonce(_) => AttributeType::NONCE,
+            Self::PasswordAlgorithms(_) => AttributeType::PASSWORD_ALGORITHMS,
+            Self::PasswordAlgorithm(_) => AttributeType::PASSWORD_ALGORITHM,
+            Self::UnknownAttributes(_) => AttributeType::UNKNOWN_ATTRIBUTES,
+            Self::Software(_) => AttributeType::SOFTWARE,
+            Self::AlternateServer(_) => AttributeType::ALTERNATE_SERVER,
+            Self::AlternateDomain(_) => AttributeType::ALTERNATE_DOMAIN,
+            Self::Priority(_) => AttributeType::PRIORITY,
+            Self::UseCandidate => AttributeType::USE_CANDIDATE,
+            Self::IceControlled(_) => AttributeType::ICE_CONTROLLED,
+            Self::IceControlling(_) => AttributeType::ICE_CONTROLLING,
+            Self::ChannelNumber(_) => AttributeType::CHANNEL_NUMBER,
+            Self::Lifetime(_) => AttributeType::LIFETIME,
+            Self::XorPeerAddress(_) => AttributeType::XOR_PEER_ADDRESS,
+            Self::Data(_) => AttributeType::DATA,
+            Self::XorRelayedAddress(_) => AttributeType::XOR_RELAYED_ADDRESS,
+            Self::RequestedAddressFamily(_) => AttributeType::REQUESTED_ADDRESS_FAMILY,
+            Self::EvenPort(_) => AttributeType::EVEN_PORT,
+            Self::RequestedTransport(_) => AttributeType::REQUESTED_TRANSPORT,
+            Self::DontFragment => AttributeType::DONT_FRAGMENT,
+            Self::ReservationToken(_) => AttributeType::RESERVATION_TOKEN,
+            Self::AdditionalAddressFamily(_) => AttributeType::ADDITIONAL_ADDRESS_FAMILY,
+            Self::AddressErrorCode(_) => AttributeType::ADDRESS_ERROR_CODE,
+            Self::Icmp(_) => AttributeType::ICMP,
+            Self::ChangeRequest { .. } => AttributeType::CHANGE_REQUEST,
+            Self::ResponsePort(_) => AttributeType::RESPONSE_PORT,
+            Self::Padding(_) => AttributeType::PADDING,
+            Self::CacheTimeout(_) => AttributeType::CACHE_TIMEOUT,
+            Self::ResponseOrigin(_) => AttributeType::RESPONSE_ORIGIN,
+            Self::OtherAddress(_) => AttributeType::OTHER_ADDRESS,
+            Self::ConnectionId(_) => AttributeType::CONNECTION_ID,
+            Self::AccessToken(_) => AttributeType::ACCESS_TOKEN,
+            Self::ThirdPartyAuthorization(_) => AttributeType::THIRD_PARTY_AUTHORIZATION,
+            Self::MobilityTicket(_) => AttributeType::MOBILITY_TICKET,
+            Self::Unknown { kind, .. } => *kind,
+        }
+    }
+
+    /// Decodes an attribute value. `transaction_id` un-XORs the XOR address
+    /// attributes.
+    pub fn decode(
+        kind: AttributeType,
+        value: &'a [u8],
+        transaction_id: &TransactionId,
+    ) -> Result<Self, ParseError> {
+        let k = kind.0;
+        Ok(match kind {
+            AttributeType::MAPPED_ADDRESS => Self::MappedAddress(decode_address(k, value, None)?),
+            AttributeType::XOR_MAPPED_ADDRESS => {
+                Self::XorMappedAddress(decode_address(k, value, Some(transaction_id))?)
+            }
+            AttributeType::USERNAME => Self::Username(text(k, value, MAX_USERNAME_LEN)?),
+            AttributeType::USERHASH => Self::UserHash(exact::<32>(k, value)?),
+            AttributeType::MESSAGE_INTEGRITY => Self::MessageIntegrity(exact::<20>(k, value)?),
+            AttributeType::MESSAGE_INTEGRITY_SHA256 => {
+                if !(16..=32).contains(&value.len()) || value.len() % 4 != 0 {
+                    return Err(bad(k, "length must be 16 to 32 and a multiple of 4"));
+                }
+                Self::MessageIntegritySha256(value)
+            }
+            AttributeType::FINGERPRINT => Self::Fingerprint(u32_of(k, value)?),
+            AttributeType::ERROR_CODE => {
+                let (code, reason) = decode_error_code(k, value)?;
+                Self::ErrorCode(ErrorCode { code, reason })
+            }
+            AttributeType::REALM => Self::Realm(text(k, value, MAX_TEXT_LEN)?),
+            AttributeType::NONCE => Self::Nonce(text(k, value, MAX_TEXT_LEN)?),
+            AttributeType::PASSWORD_ALGORITHMS => {
+                Self::PasswordAlgorithms(PasswordAlgorithms::decode(k, value)?)
+            }
+            AttributeType::PASSWORD_ALGORITHM => {
+                let (algorithm, rest) =
+                    split_algorithm(value).ok_or(bad(k, "truncated password algorithm"))?;
+                if !rest.is_empty() {
+                    return Err(bad(k, "trailing bytes after the parameters"));
+                }
+                Self::PasswordAlgorithm(algorithm)
+            }
+            AttributeType::UNKNOWN_ATTRIBUTES => {
+                if value.len() % 2 != 0 {
+                    return Err(bad(k, "odd length"));
+                }
+                Self::UnknownAttributes(UnknownAttributes(UnknownRepr::Wire(value)))
+            }
+            AttributeType::SOFTWARE => Self::Software(text(k, value, MAX_TEXT_LEN)?),
+            AttributeType::ALTERNATE_SERVER => {
+                Self::AlternateServer(decode_address(k, value, None)?)
+            }
+            AttributeType::ALTERNATE_DOMAIN => {
+                let domain = text(k, value, MAX_DOMAIN_LEN)?;
+                if !domain.is_ascii() {
+                    return Err(bad(k, "domain name is not ASCII"));
+                }
+                Self::AlternateDomain(domain)
+            }
+            AttributeType::PRIORITY => Self::Priority(u32_of(k, value)?),
+            AttributeType::USE_CANDIDATE => {
+                empty(k, value)?;
+                Self::UseCandidate
+            }
+            AttributeType::ICE_CONTROLLED => Self::IceControlled(u64_of(k, value)?),
+            AttributeType::ICE_CONTROLLING => Self::IceControlling(u64_of(k, value)?),
+            AttributeType::CHANNEL_NUMBER => {
+                let [n0, n1, _, _] = *exact::<4>(k, value)?;
+                Self::ChannelNumber(u16::from_be_bytes([n0, n1]))
+            }
+            AttributeType::LIFETIME => Self::Lifetime(u32_of(k, value)?),
+            AttributeType::XOR_PEER_ADDRESS => {
+                Self::XorPeerAddress(decode_address(k, value, Some(transaction_id))?)
+            }
+            AttributeType::DATA => Self::Data(value),
+            AttributeType::XOR_RELAYED_ADDRESS => {
+                Self::XorRelayedAddress(decode_address(k, value, Some(transaction_id))?)
+            }
+            AttributeType::REQUESTED_ADDRESS_FAMILY => {
+                Self::RequestedAddressFamily(family_of(k, value)?)
+            }
+            AttributeType::EVEN_PORT => {
+                let [flags] = *exact::<1>(k, value)?;
+                Self::EvenPort(flags & 0x80 != 0)
+            }
+            AttributeType::REQUESTED_TRANSPORT => {
+                let [protocol, _, _, _] = *exact::<4>(k, value)?;
+                Self::RequestedTransport(protocol)
+            }
+            AttributeType::DONT_FRAGMENT => {
+                empty(k, value)?;
+                Self::DontFragment
+            }
+            AttributeType::RESERVATION_TOKEN => Self::ReservationToken(u64_of(k, value)?),
+            AttributeType::ADDITIONAL_ADDRESS_FAMILY => {
+                Self::AdditionalAddressFamily(family_of(k, value)?)
+            }
+            AttributeType::ADDRESS_ERROR_CODE => {
+                let (code, reason) = decode_error_code(k, value)?;
+                let family = value
+                    .first()
+                    .copied()
+                    .and_then(AddressFamily::from_u8)
+                    .ok_or(bad(k, "unknown address family"))?;
+                Self::AddressErrorCode(AddressErrorCode {
+                    family,
+                    code,
+                    reason,
+                })
+            }
+            AttributeType::ICMP => {
+                let [_, _, icmp_type, icmp_code, d0, d1, d2, d3] = *exact::<8>(k, value)?;
+                Self::Icmp(Icmp {
+                    icmp_type,
+                    icmp_code,
+                    error_data: u32::from_be_bytes([d0, d1, d2, d3]),
+                })
+            }
+            AttributeType::CHANGE_REQUEST => {
+                let flags = u32_of(k, value)?;
+                Self::ChangeRequest {
+                    change_ip: flags & 0x04 != 0,
+                    change_port: flags & 0x02 != 0,
+                }
+            }
+            AttributeType::RESPONSE_PORT => {
+                let [p0, p1, _, _] = *exact::<4>(k, value)?;
+                Self::ResponsePort(u16::from_be_bytes([p0, p1]))
+            }
+            AttributeType::PADDING => Self::Padding(value),
+            AttributeType::CACHE_TIMEOUT => Self::CacheTimeout(u32_of(k, value)?),
+            AttributeType::RESPONSE_ORIGIN => Self::ResponseOrigin(decode_address(k, value, None)?),
+            AttributeType::OTHER_ADDRESS => Self::OtherAddress(decode_address(k, value, None)?),
+            AttributeType::CONNECTION_ID => Self::ConnectionId(u32_of(k, value)?),
+            AttributeType::ACCESS_TOKEN => Self::AccessToken(value),
+            AttributeType::THIRD_PARTY_AUTHORIZATION => {
+                Self::ThirdPartyAuthorization(text(k, value, MAX_TEXT_LEN)?)
+            }
+            AttributeType::MOBILITY_TICKET => Self::MobilityTicket(value),
+            _ => Self::Unknown { kind, value },
+        })
+    }
+
+    /// Length of the value on the wire, without padding.
+    pub fn value_len(&self) -> usize {
+        match self {
+            Self::MappedAddress(a)
+            | Self::XorMappedAddress(a)
+            | Self::AlternateServer(a)
+            | Self::XorPeerAddress(a)
+            | Self::XorRelayedAddress(a)
+            | Self::ResponseOrigin(a)
+            | Self::OtherAddress(a) => address_len(a),
+            Self::Username(s)
+            | Self::Realm(s)
+            | Self::Nonce(s)
+            | Self::Software(s)
+            | Self::AlternateDomain(s)
+            | Self::ThirdPartyAuthorization(s) => s.len(),
+            Self::UserHash(_) => 32,
+            Self::MessageIntegrity(_) => 20,
+            Self::MessageIntegritySha256(v) => v.len(),
+            Self::Fingerprint(_)
+            | Self::Priority(_)
+            | Self::ChannelNumber(_)
+            | Self::Lifetime(_)
+            | Self::RequestedAddressFamily(_)
+            | Self::RequestedTransport(_)
+            | Self::AdditionalAddressFamily(_)
+            | Self::ChangeRequest { .. }
+            | Self::ResponsePort(_)
+            | Self::CacheTimeout(_)
+            | Self::ConnectionId(_) => 4,
+            Self::ErrorCode(e) => 4 + e.reason.len(),
+            Self::AddressErrorCode(e) => 4 + e.reason.len(),
+            Self::PasswordAlgorithms(list) => list.encoded_len(),
+            Self::PasswordAlgorithm(a) => a.encoded_len(),
+            Self::UnknownAttributes(list) => list.encoded_len(),
+            Self::UseCandidate | Self::DontFragment => 0,
+            Self::IceControlled(_) | Self::IceControlling(_) | Self::ReservationToken(_) => 8,
+            Self::Icmp(_) => 8,
+            Self::EvenPort(_) => 1,
+            Self::Data(v)
+            | Self::Padding(v)
+            | Self::AccessToken(v)
+            | Self::MobilityTicket(v)
+            | Self::Unknown { value: v, .. } => v.len(),
+        }
+    }
+
+    /// Length on the wire: the 4-byte header, the value and its padding.
+    pub fn encoded_len(&self) -> usize {
+        4 + padded(self.value_len())
+    }
+
+    /// Checks that the value can be encoded (lengths and ranges the RFCs
+    /// set), without writing anything.
+    pub fn validate(&self) -> Result<(), WriteError> {
+        let k = self.kind().0;
+        match self {
+            Self::Username(s) => check_text(k, s, MAX_USERNAME_LEN),
+            Self::Realm(s)
+            | Self::Nonce(s)
+            | Self::Software(s)
+            | Self::ThirdPartyAuthorization(s) => check_text(k, s, MAX_TEXT_LEN),
+            Self::AlternateDomain(s) => {
+                check_text(k, s, MAX_DOMAIN_LEN)?;
+                if s.is_ascii() {
+                    Ok(())
+                } else {
+                    Err(WriteError::InvalidValue {
+                        kind: k,
+                        reason: "domain name is not ASCII",
+                    })
+                }
+            }
+            Self::MessageIntegritySha256(v)
+                if !(16..=32).contains(&v.len()) || v.len() % 4 != 0 =>
+            {
+                Err(WriteError::InvalidValue {
+                    kind: k,
+                    reason: "length must be 16 to 32 and a multiple of 4",
+                })
+            }
+            Self::ErrorCode(e) => check_error_code(k, e.code, e.reason),
+            Self::AddressErrorCode(e) => check_error_code(k, e.code, e.reason),
+            Self::PasswordAlgorithm(a) if a.parameters.len() > usize::from(u16::MAX) => {
+                Err(WriteError::InvalidValue {
+                    kind: k,
+                    reason: "parameters too long",
+                })
+            }
+            Self::PasswordAlgorithms(list)
+                if list
+                    .iter()
+                    .any(|a| a.parameters.len() > usize::from(u16::MAX)) =>
+            {
+                Err(WriteError::InvalidValue {
+                    kind: k,
+                    reason: "parameters too long",
+                })
+            }
+            _ if self.value_len() > usize::from(u16::MAX) => Err(WriteError::InvalidValue {
+                kind: k,
+                reason: "value longer than 65535 bytes",
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes the value (without header or padding) into `out`, which must
+    /// be exactly [`value_len`](Self::value_len) bytes long; call
+    /// [`validate`](Self::validate) first.
+    pub(crate) fn write_value(&self, out: &mut [u8], transaction_id: &TransactionId) {
+        match self {
+            Self::MappedAddress(a)
+            | Self::AlternateServer(a)
+            | Self::ResponseOrigin(a)
+            | Self::OtherAddress(a) => encode_address(a, None, out),
+            Self::XorMappedAddress(a) | Self::XorPeerAddress(a) | Self::XorRelayedAddress(a) => {
+                encode_address(a, Some(transaction_id), out);
+            }
+            Self::Username(s)
+            | Self::Realm(s)
+            | Self::Nonce(s)
+            | Self::Software(s)
+            | Self::AlternateDomain(s)
+            | Self::ThirdPartyAuthorization(s) => copy_prefix(out, s.as_bytes()),
+            Self::UserHash(v) => copy_prefix(out, v.as_slice()),
+            Self::MessageIntegrity(v) => copy_prefix(out, v.as_slice()),
+            Self::MessageIntegritySha256(v)
+            | Self::Data(v)
+            | Self::Padding(v)
+            | Self::AccessToken(v)
+            | Self::MobilityTicket(v)
+            | Self::Unknown { value: v, .. } => copy_prefix(out, v),
+            Self::Fingerprint(v)
+            | Self::Priority(v)
+            | Self::Lifetime(v)
+            | Self::CacheTimeout(v)
+            | Self::ConnectionId(v) => copy_prefix(out, &v.to_be_bytes()),
+            Self::ErrorCode(e) => write_error_code(out, 0, e.code, e.reason),
+            Self::AddressErrorCode(e) => write_error_code(out, e.family.to_u8(), e.code, e.reason),
+            Self::PasswordAlgorithms(list) => {
+                let mut rest = out;
+                for algorithm in list.iter() {
+                    let len = algorithm.encoded_len().min(rest.len());
+                    let (head, tail) = rest.split_at_mut(len);
+                    write_algorithm(head, &algorithm);
+                    rest = tail;
+                }
+            }
+            Self::PasswordAlgorithm(a) => write_algorithm(out, a),
+            Self::UnknownAttributes(list) => {
+                for (chunk, kind) in out.chunks_exact_mut(2).zip(list.iter()) {
+                    chunk.copy_from_slice(&kind.0.to_be_bytes());
+                }
+            }
+            Self::UseCandidate | Self::DontFragment => {}
+            Self::IceControlled(v) | Self::IceControlling(v) | Self::ReservationToken(v) => {
+                copy_prefix(out, &v.to_be_bytes());
+            }
+            Self::ChannelNumber(n) | Self::ResponsePort(n) => {
+                let [a, b] = n.to_be_bytes();
+                copy_prefix(out, &[a, b, 0, 0]);
+            }
+            Self::RequestedAddressFamily(f) | Self::AdditionalAddressFamily(f) => {
+                copy_prefix(out, &[f.to_u8(), 0, 0, 0]);
+            }
+            Self::RequestedTransport(p) => copy_prefix(out, &[*p, 0, 0, 0]),
+            Self::EvenPort(reserve) => copy_prefix(out, &[if *reserve { 0x80 } else { 0 }]),
+            Self::Icmp(icmp) => {
+                let [d0, d1, d2, d3] = icmp.error_data.to_be_bytes();
+                copy_prefix(out, &[0, 0, icmp.icmp_type, icmp.icmp_code, d0, d1, d2, d3]);
+            }
+            Self::ChangeRequest {
+                change_ip,
+                change_port,
+            } => {
+                let flags = (u8::from(*change_ip) << 2) | (u8::from(*change_port) << 1);
+                copy_prefix(out, &[0, 0, 0, flags]);
+            }
+        }
+    }
+}
+
+fn write_error_code(out: &mut [u8], first: u8, code: u16, reason: &str) {
+    let class = (code / 100) as u8;
+    let number = (code % 100) as u8;
+    let (head, tail) = out.split_at_mut(4.min(out.len()));
+    copy_prefix(head, &[first, 0, class, number]);
+    copy_prefix(tail, reason.as_bytes());
+}
+
+fn write_algorithm(out: &mut [u8], algorithm: &PasswordAlgorithm<'_>) {
+    let [a0, a1] = algorithm.algorithm.to_be_bytes();
+    let [l0, l1] = (algorithm.parameters.len() as u16).to_be_bytes();
+    let (head, tail) = out.split_at_mut(4.min(out.len()));
+    copy_prefix(head, &[a0, a1, l0, l1]);
+    copy_prefix(tail, algorithm.parameters);
+    // Padding bytes after the parameters are already zero in the builder.
+    if let Some(padding) = tail.get_mut(algorithm.parameters.len()..) {
+        padding.fill(0);
+    }
+}

@@ -1,0 +1,287 @@
+//! Framing around STUN: TURN ChannelData, RFC 4571 length-prefixed streams,
+//! and telling STUN apart from the other protocols on a WebRTC socket.
+
+use crate::error::{ParseError, WriteError};
+use crate::message::{HEADER_LEN, MAGIC_COOKIE};
+
+/// Lowest channel number a client may bind (RFC 8656 §12).
+pub const MIN_CHANNEL: u16 = 0x4000;
+
+/// Highest channel number a client may bind (RFC 8656 §12).
+pub const MAX_CHANNEL: u16 = 0x4FFF;
+
+/// Length of the ChannelData header.
+pub const CHANNEL_DATA_HEADER_LEN: usize = 4;
+
+/// The transport a ChannelData message travels over: over UDP the padding to
+/// a multiple of four is optional, over TCP and TLS it is mandatory
+/// (RFC 8656 §12.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// A datagram transport (UDP, DTLS).
+    Datagram,
+    /// A stream transport (TCP, TLS).
+    Stream,
+}
+
+/// A TURN ChannelData message: application data on a bound channel.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8656#section-12.4>
+///
+/// ```
+/// use sansrtc_stun::framing::{ChannelData, Transport};
+///
+/// let mut buf = [0u8; 16];
+/// let len = ChannelData::new(0x4001, b"hello").write_to(&mut buf, Transport::Stream)?;
+/// assert_eq!(len, 12); // 4-byte header, 5 bytes, 3 bytes of padding
+/// let message = ChannelData::parse(&buf[..len], Transport::Stream).unwrap();
+/// assert_eq!(message.channel_number, 0x4001);
+/// assert_eq!(message.data, b"hello");
+/// # Ok::<(), sansrtc_stun::WriteError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelData<'a> {
+    /// The channel number, 0x4000–0x4FFF.
+    pub channel_number: u16,
+    /// The application data.
+    pub data: &'a [u8],
+}
+
+impl<'a> ChannelData<'a> {
+    /// A ChannelData message to write.
+    pub const fn new(channel_number: u16, data: &'a [u8]) -> Self {
+        Self {
+            channel_number,
+            data,
+        }
+    }
+
+    /// Parses one ChannelData message that fills `bytes`. Over a datagram
+    /// transport the bytes after the data may be padding (up to 3 bytes);
+    /// over a stream the padding must be present.
+    pub fn parse(bytes: &'a [u8], transport: Transport) -> Result<Self, ParseError> {
+        let (header, rest) =
+            bytes
+                .split_first_chunk::<CHANNEL_DATA_HEADER_LEN>()
+                .ok_or(ParseError::Truncated {
+                    needed: CHANNEL_DATA_HEADER_LEN,
+                    have: bytes.len(),
+                })?;
+        let [c0, c1, l0, l1] = *header;
+        let channel_number = u16::from_be_bytes([c0, c1]);
+        if !(MIN_CHANNEL..=MAX_CHANNEL).contains(&channel_number) {
+            return Err(ParseError::BadChannelNumber(channel_number));
+        }
+        let len = usize::from(u16::from_be_bytes([l0, l1]));
+        let (data, padding) = rest.split_at_checked(len).ok_or(ParseError::Truncated {
+            needed: CHANNEL_DATA_HEADER_LEN + len,
+            have: bytes.len(),
+        })?;
+        let expected_padding = padding_len(len);
+        let padding_ok = match transport {
+            Transport::Datagram => padding.is_empty() || padding.len() == expected_padding,
+            Transport::Stream => padding.len() == expected_padding,
+        };
+        if !padding_ok {
+            return Err(if padding.len() < expected_padding {
+                ParseError::Truncated {
+                    needed: CHANNEL_DATA_HEADER_LEN + len + expected_padding,
+                    have: bytes.len(),
+                }
+            } else {
+                ParseError::BadAttribute {
+                    kind: channel_number,
+                    reason: "ChannelData followed by more than its padding",
+                }
+            });
+        }
+        Ok(Self {
+            channel_number,
+            data,
+        })
+    }
+
+    /// Length on the wire: header, data, and the padding the transport
+    /// calls for (none over datagrams, up to three bytes over streams).
+    pub const fn encoded_len(&self, transport: Transport) -> usize {
+        let len = CHANNEL_DATA_HEADER_LEN + self.data.len();
+        match transport {
+            Transport::Datagram => len,
+            Transport::Stream => len + padding_len(self.data.len()),
+        }
+    }
+
+    /// Writes the message into `buf` and returns its length.
+    pub fn write_to(&self, buf: &mut [u8], transport: Transport) -> Result<usize, WriteError> {
+        if !(MIN_CHANNEL..=MAX_CHANNEL).contains(&self.channel_number) {
+            return Err(WriteError::InvalidValue {
+                kind: self.channel_number,
+                reason: "channel number outside 0x4000-0x4FFF",
+            });
+        }
+        let data_len = u16::try_from(self.data.len()).map_err(|_| WriteError::InvalidValue {
+            kind: self.channel_number,
+            reason: "ChannelData longer than 65535 bytes",
+        })?;
+        let needed = self.encoded_len(transport);
+        let have = buf.len();
+        let out = buf
+            .get_mut(..needed)
+            .ok_or(WriteError::BufferTooSmall { needed, have })?;
+        let (header, rest) = out.split_at_mut(CHANNEL_DATA_HEADER_LEN);
+        let [c0, c1] = self.channel_number.to_be_bytes();
+        let [l0, l1] = data_len.to_be_bytes();
+        header.copy_from_slice(&[c0, c1, l0, l1]);
+        let (data, padding) = rest.split_at_mut(self.data.len());
+        data.copy_from_slice(self.data);
+        padding.fill(0);
+        Ok(needed)
+    }
+}
+
+const fn padding_len(len: usize) -> usize {
+    (4 - len % 4) % 4
+}
+
+/// How many bytes the next STUN message or ChannelData message at the front
+/// of a TURN stream (TCP or TLS) takes, so a caller can cut the stream into
+/// messages (RFC 8656 §12.5: "the client MUST pad ChannelData over TCP").
+///
+/// Returns `Ok(None)` while fewer than four bytes are buffered, and an error
+/// when the first bytes are neither STUN nor ChannelData (the stream cannot
+/// be resynchronised then).
+pub fn stream_frame_len(buf: &[u8]) -> Result<Option<usize>, ParseError> {
+    let Some(&[b0, b1, l0, l1]) = buf.first_chunk::<4>() else {
+        return Ok(None);
+    };
+    let len = usize::from(u16::from_be_bytes([l0, l1]));
+    match b0 >> 6 {
+        0b00 => Ok(Some(HEADER_LEN + len)),
+        0b01 => {
+            let channel = u16::from_be_bytes([b0, b1]);
+            if !(MIN_CHANNEL..=MAX_CHANNEL).contains(&channel) {
+                return Err(ParseError::BadChannelNumber(channel));
+            }
+            Ok(Some(CHANNEL_DATA_HEADER_LEN + len + padding_len(len)))
+        }
+        _ => Err(ParseError::NotStun),
+    }
+}
+
+/// RFC 4571 framing: each packet on a stream is preceded by its length as a
+/// 16-bit big-endian number. ICE-TCP (RFC 6544) carries STUN and media this
+/// way.
+///
+/// <https://www.rfc-editor.org/rfc/rfc4571#section-2>
+pub mod rfc4571 {
+    use crate::error::{ParseError, WriteError};
+
+    /// Length of the frame header.
+    pub const HEADER_LEN: usize = 2;
+
+    /// Largest packet a frame can carry.
+    pub const MAX_PACKET_LEN: usize = u16::MAX as usize;
+
+    /// Splits the first complete frame off `buf`: `Ok(Some((packet, rest)))`,
+    /// or `Ok(None)` when more bytes are needed. A caller that buffers
+    /// never needs more than `HEADER_LEN + MAX_PACKET_LEN` bytes.
+    ///
+    /// ```
+    /// use sansrtc_stun::framing::rfc4571;
+    ///
+    /// let stream = [0, 3, b'a', b'b', b'c', 0, 1];
+    /// let (packet, rest) = rfc4571::split(&stream).unwrap();
+    /// assert_eq!(packet, b"abc");
+    /// assert_eq!(rfc4571::split(rest), None); // the second frame is incomplete
+    /// ```
+    pub fn split(buf: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (&header, rest) = buf.split_first_chunk::<HEADER_LEN>()?;
+        let len = usize::from(u16::from_be_bytes(header));
+        rest.split_at_checked(len)
+    }
+
+    /// Writes the frame header and `packet` into `buf`; returns the length.
+    pub fn write_to(packet: &[u8], buf: &mut [u8]) -> Result<usize, WriteError> {
+        let len = u16::try_from(packet.len()).map_err(|_| WriteError::InvalidValue {
+            kind: 0,
+            reason: "RFC 4571 frames carry at most 65535 bytes",
+        })?;
+        let needed = HEADER_LEN + packet.len();
+        let have = buf.len();
+        let out = buf
+            .get_mut(..needed)
+            .ok_or(WriteError::BufferTooSmall { needed, have })?;
+        let (header, body) = out.split_at_mut(HEADER_LEN);
+        header.copy_from_slice(&len.to_be_bytes());
+        body.copy_from_slice(packet);
+        Ok(needed)
+    }
+
+    /// The frame header for a packet of `len` bytes, for callers that write
+    /// header and packet separately (vectored I/O).
+    pub fn header(len: usize) -> Result<[u8; HEADER_LEN], ParseError> {
+        u16::try_from(len)
+            .map(u16::to_be_bytes)
+            .map_err(|_| ParseError::Truncated {
+                needed: len,
+                have: MAX_PACKET_LEN,
+            })
+    }
+}
+
+/// What a datagram on a WebRTC socket carries, by its first byte
+/// (RFC 7983, updated by RFC 9443).
+///
+/// <https://www.rfc-editor.org/rfc/rfc9443#section-3>
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PacketKind {
+    /// 0–3: STUN.
+    Stun,
+    /// 16–19: ZRTP.
+    Zrtp,
+    /// 20–63: DTLS.
+    Dtls,
+    /// 64–79: TURN ChannelData.
+    ChannelData,
+    /// 80–127 and 192–255: QUIC.
+    Quic,
+    /// 128–191: RTP or RTCP.
+    Rtp,
+    /// 4–15, or an empty packet: nothing registered.
+    Unknown,
+}
+
+impl PacketKind {
+    /// Classifies a packet by its first byte.
+    ///
+    /// ```
+    /// use sansrtc_stun::framing::PacketKind;
+    ///
+    /// assert_eq!(PacketKind::of(&[0x00, 0x01]), PacketKind::Stun);
+    /// assert_eq!(PacketKind::of(&[0x80, 0x60]), PacketKind::Rtp);
+    /// assert_eq!(PacketKind::of(&[22, 0xfe, 0xfd]), PacketKind::Dtls);
+    /// ```
+    pub fn of(packet: &[u8]) -> Self {
+        match packet.first() {
+            Some(0..=3) => Self::Stun,
+            Some(16..=19) => Self::Zrtp,
+            Some(20..=63) => Self::Dtls,
+            Some(64..=79) => Self::ChannelData,
+            Some(80..=127 | 192..=255) => Self::Quic,
+            Some(128..=191) => Self::Rtp,
+            Some(4..=15) | None => Self::Unknown,
+        }
+    }
+}
+
+/// Whether `bytes` starts like a STUN message with the RFC 8489 magic
+/// cookie: at least a header, the two top bits zero and the cookie in place.
+/// Cheaper than [`is_stun`](crate::is_stun), which also checks the length.
+pub fn has_magic_cookie(bytes: &[u8]) -> bool {
+    match bytes.first_chunk::<8>() {
+        Some(&[b0, _, _, _, c0, c1, c2, c3]) => {
+            b0 & 0xC0 == 0 && u32::from_be_bytes([c0, c1, c2, c3]) == MAGIC_COOKIE
+        }
+        None => false,
+    }
+}

@@ -1,0 +1,852 @@
+//! The STUN message: header, zero-copy parsing and a builder that writes into
+//! a caller's buffer.
+//!
+//! <https://www.rfc-editor.org/rfc/rfc8489#section-5>
+
+use core::fmt;
+
+use crate::attribute::{Attribute, AttributeType, ErrorCode, padded};
+use crate::error::{ParseError, WriteError};
+
+/// The magic cookie that every RFC 5389/8489 message carries in bytes 4..8.
+pub const MAGIC_COOKIE: u32 = 0x2112_A442;
+
+/// Length of the STUN header.
+pub const HEADER_LEN: usize = 20;
+
+/// Most attributes a parsed message may hold. A peer cannot make the parser
+/// walk more than this many; ICE, TURN and Binding messages use fewer than 16.
+pub const MAX_ATTRIBUTES: usize = 64;
+
+/// Largest message the 16-bit length field can describe.
+pub const MAX_MESSAGE_LEN: usize = HEADER_LEN + u16::MAX as usize;
+
+/// The 96-bit transaction id.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8489#section-5>
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TransactionId([u8; 12]);
+
+impl TransactionId {
+    /// A transaction id from 12 bytes (which should come from a
+    /// cryptographically strong random source for requests).
+    pub const fn new(bytes: [u8; 12]) -> Self {
+        Self(bytes)
+    }
+
+    /// The 12 bytes.
+    pub const fn as_bytes(&self) -> &[u8; 12] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TransactionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TransactionId(")?;
+        for byte in self.0 {
+            write!(f, "{byte:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// The message class: request, indication, success or error response.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8489#section-5>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// A request (C1 C0 = 0b00).
+    Request,
+    /// An indication (0b01).
+    Indication,
+    /// A success response (0b10).
+    SuccessResponse,
+    /// An error response (0b11).
+    ErrorResponse,
+}
+
+impl Class {
+    const fn bits(self) -> u16 {
+        match self {
+            Self::Request => 0b00,
+            Self::Indication => 0b01,
+            Self::SuccessResponse => 0b10,
+            Self::ErrorResponse => 0b11,
+        }
+    }
+
+    /// Whether this is a success or error response.
+    pub const fn is_response(self) -> bool {
+        matches!(self, Self::SuccessResponse | Self::ErrorResponse)
+    }
+}
+
+/// A 12-bit STUN method.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8489#section-18.2>
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Method(u16);
+
+impl Method {
+    /// Binding (RFC 8489).
+    pub const BINDING: Self = Self(0x001);
+    /// Allocate (RFC 8656).
+    pub const ALLOCATE: Self = Self(0x003);
+    /// Refresh (RFC 8656).
+    pub const REFRESH: Self = Self(0x004);
+    /// Send (RFC 8656).
+    pub const SEND: Self = Self(0x006);
+    /// Data (RFC 8656).
+    pub const DATA: Self = Self(0x007);
+    /// CreatePermission (RFC 8656).
+    pub const CREATE_PERMISSION: Self = Self(0x008);
+    /// ChannelBind (RFC 8656).
+    pub const CHANNEL_BIND: Self = Self(0x009);
+    /// Connect (RFC 6062).
+    pub const CONNECT: Self = Self(0x00A);
+    /// ConnectionBind (RFC 6062).
+    pub const CONNECTION_BIND: Self = Self(0x00B);
+    /// ConnectionAttempt (RFC 6062).
+    pub const CONNECTION_ATTEMPT: Self = Self(0x00C);
+
+    /// A method from its 12-bit number; `None` above `0xFFF`.
+    pub const fn new(value: u16) -> Option<Self> {
+        if value <= 0xFFF {
+            Some(Self(value))
+        } else {
+            None
+        }
+    }
+
+    /// The 12-bit number.
+    pub const fn value(self) -> u16 {
+        self.0
+    }
+
+    /// The method's name, or `None` for an unregistered one.
+    pub const fn name(self) -> Option<&'static str> {
+        Some(match self.0 {
+            0x001 => "Binding",
+            0x003 => "Allocate",
+            0x004 => "Refresh",
+            0x006 => "Send",
+            0x007 => "Data",
+            0x008 => "CreatePermission",
+            0x009 => "ChannelBind",
+            0x00A => "Connect",
+            0x00B => "ConnectionBind",
+            0x00C => "ConnectionAttempt",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Debug for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "Method({:#05x})", self.0),
+        }
+    }
+}
+
+/// Encodes class and method into the 14-bit message type.
+pub const fn message_type(class: Class, method: Method) -> u16 {
+    let m = method.0;
+    let c = class.bits();
+    (m & 0x000F) | ((m & 0x0070) << 1) | ((m & 0x0F80) << 2) | ((c & 0b01) << 4) | ((c & 0b10) << 7)
+}
+
+/// Splits a 14-bit message type into class and method.
+pub const fn split_message_type(value: u16) -> (Class, Method) {
+    let method = (value & 0x000F) | ((value >> 1) & 0x0070) | ((value >> 2) & 0x0F80);
+    let class = match ((value >> 4) & 0b01) | ((value >> 7) & 0b10) {
+        0b00 => Class::Request,
+        0b01 => Class::Indication,
+        0b10 => Class::SuccessResponse,
+        _ => Class::ErrorResponse,
+    };
+    (class, Method(method))
+}
+
+/// Reads the 20-byte header, checking the framing rules of RFC 8489 §5.
+fn read_header(bytes: &[u8]) -> Result<(u16, usize, TransactionId, &[u8]), ParseError> {
+    let (header, body) = bytes
+        .split_first_chunk::<HEADER_LEN>()
+        .ok_or(ParseError::Truncated {
+            needed: HEADER_LEN,
+            have: bytes.len(),
+        })?;
+    let [t0, t1, l0, l1, c0, c1, c2, c3, id @ ..] = *header;
+    if t0 & 0xC0 != 0 {
+        return Err(ParseError::NotStun);
+    }
+    let length = usize::from(u16::from_be_bytes([l0, l1]));
+    if u32::from_be_bytes([c0, c1, c2, c3]) != MAGIC_COOKIE {
+        return Err(if length == body.len() && length % 4 == 0 {
+            ParseError::Rfc3489
+        } else {
+            ParseError::NotStun
+        });
+    }
+    if length % 4 != 0 {
+        return Err(ParseError::UnalignedLength(length));
+    }
+    if length != body.len() {
+        return Err(ParseError::LengthMismatch {
+            length,
+            have: body.len(),
+        });
+    }
+    Ok((
+        u16::from_be_bytes([t0, t1]),
+        length,
+        TransactionId(id),
+        body,
+    ))
+}
+
+/// Whether `bytes` is exactly one STUN message by its header: first two bits
+/// zero, magic cookie, a length field that is a multiple of four and matches.
+/// Attributes are not examined.
+pub fn is_stun(bytes: &[u8]) -> bool {
+    read_header(bytes).is_ok()
+}
+
+/// One attribute header and value split off the front of a body.
+struct RawAttribute<'a> {
+    kind: AttributeType,
+    value: &'a [u8],
+}
+
+fn split_attribute(body: &[u8]) -> Result<(RawAttribute<'_>, &[u8]), ParseError> {
+    let (head, rest) = body
+        .split_first_chunk::<4>()
+        .ok_or(ParseError::BadAttribute {
+            kind: 0,
+            reason: "truncated attribute header",
+        })?;
+    let [k0, k1, l0, l1] = *head;
+    let kind = u16::from_be_bytes([k0, k1]);
+    let len = usize::from(u16::from_be_bytes([l0, l1]));
+    let (value, _) = rest.split_at_checked(len).ok_or(ParseError::BadAttribute {
+        kind,
+        reason: "value runs past the end of the message",
+    })?;
+    // The body length is a multiple of four, so the padding is always there
+    // unless the value runs to the very end unpadded.
+    let tail = rest.get(padded(len)..).ok_or(ParseError::BadAttribute {
+        kind,
+        reason: "padding runs past the end of the message",
+    })?;
+    Ok((
+        RawAttribute {
+            kind: AttributeType(kind),
+            value,
+        },
+        tail,
+    ))
+}
+
+/// A parsed STUN message that borrows the bytes it was parsed from.
+///
+/// [`parse`](Self::parse) checks the header and decodes every attribute
+/// once; afterwards no accessor can fail or panic. Parsing allocates nothing.
+///
+/// Following RFC 8489 §14.5–§14.7, the lookups ([`get`](Self::get) and the
+/// typed accessors) ignore attributes that follow MESSAGE-INTEGRITY, except
+/// MESSAGE-INTEGRITY-SHA256 and FINGERPRINT, and ignore everything after
+/// MESSAGE-INTEGRITY-SHA256 except FINGERPRINT. [`attributes`](Self::attributes)
+/// still yields every attribute in wire order, so a message can be written
+/// back byte for byte.
+///
+/// ```
+/// use sansrtc_stun::{Class, Message, Method};
+///
+/// // A Binding request with no attributes.
+/// let bytes = [
+///     0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42,
+///     1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+/// ];
+/// let message = Message::parse(&bytes)?;
+/// assert_eq!(message.class(), Class::Request);
+/// assert_eq!(message.method(), Method::BINDING);
+/// assert_eq!(message.attributes().count(), 0);
+/// # Ok::<(), sansrtc_stun::ParseError>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct Message<'a> {
+    bytes: &'a [u8],
+    class: Class,
+    method: Method,
+    transaction_id: TransactionId,
+    /// Offset (from the message start) where lookups stop considering
+    /// ordinary attributes: the first MESSAGE-INTEGRITY or
+    /// MESSAGE-INTEGRITY-SHA256, or the end.
+    authenticated_end: usize,
+    message_integrity: Option<usize>,
+    message_integrity_sha256: Option<usize>,
+    fingerprint: Option<usize>,
+    unknown_required: bool,
+}
+
+impl<'a> Message<'a> {
+    /// Parses one STUN message, which must fill `bytes` exactly.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
+        let (message_type, _, transaction_id, body) = read_header(bytes)?;
+        let (class, method) = split_message_type(message_type);
+        let mut message = Self {
+            bytes,
+            class,
+            method,
+            transaction_id,
+            authenticated_end: bytes.len(),
+            message_integrity: None,
+            message_integrity_sha256: None,
+            fingerprint: None,
+            unknown_required: false,
+        };
+        let mut rest = body;
+        let mut count = 0usize;
+        while !rest.is_empty() {
+            let offset = bytes.len() - rest.len();
+            let (raw, tail) = split_attribute(rest)?;
+            count += 1;
+            if count > MAX_ATTRIBUTES {
+                return Err(ParseError::TooManyAttributes {
+                    max: MAX_ATTRIBUTES,
+                });
+            }
+            if message.fingerprint.is_some() {
+                return Err(ParseError::AttributeAfterFingerprint { kind: raw.kind.0 });
+            }
+            let considered = message.considers(offset, raw.kind);
+            let decoded = Attribute::decode(raw.kind, raw.value, &transaction_id);
+            match (decoded, considered) {
+                (Ok(_), _) => {}
+                // Attributes that RFC 8489 tells us to ignore cannot make the
+                // message invalid.
+                (Err(_), false) => {}
+                (Err(error), true) => return Err(error),
+            }
+            if considered {
+                match raw.kind {
+                    AttributeType::MESSAGE_INTEGRITY if message.message_integrity.is_none() => {
+                        message.message_integrity = Some(offset);
+                        message.authenticated_end = offset;
+                    }
+                    AttributeType::MESSAGE_INTEGRITY_SHA256
+                        if message.message_integrity_sha256.is_none() =>
+                    {
+                        message.message_integrity_sha256 = Some(offset);
+                        message.authenticated_end = message.authenticated_end.min(offset);
+                    }
+                    AttributeType::FINGERPRINT => message.fingerprint = Some(offset),
+                    kind if kind.is_comprehension_required() && !kind.is_known() => {
+                        message.unknown_required = true;
+                    }
+                    _ => {}
+                }
+            }
+            rest = tail;
+        }
+        Ok(message)
+    }
+
+    /// Whether an attribute at `offset` is one that lookups consider.
+    fn considers(&self, offset: usize, kind: AttributeType) -> bool {
+        if offset < self.authenticated_end {
+            return true;
+        }
+        match kind {
+            AttributeType::FINGERPRINT => true,
+            AttributeType::MESSAGE_INTEGRITY_SHA256 => self.message_integrity_sha256.is_none(),
+            _ => false,
+        }
+    }
+
+    /// The message class.
+    pub const fn class(&self) -> Class {
+        self.class
+    }
+
+    /// The method.
+    pub const fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The transaction id.
+    pub const fn transaction_id(&self) -> TransactionId {
+        self.transaction_id
+    }
+
+    /// The bytes the message was parsed from.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Every attribute in wire order, including those that lookups ignore
+    /// (see the type's documentation).
+    pub fn attributes(&self) -> Attributes<'a> {
+        Attributes {
+            rest: self.bytes.get(HEADER_LEN..).unwrap_or(&[]),
+            transaction_id: self.transaction_id,
+        }
+    }
+
+    /// The attributes that lookups consider, in wire order: those before
+    /// the integrity attributes, then the integrity attributes and
+    /// FINGERPRINT themselves.
+    pub fn considered_attributes(&self) -> impl Iterator<Item = Attribute<'a>> + 'a {
+        let this = *self;
+        let mut offset = HEADER_LEN;
+        self.attributes().filter(move |attribute| {
+            let at = offset;
+            offset += attribute.encoded_len();
+            this.considers_at(at, attribute.kind())
+        })
+    }
+
+    fn considers_at(&self, offset: usize, kind: AttributeType) -> bool {
+        offset < self.authenticated_end
+            || Some(offset) == self.message_integrity
+            || Some(offset) == self.message_integrity_sha256
+            || (kind == AttributeType::FINGERPRINT && Some(offset) == self.fingerprint)
+    }
+
+    /// The first considered attribute of the given type.
+    pub fn get(&self, kind: AttributeType) -> Option<Attribute<'a>> {
+        self.considered_attributes().find(|a| a.kind() == kind)
+    }
+
+    /// Whether a considered attribute of the given type is present.
+    pub fn has(&self, kind: AttributeType) -> bool {
+        self.get(kind).is_some()
+    }
+
+    /// Whether the message holds comprehension-required attributes
+    /// (`0x0000`–`0x7FFF`) that this crate does not know. A server answers
+    /// such a request with 420 and [`unknown_comprehension_required`](Self::unknown_comprehension_required)
+    /// in UNKNOWN-ATTRIBUTES (RFC 8489 §6.3).
+    pub const fn has_unknown_comprehension_required(&self) -> bool {
+        self.unknown_required
+    }
+
+    /// The unknown comprehension-required attribute types, in wire order.
+    pub fn unknown_comprehension_required(&self) -> impl Iterator<Item = AttributeType> + 'a {
+        self.considered_attributes().filter_map(|a| match a {
+            Attribute::Unknown { kind, .. } if kind.is_comprehension_required() => Some(kind),
+            _ => None,
+        })
+    }
+
+    /// Offset of the MESSAGE-INTEGRITY attribute, if any.
+    pub(crate) const fn message_integrity_offset(&self) -> Option<usize> {
+        self.message_integrity
+    }
+
+    /// Offset of the MESSAGE-INTEGRITY-SHA256 attribute, if any.
+    pub(crate) const fn message_integrity_sha256_offset(&self) -> Option<usize> {
+        self.message_integrity_sha256
+    }
+
+    /// Offset of the FINGERPRINT attribute, if any.
+    pub(crate) const fn fingerprint_offset(&self) -> Option<usize> {
+        self.fingerprint
+    }
+
+    /// Length of the message on the wire.
+    pub const fn encoded_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Writes the message again from its decoded attributes (keeping the
+    /// original padding bytes). For every message that
+    /// [`parse`](Self::parse) accepts, this gives back the same bytes.
+    pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
+        let mut builder = MessageBuilder::new(buf, self.class, self.method, self.transaction_id)?;
+        let mut rest = self.bytes.get(HEADER_LEN..).unwrap_or(&[]);
+        while let Ok((raw, tail)) = split_attribute(rest) {
+            let padding = rest
+                .get(4 + raw.value.len()..4 + padded(raw.value.len()))
+                .unwrap_or(&[]);
+            let attribute = Attribute::decode(raw.kind, raw.value, &self.transaction_id).unwrap_or(
+                Attribute::Unknown {
+                    kind: raw.kind,
+                    value: raw.value,
+                },
+            );
+            builder.push(&attribute, Padding::Copy(padding))?;
+            rest = tail;
+        }
+        Ok(builder.finish())
+    }
+}
+
+macro_rules! accessors {
+    ($( $(#[$doc:meta])* $name:ident -> $ty:ty, $kind:ident, $pat:pat => $value:expr; )*) => {
+        impl<'a> Message<'a> {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> Option<$ty> {
+                    match self.get(AttributeType::$kind)? {
+                        $pat => Some($value),
+                        _ => None,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+accessors! {
+    /// MAPPED-ADDRESS.
+    mapped_address -> core::net::SocketAddr, MAPPED_ADDRESS, Attribute::MappedAddress(a) => a;
+    /// XOR-MAPPED-ADDRESS, un-XORed.
+    xor_mapped_address -> core::net::SocketAddr, XOR_MAPPED_ADDRESS, Attribute::XorMappedAddress(a) => a;
+    /// USERNAME.
+    username -> &'a str, USERNAME, Attribute::Username(s) => s;
+    /// USERHASH.
+    userhash -> &'a [u8; 32], USERHASH, Attribute::UserHash(h) => h;
+    /// REALM.
+    realm -> &'a str, REALM, Attribute::Realm(s) => s;
+    /// NONCE.
+    nonce -> &'a str, NONCE, Attribute::Nonce(s) => s;
+    /// SOFTWARE.
+    software -> &'a str, SOFTWARE, Attribute::Software(s) => s;
+    /// ERROR-CODE.
+    error_code -> ErrorCode<'a>, ERROR_CODE, Attribute::ErrorCode(e) => e;
+    /// ALTERNATE-SERVER.
+    alternate_server -> core::net::SocketAddr, ALTERNATE_SERVER, Attribute::AlternateServer(a) => a;
+    /// ALTERNATE-DOMAIN.
+    alternate_domain -> &'a str, ALTERNATE_DOMAIN, Attribute::AlternateDomain(s) => s;
+    /// PASSWORD-ALGORITHMS.
+    password_algorithms -> crate::attribute::PasswordAlgorithms<'a>, PASSWORD_ALGORITHMS, Attribute::PasswordAlgorithms(p) => p;
+    /// PASSWORD-ALGORITHM.
+    password_algorithm -> crate::attribute::PasswordAlgorithm<'a>, PASSWORD_ALGORITHM, Attribute::PasswordAlgorithm(p) => p;
+    /// UNKNOWN-ATTRIBUTES.
+    unknown_attributes -> crate::attribute::UnknownAttributes<'a>, UNKNOWN_ATTRIBUTES, Attribute::UnknownAttributes(u) => u;
+    /// PRIORITY (ICE).
+    priority -> u32, PRIORITY, Attribute::Priority(p) => p;
+    /// ICE-CONTROLLING tie-breaker.
+    ice_controlling -> u64, ICE_CONTROLLING, Attribute::IceControlling(t) => t;
+    /// ICE-CONTROLLED tie-breaker.
+    ice_controlled -> u64, ICE_CONTROLLED, Attribute::IceControlled(t) => t;
+    /// CHANNEL-NUMBER (TURN).
+    channel_number -> u16, CHANNEL_NUMBER, Attribute::ChannelNumber(n) => n;
+    /// LIFETIME in seconds (TURN).
+    lifetime -> u32, LIFETIME, Attribute::Lifetime(l) => l;
+    /// XOR-PEER-ADDRESS (TURN), un-XORed.
+    xor_peer_address -> core::net::SocketAddr, XOR_PEER_ADDRESS, Attribute::XorPeerAddress(a) => a;
+    /// XOR-RELAYED-ADDRESS (TURN), un-XORed.
+    xor_relayed_address -> core::net::SocketAddr, XOR_RELAYED_ADDRESS, Attribute::XorRelayedAddress(a) => a;
+    /// DATA (TURN).
+    data -> &'a [u8], DATA, Attribute::Data(d) => d;
+    /// RESERVATION-TOKEN (TURN).
+    reservation_token -> u64, RESERVATION_TOKEN, Attribute::ReservationToken(t) => t;
+    /// FINGERPRINT value as received.
+    fingerprint -> u32, FINGERPRINT, Attribute::Fingerprint(f) => f;
+}
+
+impl Message<'_> {
+    /// Whether USE-CANDIDATE is present (ICE).
+    pub fn use_candidate(&self) -> bool {
+        self.has(AttributeType::USE_CANDIDATE)
+    }
+}
+
+impl fmt::Debug for Message<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("class", &self.class)
+            .field("method", &self.method)
+            .field("transaction_id", &self.transaction_id)
+            .field("attributes", &DebugAttributes(*self))
+            .finish()
+    }
+}
+
+struct DebugAttributes<'a>(Message<'a>);
+
+impl fmt::Debug for DebugAttributes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.attributes()).finish()
+    }
+}
+
+impl PartialEq for Message<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.class == other.class
+            && self.method == other.method
+            && self.transaction_id == other.transaction_id
+            && self.attributes().eq(other.attributes())
+    }
+}
+
+impl Eq for Message<'_> {}
+
+/// Iterator over the attributes of a [`Message`], in wire order.
+#[derive(Debug, Clone)]
+pub struct Attributes<'a> {
+    rest: &'a [u8],
+    transaction_id: TransactionId,
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Attribute<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (raw, tail) = split_attribute(self.rest).ok()?;
+        self.rest = tail;
+        // Parsing checked every considered attribute; an ignored one that
+        // does not decode is shown with its raw bytes.
+        Some(
+            Attribute::decode(raw.kind, raw.value, &self.transaction_id).unwrap_or(
+                Attribute::Unknown {
+                    kind: raw.kind,
+                    value: raw.value,
+                },
+            ),
+        )
+    }
+}
+
+/// Writes a STUN message into a caller's buffer, attribute by attribute.
+///
+/// The header's length field is kept up to date after every attribute, so
+/// MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 and FINGERPRINT are computed
+/// over exactly what RFC 8489 says. Writing never panics and never allocates:
+/// a buffer that is too small gives [`WriteError::BufferTooSmall`].
+///
+/// ```
+/// use sansrtc_stun::{Attribute, Class, Message, MessageBuilder, Method, TransactionId};
+///
+/// let mut buf = [0u8; 128];
+/// let transaction_id = TransactionId::new([7; 12]);
+/// let mut builder = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, transaction_id)?;
+/// builder.add(&Attribute::Username("alice:bob"))?;
+/// builder.add(&Attribute::Priority(0x6e00_01ff))?;
+/// builder.add_message_integrity(b"password")?;
+/// builder.add_fingerprint()?;
+/// let len = builder.finish();
+///
+/// let message = Message::parse(&buf[..len]).unwrap();
+/// assert_eq!(message.username(), Some("alice:bob"));
+/// message.verify_message_integrity(b"password").unwrap();
+/// message.verify_fingerprint().unwrap();
+/// # Ok::<(), sansrtc_stun::WriteError>(())
+/// ```
+#[derive(Debug)]
+pub struct MessageBuilder<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    transaction_id: TransactionId,
+    has_integrity: bool,
+    has_integrity_sha256: bool,
+    has_fingerprint: bool,
+    padding: u8,
+}
+
+/// What to put in an attribute's padding.
+#[derive(Clone, Copy)]
+enum Padding<'p> {
+    Fill(u8),
+    Copy(&'p [u8]),
+}
+
+impl<'b> MessageBuilder<'b> {
+    /// Starts a message: writes the 20-byte header into `buf`.
+    pub fn new(
+        buf: &'b mut [u8],
+        class: Class,
+        method: Method,
+        transaction_id: TransactionId,
+    ) -> Result<Self, WriteError> {
+        let have = buf.len();
+        let header = buf
+            .first_chunk_mut::<HEADER_LEN>()
+            .ok_or(WriteError::BufferTooSmall {
+                needed: HEADER_LEN,
+                have,
+            })?;
+        let [t0, t1] = message_type(class, method).to_be_bytes();
+        let [c0, c1, c2, c3] = MAGIC_COOKIE.to_be_bytes();
+        let [i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11] = transaction_id.0;
+        *header = [
+            t0, t1, 0, 0, c0, c1, c2, c3, i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11,
+        ];
+        Ok(Self {
+            buf,
+            len: HEADER_LEN,
+            transaction_id,
+            has_integrity: false,
+            has_integrity_sha256: false,
+            has_fingerprint: false,
+            padding: 0,
+        })
+    }
+
+    /// The transaction id in the header.
+    pub const fn transaction_id(&self) -> TransactionId {
+        self.transaction_id
+    }
+
+    /// Bytes written so far.
+    pub const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether only the header has been written.
+    pub const fn is_empty(&self) -> bool {
+        self.len == HEADER_LEN
+    }
+
+    /// Appends an attribute.
+    ///
+    /// Use [`add_message_integrity`](Self::add_message_integrity),
+    /// [`add_message_integrity_sha256`](Self::add_message_integrity_sha256)
+    /// and [`add_fingerprint`](Self::add_fingerprint) for the attributes
+    /// computed over the message; giving their values here is refused, as is
+    /// any attribute after them (RFC 8489 §14.5–§14.7).
+    pub fn add(&mut self, attribute: &Attribute<'_>) -> Result<&mut Self, WriteError> {
+        match attribute.kind() {
+            AttributeType::MESSAGE_INTEGRITY
+            | AttributeType::MESSAGE_INTEGRITY_SHA256
+            | AttributeType::FINGERPRINT => {
+                return Err(WriteError::Order(
+                    "integrity and fingerprint are computed: use the add_message_integrity* and add_fingerprint methods",
+                ));
+            }
+            _ => {}
+        }
+        if self.has_integrity || self.has_integrity_sha256 || self.has_fingerprint {
+            return Err(WriteError::Order(
+                "no attribute may follow MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 or FINGERPRINT",
+            ));
+        }
+        self.push(attribute, Padding::Fill(self.padding))
+    }
+
+    /// Sets the byte used to pad attribute values to a multiple of four
+    /// (zero by default). RFC 8489 says padding may hold any value and
+    /// receivers ignore it; RFC 5769's sample request pads with spaces.
+    pub fn set_padding_byte(&mut self, byte: u8) -> &mut Self {
+        self.padding = byte;
+        self
+    }
+
+    /// Appends any attribute as given, with no ordering rule (used to write a
+    /// parsed message back).
+    fn push(
+        &mut self,
+        attribute: &Attribute<'_>,
+        padding: Padding<'_>,
+    ) -> Result<&mut Self, WriteError> {
+        attribute.validate()?;
+        let value_len = attribute.value_len();
+        let transaction_id = self.transaction_id;
+        let region = self.reserve(attribute.kind(), value_len)?;
+        let (value, pad) = region.split_at_mut(value_len);
+        attribute.write_value(value, &transaction_id);
+        match padding {
+            Padding::Fill(byte) => pad.fill(byte),
+            Padding::Copy(bytes) if bytes.len() == pad.len() => pad.copy_from_slice(bytes),
+            Padding::Copy(_) => pad.fill(0),
+        }
+        match attribute.kind() {
+            AttributeType::MESSAGE_INTEGRITY => self.has_integrity = true,
+            AttributeType::MESSAGE_INTEGRITY_SHA256 => self.has_integrity_sha256 = true,
+            AttributeType::FINGERPRINT => self.has_fingerprint = true,
+            _ => {}
+        }
+        Ok(self)
+    }
+
+    /// Writes an attribute header, updates the length field, and returns the
+    /// value region (value plus padding) for the caller to fill.
+    fn reserve(&mut self, kind: AttributeType, value_len: usize) -> Result<&mut [u8], WriteError> {
+        let total = 4 + padded(value_len);
+        let start = self.len;
+        let end = start + total;
+        if end > MAX_MESSAGE_LEN {
+            return Err(WriteError::MessageTooLong(end - HEADER_LEN));
+        }
+        let have = self.buf.len();
+        if end > have {
+            return Err(WriteError::BufferTooSmall { needed: end, have });
+        }
+        self.len = end;
+        self.set_length_field();
+        let region = self
+            .buf
+            .get_mut(start..end)
+            .ok_or(WriteError::BufferTooSmall { needed: end, have })?;
+        let (head, value) = region.split_at_mut(4);
+        let [k0, k1] = kind.0.to_be_bytes();
+        let [l0, l1] = (value_len as u16).to_be_bytes();
+        head.copy_from_slice(&[k0, k1, l0, l1]);
+        Ok(value)
+    }
+
+    fn set_length_field(&mut self) {
+        let [l0, l1] = ((self.len - HEADER_LEN) as u16).to_be_bytes();
+        if let Some(field) = self.buf.get_mut(2..4) {
+            field.copy_from_slice(&[l0, l1]);
+        }
+    }
+
+    /// Reserves an attribute whose value is computed over the message so
+    /// far (with the length field already covering the attribute) and
+    /// writes the value that `compute` returns.
+    pub(crate) fn add_computed<const N: usize>(
+        &mut self,
+        kind: AttributeType,
+        value_len: usize,
+        compute: impl FnOnce(&[u8]) -> Option<[u8; N]>,
+    ) -> Result<(), WriteError> {
+        let start = self.len;
+        self.reserve(kind, value_len)?;
+        let Some(value) = compute(self.buf.get(..start).unwrap_or(&[])) else {
+            // Undo the reservation so the message stays well formed.
+            self.len = start;
+            self.set_length_field();
+            return Err(WriteError::InvalidValue {
+                kind: kind.0,
+                reason: "the MAC could not be computed with this key",
+            });
+        };
+        let region = self
+            .buf
+            .get_mut(start + 4..start + 4 + value_len)
+            .unwrap_or(&mut []);
+        let n = region.len().min(N);
+        if let (Some(dst), Some(src)) = (region.get_mut(..n), value.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        match kind {
+            AttributeType::MESSAGE_INTEGRITY => self.has_integrity = true,
+            AttributeType::MESSAGE_INTEGRITY_SHA256 => self.has_integrity_sha256 = true,
+            AttributeType::FINGERPRINT => self.has_fingerprint = true,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(crate) const fn has_integrity(&self) -> bool {
+        self.has_integrity
+    }
+
+    pub(crate) const fn has_integrity_sha256(&self) -> bool {
+        self.has_integrity_sha256
+    }
+
+    pub(crate) const fn has_fingerprint(&self) -> bool {
+        self.has_fingerprint
+    }
+
+    /// Ends the message and returns its length; the message is
+    /// `buf[..len]`.
+    pub fn finish(self) -> usize {
+        self.len
+    }
+}
