@@ -2,6 +2,8 @@
 //! verifies, and is written back byte for byte, both from the parsed message
 //! and from scratch with the builder.
 
+#![allow(clippy::indexing_slicing)]
+
 use sansrtc_stun::attribute::AttributeType;
 use sansrtc_stun::credentials::{LongTermKey, Preparation, userhash};
 use sansrtc_stun::{Attribute, Class, ErrorCode, IntegrityError, Message, MessageBuilder, Method};
