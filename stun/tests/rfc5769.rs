@@ -296,7 +296,60 @@ fn rfc8489_userhash_and_sha256_request() {
             .get(AttributeType::MESSAGE_INTEGRITY_SHA256)
             .is_some()
     );
+    // No PASSWORD-ALGORITHM: the key is the MD5 one, from the SASLprep-ed
+    // password, as in the RFC 5769 vector.
+    let key = LongTermKey::derive(
+        sansrtc_stun::attribute::PasswordAlgorithm::MD5,
+        LONG_TERM_USERNAME,
+        "example.org",
+        LONG_TERM_PASSWORD,
+        Preparation::SaslPrep,
+    )
+    .unwrap();
+    message
+        .verify_message_integrity_sha256(key.as_bytes())
+        .unwrap();
+    assert_eq!(
+        message.verify_integrity(key.as_bytes()),
+        Ok(sansrtc_stun::IntegrityKind::Sha256)
+    );
+    let sha256_key = LongTermKey::derive(
+        sansrtc_stun::attribute::PasswordAlgorithm::SHA256,
+        LONG_TERM_USERNAME,
+        "example.org",
+        LONG_TERM_PASSWORD,
+        Preparation::SaslPrep,
+    )
+    .unwrap();
+    assert!(
+        message
+            .verify_message_integrity_sha256(sha256_key.as_bytes())
+            .is_err()
+    );
     write_back(&bytes);
+
+    // And from scratch.
+    let hash = userhash(LONG_TERM_USERNAME, "example.org").unwrap();
+    let mut buf = [0u8; 200];
+    let mut builder = MessageBuilder::new(
+        &mut buf,
+        Class::Request,
+        Method::BINDING,
+        message.transaction_id(),
+    )
+    .unwrap();
+    builder
+        .add(&Attribute::UserHash(&hash))
+        .unwrap()
+        .add(&Attribute::Nonce(nonce))
+        .unwrap()
+        .add(&Attribute::Realm("example.org"))
+        .unwrap();
+    builder
+        .add_message_integrity_sha256(key.as_bytes())
+        .unwrap();
+    let len = builder.finish();
+    assert_eq!(&buf[..len], &bytes[..]);
 }
 
 #[test]
