@@ -1,0 +1,83 @@
+//! Small text scanners shared by the line and attribute grammars.
+
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
+use core::str::FromStr;
+
+/// A decimal number made only of ASCII digits (no sign, no spaces).
+pub(crate) fn number<T: FromStr>(text: &str) -> Option<T> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// RFC 8866 `token-char`.
+pub(crate) fn is_token_char(b: u8) -> bool {
+    matches!(b, 0x21 | 0x23..=0x27 | 0x2A..=0x2B | 0x2D..=0x2E | 0x30..=0x39 | 0x41..=0x5A | 0x5E..=0x7E)
+}
+
+/// RFC 8866 `token`: one or more `token-char`.
+pub(crate) fn is_token(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(is_token_char)
+}
+
+/// A non-empty run of visible characters (RFC 8866 `non-ws-string`).
+pub(crate) fn is_word(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b > 0x20 && b != 0x7F)
+}
+
+/// Splits `text` at the first space. Both halves must be non-empty.
+pub(crate) fn split_space(text: &str) -> Option<(&str, &str)> {
+    let (head, tail) = text.split_once(' ')?;
+    (!head.is_empty() && !tail.is_empty()).then_some((head, tail))
+}
+
+/// The space-separated words of `text`, each a `non-ws-string`.
+pub(crate) fn words<'a>(
+    text: &'a str,
+    expected: &'static str,
+) -> Result<Vec<Cow<'a, str>>, &'static str> {
+    text.split(' ')
+        .map(|w| {
+            if is_word(w) {
+                Ok(Cow::Borrowed(w))
+            } else {
+                Err(expected)
+            }
+        })
+        .collect()
+}
+
+/// `Cow<'_, str>` into `Cow<'static, str>`.
+pub(crate) fn own(text: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(text.into_owned())
+}
+
+/// A list of `Cow<'_, str>` into owned ones.
+pub(crate) fn own_all(list: Vec<Cow<'_, str>>) -> Vec<Cow<'static, str>> {
+    list.into_iter().map(own).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_plain_digits() {
+        assert_eq!(number::<u8>("96"), Some(96));
+        assert_eq!(number::<u8>("+96"), None);
+        assert_eq!(number::<u8>("256"), None);
+        assert_eq!(number::<u8>(""), None);
+    }
+
+    #[test]
+    fn words_reject_double_spaces() {
+        assert_eq!(words("a b", "x").unwrap().len(), 2);
+        assert_eq!(words("a  b", "x"), Err("x"));
+        assert!(is_token("webrtc-datachannel"));
+        assert!(!is_token("a:b"));
+        assert_eq!(split_space("a b c"), Some(("a", "b c")));
+        assert_eq!(split_space("a "), None);
+    }
+}
