@@ -132,7 +132,7 @@ fn sample_request_built_from_scratch() {
 /// Checks one of the two sample responses (RFC 5769 §2.2, §2.3), which
 /// differ only in the mapped address: parse, verify, write back, rebuild.
 fn check_sample_response(bytes: &[u8], mapped: &str) {
-    let mapped: std::net::SocketAddr = mapped.parse().unwrap();
+    let mapped: core::net::SocketAddr = mapped.parse().unwrap();
     let message = Message::parse(bytes).unwrap();
     assert_eq!(message.class(), Class::SuccessResponse);
     assert_eq!(message.method(), Method::BINDING);
