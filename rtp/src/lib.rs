@@ -1,9 +1,20 @@
 //! RTP and RTCP ([RFC 3550](https://www.rfc-editor.org/rfc/rfc3550)) for WebRTC,
 //! without I/O.
 //!
-//! This crate is part of the sansrtc suite. Its codecs, header extensions and
-//! receiver statistics are not written yet; the crate is an empty `no_std`
-//! library until then.
+//! - [`rtp`]: a checked, zero-copy view over RTP packets ([`rtp::Packet`]), a
+//!   writer ([`rtp::Builder`]), RFC 8285 header extensions with typed helpers,
+//!   and wrap-around-safe sequence arithmetic.
+//! - [`rtcp`]: compound and reduced-size RTCP, every report and feedback
+//!   packet WebRTC uses, decoded lazily from the bytes.
+//! - [`ntp`]: NTP timestamps as sender reports carry them.
+//!
+//! # Zero copy, zero allocation
+//!
+//! Parsing never allocates and never copies: views validate the bytes once
+//! and then read fields in place; lists (report blocks, SDES chunks, NACK
+//! entries, extension elements) are iterators over the original bytes.
+//! Writers fill a buffer the caller owns. A test with a counting global
+//! allocator checks this.
 //!
 //! # Panics
 //!
@@ -13,5 +24,32 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+mod cursor;
+mod error;
+pub mod list;
+pub mod ntp;
+pub mod rtcp;
+pub mod rtp;
+
+pub use error::{ParseError, WriteError};
+
+/// Decodes hex with optional whitespace; for unit tests.
+#[cfg(test)]
+pub(crate) fn test_hex(s: &str) -> alloc::vec::Vec<u8> {
+    let digits: alloc::vec::Vec<u8> = s
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .map(|b| match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => panic!("bad hex digit {b}"),
+        })
+        .collect();
+    assert!(digits.len() % 2 == 0, "odd number of hex digits");
+    digits.chunks(2).map(|p| (p[0] << 4) | p[1]).collect()
+}

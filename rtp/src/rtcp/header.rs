@@ -1,0 +1,222 @@
+//! The common RTCP header and packet-type numbers.
+//!
+//! <https://www.rfc-editor.org/rfc/rfc3550#section-6.4.1>
+
+use crate::cursor::{Reader, Writer};
+use crate::error::{ParseError, WriteError, invalid, write_invalid};
+
+/// Packet type of a sender report.
+pub const SENDER_REPORT: u8 = 200;
+/// Packet type of a receiver report.
+pub const RECEIVER_REPORT: u8 = 201;
+/// Packet type of a source description.
+pub const SOURCE_DESCRIPTION: u8 = 202;
+/// Packet type of a goodbye.
+pub const GOODBYE: u8 = 203;
+/// Packet type of an application-defined packet.
+pub const APPLICATION_DEFINED: u8 = 204;
+/// Packet type of transport-layer feedback (RFC 4585 RTPFB).
+pub const TRANSPORT_FEEDBACK: u8 = 205;
+/// Packet type of payload-specific feedback (RFC 4585 PSFB).
+pub const PAYLOAD_FEEDBACK: u8 = 206;
+/// Packet type of an extended report (RFC 3611 XR).
+pub const EXTENDED_REPORT: u8 = 207;
+
+/// Size of the common header.
+pub const HEADER_LEN: usize = 4;
+/// Most items the 5-bit count field can announce.
+pub const MAX_COUNT: usize = 31;
+/// Longest RTCP packet the 16-bit length field can describe.
+pub const MAX_PACKET_LEN: usize = 4 * (u16::MAX as usize + 1);
+
+/// The 4-byte header every RTCP packet starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Header {
+    /// The padding bit.
+    pub padding: bool,
+    /// The 5-bit count (report count, source count, or feedback format).
+    pub count: u8,
+    /// The packet type.
+    pub packet_type: u8,
+    /// The length field: the packet's length in 32-bit words, minus one.
+    pub length: u16,
+}
+
+impl Header {
+    /// Reads the header (checking the version).
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, ParseError> {
+        let [first, packet_type, l0, l1] = r.array::<4>()?;
+        if first >> 6 != 2 {
+            return Err(ParseError::BadVersion(first >> 6));
+        }
+        Ok(Self {
+            padding: first & 0x20 != 0,
+            count: first & 0x1f,
+            packet_type,
+            length: u16::from_be_bytes([l0, l1]),
+        })
+    }
+
+    /// Length of the whole packet in bytes.
+    pub const fn packet_len(&self) -> usize {
+        (self.length as usize + 1) * 4
+    }
+}
+
+/// The first RTCP packet of a buffer, split off the rest.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Split<'a> {
+    /// Its header.
+    pub(crate) header: Header,
+    /// Its body: after the header, without padding.
+    pub(crate) body: &'a [u8],
+    /// The whole packet.
+    pub(crate) packet: &'a [u8],
+    /// What follows it.
+    pub(crate) rest: &'a [u8],
+}
+
+/// Splits the first RTCP packet off `bytes`.
+pub(crate) fn split_packet(bytes: &[u8]) -> Result<Split<'_>, ParseError> {
+    let mut r = Reader::new(bytes, "RTCP packet");
+    let header = Header::read(&mut r)?;
+    let mut r = Reader::new(bytes, "RTCP packet");
+    let packet = r.take(header.packet_len())?;
+    let mut body = packet.get(HEADER_LEN..).unwrap_or_default();
+    if header.padding {
+        let &padding = body
+            .last()
+            .ok_or(invalid("RTCP padding", "no padding count"))?;
+        if padding == 0 {
+            return Err(invalid("RTCP padding", "padding count is zero"));
+        }
+        body = body
+            .get(..body.len().wrapping_sub(usize::from(padding)))
+            .ok_or(invalid("RTCP padding", "longer than the packet"))?;
+    }
+    Ok(Split {
+        header,
+        body,
+        packet,
+        rest: r.rest(),
+    })
+}
+
+/// Parses exactly one packet: `bytes` must hold nothing after it.
+pub(crate) fn single_packet(bytes: &[u8]) -> Result<(Header, &[u8], &[u8]), ParseError> {
+    let split = split_packet(bytes)?;
+    if !split.rest.is_empty() {
+        return Err(invalid("RTCP packet", "bytes after the packet"));
+    }
+    Ok((split.header, split.body, split.packet))
+}
+
+/// Checks that a packet has `expected` type.
+pub(crate) fn expect_type(
+    header: &Header,
+    expected: u8,
+    what: &'static str,
+) -> Result<(), ParseError> {
+    if header.packet_type == expected {
+        Ok(())
+    } else {
+        Err(invalid(what, "wrong packet type"))
+    }
+}
+
+/// Writes a header for a packet of `total_len` bytes (a multiple of 4).
+pub(crate) fn write_header(
+    w: &mut Writer<'_>,
+    count: usize,
+    packet_type: u8,
+    total_len: usize,
+) -> Result<(), WriteError> {
+    if count > MAX_COUNT {
+        return Err(write_invalid("RTCP header", "count above 31"));
+    }
+    if total_len % 4 != 0 || !(HEADER_LEN..=MAX_PACKET_LEN).contains(&total_len) {
+        return Err(write_invalid(
+            "RTCP header",
+            "length not a whole number of words up to 256 KiB",
+        ));
+    }
+    let length = (total_len / 4 - 1) as u16;
+    let [l0, l1] = length.to_be_bytes();
+    w.array([0x80 | count as u8, packet_type, l0, l1])
+}
+
+/// Reads the sender and media SSRCs that start every RFC 4585 feedback
+/// packet.
+///
+/// <https://www.rfc-editor.org/rfc/rfc4585#section-6.1>
+pub(crate) fn read_feedback_ssrcs(r: &mut Reader<'_>) -> Result<(u32, u32), ParseError> {
+    let [a0, a1, a2, a3, b0, b1, b2, b3] = r.array::<8>()?;
+    Ok((
+        u32::from_be_bytes([a0, a1, a2, a3]),
+        u32::from_be_bytes([b0, b1, b2, b3]),
+    ))
+}
+
+/// Transport-layer feedback formats (FMT of PT 205).
+pub mod transport_format {
+    /// Generic NACK (RFC 4585).
+    pub const NACK: u8 = 1;
+    /// TMMBR (RFC 5104).
+    pub const TMMBR: u8 = 3;
+    /// TMMBN (RFC 5104).
+    pub const TMMBN: u8 = 4;
+    /// RFC 8888 congestion control feedback.
+    pub const CCFB: u8 = 11;
+    /// Transport-wide congestion control feedback (draft-holmer).
+    pub const TRANSPORT_CC: u8 = 15;
+}
+
+/// Payload-specific feedback formats (FMT of PT 206).
+pub mod payload_format {
+    /// Picture loss indication (RFC 4585).
+    pub const PLI: u8 = 1;
+    /// Slice loss indication (RFC 4585).
+    pub const SLI: u8 = 2;
+    /// Reference picture selection indication (RFC 4585).
+    pub const RPSI: u8 = 3;
+    /// Full intra request (RFC 5104).
+    pub const FIR: u8 = 4;
+    /// Application layer feedback (RFC 4585), used by REMB.
+    pub const AFB: u8 = 15;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_padded_packets() {
+        let bytes = crate::test_hex("a0cc0002 aabbccdd 00000004 81c90000");
+        let Split {
+            header,
+            body,
+            packet,
+            rest,
+        } = split_packet(&bytes).unwrap();
+        assert_eq!(
+            header,
+            Header {
+                padding: true,
+                count: 0,
+                packet_type: 204,
+                length: 2
+            }
+        );
+        assert_eq!(body, &bytes[4..8]);
+        assert_eq!(packet.len(), 12);
+        assert_eq!(rest.len(), 4);
+        assert!(split_packet(&crate::test_hex("a0cc0000")).is_err());
+        assert!(split_packet(&crate::test_hex("a0cc0001 00000000")).is_err());
+        assert!(split_packet(&crate::test_hex("a0cc0001 00000005")).is_err());
+        assert!(split_packet(&crate::test_hex("80c90001 0000")).is_err());
+        assert_eq!(
+            split_packet(&crate::test_hex("40c90000")).unwrap_err(),
+            ParseError::BadVersion(1)
+        );
+    }
+}

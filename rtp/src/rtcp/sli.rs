@@ -1,0 +1,116 @@
+//! Slice loss indication (SLI).
+//!
+//! <https://www.rfc-editor.org/rfc/rfc4585#section-6.3.2>
+
+use crate::cursor::{Reader, Writer};
+use crate::error::{ParseError, WriteError, invalid};
+use crate::list::{Item, List, chunk, put};
+use crate::rtcp::header::{
+    HEADER_LEN, Header, PAYLOAD_FEEDBACK, expect_type, payload_format, read_feedback_ssrcs,
+    single_packet, write_header,
+};
+
+const WHAT: &str = "slice loss indication";
+
+/// One lost run of macroblocks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct SliEntry {
+    /// First lost macroblock (13 bits).
+    pub first: u16,
+    /// Number of lost macroblocks (13 bits).
+    pub number: u16,
+    /// The six least significant bits of the picture id.
+    pub picture_id: u8,
+}
+
+impl Item for SliEntry {
+    const SIZE: usize = 4;
+    fn decode(bytes: &[u8]) -> Self {
+        let v = u32::from_be_bytes(chunk(bytes));
+        Self {
+            first: (v >> 19) as u16,
+            number: ((v >> 6) & 0x1fff) as u16,
+            picture_id: (v & 0x3f) as u8,
+        }
+    }
+    fn encode(&self, out: &mut [u8]) {
+        let v = (u32::from(self.first & 0x1fff) << 19)
+            | (u32::from(self.number & 0x1fff) << 6)
+            | u32::from(self.picture_id & 0x3f);
+        put(out, v.to_be_bytes());
+    }
+}
+
+/// A slice loss indication.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SliceLossIndication<'a> {
+    /// SSRC of the packet sender.
+    pub sender_ssrc: u32,
+    /// SSRC of the media source.
+    pub media_ssrc: u32,
+    /// The lost slices (fields wider than the wire format are cut).
+    pub entries: List<'a, SliEntry>,
+}
+
+impl<'a> SliceLossIndication<'a> {
+    /// Parses one SLI packet.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
+        let (header, body, _) = single_packet(bytes)?;
+        Self::parse_body(&header, body)
+    }
+
+    pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
+        expect_type(header, PAYLOAD_FEEDBACK, WHAT)?;
+        let mut r = Reader::new(body, WHAT);
+        let (sender_ssrc, media_ssrc) = read_feedback_ssrcs(&mut r)?;
+        if r.is_empty() {
+            return Err(invalid(WHAT, "no entry"));
+        }
+        Ok(Self {
+            sender_ssrc,
+            media_ssrc,
+            entries: List::from_wire(r.rest()),
+        })
+    }
+
+    /// Encoded length.
+    pub fn encoded_len(&self) -> usize {
+        HEADER_LEN + 8 + self.entries.encoded_len()
+    }
+
+    /// Writes the packet into `buf`; returns its length.
+    pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
+        let len = self.encoded_len();
+        let mut w = Writer::with_capacity(buf, len)?;
+        write_header(&mut w, payload_format::SLI.into(), PAYLOAD_FEEDBACK, len)?;
+        w.u32(self.sender_ssrc)?;
+        w.u32(self.media_ssrc)?;
+        self.entries.write(&mut w)?;
+        Ok(w.written())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_hex as hex;
+
+    #[test]
+    fn sli_round_trip() {
+        // first=1, number=2, picture id=3: 0b0000000000001 0000000000010 000011
+        let bytes = hex("82ce0003 00000001 00000002 00080083");
+        let sli = SliceLossIndication::parse(&bytes).unwrap();
+        assert_eq!(
+            sli.entries.get(0),
+            Some(SliEntry {
+                first: 1,
+                number: 2,
+                picture_id: 3
+            })
+        );
+        let mut out = [0u8; 16];
+        assert_eq!(sli.write_to(&mut out).unwrap(), 16);
+        assert_eq!(&out[..], &bytes[..]);
+        assert!(SliceLossIndication::parse(&hex("82ce0002 00000001 00000002")).is_err());
+    }
+}

@@ -1,0 +1,679 @@
+//! RTP header extensions: the RFC 8285 one-byte and two-byte element forms,
+//! and typed helpers for the extensions browsers send.
+//!
+//! <https://www.rfc-editor.org/rfc/rfc8285>
+
+use crate::cursor::{Reader, Writer};
+use crate::error::{ParseError, WriteError, invalid, write_invalid};
+
+/// The "defined by profile" value of the one-byte form.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8285#section-4.2>
+pub const ONE_BYTE_PROFILE: u16 = 0xbede;
+/// The two-byte form: `0x100` followed by 4 application bits.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8285#section-4.3>
+pub const TWO_BYTE_PROFILE: u16 = 0x1000;
+
+/// Which RFC 8285 form an extension block uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExtensionForm {
+    /// One-byte headers (profile `0xBEDE`): ids 1..=14, 1..=16 bytes.
+    OneByte,
+    /// Two-byte headers (profile `0x100X`): ids 1..=255, 0..=255 bytes.
+    TwoByte,
+}
+
+/// The header extension of an RTP packet: the profile and its data (a
+/// whole number of 32-bit words).
+///
+/// <https://www.rfc-editor.org/rfc/rfc3550#section-5.3.1>
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderExtension<'a> {
+    profile: u16,
+    data: &'a [u8],
+}
+
+impl<'a> HeaderExtension<'a> {
+    pub(crate) const fn new_unchecked(profile: u16, data: &'a [u8]) -> Self {
+        Self { profile, data }
+    }
+
+    /// An extension block with raw data, for writing. For the RFC 8285
+    /// profiles the elements are checked.
+    pub fn new(profile: u16, data: &'a [u8]) -> Result<Self, ParseError> {
+        validate_elements(profile, data)?;
+        Ok(Self { profile, data })
+    }
+
+    /// The 16-bit "defined by profile" field.
+    #[inline]
+    pub const fn profile(&self) -> u16 {
+        self.profile
+    }
+
+    /// The extension data, after the 4-byte extension header.
+    #[inline]
+    pub const fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// The RFC 8285 form, or `None` for another profile.
+    #[inline]
+    pub const fn form(&self) -> Option<ExtensionForm> {
+        form_of(self.profile)
+    }
+
+    /// Iterates over the RFC 8285 elements (none for another profile).
+    /// Padding is skipped; an element with id 15 in the one-byte form ends
+    /// the list, as RFC 8285 §4.2 asks.
+    #[inline]
+    pub fn elements(&self) -> Elements<'a> {
+        Elements {
+            rest: self.data,
+            form: self.form(),
+        }
+    }
+
+    /// The data of the first element with this id.
+    #[inline]
+    pub fn get(&self, id: u8) -> Option<&'a [u8]> {
+        self.elements().find(|e| e.id == id).map(|e| e.data)
+    }
+}
+
+#[inline]
+const fn form_of(profile: u16) -> Option<ExtensionForm> {
+    if profile == ONE_BYTE_PROFILE {
+        Some(ExtensionForm::OneByte)
+    } else if profile & 0xfff0 == TWO_BYTE_PROFILE {
+        Some(ExtensionForm::TwoByte)
+    } else {
+        None
+    }
+}
+
+/// One RFC 8285 extension element: a local id (negotiated with
+/// `a=extmap`) and its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Element<'a> {
+    /// The local identifier.
+    pub id: u8,
+    /// The element data.
+    pub data: &'a [u8],
+}
+
+impl<'a> Element<'a> {
+    /// An element.
+    pub const fn new(id: u8, data: &'a [u8]) -> Self {
+        Self { id, data }
+    }
+
+    const fn fits_one_byte(&self) -> bool {
+        self.id >= 1 && self.id <= 14 && !self.data.is_empty() && self.data.len() <= 16
+    }
+}
+
+/// Iterator over the elements of a [`HeaderExtension`]; allocates nothing.
+#[derive(Debug, Clone)]
+pub struct Elements<'a> {
+    rest: &'a [u8],
+    form: Option<ExtensionForm>,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Element<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Element<'a>> {
+        match self.form? {
+            ExtensionForm::OneByte => loop {
+                let (&head, rest) = self.rest.split_first()?;
+                let id = head >> 4;
+                if id == 0 {
+                    self.rest = rest;
+                    continue;
+                }
+                if id == 15 {
+                    self.rest = &[];
+                    return None;
+                }
+                let len = usize::from(head & 0x0f) + 1;
+                let Some((data, rest)) = rest.split_at_checked(len) else {
+                    self.rest = &[];
+                    return None;
+                };
+                self.rest = rest;
+                return Some(Element { id, data });
+            },
+            ExtensionForm::TwoByte => loop {
+                let (&id, rest) = self.rest.split_first()?;
+                if id == 0 {
+                    self.rest = rest;
+                    continue;
+                }
+                let parsed = rest
+                    .split_first()
+                    .and_then(|(&len, rest)| rest.split_at_checked(usize::from(len)));
+                let Some((data, rest)) = parsed else {
+                    self.rest = &[];
+                    return None;
+                };
+                self.rest = rest;
+                return Some(Element { id, data });
+            },
+        }
+    }
+}
+
+/// Checks every RFC 8285 element of an extension block (other profiles are
+/// opaque and always valid).
+pub(crate) fn validate_elements(profile: u16, data: &[u8]) -> Result<(), ParseError> {
+    const WHAT: &str = "RTP header extension element";
+    let mut r = Reader::new(data, WHAT);
+    match form_of(profile) {
+        None => Ok(()),
+        Some(ExtensionForm::OneByte) => {
+            while let Ok(head) = r.u8() {
+                let id = head >> 4;
+                if id == 0 {
+                    continue;
+                }
+                if id == 15 {
+                    break;
+                }
+                r.take(usize::from(head & 0x0f) + 1)?;
+            }
+            Ok(())
+        }
+        Some(ExtensionForm::TwoByte) => {
+            while let Ok(id) = r.u8() {
+                if id == 0 {
+                    continue;
+                }
+                let len = r.u8()?;
+                r.take(usize::from(len))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The form the writer uses for `elements`.
+fn effective_form(elements: &[Element<'_>], form: ExtensionForm) -> ExtensionForm {
+    match form {
+        ExtensionForm::OneByte if elements.iter().all(Element::fits_one_byte) => {
+            ExtensionForm::OneByte
+        }
+        _ => ExtensionForm::TwoByte,
+    }
+}
+
+/// Length of the elements, without the 4-byte header or padding.
+pub(crate) fn elements_len(elements: &[Element<'_>], form: ExtensionForm) -> usize {
+    let per_element = match effective_form(elements, form) {
+        ExtensionForm::OneByte => 1,
+        ExtensionForm::TwoByte => 2,
+    };
+    elements.iter().map(|e| per_element + e.data.len()).sum()
+}
+
+/// Writes the 4-byte extension header, the elements and the padding.
+pub(crate) fn write_elements(
+    elements: &[Element<'_>],
+    form: ExtensionForm,
+    w: &mut Writer<'_>,
+) -> Result<(), WriteError> {
+    const WHAT: &str = "RTP header extension";
+    let form = effective_form(elements, form);
+    let len = elements_len(elements, form);
+    let padded = len.next_multiple_of(4);
+    let words =
+        u16::try_from(padded / 4).map_err(|_| write_invalid(WHAT, "longer than 65535 words"))?;
+    w.u16(match form {
+        ExtensionForm::OneByte => ONE_BYTE_PROFILE,
+        ExtensionForm::TwoByte => TWO_BYTE_PROFILE,
+    })?;
+    w.u16(words)?;
+    for element in elements {
+        match form {
+            ExtensionForm::OneByte => {
+                // `effective_form` checked the id and length.
+                w.u8((element.id << 4) | (element.data.len() as u8 - 1))?;
+            }
+            ExtensionForm::TwoByte => {
+                if element.id == 0 {
+                    return Err(write_invalid(WHAT, "element id 0 is reserved for padding"));
+                }
+                let len = u8::try_from(element.data.len())
+                    .map_err(|_| write_invalid(WHAT, "element longer than 255 bytes"))?;
+                w.array([element.id, len])?;
+            }
+        }
+        w.bytes(element.data)?;
+    }
+    w.zeros(padded - len)
+}
+
+/// Extension URIs, as they appear in `a=extmap` lines.
+pub mod uri {
+    /// [`AbsSendTime`](super::AbsSendTime).
+    pub const ABS_SEND_TIME: &str = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+    /// [`TransportSequenceNumber`](super::TransportSequenceNumber).
+    pub const TRANSPORT_WIDE_CC: &str =
+        "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+    /// [`Mid`](super::Mid).
+    pub const MID: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
+    /// [`Rid`](super::Rid).
+    pub const RID: &str = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+    /// [`RepairedRid`](super::RepairedRid).
+    pub const REPAIRED_RID: &str = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
+    /// [`AudioLevel`](super::AudioLevel).
+    pub const AUDIO_LEVEL: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+    /// [`VideoOrientation`](super::VideoOrientation).
+    pub const VIDEO_ORIENTATION: &str = "urn:3gpp:video-orientation";
+    /// [`AbsCaptureTime`](super::AbsCaptureTime).
+    pub const ABS_CAPTURE_TIME: &str =
+        "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time";
+    /// [`PlayoutDelay`](super::PlayoutDelay).
+    pub const PLAYOUT_DELAY: &str = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
+}
+
+fn exact<const N: usize>(data: &[u8], what: &'static str) -> Result<[u8; N], ParseError> {
+    match data.first_chunk::<N>() {
+        Some(bytes) if data.len() == N => Ok(*bytes),
+        Some(_) => Err(invalid(what, "longer than its fixed size")),
+        None => Err(ParseError::Truncated {
+            what,
+            needed: N,
+            have: data.len(),
+        }),
+    }
+}
+
+/// abs-send-time: the send time as a 6.18 fixed-point number of seconds
+/// (24 bits, wrapping every 64 s).
+///
+/// <https://webrtc.googlesource.com/src/+/refs/heads/main/docs/native-code/rtp-hdrext/abs-send-time/>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AbsSendTime(pub u32);
+
+impl AbsSendTime {
+    /// Decodes the 3-byte element data.
+    pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
+        let [a, b, c] = exact(data, "abs-send-time")?;
+        Ok(Self(u32::from_be_bytes([0, a, b, c])))
+    }
+
+    /// From an NTP time (the middle 24 bits of it).
+    pub const fn from_ntp(ntp: crate::ntp::NtpTime) -> Self {
+        Self(((ntp.0 >> 14) & 0x00ff_ffff) as u32)
+    }
+
+    /// The element data.
+    pub const fn to_bytes(self) -> [u8; 3] {
+        let [_, a, b, c] = self.0.to_be_bytes();
+        [a, b, c]
+    }
+}
+
+/// Transport-wide sequence number (draft-holmer-rmcat-transport-wide-cc-extensions).
+///
+/// <https://datatracker.ietf.org/doc/html/draft-holmer-rmcat-transport-wide-cc-extensions-01#section-2>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TransportSequenceNumber(pub u16);
+
+impl TransportSequenceNumber {
+    /// Decodes the 2-byte element data.
+    pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
+        exact(data, "transport-wide sequence number").map(|b| Self(u16::from_be_bytes(b)))
+    }
+
+    /// The element data.
+    pub const fn to_bytes(self) -> [u8; 2] {
+        self.0.to_be_bytes()
+    }
+}
+
+fn sdes_text<'a>(data: &'a [u8], what: &'static str) -> Result<&'a str, ParseError> {
+    if data.is_empty() {
+        return Err(invalid(what, "empty"));
+    }
+    let text = core::str::from_utf8(data).map_err(|_| invalid(what, "not UTF-8"))?;
+    // Some senders pad the value with NUL bytes; they are not part of it.
+    let text = text.trim_end_matches('\0');
+    if text.is_empty() {
+        return Err(invalid(what, "empty"));
+    }
+    Ok(text)
+}
+
+macro_rules! sdes_extension {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name<'a>(pub &'a str);
+
+        impl<'a> $name<'a> {
+            /// Decodes the element data (UTF-8, not empty; trailing NUL
+            /// bytes are dropped).
+            pub fn parse(data: &'a [u8]) -> Result<Self, ParseError> {
+                sdes_text(data, $what).map(Self)
+            }
+
+            /// The element data.
+            pub const fn as_bytes(&self) -> &'a [u8] {
+                self.0.as_bytes()
+            }
+        }
+    };
+}
+
+sdes_extension!(
+    /// The media identification (BUNDLE `a=mid`) of the stream.
+    ///
+    /// <https://www.rfc-editor.org/rfc/rfc9143#section-15>
+    Mid,
+    "mid extension"
+);
+sdes_extension!(
+    /// The RTP stream id (simulcast `a=rid`).
+    ///
+    /// <https://www.rfc-editor.org/rfc/rfc8852#section-3.1>
+    Rid,
+    "rtp-stream-id extension"
+);
+sdes_extension!(
+    /// The RTP stream id of the stream a redundancy stream repairs.
+    ///
+    /// <https://www.rfc-editor.org/rfc/rfc8852#section-3.2>
+    RepairedRid,
+    "repaired-rtp-stream-id extension"
+);
+
+/// Client-to-mixer audio level: voice activity and level in -dBov (0..=127).
+///
+/// <https://www.rfc-editor.org/rfc/rfc6464#section-3>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AudioLevel {
+    /// The V bit: the packet contains voice.
+    pub voice_activity: bool,
+    /// The level, in -dBov (0 is loudest, 127 is silence).
+    pub level: u8,
+}
+
+impl AudioLevel {
+    /// Decodes the element data (one byte; the two-byte form may pad it).
+    pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
+        let &b = data.first().ok_or(ParseError::Truncated {
+            what: "audio level extension",
+            needed: 1,
+            have: 0,
+        })?;
+        Ok(Self {
+            voice_activity: b & 0x80 != 0,
+            level: b & 0x7f,
+        })
+    }
+
+    /// The element data.
+    pub const fn to_bytes(self) -> [u8; 1] {
+        [((self.voice_activity as u8) << 7) | (self.level & 0x7f)]
+    }
+}
+
+/// Coordination of video orientation: camera, flip and rotation.
+///
+/// <https://www.etsi.org/deliver/etsi_ts/126100_126199/126114/16.07.00_60/ts_126114v160700p.pdf> (section 7.4.5)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VideoOrientation {
+    /// The C bit: back-facing camera.
+    pub back_camera: bool,
+    /// The F bit: horizontally flipped.
+    pub flip: bool,
+    /// Clockwise rotation in units of 90 degrees (0..=3).
+    pub rotation: u8,
+}
+
+impl VideoOrientation {
+    /// Decodes the element data (one byte).
+    pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
+        let &b = data.first().ok_or(ParseError::Truncated {
+            what: "video orientation extension",
+            needed: 1,
+            have: 0,
+        })?;
+        Ok(Self {
+            back_camera: b & 0x08 != 0,
+            flip: b & 0x04 != 0,
+            rotation: b & 0x03,
+        })
+    }
+
+    /// Clockwise rotation in degrees.
+    pub const fn degrees(&self) -> u16 {
+        (self.rotation & 3) as u16 * 90
+    }
+
+    /// The element data.
+    pub const fn to_bytes(self) -> [u8; 1] {
+        [((self.back_camera as u8) << 3) | ((self.flip as u8) << 2) | (self.rotation & 3)]
+    }
+}
+
+/// Absolute capture time: the NTP time the frame was captured and,
+/// optionally, the sender's estimate of the capturer's clock offset.
+///
+/// <https://webrtc.googlesource.com/src/+/refs/heads/main/docs/native-code/rtp-hdrext/abs-capture-time/>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AbsCaptureTime {
+    /// Capture time, 64-bit NTP (32.32 fixed point).
+    pub timestamp: crate::ntp::NtpTime,
+    /// Estimated capture clock offset, signed 32.32 fixed point seconds.
+    pub estimated_capture_clock_offset: Option<i64>,
+}
+
+impl AbsCaptureTime {
+    /// Decodes the element data (8 or 16 bytes).
+    pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
+        let mut r = Reader::new(data, "abs-capture-time extension");
+        let timestamp = crate::ntp::NtpTime(r.u64()?);
+        let estimated_capture_clock_offset = match r.remaining() {
+            0 => None,
+            8 => Some(r.u64()? as i64),
+            _ => return Err(invalid("abs-capture-time extension", "not 8 or 16 bytes")),
+        };
+        Ok(Self {
+            timestamp,
+            estimated_capture_clock_offset,
+        })
+    }
+
+    /// Length of the element data.
+    pub const fn encoded_len(&self) -> usize {
+        if self.estimated_capture_clock_offset.is_some() {
+            16
+        } else {
+            8
+        }
+    }
+
+    /// Writes the element data into `buf` and returns its length.
+    pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
+        let mut w = Writer::with_capacity(buf, self.encoded_len())?;
+        w.u64(self.timestamp.0)?;
+        if let Some(offset) = self.estimated_capture_clock_offset {
+            w.u64(offset as u64)?;
+        }
+        Ok(w.written())
+    }
+}
+
+/// Playout delay limits, in units of 10 ms (12 bits each).
+///
+/// <https://webrtc.googlesource.com/src/+/refs/heads/main/docs/native-code/rtp-hdrext/playout-delay/>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PlayoutDelay {
+    /// Minimum delay, 10 ms units (0..=4095).
+    pub min: u16,
+    /// Maximum delay, 10 ms units (0..=4095).
+    pub max: u16,
+}
+
+impl PlayoutDelay {
+    /// Decodes the 3-byte element data.
+    pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
+        let [a, b, c] = exact(data, "playout-delay extension")?;
+        let v = u32::from_be_bytes([0, a, b, c]);
+        Ok(Self {
+            min: (v >> 12) as u16,
+            max: (v & 0xfff) as u16,
+        })
+    }
+
+    /// The element data (values above 4095 are cut to 12 bits).
+    pub const fn to_bytes(self) -> [u8; 3] {
+        let v = ((self.min as u32 & 0xfff) << 12) | (self.max as u32 & 0xfff);
+        let [_, a, b, c] = v.to_be_bytes();
+        [a, b, c]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn elements(ext: &HeaderExtension<'_>) -> Vec<(u8, Vec<u8>)> {
+        ext.elements().map(|e| (e.id, e.data.to_vec())).collect()
+    }
+
+    #[test]
+    fn one_byte_form_skips_padding_and_stops_at_id_15() {
+        // id 1 len 1 "aa bb"?: 0x11 -> id 1, 2 bytes; padding 00; id 2 len 1 byte: 0x20 cc;
+        // id 15 ends processing.
+        let data = crate::test_hex("11aabb00 20ccf0ff");
+        let ext = HeaderExtension::new(ONE_BYTE_PROFILE, &data).unwrap();
+        assert_eq!(ext.form(), Some(ExtensionForm::OneByte));
+        assert_eq!(
+            elements(&ext),
+            [(1, alloc::vec![0xaa, 0xbb]), (2, alloc::vec![0xcc])]
+        );
+        assert_eq!(ext.get(2), Some(&[0xcc][..]));
+        assert_eq!(ext.get(3), None);
+    }
+
+    #[test]
+    fn two_byte_form_allows_empty_and_long_elements() {
+        let data = crate::test_hex("0100 00 1003aabbcc 00");
+        let ext = HeaderExtension::new(0x1003, &data).unwrap();
+        assert_eq!(ext.form(), Some(ExtensionForm::TwoByte));
+        assert_eq!(
+            elements(&ext),
+            [(1, alloc::vec![]), (0x10, alloc::vec![0xaa, 0xbb, 0xcc])]
+        );
+    }
+
+    #[test]
+    fn truncated_elements_are_errors() {
+        assert!(HeaderExtension::new(ONE_BYTE_PROFILE, &crate::test_hex("13aabb00")).is_err());
+        assert!(HeaderExtension::new(TWO_BYTE_PROFILE, &crate::test_hex("0105aabb")).is_err());
+        assert!(HeaderExtension::new(TWO_BYTE_PROFILE, &crate::test_hex("000001")).is_err());
+        // Other profiles are opaque.
+        assert!(HeaderExtension::new(0x1234, &crate::test_hex("ffffffff")).is_ok());
+        assert_eq!(
+            HeaderExtension::new(0x1234, &[1, 2, 3, 4])
+                .unwrap()
+                .elements()
+                .count(),
+            0
+        );
+    }
+
+    #[test]
+    fn writer_picks_the_two_byte_form_when_an_element_needs_it() {
+        let mut buf = [0u8; 64];
+        let short = [Element::new(3, &[1]), Element::new(14, &[0; 16])];
+        let mut w = Writer::new(&mut buf);
+        write_elements(&short, ExtensionForm::OneByte, &mut w).unwrap();
+        let n = w.written();
+        assert_eq!(n, 4 + 20);
+        assert_eq!(&buf[..6], &crate::test_hex("bede0005 3001")[..]);
+
+        for mixed in [
+            [Element::new(3, &[1]), Element::new(15, &[2])],
+            [Element::new(3, &[1]), Element::new(4, &[])],
+            [Element::new(3, &[1]), Element::new(4, &[0; 17])],
+        ] {
+            let mut w = Writer::new(&mut buf);
+            write_elements(&mixed, ExtensionForm::OneByte, &mut w).unwrap();
+            let n = w.written();
+            let ext =
+                HeaderExtension::new(u16::from_be_bytes([buf[0], buf[1]]), &buf[4..n]).unwrap();
+            assert_eq!(ext.form(), Some(ExtensionForm::TwoByte));
+            let got: Vec<_> = ext.elements().collect();
+            assert_eq!(got, mixed);
+        }
+        let mut w = Writer::new(&mut buf);
+        assert!(write_elements(&[Element::new(0, &[1])], ExtensionForm::TwoByte, &mut w).is_err());
+    }
+
+    #[test]
+    fn typed_helpers_decode_and_encode() {
+        let t = AbsSendTime::parse(&[0x12, 0x34, 0x56]).unwrap();
+        assert_eq!(t, AbsSendTime(0x12_3456));
+        assert_eq!(t.to_bytes(), [0x12, 0x34, 0x56]);
+        assert!(AbsSendTime::parse(&[1, 2]).is_err());
+        assert!(AbsSendTime::parse(&[1, 2, 3, 4]).is_err());
+        assert_eq!(
+            AbsSendTime::from_ntp(crate::ntp::NtpTime(0x0000_0001_8000_0000)),
+            AbsSendTime(0x06_0000)
+        );
+
+        let s = TransportSequenceNumber::parse(&[0xff, 0xfe]).unwrap();
+        assert_eq!(s.0, 0xfffe);
+        assert_eq!(s.to_bytes(), [0xff, 0xfe]);
+
+        assert_eq!(Mid::parse(b"0").unwrap(), Mid("0"));
+        assert_eq!(Rid::parse(b"hi\0\0").unwrap().0, "hi");
+        assert_eq!(RepairedRid::parse(b"lo").unwrap().as_bytes(), b"lo");
+        assert!(Mid::parse(b"").is_err());
+        assert!(Mid::parse(&[0xff]).is_err());
+
+        let level = AudioLevel::parse(&[0x80 | 42]).unwrap();
+        assert_eq!(
+            level,
+            AudioLevel {
+                voice_activity: true,
+                level: 42
+            }
+        );
+        assert_eq!(level.to_bytes(), [0xaa]);
+
+        let o = VideoOrientation::parse(&[0x0d]).unwrap();
+        assert_eq!(
+            o,
+            VideoOrientation {
+                back_camera: true,
+                flip: true,
+                rotation: 1
+            }
+        );
+        assert_eq!(o.degrees(), 90);
+        assert_eq!(o.to_bytes(), [0x0d]);
+
+        let data = crate::test_hex("e2 3d 5a 1b 80 00 00 00 ff ff ff ff 00 00 00 00");
+        let c = AbsCaptureTime::parse(&data).unwrap();
+        assert_eq!(c.timestamp.0, 0xe23d_5a1b_8000_0000);
+        assert_eq!(c.estimated_capture_clock_offset, Some(-(1i64 << 32)));
+        let mut buf = [0u8; 16];
+        assert_eq!(c.write_to(&mut buf).unwrap(), 16);
+        assert_eq!(buf.as_slice(), data.as_slice());
+        assert_eq!(AbsCaptureTime::parse(&data[..8]).unwrap().encoded_len(), 8);
+        assert!(AbsCaptureTime::parse(&data[..12]).is_err());
+
+        let d = PlayoutDelay::parse(&[0x01, 0x40, 0x64]).unwrap();
+        assert_eq!(d, PlayoutDelay { min: 20, max: 100 });
+        assert_eq!(d.to_bytes(), [0x01, 0x40, 0x64]);
+    }
+}
