@@ -138,10 +138,13 @@ impl<'a> Attribute<'a> {
             None => (text, None),
         };
         let trimmed = value.map(|v| v.trim_start_matches(' '));
-        Self::parse_typed(name, trimmed).unwrap_or(Self::Other {
-            name: Cow::Borrowed(name),
-            value: value.map(Cow::Borrowed),
-        })
+        match Self::parse_typed(name, trimmed) {
+            Ok(Self::Other { .. }) | Err(_) => Self::Other {
+                name: Cow::Borrowed(name),
+                value: value.map(Cow::Borrowed),
+            },
+            Ok(typed) => typed,
+        }
     }
 
     fn parse_typed(name: &'a str, value: Option<&'a str>) -> Result<Self, &'static str> {

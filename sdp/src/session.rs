@@ -233,6 +233,42 @@ impl<'a> Sdp<'a> {
         lines * 48
     }
 
+    /// Forgets the original text of every line, so that the whole
+    /// description is written from its typed values (canonical form).
+    pub fn regenerate(&mut self) {
+        self.version.regenerate();
+        self.origin.regenerate();
+        self.session_name.regenerate();
+        let lines = self
+            .information
+            .iter_mut()
+            .chain(self.uri.iter_mut())
+            .chain(self.key.iter_mut());
+        lines
+            .chain(self.emails.iter_mut())
+            .chain(self.phones.iter_mut())
+            .for_each(Line::regenerate);
+        self.connection.iter_mut().for_each(Line::regenerate);
+        self.bandwidths.iter_mut().for_each(Line::regenerate);
+        for time in &mut self.times {
+            time.timing.regenerate();
+            time.repeats.iter_mut().for_each(Line::regenerate);
+        }
+        self.time_zones.iter_mut().for_each(Line::regenerate);
+        self.attributes.iter_mut().for_each(Line::regenerate);
+        for media in &mut self.media {
+            media.media_line.regenerate();
+            media
+                .information
+                .iter_mut()
+                .chain(media.key.iter_mut())
+                .for_each(Line::regenerate);
+            media.connections.iter_mut().for_each(Line::regenerate);
+            media.bandwidths.iter_mut().for_each(Line::regenerate);
+            media.attributes.iter_mut().for_each(Line::regenerate);
+        }
+    }
+
     /// An owned copy that no longer borrows the input.
     pub fn into_owned(self) -> Sdp<'static> {
         Sdp {
