@@ -33,6 +33,11 @@
 //! follows the RFCs to the letter; [`Mode`] lists the differences. Errors
 //! ([`ParseError`]) give the line number, the line and what was expected.
 //!
+//! # Offer/answer
+//!
+//! [`negotiate`] builds offers and answers (RFC 3264, JSEP RFC 8829) and
+//! reports what an offer/answer exchange agreed on.
+//!
 //! # Limits
 //!
 //! Input larger than [`MAX_SDP_LEN`], with more than [`MAX_LINES`] lines or
@@ -58,6 +63,7 @@ mod error;
 mod fmtp;
 mod line;
 mod media;
+pub mod negotiate;
 mod rtp;
 mod session;
 mod simulcast;

@@ -132,11 +132,7 @@ const ORDER_SESSION: &str = "session lines in the order v o s i u e p c b t r z 
 const ORDER_MEDIA: &str = "media lines in the order m i c b k a";
 
 fn text_value(value: &str) -> Result<Cow<'_, str>, &'static str> {
-    if value.bytes().any(|b| b == 0) {
-        Err("text without NUL characters")
-    } else {
-        Ok(Cow::Borrowed(value))
-    }
+    Ok(Cow::Borrowed(value))
 }
 
 impl<'a> Sdp<'a> {
@@ -396,6 +392,14 @@ impl Parser {
                     "lines ending in CRLF or LF (no lone CR)",
                 ));
             }
+            if line.contains('\0') {
+                return Err(ParseError::new(
+                    number,
+                    line,
+                    ErrorKind::Syntax,
+                    "text without NUL characters",
+                ));
+            }
             last_line = line;
             self.line(&mut partial, &mut position, number, line)
                 .map_err(|(kind, expected)| ParseError::new(number, line, kind, expected))?;
@@ -584,7 +588,7 @@ impl Parser {
             allowed.map_err(|e| (ErrorKind::Level, e))?;
             Ok(Line::parsed(attribute, value))
         } else {
-            if value.is_empty() || value.bytes().any(|b| b == 0) {
+            if value.is_empty() {
                 return Err((ErrorKind::Syntax, "`a=<name>[:<value>]`"));
             }
             Ok(Line::parsed(Attribute::parse_lenient(value), value))

@@ -1,0 +1,254 @@
+//! Offer/answer negotiation: RFC 3264 as profiled by JSEP
+//! ([RFC 8829](https://www.rfc-editor.org/rfc/rfc8829)).
+//!
+//! - [`create_offer`] writes an offer from local media descriptions;
+//! - [`create_answer`] answers a remote offer from local capabilities:
+//!   m-lines are matched in order and keep their `mid`, codecs are
+//!   intersected by name, clock rate, channels and format parameters (H.264
+//!   `profile-level-id` and `packetization-mode`, VP9 and AV1 profiles), RTX
+//!   follows its `apt`, RED follows the codecs it carries, `rtcp-fb` and
+//!   `extmap` are intersected, directions are answered, BUNDLE is accepted,
+//!   m-lines we cannot take are rejected with port 0 and a data channel
+//!   m-line is answered;
+//! - [`apply_answer`] reads an offer and its answer and reports what was
+//!   agreed for each m-line.
+//!
+//! ```
+//! use sansrtc_sdp::negotiate::{Capabilities, Session, apply_answer, create_answer};
+//! use sansrtc_sdp::{Direction, Sdp};
+//!
+//! let offer = Sdp::parse(include_str!("../tests/data/chrome-offer-av-data.sdp"))?;
+//! let capabilities = Capabilities::webrtc_defaults(Session::example());
+//! let answer = create_answer(&offer, &capabilities)?;
+//! let agreement = apply_answer(&offer, &answer)?;
+//! let video = agreement.media_by_mid("1").unwrap();
+//! assert_eq!(video.codecs[0].name, "VP8");
+//! assert_eq!(video.codecs[0].rtx_payload_type, Some(97));
+//! assert_eq!(video.direction, Direction::SendRecv);
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+
+mod agreement;
+mod answer;
+mod codec;
+mod offer;
+
+pub use agreement::{AgreedCodec, AgreedMedia, Agreement, apply_answer};
+pub use answer::create_answer;
+pub use codec::Codec;
+pub use offer::create_offer;
+
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
+
+use crate::connection::Origin;
+use crate::media::MediaType;
+use crate::rtp::{Direction, Extmap, Ssrc, SsrcGroup};
+use crate::simulcast::{Rid, Simulcast};
+use crate::transport::{Fingerprint, Msid};
+
+/// Why an offer or answer could not be negotiated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NegotiationError {
+    /// The answer does not have one m-line per m-line of the offer.
+    #[error("the answer has {answer} media descriptions, the offer {offer}")]
+    MediaCount {
+        /// m-lines in the offer.
+        offer: usize,
+        /// m-lines in the answer.
+        answer: usize,
+    },
+    /// An m-line breaks an offer/answer rule.
+    #[error("media description {index}: {reason}")]
+    Media {
+        /// Index of the m-line, from 0.
+        index: usize,
+        /// The rule.
+        reason: &'static str,
+    },
+    /// A session-level rule is broken.
+    #[error("session: {reason}")]
+    Session {
+        /// The rule.
+        reason: &'static str,
+    },
+}
+
+/// The transport parameters written in each m-line we send: ICE credentials,
+/// DTLS fingerprint and candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session<'a> {
+    /// `o=` of our descriptions.
+    pub origin: Origin<'a>,
+    /// `a=ice-ufrag`.
+    pub ice_ufrag: Cow<'a, str>,
+    /// `a=ice-pwd`.
+    pub ice_pwd: Cow<'a, str>,
+    /// `a=ice-options` (for example `trickle`).
+    pub ice_options: Vec<Cow<'a, str>>,
+    /// Whether we are an ICE-lite agent (`a=ice-lite`).
+    pub ice_lite: bool,
+    /// `a=fingerprint` of our DTLS certificate.
+    pub fingerprint: Fingerprint<'a>,
+    /// `a=candidate` values to write in each m-line.
+    pub candidates: Vec<Cow<'a, str>>,
+    /// Whether to write `a=end-of-candidates`.
+    pub end_of_candidates: bool,
+    /// Whether we offer BUNDLE (`a=group:BUNDLE`) and accept it in answers.
+    pub bundle: bool,
+    /// Whether we support mixing one- and two-byte header extensions
+    /// (`a=extmap-allow-mixed`).
+    pub extmap_allow_mixed: bool,
+}
+
+impl Session<'static> {
+    /// Fixed example values (documentation and tests only: real
+    /// credentials must be random and the fingerprint must be the
+    /// certificate's).
+    pub fn example() -> Self {
+        Self {
+            origin: Origin {
+                username: Cow::Borrowed("-"),
+                session_id: 1_433_832_402_044_130_222,
+                session_version: 1,
+                network_type: Cow::Borrowed("IN"),
+                address_type: crate::AddressType::Ip4,
+                unicast_address: crate::Address::Ip4(core::net::Ipv4Addr::LOCALHOST),
+            },
+            ice_ufrag: Cow::Borrowed("sR7q"),
+            ice_pwd: Cow::Borrowed("1FWqD3zQ8lkT2DpKj6cWz9h0"),
+            ice_options: alloc::vec![Cow::Borrowed("trickle")],
+            ice_lite: false,
+            fingerprint: Fingerprint {
+                hash_function: Cow::Borrowed("sha-256"),
+                bytes: (0u8..32).collect(),
+            },
+            candidates: Vec::new(),
+            end_of_candidates: false,
+            bundle: true,
+            extmap_allow_mixed: true,
+        }
+    }
+}
+
+/// A local media description: what we offer, or what we can answer with
+/// for one kind of media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalMedia<'a> {
+    /// `a=mid` (offers; answers reuse the offer's).
+    pub mid: Cow<'a, str>,
+    /// `audio`, `video` or `application`.
+    pub kind: MediaType<'a>,
+    /// Codecs in order of preference, RTX and RED included (RTX with `apt`).
+    pub codecs: Vec<Codec<'a>>,
+    /// Header extensions we support.
+    pub extensions: Vec<Extmap<'a>>,
+    /// Whether we want to send and receive.
+    pub direction: Direction,
+    /// `a=msid` of the track we send.
+    pub msid: Option<Msid<'a>>,
+    /// `a=ssrc` lines of the track we send.
+    pub ssrcs: Vec<Ssrc<'a>>,
+    /// `a=ssrc-group` lines.
+    pub ssrc_groups: Vec<SsrcGroup<'a>>,
+    /// `a=rid` lines.
+    pub rids: Vec<Rid<'a>>,
+    /// `a=simulcast`.
+    pub simulcast: Option<Simulcast<'a>>,
+    /// For `application` (data channels): `a=max-message-size`.
+    pub max_message_size: Option<u64>,
+}
+
+impl<'a> LocalMedia<'a> {
+    /// A media description of a kind with codecs and extensions, `sendrecv`.
+    pub fn new(
+        mid: &'a str,
+        kind: MediaType<'a>,
+        codecs: Vec<Codec<'a>>,
+        extensions: Vec<Extmap<'a>>,
+    ) -> Self {
+        Self {
+            mid: Cow::Borrowed(mid),
+            kind,
+            codecs,
+            extensions,
+            direction: Direction::SendRecv,
+            msid: None,
+            ssrcs: Vec::new(),
+            ssrc_groups: Vec::new(),
+            rids: Vec::new(),
+            simulcast: None,
+            max_message_size: None,
+        }
+    }
+
+    /// A data channel (`m=application ... UDP/DTLS/SCTP webrtc-datachannel`).
+    pub fn data_channel(mid: &'a str) -> Self {
+        let mut media = Self::new(mid, MediaType::Application, Vec::new(), Vec::new());
+        media.max_message_size = Some(262_144);
+        media
+    }
+}
+
+/// What we can accept when answering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities<'a> {
+    /// Transport parameters and session options.
+    pub session: Session<'a>,
+    /// Audio we can take, if any.
+    pub audio: Option<LocalMedia<'a>>,
+    /// Video we can take, if any.
+    pub video: Option<LocalMedia<'a>>,
+    /// Data channels, if we take them.
+    pub data_channel: Option<LocalMedia<'a>>,
+}
+
+/// The header extensions a browser commonly negotiates, by URI.
+pub const AUDIO_EXTENSIONS: [&str; 4] = [
+    "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+    "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+    "urn:ietf:params:rtp-hdrext:sdes:mid",
+];
+
+/// Video header extensions we negotiate by default, by URI.
+pub const VIDEO_EXTENSIONS: [&str; 6] = [
+    "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+    "urn:ietf:params:rtp-hdrext:sdes:mid",
+    "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+    "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
+    "urn:3gpp:video-orientation",
+];
+
+fn extensions(uris: &[&'static str]) -> Vec<Extmap<'static>> {
+    uris.iter()
+        .zip(1u16..)
+        .map(|(uri, id)| Extmap::new(id, uri))
+        .collect()
+}
+
+impl Capabilities<'static> {
+    /// Opus, G.722, PCMU, PCMA and telephone-event for audio; VP8, VP9
+    /// (profiles 0 and 2), H.264 (constrained baseline, packetization modes 1
+    /// and 0) and AV1 with RTX for video; data channels.
+    pub fn webrtc_defaults(session: Session<'static>) -> Self {
+        Self {
+            session,
+            audio: Some(LocalMedia::new(
+                "0",
+                MediaType::Audio,
+                Codec::default_audio(),
+                extensions(&AUDIO_EXTENSIONS),
+            )),
+            video: Some(LocalMedia::new(
+                "1",
+                MediaType::Video,
+                Codec::default_video(),
+                extensions(&VIDEO_EXTENSIONS),
+            )),
+            data_channel: Some(LocalMedia::data_channel("2")),
+        }
+    }
+}

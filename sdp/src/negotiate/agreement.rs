@@ -1,0 +1,215 @@
+//! What an offer and its answer agreed on.
+
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
+
+use super::{Codec, NegotiationError};
+use crate::attribute::Attribute;
+use crate::fmtp::FmtpParameter;
+use crate::media::{Media, MediaType};
+use crate::rtp::{Direction, Extmap, RtcpFb};
+use crate::session::Sdp;
+
+/// A codec both sides agreed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreedCodec<'a> {
+    /// Payload type (the same in both directions).
+    pub payload_type: u8,
+    /// Encoding name.
+    pub name: Cow<'a, str>,
+    /// Clock rate in Hz.
+    pub clock_rate: u32,
+    /// Channels (audio).
+    pub channels: Option<u16>,
+    /// The answer's format parameters.
+    pub parameters: Vec<FmtpParameter<'a>>,
+    /// Feedback in the answer.
+    pub feedback: Vec<RtcpFb<'a>>,
+    /// The RTX payload type repairing this codec, if agreed.
+    pub rtx_payload_type: Option<u8>,
+}
+
+/// What was agreed for one m-line, from the offerer's point of view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreedMedia<'a> {
+    /// Index of the m-line.
+    pub index: usize,
+    /// `a=mid`.
+    pub mid: Option<Cow<'a, str>>,
+    /// Media type.
+    pub kind: MediaType<'a>,
+    /// Whether the answer accepted the m-line.
+    pub accepted: bool,
+    /// Codecs in the answer's order (RTX and RED are not listed on their
+    /// own: RTX is in [`AgreedCodec::rtx_payload_type`]; RED is listed).
+    pub codecs: Vec<AgreedCodec<'a>>,
+    /// Header extensions in both offer and answer (same id and URI).
+    pub extensions: Vec<Extmap<'a>>,
+    /// The offerer's direction (the answer's, reversed).
+    pub direction: Direction,
+    /// SSRCs the offerer announced.
+    pub local_ssrcs: Vec<u32>,
+    /// SSRCs the answerer announced.
+    pub remote_ssrcs: Vec<u32>,
+    /// Simulcast rids the offerer sends (the answer's `recv` list).
+    pub send_layers: Vec<Cow<'a, str>>,
+    /// Simulcast rids the offerer receives (the answer's `send` list).
+    pub recv_layers: Vec<Cow<'a, str>>,
+}
+
+/// The outcome of an offer/answer exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agreement<'a> {
+    /// One entry per m-line, in order.
+    pub media: Vec<AgreedMedia<'a>>,
+    /// The answer's `BUNDLE` groups (mids, first is the tagged one).
+    pub bundle_groups: Vec<Vec<Cow<'a, str>>>,
+}
+
+impl<'a> Agreement<'a> {
+    /// The agreement for a `mid`.
+    pub fn media_by_mid(&self, mid: &str) -> Option<&AgreedMedia<'a>> {
+        self.media.iter().find(|m| m.mid.as_deref() == Some(mid))
+    }
+}
+
+fn ssrcs(media: &Media<'_>) -> Vec<u32> {
+    let mut result: Vec<u32> = Vec::new();
+    for attribute in media.attributes() {
+        if let Attribute::Ssrc(s) = attribute {
+            if !result.contains(&s.ssrc) {
+                result.push(s.ssrc);
+            }
+        }
+    }
+    result
+}
+
+fn mid_of<'a>(media: &Media<'a>) -> Option<Cow<'a, str>> {
+    media.attributes().find_map(|a| match a {
+        Attribute::Mid(m) => Some(m.clone()),
+        _ => None,
+    })
+}
+
+/// Reads an offer and its answer and reports what was agreed for each
+/// m-line (RFC 3264 section 7, JSEP section 5.10).
+///
+/// Fails when the answer does not answer the offer: a different number of
+/// m-lines, a different media type or `mid` on an m-line.
+pub fn apply_answer<'a>(
+    offer: &Sdp<'a>,
+    answer: &Sdp<'a>,
+) -> Result<Agreement<'a>, NegotiationError> {
+    if offer.media.len() != answer.media.len() {
+        return Err(NegotiationError::MediaCount {
+            offer: offer.media.len(),
+            answer: answer.media.len(),
+        });
+    }
+    let bundle_groups: Vec<Vec<Cow<'a, str>>> =
+        answer.bundle_groups().map(|g| g.mids.clone()).collect();
+    let mut media = Vec::with_capacity(offer.media.len());
+    for (index, (offered, answered)) in offer.media.iter().zip(&answer.media).enumerate() {
+        if offered.media_line.media != answered.media_line.media {
+            return Err(NegotiationError::Media {
+                index,
+                reason: "the answer's media type differs from the offer's",
+            });
+        }
+        let mid = mid_of(answered);
+        if mid.is_some() && offered.mid() != mid.as_deref() {
+            return Err(NegotiationError::Media {
+                index,
+                reason: "the answer's `a=mid` differs from the offer's",
+            });
+        }
+        let bundled = mid
+            .as_ref()
+            .is_some_and(|m| bundle_groups.iter().any(|g| g.contains(m)));
+        let accepted = !answered.is_port_zero() || bundled;
+        let offered_pts: Vec<u8> = offered.media_line.payload_types().collect();
+        let answer_codecs = Codec::from_media(answered);
+        let codecs = if accepted {
+            answer_codecs
+                .iter()
+                .filter(|c| !c.is_rtx() && offered_pts.contains(&c.payload_type))
+                .map(|c| AgreedCodec {
+                    payload_type: c.payload_type,
+                    name: c.name.clone(),
+                    clock_rate: c.clock_rate,
+                    channels: c.channels,
+                    parameters: c.parameters.clone(),
+                    feedback: c.feedback.clone(),
+                    rtx_payload_type: answer_codecs
+                        .iter()
+                        .find(|r| {
+                            r.is_rtx()
+                                && offered_pts.contains(&r.payload_type)
+                                && r.fmtp().rtx_apt() == Some(c.payload_type)
+                        })
+                        .map(|r| r.payload_type),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let extensions = if accepted {
+            answered
+                .attributes()
+                .filter_map(|a| match a {
+                    Attribute::Extmap(e) => Some(e),
+                    _ => None,
+                })
+                .filter(|e| {
+                    offered.attributes().any(
+                        |a| matches!(a, Attribute::Extmap(o) if o.id == e.id && o.uri == e.uri),
+                    )
+                })
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let simulcast = answered.attributes().find_map(|a| match a {
+            Attribute::Simulcast(s) => Some(s.clone()),
+            _ => None,
+        });
+        let layers = |streams: Option<crate::SimulcastStreams<'a>>| -> Vec<Cow<'a, str>> {
+            streams
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|alternatives| alternatives.into_iter().next().map(|id| id.id))
+                .collect()
+        };
+        let (send_layers, recv_layers) = match simulcast {
+            Some(s) if accepted => (layers(s.recv), layers(s.send)),
+            _ => (Vec::new(), Vec::new()),
+        };
+        media.push(AgreedMedia {
+            index,
+            mid: mid.or_else(|| mid_of(offered)),
+            kind: offered.media_line.media.clone(),
+            accepted,
+            codecs,
+            extensions,
+            direction: if accepted {
+                answered.direction().reverse()
+            } else {
+                Direction::Inactive
+            },
+            local_ssrcs: ssrcs(offered),
+            remote_ssrcs: if accepted {
+                ssrcs(answered)
+            } else {
+                Vec::new()
+            },
+            send_layers,
+            recv_layers,
+        });
+    }
+    Ok(Agreement {
+        media,
+        bundle_groups,
+    })
+}

@@ -1,0 +1,412 @@
+//! Answering an offer (RFC 3264 section 6, JSEP section 5.3).
+
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
+
+use super::offer::{
+    media_section, push_candidates, push_codecs, push_transport, session_description,
+};
+use super::{Capabilities, Codec, LocalMedia, NegotiationError};
+use crate::attribute::Attribute;
+use crate::fmtp::FmtpParameter;
+use crate::media::{Media, MediaLine, MediaType};
+use crate::rtp::{Direction, Extmap, RtcpFb};
+use crate::session::Sdp;
+use crate::simulcast::{Rid, RidDirection, Simulcast};
+use crate::transport::{Group, Sctpmap, Setup};
+
+/// The offer's `a=setup` for an m-line (media level first, then session).
+fn offered_setup(offer: &Sdp<'_>, media: &Media<'_>) -> Option<Setup> {
+    media
+        .attributes()
+        .chain(offer.attributes())
+        .find_map(|a| match a {
+            Attribute::Setup(s) => Some(*s),
+            _ => None,
+        })
+}
+
+/// Our role for the offered one (RFC 8842 section 5.3): `active` unless
+/// the offerer is active.
+fn answer_setup(offered: Option<Setup>) -> Setup {
+    match offered {
+        Some(Setup::Active) => Setup::Passive,
+        Some(Setup::Holdconn) => Setup::Holdconn,
+        Some(Setup::Passive | Setup::Actpass) | None => Setup::Active,
+    }
+}
+
+/// The feedback both sides want.
+fn feedback_intersection<'a>(offered: &[RtcpFb<'a>], ours: &[RtcpFb<'a>]) -> Vec<RtcpFb<'a>> {
+    let mut result: Vec<RtcpFb<'a>> = Vec::new();
+    for fb in offered {
+        if ours.iter().any(|o| o.same_feedback(fb)) && !result.iter().any(|r| r.same_feedback(fb)) {
+            result.push(RtcpFb {
+                payload_type: None,
+                ..fb.clone()
+            });
+        }
+    }
+    result
+}
+
+/// The codecs we accept, with the offer's payload types, in the offer's
+/// order. Primary codecs first match by name, clock rate, channels and
+/// parameters; RED is kept when every codec it carries is; RTX follows the
+/// codec its `apt` names.
+fn answer_codecs<'a>(offered: &[Codec<'a>], local: &[Codec<'a>]) -> Vec<Codec<'a>> {
+    // (offered index, answer codec, local payload type)
+    let mut accepted: Vec<(usize, Codec<'a>, u8)> = Vec::new();
+    for (index, codec) in offered.iter().enumerate() {
+        if codec.is_rtx()
+            || codec.is_red()
+            || accepted
+                .iter()
+                .any(|(_, a, _)| a.payload_type == codec.payload_type)
+        {
+            continue;
+        }
+        let matched = local
+            .iter()
+            .filter(|l| !l.is_rtx() && !l.is_red())
+            .find_map(|l| l.answer_parameters(codec).map(|parameters| (l, parameters)));
+        if let Some((ours, parameters)) = matched {
+            accepted.push((
+                index,
+                Codec {
+                    parameters,
+                    feedback: feedback_intersection(&codec.feedback, &ours.feedback),
+                    ..codec.clone()
+                },
+                ours.payload_type,
+            ));
+        }
+    }
+    let is_accepted = |accepted: &[(usize, Codec<'a>, u8)], pt: u8| {
+        accepted.iter().any(|(_, c, _)| c.payload_type == pt)
+    };
+    for (index, codec) in offered.iter().enumerate() {
+        if !codec.is_red() || is_accepted(&accepted, codec.payload_type) {
+            continue;
+        }
+        let supported = local.iter().any(|l| {
+            l.is_red()
+                && l.clock_rate == codec.clock_rate
+                && l.channels.unwrap_or(1) == codec.channels.unwrap_or(1)
+        });
+        let carried_ok = codec
+            .fmtp()
+            .red_payload_types()
+            .is_none_or(|pts| !pts.is_empty() && pts.iter().all(|pt| is_accepted(&accepted, *pt)));
+        if supported && carried_ok {
+            accepted.push((index, codec.clone(), codec.payload_type));
+        }
+    }
+    for (index, codec) in offered.iter().enumerate() {
+        if !codec.is_rtx() || is_accepted(&accepted, codec.payload_type) {
+            continue;
+        }
+        let Some(apt) = codec.fmtp().rtx_apt() else {
+            continue;
+        };
+        let Some(local_primary) = accepted
+            .iter()
+            .find(|(_, c, _)| c.payload_type == apt)
+            .map(|(_, _, l)| *l)
+        else {
+            continue;
+        };
+        let supported = local
+            .iter()
+            .any(|l| l.is_rtx() && l.fmtp().rtx_apt() == Some(local_primary))
+            || (local.iter().any(Codec::is_rtx)
+                && local
+                    .iter()
+                    .any(|l| l.is_red() && l.payload_type == local_primary));
+        if supported && codec.clock_rate == 90_000 {
+            let parameters: Vec<FmtpParameter<'a>> = codec
+                .parameters
+                .iter()
+                .filter(|p| {
+                    p.name.eq_ignore_ascii_case("apt") || p.name.eq_ignore_ascii_case("rtx-time")
+                })
+                .cloned()
+                .collect();
+            accepted.push((
+                index,
+                Codec {
+                    parameters,
+                    feedback: Vec::new(),
+                    ..codec.clone()
+                },
+                codec.payload_type,
+            ));
+        }
+    }
+    accepted.sort_by_key(|(index, _, _)| *index);
+    accepted.into_iter().map(|(_, codec, _)| codec).collect()
+}
+
+/// A rejected m-line: port 0, the offered formats, and the `mid`.
+fn rejected<'a>(offered: &Media<'a>) -> Media<'a> {
+    let line = offered.media_line.value();
+    let mut media = Media::new(MediaLine {
+        media: line.media.clone(),
+        port: 0,
+        port_count: None,
+        protocol: line.protocol.clone(),
+        formats: line.formats.clone(),
+    });
+    if let Some(mid) = mid_of(offered) {
+        media.push(Attribute::Mid(mid));
+    }
+    media
+}
+
+/// The `a=mid` of an m-line, sharing the offer's text.
+fn mid_of<'a>(media: &Media<'a>) -> Option<Cow<'a, str>> {
+    media.attributes().find_map(|a| match a {
+        Attribute::Mid(m) => Some(m.clone()),
+        _ => None,
+    })
+}
+
+/// The local description for an offered kind of media.
+fn local_for<'c, 'a>(
+    capabilities: &'c Capabilities<'a>,
+    kind: &MediaType<'_>,
+) -> Option<&'c LocalMedia<'a>> {
+    match kind {
+        MediaType::Audio => capabilities.audio.as_ref(),
+        MediaType::Video => capabilities.video.as_ref(),
+        MediaType::Application => capabilities.data_channel.as_ref(),
+        _ => None,
+    }
+}
+
+/// Answers a remote offer from local capabilities.
+///
+/// - m-lines are answered in order and keep the offer's `mid`;
+/// - codecs are intersected (see [`Codec`]) and keep the offer's payload
+///   types; `rtcp-fb` and `extmap` are intersected;
+/// - the direction is the offer's, reversed, restricted to what we want
+///   (`sendonly` ↔ `recvonly`, `inactive` when neither side can send);
+/// - an m-line we cannot take (unknown kind, no common codec, wrong
+///   protocol, port 0) is rejected with port 0;
+/// - a data channel m-line is answered with our `max-message-size`;
+/// - a `BUNDLE` group is accepted with the m-lines we accepted, in the
+///   offer's order;
+/// - a simulcast offer (`a=simulcast:send`) is answered with
+///   `a=simulcast:recv` and receive `a=rid` lines.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8829#section-5.3.1>
+pub fn create_answer<'a>(
+    offer: &Sdp<'a>,
+    capabilities: &Capabilities<'a>,
+) -> Result<Sdp<'a>, NegotiationError> {
+    let mids: Vec<&str> = offer.media.iter().filter_map(Media::mid).collect();
+    for (i, mid) in mids.iter().enumerate() {
+        if mids.get(..i).is_some_and(|before| before.contains(mid)) {
+            return Err(NegotiationError::Session {
+                reason: "each `a=mid` once",
+            });
+        }
+    }
+    let session = &capabilities.session;
+    let mut answer = session_description(session);
+    let offered_bundle = offer.bundle_groups().next();
+    let bundle = session.bundle && offered_bundle.is_some();
+    let mut sending_kinds: Vec<MediaType<'a>> = Vec::new();
+    let mut accepted_mids: Vec<Cow<'a, str>> = Vec::new();
+    for offered in &offer.media {
+        let media = answer_media(offer, offered, capabilities, bundle, &mut sending_kinds);
+        if let (false, Some(mid)) = (media.is_port_zero(), mid_of(offered)) {
+            accepted_mids.push(mid);
+        }
+        answer.media.push(media);
+    }
+    if let (true, Some(group)) = (bundle, offered_bundle) {
+        let mids: Vec<Cow<'a, str>> = group
+            .mids
+            .iter()
+            .filter(|m| accepted_mids.contains(m))
+            .cloned()
+            .collect();
+        if !mids.is_empty() {
+            answer.attributes.insert(
+                0,
+                Attribute::Group(Group {
+                    semantics: Cow::Borrowed("BUNDLE"),
+                    mids,
+                })
+                .into(),
+            );
+        }
+    }
+    if session.extmap_allow_mixed
+        && offer
+            .attributes()
+            .any(|a| *a == Attribute::ExtmapAllowMixed)
+    {
+        answer.push(Attribute::ExtmapAllowMixed);
+    }
+    Ok(answer)
+}
+
+fn answer_media<'a>(
+    offer: &Sdp<'a>,
+    offered: &Media<'a>,
+    capabilities: &Capabilities<'a>,
+    bundle: bool,
+    sending_kinds: &mut Vec<MediaType<'a>>,
+) -> Media<'a> {
+    let session = &capabilities.session;
+    let line = offered.media_line.value();
+    let Some(local) = local_for(capabilities, &line.media) else {
+        return rejected(offered);
+    };
+    let bundle_only = offered.has(&Attribute::BundleOnly);
+    if line.port == 0 && !(bundle && bundle_only) {
+        return rejected(offered);
+    }
+    let setup = answer_setup(offered_setup(offer, offered));
+    if line.media == MediaType::Application {
+        if !line.protocol.contains("SCTP") {
+            return rejected(offered);
+        }
+        let mut media = media_section(
+            MediaType::Application,
+            line.protocol.clone(),
+            line.formats.clone(),
+        );
+        push_transport(&mut media, session, setup);
+        if let Some(mid) = mid_of(offered) {
+            media.push(Attribute::Mid(mid));
+        }
+        let legacy = offered.attributes().find_map(|a| match a {
+            Attribute::Sctpmap(s) => Some(s.clone()),
+            _ => None,
+        });
+        match legacy {
+            Some(sctpmap) => media.push(Attribute::Sctpmap(Sctpmap {
+                streams: sctpmap.streams.or(Some(1024)),
+                ..sctpmap
+            })),
+            None => media.push(Attribute::SctpPort(5000)),
+        }
+        if let Some(size) = local.max_message_size {
+            media.push(Attribute::MaxMessageSize(size));
+        }
+        push_candidates(&mut media, session);
+        return media;
+    }
+    if !line.is_rtp() {
+        return rejected(offered);
+    }
+    let codecs = answer_codecs(&Codec::from_media(offered), &local.codecs);
+    if !codecs.iter().any(|c| !c.is_rtx() && !c.is_red()) {
+        return rejected(offered);
+    }
+    let offered_direction = offered.direction();
+    let direction = Direction::from_flags(
+        offered_direction.receives() && local.direction.sends(),
+        offered_direction.sends() && local.direction.receives(),
+    );
+    let formats = codecs
+        .iter()
+        .map(|c| Cow::Owned(alloc::format!("{}", c.payload_type)))
+        .collect();
+    let mut media = media_section(line.media.clone(), line.protocol.clone(), formats);
+    push_transport(&mut media, session, setup);
+    if let Some(mid) = mid_of(offered) {
+        media.push(Attribute::Mid(mid));
+    }
+    for attribute in offered.attributes() {
+        if let Attribute::Extmap(extmap) = attribute {
+            if local.extensions.iter().any(|l| l.uri == extmap.uri) {
+                media.push(Attribute::Extmap(Extmap {
+                    direction: extmap.direction.map(Direction::reverse),
+                    attributes: None,
+                    ..extmap.clone()
+                }));
+            }
+        }
+    }
+    media.push(Attribute::Direction(direction));
+    let first_sender = direction.sends() && !sending_kinds.contains(&line.media);
+    if first_sender {
+        sending_kinds.push(line.media.clone());
+        if let Some(msid) = &local.msid {
+            media.push(Attribute::Msid(msid.clone()));
+        }
+    }
+    if offered.has(&Attribute::RtcpMux) {
+        media.push(Attribute::RtcpMux);
+    }
+    if offered.has(&Attribute::RtcpRsize) {
+        media.push(Attribute::RtcpRsize);
+    }
+    push_codecs(&mut media, &codecs);
+    answer_simulcast(offered, direction, &mut media);
+    if first_sender {
+        for group in &local.ssrc_groups {
+            media.push(Attribute::SsrcGroup(group.clone()));
+        }
+        for ssrc in &local.ssrcs {
+            media.push(Attribute::Ssrc(ssrc.clone()));
+        }
+    }
+    push_candidates(&mut media, session);
+    media
+}
+
+/// Receives the layers of a simulcast offer (RFC 8853 section 5.3).
+fn answer_simulcast<'a>(offered: &Media<'a>, direction: Direction, media: &mut Media<'a>) {
+    if !direction.receives() {
+        return;
+    }
+    let Some(Simulcast {
+        send: Some(streams),
+        ..
+    }) = offered.attributes().find_map(|a| match a {
+        Attribute::Simulcast(s) => Some(s.clone()),
+        _ => None,
+    })
+    else {
+        return;
+    };
+    let offered_rids: Vec<&Rid<'a>> = offered
+        .attributes()
+        .filter_map(|a| match a {
+            Attribute::Rid(r) if r.direction == RidDirection::Send => Some(r),
+            _ => None,
+        })
+        .collect();
+    let streams: Vec<_> = streams
+        .into_iter()
+        .map(|alternatives| {
+            alternatives
+                .into_iter()
+                .filter(|id| offered_rids.iter().any(|r| r.id == id.id))
+                .collect::<Vec<_>>()
+        })
+        .filter(|alternatives| !alternatives.is_empty())
+        .collect();
+    if streams.is_empty() {
+        return;
+    }
+    for stream in &streams {
+        for id in stream {
+            media.push(Attribute::Rid(Rid {
+                id: id.id.clone(),
+                direction: RidDirection::Recv,
+                payload_types: Vec::new(),
+                restrictions: Vec::new(),
+            }));
+        }
+    }
+    media.push(Attribute::Simulcast(Simulcast {
+        send: None,
+        recv: Some(streams),
+    }));
+}

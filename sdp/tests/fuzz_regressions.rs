@@ -1,0 +1,70 @@
+//! Inputs the fuzz targets once failed on, replayed with the targets' own
+//! checks (`tests/fuzz-regressions/<target>/`).
+
+#![allow(clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
+
+use std::fs;
+use std::path::Path;
+
+use sansrtc_sdp::{Mode, Sdp};
+
+/// The checks of the `sdp_parse` fuzz target.
+fn check_parse(text: &str) {
+    for mode in [Mode::Lenient, Mode::Strict] {
+        let Ok(sdp) = Sdp::parse_with(text, mode) else {
+            continue;
+        };
+        let written = sdp.to_string();
+        assert_eq!(sdp.encoded_len(), written.len());
+        let again = Sdp::parse_with(&written, mode).expect("a written description parses");
+        assert_eq!(again, sdp);
+        assert_eq!(again.to_string(), written);
+        let mut canonical = sdp.clone();
+        canonical.regenerate();
+        let canonical_text = canonical.to_string();
+        let reparsed =
+            Sdp::parse_with(&canonical_text, Mode::Lenient).expect("the canonical form parses");
+        assert_eq!(reparsed, sdp);
+    }
+}
+
+fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-regressions")
+        .join(target);
+    let mut inputs: Vec<_> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().path())
+                .map(|p| {
+                    (
+                        p.file_name().unwrap().to_string_lossy().into_owned(),
+                        fs::read(&p).unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    inputs.sort();
+    inputs
+}
+
+#[test]
+fn sdp_parse_regressions() {
+    let inputs = inputs("sdp_parse");
+    assert!(!inputs.is_empty());
+    for (name, bytes) in inputs {
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            println!("{name}");
+            check_parse(text);
+        }
+    }
+}
+
+#[test]
+fn nul_is_rejected_in_both_modes() {
+    let text = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\na=candidate:1 1 udp 1 192.0.2.1 9 typ host\t\0\r\n";
+    for mode in [Mode::Lenient, Mode::Strict] {
+        assert_eq!(Sdp::parse_with(text, mode).unwrap_err().line_number, 7);
+    }
+}
