@@ -5,6 +5,11 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use sansrtc_rtp::list::List;
 use sansrtc_rtp::ntp::NtpTime;
+use sansrtc_rtp::rtcp::ccfb::{CcfbMetric, CcfbStream, CcfbStreams, CongestionControlFeedback};
+use sansrtc_rtp::rtcp::twcc::{PacketStatus, PacketStatuses, TransportCc};
+use sansrtc_rtp::rtcp::xr::{
+    DlrrItem, ExtendedReport, RleReport, StatisticsSummary, VoipMetrics, XrBlock, XrBlocks,
+};
 use sansrtc_rtp::rtcp::{
     self, ApplicationDefined, Compound, FirEntry, FullIntraRequest, Goodbye, Nack, NackEntry,
     Packet, Packets, PictureLossIndication, ReceiverReport, ReferencePictureSelection, Remb,
@@ -251,6 +256,89 @@ proptest! {
             sender_ssrc: sender, media_ssrc: media, payload_type, padding_bits, bit_string: &bits,
         }))?;
         check_rtcp(Packet::Remb(Remb { sender_ssrc: sender, media_ssrc: media, exponent, mantissa, ssrcs: List::new(&ssrcs) }))?;
+    }
+
+    #[test]
+    fn transport_cc(
+        sender: u32, media: u32, base: u16, reference_time in -0x80_0000i32..=0x7f_ffff, count: u8,
+        runs in vec((0u8..3, 1usize..40, any::<i16>()), 0..30),
+    ) {
+        let mut statuses = Vec::new();
+        for (kind, len, delta) in runs {
+            for i in 0..len {
+                statuses.push(match kind {
+                    0 => PacketStatus::NotReceived,
+                    1 => PacketStatus::SmallDelta((delta as u8).wrapping_add(i as u8)),
+                    _ => PacketStatus::LargeDelta(delta.wrapping_sub(i as i16)),
+                });
+            }
+        }
+        check_rtcp(Packet::TransportCc(TransportCc {
+            sender_ssrc: sender,
+            media_ssrc: media,
+            base_sequence_number: base,
+            reference_time,
+            feedback_packet_count: count,
+            statuses: PacketStatuses::new(&statuses),
+        }))?;
+    }
+
+    #[test]
+    fn congestion_control_feedback(
+        sender: u32, timestamp: u32,
+        streams in vec((any::<u32>(), any::<u16>(), vec((any::<bool>(), 0u8..4, 0u16..0x2000), 0..40)), 0..5),
+    ) {
+        let metrics: Vec<Vec<CcfbMetric>> = streams
+            .iter()
+            .map(|(_, _, m)| m.iter().map(|&(received, ecn, arrival_time_offset)| CcfbMetric { received, ecn, arrival_time_offset }).collect())
+            .collect();
+        let built: Vec<CcfbStream<'_>> = streams
+            .iter()
+            .zip(&metrics)
+            .map(|((ssrc, begin, _), m)| CcfbStream { ssrc: *ssrc, begin_sequence: *begin, metrics: List::new(m) })
+            .collect();
+        check_rtcp(Packet::CongestionControlFeedback(CongestionControlFeedback {
+            sender_ssrc: sender,
+            streams: CcfbStreams::new(&built),
+            report_timestamp: timestamp,
+        }))?;
+    }
+
+    #[test]
+    fn extended_reports(
+        ssrc: u32, ntp: u64, thinning in 0u8..16, rle: (u32, u16, u16),
+        chunks in vec(any::<[u16; 2]>(), 0..10),
+        dlrr in vec(any::<(u32, u32, u32)>(), 0..5),
+        summary in any::<(bool, bool, bool, u32, u16, u16, [u32; 6], [u8; 4])>(), toh in 0u8..4,
+        voip in any::<(u32, [u8; 4], [u16; 4], [u8; 9], [u16; 3])>(),
+        unknown_type in 8u8..=255, ts: u8, data in words(4),
+    ) {
+        let chunks: Vec<u16> = chunks.concat();
+        let dlrr: Vec<DlrrItem> = dlrr.into_iter().map(|(a, b, c)| DlrrItem { ssrc: a, last_receiver_report: b, delay_since_last_receiver_report: c }).collect();
+        let (l, d, j, s_ssrc, begin, end, w, t) = summary;
+        let (v_ssrc, rates, durations, levels, jb) = voip;
+        let rle = RleReport { thinning, ssrc: rle.0, begin_sequence: rle.1, end_sequence: rle.2, chunks: List::new(&chunks) };
+        let blocks = [
+            XrBlock::LossRle(rle),
+            XrBlock::DuplicateRle(rle),
+            XrBlock::ReceiverReferenceTime(NtpTime(ntp)),
+            XrBlock::Dlrr(List::new(&dlrr)),
+            XrBlock::StatisticsSummary(StatisticsSummary {
+                has_loss: l, has_duplicates: d, has_jitter: j, ttl_or_hop_limit: toh,
+                ssrc: s_ssrc, begin_sequence: begin, end_sequence: end,
+                lost_packets: w[0], duplicate_packets: w[1], min_jitter: w[2], max_jitter: w[3], mean_jitter: w[4], dev_jitter: w[5],
+                min_ttl_or_hl: t[0], max_ttl_or_hl: t[1], mean_ttl_or_hl: t[2], dev_ttl_or_hl: t[3],
+            }),
+            XrBlock::VoipMetrics(VoipMetrics {
+                ssrc: v_ssrc, loss_rate: rates[0], discard_rate: rates[1], burst_density: rates[2], gap_density: rates[3],
+                burst_duration: durations[0], gap_duration: durations[1], round_trip_delay: durations[2], end_system_delay: durations[3],
+                signal_level: levels[0], noise_level: levels[1], rerl: levels[2], gmin: levels[3], r_factor: levels[4],
+                ext_r_factor: levels[5], mos_lq: levels[6], mos_cq: levels[7], rx_config: levels[8],
+                jb_nominal: jb[0], jb_maximum: jb[1], jb_abs_max: jb[2],
+            }),
+            XrBlock::Unknown { block_type: unknown_type, type_specific: ts, data: &data },
+        ];
+        check_rtcp(Packet::ExtendedReport(ExtendedReport { ssrc, blocks: XrBlocks::new(&blocks) }))?;
     }
 
     #[test]

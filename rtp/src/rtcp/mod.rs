@@ -9,6 +9,7 @@
 
 mod app;
 mod bye;
+pub mod ccfb;
 mod fir;
 pub mod header;
 mod nack;
@@ -20,9 +21,12 @@ mod rpsi;
 pub mod sdes;
 mod sli;
 mod tmmbr;
+pub mod twcc;
+pub mod xr;
 
 pub use app::ApplicationDefined;
 pub use bye::Goodbye;
+pub use ccfb::{CcfbMetric, CcfbStream, CcfbStreams, CongestionControlFeedback};
 pub use fir::{FirEntry, FullIntraRequest};
 pub use header::Header;
 pub use nack::{Nack, NackEntry, NackEntryLost, NackPacker};
@@ -34,3 +38,5 @@ pub use rpsi::ReferencePictureSelection;
 pub use sdes::{SdesChunk, SdesChunks, SdesItem, SdesItems, SourceDescription};
 pub use sli::{SliEntry, SliceLossIndication};
 pub use tmmbr::{Tmmbn, Tmmbr, TmmbrEntry};
+pub use twcc::{PacketStatus, PacketStatuses, TransportCc};
+pub use xr::{ExtendedReport, XrBlock, XrBlocks};

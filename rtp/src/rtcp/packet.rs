@@ -9,9 +9,9 @@ use crate::rtcp::header::{
     self, HEADER_LEN, Header, payload_format, single_packet, split_packet, transport_format,
 };
 use crate::rtcp::{
-    ApplicationDefined, FullIntraRequest, Goodbye, Nack, PictureLossIndication, ReceiverReport,
-    ReferencePictureSelection, Remb, SenderReport, SliceLossIndication, SourceDescription, Tmmbn,
-    Tmmbr,
+    ApplicationDefined, CongestionControlFeedback, ExtendedReport, FullIntraRequest, Goodbye, Nack,
+    PictureLossIndication, ReceiverReport, ReferencePictureSelection, Remb, SenderReport,
+    SliceLossIndication, SourceDescription, Tmmbn, Tmmbr, TransportCc,
 };
 
 /// A packet this crate does not decode, kept as its bytes (header and
@@ -90,6 +90,10 @@ pub enum Packet<'a> {
     Tmmbr(Tmmbr<'a>),
     /// TMMBN (205, FMT 4).
     Tmmbn(Tmmbn<'a>),
+    /// RFC 8888 congestion control feedback (205, FMT 11).
+    CongestionControlFeedback(CongestionControlFeedback<'a>),
+    /// Transport-wide congestion control feedback (205, FMT 15).
+    TransportCc(TransportCc<'a>),
     /// PLI (206, FMT 1).
     PictureLossIndication(PictureLossIndication),
     /// SLI (206, FMT 2).
@@ -100,6 +104,8 @@ pub enum Packet<'a> {
     FullIntraRequest(FullIntraRequest<'a>),
     /// REMB (206, FMT 15 with the `REMB` identifier).
     Remb(Remb<'a>),
+    /// XR (207).
+    ExtendedReport(ExtendedReport<'a>),
     /// Any other packet type or feedback format, as bytes.
     Unknown(Unknown<'a>),
 }
@@ -135,6 +141,17 @@ impl<'a> Packet<'a> {
             (header::TRANSPORT_FEEDBACK, transport_format::TMMBN) => {
                 Self::Tmmbn(Tmmbn::parse_body(&header, body)?)
             }
+            (header::TRANSPORT_FEEDBACK, transport_format::CCFB) => {
+                Self::CongestionControlFeedback(CongestionControlFeedback::parse_body(
+                    &header, body,
+                )?)
+            }
+            (header::TRANSPORT_FEEDBACK, transport_format::TRANSPORT_CC) => {
+                Self::TransportCc(TransportCc::parse_body(&header, body)?)
+            }
+            (header::EXTENDED_REPORT, _) => {
+                Self::ExtendedReport(ExtendedReport::parse_body(&header, body)?)
+            }
             (header::PAYLOAD_FEEDBACK, payload_format::PLI) => {
                 Self::PictureLossIndication(PictureLossIndication::parse_body(&header, body)?)
             }
@@ -165,7 +182,12 @@ impl<'a> Packet<'a> {
             Self::SourceDescription(_) => header::SOURCE_DESCRIPTION,
             Self::Goodbye(_) => header::GOODBYE,
             Self::ApplicationDefined(_) => header::APPLICATION_DEFINED,
-            Self::Nack(_) | Self::Tmmbr(_) | Self::Tmmbn(_) => header::TRANSPORT_FEEDBACK,
+            Self::Nack(_)
+            | Self::Tmmbr(_)
+            | Self::Tmmbn(_)
+            | Self::CongestionControlFeedback(_)
+            | Self::TransportCc(_) => header::TRANSPORT_FEEDBACK,
+            Self::ExtendedReport(_) => header::EXTENDED_REPORT,
             Self::PictureLossIndication(_)
             | Self::SliceLossIndication(_)
             | Self::ReferencePictureSelection(_)
@@ -186,6 +208,9 @@ impl<'a> Packet<'a> {
             Self::Nack(p) => p.encoded_len(),
             Self::Tmmbr(p) => p.encoded_len(),
             Self::Tmmbn(p) => p.encoded_len(),
+            Self::CongestionControlFeedback(p) => p.encoded_len(),
+            Self::TransportCc(p) => p.encoded_len(),
+            Self::ExtendedReport(p) => p.encoded_len(),
             Self::PictureLossIndication(p) => p.encoded_len(),
             Self::SliceLossIndication(p) => p.encoded_len(),
             Self::ReferencePictureSelection(p) => p.encoded_len(),
@@ -206,6 +231,9 @@ impl<'a> Packet<'a> {
             Self::Nack(p) => p.write_to(buf),
             Self::Tmmbr(p) => p.write_to(buf),
             Self::Tmmbn(p) => p.write_to(buf),
+            Self::CongestionControlFeedback(p) => p.write_to(buf),
+            Self::TransportCc(p) => p.write_to(buf),
+            Self::ExtendedReport(p) => p.write_to(buf),
             Self::PictureLossIndication(p) => p.write_to(buf),
             Self::SliceLossIndication(p) => p.write_to(buf),
             Self::ReferencePictureSelection(p) => p.write_to(buf),
