@@ -8,6 +8,7 @@ use super::offer::{
 };
 use super::{Capabilities, Codec, LocalMedia, NegotiationError};
 use crate::attribute::Attribute;
+use crate::connection::Connection;
 use crate::fmtp::FmtpParameter;
 use crate::media::{Media, MediaLine, MediaType};
 use crate::rtp::{Direction, Extmap, RtcpFb};
@@ -147,7 +148,8 @@ fn answer_codecs<'a>(offered: &[Codec<'a>], local: &[Codec<'a>]) -> Vec<Codec<'a
     accepted.into_iter().map(|(_, codec, _)| codec).collect()
 }
 
-/// A rejected m-line: port 0, the offered formats, and the `mid`.
+/// A rejected m-line: port 0, the offered formats, a placeholder `c=` and
+/// the `mid`.
 fn rejected<'a>(offered: &Media<'a>) -> Media<'a> {
     let line = offered.media_line.value();
     let mut media = Media::new(MediaLine {
@@ -157,6 +159,9 @@ fn rejected<'a>(offered: &Media<'a>) -> Media<'a> {
         protocol: line.protocol.clone(),
         formats: line.formats.clone(),
     });
+    media
+        .connections
+        .push(Connection::from_ip(core::net::IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED)).into());
     if let Some(mid) = mid_of(offered) {
         media.push(Attribute::Mid(mid));
     }
