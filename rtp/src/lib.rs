@@ -7,6 +7,9 @@
 //! - [`rtcp`]: compound and reduced-size RTCP, every report and feedback
 //!   packet WebRTC uses, decoded lazily from the bytes.
 //! - [`ntp`]: NTP timestamps as sender reports carry them.
+//! - `stats` and `session` (feature `std`): receiver statistics per RFC 3550
+//!   appendix A, the sender side of sender reports, and a sans-IO RTCP
+//!   session that schedules and writes reports.
 //!
 //! # Zero copy, zero allocation
 //!
@@ -34,6 +37,10 @@ pub mod list;
 pub mod ntp;
 pub mod rtcp;
 pub mod rtp;
+#[cfg(feature = "std")]
+pub mod session;
+#[cfg(feature = "std")]
+pub mod stats;
 
 pub use error::{ParseError, WriteError};
 
