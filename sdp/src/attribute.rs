@@ -13,6 +13,7 @@ use crate::transport::{
 };
 
 /// Where an attribute may appear.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     /// Only at session level.
@@ -28,6 +29,7 @@ pub enum Level {
 /// Attributes this crate knows are typed; any other one is kept as
 /// [`Attribute::Other`] and written back unchanged.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.13>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Attribute<'a> {

@@ -7,6 +7,7 @@ use crate::token::{is_token, number, own};
 
 /// `<bwtype>` of a `b=` line.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.8>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BandwidthType<'a> {
     /// `CT`: conference total.
@@ -26,6 +27,7 @@ pub enum BandwidthType<'a> {
 
 /// `b=<bwtype>:<bandwidth>`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.8>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bandwidth<'a> {
     /// The modifier.

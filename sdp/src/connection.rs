@@ -8,6 +8,7 @@ use crate::token::{is_word, number, own};
 
 /// `<addrtype>`: `IP4`, `IP6` or another registered type.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.7>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddressType<'a> {
     /// `IP4`.
@@ -50,6 +51,7 @@ impl fmt::Display for AddressType<'_> {
 
 /// An address in `o=`, `c=` or `a=rtcp`: an IP address or a host name.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-9>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Address<'a> {
     /// An IPv4 address.
@@ -110,6 +112,7 @@ impl fmt::Display for Address<'_> {
 
 /// `o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.2>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin<'a> {
     /// The user's login, `-` when there is none.
@@ -186,6 +189,7 @@ impl fmt::Display for Origin<'_> {
 ///
 /// For IPv4 multicast the address may carry a TTL and a count
 /// (`224.2.36.42/127/3`); for IPv6 only a count (`ff15::101/3`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection<'a> {
     /// Network type, `IN`.

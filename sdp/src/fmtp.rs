@@ -9,6 +9,7 @@ use crate::rtp::payload_type;
 use crate::token::{number, own, split_space};
 
 /// One `name=value` (or bare `name`) of an `a=fmtp` line.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FmtpParameter<'a> {
     /// Parameter name (or the whole text when it has no `=`).
@@ -22,6 +23,7 @@ pub struct FmtpParameter<'a> {
 ///
 /// Parameters are kept in order, including ones this crate does not know;
 /// they are separated by `;` (spaces after `;` are accepted).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fmtp<'a> {
     /// The payload type the parameters apply to.
@@ -201,6 +203,7 @@ impl fmt::Display for Fmtp<'_> {
 }
 
 /// Opus format parameters.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OpusParameters {
     /// `minptime`.
@@ -222,6 +225,7 @@ pub struct OpusParameters {
 }
 
 /// H.264 format parameters relevant to negotiation.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct H264Parameters {
     /// `profile-level-id`.
@@ -233,6 +237,7 @@ pub struct H264Parameters {
 }
 
 /// An H.264 profile, as WebRTC classifies `profile-level-id` values.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum H264Profile {
     /// Constrained Baseline (`42e0..`, `42c0..`, `4d80..`, ...).
@@ -253,6 +258,7 @@ pub enum H264Profile {
 
 /// `profile-level-id`: three bytes written as six hex digits.
 /// <https://www.rfc-editor.org/rfc/rfc6184#section-8.1>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProfileLevelId {
     /// `profile_idc`.
@@ -307,6 +313,7 @@ impl fmt::Display for ProfileLevelId {
 }
 
 /// AV1 format parameters.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Av1Parameters {
     /// `profile` (0 when absent).

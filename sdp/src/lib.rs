@@ -38,6 +38,12 @@
 //! [`negotiate`] builds offers and answers (RFC 3264, JSEP RFC 8829) and
 //! reports what an offer/answer exchange agreed on.
 //!
+//! # Features
+//!
+//! - `std` (default): nothing yet needs it; the crate is `no_std` + `alloc`.
+//! - `serde`: `serde::Serialize` for the typed model and the negotiation
+//!   results; a [`Line`] serializes as its value.
+//!
 //! # Limits
 //!
 //! Input larger than [`MAX_SDP_LEN`], with more than [`MAX_LINES`] lines or

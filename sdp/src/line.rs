@@ -124,6 +124,14 @@ impl<T: fmt::Display> fmt::Display for Line<'_, T> {
     }
 }
 
+/// A line serializes as its value.
+#[cfg(feature = "serde")]
+impl<T: serde::Serialize> serde::Serialize for Line<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(serializer)
+    }
+}
+
 impl<T> From<T> for Line<'_, T> {
     fn from(value: T) -> Self {
         Self::new(value)

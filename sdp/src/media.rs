@@ -14,6 +14,7 @@ use crate::token::{is_token, number, own, own_all};
 
 /// `<media>` of an `m=` line.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.14>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MediaType<'a> {
     /// `audio`.
@@ -46,6 +47,7 @@ impl MediaType<'_> {
 
 /// `m=<media> <port>[/<number of ports>] <proto> <fmt> ...`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.14>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaLine<'a> {
     /// Media type.
@@ -156,6 +158,7 @@ impl fmt::Display for MediaLine<'_> {
 
 /// A media description: an `m=` line and the lines after it.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Media<'a> {
     /// The `m=` line.

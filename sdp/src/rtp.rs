@@ -9,6 +9,7 @@ use crate::token::{is_token, is_word, number, own, split_space};
 
 /// `sendrecv`, `sendonly`, `recvonly` or `inactive`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-6.7>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Direction {
     /// `sendrecv` (the default when none is given).
@@ -78,6 +79,7 @@ impl fmt::Display for Direction {
 
 /// `a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-6.6>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rtpmap<'a> {
     /// RTP payload type.
@@ -153,6 +155,7 @@ pub(crate) fn payload_type(text: &str) -> Result<u8, &'static str> {
 
 /// `a=rtcp-fb:<payload type or *> <type> [<parameters>]`.
 /// <https://www.rfc-editor.org/rfc/rfc4585#section-4.2>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RtcpFb<'a> {
     /// The payload type, `None` for `*` (all).
@@ -231,6 +234,7 @@ impl fmt::Display for RtcpFb<'_> {
 
 /// `a=extmap:<id>[/<direction>] <URI> [<extension attributes>]`.
 /// <https://www.rfc-editor.org/rfc/rfc8285#section-8>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extmap<'a> {
     /// Local identifier, 1-14 (one-byte) or 1-255 (two-byte headers).
@@ -310,6 +314,7 @@ impl fmt::Display for Extmap<'_> {
 
 /// `a=ssrc:<ssrc> <attribute>[:<value>]`.
 /// <https://www.rfc-editor.org/rfc/rfc5576#section-4.1>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ssrc<'a> {
     /// The synchronization source.
@@ -362,6 +367,7 @@ impl fmt::Display for Ssrc<'_> {
 
 /// `a=ssrc-group:<semantics> <ssrc>...` (`FID` for RTX, `SIM`, `FEC-FR`).
 /// <https://www.rfc-editor.org/rfc/rfc5576#section-4.2>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SsrcGroup<'a> {
     /// The grouping semantics.

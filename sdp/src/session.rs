@@ -57,6 +57,7 @@ pub enum Mode {
 /// Text fields borrow from the parsed input; [`Sdp::into_owned`] gives a
 /// `Sdp<'static>`. Writing (with [`fmt::Display`]) reproduces every line
 /// whose value was not changed byte for byte, and ends lines with CRLF.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sdp<'a> {
     /// `v=` protocol version, 0.

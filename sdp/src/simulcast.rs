@@ -8,6 +8,7 @@ use crate::rtp::payload_type;
 use crate::token::{own, split_space};
 
 /// `send` or `recv` in `a=rid` and `a=simulcast`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RidDirection {
     /// `send`.
@@ -52,6 +53,7 @@ fn is_rid_id(text: &str) -> bool {
 }
 
 /// A restriction of an `a=rid` line (`max-width=1280`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RidRestriction<'a> {
     /// Restriction name.
@@ -62,6 +64,7 @@ pub struct RidRestriction<'a> {
 
 /// `a=rid:<rid-id> <direction> [pt=<fmt-list>;][<restriction>;...]`.
 /// <https://www.rfc-editor.org/rfc/rfc8851#section-10>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rid<'a> {
     /// The RTP stream id.
@@ -170,6 +173,7 @@ impl fmt::Display for Rid<'_> {
 }
 
 /// One rid in a simulcast list, possibly paused (`~`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimulcastId<'a> {
     /// The rid.
@@ -184,6 +188,7 @@ pub type SimulcastStreams<'a> = Vec<Vec<SimulcastId<'a>>>;
 
 /// `a=simulcast:<send|recv> <streams> [<send|recv> <streams>]`.
 /// <https://www.rfc-editor.org/rfc/rfc8853#section-5.1>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Simulcast<'a> {
     /// Streams we send: `;`-separated streams of `,`-separated alternatives.

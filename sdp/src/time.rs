@@ -8,6 +8,7 @@ use crate::token::number;
 
 /// The unit letter of a typed time (`d`, `h`, `m`, `s`, or none).
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.10>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeUnit {
     /// No letter: seconds.
@@ -23,6 +24,7 @@ pub enum TimeUnit {
 }
 
 /// A typed time such as `7d`, `-1h` or `3600`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TypedTime {
     /// The number as written (negative only in `z=` offsets).
@@ -88,6 +90,7 @@ impl fmt::Display for TypedTime {
 
 /// `t=<start-time> <stop-time>`, NTP seconds; `0 0` is an unbounded session.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.9>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timing {
     /// Start time (NTP seconds), 0 for unbounded.
@@ -115,6 +118,7 @@ impl fmt::Display for Timing {
 
 /// `r=<repeat interval> <active duration> <offsets from start-time>`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.10>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repeat {
     /// Repeat interval.
@@ -158,6 +162,7 @@ impl fmt::Display for Repeat {
 }
 
 /// One `<adjustment time> <offset>` pair of a `z=` line.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeZoneAdjustment {
     /// When the adjustment happens (NTP seconds).
@@ -168,6 +173,7 @@ pub struct TimeZoneAdjustment {
 
 /// `z=<adjustment time> <offset> ...`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.11>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeZones {
     /// The adjustments (at least one).
@@ -204,6 +210,7 @@ impl fmt::Display for TimeZones {
 }
 
 /// A `t=` line and the `r=` lines after it.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeDescription<'a> {
     /// The `t=` line.

@@ -10,6 +10,7 @@ use crate::token::{is_token, is_word, number, own, own_all, split_space, words};
 
 /// `a=group:<semantics> <mid>...`, e.g. `BUNDLE 0 1 2`.
 /// <https://www.rfc-editor.org/rfc/rfc5888#section-5>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group<'a> {
     /// `BUNDLE`, `LS`, `FID`, ...
@@ -60,6 +61,7 @@ impl fmt::Display for Group<'_> {
 
 /// `a=msid:<stream id> [<track id>]`.
 /// <https://www.rfc-editor.org/rfc/rfc8830#section-2>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Msid<'a> {
     /// The media stream id (`-` for none).
@@ -105,6 +107,7 @@ impl fmt::Display for Msid<'_> {
 
 /// `a=msid-semantic:<semantic> [<stream id>... | *]` (`WMS`).
 /// <https://datatracker.ietf.org/doc/html/draft-ietf-mmusic-msid-08#section-3>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MsidSemantic<'a> {
     /// The semantic, `WMS`.
@@ -153,6 +156,7 @@ impl fmt::Display for MsidSemantic<'_> {
 ///
 /// For the hash functions of RFC 8122 the length must match the function
 /// (32 bytes for `sha-256`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint<'a> {
     /// `sha-256`, `sha-1`, ... (kept as written).
@@ -237,6 +241,7 @@ impl fmt::Display for Fingerprint<'_> {
 
 /// `a=setup`: which side opens the DTLS (or TCP) connection.
 /// <https://www.rfc-editor.org/rfc/rfc4145#section-4>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setup {
     /// `active`: we connect.
@@ -275,6 +280,7 @@ impl fmt::Display for Setup {
 
 /// `a=connection:new` or `a=connection:existing`.
 /// <https://www.rfc-editor.org/rfc/rfc4145#section-5>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectionMode {
     /// `new`.
@@ -305,6 +311,7 @@ impl fmt::Display for ConnectionMode {
 
 /// `a=rtcp:<port> [<nettype> <addrtype> <address>]`.
 /// <https://www.rfc-editor.org/rfc/rfc3605#section-2.1>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rtcp<'a> {
     /// RTCP port.
@@ -356,6 +363,7 @@ impl fmt::Display for Rtcp<'_> {
 
 /// `a=sctpmap:<port> <protocol> [<streams>]` (pre-standard data channels).
 /// <https://datatracker.ietf.org/doc/html/draft-ietf-mmusic-sctp-sdp-05#section-5>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sctpmap<'a> {
     /// SCTP port.
@@ -455,6 +463,14 @@ impl Decimal {
         #[allow(clippy::cast_precision_loss)]
         let units = self.units as f64;
         units / f64::from(10u32.pow(u32::from(self.scale.min(9))))
+    }
+}
+
+/// A decimal serializes as its text (`"29.97"`).
+#[cfg(feature = "serde")]
+impl serde::Serialize for Decimal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

@@ -11,6 +11,7 @@ use crate::rtp::{Direction, Extmap, RtcpFb};
 use crate::session::Sdp;
 
 /// A codec both sides agreed on.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgreedCodec<'a> {
     /// Payload type (the same in both directions).
@@ -30,6 +31,7 @@ pub struct AgreedCodec<'a> {
 }
 
 /// What was agreed for one m-line, from the offerer's point of view.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgreedMedia<'a> {
     /// Index of the m-line.
@@ -58,6 +60,7 @@ pub struct AgreedMedia<'a> {
 }
 
 /// The outcome of an offer/answer exchange.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agreement<'a> {
     /// One entry per m-line, in order.

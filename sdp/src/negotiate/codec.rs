@@ -9,6 +9,7 @@ use crate::media::Media;
 use crate::rtp::{RtcpFb, Rtpmap};
 
 /// An RTP format: `a=rtpmap`, `a=fmtp` and `a=rtcp-fb` of one payload type.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Codec<'a> {
     /// Payload type.
