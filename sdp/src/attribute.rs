@@ -7,7 +7,7 @@ use core::fmt;
 use crate::fmtp::Fmtp;
 use crate::rtp::{Direction, Extmap, RtcpFb, Rtpmap, Ssrc, SsrcGroup};
 use crate::simulcast::{Rid, Simulcast};
-use crate::token::{is_token, number, own, own_all, words};
+use crate::token::{is_token, is_word, number, own, own_all, words};
 use crate::transport::{
     ConnectionMode, Decimal, Fingerprint, Group, Msid, MsidSemantic, Rtcp, Sctpmap, Setup,
 };
@@ -157,11 +157,24 @@ impl<'a> Attribute<'a> {
                 Err(FLAG_VALUE)
             }
         };
-        let text = || value.filter(|v| !v.is_empty()).ok_or("`<name>:<value>`");
+        let text = || {
+            value
+                .filter(|v| !v.is_empty() && !v.starts_with(' '))
+                .ok_or("`<name>:<value>` with no space after `:`")
+        };
         let string = || text().map(Cow::Borrowed);
+        let word = || {
+            text().and_then(|v| {
+                if is_word(v) {
+                    Ok(Cow::Borrowed(v))
+                } else {
+                    Err("a value without spaces")
+                }
+            })
+        };
         Ok(match name {
             "group" => Self::Group(Group::parse(text()?)?),
-            "mid" => Self::Mid(string()?),
+            "mid" => Self::Mid(word()?),
             "msid" => Self::Msid(Msid::parse(text()?)?),
             "msid-semantic" => Self::MsidSemantic(MsidSemantic::parse(text()?)?),
             "rtpmap" => Self::Rtpmap(Rtpmap::parse(text()?)?),
@@ -173,8 +186,8 @@ impl<'a> Attribute<'a> {
             "ssrc-group" => Self::SsrcGroup(SsrcGroup::parse(text()?)?),
             "rid" => Self::Rid(Rid::parse(text()?)?),
             "simulcast" => Self::Simulcast(Simulcast::parse(text()?)?),
-            "ice-ufrag" => Self::IceUfrag(string()?),
-            "ice-pwd" => Self::IcePwd(string()?),
+            "ice-ufrag" => Self::IceUfrag(word()?),
+            "ice-pwd" => Self::IcePwd(word()?),
             "ice-options" => {
                 Self::IceOptions(words(text()?, "option tags separated by single spaces")?)
             }
@@ -200,7 +213,7 @@ impl<'a> Attribute<'a> {
             "sendonly" => flag(Self::Direction(Direction::SendOnly))?,
             "recvonly" => flag(Self::Direction(Direction::RecvOnly))?,
             "inactive" => flag(Self::Direction(Direction::Inactive))?,
-            "label" => Self::Label(string()?),
+            "label" => Self::Label(word()?),
             "identity" => Self::Identity(string()?),
             "bundle-only" => flag(Self::BundleOnly)?,
             _ => {
@@ -462,6 +475,9 @@ mod tests {
         assert_eq!(Attribute::parse("rtcp-mux:1"), Err(FLAG_VALUE));
         assert!(Attribute::parse("mid").is_err());
         assert!(Attribute::parse("mid:").is_err());
+        assert!(Attribute::parse("ice-pwd: x").is_err());
+        assert!(Attribute::parse("mid:a b").is_err());
+        assert!(Attribute::parse("candidate: 1 1 udp 1 192.0.2.1 9 typ host").is_err());
         assert!(Attribute::parse("bad name").is_err());
     }
 

@@ -282,7 +282,7 @@ fn attribute() -> impl Strategy<Value = Attribute<'static>> {
         any::<u32>().prop_map(Attribute::Maxptime),
         decimal().prop_map(Attribute::Framerate),
         direction().prop_map(Attribute::Direction),
-        "[!-~][ -~]{0,19}".prop_map(|l| Attribute::Label(l.into())),
+        word().prop_map(Attribute::Label),
         word().prop_map(Attribute::Identity),
         Just(Attribute::BundleOnly),
         ("x-[a-z-]{1,8}", option::of(text())).prop_map(|(name, value)| Attribute::Other {
