@@ -352,6 +352,7 @@ impl Parser {
         let mut number = 0usize;
         let mut blank_lines = 0usize;
         let mut last_line = "";
+        let bad_byte = first_bad_byte(text);
         while !rest.is_empty() {
             let (raw, tail) = rest.split_once('\n').unwrap_or((rest, ""));
             rest = tail;
@@ -385,21 +386,14 @@ impl Parser {
                     "no line after a blank line",
                 ));
             }
-            if line.contains('\r') {
-                return Err(ParseError::new(
-                    number,
-                    line,
-                    ErrorKind::Syntax,
-                    "lines ending in CRLF or LF (no lone CR)",
-                ));
-            }
-            if line.contains('\0') {
-                return Err(ParseError::new(
-                    number,
-                    line,
-                    ErrorKind::Syntax,
-                    "text without NUL characters",
-                ));
+            // Offset of the end of this line in `text`.
+            let line_end = text.len() - rest.len();
+            if bad_byte.is_some_and(|(offset, _)| offset < line_end) {
+                let expected = match bad_byte {
+                    Some((_, b'\r')) => "lines ending in CRLF or LF (no lone CR)",
+                    _ => "text without NUL characters",
+                };
+                return Err(ParseError::new(number, line, ErrorKind::Syntax, expected));
             }
             last_line = line;
             self.line(&mut partial, &mut position, number, line)
@@ -641,6 +635,21 @@ impl Parser {
             media: sdp.media,
             trailing_blank_lines: blank_lines,
         })
+    }
+}
+
+/// The first NUL, or CR not followed by LF, and its offset: one pass over
+/// the whole text instead of one per line.
+fn first_bad_byte(text: &str) -> Option<(usize, u8)> {
+    let nul = text.find('\0').map(|offset| (offset, 0));
+    let lone_cr = text
+        .match_indices('\r')
+        .map(|(offset, _)| offset)
+        .find(|offset| text.as_bytes().get(offset + 1) != Some(&b'\n'))
+        .map(|offset| (offset, b'\r'));
+    match (nul, lone_cr) {
+        (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
+        (a, b) => a.or(b),
     }
 }
 
