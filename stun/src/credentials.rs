@@ -295,3 +295,204 @@ fn base64_value(c: u8) -> Option<u8> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate alloc;
+
+    use super::*;
+    use crate::message::tests::hex;
+
+    #[test]
+    fn md5_long_term_key() {
+        let key = LongTermKey::md5("user", "realm", "pass").unwrap();
+        let expected: [u8; 16] = Md5::digest(b"user:realm:pass").into();
+        assert_eq!(key.as_bytes(), expected);
+        assert_eq!(key.as_ref(), expected);
+        assert_eq!(key.algorithm(), PasswordAlgorithm::MD5);
+        // A known value: MD5("user:realm:pass").
+        assert_eq!(key.as_bytes(), hex("8493fbc53ba582fb4c044c456bdc40eb"));
+    }
+
+    #[test]
+    fn sha256_long_term_key() {
+        let key = LongTermKey::sha256("alice", "example.org", "s3cr3t pass").unwrap();
+        let expected: [u8; 32] = Sha256::digest(b"alice:example.org:s3cr3t pass").into();
+        assert_eq!(key.as_bytes(), expected);
+        assert_eq!(key.algorithm(), PasswordAlgorithm::SHA256);
+        assert_ne!(
+            key,
+            LongTermKey::md5("alice", "example.org", "s3cr3t pass").unwrap()
+        );
+    }
+
+    #[test]
+    fn key_derivation_errors() {
+        assert_eq!(
+            LongTermKey::derive(3, "u", "r", "p", Preparation::OpaqueString),
+            Err(CredentialError::UnsupportedAlgorithm(3))
+        );
+        assert_eq!(
+            LongTermKey::from_prepared(0, "u", "r", "p"),
+            Err(CredentialError::UnsupportedAlgorithm(0))
+        );
+        assert_eq!(
+            LongTermKey::md5("u", "", "p"),
+            Err(CredentialError::Empty("realm"))
+        );
+        assert_eq!(
+            LongTermKey::md5("u", "r", ""),
+            Err(CredentialError::Empty("password"))
+        );
+        assert_eq!(
+            LongTermKey::sha256("u", "r", "p\u{7f}"),
+            Err(CredentialError::Disallowed("password"))
+        );
+        assert_eq!(
+            LongTermKey::sha256("u", "r\te", "p"),
+            Err(CredentialError::Disallowed("realm"))
+        );
+        assert_eq!(
+            LongTermKey::md5("u", "r", "p\u{e9}"),
+            Err(CredentialError::Unsupported("password"))
+        );
+    }
+
+    #[test]
+    fn opaque_string_rules() {
+        assert_eq!(opaque_string("pass word!", "password"), Ok("pass word!"));
+        assert_eq!(opaque_string("~", "password"), Ok("~"));
+        assert_eq!(
+            opaque_string("", "password"),
+            Err(CredentialError::Empty("password"))
+        );
+        for control in ["\0", "a\nb", "\u{1b}[0m", "x\u{7f}"] {
+            assert_eq!(
+                opaque_string(control, "realm"),
+                Err(CredentialError::Disallowed("realm")),
+                "{control:?}"
+            );
+        }
+        for non_ascii in ["caf\u{e9}", "\u{30DE}", "\u{1F600}"] {
+            assert_eq!(
+                opaque_string(non_ascii, "password"),
+                Err(CredentialError::Unsupported("password"))
+            );
+        }
+        assert_eq!(short_term_key("abc"), Ok(&b"abc"[..]));
+        assert_eq!(short_term_key(""), Err(CredentialError::Empty("password")));
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn saslprep_preparation() {
+        // RFC 4013: soft hyphen is mapped to nothing, the ordinal indicator
+        // and Roman numeral nine are NFKC-normalised (RFC 5769 §2.4).
+        let key = LongTermKey::derive(
+            PasswordAlgorithm::MD5,
+            "u",
+            "r",
+            "The\u{AD}M\u{AA}tr\u{2168}",
+            Preparation::SaslPrep,
+        )
+        .unwrap();
+        assert_eq!(key, LongTermKey::md5("u", "r", "TheMatrIX").unwrap());
+        assert_eq!(
+            LongTermKey::derive(
+                PasswordAlgorithm::MD5,
+                "u",
+                "r",
+                "\u{AD}",
+                Preparation::SaslPrep
+            ),
+            Err(CredentialError::Empty("password"))
+        );
+        assert_eq!(
+            LongTermKey::derive(
+                PasswordAlgorithm::MD5,
+                "u",
+                "r",
+                "a\u{7}",
+                Preparation::SaslPrep
+            ),
+            Err(CredentialError::Disallowed("password"))
+        );
+    }
+
+    #[test]
+    fn long_term_key_debug_hides_the_key() {
+        let key = LongTermKey::md5("user", "realm", "pass").unwrap();
+        let debug = alloc::format!("{key:?}");
+        assert_eq!(debug, "LongTermKey { algorithm: 1, .. }");
+    }
+
+    #[test]
+    fn userhash_value() {
+        let hash = userhash("alice", "example.org").unwrap();
+        let expected: [u8; 32] = Sha256::digest(b"alice:example.org").into();
+        assert_eq!(hash, expected);
+        assert_eq!(
+            userhash("", "example.org"),
+            Err(CredentialError::Empty("username"))
+        );
+        assert_eq!(userhash("alice", ""), Err(CredentialError::Empty("realm")));
+        assert_eq!(
+            userhash("alice", "ex\u{0}ample"),
+            Err(CredentialError::Disallowed("realm"))
+        );
+    }
+
+    #[test]
+    fn nonce_cookie_round_trip() {
+        for bits in [
+            0, 1, 0x00_0002, 0x80_0000, 0x40_0000, 0xC0_0000, 0xFF_FFFF, 0x12_3456,
+        ] {
+            let features = SecurityFeatures::from_bits(bits);
+            let prefix = features.nonce_prefix();
+            assert!(prefix.starts_with(NONCE_COOKIE.as_bytes()));
+            let mut nonce = alloc::string::String::from(core::str::from_utf8(&prefix).unwrap());
+            nonce.push_str("random-server-text");
+            assert_eq!(
+                SecurityFeatures::from_nonce(&nonce),
+                Some(features),
+                "{nonce}"
+            );
+            assert_eq!(
+                SecurityFeatures::from_nonce(core::str::from_utf8(&prefix).unwrap()),
+                Some(features)
+            );
+        }
+        // Known encodings: "////" is every bit, "gAAA" only bit 0.
+        assert_eq!(
+            SecurityFeatures::from_nonce("obMatJos2////").map(SecurityFeatures::bits),
+            Some(0xFF_FFFF)
+        );
+        assert_eq!(
+            SecurityFeatures::from_nonce("obMatJos2gAAAxyz"),
+            Some(SecurityFeatures::PASSWORD_ALGORITHMS)
+        );
+        assert_eq!(
+            &SecurityFeatures::USERNAME_ANONYMITY.nonce_prefix(),
+            b"obMatJos2QAAA"
+        );
+        // Not a cookie, too short, not base64.
+        assert_eq!(
+            SecurityFeatures::from_nonce("f//499k954d6OL34oL9FSTvy64sA"),
+            None
+        );
+        assert_eq!(SecurityFeatures::from_nonce("obMatJos2AAA"), None);
+        assert_eq!(SecurityFeatures::from_nonce("obMatJos2AA*A"), None);
+        assert_eq!(SecurityFeatures::from_nonce(""), None);
+    }
+
+    #[test]
+    fn security_feature_sets() {
+        let both =
+            SecurityFeatures::PASSWORD_ALGORITHMS.union(SecurityFeatures::USERNAME_ANONYMITY);
+        assert!(both.contains(SecurityFeatures::PASSWORD_ALGORITHMS));
+        assert!(both.contains(SecurityFeatures::USERNAME_ANONYMITY));
+        assert!(!SecurityFeatures::PASSWORD_ALGORITHMS.contains(both));
+        assert!(SecurityFeatures::default().contains(SecurityFeatures::default()));
+        assert_eq!(SecurityFeatures::from_bits(0xFF12_3456).bits(), 0x12_3456);
+    }
+}

@@ -174,7 +174,7 @@ pub fn stream_frame_len(buf: &[u8]) -> Result<Option<usize>, ParseError> {
 ///
 /// <https://www.rfc-editor.org/rfc/rfc4571#section-2>
 pub mod rfc4571 {
-    use crate::error::{ParseError, WriteError};
+    use crate::error::WriteError;
 
     /// Length of the frame header.
     pub const HEADER_LEN: usize = 2;
@@ -219,12 +219,12 @@ pub mod rfc4571 {
 
     /// The frame header for a packet of `len` bytes, for callers that write
     /// header and packet separately (vectored I/O).
-    pub fn header(len: usize) -> Result<[u8; HEADER_LEN], ParseError> {
+    pub fn header(len: usize) -> Result<[u8; HEADER_LEN], WriteError> {
         u16::try_from(len)
             .map(u16::to_be_bytes)
-            .map_err(|_| ParseError::Truncated {
-                needed: len,
-                have: MAX_PACKET_LEN,
+            .map_err(|_| WriteError::InvalidValue {
+                kind: 0,
+                reason: "RFC 4571 frames carry at most 65535 bytes",
             })
     }
 }
@@ -283,5 +283,244 @@ pub fn has_magic_cookie(bytes: &[u8]) -> bool {
             b0 & 0xC0 == 0 && u32::from_be_bytes([c0, c1, c2, c3]) == MAGIC_COOKIE
         }
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate alloc;
+
+    use alloc::vec;
+
+    use super::*;
+    use crate::message::tests::hex;
+
+    #[test]
+    fn channel_data_over_datagrams() {
+        // Unpadded, as UDP allows.
+        let bytes = hex("4001 0005 68656c6c6f");
+        let message = ChannelData::parse(&bytes, Transport::Datagram).unwrap();
+        assert_eq!(message, ChannelData::new(0x4001, b"hello"));
+        assert_eq!(message.encoded_len(Transport::Datagram), 9);
+        let mut out = [0u8; 9];
+        assert_eq!(message.write_to(&mut out, Transport::Datagram), Ok(9));
+        assert_eq!(out[..], bytes[..]);
+        // Padded, which UDP also allows.
+        let padded = hex("4001 0005 68656c6c6f 000000");
+        assert_eq!(
+            ChannelData::parse(&padded, Transport::Datagram),
+            Ok(ChannelData::new(0x4001, b"hello"))
+        );
+        // Some padding but not all of it.
+        assert_eq!(
+            ChannelData::parse(&hex("4001 0005 68656c6c6f 00"), Transport::Datagram),
+            Err(ParseError::Truncated {
+                needed: 12,
+                have: 10
+            })
+        );
+        // More than the padding.
+        assert_eq!(
+            ChannelData::parse(&hex("4001 0005 68656c6c6f 00000000"), Transport::Datagram),
+            Err(ParseError::BadAttribute {
+                kind: 0x4001,
+                reason: "ChannelData followed by more than its padding"
+            })
+        );
+        // Aligned data takes no padding; anything after it is too much.
+        assert_eq!(
+            ChannelData::parse(&hex("4fff 0004 01020304"), Transport::Datagram),
+            Ok(ChannelData::new(0x4fff, &[1, 2, 3, 4]))
+        );
+        assert!(ChannelData::parse(&hex("4fff 0004 01020304 00"), Transport::Datagram).is_err());
+        // Empty data.
+        assert_eq!(
+            ChannelData::parse(&hex("4000 0000"), Transport::Datagram),
+            Ok(ChannelData::new(0x4000, b""))
+        );
+    }
+
+    #[test]
+    fn channel_data_over_streams() {
+        let bytes = hex("4001 0005 68656c6c6f 000000");
+        let message = ChannelData::parse(&bytes, Transport::Stream).unwrap();
+        assert_eq!(message, ChannelData::new(0x4001, b"hello"));
+        assert_eq!(message.encoded_len(Transport::Stream), 12);
+        let mut out = [0xffu8; 12];
+        assert_eq!(message.write_to(&mut out, Transport::Stream), Ok(12));
+        assert_eq!(out[..], bytes[..]);
+        // Over a stream the padding is mandatory.
+        assert_eq!(
+            ChannelData::parse(&hex("4001 0005 68656c6c6f"), Transport::Stream),
+            Err(ParseError::Truncated {
+                needed: 12,
+                have: 9
+            })
+        );
+        assert!(
+            ChannelData::parse(&hex("4001 0005 68656c6c6f 00000000"), Transport::Stream).is_err()
+        );
+    }
+
+    #[test]
+    fn channel_data_errors() {
+        for channel in ["0000", "3fff", "5000", "7fff", "ffff"] {
+            let bytes = hex(&alloc::format!("{channel} 0000"));
+            let number = u16::from_be_bytes([bytes[0], bytes[1]]);
+            for transport in [Transport::Datagram, Transport::Stream] {
+                assert_eq!(
+                    ChannelData::parse(&bytes, transport),
+                    Err(ParseError::BadChannelNumber(number))
+                );
+            }
+            assert!(matches!(
+                ChannelData::new(number, b"").write_to(&mut [0u8; 8], Transport::Datagram),
+                Err(WriteError::InvalidValue { .. })
+            ));
+        }
+        assert_eq!(
+            ChannelData::parse(&hex("4001 00"), Transport::Datagram),
+            Err(ParseError::Truncated { needed: 4, have: 3 })
+        );
+        assert_eq!(
+            ChannelData::parse(&hex("4001 0008 01020304"), Transport::Datagram),
+            Err(ParseError::Truncated {
+                needed: 12,
+                have: 8
+            })
+        );
+        // Writing: a short buffer and data over 65535 bytes are errors.
+        let message = ChannelData::new(0x4001, b"hello");
+        assert_eq!(
+            message.write_to(&mut [0u8; 11], Transport::Stream),
+            Err(WriteError::BufferTooSmall {
+                needed: 12,
+                have: 11
+            })
+        );
+        let data = vec![0u8; 65_536];
+        assert!(matches!(
+            ChannelData::new(0x4001, &data).write_to(&mut vec![0u8; 70_000], Transport::Datagram),
+            Err(WriteError::InvalidValue { .. })
+        ));
+    }
+
+    #[test]
+    fn stream_frame_lengths() {
+        assert_eq!(stream_frame_len(&[]), Ok(None));
+        assert_eq!(stream_frame_len(&[0x00, 0x01, 0x00]), Ok(None));
+        // A STUN header: 20 bytes plus the length field.
+        assert_eq!(
+            stream_frame_len(&hex("0001 0058 2112a442")),
+            Ok(Some(20 + 0x58))
+        );
+        assert_eq!(stream_frame_len(&hex("0101 0000")), Ok(Some(20)));
+        // ChannelData: header, data and padding to four.
+        assert_eq!(stream_frame_len(&hex("4001 0005")), Ok(Some(12)));
+        assert_eq!(stream_frame_len(&hex("4fff 0008 0102")), Ok(Some(12)));
+        assert_eq!(stream_frame_len(&hex("4000 0000")), Ok(Some(4)));
+        assert_eq!(
+            stream_frame_len(&hex("5000 0004")),
+            Err(ParseError::BadChannelNumber(0x5000))
+        );
+        assert_eq!(
+            stream_frame_len(&hex("7fff 0004")),
+            Err(ParseError::BadChannelNumber(0x7fff))
+        );
+        assert_eq!(
+            stream_frame_len(&hex("8000 0004")),
+            Err(ParseError::NotStun)
+        );
+        assert_eq!(
+            stream_frame_len(&hex("c000 0004")),
+            Err(ParseError::NotStun)
+        );
+    }
+
+    #[test]
+    fn rfc4571_framing() {
+        let stream = hex("0003 616263 0000 0001");
+        let (packet, rest) = rfc4571::split(&stream).unwrap();
+        assert_eq!(packet, b"abc");
+        let (packet, rest) = rfc4571::split(rest).unwrap();
+        assert_eq!(packet, b"");
+        assert_eq!(rest, [0x00, 0x01]);
+        assert_eq!(rfc4571::split(rest), None);
+        assert_eq!(rfc4571::split(&[0x00]), None);
+        assert_eq!(rfc4571::split(&[]), None);
+
+        let mut out = [0u8; 5];
+        assert_eq!(rfc4571::write_to(b"abc", &mut out), Ok(5));
+        assert_eq!(out, [0x00, 0x03, b'a', b'b', b'c']);
+        assert_eq!(
+            rfc4571::write_to(b"abcd", &mut out),
+            Err(WriteError::BufferTooSmall { needed: 6, have: 5 })
+        );
+        let big = vec![0u8; rfc4571::MAX_PACKET_LEN + 1];
+        assert!(matches!(
+            rfc4571::write_to(&big, &mut vec![0u8; 70_000]),
+            Err(WriteError::InvalidValue { .. })
+        ));
+        let mut out = vec![0u8; rfc4571::HEADER_LEN + rfc4571::MAX_PACKET_LEN];
+        assert_eq!(
+            rfc4571::write_to(&big[1..], &mut out),
+            Ok(rfc4571::HEADER_LEN + rfc4571::MAX_PACKET_LEN)
+        );
+        assert_eq!(rfc4571::split(&out).map(|(p, _)| p.len()), Some(65_535));
+
+        assert_eq!(rfc4571::header(0x0102), Ok([0x01, 0x02]));
+        assert_eq!(rfc4571::header(65_535), Ok([0xff, 0xff]));
+        assert!(matches!(
+            rfc4571::header(65_536),
+            Err(WriteError::InvalidValue { .. })
+        ));
+    }
+
+    #[test]
+    fn packet_kinds() {
+        let expected = |byte: u8| match byte {
+            0..=3 => PacketKind::Stun,
+            4..=15 => PacketKind::Unknown,
+            16..=19 => PacketKind::Zrtp,
+            20..=63 => PacketKind::Dtls,
+            64..=79 => PacketKind::ChannelData,
+            80..=127 => PacketKind::Quic,
+            128..=191 => PacketKind::Rtp,
+            192..=255 => PacketKind::Quic,
+        };
+        for byte in 0..=255u8 {
+            assert_eq!(PacketKind::of(&[byte, 0, 0, 0]), expected(byte), "{byte}");
+        }
+        // The boundaries, spelled out.
+        for (byte, kind) in [
+            (0, PacketKind::Stun),
+            (3, PacketKind::Stun),
+            (4, PacketKind::Unknown),
+            (15, PacketKind::Unknown),
+            (16, PacketKind::Zrtp),
+            (19, PacketKind::Zrtp),
+            (20, PacketKind::Dtls),
+            (63, PacketKind::Dtls),
+            (64, PacketKind::ChannelData),
+            (79, PacketKind::ChannelData),
+            (80, PacketKind::Quic),
+            (127, PacketKind::Quic),
+            (128, PacketKind::Rtp),
+            (191, PacketKind::Rtp),
+            (192, PacketKind::Quic),
+            (255, PacketKind::Quic),
+        ] {
+            assert_eq!(PacketKind::of(&[byte]), kind, "{byte}");
+        }
+        assert_eq!(PacketKind::of(&[]), PacketKind::Unknown);
+    }
+
+    #[test]
+    fn magic_cookie_check() {
+        assert!(has_magic_cookie(&hex("0001 0000 2112a442")));
+        assert!(has_magic_cookie(&hex("0101 0058 2112a442 b7e7")));
+        assert!(!has_magic_cookie(&hex("0001 0000 2112a443")));
+        assert!(!has_magic_cookie(&hex("4001 0000 2112a442")));
+        assert!(!has_magic_cookie(&hex("0001 0000 2112a4")));
     }
 }

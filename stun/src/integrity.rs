@@ -243,3 +243,269 @@ impl MessageBuilder<'_> {
         Ok(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate alloc;
+
+    use alloc::vec::Vec;
+
+    use super::*;
+    use crate::attribute::Attribute;
+    use crate::message::tests::{TID, hex};
+    use crate::message::{Class, Method};
+
+    const KEY: &[u8] = b"VOkJxbRl1RmTxUk/WvJxBt";
+
+    /// A Binding request with USERNAME and PRIORITY, then whatever `finish`
+    /// adds.
+    fn request(finish: impl FnOnce(&mut MessageBuilder<'_>) -> Result<(), WriteError>) -> Vec<u8> {
+        let mut buf = [0u8; 256];
+        let mut builder =
+            MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TID).unwrap();
+        builder
+            .add(&Attribute::Username("evtj:h6vY"))
+            .unwrap()
+            .add(&Attribute::Priority(0x6e00_01ff))
+            .unwrap();
+        finish(&mut builder).unwrap();
+        let len = builder.finish();
+        buf[..len].to_vec()
+    }
+
+    /// The bytes a MAC or CRC covers, computed independently: the message
+    /// up to `offset`, with the length field saying the message ends
+    /// `attribute_len` bytes after it.
+    fn covered_bytes(bytes: &[u8], offset: usize, attribute_len: usize) -> Vec<u8> {
+        let mut covered = bytes[..offset].to_vec();
+        let length = (offset + attribute_len - HEADER_LEN) as u16;
+        covered[2..4].copy_from_slice(&length.to_be_bytes());
+        covered
+    }
+
+    fn hmac_sha1_of(key: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(key).unwrap();
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    fn hmac_sha256_of(key: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    #[test]
+    fn rfc5769_sample_request_integrity_and_fingerprint() {
+        let bytes = hex("00 01 00 58 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae
+             80 22 00 10 53 54 55 4e 20 74 65 73 74 20 63 6c 69 65 6e 74
+             00 24 00 04 6e 00 01 ff
+             80 29 00 08 93 2f f9 b1 51 26 3b 36
+             00 06 00 09 65 76 74 6a 3a 68 36 76 59 20 20 20
+             00 08 00 14 9a ea a7 0c bf d8 cb 56 78 1e f2 b5 b2 d3 f2 49 c1 b5 71 a2
+             80 28 00 04 e5 7a 3b cf");
+        let message = Message::parse(&bytes).unwrap();
+        assert!(message.has_integrity());
+        assert!(message.has_fingerprint());
+        assert_eq!(message.verify_message_integrity(KEY), Ok(()));
+        assert_eq!(message.verify_integrity(KEY), Ok(IntegrityKind::Sha1));
+        assert_eq!(message.verify_fingerprint(), Ok(()));
+        // The values are what the RFC says, computed independently.
+        let mi_offset = bytes.len() - FINGERPRINT_LEN - MESSAGE_INTEGRITY_LEN;
+        assert_eq!(
+            hmac_sha1_of(
+                KEY,
+                &covered_bytes(&bytes, mi_offset, MESSAGE_INTEGRITY_LEN)
+            ),
+            bytes[mi_offset + 4..mi_offset + 24]
+        );
+        let fp_offset = bytes.len() - FINGERPRINT_LEN;
+        assert_eq!(
+            crc32fast::hash(&bytes[..fp_offset]) ^ FINGERPRINT_XOR,
+            0xe57a_3bcf
+        );
+    }
+
+    #[test]
+    fn built_values_match_independent_computation() {
+        let bytes = request(|b| {
+            b.add_message_integrity(KEY)?
+                .add_message_integrity_sha256(KEY)?
+                .add_fingerprint()?;
+            Ok(())
+        });
+        let mi = 20 + 16 + 8;
+        let sha = mi + MESSAGE_INTEGRITY_LEN;
+        let fp = sha + MESSAGE_INTEGRITY_SHA256_LEN;
+        assert_eq!(bytes.len(), fp + FINGERPRINT_LEN);
+        assert_eq!(&bytes[mi..mi + 4], &[0x00, 0x08, 0x00, 0x14]);
+        assert_eq!(
+            bytes[mi + 4..sha],
+            hmac_sha1_of(KEY, &covered_bytes(&bytes, mi, MESSAGE_INTEGRITY_LEN))
+        );
+        assert_eq!(&bytes[sha..sha + 4], &[0x00, 0x1c, 0x00, 0x20]);
+        assert_eq!(
+            bytes[sha + 4..fp],
+            hmac_sha256_of(
+                KEY,
+                &covered_bytes(&bytes, sha, MESSAGE_INTEGRITY_SHA256_LEN)
+            )
+        );
+        assert_eq!(&bytes[fp..fp + 4], &[0x80, 0x28, 0x00, 0x04]);
+        let crc = crc32fast::hash(&bytes[..fp]) ^ FINGERPRINT_XOR;
+        assert_eq!(bytes[fp + 4..], crc.to_be_bytes());
+
+        let message = Message::parse(&bytes).unwrap();
+        message.verify_message_integrity(KEY).unwrap();
+        message.verify_message_integrity_sha256(KEY).unwrap();
+        message.verify_fingerprint().unwrap();
+        // MESSAGE-INTEGRITY-SHA256 is preferred when both are present.
+        assert_eq!(message.verify_integrity(KEY), Ok(IntegrityKind::Sha256));
+    }
+
+    #[test]
+    fn truncated_message_integrity_sha256() {
+        for len in [16usize, 20, 24, 28, 32] {
+            let bytes = request(|b| {
+                b.add_message_integrity_sha256_truncated(KEY, len)?;
+                Ok(())
+            });
+            let offset = bytes.len() - 4 - len;
+            assert_eq!(
+                bytes[offset + 4..],
+                hmac_sha256_of(KEY, &covered_bytes(&bytes, offset, 4 + len))[..len]
+            );
+            let message = Message::parse(&bytes).unwrap();
+            assert_eq!(
+                message.verify_message_integrity_sha256(KEY),
+                Ok(()),
+                "{len}"
+            );
+            assert_eq!(message.verify_integrity(KEY), Ok(IntegrityKind::Sha256));
+            assert_eq!(
+                message.verify_message_integrity_sha256(b"other key"),
+                Err(IntegrityError::Mismatch("MESSAGE-INTEGRITY-SHA256"))
+            );
+            assert_eq!(
+                message.verify_message_integrity(KEY),
+                Err(IntegrityError::Missing("MESSAGE-INTEGRITY"))
+            );
+            // Changing the last byte of the truncated MAC is noticed.
+            let mut tampered = bytes.clone();
+            *tampered.last_mut().unwrap() ^= 1;
+            assert_eq!(
+                Message::parse(&tampered)
+                    .unwrap()
+                    .verify_message_integrity_sha256(KEY),
+                Err(IntegrityError::Mismatch("MESSAGE-INTEGRITY-SHA256"))
+            );
+        }
+        for len in [0usize, 12, 15, 18, 33, 36] {
+            let mut buf = [0u8; 128];
+            let mut builder =
+                MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TID).unwrap();
+            assert!(matches!(
+                builder.add_message_integrity_sha256_truncated(KEY, len),
+                Err(WriteError::InvalidValue { kind: 0x001c, .. })
+            ));
+            assert!(builder.is_empty());
+        }
+    }
+
+    #[test]
+    fn mismatches() {
+        let bytes = request(|b| {
+            b.add_message_integrity(KEY)?.add_fingerprint()?;
+            Ok(())
+        });
+        let message = Message::parse(&bytes).unwrap();
+        assert_eq!(
+            message.verify_message_integrity(b"wrong"),
+            Err(IntegrityError::Mismatch("MESSAGE-INTEGRITY"))
+        );
+        assert_eq!(
+            message.verify_integrity(b"wrong"),
+            Err(IntegrityError::Mismatch("MESSAGE-INTEGRITY"))
+        );
+        assert_eq!(
+            message.verify_message_integrity_sha256(KEY),
+            Err(IntegrityError::Missing("MESSAGE-INTEGRITY-SHA256"))
+        );
+        // A changed PRIORITY breaks both the MAC and the CRC.
+        let mut tampered = bytes.clone();
+        tampered[HEADER_LEN + 16 + 7] ^= 0x01;
+        let message = Message::parse(&tampered).unwrap();
+        assert_eq!(message.priority(), Some(0x6e00_01fe));
+        assert_eq!(
+            message.verify_message_integrity(KEY),
+            Err(IntegrityError::Mismatch("MESSAGE-INTEGRITY"))
+        );
+        assert_eq!(
+            message.verify_fingerprint(),
+            Err(IntegrityError::Mismatch("FINGERPRINT"))
+        );
+        // A changed FINGERPRINT value breaks only the CRC.
+        let mut tampered = bytes.clone();
+        *tampered.last_mut().unwrap() ^= 0x80;
+        let message = Message::parse(&tampered).unwrap();
+        assert_eq!(message.verify_message_integrity(KEY), Ok(()));
+        assert_eq!(
+            message.verify_fingerprint(),
+            Err(IntegrityError::Mismatch("FINGERPRINT"))
+        );
+        // So does a changed transaction id.
+        let mut tampered = bytes;
+        tampered[10] ^= 0xff;
+        let message = Message::parse(&tampered).unwrap();
+        assert!(message.verify_fingerprint().is_err());
+        assert!(message.verify_message_integrity(KEY).is_err());
+    }
+
+    #[test]
+    fn missing() {
+        let bytes = request(|_| Ok(()));
+        let message = Message::parse(&bytes).unwrap();
+        assert!(!message.has_integrity());
+        assert!(!message.has_fingerprint());
+        assert_eq!(
+            message.verify_integrity(KEY),
+            Err(IntegrityError::Missing("MESSAGE-INTEGRITY"))
+        );
+        assert_eq!(
+            message.verify_message_integrity_sha256(KEY),
+            Err(IntegrityError::Missing("MESSAGE-INTEGRITY-SHA256"))
+        );
+        assert_eq!(
+            message.verify_fingerprint(),
+            Err(IntegrityError::Missing("FINGERPRINT"))
+        );
+    }
+
+    #[test]
+    fn fingerprint_without_integrity_and_empty_key() {
+        // FINGERPRINT alone, on a message with no attributes.
+        let mut buf = [0u8; 64];
+        let mut builder =
+            MessageBuilder::new(&mut buf, Class::Indication, Method::BINDING, TID).unwrap();
+        builder.add_fingerprint().unwrap();
+        let len = builder.finish();
+        let expected = crc32fast::hash(&hex("0011 0008 2112a442 b7e7a701 bc34d686 fa87dfae"))
+            ^ FINGERPRINT_XOR;
+        assert_eq!(
+            buf[20..len],
+            hex(&alloc::format!("8028 0004 {expected:08x}"))
+        );
+        Message::parse(&buf[..len])
+            .unwrap()
+            .verify_fingerprint()
+            .unwrap();
+        // HMAC accepts an empty key.
+        let bytes = request(|b| {
+            b.add_message_integrity(b"")?;
+            Ok(())
+        });
+        let message = Message::parse(&bytes).unwrap();
+        message.verify_message_integrity(b"").unwrap();
+        assert!(message.verify_message_integrity(KEY).is_err());
+    }
+}

@@ -460,9 +460,11 @@ impl<'a> Message<'a> {
         self.bytes.len()
     }
 
-    /// Writes the message again from its decoded attributes (keeping the
-    /// original padding bytes). For every message that
-    /// [`parse`](Self::parse) accepts, this gives back the same bytes.
+    /// Writes the message again from its decoded attributes, keeping the
+    /// original padding bytes and the bits that the RFCs reserve (receivers
+    /// ignore them, so the typed values do not carry them). For every
+    /// message that [`parse`](Self::parse) accepts, this gives back the same
+    /// bytes.
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
         let mut builder = MessageBuilder::new(buf, self.class, self.method, self.transaction_id)?;
         let mut rest = self.bytes.get(HEADER_LEN..).unwrap_or(&[]);
@@ -476,7 +478,9 @@ impl<'a> Message<'a> {
                     value: raw.value,
                 },
             );
+            let start = builder.len();
             builder.push(&attribute, Padding::Copy(padding))?;
+            builder.keep_reserved_bits(start, raw.value);
             rest = tail;
         }
         Ok(builder.finish())
@@ -762,6 +766,16 @@ impl<'b> MessageBuilder<'b> {
         Ok(self)
     }
 
+    /// After [`push`](Self::push) wrote the attribute at `start` from its
+    /// decoded value, puts back the received value bytes where they differ:
+    /// only reserved fields can differ, as the value decoded from them.
+    fn keep_reserved_bits(&mut self, start: usize, received: &[u8]) {
+        let region = self.buf.get_mut(start + 4..start + 4 + received.len());
+        if let Some(written) = region.filter(|written| *written != received) {
+            written.copy_from_slice(received);
+        }
+    }
+
     /// Writes an attribute header, updates the length field, and returns the
     /// value region (value plus padding) for the caller to fill.
     fn reserve(&mut self, kind: AttributeType, value_len: usize) -> Result<&mut [u8], WriteError> {
@@ -848,5 +862,743 @@ impl<'b> MessageBuilder<'b> {
     /// `buf[..len]`.
     pub fn finish(self) -> usize {
         self.len
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    extern crate alloc;
+
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    use super::*;
+    use crate::error::IntegrityError;
+
+    /// Bytes from hex digits; whitespace is ignored.
+    pub(crate) fn hex(text: &str) -> Vec<u8> {
+        let digits: Vec<u8> = text
+            .bytes()
+            .filter(|b| !b.is_ascii_whitespace())
+            .map(|b| char::from(b).to_digit(16).expect("hex digit") as u8)
+            .collect();
+        assert_eq!(digits.len() % 2, 0, "odd number of hex digits");
+        digits
+            .chunks_exact(2)
+            .map(|pair| (pair[0] << 4) | pair[1])
+            .collect()
+    }
+
+    /// The transaction id of the RFC 5769 sample messages.
+    pub(crate) const TID: TransactionId = TransactionId::new([
+        0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,
+    ]);
+
+    /// Parses, checks that writing back gives the same bytes, and that a
+    /// buffer one byte short is an error.
+    fn assert_writes_back(bytes: &[u8]) {
+        let message = Message::parse(bytes).unwrap();
+        assert_eq!(message.encoded_len(), bytes.len());
+        let mut out = vec![0u8; bytes.len()];
+        assert_eq!(message.write_to(&mut out), Ok(bytes.len()));
+        assert_eq!(out, bytes);
+        let mut short = vec![0u8; bytes.len() - 1];
+        assert_eq!(
+            message.write_to(&mut short),
+            Err(WriteError::BufferTooSmall {
+                needed: if bytes.len() == HEADER_LEN {
+                    HEADER_LEN
+                } else {
+                    // The last attribute no longer fits.
+                    bytes.len()
+                },
+                have: bytes.len() - 1,
+            })
+        );
+        assert_eq!(Message::parse(&out).unwrap(), message);
+    }
+
+    /// Appends an attribute by hand (bypassing the builder's ordering
+    /// rules) and fixes the header's length field.
+    fn append_raw(bytes: &mut Vec<u8>, attribute_hex: &str) {
+        bytes.extend_from_slice(&hex(attribute_hex));
+        let length = (bytes.len() - HEADER_LEN) as u16;
+        bytes[2..4].copy_from_slice(&length.to_be_bytes());
+    }
+
+    fn build(
+        class: Class,
+        method: Method,
+        fill: impl FnOnce(&mut MessageBuilder<'_>) -> Result<(), WriteError>,
+    ) -> Vec<u8> {
+        let mut buf = vec![0u8; 2048];
+        let mut builder = MessageBuilder::new(&mut buf, class, method, TID).unwrap();
+        fill(&mut builder).unwrap();
+        let len = builder.finish();
+        buf.truncate(len);
+        buf
+    }
+
+    #[test]
+    fn binding_request_without_attributes() {
+        let bytes = hex("0001 0000 2112a442 b7e7a701 bc34d686 fa87dfae");
+        let message = Message::parse(&bytes).unwrap();
+        assert_eq!(message.class(), Class::Request);
+        assert_eq!(message.method(), Method::BINDING);
+        assert_eq!(message.transaction_id(), TID);
+        assert_eq!(message.as_bytes(), &bytes[..]);
+        assert_eq!(message.attributes().count(), 0);
+        assert!(!message.has_unknown_comprehension_required());
+        assert!(is_stun(&bytes));
+        assert_writes_back(&bytes);
+        assert_eq!(build(Class::Request, Method::BINDING, |_| Ok(())), bytes);
+    }
+
+    #[test]
+    fn message_types_of_rfc8489() {
+        // RFC 8489 §5: Binding request, indication, success and error.
+        for (value, class) in [
+            (0x0001, Class::Request),
+            (0x0011, Class::Indication),
+            (0x0101, Class::SuccessResponse),
+            (0x0111, Class::ErrorResponse),
+        ] {
+            assert_eq!(message_type(class, Method::BINDING), value);
+            assert_eq!(split_message_type(value), (class, Method::BINDING));
+        }
+        // TURN methods (RFC 8656 §17): Allocate request 0x0003, Send
+        // indication 0x0016, Data indication 0x0017, ChannelBind error 0x0119.
+        assert_eq!(message_type(Class::Request, Method::ALLOCATE), 0x0003);
+        assert_eq!(message_type(Class::Indication, Method::SEND), 0x0016);
+        assert_eq!(message_type(Class::Indication, Method::DATA), 0x0017);
+        assert_eq!(
+            message_type(Class::ErrorResponse, Method::CHANNEL_BIND),
+            0x0119
+        );
+        // Every method bit and class bit survives the interleaving.
+        for method in [0x000, 0x001, 0x00F, 0x070, 0x080, 0xF80, 0xFFF, 0xABC] {
+            let method = Method::new(method).unwrap();
+            for class in [
+                Class::Request,
+                Class::Indication,
+                Class::SuccessResponse,
+                Class::ErrorResponse,
+            ] {
+                let value = message_type(class, method);
+                assert_eq!(value & 0xC000, 0);
+                assert_eq!(split_message_type(value), (class, method));
+            }
+        }
+        assert_eq!(Method::new(0x1000), None);
+        assert_eq!(Method::new(0xFFF).map(Method::value), Some(0xFFF));
+        assert!(Class::SuccessResponse.is_response());
+        assert!(Class::ErrorResponse.is_response());
+        assert!(!Class::Request.is_response());
+        assert!(!Class::Indication.is_response());
+    }
+
+    #[test]
+    fn method_and_transaction_id_debug() {
+        assert_eq!(alloc::format!("{:?}", Method::REFRESH), "Refresh");
+        assert_eq!(
+            alloc::format!("{:?}", Method::new(0x0ff).unwrap()),
+            "Method(0x0ff)"
+        );
+        assert_eq!(Method::CONNECTION_ATTEMPT.name(), Some("ConnectionAttempt"));
+        assert_eq!(
+            alloc::format!("{TID:?}"),
+            "TransactionId(b7e7a701bc34d686fa87dfae)"
+        );
+        assert_eq!(TID.as_bytes()[11], 0xae);
+    }
+
+    #[test]
+    fn header_errors() {
+        // Too short for a header.
+        let bytes = hex("0001 0000 2112a442 b7e7a701 bc34d686 fa87df");
+        assert_eq!(
+            Message::parse(&bytes),
+            Err(ParseError::Truncated {
+                needed: HEADER_LEN,
+                have: 19
+            })
+        );
+        assert_eq!(
+            Message::parse(&[]),
+            Err(ParseError::Truncated {
+                needed: HEADER_LEN,
+                have: 0
+            })
+        );
+        // The first two bits must be zero: RTP, DTLS with bit 6, ChannelData.
+        for first in ["80", "40", "c0"] {
+            let bytes = hex(&alloc::format!(
+                "{first}01 0000 2112a442 b7e7a701 bc34d686 fa87dfae"
+            ));
+            assert_eq!(Message::parse(&bytes), Err(ParseError::NotStun));
+            assert!(!is_stun(&bytes));
+        }
+        // RFC 3489: no magic cookie, framing otherwise fine.
+        let bytes = hex("0001 0008 a1b2c3d4 b7e7a701 bc34d686 fa87dfae 0024 0004 6e0001ff");
+        assert_eq!(Message::parse(&bytes), Err(ParseError::Rfc3489));
+        // No cookie and bad framing: not STUN at all.
+        let bytes = hex("0001 0009 a1b2c3d4 b7e7a701 bc34d686 fa87dfae 0024 0004 6e0001ff");
+        assert_eq!(Message::parse(&bytes), Err(ParseError::NotStun));
+        // Unaligned length.
+        let bytes = hex("0001 0006 2112a442 b7e7a701 bc34d686 fa87dfae 0024 0002 6e00");
+        assert_eq!(Message::parse(&bytes), Err(ParseError::UnalignedLength(6)));
+        // Length field disagrees with the bytes given, both ways.
+        let bytes = hex("0001 000c 2112a442 b7e7a701 bc34d686 fa87dfae 0024 0004 6e0001ff");
+        assert_eq!(
+            Message::parse(&bytes),
+            Err(ParseError::LengthMismatch {
+                length: 12,
+                have: 8
+            })
+        );
+        let bytes = hex("0001 0004 2112a442 b7e7a701 bc34d686 fa87dfae 0024 0004 6e0001ff");
+        assert_eq!(
+            Message::parse(&bytes),
+            Err(ParseError::LengthMismatch { length: 4, have: 8 })
+        );
+        assert!(!is_stun(&bytes));
+    }
+
+    #[test]
+    fn truncated_attribute() {
+        // PRIORITY claims 8 bytes of value, 4 follow.
+        let bytes = hex("0001 0008 2112a442 b7e7a701 bc34d686 fa87dfae 0024 0008 6e0001ff");
+        assert_eq!(
+            Message::parse(&bytes),
+            Err(ParseError::BadAttribute {
+                kind: 0x0024,
+                reason: "value runs past the end of the message"
+            })
+        );
+        // USERNAME of 5 bytes whose padding is cut off by the message end is
+        // the same error: the body length is a multiple of four.
+        let bytes = hex("0001 0008 2112a442 b7e7a701 bc34d686 fa87dfae 0006 0005 616c6963");
+        assert!(matches!(
+            Message::parse(&bytes),
+            Err(ParseError::BadAttribute { kind: 0x0006, .. })
+        ));
+        // A bad value of a considered attribute fails the whole message.
+        let bytes = hex("0001 0008 2112a442 b7e7a701 bc34d686 fa87dfae 0024 0002 6e00 0000");
+        assert_eq!(
+            Message::parse(&bytes),
+            Err(ParseError::BadAttribute {
+                kind: 0x0024,
+                reason: "wrong length"
+            })
+        );
+    }
+
+    #[test]
+    fn attribute_after_fingerprint() {
+        let mut bytes = build(Class::Request, Method::BINDING, |b| {
+            b.add(&Attribute::Priority(1))?.add_fingerprint()?;
+            Ok(())
+        });
+        Message::parse(&bytes)
+            .unwrap()
+            .verify_fingerprint()
+            .unwrap();
+        append_raw(&mut bytes, "0025 0000");
+        assert_eq!(
+            Message::parse(&bytes),
+            Err(ParseError::AttributeAfterFingerprint { kind: 0x0025 })
+        );
+        // A second FINGERPRINT too.
+        let mut bytes = build(Class::Request, Method::BINDING, |b| {
+            b.add_fingerprint()?;
+            Ok(())
+        });
+        append_raw(&mut bytes, "8028 0004 00000000");
+        assert_eq!(
+            Message::parse(&bytes),
+            Err(ParseError::AttributeAfterFingerprint { kind: 0x8028 })
+        );
+    }
+
+    #[test]
+    fn attribute_count_cap() {
+        let with = |count: usize| {
+            build(Class::Indication, Method::SEND, |b| {
+                for i in 0..count {
+                    b.add(&Attribute::Lifetime(i as u32))?;
+                }
+                Ok(())
+            })
+        };
+        let bytes = with(MAX_ATTRIBUTES);
+        let message = Message::parse(&bytes).unwrap();
+        assert_eq!(message.attributes().count(), MAX_ATTRIBUTES);
+        assert_eq!(message.lifetime(), Some(0));
+        assert_eq!(
+            message.attributes().last(),
+            Some(Attribute::Lifetime(MAX_ATTRIBUTES as u32 - 1))
+        );
+        assert_writes_back(&bytes);
+        assert_eq!(
+            Message::parse(&with(MAX_ATTRIBUTES + 1)),
+            Err(ParseError::TooManyAttributes {
+                max: MAX_ATTRIBUTES
+            })
+        );
+    }
+
+    #[test]
+    fn attributes_after_message_integrity_are_ignored_but_kept() {
+        let mut bytes = build(Class::Request, Method::BINDING, |b| {
+            b.add(&Attribute::Username("alice:bob"))?
+                .add_message_integrity(b"secret")?;
+            Ok(())
+        });
+        // PRIORITY, a PRIORITY that does not decode (2 bytes), an unknown
+        // comprehension-required attribute, and a USERNAME, all after
+        // MESSAGE-INTEGRITY.
+        append_raw(&mut bytes, "0024 0004 6e0001ff");
+        append_raw(&mut bytes, "0024 0002 abcd 0000");
+        append_raw(&mut bytes, "7ff0 0001 01 000000");
+        append_raw(&mut bytes, "0006 0003 6576 65 2e");
+        let message = Message::parse(&bytes).unwrap();
+        assert_eq!(message.username(), Some("alice:bob"));
+        assert_eq!(message.priority(), None);
+        assert!(!message.has(AttributeType::PRIORITY));
+        assert!(!message.has_unknown_comprehension_required());
+        assert_eq!(message.unknown_comprehension_required().count(), 0);
+        message.verify_message_integrity(b"secret").unwrap();
+        assert_eq!(message.considered_attributes().count(), 2);
+        let all: Vec<Attribute<'_>> = message.attributes().collect();
+        assert_eq!(all.len(), 6);
+        assert_eq!(all[2], Attribute::Priority(0x6e00_01ff));
+        assert_eq!(
+            all[3],
+            Attribute::Unknown {
+                kind: AttributeType::PRIORITY,
+                value: &[0xab, 0xcd]
+            }
+        );
+        assert_eq!(all[5], Attribute::Username("eve"));
+        // The padding byte 0x2e of the last USERNAME is kept too.
+        assert_writes_back(&bytes);
+
+        // FINGERPRINT after them is still considered.
+        let mut buf = bytes.clone();
+        let crc = crc32fast::hash(&{
+            let mut covered = buf.clone();
+            let length = (covered.len() - HEADER_LEN + 8) as u16;
+            covered[2..4].copy_from_slice(&length.to_be_bytes());
+            covered
+        }) ^ crate::FINGERPRINT_XOR;
+        append_raw(&mut buf, &alloc::format!("8028 0004 {crc:08x}"));
+        let message = Message::parse(&buf).unwrap();
+        assert_eq!(message.fingerprint(), Some(crc));
+        message.verify_fingerprint().unwrap();
+        message.verify_message_integrity(b"secret").unwrap();
+        assert_writes_back(&buf);
+    }
+
+    #[test]
+    fn only_the_first_integrity_attributes_count() {
+        // MESSAGE-INTEGRITY-SHA256 after MESSAGE-INTEGRITY is considered; a
+        // second MESSAGE-INTEGRITY after MESSAGE-INTEGRITY-SHA256 is not.
+        let mut bytes = build(Class::Request, Method::BINDING, |b| {
+            b.add(&Attribute::Realm("example.org"))?
+                .add_message_integrity(b"k")?
+                .add_message_integrity_sha256(b"k")?;
+            Ok(())
+        });
+        append_raw(
+            &mut bytes,
+            "0008 0014 0000000000000000000000000000000000000000",
+        );
+        append_raw(&mut bytes, "0008 0004 00000000");
+        let message = Message::parse(&bytes).unwrap();
+        message.verify_message_integrity(b"k").unwrap();
+        message.verify_message_integrity_sha256(b"k").unwrap();
+        assert_eq!(message.considered_attributes().count(), 3);
+        assert_eq!(message.attributes().count(), 5);
+        assert_writes_back(&bytes);
+    }
+
+    #[test]
+    fn unknown_comprehension_required_attributes_are_reported() {
+        let bytes = build(Class::Request, Method::BINDING, |b| {
+            b.add(&Attribute::Unknown {
+                kind: AttributeType(0x7ff0),
+                value: b"abc",
+            })?
+            .add(&Attribute::Unknown {
+                kind: AttributeType(0xfff0),
+                value: b"",
+            })?
+            .add(&Attribute::Unknown {
+                kind: AttributeType(0x0002),
+                value: b"\x00\x01\x02\x03",
+            })?;
+            Ok(())
+        });
+        assert_eq!(
+            &bytes[HEADER_LEN..],
+            &hex("7ff0 0003 616263 00  fff0 0000  0002 0004 00010203")[..]
+        );
+        let message = Message::parse(&bytes).unwrap();
+        assert!(message.has_unknown_comprehension_required());
+        let unknown: Vec<AttributeType> = message.unknown_comprehension_required().collect();
+        assert_eq!(unknown, [AttributeType(0x7ff0), AttributeType(0x0002)]);
+        assert_writes_back(&bytes);
+
+        // Only comprehension-optional unknown attributes: nothing to report.
+        let bytes = build(Class::Request, Method::BINDING, |b| {
+            b.add(&Attribute::Unknown {
+                kind: AttributeType(0xc001),
+                value: b"xyz!",
+            })?;
+            Ok(())
+        });
+        let message = Message::parse(&bytes).unwrap();
+        assert!(!message.has_unknown_comprehension_required());
+        assert_eq!(message.unknown_comprehension_required().count(), 0);
+        assert_eq!(
+            message.get(AttributeType(0xc001)),
+            Some(Attribute::Unknown {
+                kind: AttributeType(0xc001),
+                value: b"xyz!"
+            })
+        );
+    }
+
+    #[test]
+    fn accessors() {
+        let v4: core::net::SocketAddr = "192.0.2.1:32853".parse().unwrap();
+        let v6: core::net::SocketAddr = "[2001:db8::1]:3478".parse().unwrap();
+        let hash = [0x5a; 32];
+        let algorithms = [crate::attribute::PasswordAlgorithm {
+            algorithm: crate::attribute::PasswordAlgorithm::SHA256,
+            parameters: &[],
+        }];
+        let unknown = [AttributeType(0x7777)];
+        let bytes = build(Class::ErrorResponse, Method::ALLOCATE, |b| {
+            b.add(&Attribute::MappedAddress(v4))?
+                .add(&Attribute::XorMappedAddress(v6))?
+                .add(&Attribute::Username("user"))?
+                .add(&Attribute::UserHash(&hash))?
+                .add(&Attribute::Realm("realm"))?
+                .add(&Attribute::Nonce("nonce"))?
+                .add(&Attribute::Software("sansrtc"))?
+                .add(&Attribute::ErrorCode(ErrorCode::new(438, "Stale Nonce")))?
+                .add(&Attribute::AlternateServer(v6))?
+                .add(&Attribute::AlternateDomain("example.org"))?
+                .add(&Attribute::PasswordAlgorithms(
+                    crate::attribute::PasswordAlgorithms::from_list(&algorithms),
+                ))?
+                .add(&Attribute::PasswordAlgorithm(algorithms[0]))?
+                .add(&Attribute::UnknownAttributes(
+                    crate::attribute::UnknownAttributes::from_list(&unknown),
+                ))?
+                .add(&Attribute::Priority(7))?
+                .add(&Attribute::IceControlling(8))?
+                .add(&Attribute::IceControlled(9))?
+                .add(&Attribute::ChannelNumber(0x4001))?
+                .add(&Attribute::Lifetime(600))?
+                .add(&Attribute::XorPeerAddress(v4))?
+                .add(&Attribute::XorRelayedAddress(v6))?
+                .add(&Attribute::Data(b"payload"))?
+                .add(&Attribute::ReservationToken(0x0102_0304_0506_0708))?
+                .add(&Attribute::UseCandidate)?
+                .add_fingerprint()?;
+            Ok(())
+        });
+        let message = Message::parse(&bytes).unwrap();
+        assert_eq!(message.class(), Class::ErrorResponse);
+        assert_eq!(message.method(), Method::ALLOCATE);
+        assert_eq!(message.mapped_address(), Some(v4));
+        assert_eq!(message.xor_mapped_address(), Some(v6));
+        assert_eq!(message.username(), Some("user"));
+        assert_eq!(message.userhash(), Some(&hash));
+        assert_eq!(message.realm(), Some("realm"));
+        assert_eq!(message.nonce(), Some("nonce"));
+        assert_eq!(message.software(), Some("sansrtc"));
+        assert_eq!(
+            message.error_code(),
+            Some(ErrorCode::new(438, "Stale Nonce"))
+        );
+        assert_eq!(message.alternate_server(), Some(v6));
+        assert_eq!(message.alternate_domain(), Some("example.org"));
+        assert!(
+            message
+                .password_algorithms()
+                .unwrap()
+                .contains(crate::attribute::PasswordAlgorithm::SHA256)
+        );
+        assert_eq!(message.password_algorithm(), Some(algorithms[0]));
+        assert_eq!(
+            message
+                .unknown_attributes()
+                .unwrap()
+                .iter()
+                .collect::<Vec<_>>(),
+            unknown
+        );
+        assert_eq!(message.priority(), Some(7));
+        assert_eq!(message.ice_controlling(), Some(8));
+        assert_eq!(message.ice_controlled(), Some(9));
+        assert_eq!(message.channel_number(), Some(0x4001));
+        assert_eq!(message.lifetime(), Some(600));
+        assert_eq!(message.xor_peer_address(), Some(v4));
+        assert_eq!(message.xor_relayed_address(), Some(v6));
+        assert_eq!(message.data(), Some(&b"payload"[..]));
+        assert_eq!(message.reservation_token(), Some(0x0102_0304_0506_0708));
+        assert!(message.use_candidate());
+        assert!(message.fingerprint().is_some());
+        message.verify_fingerprint().unwrap();
+        assert_writes_back(&bytes);
+        // Debug shows every attribute without panicking.
+        let debug = alloc::format!("{message:?}");
+        assert!(debug.contains("ReservationToken"), "{debug}");
+
+        // And an empty message has none of them.
+        let bytes = build(Class::Request, Method::BINDING, |_| Ok(()));
+        let message = Message::parse(&bytes).unwrap();
+        assert_eq!(message.username(), None);
+        assert_eq!(message.fingerprint(), None);
+        assert!(!message.use_candidate());
+    }
+
+    #[test]
+    fn reserved_bits_are_written_back() {
+        // MAPPED-ADDRESS with its reserved first byte set, CHANNEL-NUMBER
+        // with RFFU bits, EVEN-PORT with the reserved bits set, ERROR-CODE
+        // with reserved bits before the class, ICMP with its reserved field.
+        let bytes = hex("0101 0030 2112a442 b7e7a701 bc34d686 fa87dfae
+             0001 0008 ff01 1f90 c0000201
+             000c 0004 4001ffff
+             0018 0001 ff000000
+             0009 0004 fffffc14
+             8004 0008 ffff0304 000005dc");
+        let message = Message::parse(&bytes).unwrap();
+        assert_eq!(message.channel_number(), Some(0x4001));
+        assert_eq!(message.error_code(), Some(ErrorCode::new(420, "")));
+        assert_writes_back(&bytes);
+    }
+
+    #[test]
+    fn first_attribute_of_a_type_wins() {
+        let bytes = build(Class::Request, Method::BINDING, |b| {
+            b.add(&Attribute::Priority(1))?
+                .add(&Attribute::Priority(2))?;
+            Ok(())
+        });
+        let message = Message::parse(&bytes).unwrap();
+        assert_eq!(message.priority(), Some(1));
+        assert_eq!(message.attributes().count(), 2);
+    }
+
+    #[test]
+    fn builder_ordering_errors() {
+        let mut buf = [0u8; 256];
+        let mut builder =
+            MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TID).unwrap();
+        assert!(builder.is_empty());
+        assert_eq!(builder.transaction_id(), TID);
+        // Computed attributes cannot be given by value.
+        for attribute in [
+            Attribute::MessageIntegrity(&[0; 20]),
+            Attribute::MessageIntegritySha256(&[0; 32]),
+            Attribute::Fingerprint(0),
+        ] {
+            assert!(matches!(builder.add(&attribute), Err(WriteError::Order(_))));
+        }
+        assert!(builder.is_empty());
+        builder.add(&Attribute::Username("u")).unwrap();
+        builder.add_message_integrity(b"k").unwrap();
+        let after_integrity = builder.len();
+        assert!(matches!(
+            builder.add(&Attribute::Priority(1)),
+            Err(WriteError::Order(_))
+        ));
+        assert!(matches!(
+            builder.add_message_integrity(b"k"),
+            Err(WriteError::Order(_))
+        ));
+        builder.add_message_integrity_sha256(b"k").unwrap();
+        assert!(matches!(
+            builder.add_message_integrity_sha256(b"k"),
+            Err(WriteError::Order(_))
+        ));
+        assert!(matches!(
+            builder.add(&Attribute::Priority(1)),
+            Err(WriteError::Order(_))
+        ));
+        builder.add_fingerprint().unwrap();
+        assert!(matches!(
+            builder.add_fingerprint(),
+            Err(WriteError::Order(_))
+        ));
+        assert!(matches!(
+            builder.add_message_integrity_sha256(b"k"),
+            Err(WriteError::Order(_))
+        ));
+        assert!(matches!(
+            builder.add(&Attribute::UseCandidate),
+            Err(WriteError::Order(_))
+        ));
+        let len = builder.finish();
+        assert_eq!(len, after_integrity + 36 + 8);
+        let message = Message::parse(&buf[..len]).unwrap();
+        message.verify_message_integrity(b"k").unwrap();
+        message.verify_message_integrity_sha256(b"k").unwrap();
+        message.verify_fingerprint().unwrap();
+
+        // MESSAGE-INTEGRITY may not follow MESSAGE-INTEGRITY-SHA256 or
+        // FINGERPRINT.
+        let mut buf = [0u8; 256];
+        let mut builder =
+            MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TID).unwrap();
+        builder.add_message_integrity_sha256(b"k").unwrap();
+        assert!(matches!(
+            builder.add_message_integrity(b"k"),
+            Err(WriteError::Order(_))
+        ));
+        let mut buf = [0u8; 256];
+        let mut builder =
+            MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TID).unwrap();
+        builder.add_fingerprint().unwrap();
+        assert!(matches!(
+            builder.add_message_integrity(b"k"),
+            Err(WriteError::Order(_))
+        ));
+    }
+
+    #[test]
+    fn builder_buffer_too_small() {
+        let mut buf = [0u8; 19];
+        assert_eq!(
+            MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TID).map(|b| b.len()),
+            Err(WriteError::BufferTooSmall {
+                needed: 20,
+                have: 19
+            })
+        );
+        // Room for the header and PRIORITY only.
+        let mut buf = [0u8; 28];
+        let mut builder =
+            MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TID).unwrap();
+        assert_eq!(
+            builder.add(&Attribute::Username("alice")).map(|b| b.len()),
+            Err(WriteError::BufferTooSmall {
+                needed: 32,
+                have: 28
+            })
+        );
+        builder.add(&Attribute::Priority(5)).unwrap();
+        assert_eq!(
+            builder.add_message_integrity(b"k").map(|b| b.len()),
+            Err(WriteError::BufferTooSmall {
+                needed: 52,
+                have: 28
+            })
+        );
+        assert_eq!(
+            builder.add_message_integrity_sha256(b"k").map(|b| b.len()),
+            Err(WriteError::BufferTooSmall {
+                needed: 64,
+                have: 28
+            })
+        );
+        assert_eq!(
+            builder.add_fingerprint().map(|b| b.len()),
+            Err(WriteError::BufferTooSmall {
+                needed: 36,
+                have: 28
+            })
+        );
+        // The failed additions left a well-formed message.
+        let len = builder.finish();
+        assert_eq!(len, 28);
+        let message = Message::parse(&buf[..len]).unwrap();
+        assert_eq!(message.priority(), Some(5));
+        assert!(!message.has_integrity());
+        assert!(!message.has_fingerprint());
+    }
+
+    #[test]
+    fn builder_message_too_long() {
+        let mut buf = vec![0u8; MAX_MESSAGE_LEN + 64];
+        let mut builder =
+            MessageBuilder::new(&mut buf, Class::Indication, Method::DATA, TID).unwrap();
+        let data = vec![0u8; 65_000];
+        builder.add(&Attribute::Data(&data)).unwrap();
+        assert_eq!(
+            builder
+                .add(&Attribute::Data(&data[..1000]))
+                .map(|b| b.len()),
+            Err(WriteError::MessageTooLong(65_004 + 1004))
+        );
+        // The largest value fits exactly once the header is counted.
+        let mut buf = vec![0u8; MAX_MESSAGE_LEN + 64];
+        let mut builder =
+            MessageBuilder::new(&mut buf, Class::Indication, Method::DATA, TID).unwrap();
+        let data = vec![0u8; usize::from(u16::MAX) - 4 - 3];
+        builder.add(&Attribute::Data(&data)).unwrap();
+        let len = builder.finish();
+        assert_eq!(len, MAX_MESSAGE_LEN - 3);
+        assert_eq!(Message::parse(&buf[..len]).unwrap().data(), Some(&data[..]));
+        // A value over 65535 bytes cannot be encoded at all.
+        let mut buf = vec![0u8; 2 * MAX_MESSAGE_LEN];
+        let mut builder =
+            MessageBuilder::new(&mut buf, Class::Indication, Method::DATA, TID).unwrap();
+        let data = vec![0u8; 65_536];
+        assert!(matches!(
+            builder.add(&Attribute::Data(&data)),
+            Err(WriteError::InvalidValue { kind: 0x0013, .. })
+        ));
+    }
+
+    #[test]
+    fn padding_byte() {
+        let bytes = build(Class::Request, Method::BINDING, |b| {
+            b.set_padding_byte(b' ')
+                .add(&Attribute::Username("evtj:h6vY"))?;
+            Ok(())
+        });
+        assert_eq!(
+            bytes,
+            hex("0001 0010 2112a442 b7e7a701 bc34d686 fa87dfae
+                 0006 0009 6576746a 3a683676 59202020")
+        );
+        assert_writes_back(&bytes);
+    }
+
+    #[test]
+    fn equality_ignores_padding_but_not_attributes() {
+        let a = hex("0001 000c 2112a442 b7e7a701 bc34d686 fa87dfae 0006 0005 616c696365 000000");
+        let b = hex("0001 000c 2112a442 b7e7a701 bc34d686 fa87dfae 0006 0005 616c696365 202020");
+        let c = hex("0001 000c 2112a442 b7e7a701 bc34d686 fa87dfae 0006 0005 616c696366 000000");
+        let d = hex("0101 000c 2112a442 b7e7a701 bc34d686 fa87dfae 0006 0005 616c696365 000000");
+        let (a, b, c, d) = (
+            Message::parse(&a).unwrap(),
+            Message::parse(&b).unwrap(),
+            Message::parse(&c).unwrap(),
+            Message::parse(&d).unwrap(),
+        );
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+    }
+
+    #[test]
+    fn integrity_errors_on_a_message_without_them() {
+        let bytes = build(Class::Request, Method::BINDING, |_| Ok(()));
+        let message = Message::parse(&bytes).unwrap();
+        assert_eq!(
+            message.verify_message_integrity(b"k"),
+            Err(IntegrityError::Missing("MESSAGE-INTEGRITY"))
+        );
+        assert_eq!(
+            message.verify_fingerprint(),
+            Err(IntegrityError::Missing("FINGERPRINT"))
+        );
     }
 }
