@@ -1,9 +1,11 @@
 //! Parsing and writing a 6.6 KB Chrome-style offer (audio, video with VP8,
-//! VP9, H.264 and AV1 plus RTX, a data channel, candidates).
+//! VP9, H.264 and AV1 plus RTX, a data channel, candidates), and answering
+//! it.
 
 use core::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_main};
 use sansrtc_sdp::Sdp;
+use sansrtc_sdp::negotiate::{Capabilities, Session, apply_answer, create_answer};
 
 const OFFER: &str = include_str!("../tests/data/chrome-offer-av-data.sdp");
 
@@ -37,6 +39,17 @@ fn benches(c: &mut Criterion) {
     });
     group.bench_function("parse_into_owned", |b| {
         b.iter(|| Sdp::parse(black_box(OFFER)).unwrap().into_owned())
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("negotiate");
+    let capabilities = Capabilities::webrtc_defaults(Session::example());
+    group.bench_function("create_answer", |b| {
+        b.iter(|| create_answer(black_box(&sdp), &capabilities).unwrap())
+    });
+    let answer = create_answer(&sdp, &capabilities).unwrap();
+    group.bench_function("apply_answer", |b| {
+        b.iter(|| apply_answer(black_box(&sdp), &answer).unwrap())
     });
     group.finish();
 }
