@@ -30,6 +30,8 @@ impl<'a> ApplicationDefined<'a> {
         Self::parse_body(&header, body)
     }
 
+    #[inline]
+
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, APPLICATION_DEFINED, WHAT)?;
         let mut r = Reader::new(body, WHAT);

@@ -25,6 +25,8 @@ impl<'a> Goodbye<'a> {
         Self::parse_body(&header, body)
     }
 
+    #[inline]
+
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, GOODBYE, WHAT)?;
         let mut r = Reader::new(body, WHAT);

@@ -66,6 +66,7 @@ impl CcfbStream<'_> {
     }
 }
 
+#[inline]
 fn read_stream<'a>(r: &mut Reader<'a>) -> Result<CcfbStream<'a>, ParseError> {
     let [s0, s1, s2, s3, b0, b1, n0, n1] = r.array()?;
     let count = usize::from(u16::from_be_bytes([n0, n1]));
@@ -108,6 +109,7 @@ impl<'a> CcfbStreams<'a> {
     }
 
     /// Iterates over the stream blocks.
+    #[inline]
     pub fn iter(&self) -> CcfbStreamIter<'a> {
         CcfbStreamIter {
             inner: match self.repr {
@@ -185,6 +187,8 @@ impl<'a> CongestionControlFeedback<'a> {
         let (header, body, _) = single_packet(bytes)?;
         Self::parse_body(&header, body)
     }
+
+    #[inline]
 
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, TRANSPORT_FEEDBACK, WHAT)?;

@@ -43,20 +43,6 @@ pub struct Header {
 }
 
 impl Header {
-    /// Reads the header (checking the version).
-    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, ParseError> {
-        let [first, packet_type, l0, l1] = r.array::<4>()?;
-        if first >> 6 != 2 {
-            return Err(ParseError::BadVersion(first >> 6));
-        }
-        Ok(Self {
-            padding: first & 0x20 != 0,
-            count: first & 0x1f,
-            packet_type,
-            length: u16::from_be_bytes([l0, l1]),
-        })
-    }
-
     /// Length of the whole packet in bytes.
     pub const fn packet_len(&self) -> usize {
         (self.length as usize + 1) * 4
@@ -77,32 +63,59 @@ pub(crate) struct Split<'a> {
 }
 
 /// Splits the first RTCP packet off `bytes`.
+#[inline]
 pub(crate) fn split_packet(bytes: &[u8]) -> Result<Split<'_>, ParseError> {
-    let mut r = Reader::new(bytes, "RTCP packet");
-    let header = Header::read(&mut r)?;
-    let mut r = Reader::new(bytes, "RTCP packet");
-    let packet = r.take(header.packet_len())?;
+    let Some(&[first, packet_type, l0, l1]) = bytes.first_chunk::<4>() else {
+        return Err(ParseError::Truncated {
+            what: "RTCP packet",
+            needed: HEADER_LEN,
+            have: bytes.len(),
+        });
+    };
+    if first >> 6 != 2 {
+        return Err(ParseError::BadVersion(first >> 6));
+    }
+    let length = u16::from_be_bytes([l0, l1]);
+    let len = (usize::from(length) + 1) * 4;
+    let Some((packet, rest)) = bytes.split_at_checked(len) else {
+        return Err(ParseError::Truncated {
+            what: "RTCP packet",
+            needed: len,
+            have: bytes.len(),
+        });
+    };
+    let header = Header {
+        padding: first & 0x20 != 0,
+        count: first & 0x1f,
+        packet_type,
+        length,
+    };
     let mut body = packet.get(HEADER_LEN..).unwrap_or_default();
     if header.padding {
-        let &padding = body
-            .last()
-            .ok_or(invalid("RTCP padding", "no padding count"))?;
-        if padding == 0 {
-            return Err(invalid("RTCP padding", "padding count is zero"));
-        }
-        body = body
-            .get(..body.len().wrapping_sub(usize::from(padding)))
-            .ok_or(invalid("RTCP padding", "longer than the packet"))?;
+        body = strip_padding(body)?;
     }
     Ok(Split {
         header,
         body,
         packet,
-        rest: r.rest(),
+        rest,
     })
 }
 
+/// Removes the padding announced by the last byte of `body`.
+fn strip_padding(body: &[u8]) -> Result<&[u8], ParseError> {
+    let &padding = body
+        .last()
+        .ok_or(invalid("RTCP padding", "no padding count"))?;
+    if padding == 0 {
+        return Err(invalid("RTCP padding", "padding count is zero"));
+    }
+    body.get(..body.len().wrapping_sub(usize::from(padding)))
+        .ok_or(invalid("RTCP padding", "longer than the packet"))
+}
+
 /// Parses exactly one packet: `bytes` must hold nothing after it.
+#[inline]
 pub(crate) fn single_packet(bytes: &[u8]) -> Result<(Header, &[u8], &[u8]), ParseError> {
     let split = split_packet(bytes)?;
     if !split.rest.is_empty() {
@@ -112,6 +125,7 @@ pub(crate) fn single_packet(bytes: &[u8]) -> Result<(Header, &[u8], &[u8]), Pars
 }
 
 /// Checks that a packet has `expected` type.
+#[inline]
 pub(crate) fn expect_type(
     header: &Header,
     expected: u8,
@@ -149,6 +163,7 @@ pub(crate) fn write_header(
 /// packet.
 ///
 /// <https://www.rfc-editor.org/rfc/rfc4585#section-6.1>
+#[inline]
 pub(crate) fn read_feedback_ssrcs(r: &mut Reader<'_>) -> Result<(u32, u32), ParseError> {
     let [a0, a1, a2, a3, b0, b1, b2, b3] = r.array::<8>()?;
     Ok((

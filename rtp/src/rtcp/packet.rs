@@ -3,7 +3,7 @@
 //! <https://www.rfc-editor.org/rfc/rfc3550#section-6.1>,
 //! <https://www.rfc-editor.org/rfc/rfc5506>
 
-use crate::cursor::{Reader, Writer};
+use crate::cursor::Writer;
 use crate::error::{ParseError, WriteError, invalid};
 use crate::rtcp::header::{
     self, HEADER_LEN, Header, payload_format, single_packet, split_packet, transport_format,
@@ -116,6 +116,8 @@ impl<'a> Packet<'a> {
         let (header, body, packet) = single_packet(bytes)?;
         Self::decode(header, body, packet)
     }
+
+    #[inline]
 
     fn decode(header: Header, body: &'a [u8], packet: &'a [u8]) -> Result<Self, ParseError> {
         Ok(match (header.packet_type, header.count) {
@@ -283,6 +285,8 @@ impl<'a> Compound<'a> {
         Self::check(bytes, false)
     }
 
+    #[inline]
+
     fn check(bytes: &'a [u8], first_must_be_report: bool) -> Result<Self, ParseError> {
         const WHAT: &str = "compound RTCP packet";
         if bytes.is_empty() {
@@ -295,20 +299,18 @@ impl<'a> Compound<'a> {
         let mut rest = bytes;
         let mut first = true;
         while !rest.is_empty() {
-            let mut r = Reader::new(rest, WHAT);
-            let header = Header::read(&mut r)?;
+            let split = split_packet(rest)?;
             if first
                 && first_must_be_report
-                && header.packet_type != header::SENDER_REPORT
-                && header.packet_type != header::RECEIVER_REPORT
+                && split.header.packet_type != header::SENDER_REPORT
+                && split.header.packet_type != header::RECEIVER_REPORT
             {
                 return Err(invalid(WHAT, "first packet is not an SR or RR"));
             }
-            let after = split_packet(rest)?.rest;
-            if header.padding && !after.is_empty() {
+            if split.header.padding && !split.rest.is_empty() {
                 return Err(invalid(WHAT, "padding on a packet that is not the last"));
             }
-            rest = after;
+            rest = split.rest;
             first = false;
         }
         Ok(Self { bytes })
@@ -320,6 +322,7 @@ impl<'a> Compound<'a> {
     }
 
     /// Decodes the packets one by one.
+    #[inline]
     pub fn packets(&self) -> Packets<'a> {
         Packets { rest: self.bytes }
     }

@@ -30,6 +30,8 @@ impl PictureLossIndication {
         Self::parse_body(&header, body)
     }
 
+    #[inline]
+
     pub(crate) fn parse_body(header: &Header, body: &[u8]) -> Result<Self, ParseError> {
         expect_type(header, PAYLOAD_FEEDBACK, WHAT)?;
         let mut r = Reader::new(body, WHAT);

@@ -165,6 +165,8 @@ impl<'a> SenderReport<'a> {
         Self::parse_body(&header, body)
     }
 
+    #[inline]
+
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, SENDER_REPORT, "sender report")?;
         let mut r = Reader::new(body, "sender report");
@@ -246,6 +248,8 @@ impl<'a> ReceiverReport<'a> {
         let (header, body, _) = single_packet(bytes)?;
         Self::parse_body(&header, body)
     }
+
+    #[inline]
 
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, RECEIVER_REPORT, "receiver report")?;

@@ -154,6 +154,7 @@ impl<'a> SdesItem<'a> {
 }
 
 /// Reads one item; `None` at the end-of-list null octet.
+#[inline]
 fn read_item<'a>(r: &mut Reader<'a>) -> Result<Option<SdesItem<'a>>, ParseError> {
     let kind = r.u8()?;
     if kind == item_type::END {
@@ -185,6 +186,7 @@ impl<'a> SdesItems<'a> {
     }
 
     /// Iterates over the items.
+    #[inline]
     pub fn iter(&self) -> SdesItemIter<'a> {
         SdesItemIter {
             inner: match self.repr {
@@ -282,6 +284,7 @@ impl SdesChunk<'_> {
 
 /// Reads one chunk from a 4-aligned position: the SSRC, the items, the
 /// null octet and the padding up to the next 32-bit boundary.
+#[inline]
 fn read_chunk<'a>(r: &mut Reader<'a>) -> Result<SdesChunk<'a>, ParseError> {
     let source = u32::from_be_bytes(r.array()?);
     let start = r.rest();
@@ -300,6 +303,35 @@ fn read_chunk<'a>(r: &mut Reader<'a>) -> Result<SdesChunk<'a>, ParseError> {
             repr: ItemsRepr::Wire(items),
         },
     })
+}
+
+/// Checks one chunk without decoding its items (what [`read_chunk`]
+/// and the item iterator will then read without failing).
+#[inline]
+fn check_chunk(r: &mut Reader<'_>) -> Result<(), ParseError> {
+    r.array::<4>()?;
+    let mut used = 0;
+    loop {
+        let kind = r.u8()?;
+        used += 1;
+        if kind == item_type::END {
+            break;
+        }
+        let len = r.u8()?;
+        let data = r.take(usize::from(len))?;
+        used += 1 + data.len();
+        if kind == item_type::PRIV {
+            match data.split_first() {
+                Some((&prefix, rest)) if usize::from(prefix) <= rest.len() => {}
+                _ => return Err(invalid("SDES PRIV item", "prefix longer than the item")),
+            }
+        }
+    }
+    let pad = r.take(used.next_multiple_of(4) - used)?;
+    if pad.iter().any(|&b| b != 0) {
+        return Err(invalid(WHAT, "non-zero bytes after the item list"));
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy)]
@@ -339,6 +371,7 @@ impl<'a> SdesChunks<'a> {
     }
 
     /// Iterates over the chunks.
+    #[inline]
     pub fn iter(&self) -> SdesChunkIter<'a> {
         SdesChunkIter {
             inner: match self.repr {
@@ -407,11 +440,13 @@ impl<'a> SourceDescription<'a> {
         Self::parse_body(&header, body)
     }
 
+    #[inline]
+
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, SOURCE_DESCRIPTION, WHAT)?;
         let mut r = Reader::new(body, WHAT);
         for _ in 0..header.count {
-            read_chunk(&mut r)?;
+            check_chunk(&mut r)?;
         }
         if !r.is_empty() {
             return Err(invalid(WHAT, "bytes after the last chunk"));

@@ -59,6 +59,8 @@ impl<'a> SliceLossIndication<'a> {
         Self::parse_body(&header, body)
     }
 
+    #[inline]
+
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, PAYLOAD_FEEDBACK, WHAT)?;
         let mut r = Reader::new(body, WHAT);

@@ -193,6 +193,7 @@ impl<'a> PacketStatuses<'a> {
     }
 
     /// Iterates over the statuses, in sequence-number order.
+    #[inline]
     pub fn iter(&self) -> StatusIter<'a> {
         StatusIter {
             inner: match self.repr {
@@ -317,6 +318,8 @@ impl<'a> TransportCc<'a> {
         let (header, body, _) = single_packet(bytes)?;
         Self::parse_body(&header, body)
     }
+
+    #[inline]
 
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, TRANSPORT_FEEDBACK, WHAT)?;

@@ -446,6 +446,7 @@ impl<'a> XrBlock<'a> {
     }
 }
 
+#[inline]
 fn read_block<'a>(r: &mut Reader<'a>) -> Result<XrBlock<'a>, ParseError> {
     let [block_type, ts, l0, l1] = r.array()?;
     let data = r.take(4 * usize::from(u16::from_be_bytes([l0, l1])))?;
@@ -474,6 +475,7 @@ impl<'a> XrBlocks<'a> {
     }
 
     /// Iterates over the blocks.
+    #[inline]
     pub fn iter(&self) -> XrBlockIter<'a> {
         XrBlockIter {
             inner: match self.repr {
@@ -543,6 +545,8 @@ impl<'a> ExtendedReport<'a> {
         let (header, body, _) = single_packet(bytes)?;
         Self::parse_body(&header, body)
     }
+
+    #[inline]
 
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, EXTENDED_REPORT, WHAT)?;

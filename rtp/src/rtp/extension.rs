@@ -46,6 +46,13 @@ impl<'a> HeaderExtension<'a> {
         Ok(Self { profile, data })
     }
 
+    /// Checks every RFC 8285 element (other profiles are opaque and always
+    /// valid). [`elements`](Self::elements) yields the elements before
+    /// the first malformed one.
+    pub fn validate(&self) -> Result<(), ParseError> {
+        validate_elements(self.profile, self.data)
+    }
+
     /// The 16-bit "defined by profile" field.
     #[inline]
     pub const fn profile(&self) -> u16 {
@@ -199,60 +206,73 @@ pub(crate) fn validate_elements(profile: u16, data: &[u8]) -> Result<(), ParseEr
     }
 }
 
-/// The form the writer uses for `elements`.
-fn effective_form(elements: &[Element<'_>], form: ExtensionForm) -> ExtensionForm {
-    match form {
-        ExtensionForm::OneByte if elements.iter().all(Element::fits_one_byte) => {
-            ExtensionForm::OneByte
-        }
-        _ => ExtensionForm::TwoByte,
+/// How the writer lays out `elements`: the form it uses and the length of
+/// the elements (without the 4-byte header and the padding).
+#[inline]
+pub(crate) fn plan(elements: &[Element<'_>], form: ExtensionForm) -> (ExtensionForm, usize) {
+    let mut one_byte = form == ExtensionForm::OneByte;
+    let mut data = 0;
+    for e in elements {
+        one_byte &= e.fits_one_byte();
+        data += e.data.len();
+    }
+    if one_byte {
+        (ExtensionForm::OneByte, elements.len() + data)
+    } else {
+        (ExtensionForm::TwoByte, 2 * elements.len() + data)
     }
 }
 
-/// Length of the elements, without the 4-byte header or padding.
-pub(crate) fn elements_len(elements: &[Element<'_>], form: ExtensionForm) -> usize {
-    let per_element = match effective_form(elements, form) {
-        ExtensionForm::OneByte => 1,
-        ExtensionForm::TwoByte => 2,
-    };
-    elements.iter().map(|e| per_element + e.data.len()).sum()
-}
-
-/// Writes the 4-byte extension header, the elements and the padding.
+/// Writes the 4-byte extension header, the elements and the padding, as
+/// [`plan`] laid them out.
+#[inline]
 pub(crate) fn write_elements(
     elements: &[Element<'_>],
-    form: ExtensionForm,
+    (form, len): (ExtensionForm, usize),
     w: &mut Writer<'_>,
 ) -> Result<(), WriteError> {
     const WHAT: &str = "RTP header extension";
-    let form = effective_form(elements, form);
-    let len = elements_len(elements, form);
     let padded = len.next_multiple_of(4);
     let words =
         u16::try_from(padded / 4).map_err(|_| write_invalid(WHAT, "longer than 65535 words"))?;
-    w.u16(match form {
+    let profile = match form {
         ExtensionForm::OneByte => ONE_BYTE_PROFILE,
         ExtensionForm::TwoByte => TWO_BYTE_PROFILE,
-    })?;
-    w.u16(words)?;
+    };
+    let [p0, p1] = profile.to_be_bytes();
+    let [w0, w1] = words.to_be_bytes();
+    w.array([p0, p1, w0, w1])?;
+    let mut out = w.reserve(padded)?;
     for element in elements {
-        match form {
+        let data_len = element.data.len();
+        let rest = match form {
             ExtensionForm::OneByte => {
-                // `effective_form` checked the id and length.
-                w.u8((element.id << 4) | (element.data.len() as u8 - 1))?;
+                // `plan` checked that the id and the length fit.
+                let (head, rest) = out.split_first_mut().ok_or(write_invalid(WHAT, "layout"))?;
+                *head = (element.id << 4) | (data_len as u8).wrapping_sub(1);
+                rest
             }
             ExtensionForm::TwoByte => {
                 if element.id == 0 {
                     return Err(write_invalid(WHAT, "element id 0 is reserved for padding"));
                 }
-                let len = u8::try_from(element.data.len())
+                let len = u8::try_from(data_len)
                     .map_err(|_| write_invalid(WHAT, "element longer than 255 bytes"))?;
-                w.array([element.id, len])?;
+                let (head, rest) = out
+                    .split_first_chunk_mut::<2>()
+                    .ok_or(write_invalid(WHAT, "layout"))?;
+                *head = [element.id, len];
+                rest
             }
-        }
-        w.bytes(element.data)?;
+        };
+        let (data, rest) = rest
+            .split_at_mut_checked(data_len)
+            .ok_or(write_invalid(WHAT, "layout"))?;
+        data.copy_from_slice(element.data);
+        out = rest;
     }
-    w.zeros(padded - len)
+    out.fill(0);
+    Ok(())
 }
 
 /// Extension URIs, as they appear in `a=extmap` lines.
@@ -595,7 +615,7 @@ mod tests {
         let mut buf = [0u8; 64];
         let short = [Element::new(3, &[1]), Element::new(14, &[0; 16])];
         let mut w = Writer::new(&mut buf);
-        write_elements(&short, ExtensionForm::OneByte, &mut w).unwrap();
+        write_elements(&short, plan(&short, ExtensionForm::OneByte), &mut w).unwrap();
         let n = w.written();
         assert_eq!(n, 4 + 20);
         assert_eq!(&buf[..6], &crate::test_hex("bede0005 3001")[..]);
@@ -606,7 +626,7 @@ mod tests {
             [Element::new(3, &[1]), Element::new(4, &[0; 17])],
         ] {
             let mut w = Writer::new(&mut buf);
-            write_elements(&mixed, ExtensionForm::OneByte, &mut w).unwrap();
+            write_elements(&mixed, plan(&mixed, ExtensionForm::OneByte), &mut w).unwrap();
             let n = w.written();
             let ext =
                 HeaderExtension::new(u16::from_be_bytes([buf[0], buf[1]]), &buf[4..n]).unwrap();
@@ -615,7 +635,14 @@ mod tests {
             assert_eq!(got, mixed);
         }
         let mut w = Writer::new(&mut buf);
-        assert!(write_elements(&[Element::new(0, &[1])], ExtensionForm::TwoByte, &mut w).is_err());
+        assert!(
+            write_elements(
+                &[Element::new(0, &[1])],
+                plan(&[Element::new(0, &[1])], ExtensionForm::TwoByte),
+                &mut w
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use crate::cursor::{Reader, Writer};
 use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::list::List;
-use crate::rtp::extension::{Element, ExtensionForm, HeaderExtension, validate_elements};
+use crate::rtp::extension::{Element, ExtensionForm, HeaderExtension};
 
 /// Size of the fixed RTP header.
 pub const FIXED_HEADER_LEN: usize = 12;
@@ -15,10 +15,14 @@ pub const MAX_CSRCS: usize = 15;
 
 /// A checked view over an RTP packet.
 ///
-/// [`new_checked`](Self::new_checked) validates the whole packet once (the
-/// version, every length, the padding and, for RFC 8285 extensions, every
-/// element); afterwards no accessor can fail or panic. Nothing is copied and
-/// nothing is allocated.
+/// [`new_checked`](Self::new_checked) validates the packet once (the
+/// version, every length, the padding); afterwards no accessor can fail or
+/// panic. Nothing is copied and nothing is allocated.
+///
+/// RFC 8285 extension elements are read lazily by
+/// [`HeaderExtension::elements`], which stops at a malformed element, as
+/// libwebrtc does (the packet itself is still good);
+/// [`HeaderExtension::validate`] tells whether every element is well formed.
 ///
 /// ```
 /// use sansrtc_rtp::rtp::Packet;
@@ -101,8 +105,8 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Validates `buffer` as an RTP packet.
     ///
     /// Errors: a buffer shorter than the header it announces, a version
-    /// other than 2, a padding count of zero or longer than the payload, a
-    /// malformed RFC 8285 extension element.
+    /// other than 2, a padding count of zero or longer than the payload.
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, ParseError> {
         let bytes = buffer.as_ref();
         let mut r = Reader::new(bytes, "RTP header");
@@ -119,8 +123,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
             extension_profile = er.u16()?;
             let words = usize::from(er.u16()?);
             extension_start = FIXED_HEADER_LEN + csrc_len + 4;
-            let data = er.take(words * 4)?;
-            validate_elements(extension_profile, data)?;
+            er.take(words * 4)?;
             r.take(4 + words * 4)?;
         }
         let payload_start = bytes.len() - r.remaining();
@@ -459,26 +462,33 @@ impl<'a> Builder<'a> {
         self
     }
 
-    fn extension_len(&self) -> usize {
-        match self.extension {
-            ExtensionSource::None => 0,
-            ExtensionSource::Raw(ext) => 4 + ext.data().len().next_multiple_of(4),
+    /// The extension layout (for element lists) and the packet length.
+    #[inline]
+    fn layout(&self) -> (Option<(ExtensionForm, usize)>, usize) {
+        let (plan, extension_len) = match self.extension {
+            ExtensionSource::None => (None, 0),
+            ExtensionSource::Raw(ext) => (None, 4 + ext.data().len().next_multiple_of(4)),
             ExtensionSource::Elements(elements, form) => {
-                4 + crate::rtp::extension::elements_len(elements, form).next_multiple_of(4)
+                let plan = crate::rtp::extension::plan(elements, form);
+                (Some(plan), 4 + plan.1.next_multiple_of(4))
             }
-        }
+        };
+        let len = FIXED_HEADER_LEN
+            + self.csrcs.encoded_len()
+            + extension_len
+            + self.payload.len()
+            + usize::from(self.padding);
+        (plan, len)
     }
 
     /// Length of the packet this builder writes.
+    #[inline]
     pub fn encoded_len(&self) -> usize {
-        FIXED_HEADER_LEN
-            + self.csrcs.encoded_len()
-            + self.extension_len()
-            + self.payload.len()
-            + usize::from(self.padding)
+        self.layout().1
     }
 
     /// Writes the packet into the front of `buf` and returns its length.
+    #[inline]
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
         if self.payload_type > 0x7f {
             return Err(write_invalid("RTP header", "payload type above 127"));
@@ -487,7 +497,8 @@ impl<'a> Builder<'a> {
         if csrc_count > MAX_CSRCS {
             return Err(write_invalid("RTP header", "more than 15 CSRCs"));
         }
-        let mut w = Writer::with_capacity(buf, self.encoded_len())?;
+        let (plan, len) = self.layout();
+        let mut w = Writer::with_capacity(buf, len)?;
         let first = 0x80
             | (u8::from(self.padding != 0) << 5)
             | (u8::from(!matches!(self.extension, ExtensionSource::None)) << 4)
@@ -523,7 +534,8 @@ impl<'a> Builder<'a> {
                 w.zeros(padded - ext.data().len())?;
             }
             ExtensionSource::Elements(elements, form) => {
-                crate::rtp::extension::write_elements(elements, form, &mut w)?;
+                let plan = plan.unwrap_or_else(|| crate::rtp::extension::plan(elements, form));
+                crate::rtp::extension::write_elements(elements, plan, &mut w)?;
             }
         }
         w.bytes(self.payload)?;
@@ -607,6 +619,17 @@ mod tests {
         assert!(Packet::parse(&hex("90600001 00000000 00000000 bede")).is_err());
         // Extension length beyond the packet.
         assert!(Packet::parse(&hex("90600001 00000000 00000000 bede0002 10aa0000")).is_err());
+        // A malformed element does not make the packet bad: iteration stops
+        // there and `validate` says why.
+        let bytes = hex("90600001 00000000 00000000 bede0001 10aa3f00 bb");
+        let packet = Packet::parse(&bytes).unwrap();
+        let ext = packet.extension().unwrap();
+        assert_eq!(
+            ext.elements().collect::<alloc::vec::Vec<_>>(),
+            [Element::new(1, &[0xaa])]
+        );
+        assert!(ext.validate().is_err());
+        assert_eq!(packet.payload(), &[0xbb]);
         // Padding count zero.
         assert!(Packet::parse(&hex("a0600001 00000000 00000000 0100")).is_err());
         // Padding longer than the payload.
