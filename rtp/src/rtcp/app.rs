@@ -31,7 +31,6 @@ impl<'a> ApplicationDefined<'a> {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, APPLICATION_DEFINED, WHAT)?;
         let mut r = Reader::new(body, WHAT);

@@ -26,7 +26,6 @@ impl<'a> Goodbye<'a> {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, GOODBYE, WHAT)?;
         let mut r = Reader::new(body, WHAT);

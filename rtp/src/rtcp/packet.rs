@@ -118,7 +118,6 @@ impl<'a> Packet<'a> {
     }
 
     #[inline]
-
     fn decode(header: Header, body: &'a [u8], packet: &'a [u8]) -> Result<Self, ParseError> {
         Ok(match (header.packet_type, header.count) {
             (header::SENDER_REPORT, _) => {
@@ -286,7 +285,6 @@ impl<'a> Compound<'a> {
     }
 
     #[inline]
-
     fn check(bytes: &'a [u8], first_must_be_report: bool) -> Result<Self, ParseError> {
         const WHAT: &str = "compound RTCP packet";
         if bytes.is_empty() {

@@ -31,7 +31,6 @@ impl PictureLossIndication {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &[u8]) -> Result<Self, ParseError> {
         expect_type(header, PAYLOAD_FEEDBACK, WHAT)?;
         let mut r = Reader::new(body, WHAT);

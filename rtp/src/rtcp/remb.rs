@@ -62,7 +62,6 @@ impl<'a> Remb<'a> {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, PAYLOAD_FEEDBACK, WHAT)?;
         if header.count != payload_format::AFB {

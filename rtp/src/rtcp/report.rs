@@ -166,7 +166,6 @@ impl<'a> SenderReport<'a> {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, SENDER_REPORT, "sender report")?;
         let mut r = Reader::new(body, "sender report");
@@ -250,7 +249,6 @@ impl<'a> ReceiverReport<'a> {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, RECEIVER_REPORT, "receiver report")?;
         let mut r = Reader::new(body, "receiver report");

@@ -36,7 +36,6 @@ impl<'a> ReferencePictureSelection<'a> {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, PAYLOAD_FEEDBACK, WHAT)?;
         let mut r = Reader::new(body, WHAT);

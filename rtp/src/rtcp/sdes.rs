@@ -441,7 +441,6 @@ impl<'a> SourceDescription<'a> {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, SOURCE_DESCRIPTION, WHAT)?;
         let mut r = Reader::new(body, WHAT);

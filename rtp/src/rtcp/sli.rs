@@ -60,7 +60,6 @@ impl<'a> SliceLossIndication<'a> {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, PAYLOAD_FEEDBACK, WHAT)?;
         let mut r = Reader::new(body, WHAT);

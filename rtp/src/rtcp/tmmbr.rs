@@ -108,8 +108,8 @@ macro_rules! tmmb_packet {
                 Self::parse_body(&header, body)
             }
 
-            #[inline]
 
+            #[inline]
             pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
                 expect_type(header, TRANSPORT_FEEDBACK, $what)?;
                 let mut r = Reader::new(body, $what);

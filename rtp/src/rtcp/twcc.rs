@@ -320,7 +320,6 @@ impl<'a> TransportCc<'a> {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, TRANSPORT_FEEDBACK, WHAT)?;
         let mut r = Reader::new(body, WHAT);

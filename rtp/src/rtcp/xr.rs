@@ -547,7 +547,6 @@ impl<'a> ExtendedReport<'a> {
     }
 
     #[inline]
-
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, EXTENDED_REPORT, WHAT)?;
         let mut r = Reader::new(body, WHAT);
