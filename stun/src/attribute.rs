@@ -860,6 +860,7 @@ impl<'a> Attribute<'a> {
 
     /// Decodes an attribute value. `transaction_id` un-XORs the XOR address
     /// attributes.
+    #[inline]
     pub fn decode(
         kind: AttributeType,
         value: &'a [u8],

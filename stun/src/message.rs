@@ -214,6 +214,7 @@ pub fn is_stun(bytes: &[u8]) -> bool {
 }
 
 /// One attribute header and value split off the front of a body.
+#[derive(Clone, Copy)]
 struct RawAttribute<'a> {
     kind: AttributeType,
     value: &'a [u8],
@@ -246,6 +247,25 @@ fn split_attribute(body: &[u8]) -> Result<(RawAttribute<'_>, &[u8]), ParseError>
         },
         tail,
     ))
+}
+
+/// Iterator over the attributes of a body, with their offsets from the
+/// message start, without decoding them.
+struct RawAttributes<'a> {
+    rest: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> Iterator for RawAttributes<'a> {
+    type Item = (usize, RawAttribute<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (raw, tail) = split_attribute(self.rest).ok()?;
+        let offset = self.offset;
+        self.offset += self.rest.len() - tail.len();
+        self.rest = tail;
+        Some((offset, raw))
+    }
 }
 
 /// A parsed STUN message that borrows the bytes it was parsed from.
@@ -288,6 +308,19 @@ pub struct Message<'a> {
     message_integrity_sha256: Option<usize>,
     fingerprint: Option<usize>,
     unknown_required: bool,
+    /// Which attribute types lookups can find, for the types that
+    /// [`presence_bit`] covers: a lookup for an absent one returns at once.
+    present: u128,
+}
+
+/// The bit of `present` that stands for `kind`: types `0x0000`–`0x003F` and
+/// `0x8000`–`0x803F` (every type this crate decodes), or `None`.
+const fn presence_bit(kind: AttributeType) -> Option<u128> {
+    match kind.0 {
+        k @ 0x0000..=0x003F => Some(1 << k),
+        k @ 0x8000..=0x803F => Some(1 << (k - 0x8000 + 64)),
+        _ => None,
+    }
 }
 
 impl<'a> Message<'a> {
@@ -305,6 +338,7 @@ impl<'a> Message<'a> {
             message_integrity_sha256: None,
             fingerprint: None,
             unknown_required: false,
+            present: 0,
         };
         let mut rest = body;
         let mut count = 0usize;
@@ -322,13 +356,13 @@ impl<'a> Message<'a> {
             }
             let considered = message.considers(offset, raw.kind);
             let decoded = Attribute::decode(raw.kind, raw.value, &transaction_id);
-            match (decoded, considered) {
-                (Ok(_), _) => {}
+            let unknown = match (decoded, considered) {
+                (Ok(attribute), _) => matches!(attribute, Attribute::Unknown { .. }),
                 // Attributes that RFC 8489 tells us to ignore cannot make the
                 // message invalid.
-                (Err(_), false) => {}
+                (Err(_), false) => false,
                 (Err(error), true) => return Err(error),
-            }
+            };
             if considered {
                 match raw.kind {
                     AttributeType::MESSAGE_INTEGRITY if message.message_integrity.is_none() => {
@@ -342,11 +376,12 @@ impl<'a> Message<'a> {
                         message.authenticated_end = message.authenticated_end.min(offset);
                     }
                     AttributeType::FINGERPRINT => message.fingerprint = Some(offset),
-                    kind if kind.is_comprehension_required() && !kind.is_known() => {
+                    kind if unknown && kind.is_comprehension_required() => {
                         message.unknown_required = true;
                     }
                     _ => {}
                 }
+                message.present |= presence_bit(raw.kind).unwrap_or(0);
             }
             rest = tail;
         }
@@ -399,11 +434,26 @@ impl<'a> Message<'a> {
     /// FINGERPRINT themselves.
     pub fn considered_attributes(&self) -> impl Iterator<Item = Attribute<'a>> + 'a {
         let this = *self;
-        let mut offset = HEADER_LEN;
-        self.attributes().filter(move |attribute| {
-            let at = offset;
-            offset += attribute.encoded_len();
-            this.considers_at(at, attribute.kind())
+        self.raw_attributes()
+            .filter(move |(offset, raw)| this.considers_at(*offset, raw.kind))
+            .map(move |(_, raw)| this.decode(raw))
+    }
+
+    /// Every attribute's offset, type and value, without decoding.
+    fn raw_attributes(&self) -> RawAttributes<'a> {
+        RawAttributes {
+            rest: self.bytes.get(HEADER_LEN..).unwrap_or(&[]),
+            offset: HEADER_LEN,
+        }
+    }
+
+    /// Decodes an attribute of this message. Parsing checked every
+    /// considered attribute; an ignored one that does not decode is given
+    /// with its raw bytes.
+    fn decode(&self, raw: RawAttribute<'a>) -> Attribute<'a> {
+        Attribute::decode(raw.kind, raw.value, &self.transaction_id).unwrap_or(Attribute::Unknown {
+            kind: raw.kind,
+            value: raw.value,
         })
     }
 
@@ -414,14 +464,50 @@ impl<'a> Message<'a> {
             || (kind == AttributeType::FINGERPRINT && Some(offset) == self.fingerprint)
     }
 
-    /// The first considered attribute of the given type.
+    /// The first considered attribute of the given type. Only that
+    /// attribute is decoded.
     pub fn get(&self, kind: AttributeType) -> Option<Attribute<'a>> {
-        self.considered_attributes().find(|a| a.kind() == kind)
+        self.find(kind).map(|raw| self.decode(raw))
     }
 
     /// Whether a considered attribute of the given type is present.
     pub fn has(&self, kind: AttributeType) -> bool {
-        self.get(kind).is_some()
+        match presence_bit(kind) {
+            Some(bit) => self.present & bit != 0,
+            None => self.find(kind).is_some(),
+        }
+    }
+
+    /// The first considered attribute of the given type, undecoded.
+    fn find(&self, kind: AttributeType) -> Option<RawAttribute<'a>> {
+        if presence_bit(kind).is_some_and(|bit| self.present & bit == 0) {
+            return None;
+        }
+        let mut rest = self.bytes.get(HEADER_LEN..)?;
+        let mut offset = HEADER_LEN;
+        while let Some((&[k0, k1, l0, l1], tail)) = rest.split_first_chunk::<4>() {
+            let len = usize::from(u16::from_be_bytes([l0, l1]));
+            if u16::from_be_bytes([k0, k1]) == kind.0 && self.considers_at(offset, kind) {
+                return Some(RawAttribute {
+                    kind,
+                    value: tail.get(..len)?,
+                });
+            }
+            if offset >= self.authenticated_end
+                && !matches!(
+                    kind,
+                    AttributeType::MESSAGE_INTEGRITY
+                        | AttributeType::MESSAGE_INTEGRITY_SHA256
+                        | AttributeType::FINGERPRINT
+                )
+            {
+                // Nothing else after the integrity attributes is considered.
+                return None;
+            }
+            rest = tail.get(padded(len)..)?;
+            offset += 4 + padded(len);
+        }
+        None
     }
 
     /// Whether the message holds comprehension-required attributes
