@@ -13,6 +13,13 @@
 //! - [`framing`] handles TURN ChannelData, RFC 4571 stream framing and
 //!   RFC 7983 demultiplexing.
 //!
+//! With the default `std` feature, the state machines:
+//!
+//! - [`transaction::ClientTransaction`]: a request with the RFC 8489
+//!   retransmission schedule, matched to its response.
+//! - [`turn::Client`]: a TURN client (allocation, refresh, permissions,
+//!   channels, Send/Data and ChannelData).
+//!
 //! # Example
 //!
 //! ```
@@ -56,6 +63,8 @@
 #![warn(missing_docs)]
 
 #[cfg(feature = "std")]
+extern crate alloc;
+#[cfg(feature = "std")]
 extern crate std;
 
 pub mod attribute;
@@ -64,6 +73,11 @@ mod error;
 pub mod framing;
 mod integrity;
 mod message;
+pub mod rng;
+#[cfg(feature = "std")]
+pub mod transaction;
+#[cfg(feature = "std")]
+pub mod turn;
 
 pub use attribute::{Attribute, AttributeType, ErrorCode};
 pub use error::{CredentialError, IntegrityError, ParseError, WriteError};

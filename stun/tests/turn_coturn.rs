@@ -1,0 +1,314 @@
+//! The TURN client against a real coturn server on 127.0.0.1: allocate,
+//! install a permission, relay a datagram to a UDP echo peer by Send
+//! indication and again by ChannelData, refresh, and release.
+//!
+//! The test installs nothing. It runs when `turnserver` (Debian `coturn`) is
+//! on the PATH; otherwise it says it was skipped, except under CI (`CI` set),
+//! where a missing coturn is a failure.
+
+#![allow(clippy::disallowed_methods)] // a test against a real server owns the clock
+#![allow(clippy::indexing_slicing)]
+
+use core::net::{IpAddr, Ipv4Addr, SocketAddr};
+use core::time::Duration;
+use std::net::UdpSocket;
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use sansrtc_stun::turn::{Client, Config, Event};
+
+/// Kills coturn when the test ends, pass or fail.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn turnserver_available() -> bool {
+    Command::new("turnserver")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+const REALM: &str = "sansrtc.test";
+const USER: &str = "alice";
+const PASSWORD: &str = "wonderland";
+
+fn start_coturn(port: u16) -> Server {
+    let relay_min = free_udp_port().max(20000);
+    let child = Command::new("turnserver")
+        .args([
+            "-n",
+            "--no-cli",
+            "--no-tls",
+            "--no-dtls",
+            "--listening-ip=127.0.0.1",
+            "--relay-ip=127.0.0.1",
+            "--allow-loopback-peers",
+            "--lt-cred-mech",
+            "--fingerprint",
+            "--simple-log",
+            "--log-file=stdout",
+        ])
+        .arg(format!("--listening-port={port}"))
+        .arg(format!("--user={USER}:{PASSWORD}"))
+        .arg(format!("--realm={REALM}"))
+        .arg(format!("--min-port={relay_min}"))
+        .arg(format!("--max-port={}", relay_min.saturating_add(200)))
+        .arg(format!(
+            "--pidfile={}",
+            std::env::temp_dir()
+                .join(format!("sansrtc-coturn-{port}.pid"))
+                .display()
+        ))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start turnserver");
+    Server(child)
+}
+
+/// A clock that can be moved ahead of real time, so refreshes happen without
+/// waiting minutes. The server does not mind early refreshes.
+struct Clock {
+    offset: Duration,
+}
+
+impl Clock {
+    fn now(&self) -> Instant {
+        Instant::now() + self.offset
+    }
+}
+
+/// What [`drive`] waits for.
+enum Until {
+    /// An event the function accepts.
+    Event(fn(&Event) -> bool),
+    /// Relayed data from a peer.
+    Data,
+}
+
+/// Drives the client over `socket` until `until` is met or ten seconds
+/// pass. Relayed data is collected into `received`.
+fn drive(
+    client: &mut Client,
+    socket: &UdpSocket,
+    clock: &Clock,
+    received: &mut Vec<(SocketAddr, Vec<u8>)>,
+    until: Until,
+) -> Vec<Event> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut events = Vec::new();
+    let mut buf = [0u8; 2048];
+    loop {
+        while let Some(transmit) = client.poll_transmit() {
+            socket
+                .send_to(&transmit.contents, transmit.destination)
+                .unwrap();
+        }
+        while let Some(event) = client.poll_event() {
+            let finished = matches!(&until, Until::Event(accept) if accept(&event));
+            events.push(event);
+            if finished {
+                return events;
+            }
+        }
+        if matches!(until, Until::Data) && !received.is_empty() {
+            return events;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out; events so far: {events:?}"
+        );
+        let wait = client
+            .poll_timeout()
+            .map(|t| t.saturating_duration_since(clock.now()))
+            .unwrap_or(Duration::from_millis(50))
+            .clamp(Duration::from_millis(1), Duration::from_millis(50));
+        socket.set_read_timeout(Some(wait)).unwrap();
+        match socket.recv_from(&mut buf) {
+            Ok((len, from)) => {
+                if let Ok(Some(data)) = client.handle_receive(clock.now(), from, &buf[..len]) {
+                    received.push((data.peer, data.data.to_vec()));
+                }
+            }
+            Err(_) => client.handle_timeout(clock.now()),
+        }
+    }
+}
+
+/// A UDP peer on 127.0.0.1 that sends every datagram back to its sender.
+fn start_echo_peer() -> SocketAddr {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let address = socket.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        socket
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        while let Ok((len, from)) = socket.recv_from(&mut buf) {
+            let _ = socket.send_to(&buf[..len], from);
+        }
+    });
+    address
+}
+
+/// Waits until coturn answers on its port.
+fn wait_until_listening(server: SocketAddr) {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut request = [0u8; 20];
+    let len = sansrtc_stun::MessageBuilder::new(
+        &mut request,
+        sansrtc_stun::Class::Request,
+        sansrtc_stun::Method::BINDING,
+        sansrtc_stun::TransactionId::new([3; 12]),
+    )
+    .unwrap()
+    .finish();
+    let mut buf = [0u8; 512];
+    for _ in 0..100 {
+        socket.send_to(&request[..len], server).unwrap();
+        if socket.recv_from(&mut buf).is_ok() {
+            return;
+        }
+    }
+    panic!("coturn did not start listening on {server}");
+}
+
+#[test]
+fn allocate_relay_refresh_release_against_coturn() {
+    if !turnserver_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "coturn (turnserver) is required in CI but is not on the PATH"
+        );
+        println!("coturn TURN test skipped: turnserver not on PATH");
+        return;
+    }
+    let port = free_udp_port();
+    let _server = start_coturn(port);
+    let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
+    wait_until_listening(server);
+    println!("coturn TURN test running against turnserver on {server}");
+
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut clock = Clock {
+        offset: Duration::ZERO,
+    };
+    let mut config = Config::new(server, USER, PASSWORD);
+    config.requested_lifetime = Some(Duration::from_secs(300));
+    config.software = Some("sansrtc test".to_string());
+    let mut client = Client::new(config, clock.now());
+    let mut received = Vec::new();
+
+    // Allocate: 401 challenge, then the authenticated request.
+    let events = drive(
+        &mut client,
+        &socket,
+        &clock,
+        &mut received,
+        Until::Event(|e| matches!(e, Event::Allocated { .. } | Event::AllocationFailed(_))),
+    );
+    let Some(Event::Allocated {
+        relayed,
+        mapped,
+        lifetime,
+    }) = events.last().cloned()
+    else {
+        panic!("allocation failed: {events:?}");
+    };
+    assert_eq!(relayed.ip(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+    assert_eq!(mapped, Some(socket.local_addr().unwrap()));
+    assert_eq!(client.relayed_address(), Some(relayed));
+
+    // Permission for the echo peer, then data by Send indication.
+    let peer = start_echo_peer();
+    client.create_permission(clock.now(), peer.ip()).unwrap();
+    drive(
+        &mut client,
+        &socket,
+        &clock,
+        &mut received,
+        Until::Event(|e| matches!(e, Event::PermissionCreated(_) | Event::PermissionFailed(..))),
+    );
+    assert!(client.has_permission(peer.ip()));
+    client
+        .send_to(clock.now(), peer, b"through a Send indication")
+        .unwrap();
+    drive(&mut client, &socket, &clock, &mut received, Until::Data);
+    assert_eq!(
+        received.remove(0),
+        (peer, b"through a Send indication".to_vec())
+    );
+
+    // Bind a channel and send again: ChannelData both ways.
+    let channel = client.bind_channel(clock.now(), peer).unwrap();
+    let events = drive(
+        &mut client,
+        &socket,
+        &clock,
+        &mut received,
+        Until::Event(|e| matches!(e, Event::ChannelBound { .. } | Event::ChannelBindFailed(..))),
+    );
+    assert_eq!(
+        events.last(),
+        Some(&Event::ChannelBound { peer, channel }),
+        "{events:?}"
+    );
+    assert_eq!(client.channel(peer), Some(channel));
+    client
+        .send_to(clock.now(), peer, b"through a channel")
+        .unwrap();
+    drive(&mut client, &socket, &clock, &mut received, Until::Data);
+    assert_eq!(received.remove(0), (peer, b"through a channel".to_vec()));
+
+    // Move the client's clock past its refresh time (a minute before the
+    // granted lifetime ends): it refreshes the allocation, and the
+    // permission and channel that are due by then.
+    clock.offset = lifetime - Duration::from_secs(55);
+    client.handle_timeout(clock.now());
+    let events = drive(
+        &mut client,
+        &socket,
+        &clock,
+        &mut received,
+        Until::Event(|e| matches!(e, Event::Refreshed { .. } | Event::RefreshFailed(_))),
+    );
+    assert!(
+        matches!(events.last(), Some(Event::Refreshed { .. })),
+        "{events:?}"
+    );
+    // Data still flows after the refreshes.
+    client.send_to(clock.now(), peer, b"after refresh").unwrap();
+    drive(&mut client, &socket, &clock, &mut received, Until::Data);
+    assert_eq!(received.remove(0), (peer, b"after refresh".to_vec()));
+
+    // Release.
+    client.deallocate(clock.now());
+    drive(
+        &mut client,
+        &socket,
+        &clock,
+        &mut received,
+        Until::Event(|e| matches!(e, Event::Deallocated)),
+    );
+    assert!(client.is_closed());
+    println!("coturn TURN test passed: relayed {relayed}, channel {channel:#06x}");
+}
