@@ -296,20 +296,41 @@ impl<'a> Compound<'a> {
         }
         let mut rest = bytes;
         let mut first = true;
-        while !rest.is_empty() {
-            let split = split_packet(rest)?;
+        while let Some(&[b0, packet_type, l0, l1]) = rest.first_chunk::<4>() {
+            if b0 >> 6 != 2 {
+                return Err(ParseError::BadVersion(b0 >> 6));
+            }
             if first
                 && first_must_be_report
-                && split.header.packet_type != header::SENDER_REPORT
-                && split.header.packet_type != header::RECEIVER_REPORT
+                && packet_type != header::SENDER_REPORT
+                && packet_type != header::RECEIVER_REPORT
             {
                 return Err(invalid(WHAT, "first packet is not an SR or RR"));
             }
-            if split.header.padding && !split.rest.is_empty() {
-                return Err(invalid(WHAT, "padding on a packet that is not the last"));
+            let len = (usize::from(u16::from_be_bytes([l0, l1])) + 1) * 4;
+            let Some((packet, after)) = rest.split_at_checked(len) else {
+                return Err(ParseError::Truncated {
+                    what: WHAT,
+                    needed: len,
+                    have: rest.len(),
+                });
+            };
+            if b0 & 0x20 != 0 {
+                if !after.is_empty() {
+                    return Err(invalid(WHAT, "padding on a packet that is not the last"));
+                }
+                // Checks the padding count.
+                split_packet(packet)?;
             }
-            rest = split.rest;
+            rest = after;
             first = false;
+        }
+        if !rest.is_empty() {
+            return Err(ParseError::Truncated {
+                what: WHAT,
+                needed: HEADER_LEN,
+                have: rest.len(),
+            });
         }
         Ok(Self { bytes })
     }
