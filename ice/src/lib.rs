@@ -1,6 +1,129 @@
 //! Interactive Connectivity Establishment
 //! ([RFC 8445](https://www.rfc-editor.org/rfc/rfc8445)) for WebRTC, without I/O.
 //!
+//! - [`Candidate`]: the RFC 8839 `candidate` attribute, parsed and printed
+//!   back exactly as browsers write it; [`candidate`] has the priority,
+//!   local-preference (RFC 8421), foundation and redundancy rules.
+//! - [`Agent`]: a full or lite ICE agent: gathering (host and
+//!   server-reflexive), the checklist with foundation-based unfreezing, Ta
+//!   pacing and triggered checks, peer-reflexive candidates, roles and
+//!   conflicts, regular nomination with a [`NominationPolicy`], trickle ICE,
+//!   consent freshness (RFC 7675), ICE restart, states after the W3C
+//!   `RTCIceConnectionState`, including `failed`.
+//! - `sim` (cargo feature `sim`): a simulated network with NATs for testing
+//!   the agent and your integration of it.
+//!
+//! # The drive loop
+//!
+//! The agent never reads a clock or touches a socket. Feed it input, then
+//! drain its outputs; sleep until [`Agent::poll_timeout`]. Here two agents
+//! talk over an in-memory "network":
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use sansrtc_ice::{Agent, Config, ConnectionState, Event, LocalSocket, Receive, Transport};
+//!
+//! let mut now = Instant::now();
+//! let mut agents = [
+//!     Agent::new(Config { controlling: true, seed: 1, ..Config::default() }, now),
+//!     Agent::new(Config { controlling: false, seed: 2, ..Config::default() }, now),
+//! ];
+//! let addresses = ["192.0.2.1:5000".parse()?, "192.0.2.2:5000".parse()?];
+//! // Signaling: exchange credentials (a=ice-ufrag, a=ice-pwd).
+//! let credentials = [agents[0].local_credentials().clone(), agents[1].local_credentials().clone()];
+//! for i in 0..2 {
+//!     let other = &credentials[1 - i];
+//!     agents[i].set_remote_credentials(other.ufrag(), other.pwd())?;
+//!     agents[i].add_local_socket(LocalSocket {
+//!         address: addresses[i], transport: Transport::Udp, component: 1, interface_rank: 0,
+//!     })?;
+//! }
+//! for _ in 0..1000 {
+//!     for i in 0..2 {
+//!         // Events: trickle candidates to the peer, watch the state.
+//!         while let Some(event) = agents[i].poll_event() {
+//!             match event {
+//!                 Event::LocalCandidate(candidate) => agents[1 - i].add_remote_candidate(candidate)?,
+//!                 Event::GatheringComplete => agents[1 - i].end_of_remote_candidates(),
+//!                 _ => {}
+//!             }
+//!         }
+//!         // Transmits: "send" each packet (here: hand it to the other agent).
+//!         while let Some(transmit) = agents[i].poll_transmit() {
+//!             let packet = Receive {
+//!                 source: transmit.source,
+//!                 destination: transmit.destination,
+//!                 transport: transmit.transport,
+//!                 bytes: &transmit.contents,
+//!             };
+//!             let _ = agents[1 - i].handle_receive(now, packet);
+//!         }
+//!     }
+//!     if agents.iter().all(|a| a.state() == ConnectionState::Completed) {
+//!         break;
+//!     }
+//!     // Timers: sleep until the earliest deadline, then tell the agents.
+//!     let next = agents.iter().filter_map(Agent::poll_timeout).min();
+//!     now = next.map_or(now + Duration::from_millis(10), |t| t.max(now));
+//!     for agent in &mut agents {
+//!         agent.handle_timeout(now);
+//!     }
+//! }
+//! assert_eq!(agents[0].state(), ConnectionState::Completed);
+//! let (local, remote) = agents[0].selected_pair(1).expect("selected");
+//! assert_eq!(remote.socket_addr(), Some(addresses[1]));
+//! # let _ = local;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Wiring the agent to sockets, signaling and SDP
+//!
+//! - **Sockets.** Bind one UDP socket per interface address you want to
+//!   offer (and per component without rtcp-mux) and tell the agent with
+//!   [`Agent::add_local_socket`]. Every datagram received on them goes
+//!   first to a demultiplexer (RFC 7983: first byte 0–3 is STUN); STUN goes
+//!   to [`Agent::handle_receive`] with the socket's own address as
+//!   `destination`. [`RecvError::NotStun`] means "not mine": route it to
+//!   DTLS or SRTP. Send every [`Transmit`] from the socket bound to its
+//!   `source`.
+//! - **Timers.** After every input, drain [`Agent::poll_transmit`] and
+//!   [`Agent::poll_event`], then arm one timer at [`Agent::poll_timeout`];
+//!   when it fires call [`Agent::handle_timeout`] with the current time.
+//! - **SDP.** Put [`Agent::local_credentials`] in `a=ice-ufrag` and
+//!   `a=ice-pwd`, each [`Event::LocalCandidate`] in an `a=candidate` line
+//!   (`Candidate`'s `Display` writes the value) or a trickle message, and
+//!   [`Event::GatheringComplete`] as `a=end-of-candidates`. From the remote
+//!   description: [`Agent::set_remote_credentials`], each `a=candidate`
+//!   parsed with [`str::parse`] into [`Agent::add_remote_candidate`],
+//!   `a=end-of-candidates` into [`Agent::end_of_remote_candidates`], and
+//!   `a=ice-lite` into [`Agent::set_remote_lite`]. The offerer is
+//!   controlling ([`Config::controlling`]).
+//! - **mDNS.** A remote `.local` candidate produces [`Event::ResolveName`];
+//!   resolve it with your mDNS resolver and answer with
+//!   [`Agent::resolve_name`].
+//! - **Media.** On [`Event::SelectedPair`], send media from `local_base` to
+//!   `remote_address`. The event names both candidates with their types.
+//! - **Restart.** [`Agent::restart`] makes new credentials for a new offer;
+//!   media keeps flowing on the old pair until a new one is selected.
+//!
+//! # Retransmissions
+//!
+//! Connectivity checks and consent checks are retransmitted by the agent
+//! itself, because the checklist decides which pair gets each Ta slot
+//! (RFC 8445 §14): RTO 500 ms doubling to 1.6 s, 7 transmissions, so a
+//! pair fails 9.5 s after its first check with the defaults.
+//!
+//! # Caps
+//!
+//! Everything a peer controls is capped by a documented constant:
+//! [`MAX_REMOTE_CANDIDATES`], [`MAX_PEER_REFLEXIVE`],
+//! [`MAX_LOCAL_PEER_REFLEXIVE`], [`MAX_PENDING_NAMES`],
+//! [`Config::max_pairs`] (at most [`MAX_PAIRS_LIMIT`]), the output queues
+//! ([`MAX_QUEUED_TRANSMITS`], [`MAX_QUEUED_EVENTS`]) and the candidate
+//! grammar ([`candidate::MAX_CANDIDATE_LEN`], [`candidate::MAX_EXTENSIONS`]).
+//! Unauthenticated packets are dropped without an answer and change
+//! nothing.
+//!
 //! # Panics
 //!
 //! No input may cause a panic; a panic is a bug.
@@ -8,8 +131,26 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod candidate;
-mod rng;
+extern crate alloc;
 
+mod agent;
+pub mod candidate;
+mod checklist;
+mod event;
+mod pair;
+mod rng;
+#[cfg(feature = "sim")]
+pub mod sim;
+
+pub use agent::{
+    Agent, Config, Credentials, LocalSocket, MAX_LOCAL_PEER_REFLEXIVE, MAX_LOCAL_SOCKETS,
+    MAX_PEER_REFLEXIVE, MAX_PENDING_NAMES, MAX_QUEUED_EVENTS, MAX_QUEUED_TRANSMITS,
+    MAX_REMOTE_CANDIDATES, MAX_STUN_SERVERS, NominationPolicy,
+};
 pub use candidate::{Address, Candidate, CandidateError, CandidateType, TcpType, Transport};
+pub use checklist::{DEFAULT_MAX_PAIRS, MAX_PAIRS_LIMIT};
+pub use event::{
+    ConnectionState, Error, Event, GatheringState, Handled, Receive, RecvError, Transmit,
+};
+pub use pair::{PairState, pair_priority};
 pub use rng::Rng;

@@ -1,0 +1,1838 @@
+//! The ICE agent (RFC 8445): a sans-IO state machine that gathers, pairs,
+//! checks, nominates and keeps consent.
+//!
+//! <https://www.rfc-editor.org/rfc/rfc8445>
+
+use alloc::collections::VecDeque;
+use core::net::{IpAddr, SocketAddr};
+use core::time::Duration;
+use std::time::Instant;
+
+use sansrtc_stun::{Attribute, Class, ErrorCode, Message, MessageBuilder, Method, TransactionId};
+
+use crate::candidate::{self, Address, Candidate, CandidateType, Transport};
+use crate::checklist::{Added, CheckList, DEFAULT_MAX_PAIRS};
+use crate::event::{
+    ConnectionState, Error, Event, GatheringState, Handled, Receive, RecvError, Transmit,
+};
+use crate::pair::{Check, Pair, PairState};
+use crate::rng::Rng;
+
+/// Most local sockets an agent takes.
+pub const MAX_LOCAL_SOCKETS: usize = 16;
+/// Most signaled remote candidates an agent keeps (per generation).
+pub const MAX_REMOTE_CANDIDATES: usize = 64;
+/// Most peer-reflexive remote candidates an agent learns from incoming
+/// checks (per generation). Checks from further unknown addresses are
+/// answered but not paired.
+pub const MAX_PEER_REFLEXIVE: usize = 16;
+/// Most peer-reflexive local candidates learned from responses.
+pub const MAX_LOCAL_PEER_REFLEXIVE: usize = 16;
+/// Most `.local` names awaiting resolution by the caller.
+pub const MAX_PENDING_NAMES: usize = 16;
+/// Most STUN servers used for gathering.
+pub const MAX_STUN_SERVERS: usize = 8;
+/// Most packets queued for [`Agent::poll_transmit`]; beyond this, new
+/// packets are dropped (the caller is expected to drain after every input).
+pub const MAX_QUEUED_TRANSMITS: usize = 256;
+/// Most events queued for [`Agent::poll_event`]; beyond this, new events
+/// are dropped.
+pub const MAX_QUEUED_EVENTS: usize = 256;
+
+/// ICE credentials: the `ice-ufrag` and `ice-pwd` of one side.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8839#section-5.4>
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    ufrag: String,
+    pwd: String,
+}
+
+impl Credentials {
+    /// Credentials from a ufrag (4 to 256 characters) and a password (22 to
+    /// 256 characters) of the ICE alphabet.
+    pub fn new(ufrag: &str, pwd: &str) -> Result<Self, Error> {
+        let ice = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        };
+        if !(4..=256).contains(&ufrag.len()) || !ice(ufrag) {
+            return Err(Error::Credentials("ufrag must be 4 to 256 ICE characters"));
+        }
+        if !(22..=256).contains(&pwd.len()) || !ice(pwd) {
+            return Err(Error::Credentials(
+                "password must be 22 to 256 ICE characters",
+            ));
+        }
+        Ok(Self {
+            ufrag: ufrag.into(),
+            pwd: pwd.into(),
+        })
+    }
+
+    fn random(rng: &mut Rng) -> Self {
+        Self {
+            ufrag: rng.ice_string(8),
+            pwd: rng.ice_string(24),
+        }
+    }
+
+    /// The username fragment.
+    pub fn ufrag(&self) -> &str {
+        &self.ufrag
+    }
+
+    /// The password.
+    pub fn pwd(&self) -> &str {
+        &self.pwd
+    }
+}
+
+/// When the controlling agent nominates (regular nomination, RFC 8445
+/// §8.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NominationPolicy {
+    /// Nominate the first pair that succeeds.
+    FirstValid,
+    /// Nominate the best valid pair as soon as no pending pair of the
+    /// component has a higher priority, or at the latest this long after
+    /// the first pair of the component succeeded.
+    BestOrAfter(Duration),
+}
+
+/// Configuration of an [`Agent`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Start as the controlling agent (the offerer, in WebRTC).
+    pub controlling: bool,
+    /// Be an ICE-lite agent (RFC 8445 §2.5): host candidates only, answers
+    /// checks, never sends them, always controlled.
+    pub lite: bool,
+    /// Seed of the generator behind transaction ids, the tie-breaker,
+    /// generated credentials and consent intervals.
+    pub seed: u64,
+    /// Local credentials; generated from the seed when `None`.
+    pub local_credentials: Option<Credentials>,
+    /// Ta: the pacing of new transactions (RFC 8445 §14.2), 50 ms.
+    pub ta: Duration,
+    /// First retransmission timeout of a check, 500 ms (RFC 8445 §14.3
+    /// gives 500 ms as the floor); it doubles up to `max_rto`.
+    pub initial_rto: Duration,
+    /// Cap on the retransmission timeout, 1.6 s.
+    pub max_rto: Duration,
+    /// Transmissions of a check before the pair fails, 7 (RFC 8489 Rc):
+    /// with the defaults a pair fails 9.5 s after its first check.
+    pub max_transmissions: u32,
+    /// Cap on the pairs of the checklist, 100 (RFC 8445 §6.1.2.5).
+    pub max_pairs: usize,
+    /// When to nominate.
+    pub nomination: NominationPolicy,
+    /// STUN servers for server-reflexive candidates.
+    pub stun_servers: Vec<SocketAddr>,
+    /// Components: 1 (rtcp-mux) or 2 (RTP and RTCP).
+    pub components: u16,
+    /// The agent fails when no pair is selected this long after checking
+    /// started or the last remote candidate arrived, even without
+    /// `end-of-candidates`: 30 s.
+    pub failure_timeout: Duration,
+    /// Mean interval of consent checks, 5 s; each interval is drawn from
+    /// 0.8–1.2 times it (RFC 7675 §5.1).
+    pub consent_interval: Duration,
+    /// Consent expires without a response for this long, 30 s (RFC 7675).
+    pub consent_timeout: Duration,
+    /// The state becomes `Disconnected` without a consent response for this
+    /// long, 8 s (more than the longest consent interval).
+    pub disconnected_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            controlling: true,
+            lite: false,
+            seed: 0,
+            local_credentials: None,
+            ta: Duration::from_millis(50),
+            initial_rto: Duration::from_millis(500),
+            max_rto: Duration::from_millis(1600),
+            max_transmissions: 7,
+            max_pairs: DEFAULT_MAX_PAIRS,
+            nomination: NominationPolicy::BestOrAfter(Duration::from_millis(100)),
+            stun_servers: Vec::new(),
+            components: 1,
+            failure_timeout: Duration::from_secs(30),
+            consent_interval: Duration::from_secs(5),
+            consent_timeout: Duration::from_secs(30),
+            disconnected_timeout: Duration::from_secs(8),
+        }
+    }
+}
+
+/// A local socket the caller owns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalSocket {
+    /// Its bound address (the base of its candidates).
+    pub address: SocketAddr,
+    /// Its transport (only UDP is checked).
+    pub transport: Transport,
+    /// The component it serves.
+    pub component: u16,
+    /// Rank of its interface, 0 the most preferred (see
+    /// [`candidate::local_preference`]).
+    pub interface_rank: u8,
+}
+
+#[derive(Debug, Clone)]
+struct Local {
+    candidate: Candidate,
+    base: SocketAddr,
+    interface_rank: u8,
+}
+
+#[derive(Debug, Clone)]
+struct Remote {
+    candidate: Candidate,
+    address: SocketAddr,
+}
+
+/// A server-reflexive gathering request to a STUN server.
+#[derive(Debug, Clone)]
+struct Gather {
+    base: SocketAddr,
+    server: SocketAddr,
+    component: u16,
+    interface_rank: u8,
+    transaction_id: TransactionId,
+    bytes: Vec<u8>,
+    sent: u32,
+    next_at: Option<Instant>,
+    rto: Duration,
+    done: bool,
+}
+
+/// A consent check on a selected pair.
+#[derive(Debug, Clone)]
+struct Consent {
+    transaction_id: TransactionId,
+    bytes: Vec<u8>,
+    sent: u32,
+    next_at: Instant,
+    rto: Duration,
+}
+
+/// A selected pair, kept whole so that it survives an ICE restart.
+#[derive(Debug, Clone)]
+struct Selected {
+    component: u16,
+    generation: u32,
+    priority: u64,
+    local: Candidate,
+    local_base: SocketAddr,
+    local_priority: u32,
+    remote: Candidate,
+    remote_address: SocketAddr,
+    local_credentials: Credentials,
+    remote_credentials: Credentials,
+    last_consent: Instant,
+    next_consent: Instant,
+    consent: Option<Consent>,
+}
+
+/// An ICE agent: full (RFC 8445) or lite, controlling or controlled, with
+/// trickle (RFC 8838), consent freshness (RFC 7675) and ICE restart.
+///
+/// Drive it like every sansrtc state machine: feed inputs
+/// ([`handle_receive`](Self::handle_receive),
+/// [`handle_timeout`](Self::handle_timeout), commands), then drain
+/// [`poll_transmit`](Self::poll_transmit), read
+/// [`poll_timeout`](Self::poll_timeout) and drain
+/// [`poll_event`](Self::poll_event). The crate docs show the loop.
+///
+/// Connectivity checks are retransmitted by the agent itself, paced by Ta
+/// with a doubling RTO (RFC 8445 §14.3): the checklist decides which pair
+/// gets the next Ta slot, so it owns its transactions.
+#[derive(Debug)]
+pub struct Agent {
+    config: Config,
+    rng: Rng,
+    now: Instant,
+    controlling: bool,
+    tie_breaker: u64,
+    generation: u32,
+    local_credentials: Credentials,
+    old_local_credentials: Option<Credentials>,
+    remote_credentials: Option<Credentials>,
+    sockets: Vec<LocalSocket>,
+    locals: Vec<Local>,
+    remotes: Vec<Remote>,
+    pending_names: Vec<Candidate>,
+    remote_prflx: usize,
+    local_prflx: usize,
+    prflx_foundation: u32,
+    checklist: CheckList,
+    gathers: Vec<Gather>,
+    gathering: GatheringState,
+    end_of_remote: bool,
+    next_pacing: Instant,
+    first_valid_at: Vec<(u16, Instant)>,
+    selected: Vec<Selected>,
+    state: ConnectionState,
+    checking_since: Option<Instant>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    checks_sent: u64,
+}
+
+impl Agent {
+    /// A new agent. Nothing is sent until sockets and remote candidates are
+    /// added.
+    pub fn new(config: Config, now: Instant) -> Self {
+        let mut rng = Rng::new(config.seed);
+        let tie_breaker = rng.next_u64();
+        let local_credentials = config
+            .local_credentials
+            .clone()
+            .unwrap_or_else(|| Credentials::random(&mut rng));
+        let controlling = config.controlling && !config.lite;
+        let mut config = config;
+        config.components = config.components.clamp(1, 2);
+        config.stun_servers.truncate(MAX_STUN_SERVERS);
+        config.max_transmissions = config.max_transmissions.max(1);
+        config.ta = config.ta.max(Duration::from_millis(1));
+        let checklist = CheckList::new(config.max_pairs);
+        Self {
+            config,
+            rng,
+            now,
+            controlling,
+            tie_breaker,
+            generation: 0,
+            local_credentials,
+            old_local_credentials: None,
+            remote_credentials: None,
+            sockets: Vec::new(),
+            locals: Vec::new(),
+            remotes: Vec::new(),
+            pending_names: Vec::new(),
+            remote_prflx: 0,
+            local_prflx: 0,
+            prflx_foundation: 0,
+            checklist,
+            gathers: Vec::new(),
+            gathering: GatheringState::New,
+            end_of_remote: false,
+            next_pacing: now,
+            first_valid_at: Vec::new(),
+            selected: Vec::new(),
+            state: ConnectionState::New,
+            checking_since: None,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            checks_sent: 0,
+        }
+    }
+
+    // ----------------------------------------------------------------- inputs
+
+    /// Handles a packet received on a local socket. STUN messages for the
+    /// agent are consumed; anything else comes back as
+    /// [`RecvError::NotStun`] for the caller to route elsewhere.
+    pub fn handle_receive(
+        &mut self,
+        now: Instant,
+        packet: Receive<'_>,
+    ) -> Result<Handled, RecvError> {
+        if self.state == ConnectionState::Closed {
+            return Err(RecvError::Closed);
+        }
+        self.advance(now);
+        // RFC 7983: STUN starts with 0 to 3.
+        if packet.bytes.first().is_none_or(|b| *b > 3) {
+            return Err(RecvError::NotStun);
+        }
+        let message = Message::parse(packet.bytes).map_err(RecvError::Malformed)?;
+        if !self
+            .sockets
+            .iter()
+            .any(|s| s.address == packet.destination && s.transport == packet.transport)
+        {
+            return Err(RecvError::UnknownSocket);
+        }
+        if message.has_fingerprint() && message.verify_fingerprint().is_err() {
+            return Err(RecvError::Fingerprint);
+        }
+        let handled = match message.class() {
+            Class::Request => self.on_request(&message, &packet),
+            Class::Indication => Ok(Handled::Indication),
+            Class::SuccessResponse | Class::ErrorResponse => self.on_response(&message, &packet),
+        };
+        self.update_state();
+        handled
+    }
+
+    /// Handles the passage of time: retransmissions, the next paced check,
+    /// nomination, consent. Calling it early or twice does no harm.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if matches!(
+            self.state,
+            ConnectionState::Closed | ConnectionState::Failed
+        ) {
+            return;
+        }
+        self.advance(now);
+        self.retransmit_gathers();
+        self.retransmit_checks();
+        self.pace();
+        self.nominate();
+        self.consent();
+        self.update_state();
+    }
+
+    // --------------------------------------------------------------- commands
+
+    /// Adds a local socket: the agent makes its host candidate (announced
+    /// by [`Event::LocalCandidate`]) and asks the STUN servers of its address
+    /// family for a server-reflexive one.
+    pub fn add_local_socket(&mut self, socket: LocalSocket) -> Result<(), Error> {
+        self.check_open()?;
+        if socket.transport != Transport::Udp {
+            return Err(Error::UnsupportedTransport);
+        }
+        if socket.component == 0 || socket.component > self.config.components {
+            return Err(Error::Component(socket.component));
+        }
+        if self.sockets.iter().any(|s| s.address == socket.address) {
+            return Err(Error::DuplicateSocket);
+        }
+        if self.sockets.len() >= MAX_LOCAL_SOCKETS {
+            return Err(Error::TooMany("local sockets"));
+        }
+        self.sockets.push(socket);
+        let ip = socket.address.ip();
+        let priority = candidate::priority(
+            CandidateType::Host,
+            candidate::local_preference(socket.interface_rank, ip),
+            socket.component,
+        );
+        let foundation = candidate::foundation(CandidateType::Host, ip, None, Transport::Udp);
+        let host = Candidate::new(
+            &foundation,
+            socket.component,
+            Transport::Udp,
+            priority,
+            socket.address,
+            CandidateType::Host,
+        )
+        .map_err(|_| Error::Component(socket.component))?;
+        self.locals.push(Local {
+            candidate: host.clone(),
+            base: socket.address,
+            interface_rank: socket.interface_rank,
+        });
+        self.event(Event::LocalCandidate(host));
+        self.pair_local(self.locals.len() - 1);
+        if !self.config.lite {
+            let servers: Vec<SocketAddr> = self
+                .config
+                .stun_servers
+                .iter()
+                .filter(|s| s.is_ipv4() == socket.address.is_ipv4())
+                .copied()
+                .collect();
+            for server in servers {
+                let transaction_id = self.transaction_id();
+                let bytes = binding_request(transaction_id).unwrap_or_default();
+                self.gathers.push(Gather {
+                    base: socket.address,
+                    server,
+                    component: socket.component,
+                    interface_rank: socket.interface_rank,
+                    transaction_id,
+                    bytes,
+                    sent: 0,
+                    next_at: None,
+                    rto: self.config.initial_rto,
+                    done: false,
+                });
+            }
+        }
+        self.gathering = GatheringState::Gathering;
+        self.check_gathering_complete();
+        Ok(())
+    }
+
+    /// Adds a remote candidate (from the SDP or trickled). `.local` names
+    /// are handed to the caller to resolve ([`Event::ResolveName`]).
+    pub fn add_remote_candidate(&mut self, candidate: Candidate) -> Result<(), Error> {
+        self.check_open()?;
+        if candidate.transport() != Transport::Udp {
+            return Err(Error::UnsupportedTransport);
+        }
+        if candidate.component() == 0 || candidate.component() > self.config.components {
+            return Err(Error::Component(candidate.component()));
+        }
+        if let (Some(ufrag), Some(remote)) = (candidate.ufrag(), &self.remote_credentials) {
+            if ufrag != remote.ufrag {
+                return Err(Error::StaleCandidate);
+            }
+        }
+        let Some(address) = candidate.socket_addr() else {
+            if let Address::Fqdn(name) = candidate.address() {
+                if self.pending_names.len() >= MAX_PENDING_NAMES {
+                    return Err(Error::TooMany("names awaiting resolution"));
+                }
+                let name = name.clone();
+                let first = !self
+                    .pending_names
+                    .iter()
+                    .any(|c| c.address() == candidate.address());
+                self.pending_names.push(candidate);
+                if first {
+                    self.event(Event::ResolveName(name));
+                }
+            }
+            return Ok(());
+        };
+        self.add_remote(candidate, address)
+    }
+
+    /// The caller's answer to [`Event::ResolveName`]: the address of `name`,
+    /// or `None` when it could not be resolved (the candidates are dropped).
+    pub fn resolve_name(&mut self, name: &str, ip: Option<IpAddr>) -> Result<(), Error> {
+        self.check_open()?;
+        let target = Address::Fqdn(name.into());
+        if !self.pending_names.iter().any(|c| *c.address() == target) {
+            return Err(Error::UnknownName);
+        }
+        let (matching, rest): (Vec<Candidate>, Vec<Candidate>) = self
+            .pending_names
+            .drain(..)
+            .partition(|c| *c.address() == target);
+        self.pending_names = rest;
+        if let Some(ip) = ip {
+            for candidate in matching {
+                let resolved = candidate.with_address(Address::Ip(ip));
+                let address = SocketAddr::new(ip, resolved.port());
+                self.add_remote(resolved, address)?;
+            }
+        }
+        self.update_state();
+        Ok(())
+    }
+
+    /// The remote side signalled `end-of-candidates` (RFC 8838 §4.4).
+    pub fn end_of_remote_candidates(&mut self) {
+        self.end_of_remote = true;
+        self.update_state();
+    }
+
+    /// Sets the remote `ice-ufrag` and `ice-pwd`. New values after the first
+    /// ones mean the peer restarted ICE: remote candidates and pairs are
+    /// dropped and checks start over, while the selected pair stays in use
+    /// until a new one is selected.
+    pub fn set_remote_credentials(&mut self, ufrag: &str, pwd: &str) -> Result<(), Error> {
+        self.check_open()?;
+        let credentials = Credentials::new(ufrag, pwd)?;
+        match &self.remote_credentials {
+            Some(current) if *current == credentials => return Ok(()),
+            Some(_) => self.new_generation(),
+            None => {}
+        }
+        self.remote_credentials = Some(credentials);
+        self.next_pacing = self.next_pacing.min(self.now);
+        self.update_state();
+        Ok(())
+    }
+
+    /// The remote agent is ICE-lite (`a=ice-lite`): a full agent becomes
+    /// controlling (RFC 8445 §6.1.1).
+    pub fn set_remote_lite(&mut self) {
+        if !self.config.lite && !self.controlling {
+            self.set_role(true);
+        }
+    }
+
+    /// Restarts ICE (RFC 8445 §9): new local credentials, remote candidates
+    /// and pairs dropped; the selected pair stays in use (and keeps its
+    /// consent) until a new one is selected. Local candidates are announced
+    /// again; signal them with the new credentials.
+    pub fn restart(&mut self) -> Result<(), Error> {
+        self.check_open()?;
+        let new = Credentials::random(&mut self.rng);
+        let old = core::mem::replace(&mut self.local_credentials, new);
+        if !self.selected.is_empty() {
+            self.old_local_credentials = Some(old);
+        }
+        self.remote_credentials = None;
+        self.new_generation();
+        self.locals
+            .retain(|l| l.candidate.kind() != CandidateType::PeerReflexive);
+        self.local_prflx = 0;
+        let announced: Vec<Candidate> = self.locals.iter().map(|l| l.candidate.clone()).collect();
+        for candidate in announced {
+            self.event(Event::LocalCandidate(candidate));
+        }
+        if self.gathers.iter().all(|g| g.done) {
+            self.event(Event::GatheringComplete);
+        }
+        if self.state == ConnectionState::Failed {
+            self.state = ConnectionState::New;
+            self.selected.clear();
+            self.event(Event::StateChanged(ConnectionState::New));
+        }
+        Ok(())
+    }
+
+    /// Closes the agent: nothing more is sent or accepted.
+    pub fn close(&mut self) {
+        if self.state != ConnectionState::Closed {
+            self.set_state(ConnectionState::Closed);
+        }
+        self.transmits.clear();
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    /// The next packet to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if matches!(
+            self.state,
+            ConnectionState::Closed | ConnectionState::Failed
+        ) {
+            return None;
+        }
+        let mut earliest: Option<Instant> = None;
+        let mut consider = |t: Instant| {
+            earliest = Some(earliest.map_or(t, |e| e.min(t)));
+        };
+        if self.has_paced_work() {
+            consider(self.next_pacing);
+        }
+        for gather in &self.gathers {
+            if let (false, Some(at)) = (gather.done, gather.next_at) {
+                consider(at);
+            }
+        }
+        for pair in self.checklist.pairs() {
+            if let Some(check) = &pair.check {
+                consider(check.next_at);
+            }
+        }
+        if let Some(at) = self.nomination_deadline() {
+            consider(at);
+        }
+        for selected in &self.selected {
+            consider(selected.next_consent);
+            if let Some(consent) = &selected.consent {
+                consider(consent.next_at);
+            }
+            let disconnect = selected.last_consent + self.config.disconnected_timeout;
+            if disconnect > self.now {
+                consider(disconnect);
+            }
+            consider(selected.last_consent + self.config.consent_timeout);
+        }
+        if let Some(at) = self.failure_deadline() {
+            consider(at);
+        }
+        earliest
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    // ---------------------------------------------------------------- getters
+
+    /// The connection state.
+    pub const fn state(&self) -> ConnectionState {
+        self.state
+    }
+
+    /// The gathering state.
+    pub const fn gathering_state(&self) -> GatheringState {
+        self.gathering
+    }
+
+    /// The local credentials to signal.
+    pub const fn local_credentials(&self) -> &Credentials {
+        &self.local_credentials
+    }
+
+    /// Whether the agent is controlling now.
+    pub const fn is_controlling(&self) -> bool {
+        self.controlling
+    }
+
+    /// The local candidates (host, server-reflexive and learned
+    /// peer-reflexive).
+    pub fn local_candidates(&self) -> impl Iterator<Item = &Candidate> {
+        self.locals.iter().map(|l| &l.candidate)
+    }
+
+    /// The remote candidates in use (signaled and peer-reflexive).
+    pub fn remote_candidates(&self) -> impl Iterator<Item = &Candidate> {
+        self.remotes.iter().map(|r| &r.candidate)
+    }
+
+    /// The selected pair of `component`: local and remote candidate.
+    pub fn selected_pair(&self, component: u16) -> Option<(&Candidate, &Candidate)> {
+        self.selected
+            .iter()
+            .find(|s| s.component == component)
+            .map(|s| (&s.local, &s.remote))
+    }
+
+    /// How many pairs the checklist holds.
+    pub fn pair_count(&self) -> usize {
+        self.checklist.len()
+    }
+
+    /// Connectivity checks sent so far (first transmissions, not counting
+    /// retransmissions or consent checks).
+    pub const fn checks_sent(&self) -> u64 {
+        self.checks_sent
+    }
+
+    // -------------------------------------------------------------- internals
+
+    fn check_open(&self) -> Result<(), Error> {
+        if self.state == ConnectionState::Closed {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn advance(&mut self, now: Instant) {
+        if now > self.now {
+            self.now = now;
+        }
+    }
+
+    fn transaction_id(&mut self) -> TransactionId {
+        let mut bytes = [0u8; 12];
+        self.rng.fill(&mut bytes);
+        TransactionId::new(bytes)
+    }
+
+    fn transmit(&mut self, source: SocketAddr, destination: SocketAddr, contents: Vec<u8>) {
+        if self.transmits.len() < MAX_QUEUED_TRANSMITS && !contents.is_empty() {
+            self.transmits.push_back(Transmit {
+                source,
+                destination,
+                transport: Transport::Udp,
+                contents,
+            });
+        }
+    }
+
+    fn event(&mut self, event: Event) {
+        if self.events.len() < MAX_QUEUED_EVENTS {
+            self.events.push_back(event);
+        }
+    }
+
+    fn set_state(&mut self, state: ConnectionState) {
+        if self.state != state {
+            self.state = state;
+            self.event(Event::StateChanged(state));
+        }
+    }
+
+    fn set_role(&mut self, controlling: bool) {
+        self.controlling = controlling;
+        self.checklist.set_role(controlling);
+        self.event(Event::RoleChanged { controlling });
+    }
+
+    fn new_generation(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        self.remotes.clear();
+        self.pending_names.clear();
+        self.remote_prflx = 0;
+        self.checklist.clear();
+        self.end_of_remote = false;
+        self.first_valid_at.clear();
+        self.checking_since = None;
+    }
+
+    fn add_remote(&mut self, candidate: Candidate, address: SocketAddr) -> Result<(), Error> {
+        if let Some(existing) = self
+            .remotes
+            .iter_mut()
+            .find(|r| r.address == address && r.candidate.component() == candidate.component())
+        {
+            // A signaled candidate replaces the peer-reflexive one learned
+            // for the same address (RFC 8445 §7.3.1.3).
+            if existing.candidate.kind() == CandidateType::PeerReflexive
+                && candidate.kind() != CandidateType::PeerReflexive
+            {
+                existing.candidate = candidate;
+                self.remote_prflx = self.remote_prflx.saturating_sub(1);
+            }
+            return Ok(());
+        }
+        let signaled = self.remotes.len() - self.remote_prflx;
+        if signaled >= MAX_REMOTE_CANDIDATES {
+            return Err(Error::TooMany("remote candidates"));
+        }
+        self.remotes.push(Remote { candidate, address });
+        self.checking_since = Some(self.now);
+        self.pair_remote(self.remotes.len() - 1);
+        self.next_pacing = self
+            .next_pacing
+            .max(self.now)
+            .min(self.now + self.config.ta);
+        self.update_state();
+        Ok(())
+    }
+
+    /// Pairs local candidate `index` with every remote one (RFC 8445
+    /// §6.1.2.2). Server-reflexive local candidates are not paired: their
+    /// base is, and pruning would drop them (§6.1.2.4).
+    fn pair_local(&mut self, index: usize) {
+        for remote in 0..self.remotes.len() {
+            self.make_pair(index, remote);
+        }
+    }
+
+    fn pair_remote(&mut self, index: usize) {
+        for local in 0..self.locals.len() {
+            self.make_pair(local, index);
+        }
+    }
+
+    fn make_pair(&mut self, local_index: usize, remote_index: usize) -> Option<u32> {
+        let local = self.locals.get(local_index)?;
+        let remote = self.remotes.get(remote_index)?;
+        if local.candidate.kind() != CandidateType::Host
+            || local.candidate.component() != remote.candidate.component()
+            || local.base.is_ipv4() != remote.address.is_ipv4()
+        {
+            return None;
+        }
+        let pair = Pair::new(
+            local_index,
+            remote_index,
+            local.base,
+            remote.address,
+            local.candidate.component(),
+            format!(
+                "{}:{}",
+                local.candidate.foundation(),
+                remote.candidate.foundation()
+            ),
+            local.candidate.priority(),
+            remote.candidate.priority(),
+            self.controlling,
+        );
+        if self.config.lite {
+            return None;
+        }
+        match self.checklist.add(pair) {
+            Added::New(id) | Added::Existing(id) => Some(id),
+            Added::Full => None,
+        }
+    }
+
+    fn check_gathering_complete(&mut self) {
+        if self.gathering == GatheringState::Gathering && self.gathers.iter().all(|g| g.done) {
+            self.gathering = GatheringState::Complete;
+            self.event(Event::GatheringComplete);
+        }
+    }
+
+    fn has_paced_work(&self) -> bool {
+        if matches!(
+            self.state,
+            ConnectionState::Closed | ConnectionState::Failed
+        ) {
+            return false;
+        }
+        self.gathers.iter().any(|g| !g.done && g.next_at.is_none())
+            || (!self.config.lite && self.remote_credentials.is_some() && self.checklist.has_work())
+    }
+
+    /// Starts one new transaction if Ta has passed since the last one:
+    /// a gathering request first, then the checklist's choice.
+    fn pace(&mut self) {
+        if self.now < self.next_pacing {
+            return;
+        }
+        let now = self.now;
+        if let Some(gather) = self
+            .gathers
+            .iter_mut()
+            .find(|g| !g.done && g.next_at.is_none())
+        {
+            gather.sent = 1;
+            gather.next_at = Some(now + gather.rto);
+            let (base, server, bytes) = (gather.base, gather.server, gather.bytes.clone());
+            self.transmit(base, server, bytes);
+            self.next_pacing = now + self.config.ta;
+            return;
+        }
+        if self.config.lite || self.remote_credentials.is_none() {
+            return;
+        }
+        while let Some((id, _triggered)) = self.checklist.next_to_check() {
+            if self.send_check(id) {
+                self.next_pacing = now + self.config.ta;
+                return;
+            }
+        }
+    }
+
+    fn retransmit_gathers(&mut self) {
+        let now = self.now;
+        let mut sends = Vec::new();
+        for gather in &mut self.gathers {
+            let Some(at) = gather.next_at else { continue };
+            if gather.done || at > now {
+                continue;
+            }
+            if gather.sent >= self.config.max_transmissions {
+                gather.done = true;
+                continue;
+            }
+            gather.sent += 1;
+            gather.rto = (gather.rto * 2).min(self.config.max_rto);
+            gather.next_at = Some(now + gather.rto);
+            sends.push((gather.base, gather.server, gather.bytes.clone()));
+        }
+        for (source, destination, bytes) in sends {
+            self.transmit(source, destination, bytes);
+        }
+        self.check_gathering_complete();
+    }
+
+    fn retransmit_checks(&mut self) {
+        let now = self.now;
+        let max = self.config.max_transmissions;
+        let max_rto = self.config.max_rto;
+        let mut sends = Vec::new();
+        for pair in self.checklist.pairs_mut() {
+            let Some(check) = &mut pair.check else {
+                continue;
+            };
+            if check.next_at > now {
+                continue;
+            }
+            if check.sent >= max {
+                pair.check = None;
+                pair.state = if pair.valid {
+                    PairState::Succeeded
+                } else {
+                    PairState::Failed
+                };
+                pair.use_candidate = false;
+                continue;
+            }
+            check.sent += 1;
+            check.rto = (check.rto * 2).min(max_rto);
+            check.next_at = now + check.rto;
+            sends.push((pair.local_base, pair.remote_addr, check.bytes.clone()));
+        }
+        for (source, destination, bytes) in sends {
+            self.transmit(source, destination, bytes);
+        }
+    }
+
+    /// Sends a connectivity check on pair `id` (RFC 8445 §7.2.4). Returns
+    /// whether one was sent.
+    fn send_check(&mut self, id: u32) -> bool {
+        let Some(remote_credentials) = self.remote_credentials.clone() else {
+            return false;
+        };
+        let Some(pair) = self.checklist.get(id) else {
+            return false;
+        };
+        let Some(local) = self.locals.get(pair.local) else {
+            return false;
+        };
+        let priority = candidate::priority(
+            CandidateType::PeerReflexive,
+            candidate::local_preference(local.interface_rank, local.base.ip()),
+            pair.component,
+        );
+        let use_candidate = self.controlling && pair.use_candidate;
+        let (source, destination) = (pair.local_base, pair.remote_addr);
+        let transaction_id = self.transaction_id();
+        let Some(bytes) = check_request(
+            transaction_id,
+            &remote_credentials,
+            &self.local_credentials,
+            priority,
+            self.controlling,
+            self.tie_breaker,
+            use_candidate,
+        ) else {
+            return false;
+        };
+        let rto = self.config.initial_rto;
+        let now = self.now;
+        let controlling = self.controlling;
+        if let Some(pair) = self.checklist.get_mut(id) {
+            if pair.state != PairState::Succeeded {
+                pair.state = PairState::InProgress;
+            }
+            pair.check = Some(Check {
+                transaction_id,
+                bytes: bytes.clone(),
+                sent: 1,
+                next_at: now + rto,
+                rto,
+                use_candidate,
+                controlling,
+                priority,
+            });
+        }
+        if self.checking_since.is_none() {
+            self.checking_since = Some(now);
+        }
+        self.checks_sent += 1;
+        self.transmit(source, destination, bytes);
+        true
+    }
+
+    fn nomination_deadline(&self) -> Option<Instant> {
+        if !self.controlling || self.config.lite {
+            return None;
+        }
+        let NominationPolicy::BestOrAfter(wait) = self.config.nomination else {
+            return None;
+        };
+        self.first_valid_at
+            .iter()
+            .filter(|(component, _)| !self.nomination_started(*component))
+            .map(|(_, at)| *at + wait)
+            .min()
+    }
+
+    fn nomination_started(&self, component: u16) -> bool {
+        self.checklist
+            .pairs()
+            .iter()
+            .any(|p| p.component == component && (p.nominated || p.use_candidate))
+    }
+
+    /// Regular nomination (RFC 8445 §8.1.1) by the configured policy.
+    fn nominate(&mut self) {
+        if !self.controlling
+            || self.config.lite
+            || matches!(
+                self.state,
+                ConnectionState::Failed | ConnectionState::Closed
+            )
+        {
+            return;
+        }
+        for component in 1..=self.config.components {
+            if self.nomination_started(component) {
+                continue;
+            }
+            let pairs = self.checklist.pairs();
+            // Pairs are sorted: the first valid one is the best.
+            let Some(best) = pairs.iter().find(|p| p.component == component && p.valid) else {
+                continue;
+            };
+            let ready = match self.config.nomination {
+                NominationPolicy::FirstValid => true,
+                NominationPolicy::BestOrAfter(wait) => {
+                    let better_pending = pairs.iter().any(|p| {
+                        p.component == component
+                            && p.priority > best.priority
+                            && matches!(
+                                p.state,
+                                PairState::Frozen | PairState::Waiting | PairState::InProgress
+                            )
+                    });
+                    let waited = self
+                        .first_valid_at
+                        .iter()
+                        .find(|(c, _)| *c == component)
+                        .is_some_and(|(_, at)| self.now >= *at + wait);
+                    !better_pending || waited
+                }
+            };
+            if ready {
+                let id = best.id;
+                if let Some(pair) = self.checklist.get_mut(id) {
+                    pair.use_candidate = true;
+                }
+                self.checklist.enqueue_triggered(id);
+                self.next_pacing = self.next_pacing.min(self.now);
+                self.pace();
+            }
+        }
+    }
+
+    /// Consent freshness (RFC 7675): a check on each selected pair every
+    /// 4–6 s, retransmitted with the check RTO until the next one.
+    fn consent(&mut self) {
+        let now = self.now;
+        let max = self.config.max_transmissions;
+        let max_rto = self.config.max_rto;
+        let mut sends = Vec::new();
+        for index in 0..self.selected.len() {
+            let interval = self.consent_interval();
+            let transaction_id = self.transaction_id();
+            let controlling = self.controlling;
+            let tie_breaker = self.tie_breaker;
+            let initial_rto = self.config.initial_rto;
+            let Some(selected) = self.selected.get_mut(index) else {
+                continue;
+            };
+            if let Some(consent) = &mut selected.consent {
+                if consent.next_at <= now {
+                    if consent.sent >= max {
+                        selected.consent = None;
+                    } else {
+                        consent.sent += 1;
+                        consent.rto = (consent.rto * 2).min(max_rto);
+                        consent.next_at = now + consent.rto;
+                        sends.push((
+                            selected.local_base,
+                            selected.remote_address,
+                            consent.bytes.clone(),
+                        ));
+                    }
+                }
+            }
+            if selected.next_consent <= now {
+                selected.next_consent = now + interval;
+                if let Some(bytes) = check_request(
+                    transaction_id,
+                    &selected.remote_credentials,
+                    &selected.local_credentials,
+                    selected.local_priority,
+                    controlling,
+                    tie_breaker,
+                    false,
+                ) {
+                    sends.push((selected.local_base, selected.remote_address, bytes.clone()));
+                    selected.consent = Some(Consent {
+                        transaction_id,
+                        bytes,
+                        sent: 1,
+                        next_at: now + initial_rto,
+                        rto: initial_rto,
+                    });
+                }
+            }
+        }
+        for (source, destination, bytes) in sends {
+            self.transmit(source, destination, bytes);
+        }
+    }
+
+    fn consent_interval(&mut self) -> Duration {
+        let base = self.config.consent_interval;
+        // 0.8 to 1.2 times the interval.
+        let permille = 800 + self.rng.below(401);
+        base * u32::try_from(permille).unwrap_or(1000) / 1000
+    }
+
+    fn failure_deadline(&self) -> Option<Instant> {
+        if self.state != ConnectionState::Checking {
+            return None;
+        }
+        self.checking_since
+            .map(|at| at + self.config.failure_timeout)
+    }
+
+    fn update_state(&mut self) {
+        if matches!(
+            self.state,
+            ConnectionState::Closed | ConnectionState::Failed
+        ) {
+            return;
+        }
+        let now = self.now;
+        let all_selected =
+            (1..=self.config.components).all(|c| self.selected.iter().any(|s| s.component == c));
+        let state = if all_selected {
+            let oldest = self.selected.iter().map(|s| s.last_consent).min();
+            let since = oldest.map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
+            if since >= self.config.consent_timeout {
+                ConnectionState::Failed
+            } else if since >= self.config.disconnected_timeout {
+                ConnectionState::Disconnected
+            } else if self.end_of_remote
+                && self.gathering != GatheringState::Gathering
+                && !self.checklist.has_pending()
+                && self
+                    .selected
+                    .iter()
+                    .all(|s| s.generation == self.generation)
+            {
+                ConnectionState::Completed
+            } else {
+                ConnectionState::Connected
+            }
+        } else if self.checking_since.is_some() || self.state != ConnectionState::New {
+            let nothing_left = !self.checklist.has_pending()
+                && !self.checklist.pairs().iter().any(|p| p.valid)
+                && self.pending_names.is_empty()
+                && self.gathering != GatheringState::Gathering
+                && (self.remote_credentials.is_some() || self.config.lite);
+            let timed_out = self
+                .checking_since
+                .is_some_and(|at| now >= at + self.config.failure_timeout);
+            if (nothing_left && self.end_of_remote) || timed_out {
+                ConnectionState::Failed
+            } else {
+                ConnectionState::Checking
+            }
+        } else {
+            ConnectionState::New
+        };
+        if state == ConnectionState::Failed {
+            for pair in self.checklist.pairs_mut() {
+                pair.check = None;
+            }
+        }
+        self.set_state(state);
+    }
+
+    // ------------------------------------------------------------ responses
+
+    fn on_response(
+        &mut self,
+        message: &Message<'_>,
+        packet: &Receive<'_>,
+    ) -> Result<Handled, RecvError> {
+        let transaction_id = message.transaction_id();
+        if let Some(id) = self
+            .checklist
+            .pairs()
+            .iter()
+            .find(|p| {
+                p.check
+                    .as_ref()
+                    .is_some_and(|c| c.transaction_id == transaction_id)
+            })
+            .map(|p| p.id)
+        {
+            return self.on_check_response(id, message, packet);
+        }
+        if let Some(index) = self.selected.iter().position(|s| {
+            s.consent
+                .as_ref()
+                .is_some_and(|c| c.transaction_id == transaction_id)
+        }) {
+            return self.on_consent_response(index, message, packet);
+        }
+        if let Some(index) = self
+            .gathers
+            .iter()
+            .position(|g| !g.done && g.next_at.is_some() && g.transaction_id == transaction_id)
+        {
+            return self.on_gather_response(index, message, packet);
+        }
+        Err(RecvError::UnknownTransaction)
+    }
+
+    fn on_check_response(
+        &mut self,
+        id: u32,
+        message: &Message<'_>,
+        packet: &Receive<'_>,
+    ) -> Result<Handled, RecvError> {
+        let Some(remote_credentials) = &self.remote_credentials else {
+            return Err(RecvError::UnknownTransaction);
+        };
+        message
+            .verify_message_integrity(remote_credentials.pwd.as_bytes())
+            .map_err(|_| RecvError::Unauthenticated("MESSAGE-INTEGRITY"))?;
+        let Some(pair) = self.checklist.get_mut(id) else {
+            return Err(RecvError::UnknownTransaction);
+        };
+        let Some(check) = pair.check.take() else {
+            return Err(RecvError::UnknownTransaction);
+        };
+        if message.class() == Class::ErrorResponse {
+            let code = message.error_code().map(|e| e.code);
+            if code == Some(ErrorCode::ROLE_CONFLICT) {
+                // RFC 8445 §7.2.5.1: switch to the other role and retry.
+                pair.state = PairState::Waiting;
+                self.checklist.enqueue_triggered(id);
+                if check.controlling == self.controlling {
+                    self.set_role(!check.controlling);
+                }
+            } else {
+                pair.state = PairState::Failed;
+                pair.use_candidate = false;
+            }
+            return Ok(Handled::Response);
+        }
+        // RFC 8445 §7.2.5.2.1: the addresses must be symmetric.
+        let mapped = message.xor_mapped_address();
+        if packet.source != pair.remote_addr || packet.destination != pair.local_base {
+            pair.state = PairState::Failed;
+            pair.use_candidate = false;
+            return Ok(Handled::Response);
+        }
+        let Some(mapped) = mapped else {
+            pair.state = PairState::Failed;
+            return Ok(Handled::Response);
+        };
+        let (local_base, component, foundation) =
+            (pair.local_base, pair.component, pair.foundation.clone());
+        // The valid pair's local candidate: the one with the mapped address,
+        // or a new peer-reflexive one (RFC 8445 §7.2.5.3.1).
+        let local_index = match self
+            .locals
+            .iter()
+            .position(|l| l.base == local_base && l.candidate.socket_addr() == Some(mapped))
+        {
+            Some(index) => Some(index),
+            None if self.local_prflx < MAX_LOCAL_PEER_REFLEXIVE => {
+                let rank = self
+                    .locals
+                    .iter()
+                    .find(|l| l.base == local_base)
+                    .map_or(0, |l| l.interface_rank);
+                let foundation_text = candidate::foundation(
+                    CandidateType::PeerReflexive,
+                    local_base.ip(),
+                    None,
+                    Transport::Udp,
+                );
+                Candidate::new(
+                    &foundation_text,
+                    component,
+                    Transport::Udp,
+                    check.priority,
+                    mapped,
+                    CandidateType::PeerReflexive,
+                )
+                .ok()
+                .map(|c| {
+                    self.locals.push(Local {
+                        candidate: c.with_related(local_base),
+                        base: local_base,
+                        interface_rank: rank,
+                    });
+                    self.local_prflx += 1;
+                    self.locals.len() - 1
+                })
+            }
+            None => None,
+        };
+        let controlling = self.controlling;
+        let now = self.now;
+        let Some(pair) = self.checklist.get_mut(id) else {
+            return Ok(Handled::Response);
+        };
+        if let Some(index) = local_index {
+            if index != pair.local {
+                pair.local = index;
+                pair.local_priority = check.priority;
+                pair.set_role(controlling);
+            }
+        }
+        pair.state = PairState::Succeeded;
+        pair.valid = true;
+        let nominated =
+            (check.use_candidate && controlling) || (!controlling && pair.nominate_on_success);
+        if nominated {
+            pair.nominated = true;
+            pair.use_candidate = false;
+        }
+        self.checklist.set_role(controlling);
+        self.checklist.unfreeze_foundation(&foundation);
+        if !self.first_valid_at.iter().any(|(c, _)| *c == component) {
+            self.first_valid_at.push((component, now));
+        }
+        if nominated {
+            self.select(id);
+        }
+        self.nominate();
+        Ok(Handled::Response)
+    }
+
+    fn on_consent_response(
+        &mut self,
+        index: usize,
+        message: &Message<'_>,
+        packet: &Receive<'_>,
+    ) -> Result<Handled, RecvError> {
+        let now = self.now;
+        let Some(selected) = self.selected.get_mut(index) else {
+            return Err(RecvError::UnknownTransaction);
+        };
+        message
+            .verify_message_integrity(selected.remote_credentials.pwd.as_bytes())
+            .map_err(|_| RecvError::Unauthenticated("MESSAGE-INTEGRITY"))?;
+        selected.consent = None;
+        if message.class() == Class::SuccessResponse
+            && packet.source == selected.remote_address
+            && packet.destination == selected.local_base
+        {
+            selected.last_consent = now;
+        }
+        Ok(Handled::Response)
+    }
+
+    fn on_gather_response(
+        &mut self,
+        index: usize,
+        message: &Message<'_>,
+        packet: &Receive<'_>,
+    ) -> Result<Handled, RecvError> {
+        let Some(gather) = self.gathers.get_mut(index) else {
+            return Err(RecvError::UnknownTransaction);
+        };
+        if packet.source != gather.server || packet.destination != gather.base {
+            return Err(RecvError::UnknownTransaction);
+        }
+        gather.done = true;
+        let (base, server, component, rank) = (
+            gather.base,
+            gather.server,
+            gather.component,
+            gather.interface_rank,
+        );
+        let mapped = message
+            .xor_mapped_address()
+            .or_else(|| message.mapped_address());
+        if let (Class::SuccessResponse, Some(mapped)) = (message.class(), mapped) {
+            let redundant = mapped == base
+                || self
+                    .locals
+                    .iter()
+                    .any(|l| l.base == base && l.candidate.socket_addr() == Some(mapped));
+            if !redundant {
+                let priority = candidate::priority(
+                    CandidateType::ServerReflexive,
+                    candidate::local_preference(rank, base.ip()),
+                    component,
+                );
+                let foundation = candidate::foundation(
+                    CandidateType::ServerReflexive,
+                    base.ip(),
+                    Some(server.ip()),
+                    Transport::Udp,
+                );
+                if let Ok(srflx) = Candidate::new(
+                    &foundation,
+                    component,
+                    Transport::Udp,
+                    priority,
+                    mapped,
+                    CandidateType::ServerReflexive,
+                ) {
+                    let srflx = srflx.with_related(base);
+                    self.locals.push(Local {
+                        candidate: srflx.clone(),
+                        base,
+                        interface_rank: rank,
+                    });
+                    self.event(Event::LocalCandidate(srflx));
+                }
+            }
+        }
+        self.check_gathering_complete();
+        Ok(Handled::Response)
+    }
+
+    fn select(&mut self, id: u32) {
+        let interval = self.consent_interval();
+        let Some(pair) = self.checklist.get(id) else {
+            return;
+        };
+        let (Some(local), Some(remote), Some(remote_credentials)) = (
+            self.locals.get(pair.local),
+            self.remotes.get(pair.remote),
+            self.remote_credentials.clone(),
+        ) else {
+            return;
+        };
+        let component = pair.component;
+        if let Some(current) = self.selected.iter().find(|s| s.component == component) {
+            // Aggressive nomination: keep the best nominated pair.
+            if current.generation == self.generation && current.priority >= pair.priority {
+                return;
+            }
+        }
+        let selected = Selected {
+            component,
+            generation: self.generation,
+            priority: pair.priority,
+            local: local.candidate.clone(),
+            local_base: pair.local_base,
+            local_priority: candidate::priority(
+                CandidateType::PeerReflexive,
+                candidate::local_preference(local.interface_rank, local.base.ip()),
+                component,
+            ),
+            remote: remote.candidate.clone(),
+            remote_address: pair.remote_addr,
+            local_credentials: self.local_credentials.clone(),
+            remote_credentials,
+            last_consent: self.now,
+            next_consent: self.now + interval,
+            consent: None,
+        };
+        let event = Event::SelectedPair {
+            component,
+            local: Box::new(selected.local.clone()),
+            local_base: selected.local_base,
+            remote: Box::new(selected.remote.clone()),
+            remote_address: selected.remote_address,
+        };
+        self.selected.retain(|s| s.component != component);
+        self.selected.push(selected);
+        if self
+            .selected
+            .iter()
+            .all(|s| s.generation == self.generation)
+        {
+            self.old_local_credentials = None;
+        }
+        if self.controlling {
+            self.checklist.stop_component(component);
+        }
+        self.event(event);
+    }
+
+    // ------------------------------------------------------------- requests
+
+    fn on_request(
+        &mut self,
+        message: &Message<'_>,
+        packet: &Receive<'_>,
+    ) -> Result<Handled, RecvError> {
+        if message.method() != Method::BINDING {
+            return Err(RecvError::Unsupported("only Binding requests are served"));
+        }
+        if !message.has_fingerprint() {
+            return Err(RecvError::Fingerprint);
+        }
+        let username = message
+            .username()
+            .ok_or(RecvError::Unauthenticated("no USERNAME"))?;
+        let ours = username.split(':').next().unwrap_or_default();
+        let credentials = if ours == self.local_credentials.ufrag {
+            self.local_credentials.clone()
+        } else if let Some(old) = self
+            .old_local_credentials
+            .as_ref()
+            .filter(|old| old.ufrag == ours)
+        {
+            old.clone()
+        } else {
+            return Err(RecvError::Unauthenticated("USERNAME"));
+        };
+        message
+            .verify_message_integrity(credentials.pwd.as_bytes())
+            .map_err(|_| RecvError::Unauthenticated("MESSAGE-INTEGRITY"))?;
+        let transaction_id = message.transaction_id();
+        let (source, destination) = (packet.source, packet.destination);
+        let Some(priority) = message.priority() else {
+            self.respond_error(transaction_id, ErrorCode::BAD_REQUEST, &credentials, packet);
+            return Err(RecvError::Unsupported("no PRIORITY"));
+        };
+        // Role conflict (RFC 8445 §7.3.1.1).
+        if !self.config.lite {
+            if let (true, Some(theirs)) = (self.controlling, message.ice_controlling()) {
+                if self.tie_breaker >= theirs {
+                    self.respond_error(
+                        transaction_id,
+                        ErrorCode::ROLE_CONFLICT,
+                        &credentials,
+                        packet,
+                    );
+                    return Ok(Handled::Request);
+                }
+                self.set_role(false);
+            } else if let (false, Some(theirs)) = (self.controlling, message.ice_controlled()) {
+                if self.tie_breaker >= theirs {
+                    self.set_role(true);
+                } else {
+                    self.respond_error(
+                        transaction_id,
+                        ErrorCode::ROLE_CONFLICT,
+                        &credentials,
+                        packet,
+                    );
+                    return Ok(Handled::Request);
+                }
+            }
+        }
+        if let Some(bytes) = success_response(transaction_id, source, &credentials) {
+            self.transmit(destination, source, bytes);
+        }
+        if credentials != self.local_credentials {
+            // A check of the previous generation: answered for consent only.
+            return Ok(Handled::Request);
+        }
+        let component = self
+            .sockets
+            .iter()
+            .find(|s| s.address == destination)
+            .map_or(1, |s| s.component);
+        let remote_index = match self
+            .remotes
+            .iter()
+            .position(|r| r.address == source && r.candidate.component() == component)
+        {
+            Some(index) => index,
+            None => {
+                if self.remote_prflx >= MAX_PEER_REFLEXIVE {
+                    return Ok(Handled::Request);
+                }
+                // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate.
+                self.prflx_foundation = self.prflx_foundation.wrapping_add(1);
+                let foundation = format!("prflx{}", self.prflx_foundation);
+                let Ok(candidate) = Candidate::new(
+                    &foundation,
+                    component,
+                    Transport::Udp,
+                    priority,
+                    source,
+                    CandidateType::PeerReflexive,
+                ) else {
+                    return Ok(Handled::Request);
+                };
+                self.remotes.push(Remote {
+                    candidate,
+                    address: source,
+                });
+                self.remote_prflx += 1;
+                self.remotes.len() - 1
+            }
+        };
+        let use_candidate = message.use_candidate() && !self.controlling;
+        if self.config.lite {
+            if use_candidate {
+                self.select_lite(destination, remote_index);
+            }
+            return Ok(Handled::Request);
+        }
+        let Some(local_index) = self
+            .locals
+            .iter()
+            .position(|l| l.base == destination && l.candidate.kind() == CandidateType::Host)
+        else {
+            return Ok(Handled::Request);
+        };
+        let id = match self.checklist.find(destination, source) {
+            Some(id) => Some(id),
+            None => self.make_pair(local_index, remote_index),
+        };
+        let Some(id) = id else {
+            return Ok(Handled::Request);
+        };
+        if self.checking_since.is_none() {
+            self.checking_since = Some(self.now);
+        }
+        let mut select = false;
+        if let Some(pair) = self.checklist.get_mut(id) {
+            // Triggered check (RFC 8445 §7.3.1.4).
+            let trigger = matches!(
+                pair.state,
+                PairState::Frozen | PairState::Waiting | PairState::Failed
+            );
+            if trigger {
+                pair.state = PairState::Waiting;
+            }
+            if use_candidate {
+                if pair.state == PairState::Succeeded && pair.valid {
+                    pair.nominated = true;
+                    select = true;
+                } else {
+                    pair.nominate_on_success = true;
+                }
+            }
+            if trigger {
+                self.checklist.enqueue_triggered(id);
+                self.pace();
+            }
+        }
+        if select {
+            self.select(id);
+        }
+        Ok(Handled::Request)
+    }
+
+    /// An ICE-lite agent selects the pair a USE-CANDIDATE check arrived on
+    /// (RFC 8445 §8.2).
+    fn select_lite(&mut self, destination: SocketAddr, remote_index: usize) {
+        let (Some(local), Some(remote)) = (
+            self.locals.iter().find(|l| l.base == destination),
+            self.remotes.get(remote_index),
+        ) else {
+            return;
+        };
+        let component = local.candidate.component();
+        if self
+            .selected
+            .iter()
+            .any(|s| s.component == component && s.remote_address == remote.address)
+        {
+            return;
+        }
+        let Some(remote_credentials) = self.remote_credentials.clone() else {
+            // Without the remote password consent cannot be checked; the
+            // lite agent still selects, and keeps the pair alive on the
+            // peer's checks.
+            let event = Event::SelectedPair {
+                component,
+                local: Box::new(local.candidate.clone()),
+                local_base: local.base,
+                remote: Box::new(remote.candidate.clone()),
+                remote_address: remote.address,
+            };
+            self.event(event);
+            return;
+        };
+        let selected = Selected {
+            component,
+            generation: self.generation,
+            priority: 0,
+            local: local.candidate.clone(),
+            local_base: local.base,
+            local_priority: local.candidate.priority(),
+            remote: remote.candidate.clone(),
+            remote_address: remote.address,
+            local_credentials: self.local_credentials.clone(),
+            remote_credentials,
+            last_consent: self.now,
+            // Lite agents do not send checks (RFC 8445 §2.5): no consent.
+            next_consent: self.now + Duration::from_secs(u64::from(u32::MAX)),
+            consent: None,
+        };
+        let event = Event::SelectedPair {
+            component,
+            local: Box::new(selected.local.clone()),
+            local_base: selected.local_base,
+            remote: Box::new(selected.remote.clone()),
+            remote_address: selected.remote_address,
+        };
+        self.selected.retain(|s| s.component != component);
+        self.selected.push(selected);
+        self.event(event);
+    }
+
+    fn respond_error(
+        &mut self,
+        transaction_id: TransactionId,
+        code: u16,
+        credentials: &Credentials,
+        packet: &Receive<'_>,
+    ) {
+        if let Some(bytes) = error_response(transaction_id, code, credentials) {
+            self.transmit(packet.destination, packet.source, bytes);
+        }
+    }
+}
+
+/// Room for the largest message the agent writes (a 513-byte USERNAME and
+/// the fixed attributes).
+const MESSAGE_BUF: usize = 640;
+
+fn finish(
+    build: impl FnOnce(&mut MessageBuilder<'_>) -> Result<(), sansrtc_stun::WriteError>,
+    class: Class,
+    transaction_id: TransactionId,
+) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; MESSAGE_BUF];
+    let mut builder = MessageBuilder::new(&mut buf, class, Method::BINDING, transaction_id).ok()?;
+    build(&mut builder).ok()?;
+    let len = builder.finish();
+    buf.truncate(len);
+    Some(buf)
+}
+
+/// A Binding request to a STUN server (RFC 8489 §6.1).
+fn binding_request(transaction_id: TransactionId) -> Option<Vec<u8>> {
+    finish(
+        |b| {
+            b.add_fingerprint()?;
+            Ok(())
+        },
+        Class::Request,
+        transaction_id,
+    )
+}
+
+/// A connectivity check (RFC 8445 §7.2.2): USERNAME `remote:local`,
+/// PRIORITY, the role with the tie-breaker, USE-CANDIDATE when nominating,
+/// MESSAGE-INTEGRITY with the remote password, FINGERPRINT.
+pub(crate) fn check_request(
+    transaction_id: TransactionId,
+    remote: &Credentials,
+    local: &Credentials,
+    priority: u32,
+    controlling: bool,
+    tie_breaker: u64,
+    use_candidate: bool,
+) -> Option<Vec<u8>> {
+    let username = format!("{}:{}", remote.ufrag, local.ufrag);
+    finish(
+        |b| {
+            b.add(&Attribute::Username(&username))?
+                .add(&Attribute::Priority(priority))?;
+            if controlling {
+                b.add(&Attribute::IceControlling(tie_breaker))?;
+            } else {
+                b.add(&Attribute::IceControlled(tie_breaker))?;
+            }
+            if use_candidate {
+                b.add(&Attribute::UseCandidate)?;
+            }
+            b.add_message_integrity(remote.pwd.as_bytes())?;
+            b.add_fingerprint()?;
+            Ok(())
+        },
+        Class::Request,
+        transaction_id,
+    )
+}
+
+/// A success response to a check (RFC 8445 §7.3.1.2).
+fn success_response(
+    transaction_id: TransactionId,
+    source: SocketAddr,
+    local: &Credentials,
+) -> Option<Vec<u8>> {
+    finish(
+        |b| {
+            b.add(&Attribute::XorMappedAddress(source))?;
+            b.add_message_integrity(local.pwd.as_bytes())?;
+            b.add_fingerprint()?;
+            Ok(())
+        },
+        Class::SuccessResponse,
+        transaction_id,
+    )
+}
+
+fn error_response(
+    transaction_id: TransactionId,
+    code: u16,
+    local: &Credentials,
+) -> Option<Vec<u8>> {
+    finish(
+        |b| {
+            b.add(&Attribute::ErrorCode(ErrorCode::new(
+                code,
+                ErrorCode::default_reason(code),
+            )))?;
+            b.add_message_integrity(local.pwd.as_bytes())?;
+            b.add_fingerprint()?;
+            Ok(())
+        },
+        Class::ErrorResponse,
+        transaction_id,
+    )
+}

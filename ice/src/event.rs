@@ -1,0 +1,178 @@
+//! What goes in and out of the [`Agent`](crate::Agent): received packets,
+//! packets to send, events, states and errors.
+
+use core::net::SocketAddr;
+
+use sansrtc_stun::ParseError;
+
+use crate::candidate::{Candidate, Transport};
+
+/// A packet the caller received on one of its local sockets.
+#[derive(Debug, Clone, Copy)]
+pub struct Receive<'a> {
+    /// Where it came from.
+    pub source: SocketAddr,
+    /// The local socket it arrived on (as given to
+    /// [`Agent::add_local_socket`](crate::Agent::add_local_socket)).
+    pub destination: SocketAddr,
+    /// The transport.
+    pub transport: Transport,
+    /// The datagram.
+    pub bytes: &'a [u8],
+}
+
+/// A packet for the caller to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// The local socket to send it from.
+    pub source: SocketAddr,
+    /// Where to send it.
+    pub destination: SocketAddr,
+    /// The transport.
+    pub transport: Transport,
+    /// The datagram.
+    pub contents: Vec<u8>,
+}
+
+/// What the agent did with a received packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Handled {
+    /// A connectivity check, answered.
+    Request,
+    /// A response to one of our checks, consent checks or STUN requests.
+    Response,
+    /// A Binding indication (a keepalive), absorbed.
+    Indication,
+}
+
+/// Why a received packet was dropped. The agent stays usable; nothing in
+/// its state changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecvError {
+    /// Not a STUN message: the caller should hand it to DTLS, RTP, ...
+    #[error("not a STUN message")]
+    NotStun,
+    /// A STUN message that does not parse.
+    #[error("malformed STUN message: {0}")]
+    Malformed(ParseError),
+    /// Not on a socket the agent knows.
+    #[error("arrived on a socket that was not added")]
+    UnknownSocket,
+    /// FINGERPRINT is missing or wrong.
+    #[error("FINGERPRINT missing or wrong")]
+    Fingerprint,
+    /// USERNAME or MESSAGE-INTEGRITY do not match our credentials.
+    #[error("not authenticated: {0}")]
+    Unauthenticated(&'static str),
+    /// A response that matches no outstanding transaction.
+    #[error("response to no outstanding transaction")]
+    UnknownTransaction,
+    /// A request the agent does not serve (not a Binding request, or
+    /// missing ICE attributes).
+    #[error("unsupported request: {0}")]
+    Unsupported(&'static str),
+    /// The agent is closed.
+    #[error("the agent is closed")]
+    Closed,
+}
+
+/// Misuse of the API by the caller, or a remote candidate the agent will
+/// not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A cap was reached (the name says which).
+    #[error("too many {0}")]
+    TooMany(&'static str),
+    /// A component other than the configured ones.
+    #[error("component {0} is not in use")]
+    Component(u16),
+    /// Only UDP is checked by this agent.
+    #[error("only UDP candidates are supported")]
+    UnsupportedTransport,
+    /// The local socket was already added.
+    #[error("local socket already added")]
+    DuplicateSocket,
+    /// The candidate belongs to another ICE generation (its `ufrag`
+    /// extension does not match the remote credentials).
+    #[error("candidate of another ICE generation")]
+    StaleCandidate,
+    /// Credentials that are not 4 to 256 characters (ufrag) and 22 to 256
+    /// characters (password) of the ICE alphabet (RFC 8839 §5.4).
+    #[error("invalid ICE credentials: {0}")]
+    Credentials(&'static str),
+    /// No name resolution was asked for this name.
+    #[error("no pending resolution for this name")]
+    UnknownName,
+    /// The agent is closed.
+    #[error("the agent is closed")]
+    Closed,
+}
+
+/// The state of the agent, after the W3C `RTCIceConnectionState`.
+///
+/// <https://www.w3.org/TR/webrtc/#rtciceconnectionstate-enum>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnectionState {
+    /// Gathering or waiting for remote candidates; no check sent.
+    New,
+    /// Checks under way, no pair selected for every component yet.
+    Checking,
+    /// A pair is selected for every component.
+    Connected,
+    /// Connected, and every check is done (end of candidates on both sides).
+    Completed,
+    /// Consent has not been confirmed for a while (RFC 7675); may recover.
+    Disconnected,
+    /// No pair worked, or consent expired. Final until an ICE restart.
+    Failed,
+    /// Closed by the caller. Final.
+    Closed,
+}
+
+/// Whether local candidates are still being gathered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GatheringState {
+    /// No socket added yet.
+    New,
+    /// Server-reflexive requests are outstanding.
+    Gathering,
+    /// Every request finished.
+    Complete,
+}
+
+/// Something the caller should know about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A local candidate to signal to the peer (trickle ICE, RFC 8838).
+    LocalCandidate(Candidate),
+    /// Local gathering is complete: signal `end-of-candidates`.
+    GatheringComplete,
+    /// Resolve this name (an mDNS `.local` remote candidate) and call
+    /// [`Agent::resolve_name`](crate::Agent::resolve_name) with the result.
+    ResolveName(String),
+    /// The connection state changed.
+    StateChanged(ConnectionState),
+    /// A pair was selected for a component: send media from `local`'s base to
+    /// `remote_address`.
+    SelectedPair {
+        /// The component.
+        component: u16,
+        /// The local candidate (its type says host, srflx, prflx or relay).
+        local: Box<Candidate>,
+        /// The local socket to send from.
+        local_base: SocketAddr,
+        /// The remote candidate.
+        remote: Box<Candidate>,
+        /// Where to send.
+        remote_address: SocketAddr,
+    },
+    /// The agent switched role after a role conflict (RFC 8445 §7.3.1.1).
+    RoleChanged {
+        /// Whether the agent is now controlling.
+        controlling: bool,
+    },
+}

@@ -1,0 +1,154 @@
+//! Candidate pairs: priority (RFC 8445 §6.1.2.3) and states (§6.1.2.6).
+//!
+//! <https://www.rfc-editor.org/rfc/rfc8445#section-6.1.2>
+
+use core::net::SocketAddr;
+use core::time::Duration;
+use std::time::Instant;
+
+use sansrtc_stun::TransactionId;
+
+/// The state of a candidate pair in a checklist.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8445#section-6.1.2.6>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PairState {
+    /// Not checked yet, and not allowed to be until its foundation unfreezes.
+    Frozen,
+    /// Ready to be checked.
+    Waiting,
+    /// A check was sent and has no answer yet.
+    InProgress,
+    /// A check succeeded.
+    Succeeded,
+    /// A check failed or timed out.
+    Failed,
+}
+
+/// The priority of a pair (RFC 8445 §6.1.2.3) from the priority of the
+/// controlling agent's candidate `g` and of the controlled agent's `d`:
+/// `2^32 × min(g, d) + 2 × max(g, d) + (g > d ? 1 : 0)`.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8445#section-6.1.2.3>
+pub const fn pair_priority(g: u32, d: u32) -> u64 {
+    let (min, max) = if g < d { (g, d) } else { (d, g) };
+    // RFC 8445 priorities stay below 2^31; a peer's larger PRIORITY
+    // saturates rather than overflows.
+    ((min as u64) << 32)
+        .saturating_add(2 * max as u64)
+        .saturating_add(if g > d { 1 } else { 0 })
+}
+
+/// A connectivity check waiting for its response, retransmitted with a
+/// doubling RTO (RFC 8445 §14.3, RFC 8489 §6.2.1).
+#[derive(Debug, Clone)]
+pub(crate) struct Check {
+    pub(crate) transaction_id: TransactionId,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) sent: u32,
+    pub(crate) next_at: Instant,
+    pub(crate) rto: Duration,
+    pub(crate) use_candidate: bool,
+    pub(crate) controlling: bool,
+    pub(crate) priority: u32,
+}
+
+/// A candidate pair of the checklist.
+#[derive(Debug, Clone)]
+pub(crate) struct Pair {
+    pub(crate) id: u32,
+    /// Index of the local candidate in the agent's list.
+    pub(crate) local: usize,
+    /// Index of the remote candidate in the agent's list.
+    pub(crate) remote: usize,
+    pub(crate) local_base: SocketAddr,
+    pub(crate) remote_addr: SocketAddr,
+    pub(crate) component: u16,
+    pub(crate) foundation: String,
+    pub(crate) local_priority: u32,
+    pub(crate) remote_priority: u32,
+    pub(crate) priority: u64,
+    pub(crate) state: PairState,
+    /// In the valid list (RFC 8445 §7.2.5.3.2).
+    pub(crate) valid: bool,
+    pub(crate) nominated: bool,
+    /// USE-CANDIDATE arrived before the pair succeeded (controlled side).
+    pub(crate) nominate_on_success: bool,
+    /// The next check on this pair carries USE-CANDIDATE (controlling side).
+    pub(crate) use_candidate: bool,
+    pub(crate) check: Option<Check>,
+}
+
+impl Pair {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        local: usize,
+        remote: usize,
+        local_base: SocketAddr,
+        remote_addr: SocketAddr,
+        component: u16,
+        foundation: String,
+        local_priority: u32,
+        remote_priority: u32,
+        controlling: bool,
+    ) -> Self {
+        let mut pair = Self {
+            id: 0,
+            local,
+            remote,
+            local_base,
+            remote_addr,
+            component,
+            foundation,
+            local_priority,
+            remote_priority,
+            priority: 0,
+            state: PairState::Frozen,
+            valid: false,
+            nominated: false,
+            nominate_on_success: false,
+            use_candidate: false,
+            check: None,
+        };
+        pair.set_role(controlling);
+        pair
+    }
+
+    pub(crate) fn set_role(&mut self, controlling: bool) {
+        self.priority = if controlling {
+            pair_priority(self.local_priority, self.remote_priority)
+        } else {
+            pair_priority(self.remote_priority, self.local_priority)
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_priority_formula() {
+        assert_eq!(pair_priority(1, 1), (1 << 32) + 2);
+        assert_eq!(pair_priority(2, 1), (1 << 32) + 4 + 1);
+        assert_eq!(pair_priority(1, 2), (1 << 32) + 4);
+        assert_eq!(
+            pair_priority(i32::MAX as u32, i32::MAX as u32),
+            (u64::from(i32::MAX as u32) << 32) + 2 * u64::from(i32::MAX as u32)
+        );
+        assert_eq!(pair_priority(u32::MAX, u32::MAX), u64::MAX);
+        // The controlling side's preference breaks ties between mirrored pairs.
+        assert!(pair_priority(10, 5) > pair_priority(5, 10));
+    }
+
+    #[test]
+    fn role_swaps_the_operands() {
+        let a: SocketAddr = "10.0.0.1:1".parse().unwrap();
+        let b: SocketAddr = "10.0.0.2:1".parse().unwrap();
+        let mut pair = Pair::new(0, 0, a, b, 1, "1:2".into(), 100, 50, true);
+        assert_eq!(pair.priority, pair_priority(100, 50));
+        pair.set_role(false);
+        assert_eq!(pair.priority, pair_priority(50, 100));
+        assert_eq!(pair.state, PairState::Frozen);
+    }
+}

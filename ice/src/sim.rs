@@ -1,0 +1,753 @@
+//! A deterministic simulated network for testing ICE (and your own
+//! integration of the agent): a virtual clock, latency, jitter, loss and
+//! reordering, NATs with the RFC 4787 mapping and filtering behaviours,
+//! hairpinning, firewalls, and a STUN server.
+//!
+//! Enable with the cargo feature `sim`. Everything is driven by the caller's
+//! clock and a seeded generator, so a run is reproducible from its seed.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use sansrtc_ice::sim::{Link, Nat, Scenario, Side};
+//!
+//! let start = Instant::now();
+//! let mut scenario = Scenario::new(1, start, Link::default(), Side::behind(Nat::SYMMETRIC),
+//!     Side::behind(Nat::FULL_CONE));
+//! let outcome = scenario.run(Duration::from_secs(60));
+//! assert!(outcome.connected());
+//! ```
+
+use alloc::collections::BTreeMap;
+use core::net::{IpAddr, Ipv4Addr, SocketAddr};
+use core::time::Duration;
+use std::time::Instant;
+
+use sansrtc_stun::{Attribute, Class, Message, MessageBuilder, Method};
+
+use crate::agent::{Agent, Config, LocalSocket};
+use crate::candidate::{CandidateType, Transport};
+use crate::event::{ConnectionState, Event, Receive, Transmit};
+use crate::rng::Rng;
+
+/// How a NAT maps or filters, per RFC 4787 §4.1 and §5.
+///
+/// <https://www.rfc-editor.org/rfc/rfc4787#section-4.1>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Behaviour {
+    /// One mapping (or permission) for every remote endpoint.
+    EndpointIndependent,
+    /// Per remote IP address.
+    AddressDependent,
+    /// Per remote IP address and port.
+    AddressAndPortDependent,
+}
+
+/// A NAT: mapping and filtering behaviour, and whether it hairpins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Nat {
+    /// Mapping behaviour (RFC 4787 §4.1).
+    pub mapping: Behaviour,
+    /// Filtering behaviour (RFC 4787 §5).
+    pub filtering: Behaviour,
+    /// Whether a host behind it can reach another host behind it through
+    /// the public address (RFC 4787 §6).
+    pub hairpinning: bool,
+}
+
+impl Nat {
+    /// Endpoint-independent mapping and filtering ("full cone").
+    pub const FULL_CONE: Self = Self {
+        mapping: Behaviour::EndpointIndependent,
+        filtering: Behaviour::EndpointIndependent,
+        hairpinning: true,
+    };
+    /// Endpoint-independent mapping, address-dependent filtering
+    /// ("restricted cone").
+    pub const RESTRICTED_CONE: Self = Self {
+        mapping: Behaviour::EndpointIndependent,
+        filtering: Behaviour::AddressDependent,
+        hairpinning: true,
+    };
+    /// Endpoint-independent mapping, address-and-port-dependent filtering
+    /// ("port-restricted cone").
+    pub const PORT_RESTRICTED_CONE: Self = Self {
+        mapping: Behaviour::EndpointIndependent,
+        filtering: Behaviour::AddressAndPortDependent,
+        hairpinning: true,
+    };
+    /// Address-and-port-dependent mapping and filtering ("symmetric").
+    pub const SYMMETRIC: Self = Self {
+        mapping: Behaviour::AddressAndPortDependent,
+        filtering: Behaviour::AddressAndPortDependent,
+        hairpinning: false,
+    };
+}
+
+/// Link properties applied to every packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    /// One-way latency.
+    pub latency: Duration,
+    /// Extra delay drawn uniformly from zero to this; packets can overtake
+    /// one another.
+    pub jitter: Duration,
+    /// Loss in permille (0 to 1000).
+    pub loss_permille: u32,
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Self {
+            latency: Duration::from_millis(20),
+            jitter: Duration::ZERO,
+            loss_permille: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Mapping {
+    private: SocketAddr,
+    remote: SocketAddr,
+    public_port: u16,
+    permissions: Vec<SocketAddr>,
+}
+
+#[derive(Debug, Clone)]
+struct NatState {
+    public_ip: IpAddr,
+    nat: Nat,
+    mappings: Vec<Mapping>,
+    next_port: u16,
+}
+
+impl NatState {
+    fn outbound(&mut self, private: SocketAddr, remote: SocketAddr) -> SocketAddr {
+        let same = |m: &Mapping| {
+            m.private == private
+                && match self.nat.mapping {
+                    Behaviour::EndpointIndependent => true,
+                    Behaviour::AddressDependent => m.remote.ip() == remote.ip(),
+                    Behaviour::AddressAndPortDependent => m.remote == remote,
+                }
+        };
+        let index = match self.mappings.iter().position(same) {
+            Some(index) => index,
+            None => {
+                let public_port = self.next_port;
+                self.next_port = self.next_port.wrapping_add(1).max(1024);
+                self.mappings.push(Mapping {
+                    private,
+                    remote,
+                    public_port,
+                    permissions: Vec::new(),
+                });
+                self.mappings.len() - 1
+            }
+        };
+        let Some(mapping) = self.mappings.get_mut(index) else {
+            return private;
+        };
+        if !mapping.permissions.contains(&remote) {
+            mapping.permissions.push(remote);
+        }
+        SocketAddr::new(self.public_ip, mapping.public_port)
+    }
+
+    fn inbound(&self, public_port: u16, remote: SocketAddr) -> Option<SocketAddr> {
+        let mapping = self
+            .mappings
+            .iter()
+            .find(|m| m.public_port == public_port)?;
+        let allowed = match self.nat.filtering {
+            Behaviour::EndpointIndependent => true,
+            Behaviour::AddressDependent => {
+                mapping.permissions.iter().any(|p| p.ip() == remote.ip())
+            }
+            Behaviour::AddressAndPortDependent => mapping.permissions.contains(&remote),
+        };
+        allowed.then_some(mapping.private)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Host {
+    address: SocketAddr,
+    nat: Option<usize>,
+    firewall: Option<Vec<SocketAddr>>,
+}
+
+/// A packet the network delivers to a host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The source as the host sees it (after NATs).
+    pub source: SocketAddr,
+    /// The host's bound address.
+    pub destination: SocketAddr,
+    /// The datagram.
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+struct InFlight {
+    source: SocketAddr,
+    destination: SocketAddr,
+    bytes: Vec<u8>,
+}
+
+/// The simulated network: hosts, NATs, a STUN server, packets in flight.
+#[derive(Debug)]
+pub struct Network {
+    link: Link,
+    rng: Rng,
+    hosts: Vec<Host>,
+    nats: Vec<NatState>,
+    stun_servers: Vec<SocketAddr>,
+    in_flight: BTreeMap<(Instant, u64), InFlight>,
+    sequence: u64,
+    /// Packets sent by hosts so far.
+    pub sent: u64,
+    /// Packets dropped (loss, filtering, firewall, no route).
+    pub dropped: u64,
+}
+
+impl Network {
+    /// An empty network whose links all behave like `link`.
+    pub fn new(seed: u64, link: Link) -> Self {
+        Self {
+            link,
+            rng: Rng::new(seed),
+            hosts: Vec::new(),
+            nats: Vec::new(),
+            stun_servers: Vec::new(),
+            in_flight: BTreeMap::new(),
+            sequence: 0,
+            sent: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Adds a NAT with a public address; returns its index for
+    /// [`add_host`](Self::add_host).
+    pub fn add_nat(&mut self, public_ip: IpAddr, nat: Nat) -> usize {
+        self.nats.push(NatState {
+            public_ip,
+            nat,
+            mappings: Vec::new(),
+            next_port: 40_000,
+        });
+        self.nats.len() - 1
+    }
+
+    /// Adds a host socket, public or behind NAT `nat`.
+    pub fn add_host(&mut self, address: SocketAddr, nat: Option<usize>) {
+        self.hosts.push(Host {
+            address,
+            nat,
+            firewall: None,
+        });
+    }
+
+    /// Puts a firewall in front of the host at `address`: all UDP is dropped
+    /// but to and from `allowed` (a TURN server, say).
+    pub fn add_firewall(&mut self, address: SocketAddr, allowed: Vec<SocketAddr>) {
+        if let Some(host) = self.hosts.iter_mut().find(|h| h.address == address) {
+            host.firewall = Some(allowed);
+        }
+    }
+
+    /// Adds a STUN server that answers Binding requests.
+    pub fn add_stun_server(&mut self, address: SocketAddr) {
+        self.stun_servers.push(address);
+    }
+
+    /// Sends a packet from a host socket.
+    pub fn send(&mut self, now: Instant, transmit: Transmit) {
+        self.sent += 1;
+        let Some(host) = self
+            .hosts
+            .iter()
+            .find(|h| h.address == transmit.source)
+            .cloned()
+        else {
+            self.dropped += 1;
+            return;
+        };
+        if host
+            .firewall
+            .as_ref()
+            .is_some_and(|allowed| !allowed.contains(&transmit.destination))
+        {
+            self.dropped += 1;
+            return;
+        }
+        let source = match host.nat.and_then(|n| self.nats.get_mut(n)) {
+            Some(nat) => {
+                if transmit.destination.ip() == nat.public_ip && !nat.nat.hairpinning {
+                    self.dropped += 1;
+                    return;
+                }
+                nat.outbound(transmit.source, transmit.destination)
+            }
+            None => transmit.source,
+        };
+        self.schedule(now, source, transmit.destination, transmit.contents);
+    }
+
+    fn schedule(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        bytes: Vec<u8>,
+    ) {
+        if self.rng.below(1000) < u64::from(self.link.loss_permille) {
+            self.dropped += 1;
+            return;
+        }
+        let jitter_us = u64::try_from(self.link.jitter.as_micros()).unwrap_or(u64::MAX);
+        let jitter = Duration::from_micros(self.rng.below(jitter_us.saturating_add(1)));
+        let at = now + self.link.latency + jitter;
+        self.sequence += 1;
+        self.in_flight.insert(
+            (at, self.sequence),
+            InFlight {
+                source,
+                destination,
+                bytes,
+            },
+        );
+    }
+
+    /// When the next packet arrives somewhere.
+    pub fn next_arrival(&self) -> Option<Instant> {
+        self.in_flight.keys().next().map(|(at, _)| *at)
+    }
+
+    /// The next packet due by `now` for a host; packets for the STUN server
+    /// are answered inside the network.
+    pub fn poll_delivery(&mut self, now: Instant) -> Option<Delivery> {
+        loop {
+            let key = *self.in_flight.keys().next()?;
+            if key.0 > now {
+                return None;
+            }
+            let packet = self.in_flight.remove(&key)?;
+            if self.stun_servers.contains(&packet.destination) {
+                self.answer_stun(key.0, &packet);
+                continue;
+            }
+            if let Some(delivery) = self.route(&packet) {
+                return Some(delivery);
+            }
+            self.dropped += 1;
+        }
+    }
+
+    fn route(&self, packet: &InFlight) -> Option<Delivery> {
+        let destination = match self
+            .nats
+            .iter()
+            .find(|n| n.public_ip == packet.destination.ip())
+        {
+            Some(nat) => nat.inbound(packet.destination.port(), packet.source)?,
+            None => packet.destination,
+        };
+        let host = self.hosts.iter().find(|h| h.address == destination)?;
+        if host
+            .firewall
+            .as_ref()
+            .is_some_and(|allowed| !allowed.contains(&packet.source))
+        {
+            return None;
+        }
+        // A host behind a NAT is reachable only through it.
+        if host.nat.is_some() && destination == packet.destination {
+            return None;
+        }
+        Some(Delivery {
+            source: packet.source,
+            destination,
+            bytes: packet.bytes.clone(),
+        })
+    }
+
+    fn answer_stun(&mut self, now: Instant, packet: &InFlight) {
+        let Ok(request) = Message::parse(&packet.bytes) else {
+            return;
+        };
+        if request.class() != Class::Request || request.method() != Method::BINDING {
+            return;
+        }
+        let mut buf = [0u8; 64];
+        let Ok(mut builder) = MessageBuilder::new(
+            &mut buf,
+            Class::SuccessResponse,
+            Method::BINDING,
+            request.transaction_id(),
+        ) else {
+            return;
+        };
+        if builder
+            .add(&Attribute::XorMappedAddress(packet.source))
+            .and_then(|b| b.add_fingerprint())
+            .is_err()
+        {
+            return;
+        }
+        let len = builder.finish();
+        let bytes = buf.get(..len).map(<[u8]>::to_vec).unwrap_or_default();
+        self.schedule(now, packet.destination, packet.source, bytes);
+    }
+}
+
+/// One side of a [`Scenario`]: public, behind a NAT, or behind a firewall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Side {
+    /// The NAT in front of the host, if any.
+    pub nat: Option<Nat>,
+    /// Whether a firewall drops all UDP but to the STUN server.
+    pub firewall: bool,
+}
+
+impl Side {
+    /// A host with a public address.
+    pub const PUBLIC: Self = Self {
+        nat: None,
+        firewall: false,
+    };
+
+    /// A host behind `nat`.
+    pub const fn behind(nat: Nat) -> Self {
+        Self {
+            nat: Some(nat),
+            firewall: false,
+        }
+    }
+}
+
+/// What a [`Scenario`] run produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Final state of each agent.
+    pub states: [ConnectionState; 2],
+    /// Virtual time from the start to `Connected`, per agent.
+    pub connected_after: [Option<Duration>; 2],
+    /// Virtual time from the start to `Failed`, per agent.
+    pub failed_after: [Option<Duration>; 2],
+    /// The selected pair of each agent: (local type, remote type, local
+    /// address as seen by the peer, remote address).
+    pub selected: [Option<(CandidateType, CandidateType, SocketAddr, SocketAddr)>; 2],
+    /// Connectivity checks sent by each agent.
+    pub checks_sent: [u64; 2],
+}
+
+impl Outcome {
+    /// Both agents connected (or completed).
+    pub fn connected(&self) -> bool {
+        self.states
+            .iter()
+            .all(|s| matches!(s, ConnectionState::Connected | ConnectionState::Completed))
+    }
+
+    /// Both agents failed.
+    pub fn failed(&self) -> bool {
+        self.states.iter().all(|s| *s == ConnectionState::Failed)
+    }
+
+    /// The two agents selected the same path: each one's remote address is
+    /// where the other sends from.
+    pub fn same_pair(&self) -> bool {
+        match &self.selected {
+            [Some(a), Some(b)] => a.3 == b.2 && b.3 == a.2,
+            _ => false,
+        }
+    }
+}
+
+/// Two agents (controlling and controlled) in a [`Network`], with a
+/// signaling channel that passes candidates instantly, and a STUN server.
+#[derive(Debug)]
+pub struct Scenario {
+    /// The network.
+    pub network: Network,
+    /// The agents: 0 controlling, 1 controlled.
+    pub agents: [Agent; 2],
+    sockets: [SocketAddr; 2],
+    now: Instant,
+    start: Instant,
+    connected_after: [Option<Duration>; 2],
+    failed_after: [Option<Duration>; 2],
+    selected: [Option<(CandidateType, CandidateType, SocketAddr, SocketAddr)>; 2],
+}
+
+impl Scenario {
+    /// A scenario with default agent configurations.
+    pub fn new(seed: u64, start: Instant, link: Link, a: Side, b: Side) -> Self {
+        let config = |controlling, seed| Config {
+            controlling,
+            seed,
+            stun_servers: vec![Self::STUN_SERVER],
+            ..Config::default()
+        };
+        Self::with_configs(
+            seed,
+            start,
+            link,
+            [a, b],
+            [config(true, seed), config(false, !seed)],
+        )
+    }
+
+    /// The STUN server's address.
+    pub const STUN_SERVER: SocketAddr =
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 3478);
+
+    /// A scenario with the given agent configurations.
+    pub fn with_configs(
+        seed: u64,
+        start: Instant,
+        link: Link,
+        sides: [Side; 2],
+        configs: [Config; 2],
+    ) -> Self {
+        let mut network = Network::new(seed ^ 0x5eed, link);
+        network.add_stun_server(Self::STUN_SERVER);
+        let mut sockets = [SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0); 2];
+        for (i, side) in sides.iter().enumerate() {
+            let n = u8::try_from(i).unwrap_or(0);
+            let address = match side.nat {
+                Some(nat) => {
+                    let index =
+                        network.add_nat(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10 + n)), nat);
+                    let private = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, n, 2)), 5000);
+                    network.add_host(private, Some(index));
+                    private
+                }
+                None => {
+                    let public =
+                        SocketAddr::new(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 10 + n)), 5000);
+                    network.add_host(public, None);
+                    public
+                }
+            };
+            if side.firewall {
+                network.add_firewall(address, vec![Self::STUN_SERVER]);
+            }
+            if let Some(slot) = sockets.get_mut(i) {
+                *slot = address;
+            }
+        }
+        let [ca, cb] = configs;
+        let mut agents = [Agent::new(ca, start), Agent::new(cb, start)];
+        let credentials = [
+            agents[0].local_credentials().clone(),
+            agents[1].local_credentials().clone(),
+        ];
+        for (i, agent) in agents.iter_mut().enumerate() {
+            let other = credentials.get(1 - i).cloned();
+            if let Some(other) = other {
+                let _ = agent.set_remote_credentials(other.ufrag(), other.pwd());
+            }
+            if let Some(address) = sockets.get(i) {
+                let _ = agent.add_local_socket(LocalSocket {
+                    address: *address,
+                    transport: Transport::Udp,
+                    component: 1,
+                    interface_rank: 0,
+                });
+            }
+        }
+        Self {
+            network,
+            agents,
+            sockets,
+            now: start,
+            start,
+            connected_after: [None; 2],
+            failed_after: [None; 2],
+            selected: [None; 2],
+        }
+    }
+
+    fn pump(&mut self) {
+        loop {
+            let mut progress = false;
+            for i in 0..2 {
+                let Some(agent) = self.agents.get_mut(i) else {
+                    continue;
+                };
+                while let Some(transmit) = agent.poll_transmit() {
+                    self.network.send(self.now, transmit);
+                    progress = true;
+                }
+                let mut events = Vec::new();
+                while let Some(event) = agent.poll_event() {
+                    events.push(event);
+                }
+                for event in events {
+                    progress = true;
+                    self.on_event(i, event);
+                }
+            }
+            if !progress {
+                return;
+            }
+        }
+    }
+
+    fn on_event(&mut self, i: usize, event: Event) {
+        let elapsed = self.now.saturating_duration_since(self.start);
+        let other = 1 - i;
+        match event {
+            Event::LocalCandidate(candidate) => {
+                if let Some(agent) = self.agents.get_mut(other) {
+                    let _ = agent.add_remote_candidate(candidate);
+                }
+            }
+            Event::GatheringComplete => {
+                if let Some(agent) = self.agents.get_mut(other) {
+                    agent.end_of_remote_candidates();
+                }
+            }
+            Event::StateChanged(state) => match state {
+                ConnectionState::Connected | ConnectionState::Completed => {
+                    if let Some(slot) = self.connected_after.get_mut(i) {
+                        slot.get_or_insert(elapsed);
+                    }
+                }
+                ConnectionState::Failed => {
+                    if let Some(slot) = self.failed_after.get_mut(i) {
+                        slot.get_or_insert(elapsed);
+                    }
+                }
+                _ => {}
+            },
+            Event::SelectedPair {
+                local,
+                remote,
+                remote_address,
+                ..
+            } => {
+                if let (Some(slot), Some(address)) = (self.selected.get_mut(i), local.socket_addr())
+                {
+                    *slot = Some((local.kind(), remote.kind(), address, remote_address));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs until both agents are connected (and, when `settle` is given,
+    /// that much longer), both failed, or `limit` of virtual time passed.
+    pub fn run(&mut self, limit: Duration) -> Outcome {
+        self.run_until(limit, |s| {
+            s.iter().all(|s| {
+                matches!(
+                    s,
+                    ConnectionState::Connected
+                        | ConnectionState::Completed
+                        | ConnectionState::Failed
+                )
+            })
+        })
+    }
+
+    /// Runs until `done` holds for the two states or `limit` passes.
+    pub fn run_until(
+        &mut self,
+        limit: Duration,
+        mut done: impl FnMut([ConnectionState; 2]) -> bool,
+    ) -> Outcome {
+        let deadline = self.start + limit;
+        for _ in 0..1_000_000 {
+            self.pump();
+            if done([self.agents[0].state(), self.agents[1].state()]) {
+                break;
+            }
+            let next = [
+                self.agents[0].poll_timeout(),
+                self.agents[1].poll_timeout(),
+                self.network.next_arrival(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            let Some(next) = next else { break };
+            if next > deadline {
+                break;
+            }
+            self.now = self.now.max(next);
+            self.step();
+        }
+        self.outcome()
+    }
+
+    /// Advances to `now`: delivers due packets and fires due timers.
+    fn step(&mut self) {
+        let now = self.now;
+        while let Some(delivery) = self.network.poll_delivery(now) {
+            if let Some(i) = self.sockets.iter().position(|s| *s == delivery.destination) {
+                if let Some(agent) = self.agents.get_mut(i) {
+                    let _ = agent.handle_receive(
+                        now,
+                        Receive {
+                            source: delivery.source,
+                            destination: delivery.destination,
+                            transport: Transport::Udp,
+                            bytes: &delivery.bytes,
+                        },
+                    );
+                }
+            }
+            self.pump();
+        }
+        for agent in &mut self.agents {
+            if agent.poll_timeout().is_some_and(|t| t <= now) {
+                agent.handle_timeout(now);
+            }
+        }
+    }
+
+    /// Advances the virtual clock by `duration`, running everything due.
+    pub fn advance(&mut self, duration: Duration) {
+        let deadline = self.now + duration;
+        for _ in 0..1_000_000 {
+            self.pump();
+            let next = [
+                self.agents[0].poll_timeout(),
+                self.agents[1].poll_timeout(),
+                self.network.next_arrival(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            match next {
+                Some(next) if next <= deadline => {
+                    self.now = self.now.max(next);
+                    self.step();
+                }
+                _ => break,
+            }
+        }
+        self.now = deadline;
+        self.step();
+        self.pump();
+    }
+
+    /// The current virtual time.
+    pub const fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// The outcome so far.
+    pub fn outcome(&self) -> Outcome {
+        Outcome {
+            states: [self.agents[0].state(), self.agents[1].state()],
+            connected_after: self.connected_after,
+            failed_after: self.failed_after,
+            selected: self.selected,
+            checks_sent: [self.agents[0].checks_sent(), self.agents[1].checks_sent()],
+        }
+    }
+}

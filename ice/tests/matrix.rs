@@ -1,0 +1,128 @@
+//! Every combination of NATs on the two sides, with a STUN server: the
+//! agents connect whenever a path exists, on the pair type theory predicts,
+//! and fail (not hang) where none exists without a relay.
+
+// The virtual clock starts at an arbitrary instant.
+#![allow(clippy::disallowed_methods)]
+
+use core::time::Duration;
+use std::time::Instant;
+
+use sansrtc_ice::CandidateType;
+use sansrtc_ice::sim::{Behaviour, Link, Nat, Scenario, Side};
+
+/// The sides of the matrix. The NATs are named by their filtering; the
+/// first three map endpoint-independently (RFC 4787 REQ-1), the symmetric
+/// one maps and filters per address and port.
+fn sides() -> [(&'static str, Side); 5] {
+    [
+        ("no NAT", Side::PUBLIC),
+        ("endpoint-indep.", Side::behind(Nat::FULL_CONE)),
+        ("address-dep.", Side::behind(Nat::RESTRICTED_CONE)),
+        ("addr+port-dep.", Side::behind(Nat::PORT_RESTRICTED_CONE)),
+        ("symmetric", Side::behind(Nat::SYMMETRIC)),
+    ]
+}
+
+/// The type of the local candidate a side ends up sending from, as theory
+/// predicts: its host address without NAT, its server-reflexive address
+/// behind an endpoint-independent mapping, a peer-reflexive one behind a
+/// symmetric NAT (the mapping towards the peer differs from the one the
+/// STUN server saw).
+fn predicted_local(side: Side) -> CandidateType {
+    match side.nat {
+        None => CandidateType::Host,
+        Some(nat) if nat.mapping == Behaviour::EndpointIndependent => {
+            CandidateType::ServerReflexive
+        }
+        Some(_) => CandidateType::PeerReflexive,
+    }
+}
+
+/// Whether a path exists without a relay. A public side is reachable by
+/// anyone. Two endpoint-independent mappings open to each other once both
+/// sides have sent a check. A symmetric side sends its checks from a new
+/// port, which the other side lets in only if its filter ignores the port;
+/// two symmetric sides never meet.
+fn path_exists(a: Side, b: Side) -> bool {
+    let symmetric = |s: Side| {
+        s.nat
+            .is_some_and(|n| n.mapping != Behaviour::EndpointIndependent)
+    };
+    let port_filter = |s: Side| {
+        s.nat
+            .is_some_and(|n| n.filtering == Behaviour::AddressAndPortDependent)
+    };
+    match (symmetric(a), symmetric(b)) {
+        (false, false) => true,
+        (true, true) => a.nat.is_none() || b.nat.is_none(),
+        (true, false) => b.nat.is_none() || !port_filter(b),
+        (false, true) => a.nat.is_none() || !port_filter(a),
+    }
+}
+
+#[test]
+fn nat_matrix() {
+    let start = Instant::now();
+    let mut table = String::from(
+        "controlling \\ controlled | no NAT | endpoint-indep. | address-dep. | addr+port-dep. | symmetric\n",
+    );
+    let mut failures = Vec::new();
+    for (i, (name_a, a)) in sides().into_iter().enumerate() {
+        table.push_str(&format!("{name_a:<24}"));
+        for (j, (_, b)) in sides().into_iter().enumerate() {
+            let seed = (i * 5 + j) as u64 + 1;
+            let mut scenario = Scenario::new(seed, start, Link::default(), a, b);
+            let outcome = scenario.run(Duration::from_secs(60));
+            let checks = outcome.checks_sent[0] + outcome.checks_sent[1];
+            let cell = if path_exists(a, b) {
+                if !outcome.connected() {
+                    failures.push(format!(
+                        "{i},{j}: expected connected, got {:?}",
+                        outcome.states
+                    ));
+                }
+                if !outcome.same_pair() {
+                    failures.push(format!("{i},{j}: different pairs {:?}", outcome.selected));
+                }
+                let types = outcome.selected[0].map(|s| (s.0, s.1));
+                if types != Some((predicted_local(a), predicted_local(b))) {
+                    // The remote side of a's pair may be learned as
+                    // peer-reflexive before its srflx candidate is signaled.
+                    let ok = types.is_some_and(|(l, r)| {
+                        l == predicted_local(a)
+                            && (r == predicted_local(b)
+                                || (r == CandidateType::PeerReflexive
+                                    && predicted_local(b) == CandidateType::ServerReflexive))
+                    });
+                    if !ok {
+                        failures.push(format!(
+                            "{i},{j}: types {types:?}, predicted {:?}",
+                            (predicted_local(a), predicted_local(b))
+                        ));
+                    }
+                }
+                let t = outcome.connected_after.iter().flatten().max().copied();
+                format!(
+                    "{} {}ms {}chk",
+                    types.map_or("?".into(), |(l, r)| format!("{l}/{r}")),
+                    t.map_or(0, |t| t.as_millis()),
+                    checks
+                )
+            } else {
+                if !outcome.failed() {
+                    failures.push(format!(
+                        "{i},{j}: expected failed, got {:?}",
+                        outcome.states
+                    ));
+                }
+                let t = outcome.failed_after.iter().flatten().max().copied();
+                format!("failed {}ms {}chk", t.map_or(0, |t| t.as_millis()), checks)
+            };
+            table.push_str(&format!(" | {cell}"));
+        }
+        table.push('\n');
+    }
+    println!("{table}");
+    assert!(failures.is_empty(), "{table}\n{failures:#?}");
+}
