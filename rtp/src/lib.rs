@@ -10,6 +10,9 @@
 //! - `stats` and `session` (feature `std`): receiver statistics per RFC 3550
 //!   appendix A, the sender side of sender reports, and a sans-IO RTCP
 //!   session that schedules and writes reports.
+//! - `nack` (feature `std`) and [`rtp::rtx`]: which packets to NACK and
+//!   when, and a bounded send-side buffer that answers NACKs with RFC 4588
+//!   RTX packets.
 //!
 //! # Zero copy, zero allocation
 //!
@@ -34,6 +37,8 @@ extern crate std;
 mod cursor;
 mod error;
 pub mod list;
+#[cfg(feature = "std")]
+pub mod nack;
 pub mod ntp;
 pub mod rtcp;
 pub mod rtp;

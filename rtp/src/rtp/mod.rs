@@ -4,6 +4,7 @@
 
 pub mod extension;
 mod packet;
+pub mod rtx;
 mod sequence;
 
 pub use extension::{Element, Elements, ExtensionForm, HeaderExtension};
