@@ -1,168 +1,285 @@
-//! STUN client transactions with the RFC 8489 retransmission schedule.
+//! Client transactions: sending one STUN request, retransmitting it on the
+//! RFC schedule and matching its response.
 //!
 //! <https://www.rfc-editor.org/rfc/rfc8489#section-6.2.1>
 //!
-//! Over UDP a request is sent at 0, then again after RTO, 2·RTO, 4·RTO, …
-//! for Rc = 7 transmissions in all; the transaction times out Rm·RTO (16·RTO)
-//! after the last one. With the default RTO of 500 ms that is transmissions
-//! at 0, 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s and a timeout at 39.5 s. Over a
+//! Over an unreliable transport (UDP) a [`ClientTransaction`] sends the
+//! request at 0, RTO, 3·RTO, 7·RTO, ... (the interval doubles after each
+//! transmission), `Rc` times in all, and gives up `Rm`·RTO after the last
+//! one. With the defaults (RTO 500 ms, Rc 7, Rm 16) that is transmissions at
+//! 0, 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s and a timeout at 39.5 s. Over a
 //! reliable transport (TCP, TLS) the request is sent once and the
 //! transaction times out after Ti = 39.5 s.
 //!
+//! The transaction does no I/O and never reads a clock: the caller passes the
+//! time into every input, sends what [`poll_transmit`](ClientTransaction::poll_transmit)
+//! returns, calls [`handle_timeout`](ClientTransaction::handle_timeout) at
+//! [`poll_timeout`](ClientTransaction::poll_timeout) and reads the outcome
+//! from [`poll_event`](ClientTransaction::poll_event). The request's bytes are
+//! stored once; retransmissions hand out the same slice.
+//!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use sansrtc_stun::transaction::{ClientTransaction, Response, TransactionConfig, TransactionEvent};
-//! use sansrtc_stun::{Attribute, Class, Message, MessageBuilder, Method, TransactionId};
+//! use sansrtc_stun::transaction::{self, ClientTransaction, Event, TransactionConfig};
+//! use sansrtc_stun::{Class, MessageBuilder, Method, rng::Rng};
+//!
+//! let mut rng = Rng::new(42);
+//!
+//! // Transaction ids come from the caller's generator (here a seeded one).
+//! let transaction_id = transaction::transaction_id_from_rng(|| rng.next_u64());
+//! let mut buf = [0u8; 64];
+//! let mut builder = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, transaction_id)?;
+//! builder.add_fingerprint()?;
+//! let len = builder.finish();
 //!
 //! let start = Instant::now();
-//! let id = TransactionId::new([1; 12]);
-//! let mut buf = [0u8; 20];
-//! let len = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, id)?.finish();
-//! let mut transaction =
-//!     ClientTransaction::new(TransactionConfig::default(), start, id, buf[..len].to_vec(), false);
+//! let mut transaction = ClientTransaction::new(
+//!     TransactionConfig::default(), start, transaction_id, buf[..len].to_vec(), false);
 //!
-//! // Drive loop: send what poll_transmit gives, wake at poll_timeout.
+//! // The drive loop: drain poll_transmit, wait until poll_timeout or a
+//! // datagram, feed it in, drain poll_event. Here nobody answers and the
+//! // clock jumps straight to each deadline.
 //! let mut sent = 0;
-//! while let Some(_datagram) = transaction.poll_transmit() {
-//!     sent += 1; // socket.send_to(_datagram, server)
-//! }
-//! assert_eq!(transaction.poll_timeout(), Some(start + Duration::from_millis(500)));
-//! transaction.handle_timeout(start + Duration::from_millis(500));
-//! while transaction.poll_transmit().is_some() {
-//!     sent += 1;
-//! }
-//! assert_eq!(sent, 2);
-//!
-//! // The server's answer arrives.
-//! let mut answer = [0u8; 64];
-//! let mut builder = MessageBuilder::new(&mut answer, Class::SuccessResponse, Method::BINDING, id)?;
-//! builder.add(&Attribute::XorMappedAddress("192.0.2.1:4000".parse().unwrap()))?;
-//! let len = builder.finish();
-//! let message = Message::parse(&answer[..len]).unwrap();
-//! match transaction.handle_response(start + Duration::from_millis(600), &message) {
-//!     Ok(Response::Success(response)) => {
-//!         assert_eq!(response.xor_mapped_address(), Some("192.0.2.1:4000".parse().unwrap()));
+//! let mut outcome = None;
+//! let mut now = start;
+//! loop {
+//!     while let Some(bytes) = transaction.poll_transmit() {
+//!         assert_eq!(bytes, &buf[..len]); // socket.send_to(bytes, server)
+//!         sent += 1;
 //!     }
-//!     other => panic!("{other:?}"),
+//!     if let Some(event) = transaction.poll_event() {
+//!         outcome = Some(event);
+//!         break;
+//!     }
+//!     let Some(deadline) = transaction.poll_timeout() else { break };
+//!     // socket.recv_from with a timeout of `deadline - now`; a datagram
+//!     // would go to `transaction.handle_receive(now, &datagram)`.
+//!     now = deadline;
+//!     transaction.handle_timeout(now);
 //! }
-//! assert_eq!(transaction.poll_event(), Some(TransactionEvent::Completed));
-//! assert_eq!(transaction.poll_timeout(), None);
+//! assert_eq!(sent, 7);
+//! assert_eq!(outcome, Some(Event::TimedOut));
+//! assert_eq!(now - start, Duration::from_millis(39_500));
 //! # Ok::<(), sansrtc_stun::WriteError>(())
 //! ```
 
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::mem;
 use core::net::SocketAddr;
 use core::time::Duration;
 use std::time::Instant;
 
 use crate::attribute::ErrorCode;
-use crate::message::{Message, TransactionId};
+use crate::error::{IntegrityError, ParseError};
+use crate::message::{Class, Message, Method, TransactionId, split_message_type};
 
-/// Retransmission settings (RFC 8489 §6.2.1).
+/// Default initial retransmission timeout, RTO (RFC 8489 §6.2.1).
+pub const DEFAULT_RTO: Duration = Duration::from_millis(500);
+
+/// Default number of transmissions over an unreliable transport, Rc
+/// (RFC 8489 §6.2.1).
+pub const DEFAULT_MAX_TRANSMISSIONS: u32 = 7;
+
+/// Default wait after the last transmission, in multiples of RTO, Rm
+/// (RFC 8489 §6.2.1).
+pub const DEFAULT_LAST_WAIT_MULTIPLIER: u32 = 16;
+
+/// Default transaction timeout over a reliable transport, Ti
+/// (RFC 8489 §6.2.2).
+pub const DEFAULT_RELIABLE_TIMEOUT: Duration = Duration::from_millis(39_500);
+
+/// Most transmissions a configuration may ask for; larger values of
+/// [`TransactionConfig::max_transmissions`] are clamped to it, so the
+/// doubling interval stays within `Duration`'s range.
+pub const MAX_TRANSMISSIONS: u32 = 16;
+
+/// Retransmission parameters of a client transaction.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8489#section-6.2.1>
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TransactionConfig {
-    /// The initial retransmission timeout, RTO (500 ms by default; RFC 8489
-    /// says it should be more than 500 ms unless the path is known better).
+    /// Initial retransmission timeout, RTO; doubles after each
+    /// retransmission. Default 500 ms.
     pub rto: Duration,
-    /// Rc: how many times the request is sent over UDP (7).
+    /// Transmissions in all over an unreliable transport, Rc, from 1 to
+    /// [`MAX_TRANSMISSIONS`] (clamped). Default 7.
     pub max_transmissions: u32,
-    /// Rm: how many RTOs to wait after the last transmission (16).
-    pub last_wait_factor: u32,
-    /// Ti: how long to wait over a reliable transport (39.5 s).
+    /// How long to wait after the last transmission, in multiples of RTO,
+    /// Rm (at least 1; clamped). Default 16.
+    pub last_wait_multiplier: u32,
+    /// Timeout over a reliable transport, Ti. Default 39.5 s.
     pub reliable_timeout: Duration,
 }
 
 impl Default for TransactionConfig {
     fn default() -> Self {
         Self {
-            rto: Duration::from_millis(500),
-            max_transmissions: 7,
-            last_wait_factor: 16,
-            reliable_timeout: Duration::from_millis(39_500),
+            rto: DEFAULT_RTO,
+            max_transmissions: DEFAULT_MAX_TRANSMISSIONS,
+            last_wait_multiplier: DEFAULT_LAST_WAIT_MULTIPLIER,
+            reliable_timeout: DEFAULT_RELIABLE_TIMEOUT,
         }
     }
 }
 
-/// What a transaction reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl TransactionConfig {
+    /// The default configuration with another initial RTO.
+    pub fn with_rto(rto: Duration) -> Self {
+        Self {
+            rto,
+            ..Self::default()
+        }
+    }
+
+    fn clamped(self) -> Self {
+        Self {
+            max_transmissions: self.max_transmissions.clamp(1, MAX_TRANSMISSIONS),
+            last_wait_multiplier: self.last_wait_multiplier.max(1),
+            ..self
+        }
+    }
+}
+
+/// A response that ended a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    bytes: Vec<u8>,
+    mapped_address: Option<SocketAddr>,
+    rtt: Option<Duration>,
+}
+
+impl Response {
+    fn new(message: &Message<'_>, rtt: Option<Duration>) -> Self {
+        Self {
+            bytes: message.as_bytes().to_vec(),
+            mapped_address: message
+                .xor_mapped_address()
+                .or_else(|| message.mapped_address()),
+            rtt,
+        }
+    }
+
+    /// The response's bytes, as received.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The response parsed again (it parsed when it arrived, so this
+    /// succeeds).
+    pub fn message(&self) -> Result<Message<'_>, ParseError> {
+        Message::parse(&self.bytes)
+    }
+
+    /// XOR-MAPPED-ADDRESS, or MAPPED-ADDRESS from a server that only sends
+    /// that one: the client's address as the server saw it.
+    pub const fn mapped_address(&self) -> Option<SocketAddr> {
+        self.mapped_address
+    }
+
+    /// The round-trip time, when the request was sent only once (Karn's
+    /// rule: after a retransmission the sample is ambiguous).
+    pub const fn rtt(&self) -> Option<Duration> {
+        self.rtt
+    }
+}
+
+/// How a transaction ended. A transaction yields exactly one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum TransactionEvent {
-    /// A response was accepted.
-    Completed,
+pub enum Event {
+    /// A success response arrived.
+    Success(Response),
+    /// An error response arrived (other than a 300 with ALTERNATE-SERVER).
+    ///
+    /// <https://www.rfc-editor.org/rfc/rfc8489#section-6.3.4>
+    ErrorResponse {
+        /// The ERROR-CODE, or 0 when the response carries none.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+        /// The whole response.
+        response: Response,
+    },
+    /// A 300 (Try Alternate) response: the client should retry with the
+    /// server at `server`.
+    ///
+    /// <https://www.rfc-editor.org/rfc/rfc8489#section-10>
+    TryAlternate {
+        /// The ALTERNATE-SERVER address.
+        server: SocketAddr,
+        /// ALTERNATE-DOMAIN, when present (the name to check the
+        /// alternate server's certificate against).
+        domain: Option<String>,
+        /// The whole response.
+        response: Response,
+    },
     /// No response came in time.
     TimedOut,
+    /// Over a reliable transport, a response failed its integrity check;
+    /// RFC 8489 §9.1.4 and §9.2.5 end the transaction then.
+    IntegrityViolated,
 }
 
-/// A response accepted by [`ClientTransaction::handle_response`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Response<'m> {
-    /// A success response.
-    Success(Message<'m>),
-    /// 300 Try Alternate: the server names another server (RFC 8489 §10).
-    TryAlternate {
-        /// ALTERNATE-SERVER.
-        server: Option<SocketAddr>,
-        /// ALTERNATE-DOMAIN, for TLS.
-        domain: Option<&'m str>,
-        /// The whole response.
-        message: Message<'m>,
-    },
-    /// Any other error response.
-    Error {
-        /// The ERROR-CODE (400 Bad Request when the response lacks one).
-        error: ErrorCode<'m>,
-        /// The whole response.
-        message: Message<'m>,
-    },
-}
-
-/// Why a response was not accepted. The transaction keeps waiting.
+/// Why a received message was not accepted as this transaction's response.
+/// The transaction stays usable: it keeps waiting (unless it already ended).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecvError {
-    /// The message's transaction id is another one.
-    #[error("response to another transaction")]
-    OtherTransaction,
-    /// The message is a request or an indication.
+    /// The bytes are not a valid STUN message.
+    #[error("malformed message: {0}")]
+    Malformed(#[from] ParseError),
+    /// A request or an indication, not a response.
     #[error("not a response")]
-    NotAResponse,
-    /// The transaction already completed or timed out.
-    #[error("transaction already finished")]
+    NotResponse,
+    /// A response to another transaction.
+    #[error("response to another transaction")]
+    UnknownTransaction,
+    /// A response of another method than the request's.
+    #[error("response method {received:?} differs from the request's {expected:?}")]
+    MethodMismatch {
+        /// The request's method.
+        expected: Method,
+        /// The response's method.
+        received: Method,
+    },
+    /// FINGERPRINT is present and wrong.
+    #[error("bad fingerprint: {0}")]
+    BadFingerprint(IntegrityError),
+    /// An integrity key is set and the response's MESSAGE-INTEGRITY (or
+    /// MESSAGE-INTEGRITY-SHA256) is missing or wrong.
+    #[error("integrity check failed: {0}")]
+    BadIntegrity(IntegrityError),
+    /// The transaction already ended (a duplicate or late response).
+    #[error("the transaction already ended")]
     Finished,
-    /// A key is set and the response's integrity did not verify.
-    #[error("response failed its integrity check: {0}")]
-    Integrity(crate::IntegrityError),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Waiting,
-    Completed,
-    TimedOut,
-}
-
-/// One request in flight. See the [module docs](self).
+/// One STUN request in flight. See the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct ClientTransaction {
     config: TransactionConfig,
     transaction_id: TransactionId,
+    method: Option<Method>,
     request: Vec<u8>,
     reliable: bool,
-    key: Option<Vec<u8>>,
-    state: State,
+    start: Instant,
+    /// Transmissions scheduled so far (those that a late `handle_timeout`
+    /// folded into one included).
     transmissions: u32,
-    transmit_due: bool,
-    /// When the next retransmission (or the timeout) is due.
-    deadline: Instant,
-    /// The RTO for the next wait.
-    interval: Duration,
-    event: Option<TransactionEvent>,
+    transmit_pending: bool,
+    integrity_key: Option<Vec<u8>>,
+    done: bool,
+    timed_out: bool,
+    event: Option<Event>,
 }
 
 impl ClientTransaction {
-    /// Starts a transaction for the encoded `request`: its first
-    /// transmission is ready at once. `reliable` is true over TCP and TLS.
+    /// Starts a transaction for `request`, whose header carries
+    /// `transaction_id`; the first transmission is ready at once.
+    /// `reliable` says whether the request travels over TCP or TLS (one
+    /// transmission, timeout Ti) rather than UDP.
     pub fn new(
         config: TransactionConfig,
         now: Instant,
@@ -170,153 +287,474 @@ impl ClientTransaction {
         request: Vec<u8>,
         reliable: bool,
     ) -> Self {
-        let (deadline, interval) = if reliable {
-            (now + config.reliable_timeout, config.reliable_timeout)
-        } else {
-            (now + config.rto, config.rto)
-        };
+        let method = request
+            .first_chunk::<2>()
+            .map(|&bytes| split_message_type(u16::from_be_bytes(bytes) & 0x3FFF).1);
         Self {
-            config,
+            config: config.clamped(),
             transaction_id,
+            method,
             request,
             reliable,
-            key: None,
-            state: State::Waiting,
-            transmissions: 0,
-            transmit_due: true,
-            deadline,
-            interval,
+            start: now,
+            transmissions: 1,
+            transmit_pending: true,
+            integrity_key: None,
+            done: false,
+            timed_out: false,
             event: None,
         }
     }
 
-    /// Requires responses to carry MESSAGE-INTEGRITY (or -SHA256) that
-    /// verifies with `key`. Error responses 400, 401 and 438 are accepted
-    /// without it: a server sends them when it could not authenticate the
-    /// request, so it cannot sign them (RFC 8489 §9.1.3, §9.2.4).
-    pub fn set_key(&mut self, key: &[u8]) {
-        self.key = Some(key.to_vec());
+    /// Checks responses with this key (the short-term password or a
+    /// long-term key): a response must carry a MESSAGE-INTEGRITY or
+    /// MESSAGE-INTEGRITY-SHA256 that verifies, except 400, 401 and 438 error
+    /// responses, which RFC 8489 §9 has servers send without one.
+    pub fn set_integrity_key(&mut self, key: &[u8]) {
+        self.integrity_key = Some(key.to_vec());
     }
 
-    // ----- inputs -------------------------------------------------------
+    // ----- inputs --------------------------------------------------------
 
-    /// Offers a received message. A response to this transaction that
-    /// passes the integrity check completes it.
-    pub fn handle_response<'m>(
+    /// Handles a datagram (or a framed message from a stream) that may be
+    /// this transaction's response.
+    pub fn handle_receive(&mut self, now: Instant, bytes: &[u8]) -> Result<(), RecvError> {
+        let message = Message::parse(bytes)?;
+        self.handle_response(now, &message)
+    }
+
+    /// Handles a message the caller already parsed (for instance after
+    /// demultiplexing many transactions by transaction id).
+    pub fn handle_response(
         &mut self,
-        _now: Instant,
-        message: &Message<'m>,
-    ) -> Result<Response<'m>, RecvError> {
-        if message.transaction_id() != self.transaction_id {
-            return Err(RecvError::OtherTransaction);
-        }
+        now: Instant,
+        message: &Message<'_>,
+    ) -> Result<(), RecvError> {
         if !message.class().is_response() {
-            return Err(RecvError::NotAResponse);
+            return Err(RecvError::NotResponse);
         }
-        if self.state != State::Waiting {
+        if message.transaction_id() != self.transaction_id {
+            return Err(RecvError::UnknownTransaction);
+        }
+        if self.done {
             return Err(RecvError::Finished);
         }
-        let error = message.error_code();
-        if let Some(key) = &self.key {
-            let unsigned_allowed = matches!(error.map(|e| e.code), Some(400 | 401 | 438));
-            if !unsigned_allowed || message.has_integrity() {
-                message
-                    .verify_integrity(key)
-                    .map_err(RecvError::Integrity)?;
+        if let Some(expected) = self.method {
+            if message.method() != expected {
+                return Err(RecvError::MethodMismatch {
+                    expected,
+                    received: message.method(),
+                });
             }
         }
-        self.state = State::Completed;
-        self.transmit_due = false;
-        self.event = Some(TransactionEvent::Completed);
-        let message = *message;
-        Ok(match message.class() {
-            crate::Class::SuccessResponse => Response::Success(message),
-            _ => match error {
-                Some(error) if error.code == ErrorCode::TRY_ALTERNATE => Response::TryAlternate {
-                    server: message.alternate_server(),
-                    domain: message.alternate_domain(),
-                    message,
+        if message.has_fingerprint() {
+            message
+                .verify_fingerprint()
+                .map_err(RecvError::BadFingerprint)?;
+        }
+        if let Err(error) = self.check_integrity(message) {
+            if self.reliable {
+                self.finish(Event::IntegrityViolated);
+            }
+            return Err(RecvError::BadIntegrity(error));
+        }
+        let rtt = (self.transmissions == 1).then(|| now.saturating_duration_since(self.start));
+        let response = Response::new(message, rtt);
+        let event = match (message.class(), message.error_code()) {
+            (Class::ErrorResponse, Some(error)) => match message.alternate_server() {
+                Some(server) if error.code == ErrorCode::TRY_ALTERNATE => Event::TryAlternate {
+                    server,
+                    domain: message.alternate_domain().map(ToString::to_string),
+                    response,
                 },
-                Some(error) => Response::Error { error, message },
-                None => Response::Error {
-                    error: ErrorCode::new(
-                        ErrorCode::BAD_REQUEST,
-                        "error response without ERROR-CODE",
-                    ),
-                    message,
+                _ => Event::ErrorResponse {
+                    code: error.code,
+                    reason: error.reason.to_string(),
+                    response,
                 },
             },
-        })
-    }
-
-    /// Advances the retransmission timer. Early or repeated calls do
-    /// nothing.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        if self.state != State::Waiting || self.transmit_due || now < self.deadline {
-            return;
-        }
-        let sent_all = self.reliable || self.transmissions >= self.config.max_transmissions;
-        if sent_all {
-            self.state = State::TimedOut;
-            self.event = Some(TransactionEvent::TimedOut);
-            return;
-        }
-        self.transmit_due = true;
-        self.interval = self.interval.saturating_mul(2);
-        self.deadline = if self.transmissions + 1 >= self.config.max_transmissions {
-            now + self.config.rto.saturating_mul(self.config.last_wait_factor)
-        } else {
-            now + self.interval
+            (Class::ErrorResponse, None) => Event::ErrorResponse {
+                code: 0,
+                reason: String::new(),
+                response,
+            },
+            _ => Event::Success(response),
         };
+        self.finish(event);
+        Ok(())
     }
 
-    // ----- outputs ------------------------------------------------------
-
-    /// The request bytes when a (re)transmission is due.
-    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
-        if !self.transmit_due || self.state != State::Waiting {
-            return None;
+    fn check_integrity(&self, message: &Message<'_>) -> Result<(), IntegrityError> {
+        let Some(key) = &self.integrity_key else {
+            return Ok(());
+        };
+        if message.has_integrity() {
+            return message.verify_integrity(key).map(|_| ());
         }
-        self.transmit_due = false;
-        self.transmissions += 1;
-        Some(&self.request)
+        let unprotected_error = message.class() == Class::ErrorResponse
+            && message.error_code().is_some_and(|e| {
+                matches!(
+                    e.code,
+                    ErrorCode::BAD_REQUEST | ErrorCode::UNAUTHENTICATED | ErrorCode::STALE_NONCE
+                )
+            });
+        if unprotected_error {
+            Ok(())
+        } else {
+            Err(IntegrityError::Missing("MESSAGE-INTEGRITY"))
+        }
     }
 
-    /// When [`handle_timeout`](Self::handle_timeout) must be called next;
-    /// `None` once the transaction finished.
+    /// Advances the retransmission timer. Calling it early, late or twice
+    /// is harmless: every deadline up to `now` is processed once, and the
+    /// transmissions that a late call skipped are folded into one.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.done {
+            return;
+        }
+        if !self.reliable {
+            let mut due = false;
+            while self.transmissions < self.config.max_transmissions {
+                match self.transmission_deadline(self.transmissions) {
+                    Some(deadline) if deadline <= now => {
+                        self.transmissions += 1;
+                        due = true;
+                    }
+                    _ => break,
+                }
+            }
+            self.transmit_pending |= due;
+        }
+        if self
+            .final_deadline()
+            .is_some_and(|deadline| deadline <= now)
+        {
+            self.timed_out = true;
+            self.finish(Event::TimedOut);
+        }
+    }
+
+    // ----- outputs -------------------------------------------------------
+
+    /// The request's bytes when a (re)transmission is due; `None` otherwise.
+    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
+        if mem::take(&mut self.transmit_pending) {
+            Some(&self.request)
+        } else {
+            None
+        }
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next:
+    /// the next retransmission or the timeout. `None` once the transaction
+    /// ended (or if the configured times overflow `Instant`).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        (self.state == State::Waiting).then_some(self.deadline)
+        if self.done {
+            None
+        } else if !self.reliable && self.transmissions < self.config.max_transmissions {
+            self.transmission_deadline(self.transmissions)
+        } else {
+            self.final_deadline()
+        }
     }
 
-    /// The completion or timeout, once.
-    pub fn poll_event(&mut self) -> Option<TransactionEvent> {
+    /// The outcome, once: a response, a timeout or an integrity violation.
+    pub fn poll_event(&mut self) -> Option<Event> {
         self.event.take()
     }
 
-    // ----- getters ------------------------------------------------------
+    // ----- getters -------------------------------------------------------
 
-    /// The transaction id.
+    /// The transaction id responses are matched against.
     pub const fn transaction_id(&self) -> TransactionId {
         self.transaction_id
     }
 
-    /// The request bytes.
+    /// The request's bytes.
     pub fn request(&self) -> &[u8] {
         &self.request
     }
 
-    /// How many times the request has been handed out for sending.
+    /// Whether the transaction ended (response, timeout or integrity
+    /// violation).
+    pub const fn is_finished(&self) -> bool {
+        self.done
+    }
+
+    /// Whether the transaction ended without a response in time.
+    pub const fn is_timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    /// Transmissions scheduled so far, the first one included.
     pub const fn transmissions(&self) -> u32 {
         self.transmissions
     }
 
-    /// Whether the transaction timed out.
-    pub fn is_timed_out(&self) -> bool {
-        self.state == State::TimedOut
+    // ----- internals -----------------------------------------------------
+
+    /// When transmission number `index` (0-based) is due: `start + RTO ×
+    /// (2^index − 1)`.
+    fn transmission_deadline(&self, index: u32) -> Option<Instant> {
+        let multiple = 1u32.checked_shl(index)?.checked_sub(1)?;
+        self.start
+            .checked_add(self.config.rto.checked_mul(multiple)?)
     }
 
-    /// Whether the transaction finished (completed or timed out).
-    pub fn is_finished(&self) -> bool {
-        self.state != State::Waiting
+    fn final_deadline(&self) -> Option<Instant> {
+        if self.reliable {
+            return self.start.checked_add(self.config.reliable_timeout);
+        }
+        let last = self.transmission_deadline(self.config.max_transmissions - 1)?;
+        last.checked_add(
+            self.config
+                .rto
+                .checked_mul(self.config.last_wait_multiplier)?,
+        )
+    }
+
+    fn finish(&mut self, event: Event) {
+        self.done = true;
+        self.transmit_pending = false;
+        self.event = Some(event);
+    }
+}
+
+/// A transaction id made of 96 bits from the caller's generator (two
+/// calls). With a seed, [`Rng::transaction_id`](crate::rng::Rng::transaction_id)
+/// does the same from a SplitMix64 generator.
+///
+/// ```
+/// use sansrtc_stun::rng::Rng;
+/// use sansrtc_stun::transaction::transaction_id_from_rng;
+///
+/// let mut rng = Rng::new(7);
+/// let id = transaction_id_from_rng(|| rng.next_u64());
+/// assert_eq!(id, Rng::new(7).transaction_id());
+/// ```
+pub fn transaction_id_from_rng(mut next_u64: impl FnMut() -> u64) -> TransactionId {
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = next_u64().to_be_bytes();
+    let [b0, b1, b2, b3, ..] = next_u64().to_be_bytes();
+    TransactionId::new([a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3])
+}
+
+#[cfg(test)]
+// The tests need some origin for their virtual clock.
+#[allow(clippy::disallowed_methods)]
+mod tests {
+    use super::*;
+    use crate::attribute::Attribute;
+    use crate::message::MessageBuilder;
+
+    const ID: TransactionId = TransactionId::new(*b"0123456789ab");
+
+    fn message(
+        class: Class,
+        method: Method,
+        id: TransactionId,
+        attributes: &[Attribute<'_>],
+    ) -> Vec<u8> {
+        let mut buf = [0u8; 512];
+        let mut builder = MessageBuilder::new(&mut buf, class, method, id).unwrap();
+        for attribute in attributes {
+            builder.add(attribute).unwrap();
+        }
+        let len = builder.finish();
+        buf[..len].to_vec()
+    }
+
+    fn binding_request() -> Vec<u8> {
+        message(Class::Request, Method::BINDING, ID, &[])
+    }
+
+    #[test]
+    fn request_header_gives_the_method() {
+        // Allocate request: type 0x0003.
+        let bytes = hex("0003000021120a4230313233343536373839616200000000");
+        let transaction = ClientTransaction::new(
+            TransactionConfig::default(),
+            Instant::now(),
+            ID,
+            bytes.clone(),
+            false,
+        );
+        assert_eq!(transaction.method, Some(Method::ALLOCATE));
+        assert_eq!(transaction.request(), &bytes[..]);
+    }
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn success_response_from_hex() {
+        // Binding success, id "0123456789ab", XOR-MAPPED-ADDRESS 192.0.2.1:48725.
+        let response = hex(concat!(
+            "0101000c2112a442303132333435363738396162",
+            "0020000800019f47e112a643",
+        ));
+        let now = Instant::now();
+        let mut transaction = ClientTransaction::new(
+            TransactionConfig::default(),
+            now,
+            ID,
+            binding_request(),
+            false,
+        );
+        assert!(transaction.poll_transmit().is_some());
+        transaction
+            .handle_receive(now + Duration::from_millis(20), &response)
+            .unwrap();
+        let Some(Event::Success(response_event)) = transaction.poll_event() else {
+            panic!("expected success");
+        };
+        assert_eq!(
+            response_event.mapped_address(),
+            Some("192.0.2.1:48725".parse().unwrap())
+        );
+        assert_eq!(response_event.rtt(), Some(Duration::from_millis(20)));
+        assert_eq!(response_event.as_bytes(), &response[..]);
+        assert!(transaction.is_finished());
+        assert_eq!(transaction.poll_timeout(), None);
+        assert_eq!(transaction.poll_transmit(), None);
+        assert_eq!(transaction.poll_event(), None);
+    }
+
+    #[test]
+    fn late_call_folds_missed_transmissions() {
+        let start = Instant::now();
+        let mut transaction = ClientTransaction::new(
+            TransactionConfig::default(),
+            start,
+            ID,
+            binding_request(),
+            false,
+        );
+        assert!(transaction.poll_transmit().is_some());
+        // At 4 s the transmissions due at 0.5, 1.5 and 3.5 s are folded.
+        transaction.handle_timeout(start + Duration::from_secs(4));
+        assert!(transaction.poll_transmit().is_some());
+        assert_eq!(transaction.poll_transmit(), None);
+        assert_eq!(transaction.transmissions(), 4);
+        assert_eq!(
+            transaction.poll_timeout(),
+            Some(start + Duration::from_millis(7_500))
+        );
+    }
+
+    #[test]
+    fn clamps_the_configuration() {
+        let config = TransactionConfig {
+            max_transmissions: 1_000,
+            last_wait_multiplier: 0,
+            ..TransactionConfig::default()
+        }
+        .clamped();
+        assert_eq!(config.max_transmissions, MAX_TRANSMISSIONS);
+        assert_eq!(config.last_wait_multiplier, 1);
+        let config = TransactionConfig {
+            max_transmissions: 0,
+            ..TransactionConfig::default()
+        }
+        .clamped();
+        assert_eq!(config.max_transmissions, 1);
+    }
+
+    #[test]
+    fn huge_rto_does_not_overflow() {
+        let start = Instant::now();
+        let config = TransactionConfig {
+            rto: Duration::MAX,
+            max_transmissions: MAX_TRANSMISSIONS,
+            ..TransactionConfig::default()
+        };
+        let mut transaction = ClientTransaction::new(config, start, ID, binding_request(), false);
+        assert_eq!(transaction.poll_timeout(), None);
+        transaction.handle_timeout(start + Duration::from_secs(1_000_000));
+        assert!(!transaction.is_finished());
+    }
+
+    #[test]
+    fn zero_rto_ends_at_once() {
+        let start = Instant::now();
+        let mut transaction = ClientTransaction::new(
+            TransactionConfig::with_rto(Duration::ZERO),
+            start,
+            ID,
+            binding_request(),
+            false,
+        );
+        assert_eq!(transaction.poll_timeout(), Some(start));
+        transaction.handle_timeout(start);
+        assert!(transaction.is_timed_out());
+        assert_eq!(transaction.poll_event(), Some(Event::TimedOut));
+        assert_eq!(transaction.poll_timeout(), None);
+    }
+
+    #[test]
+    fn rejects_other_messages() {
+        let now = Instant::now();
+        let mut transaction = ClientTransaction::new(
+            TransactionConfig::default(),
+            now,
+            ID,
+            binding_request(),
+            false,
+        );
+        assert_eq!(
+            transaction.handle_receive(now, &[0xff; 20]),
+            Err(RecvError::Malformed(ParseError::NotStun))
+        );
+        assert_eq!(
+            transaction.handle_receive(now, &binding_request()),
+            Err(RecvError::NotResponse)
+        );
+        let other = message(
+            Class::SuccessResponse,
+            Method::BINDING,
+            TransactionId::new([9; 12]),
+            &[],
+        );
+        assert_eq!(
+            transaction.handle_receive(now, &other),
+            Err(RecvError::UnknownTransaction)
+        );
+        let allocate = message(Class::SuccessResponse, Method::ALLOCATE, ID, &[]);
+        assert_eq!(
+            transaction.handle_receive(now, &allocate),
+            Err(RecvError::MethodMismatch {
+                expected: Method::BINDING,
+                received: Method::ALLOCATE
+            })
+        );
+        assert!(!transaction.is_finished());
+        assert_eq!(transaction.poll_event(), None);
+    }
+
+    #[test]
+    fn error_response_without_error_code() {
+        let now = Instant::now();
+        let mut transaction = ClientTransaction::new(
+            TransactionConfig::default(),
+            now,
+            ID,
+            binding_request(),
+            false,
+        );
+        let bytes = message(Class::ErrorResponse, Method::BINDING, ID, &[]);
+        transaction.handle_receive(now, &bytes).unwrap();
+        let Some(Event::ErrorResponse { code, reason, .. }) = transaction.poll_event() else {
+            panic!("expected an error response");
+        };
+        assert_eq!((code, reason.as_str()), (0, ""));
+    }
+
+    #[test]
+    fn ids_from_the_callers_generator() {
+        let id = transaction_id_from_rng(|| 0x0102_0304_0506_0708);
+        assert_eq!(id.as_bytes(), &[1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4]);
     }
 }
