@@ -579,3 +579,33 @@ fn new_credentials_release_the_old_allocation_first() {
     let key = LongTermKey::md5("user2", REALM, "pass2").unwrap();
     message.verify_message_integrity(key.as_bytes()).unwrap();
 }
+
+/// Regression (fuzzing): requests timing out together with a failing
+/// Allocate, which clears the request table, must not panic.
+#[test]
+fn timeouts_during_a_credential_change_do_not_panic() {
+    let mut script = Script::new();
+    let mut client = script.client();
+    script.allocate(&mut client, 600);
+    client
+        .create_permission(script.now, addr(PEER).ip())
+        .unwrap();
+    client.set_credentials(script.now, "user2", "pass2");
+    // Nothing answers: the release times out, a new Allocate starts and
+    // times out too.
+    for _ in 0..200 {
+        while client.poll_transmit().is_some() {}
+        let Some(next) = client.poll_timeout() else {
+            break;
+        };
+        script.now = next.max(script.now);
+        client.handle_timeout(script.now);
+    }
+    let events: Vec<Event> = core::iter::from_fn(|| client.poll_event()).collect();
+    assert!(events.contains(&Event::Deallocated), "{events:?}");
+    assert!(
+        matches!(events.last(), Some(Event::AllocationFailed(e)) if e.is_timeout()),
+        "{events:?}"
+    );
+    assert!(client.is_closed());
+}

@@ -484,9 +484,11 @@ impl Client {
 
     /// Advances timers: retransmissions, refreshes, expiry.
     pub fn handle_timeout(&mut self, now: Instant) {
-        // Transactions first.
-        let mut finished = Vec::new();
-        for (index, pending) in self.pending.iter_mut().enumerate() {
+        // Transactions first. Timed-out ones are taken out before their
+        // failures are handled, since a failure may clear the whole table.
+        let mut timed_out = Vec::new();
+        let mut index = 0;
+        while let Some(pending) = self.pending.get_mut(index) {
             pending.transaction.handle_timeout(now);
             while let Some(bytes) = pending.transaction.poll_transmit() {
                 self.transmits.push_back(Transmit {
@@ -495,13 +497,15 @@ impl Client {
                 });
             }
             if pending.transaction.is_timed_out() {
-                finished.push(index);
+                timed_out.push(self.pending.swap_remove(index).purpose);
+            } else {
+                index += 1;
             }
         }
-        for index in finished.into_iter().rev() {
-            let pending = self.pending.swap_remove(index);
-            self.fail(now, pending.purpose, ServerError::timeout());
+        for purpose in timed_out {
+            self.fail(now, purpose, ServerError::timeout());
         }
+        self.drain_queue(now);
 
         // Allocation refresh and expiry.
         if let State::Allocated {
@@ -656,8 +660,8 @@ impl Client {
     pub fn deallocate(&mut self, now: Instant) {
         match self.state {
             State::Allocated { .. } => {
-                self.pending
-                    .retain(|p| !matches!(p.purpose, Purpose::Refresh { .. }));
+                // Requests for the allocation are moot now.
+                self.pending.clear();
                 self.queued.clear();
                 self.state = State::Deallocating;
                 self.start(now, Purpose::Refresh { lifetime: 0 });
