@@ -11,11 +11,12 @@
 
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use core::time::Duration;
-use std::net::UdpSocket;
+use std::io::{Read, Write};
+use std::net::{TcpStream, UdpSocket};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
-use sansrtc_stun::turn::{Client, Config, Event};
+use sansrtc_stun::turn::{Client, Config, Event, TurnTransport};
 
 /// Kills coturn when the test ends, pass or fail.
 struct Server(Child);
@@ -102,23 +103,83 @@ enum Until {
     Data,
 }
 
-/// Drives the client over `socket` until `until` is met or ten seconds
-/// pass. Relayed data is collected into `received`.
+/// The client's connection to the server.
+enum Link {
+    Udp(UdpSocket),
+    Tcp(TcpStream),
+}
+
+impl Link {
+    fn local_addr(&self) -> SocketAddr {
+        match self {
+            Self::Udp(socket) => socket.local_addr().unwrap(),
+            Self::Tcp(stream) => stream.local_addr().unwrap(),
+        }
+    }
+
+    fn send(&mut self, transmit: &sansrtc_stun::turn::Transmit) {
+        match self {
+            Self::Udp(socket) => {
+                socket
+                    .send_to(&transmit.contents, transmit.destination)
+                    .unwrap();
+            }
+            Self::Tcp(stream) => stream.write_all(&transmit.contents).unwrap(),
+        }
+    }
+
+    /// Waits up to `wait` for bytes and hands them to the client; on
+    /// nothing, runs its timers.
+    fn receive(
+        &mut self,
+        client: &mut Client,
+        now: Instant,
+        wait: Duration,
+        received: &mut Vec<(SocketAddr, Vec<u8>)>,
+    ) {
+        let mut buf = [0u8; 4096];
+        match self {
+            Self::Udp(socket) => {
+                socket.set_read_timeout(Some(wait)).unwrap();
+                match socket.recv_from(&mut buf) {
+                    Ok((len, from)) => {
+                        if let Ok(Some(data)) = client.handle_receive(now, from, &buf[..len]) {
+                            received.push((data.peer, data.data.to_vec()));
+                        }
+                    }
+                    Err(_) => client.handle_timeout(now),
+                }
+            }
+            Self::Tcp(stream) => {
+                stream.set_read_timeout(Some(wait)).unwrap();
+                match stream.read(&mut buf) {
+                    Ok(len) if len > 0 => {
+                        client.handle_stream(now, &buf[..len]).unwrap();
+                        while let Some(data) = client.poll_stream_data() {
+                            received.push(data);
+                        }
+                    }
+                    _ => client.handle_timeout(now),
+                }
+            }
+        }
+    }
+}
+
+/// Drives the client over `link` until `until` is met or ten seconds pass.
+/// Relayed data is collected into `received`.
 fn drive(
     client: &mut Client,
-    socket: &UdpSocket,
+    link: &mut Link,
     clock: &Clock,
     received: &mut Vec<(SocketAddr, Vec<u8>)>,
     until: Until,
 ) -> Vec<Event> {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut events = Vec::new();
-    let mut buf = [0u8; 2048];
     loop {
         while let Some(transmit) = client.poll_transmit() {
-            socket
-                .send_to(&transmit.contents, transmit.destination)
-                .unwrap();
+            link.send(&transmit);
         }
         while let Some(event) = client.poll_event() {
             let finished = matches!(&until, Until::Event(accept) if accept(&event));
@@ -139,15 +200,7 @@ fn drive(
             .map(|t| t.saturating_duration_since(clock.now()))
             .unwrap_or(Duration::from_millis(50))
             .clamp(Duration::from_millis(1), Duration::from_millis(50));
-        socket.set_read_timeout(Some(wait)).unwrap();
-        match socket.recv_from(&mut buf) {
-            Ok((len, from)) => {
-                if let Ok(Some(data)) = client.handle_receive(clock.now(), from, &buf[..len]) {
-                    received.push((data.peer, data.data.to_vec()));
-                }
-            }
-            Err(_) => client.handle_timeout(clock.now()),
-        }
+        link.receive(client, clock.now(), wait, received);
     }
 }
 
@@ -193,7 +246,18 @@ fn wait_until_listening(server: SocketAddr) {
 }
 
 #[test]
-fn allocate_relay_refresh_release_against_coturn() {
+fn over_udp() {
+    exercise(TurnTransport::Udp);
+}
+
+#[test]
+fn over_tcp() {
+    exercise(TurnTransport::Tcp);
+}
+
+/// Allocates, relays by Send indication and by channel, refreshes and
+/// releases, over the given transport to coturn.
+fn exercise(transport: TurnTransport) {
     if !turnserver_available() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -206,13 +270,17 @@ fn allocate_relay_refresh_release_against_coturn() {
     let _server = start_coturn(port);
     let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
     wait_until_listening(server);
-    println!("coturn TURN test running against turnserver on {server}");
+    println!("coturn TURN test ({transport:?}) running against turnserver on {server}");
 
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut link = match transport {
+        TurnTransport::Udp => Link::Udp(UdpSocket::bind("127.0.0.1:0").unwrap()),
+        TurnTransport::Tcp => Link::Tcp(TcpStream::connect(server).unwrap()),
+    };
     let mut clock = Clock {
         offset: Duration::ZERO,
     };
     let mut config = Config::new(server, USER, PASSWORD);
+    config.transport = transport;
     config.requested_lifetime = Some(Duration::from_secs(300));
     config.software = Some("sansrtc test".to_string());
     let mut client = Client::new(config, clock.now());
@@ -221,7 +289,7 @@ fn allocate_relay_refresh_release_against_coturn() {
     // Allocate: 401 challenge, then the authenticated request.
     let events = drive(
         &mut client,
-        &socket,
+        &mut link,
         &clock,
         &mut received,
         Until::Event(|e| matches!(e, Event::Allocated { .. } | Event::AllocationFailed(_))),
@@ -235,7 +303,7 @@ fn allocate_relay_refresh_release_against_coturn() {
         panic!("allocation failed: {events:?}");
     };
     assert_eq!(relayed.ip(), IpAddr::V4(Ipv4Addr::LOCALHOST));
-    assert_eq!(mapped, Some(socket.local_addr().unwrap()));
+    assert_eq!(mapped, Some(link.local_addr()));
     assert_eq!(client.relayed_address(), Some(relayed));
 
     // Permission for the echo peer, then data by Send indication.
@@ -243,7 +311,7 @@ fn allocate_relay_refresh_release_against_coturn() {
     client.create_permission(clock.now(), peer.ip()).unwrap();
     drive(
         &mut client,
-        &socket,
+        &mut link,
         &clock,
         &mut received,
         Until::Event(|e| matches!(e, Event::PermissionCreated(_) | Event::PermissionFailed(..))),
@@ -252,7 +320,7 @@ fn allocate_relay_refresh_release_against_coturn() {
     client
         .send_to(clock.now(), peer, b"through a Send indication")
         .unwrap();
-    drive(&mut client, &socket, &clock, &mut received, Until::Data);
+    drive(&mut client, &mut link, &clock, &mut received, Until::Data);
     assert_eq!(
         received.remove(0),
         (peer, b"through a Send indication".to_vec())
@@ -262,7 +330,7 @@ fn allocate_relay_refresh_release_against_coturn() {
     let channel = client.bind_channel(clock.now(), peer).unwrap();
     let events = drive(
         &mut client,
-        &socket,
+        &mut link,
         &clock,
         &mut received,
         Until::Event(|e| matches!(e, Event::ChannelBound { .. } | Event::ChannelBindFailed(..))),
@@ -276,7 +344,7 @@ fn allocate_relay_refresh_release_against_coturn() {
     client
         .send_to(clock.now(), peer, b"through a channel")
         .unwrap();
-    drive(&mut client, &socket, &clock, &mut received, Until::Data);
+    drive(&mut client, &mut link, &clock, &mut received, Until::Data);
     assert_eq!(received.remove(0), (peer, b"through a channel".to_vec()));
 
     // Move the client's clock past its refresh time (a minute before the
@@ -286,7 +354,7 @@ fn allocate_relay_refresh_release_against_coturn() {
     client.handle_timeout(clock.now());
     let events = drive(
         &mut client,
-        &socket,
+        &mut link,
         &clock,
         &mut received,
         Until::Event(|e| matches!(e, Event::Refreshed { .. } | Event::RefreshFailed(_))),
@@ -297,18 +365,18 @@ fn allocate_relay_refresh_release_against_coturn() {
     );
     // Data still flows after the refreshes.
     client.send_to(clock.now(), peer, b"after refresh").unwrap();
-    drive(&mut client, &socket, &clock, &mut received, Until::Data);
+    drive(&mut client, &mut link, &clock, &mut received, Until::Data);
     assert_eq!(received.remove(0), (peer, b"after refresh".to_vec()));
 
     // Release.
     client.deallocate(clock.now());
     drive(
         &mut client,
-        &socket,
+        &mut link,
         &clock,
         &mut received,
         Until::Event(|e| matches!(e, Event::Deallocated)),
     );
     assert!(client.is_closed());
-    println!("coturn TURN test passed: relayed {relayed}, channel {channel:#06x}");
+    println!("coturn TURN test ({transport:?}) passed: relayed {relayed}, channel {channel:#06x}");
 }
