@@ -17,6 +17,8 @@
 //!
 //! - [`transaction::ClientTransaction`]: a request with the RFC 8489
 //!   retransmission schedule, matched to its response.
+//! - [`server::Server`]: a Binding server (XOR-MAPPED-ADDRESS, 400, 401,
+//!   420, optional short-term credentials).
 //! - [`turn::Client`]: a TURN client (allocation, refresh, permissions,
 //!   channels, Send/Data and ChannelData).
 //!
@@ -74,6 +76,8 @@ pub mod framing;
 mod integrity;
 mod message;
 pub mod rng;
+#[cfg(feature = "std")]
+pub mod server;
 #[cfg(feature = "std")]
 pub mod transaction;
 #[cfg(feature = "std")]
