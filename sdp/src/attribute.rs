@@ -7,7 +7,7 @@ use core::fmt;
 use crate::fmtp::Fmtp;
 use crate::rtp::{Direction, Extmap, RtcpFb, Rtpmap, Ssrc, SsrcGroup};
 use crate::simulcast::{Rid, Simulcast};
-use crate::token::{is_token, is_word, number, own, own_all, words};
+use crate::token::{is_token, is_word, number, own, own_all, words, write_number};
 use crate::transport::{
     ConnectionMode, Decimal, Fingerprint, Group, Msid, MsidSemantic, Rtcp, Sctpmap, Setup,
 };
@@ -361,29 +361,40 @@ impl<'a> Attribute<'a> {
     }
 }
 
+fn colon(f: &mut fmt::Formatter<'_>, value: &dyn fmt::Display) -> fmt::Result {
+    f.write_str(":")?;
+    value.fmt(f)
+}
+
+fn colon_number(f: &mut fmt::Formatter<'_>, value: u64) -> fmt::Result {
+    f.write_str(":")?;
+    write_number(f, value)
+}
+
 impl fmt::Display for Attribute<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())?;
         match self {
-            Self::Group(v) => write!(f, ":{v}"),
+            Self::Group(v) => colon(f, v),
             Self::Mid(v)
             | Self::IceUfrag(v)
             | Self::IcePwd(v)
             | Self::Candidate(v)
             | Self::Label(v)
             | Self::Identity(v) => {
-                write!(f, ":{v}")
+                f.write_str(":")?;
+                f.write_str(v)
             }
-            Self::Msid(v) => write!(f, ":{v}"),
-            Self::MsidSemantic(v) => write!(f, ":{v}"),
-            Self::Rtpmap(v) => write!(f, ":{v}"),
-            Self::Fmtp(v) => write!(f, ":{v}"),
-            Self::RtcpFb(v) => write!(f, ":{v}"),
-            Self::Extmap(v) => write!(f, ":{v}"),
-            Self::Ssrc(v) => write!(f, ":{v}"),
-            Self::SsrcGroup(v) => write!(f, ":{v}"),
-            Self::Rid(v) => write!(f, ":{v}"),
-            Self::Simulcast(v) => write!(f, ":{v}"),
+            Self::Msid(v) => colon(f, v),
+            Self::MsidSemantic(v) => colon(f, v),
+            Self::Rtpmap(v) => colon(f, v),
+            Self::Fmtp(v) => colon(f, v),
+            Self::RtcpFb(v) => colon(f, v),
+            Self::Extmap(v) => colon(f, v),
+            Self::Ssrc(v) => colon(f, v),
+            Self::SsrcGroup(v) => colon(f, v),
+            Self::Rid(v) => colon(f, v),
+            Self::Simulcast(v) => colon(f, v),
             Self::IceOptions(v) => {
                 for (i, option) in v.iter().enumerate() {
                     f.write_str(if i == 0 { ":" } else { " " })?;
@@ -391,16 +402,16 @@ impl fmt::Display for Attribute<'_> {
                 }
                 Ok(())
             }
-            Self::Fingerprint(v) => write!(f, ":{v}"),
-            Self::Setup(v) => write!(f, ":{v}"),
-            Self::Connection(v) => write!(f, ":{v}"),
-            Self::Rtcp(v) => write!(f, ":{v}"),
-            Self::SctpPort(v) => write!(f, ":{v}"),
-            Self::Sctpmap(v) => write!(f, ":{v}"),
-            Self::MaxMessageSize(v) => write!(f, ":{v}"),
-            Self::Ptime(v) | Self::Framerate(v) => write!(f, ":{v}"),
-            Self::Maxptime(v) => write!(f, ":{v}"),
-            Self::Other { value: Some(v), .. } => write!(f, ":{v}"),
+            Self::Fingerprint(v) => colon(f, v),
+            Self::Setup(v) => colon(f, v),
+            Self::Connection(v) => colon(f, v),
+            Self::Rtcp(v) => colon(f, v),
+            Self::SctpPort(v) => colon_number(f, u64::from(*v)),
+            Self::Sctpmap(v) => colon(f, v),
+            Self::MaxMessageSize(v) => colon_number(f, *v),
+            Self::Ptime(v) | Self::Framerate(v) => colon(f, v),
+            Self::Maxptime(v) => colon_number(f, u64::from(*v)),
+            Self::Other { value: Some(v), .. } => colon(f, v),
             Self::ExtmapAllowMixed
             | Self::IceLite
             | Self::EndOfCandidates

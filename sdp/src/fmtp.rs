@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::rtp::payload_type;
-use crate::token::{number, own, split_space};
+use crate::token::{number, own, split_space, write_number};
 
 /// One `name=value` (or bare `name`) of an `a=fmtp` line.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -188,14 +188,16 @@ impl<'a> Fmtp<'a> {
 
 impl fmt::Display for Fmtp<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ", self.payload_type)?;
+        write_number(f, u64::from(self.payload_type))?;
+        f.write_str(" ")?;
         for (i, p) in self.parameters.iter().enumerate() {
             if i > 0 {
                 f.write_str(";")?;
             }
             f.write_str(&p.name)?;
             if let Some(v) = &p.value {
-                write!(f, "={v}")?;
+                f.write_str("=")?;
+                f.write_str(v)?;
             }
         }
         Ok(())

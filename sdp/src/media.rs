@@ -10,7 +10,7 @@ use crate::connection::Connection;
 use crate::fmtp::Fmtp;
 use crate::line::Line;
 use crate::rtp::{Direction, Rtpmap};
-use crate::token::{is_token, number, own, own_all};
+use crate::token::{is_token, number, own, own_all, write_number};
 
 /// `<media>` of an `m=` line.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.14>
@@ -144,13 +144,18 @@ impl<'a> MediaLine<'a> {
 
 impl fmt::Display for MediaLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.media.as_str(), self.port)?;
+        f.write_str(self.media.as_str())?;
+        f.write_str(" ")?;
+        write_number(f, u64::from(self.port))?;
         if let Some(n) = self.port_count {
-            write!(f, "/{n}")?;
+            f.write_str("/")?;
+            write_number(f, u64::from(n))?;
         }
-        write!(f, " {}", self.protocol)?;
+        f.write_str(" ")?;
+        f.write_str(&self.protocol)?;
         for format in &self.formats {
-            write!(f, " {format}")?;
+            f.write_str(" ")?;
+            f.write_str(format)?;
         }
         Ok(())
     }

@@ -5,7 +5,7 @@ use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::token::{is_token, is_word, number, own, split_space};
+use crate::token::{is_token, is_word, number, own, split_space, write_number};
 
 /// `sendrecv`, `sendonly`, `recvonly` or `inactive`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-6.7>
@@ -134,13 +134,14 @@ impl<'a> Rtpmap<'a> {
 
 impl fmt::Display for Rtpmap<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}/{}",
-            self.payload_type, self.encoding_name, self.clock_rate
-        )?;
+        write_number(f, u64::from(self.payload_type))?;
+        f.write_str(" ")?;
+        f.write_str(&self.encoding_name)?;
+        f.write_str("/")?;
+        write_number(f, u64::from(self.clock_rate))?;
         if let Some(p) = self.encoding_parameters {
-            write!(f, "/{p}")?;
+            f.write_str("/")?;
+            write_number(f, u64::from(p))?;
         }
         Ok(())
     }
@@ -222,11 +223,14 @@ impl<'a> RtcpFb<'a> {
 impl fmt::Display for RtcpFb<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.payload_type {
-            Some(pt) => write!(f, "{pt} {}", self.feedback_type)?,
-            None => write!(f, "* {}", self.feedback_type)?,
+            Some(pt) => write_number(f, u64::from(pt))?,
+            None => f.write_str("*")?,
         }
+        f.write_str(" ")?;
+        f.write_str(&self.feedback_type)?;
         if let Some(p) = &self.parameters {
-            write!(f, " {p}")?;
+            f.write_str(" ")?;
+            f.write_str(p)?;
         }
         Ok(())
     }
@@ -300,13 +304,16 @@ impl<'a> Extmap<'a> {
 
 impl fmt::Display for Extmap<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.id)?;
+        write_number(f, u64::from(self.id))?;
         if let Some(d) = self.direction {
-            write!(f, "/{d}")?;
+            f.write_str("/")?;
+            f.write_str(d.as_str())?;
         }
-        write!(f, " {}", self.uri)?;
+        f.write_str(" ")?;
+        f.write_str(&self.uri)?;
         if let Some(a) = &self.attributes {
-            write!(f, " {a}")?;
+            f.write_str(" ")?;
+            f.write_str(a)?;
         }
         Ok(())
     }
@@ -357,9 +364,12 @@ impl<'a> Ssrc<'a> {
 
 impl fmt::Display for Ssrc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.ssrc, self.attribute)?;
+        write_number(f, u64::from(self.ssrc))?;
+        f.write_str(" ")?;
+        f.write_str(&self.attribute)?;
         if let Some(v) = &self.value {
-            write!(f, ":{v}")?;
+            f.write_str(":")?;
+            f.write_str(v)?;
         }
         Ok(())
     }
@@ -406,7 +416,8 @@ impl fmt::Display for SsrcGroup<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.semantics)?;
         for ssrc in &self.ssrcs {
-            write!(f, " {ssrc}")?;
+            f.write_str(" ")?;
+            write_number(f, u64::from(*ssrc))?;
         }
         Ok(())
     }

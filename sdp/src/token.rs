@@ -49,6 +49,30 @@ pub(crate) fn words<'a>(
         .collect()
 }
 
+/// Writes a number without the formatting machinery (the writer's hot
+/// path).
+pub(crate) fn write_number(f: &mut core::fmt::Formatter<'_>, value: u64) -> core::fmt::Result {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = value;
+    loop {
+        start = start.saturating_sub(1);
+        if let Some(digit) = digits.get_mut(start) {
+            *digit = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    f.write_str(
+        digits
+            .get(start..)
+            .and_then(|d| core::str::from_utf8(d).ok())
+            .unwrap_or_default(),
+    )
+}
+
 /// `Cow<'_, str>` into `Cow<'static, str>`.
 pub(crate) fn own(text: Cow<'_, str>) -> Cow<'static, str> {
     Cow::Owned(text.into_owned())
@@ -69,6 +93,22 @@ mod tests {
         assert_eq!(number::<u8>("+96"), None);
         assert_eq!(number::<u8>("256"), None);
         assert_eq!(number::<u8>(""), None);
+    }
+
+    #[test]
+    fn numbers_are_written_like_display() {
+        struct Number(u64);
+        impl core::fmt::Display for Number {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write_number(f, self.0)
+            }
+        }
+        for value in [0, 7, 10, 90_000, u64::from(u32::MAX), u64::MAX] {
+            assert_eq!(
+                alloc::format!("{}", Number(value)),
+                alloc::format!("{value}")
+            );
+        }
     }
 
     #[test]

@@ -53,7 +53,8 @@ impl fmt::Display for Group<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.semantics)?;
         for mid in &self.mids {
-            write!(f, " {mid}")?;
+            f.write_str(" ")?;
+            f.write_str(mid)?;
         }
         Ok(())
     }
@@ -99,7 +100,8 @@ impl fmt::Display for Msid<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.stream_id)?;
         if let Some(t) = &self.track_id {
-            write!(f, " {t}")?;
+            f.write_str(" ")?;
+            f.write_str(t)?;
         }
         Ok(())
     }
@@ -145,7 +147,8 @@ impl fmt::Display for MsidSemantic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.semantic)?;
         for id in &self.identifiers {
-            write!(f, " {id}")?;
+            f.write_str(" ")?;
+            f.write_str(id)?;
         }
         Ok(())
     }
@@ -228,12 +231,17 @@ impl<'a> Fingerprint<'a> {
 
 impl fmt::Display for Fingerprint<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ", self.hash_function)?;
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        f.write_str(&self.hash_function)?;
+        f.write_str(" ")?;
         for (i, b) in self.bytes.iter().enumerate() {
-            if i > 0 {
-                f.write_str(":")?;
-            }
-            write!(f, "{b:02X}")?;
+            let hex = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+            let pair = [b':', hex(b >> 4), hex(b & 0x0F)];
+            let text = if i == 0 { pair.get(1..) } else { pair.get(..) };
+            f.write_str(
+                text.and_then(|t| core::str::from_utf8(t).ok())
+                    .unwrap_or_default(),
+            )?;
         }
         Ok(())
     }
