@@ -173,16 +173,18 @@ impl<'a> Attribute<'a> {
             })
         };
         Ok(match name {
+            // The most frequent names in browser SDP first.
+            "rtcp-fb" => Self::RtcpFb(RtcpFb::parse(text()?)?),
+            "rtpmap" => Self::Rtpmap(Rtpmap::parse(text()?)?),
+            "fmtp" => Self::Fmtp(Fmtp::parse(text()?)?),
+            "extmap" => Self::Extmap(Extmap::parse(text()?)?),
+            "candidate" => Self::Candidate(string()?),
+            "ssrc" => Self::Ssrc(Ssrc::parse(text()?)?),
             "group" => Self::Group(Group::parse(text()?)?),
             "mid" => Self::Mid(word()?),
             "msid" => Self::Msid(Msid::parse(text()?)?),
             "msid-semantic" => Self::MsidSemantic(MsidSemantic::parse(text()?)?),
-            "rtpmap" => Self::Rtpmap(Rtpmap::parse(text()?)?),
-            "fmtp" => Self::Fmtp(Fmtp::parse(text()?)?),
-            "rtcp-fb" => Self::RtcpFb(RtcpFb::parse(text()?)?),
-            "extmap" => Self::Extmap(Extmap::parse(text()?)?),
             "extmap-allow-mixed" => flag(Self::ExtmapAllowMixed)?,
-            "ssrc" => Self::Ssrc(Ssrc::parse(text()?)?),
             "ssrc-group" => Self::SsrcGroup(SsrcGroup::parse(text()?)?),
             "rid" => Self::Rid(Rid::parse(text()?)?),
             "simulcast" => Self::Simulcast(Simulcast::parse(text()?)?),
@@ -192,7 +194,6 @@ impl<'a> Attribute<'a> {
                 Self::IceOptions(words(text()?, "option tags separated by single spaces")?)
             }
             "ice-lite" => flag(Self::IceLite)?,
-            "candidate" => Self::Candidate(string()?),
             "end-of-candidates" => flag(Self::EndOfCandidates)?,
             "fingerprint" => Self::Fingerprint(Fingerprint::parse(text()?)?),
             "setup" => Self::Setup(Setup::parse(text()?)?),
