@@ -9,6 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
+use sansrtc_sdp::negotiate::{Capabilities, Session, apply_answer, create_answer};
 use sansrtc_sdp::*;
 
 fn word() -> impl Strategy<Value = Cow<'static, str>> {
@@ -193,16 +194,27 @@ fn attribute() -> impl Strategy<Value = Attribute<'static>> {
                 identifiers
             }
         )),
-        (0u8..128, token(), any::<u32>(), option::of(any::<u16>())).prop_map(
-            |(payload_type, encoding_name, clock_rate, p)| {
+        (
+            prop_oneof![0u8..128, 96u8..100],
+            prop_oneof![
+                token(),
+                Just("opus".into()),
+                Just("VP8".into()),
+                Just("H264".into()),
+                Just("rtx".into()),
+                Just("red".into())
+            ],
+            prop_oneof![any::<u32>(), Just(48_000), Just(90_000)],
+            option::of(prop_oneof![any::<u16>(), Just(2)]),
+        )
+            .prop_map(|(payload_type, encoding_name, clock_rate, p)| {
                 Attribute::Rtpmap(Rtpmap {
                     payload_type,
                     encoding_name,
                     clock_rate,
                     encoding_parameters: p,
                 })
-            }
-        ),
+            }),
         fmtp().prop_map(Attribute::Fmtp),
         (option::of(0u8..128), token(), option::of(vec(word(), 1..3))).prop_map(
             |(payload_type, feedback_type, p)| {
@@ -305,8 +317,15 @@ fn media() -> impl Strategy<Value = Media<'static>> {
         kind,
         any::<u16>(),
         option::of(any::<u16>()),
-        "[A-Z]{1,4}(/[A-Z]{1,5}){0,3}",
-        vec(token(), 1..6),
+        prop_oneof![
+            "[A-Z]{1,4}(/[A-Z]{1,5}){0,3}",
+            Just("UDP/TLS/RTP/SAVPF".to_owned()),
+            Just("UDP/DTLS/SCTP".to_owned())
+        ],
+        vec(
+            prop_oneof![token(), (96u8..100).prop_map(|pt| pt.to_string().into())],
+            1..6,
+        ),
     )
         .prop_map(|(media, port, port_count, protocol, formats)| MediaLine {
             media,
@@ -388,6 +407,20 @@ proptest! {
         prop_assert_eq!(parsed.to_string(), text.clone());
         prop_assert_eq!(parsed.encoded_len(), text.len());
         prop_assert_eq!(parsed.into_owned(), sdp);
+    }
+
+    #[test]
+    fn answers_to_generated_offers_parse_and_fit(sdp in sdp()) {
+        let capabilities = Capabilities::webrtc_defaults(Session::example());
+        let text = sdp.to_string();
+        let offer = Sdp::parse(&text).unwrap();
+        if let Ok(answer) = create_answer(&offer, &capabilities) {
+            let written = answer.to_string();
+            let parsed = Sdp::parse_strict(&written).map_err(|e| TestCaseError::fail(format!("{e}\n{written}")))?;
+            prop_assert_eq!(&parsed, &answer);
+            let agreement = apply_answer(&offer, &answer).unwrap();
+            prop_assert_eq!(agreement.media.len(), offer.media.len());
+        }
     }
 
     #[test]
