@@ -1,1 +1,3 @@
 //! Shared helpers of the sansrtc example programs.
+
+pub mod binding;
