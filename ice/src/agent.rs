@@ -1178,11 +1178,18 @@ impl Agent {
                 ConnectionState::Connected
             }
         } else if self.checking_since.is_some() || self.state != ConnectionState::New {
-            let nothing_left = !self.checklist.has_pending()
-                && !self.checklist.pairs().iter().any(|p| p.valid)
+            // A pair the peer nominated is not given up while the failure
+            // timeout runs: its checks re-trigger ours.
+            let nothing_left = !self.config.lite
+                && !self.checklist.has_pending()
+                && !self
+                    .checklist
+                    .pairs()
+                    .iter()
+                    .any(|p| p.valid || p.nominate_on_success)
                 && self.pending_names.is_empty()
                 && self.gathering != GatheringState::Gathering
-                && (self.remote_credentials.is_some() || self.config.lite);
+                && self.remote_credentials.is_some();
             let timed_out = self
                 .checking_since
                 .is_some_and(|at| now >= at + self.config.failure_timeout);
@@ -1612,6 +1619,9 @@ impl Agent {
             }
         };
         let use_candidate = message.use_candidate() && !self.controlling;
+        if self.checking_since.is_none() {
+            self.checking_since = Some(self.now);
+        }
         if self.config.lite {
             if use_candidate {
                 self.select_lite(destination, remote_index);
@@ -1642,6 +1652,17 @@ impl Agent {
                 pair.state,
                 PairState::Frozen | PairState::Waiting | PairState::Failed
             );
+            // An In-Progress pair retransmits at once (RFC 8445 §7.3.1.4).
+            let retransmit = match (&pair.state, &pair.check) {
+                (PairState::InProgress, Some(check)) => Some(check.bytes.clone()),
+                _ => None,
+            };
+            if let Some(bytes) = retransmit {
+                self.transmit(destination, source, bytes);
+            }
+            let Some(pair) = self.checklist.get_mut(id) else {
+                return Ok(Handled::Request);
+            };
             if trigger {
                 pair.state = PairState::Waiting;
             }

@@ -215,12 +215,18 @@ impl CheckList {
 
     /// Whether the triggered queue or a Waiting or Frozen pair has a check to
     /// send.
+    /// Mirrors [`next_to_check`](Self::next_to_check), so that a timer is
+    /// armed only when a check can go out.
     pub(crate) fn has_work(&self) -> bool {
         !self.triggered.is_empty()
-            || self
-                .pairs
-                .iter()
-                .any(|p| matches!(p.state, PairState::Frozen | PairState::Waiting))
+            || self.pairs.iter().any(|p| p.state == PairState::Waiting)
+            || self.pairs.iter().any(|frozen| {
+                frozen.state == PairState::Frozen
+                    && !self.pairs.iter().any(|p| {
+                        p.foundation == frozen.foundation
+                            && matches!(p.state, PairState::Waiting | PairState::InProgress)
+                    })
+            })
     }
 
     /// Drops the Waiting and Frozen pairs of `component` and the queued

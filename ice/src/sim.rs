@@ -227,6 +227,12 @@ impl Network {
         }
     }
 
+    /// Changes the link properties for packets sent from now on (cut the
+    /// network with a loss of 1000 ‰).
+    pub fn set_link(&mut self, link: Link) {
+        self.link = link;
+    }
+
     /// Adds a NAT with a public address; returns its index for
     /// [`add_host`](Self::add_host).
     pub fn add_nat(&mut self, public_ip: IpAddr, nat: Nat) -> usize {
@@ -473,7 +479,16 @@ pub struct Scenario {
     pub network: Network,
     /// The agents: 0 controlling, 1 controlled.
     pub agents: [Agent; 2],
-    sockets: [SocketAddr; 2],
+    sockets: Vec<(usize, SocketAddr)>,
+    /// Whether `end-of-candidates` is signaled when gathering completes.
+    pub end_of_candidates: bool,
+    /// When set, candidates are not trickled: each side's candidates are
+    /// held until its gathering completes, then signaled in an order
+    /// shuffled by this seed.
+    pub shuffle_candidates: Option<u64>,
+    held: [Vec<crate::candidate::Candidate>; 2],
+    /// Every event the agents produced: (virtual time, agent, event).
+    pub log: Vec<(Duration, usize, Event)>,
     now: Instant,
     start: Instant,
     connected_after: [Option<Duration>; 2],
@@ -513,29 +528,23 @@ impl Scenario {
     ) -> Self {
         let mut network = Network::new(seed ^ 0x5eed, link);
         network.add_stun_server(Self::STUN_SERVER);
-        let mut sockets = [SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0); 2];
-        for (i, side) in sides.iter().enumerate() {
+        let mut sockets = Vec::new();
+        for (i, (side, config)) in sides.iter().zip(&configs).enumerate() {
             let n = u8::try_from(i).unwrap_or(0);
-            let address = match side.nat {
-                Some(nat) => {
-                    let index =
-                        network.add_nat(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10 + n)), nat);
-                    let private = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, n, 2)), 5000);
-                    network.add_host(private, Some(index));
-                    private
+            let nat = side
+                .nat
+                .map(|nat| network.add_nat(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10 + n)), nat));
+            for component in 1..=config.components.clamp(1, 2) {
+                let port = 4999 + component;
+                let address = match nat {
+                    Some(_) => SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, n, 2)), port),
+                    None => SocketAddr::new(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 10 + n)), port),
+                };
+                network.add_host(address, nat);
+                if side.firewall {
+                    network.add_firewall(address, vec![Self::STUN_SERVER]);
                 }
-                None => {
-                    let public =
-                        SocketAddr::new(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 10 + n)), 5000);
-                    network.add_host(public, None);
-                    public
-                }
-            };
-            if side.firewall {
-                network.add_firewall(address, vec![Self::STUN_SERVER]);
-            }
-            if let Some(slot) = sockets.get_mut(i) {
-                *slot = address;
+                sockets.push((i, address));
             }
         }
         let [ca, cb] = configs;
@@ -549,11 +558,11 @@ impl Scenario {
             if let Some(other) = other {
                 let _ = agent.set_remote_credentials(other.ufrag(), other.pwd());
             }
-            if let Some(address) = sockets.get(i) {
+            for (component, (_, address)) in (1..).zip(sockets.iter().filter(|(j, _)| *j == i)) {
                 let _ = agent.add_local_socket(LocalSocket {
                     address: *address,
                     transport: Transport::Udp,
-                    component: 1,
+                    component,
                     interface_rank: 0,
                 });
             }
@@ -562,6 +571,10 @@ impl Scenario {
             network,
             agents,
             sockets,
+            end_of_candidates: true,
+            shuffle_candidates: None,
+            held: [Vec::new(), Vec::new()],
+            log: Vec::new(),
             now: start,
             start,
             connected_after: [None; 2],
@@ -599,13 +612,35 @@ impl Scenario {
     fn on_event(&mut self, i: usize, event: Event) {
         let elapsed = self.now.saturating_duration_since(self.start);
         let other = 1 - i;
+        self.log.push((elapsed, i, event.clone()));
         match event {
             Event::LocalCandidate(candidate) => {
-                if let Some(agent) = self.agents.get_mut(other) {
+                if self.shuffle_candidates.is_some() {
+                    if let Some(held) = self.held.get_mut(i) {
+                        held.push(candidate);
+                    }
+                } else if let Some(agent) = self.agents.get_mut(other) {
                     let _ = agent.add_remote_candidate(candidate);
                 }
             }
             Event::GatheringComplete => {
+                if let (Some(seed), Some(held)) = (self.shuffle_candidates, self.held.get_mut(i)) {
+                    let mut rng = Rng::new(seed ^ i as u64);
+                    let mut held = core::mem::take(held);
+                    // Fisher-Yates.
+                    for k in (1..held.len()).rev() {
+                        let j = usize::try_from(rng.below(k as u64 + 1)).unwrap_or(0);
+                        held.swap(k, j);
+                    }
+                    if let Some(agent) = self.agents.get_mut(other) {
+                        for candidate in held {
+                            let _ = agent.add_remote_candidate(candidate);
+                        }
+                    }
+                }
+                if !self.end_of_candidates {
+                    return;
+                }
                 if let Some(agent) = self.agents.get_mut(other) {
                     agent.end_of_remote_candidates();
                 }
@@ -624,6 +659,7 @@ impl Scenario {
                 _ => {}
             },
             Event::SelectedPair {
+                component: 1,
                 local,
                 remote,
                 remote_address,
@@ -687,7 +723,11 @@ impl Scenario {
     fn step(&mut self) {
         let now = self.now;
         while let Some(delivery) = self.network.poll_delivery(now) {
-            if let Some(i) = self.sockets.iter().position(|s| *s == delivery.destination) {
+            if let Some(&(i, _)) = self
+                .sockets
+                .iter()
+                .find(|(_, s)| *s == delivery.destination)
+            {
                 if let Some(agent) = self.agents.get_mut(i) {
                     let _ = agent.handle_receive(
                         now,
@@ -733,6 +773,27 @@ impl Scenario {
         self.now = deadline;
         self.step();
         self.pump();
+    }
+
+    /// An ICE restart on both sides (JSEP: a new offer and answer with new
+    /// credentials); candidates are signaled again by the agents' events.
+    pub fn restart(&mut self) {
+        for agent in &mut self.agents {
+            let _ = agent.restart();
+        }
+        let credentials = [
+            self.agents[0].local_credentials().clone(),
+            self.agents[1].local_credentials().clone(),
+        ];
+        for (agent, other) in self.agents.iter_mut().zip(credentials.iter().rev()) {
+            let _ = agent.set_remote_credentials(other.ufrag(), other.pwd());
+        }
+        self.pump();
+    }
+
+    /// Virtual time since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.now.saturating_duration_since(self.start)
     }
 
     /// The current virtual time.

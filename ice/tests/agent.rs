@@ -1,0 +1,447 @@
+//! The agent in the simulated network: roles and conflicts, nomination,
+//! consent, restart, lite, two components, failure, and hostile input.
+
+// The virtual clock starts at an arbitrary instant.
+#![allow(clippy::disallowed_methods, clippy::indexing_slicing)]
+
+use core::net::SocketAddr;
+use core::time::Duration;
+use std::time::Instant;
+
+use sansrtc_ice::sim::{Link, Nat, Scenario, Side};
+use sansrtc_ice::{
+    Agent, Candidate, CandidateType, Config, ConnectionState, Error, Event, LocalSocket,
+    MAX_PEER_REFLEXIVE, MAX_REMOTE_CANDIDATES, NominationPolicy, Receive, RecvError, Transport,
+};
+use sansrtc_stun::{Attribute, Class, MessageBuilder, Method, TransactionId};
+
+fn config(controlling: bool, seed: u64) -> Config {
+    Config {
+        controlling,
+        seed,
+        stun_servers: vec![Scenario::STUN_SERVER],
+        ..Config::default()
+    }
+}
+
+fn scenario(configs: [Config; 2], sides: [Side; 2]) -> Scenario {
+    Scenario::with_configs(7, Instant::now(), Link::default(), sides, configs)
+}
+
+fn is_up(state: ConnectionState) -> bool {
+    matches!(
+        state,
+        ConnectionState::Connected | ConnectionState::Completed
+    )
+}
+
+#[test]
+fn role_conflict_resolves_both_ways() {
+    for controlling in [true, false] {
+        let mut s = scenario(
+            [config(controlling, 1), config(controlling, 2)],
+            [Side::PUBLIC, Side::behind(Nat::RESTRICTED_CONE)],
+        );
+        let outcome = s.run(Duration::from_secs(30));
+        assert!(outcome.connected(), "{outcome:?}");
+        assert!(outcome.same_pair(), "{outcome:?}");
+        assert_ne!(
+            s.agents[0].is_controlling(),
+            s.agents[1].is_controlling(),
+            "exactly one side ends controlling"
+        );
+        assert!(
+            s.log
+                .iter()
+                .any(|(_, _, e)| matches!(e, Event::RoleChanged { .. })),
+            "a role switched"
+        );
+    }
+}
+
+#[test]
+fn nomination_does_not_wait_for_nothing() {
+    // With one pair the best pair is known at once: nominated on success.
+    for policy in [
+        NominationPolicy::FirstValid,
+        NominationPolicy::BestOrAfter(Duration::from_secs(1)),
+    ] {
+        let mut configs = [config(true, 1), config(false, 2)];
+        configs[0].nomination = policy;
+        let mut s = scenario(configs, [Side::PUBLIC, Side::PUBLIC]);
+        let outcome = s.run(Duration::from_secs(30));
+        assert!(outcome.connected());
+        let t = outcome.connected_after.iter().flatten().max().unwrap();
+        // Gathering slot, check, response, nominating check, response:
+        // a few round trips of 40 ms, far from the 1 s wait.
+        assert!(*t < Duration::from_millis(400), "{policy:?}: {t:?}");
+    }
+}
+
+#[test]
+fn best_or_after_waits_for_a_better_pair_first_valid_does_not() {
+    // Behind a full-cone NAT the controlled side's srflx pair succeeds
+    // while its (unreachable) host pair is still in progress.
+    let run = |policy| {
+        let mut configs = [config(true, 1), config(false, 2)];
+        configs[0].nomination = policy;
+        let mut s = scenario(configs, [Side::PUBLIC, Side::behind(Nat::FULL_CONE)]);
+        let outcome = s.run(Duration::from_secs(30));
+        assert!(outcome.connected(), "{outcome:?}");
+        *outcome.connected_after.iter().flatten().max().unwrap()
+    };
+    let first = run(NominationPolicy::FirstValid);
+    let waited = run(NominationPolicy::BestOrAfter(Duration::from_millis(300)));
+    assert!(waited >= first, "{first:?} {waited:?}");
+    assert!(
+        waited < first + Duration::from_millis(400),
+        "{first:?} {waited:?}"
+    );
+}
+
+#[test]
+fn consent_expiry_disconnects_then_fails() {
+    let mut s = scenario(
+        [config(true, 1), config(false, 2)],
+        [Side::PUBLIC, Side::behind(Nat::FULL_CONE)],
+    );
+    assert!(s.run(Duration::from_secs(30)).connected());
+    // Consent checks keep it up.
+    s.advance(Duration::from_secs(60));
+    assert!(is_up(s.agents[0].state()), "{:?}", s.agents[0].state());
+    assert!(is_up(s.agents[1].state()));
+    let cut = s.elapsed();
+    s.network.set_link(Link {
+        loss_permille: 1000,
+        ..Link::default()
+    });
+    s.advance(Duration::from_secs(9));
+    assert_eq!(s.agents[0].state(), ConnectionState::Disconnected);
+    s.advance(Duration::from_secs(30));
+    assert_eq!(s.agents[0].state(), ConnectionState::Failed);
+    assert_eq!(s.agents[1].state(), ConnectionState::Failed);
+    let failed_at = s
+        .log
+        .iter()
+        .find(|(_, i, e)| *i == 0 && *e == Event::StateChanged(ConnectionState::Failed))
+        .map(|(t, _, _)| *t)
+        .unwrap();
+    // 30 s after the last consent response, which came at most one consent
+    // interval (6 s) before the cut.
+    let after_cut = failed_at - cut;
+    assert!(
+        after_cut >= Duration::from_secs(24) && after_cut <= Duration::from_secs(30),
+        "{after_cut:?}"
+    );
+    assert_eq!(
+        s.agents[0].poll_timeout(),
+        None,
+        "a failed agent has no timers"
+    );
+}
+
+#[test]
+fn disconnected_recovers_when_consent_returns() {
+    let mut s = scenario(
+        [config(true, 1), config(false, 2)],
+        [Side::PUBLIC, Side::PUBLIC],
+    );
+    assert!(s.run(Duration::from_secs(30)).connected());
+    s.network.set_link(Link {
+        loss_permille: 1000,
+        ..Link::default()
+    });
+    s.advance(Duration::from_secs(12));
+    assert_eq!(s.agents[0].state(), ConnectionState::Disconnected);
+    s.network.set_link(Link::default());
+    s.advance(Duration::from_secs(8));
+    assert!(is_up(s.agents[0].state()), "{:?}", s.agents[0].state());
+}
+
+#[test]
+fn restart_keeps_the_old_pair_until_a_new_one_is_selected() {
+    let mut s = scenario(
+        [config(true, 1), config(false, 2)],
+        [
+            Side::behind(Nat::FULL_CONE),
+            Side::behind(Nat::RESTRICTED_CONE),
+        ],
+    );
+    assert!(s.run(Duration::from_secs(30)).connected());
+    let old = s.agents[0].local_credentials().clone();
+    let selections_before = s
+        .log
+        .iter()
+        .filter(|(_, _, e)| matches!(e, Event::SelectedPair { .. }))
+        .count();
+    s.restart();
+    assert_ne!(*s.agents[0].local_credentials(), old);
+    // Connected all along, and a new pair is selected on each side.
+    for _ in 0..100 {
+        s.advance(Duration::from_millis(100));
+        assert!(is_up(s.agents[0].state()), "{:?}", s.agents[0].state());
+        assert!(is_up(s.agents[1].state()), "{:?}", s.agents[1].state());
+    }
+    let selections_after = s
+        .log
+        .iter()
+        .filter(|(_, _, e)| matches!(e, Event::SelectedPair { .. }))
+        .count();
+    assert_eq!(selections_after, selections_before + 2);
+    s.advance(Duration::from_secs(60));
+    assert!(is_up(s.agents[0].state()));
+}
+
+#[test]
+fn full_agent_and_lite_agent() {
+    let mut lite = config(false, 2);
+    lite.lite = true;
+    lite.stun_servers.clear();
+    // A lite agent that believes it is controlling is still controlled.
+    lite.controlling = true;
+    let mut s = scenario(
+        [config(false, 1), lite],
+        [Side::behind(Nat::SYMMETRIC), Side::PUBLIC],
+    );
+    s.agents[0].set_remote_lite();
+    assert!(s.agents[0].is_controlling());
+    assert!(!s.agents[1].is_controlling());
+    let outcome = s.run(Duration::from_secs(30));
+    assert!(outcome.connected(), "{outcome:?}");
+    assert!(outcome.same_pair(), "{outcome:?}");
+    assert_eq!(s.agents[1].checks_sent(), 0, "lite agents never check");
+}
+
+#[test]
+fn two_components() {
+    let mut configs = [config(true, 1), config(false, 2)];
+    configs[0].components = 2;
+    configs[1].components = 2;
+    let mut s = scenario(
+        configs,
+        [Side::behind(Nat::FULL_CONE), Side::behind(Nat::SYMMETRIC)],
+    );
+    let outcome = s.run(Duration::from_secs(30));
+    assert!(outcome.connected(), "{outcome:?}");
+    for agent in &s.agents {
+        let one = agent.selected_pair(1).unwrap();
+        let two = agent.selected_pair(2).unwrap();
+        assert_eq!(one.0.component(), 1);
+        assert_eq!(two.0.component(), 2);
+        assert_ne!(one.0.socket_addr(), two.0.socket_addr());
+    }
+}
+
+#[test]
+fn without_end_of_candidates_failure_comes_from_the_timeout() {
+    let mut configs = [config(true, 1), config(false, 2)];
+    configs[0].failure_timeout = Duration::from_secs(20);
+    configs[1].failure_timeout = Duration::from_secs(20);
+    let mut s = scenario(
+        configs,
+        [Side::behind(Nat::SYMMETRIC), Side::behind(Nat::SYMMETRIC)],
+    );
+    s.end_of_candidates = false;
+    let outcome = s.run(Duration::from_secs(60));
+    assert!(outcome.failed(), "{outcome:?}");
+    for t in outcome.failed_after.iter().flatten() {
+        assert!(
+            *t >= Duration::from_secs(20) && *t < Duration::from_secs(21),
+            "{t:?}"
+        );
+    }
+}
+
+fn agent_with_socket(controlling: bool) -> (Agent, SocketAddr, Instant) {
+    let now = Instant::now();
+    let mut agent = Agent::new(config(controlling, 3), now);
+    let address: SocketAddr = "192.0.2.10:5000".parse().unwrap();
+    agent
+        .add_local_socket(LocalSocket {
+            address,
+            transport: Transport::Udp,
+            component: 1,
+            interface_rank: 0,
+        })
+        .unwrap();
+    agent
+        .set_remote_credentials("rEmO", "remotepasswordremotepassword")
+        .unwrap();
+    while agent.poll_event().is_some() {}
+    while agent.poll_transmit().is_some() {}
+    (agent, address, now)
+}
+
+fn check(local_ufrag: &str, pwd: &str, id: u8, priority: u32) -> Vec<u8> {
+    let mut buf = [0u8; 256];
+    let mut b = MessageBuilder::new(
+        &mut buf,
+        Class::Request,
+        Method::BINDING,
+        TransactionId::new([id; 12]),
+    )
+    .unwrap();
+    b.add(&Attribute::Username(&format!("{local_ufrag}:rEmO")))
+        .unwrap()
+        .add(&Attribute::Priority(priority))
+        .unwrap()
+        .add(&Attribute::IceControlled(1))
+        .unwrap();
+    b.add_message_integrity(pwd.as_bytes()).unwrap();
+    b.add_fingerprint().unwrap();
+    let len = b.finish();
+    buf[..len].to_vec()
+}
+
+#[test]
+fn garbage_and_unauthenticated_packets_change_nothing() {
+    let (mut agent, address, now) = agent_with_socket(true);
+    let source: SocketAddr = "198.51.100.99:1234".parse().unwrap();
+    let ufrag = agent.local_credentials().ufrag().to_owned();
+    let mut rng = sansrtc_ice::Rng::new(99);
+    let wrong_pwd = check(&ufrag, "wrongpasswordwrongpassword", 1, 100);
+    let wrong_user = check("nobody", agent.local_credentials().pwd(), 2, 100);
+    for i in 0..5000u32 {
+        let mut bytes = vec![0u8; (i % 300) as usize];
+        rng.fill(&mut bytes);
+        if let Some(first) = bytes.first_mut() {
+            *first &= 0x03;
+        }
+        let packets: [&[u8]; 3] = [&bytes, &wrong_pwd, &wrong_user];
+        for packet in packets {
+            let result = agent.handle_receive(
+                now,
+                Receive {
+                    source,
+                    destination: address,
+                    transport: Transport::Udp,
+                    bytes: packet,
+                },
+            );
+            assert!(result.is_err());
+        }
+    }
+    assert_eq!(agent.poll_transmit(), None);
+    assert_eq!(agent.poll_event(), None);
+    assert_eq!(agent.remote_candidates().count(), 0);
+    assert_eq!(agent.pair_count(), 0);
+    assert_eq!(agent.state(), ConnectionState::New);
+    let unknown_socket = agent.handle_receive(
+        now,
+        Receive {
+            source,
+            destination: "192.0.2.99:1".parse().unwrap(),
+            transport: Transport::Udp,
+            bytes: &wrong_pwd,
+        },
+    );
+    assert_eq!(unknown_socket, Err(RecvError::UnknownSocket));
+}
+
+#[test]
+fn peer_reflexive_candidates_are_capped() {
+    let (mut agent, address, now) = agent_with_socket(true);
+    let ufrag = agent.local_credentials().ufrag().to_owned();
+    let pwd = agent.local_credentials().pwd().to_owned();
+    for i in 0..200u16 {
+        let source = SocketAddr::new("198.51.100.7".parse().unwrap(), 1000 + i);
+        let packet = check(&ufrag, &pwd, (i % 250) as u8, 1000);
+        let handled = agent.handle_receive(
+            now,
+            Receive {
+                source,
+                destination: address,
+                transport: Transport::Udp,
+                bytes: &packet,
+            },
+        );
+        assert!(handled.is_ok(), "{handled:?}");
+    }
+    assert_eq!(agent.remote_candidates().count(), MAX_PEER_REFLEXIVE);
+    assert!(
+        agent
+            .remote_candidates()
+            .all(|c| c.kind() == CandidateType::PeerReflexive)
+    );
+    assert!(agent.pair_count() <= MAX_PEER_REFLEXIVE);
+}
+
+#[test]
+fn remote_candidates_and_pairs_are_capped() {
+    let (mut agent, _, _) = agent_with_socket(true);
+    let mut accepted = 0;
+    for i in 0..200u16 {
+        let line = format!(
+            "candidate:{i} 1 udp {} 203.0.113.5 {} typ host",
+            1000 + u32::from(i),
+            2000 + i
+        );
+        match agent.add_remote_candidate(line.parse().unwrap()) {
+            Ok(()) => accepted += 1,
+            Err(e) => assert_eq!(e, Error::TooMany("remote candidates")),
+        }
+    }
+    assert_eq!(accepted, MAX_REMOTE_CANDIDATES);
+    assert!(agent.pair_count() <= sansrtc_ice::DEFAULT_MAX_PAIRS);
+    let tcp: Candidate = "candidate:1 1 tcp 1 203.0.113.5 9 typ host tcptype active"
+        .parse()
+        .unwrap();
+    assert_eq!(
+        agent.add_remote_candidate(tcp),
+        Err(Error::UnsupportedTransport)
+    );
+    let component: Candidate = "candidate:1 2 udp 1 203.0.113.5 9 typ host"
+        .parse()
+        .unwrap();
+    assert_eq!(
+        agent.add_remote_candidate(component),
+        Err(Error::Component(2))
+    );
+}
+
+#[test]
+fn mdns_candidates_are_resolved_by_the_caller() {
+    let (mut agent, _, _) = agent_with_socket(true);
+    let candidate: Candidate =
+        "candidate:1 1 udp 2113937151 0d5a4a8b-2f1c-4a7e-9e0b-6c1a2b3c4d5e.local 54400 typ host"
+            .parse()
+            .unwrap();
+    agent.add_remote_candidate(candidate.clone()).unwrap();
+    agent.add_remote_candidate(candidate).unwrap();
+    let name = "0d5a4a8b-2f1c-4a7e-9e0b-6c1a2b3c4d5e.local";
+    assert_eq!(agent.poll_event(), Some(Event::ResolveName(name.into())));
+    assert_eq!(agent.poll_event(), None, "one question per name");
+    assert_eq!(agent.pair_count(), 0);
+    agent
+        .resolve_name(name, Some("192.0.2.44".parse().unwrap()))
+        .unwrap();
+    assert_eq!(agent.pair_count(), 1);
+    let remote = agent.remote_candidates().next().unwrap();
+    assert_eq!(
+        remote.socket_addr(),
+        Some("192.0.2.44:54400".parse().unwrap())
+    );
+    assert_eq!(agent.resolve_name(name, None), Err(Error::UnknownName));
+}
+
+#[test]
+fn closed_agent_refuses_everything() {
+    let (mut agent, address, now) = agent_with_socket(true);
+    agent.close();
+    assert_eq!(agent.state(), ConnectionState::Closed);
+    assert_eq!(agent.poll_timeout(), None);
+    let candidate: Candidate = "candidate:1 1 udp 1 203.0.113.5 9 typ host"
+        .parse()
+        .unwrap();
+    assert_eq!(agent.add_remote_candidate(candidate), Err(Error::Closed));
+    let r = agent.handle_receive(
+        now,
+        Receive {
+            source: address,
+            destination: address,
+            transport: Transport::Udp,
+            bytes: &[0, 1, 0, 0],
+        },
+    );
+    assert_eq!(r, Err(RecvError::Closed));
+}
