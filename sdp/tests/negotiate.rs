@@ -527,3 +527,19 @@ fn chrome_offer_answer_is_stable() {
     assert_eq!(video.codecs[3].payload_type, 106);
     assert!(video.codecs.iter().all(|c| c.rtx_payload_type.is_some()));
 }
+
+#[test]
+fn rtx_of_red_follows_red() {
+    let offer = "m=video 9 UDP/TLS/RTP/SAVPF 96 114 115\r\nc=IN IP4 0.0.0.0\r\na=mid:v\r\n\
+                 a=rtpmap:96 VP8/90000\r\na=rtpmap:114 red/90000\r\na=rtpmap:115 rtx/90000\r\na=fmtp:115 apt=114\r\n";
+    let mut caps = capabilities();
+    // Without video RED we take VP8 only.
+    let media = media_of(&answer_for(&offer_text("", &[offer]), &caps), 0);
+    assert_eq!(payload_types(&media), [96]);
+    let video = caps.video.as_mut().unwrap();
+    video.codecs.push(Codec::new(120, "red", 90_000, None));
+    video.codecs.push(Codec::rtx(121, 120));
+    let media = media_of(&answer_for(&offer_text("", &[offer]), &caps), 0);
+    assert_eq!(payload_types(&media), [96, 114, 115]);
+    assert_eq!(media.fmtp(115).unwrap().rtx_apt(), Some(114));
+}

@@ -90,7 +90,7 @@ fn answer_codecs<'a>(offered: &[Codec<'a>], local: &[Codec<'a>]) -> Vec<Codec<'a
         if !codec.is_red() || is_accepted(&accepted, codec.payload_type) {
             continue;
         }
-        let supported = local.iter().any(|l| {
+        let ours = local.iter().find(|l| {
             l.is_red()
                 && l.clock_rate == codec.clock_rate
                 && l.channels.unwrap_or(1) == codec.channels.unwrap_or(1)
@@ -99,8 +99,8 @@ fn answer_codecs<'a>(offered: &[Codec<'a>], local: &[Codec<'a>]) -> Vec<Codec<'a
             .fmtp()
             .red_payload_types()
             .is_none_or(|pts| !pts.is_empty() && pts.iter().all(|pt| is_accepted(&accepted, *pt)));
-        if supported && carried_ok {
-            accepted.push((index, codec.clone(), codec.payload_type));
+        if let (Some(ours), true) = (ours, carried_ok) {
+            accepted.push((index, codec.clone(), ours.payload_type));
         }
     }
     for (index, codec) in offered.iter().enumerate() {
@@ -119,11 +119,7 @@ fn answer_codecs<'a>(offered: &[Codec<'a>], local: &[Codec<'a>]) -> Vec<Codec<'a
         };
         let supported = local
             .iter()
-            .any(|l| l.is_rtx() && l.fmtp().rtx_apt() == Some(local_primary))
-            || (local.iter().any(Codec::is_rtx)
-                && local
-                    .iter()
-                    .any(|l| l.is_red() && l.payload_type == local_primary));
+            .any(|l| l.is_rtx() && l.fmtp().rtx_apt() == Some(local_primary));
         if supported && codec.clock_rate == 90_000 {
             let parameters: Vec<FmtpParameter<'a>> = codec
                 .parameters

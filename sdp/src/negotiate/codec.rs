@@ -104,16 +104,21 @@ impl<'a> Codec<'a> {
             .with_feedback(&VIDEO_FEEDBACK)
     }
 
-    /// RTX repairing `apt`. The `apt` text must be the payload type number.
-    pub fn rtx(payload_type: u8, apt: &'a str) -> Self {
-        Self::new(payload_type, "rtx", 90_000, None).with_parameters(&[("apt", apt)])
+    /// RTX repairing the codec with payload type `apt`.
+    pub fn rtx(payload_type: u8, apt: u8) -> Self {
+        let mut codec = Self::new(payload_type, "rtx", 90_000, None);
+        codec.parameters.push(FmtpParameter {
+            name: Cow::Borrowed("apt"),
+            value: Some(Cow::Owned(alloc::format!("{apt}"))),
+        });
+        codec
     }
 
     /// The audio codecs of [`Capabilities::webrtc_defaults`](super::Capabilities::webrtc_defaults).
     pub fn default_audio() -> Vec<Codec<'static>> {
         alloc::vec![
             Codec::opus(111),
-            Codec::new(63, "red", 48_000, Some(2)).with_parameters(&[]),
+            Codec::new(63, "red", 48_000, Some(2)),
             Codec::new(9, "G722", 8_000, None),
             Codec::new(0, "PCMU", 8_000, None),
             Codec::new(8, "PCMA", 8_000, None),
@@ -126,17 +131,17 @@ impl<'a> Codec<'a> {
     pub fn default_video() -> Vec<Codec<'static>> {
         alloc::vec![
             Codec::vp8(96),
-            Codec::rtx(97, "96"),
+            Codec::rtx(97, 96),
             Codec::vp9(98, "0"),
-            Codec::rtx(99, "98"),
+            Codec::rtx(99, 98),
             Codec::vp9(100, "2"),
-            Codec::rtx(101, "100"),
+            Codec::rtx(101, 100),
             Codec::h264(102, "42e01f", "1"),
-            Codec::rtx(103, "102"),
+            Codec::rtx(103, 102),
             Codec::h264(104, "42e01f", "0"),
-            Codec::rtx(105, "104"),
+            Codec::rtx(105, 104),
             Codec::av1(45),
-            Codec::rtx(46, "45"),
+            Codec::rtx(46, 45),
         ]
     }
 
