@@ -3,7 +3,7 @@
 //! JSEP offer/answer negotiation.
 //!
 //! ```
-//! use sansrtc_sdp::{Attribute, Sdp};
+//! use sansrtc_sdp::Sdp;
 //!
 //! let text = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
 //!             a=msid-semantic: WMS\r\n\

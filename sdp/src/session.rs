@@ -29,8 +29,8 @@ pub const MAX_LINES: usize = 16 * 1024;
 /// How strictly to parse.
 ///
 /// Both modes accept CRLF and LF line endings (RFC 8866 section 5 asks
-/// parsers to), keep unknown attributes, and enforce the line order of RFC
-/// 8866 section 9. They differ in what they do with what browsers and SIP
+/// parsers to), keep unknown attributes, enforce the line order of RFC 8866
+/// section 9, and reject unknown line types, NUL characters and lone CRs. They differ in what they do with what browsers and SIP
 /// equipment send in the wild:
 ///
 /// | | [`Mode::Strict`] | [`Mode::Lenient`] |
