@@ -153,6 +153,24 @@ impl<'a, T: Item> List<'a, T> {
         self.len() * T::SIZE
     }
 
+    /// Writes the items into `out`, which is [`encoded_len`](Self::encoded_len)
+    /// bytes long.
+    #[inline]
+    pub(crate) fn write_into(&self, out: &mut [u8]) {
+        match self.repr {
+            Repr::Wire(bytes) => {
+                for (o, i) in out.iter_mut().zip(bytes) {
+                    *o = *i;
+                }
+            }
+            Repr::Items(items) => {
+                for (item, out) in items.iter().zip(out.chunks_exact_mut(T::SIZE)) {
+                    item.encode(out);
+                }
+            }
+        }
+    }
+
     #[inline]
     pub(crate) fn write(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
         match self.repr {

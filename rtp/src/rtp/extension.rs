@@ -116,8 +116,10 @@ impl<'a> Element<'a> {
         Self { id, data }
     }
 
+    #[inline]
     const fn fits_one_byte(&self) -> bool {
-        self.id >= 1 && self.id <= 14 && !self.data.is_empty() && self.data.len() <= 16
+        // id in 1..=14 and length in 1..=16, without branches.
+        (self.id.wrapping_sub(1) < 14) & (self.data.len().wrapping_sub(1) < 16)
     }
 }
 
@@ -223,15 +225,42 @@ pub(crate) fn plan(elements: &[Element<'_>], form: ExtensionForm) -> (ExtensionF
     }
 }
 
+/// Copies `src` into `dst` (of the same length). Element data is a few
+/// bytes long: fixed-size moves beat a call to `memcpy` there.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    macro_rules! fixed {
+        ($n:literal) => {
+            if let (Some(d), Some(s)) = (dst.first_chunk_mut::<$n>(), src.first_chunk::<$n>()) {
+                *d = *s;
+                return;
+            }
+        };
+    }
+    match src.len() {
+        1 => fixed!(1),
+        2 => fixed!(2),
+        3 => fixed!(3),
+        4 => fixed!(4),
+        5 => fixed!(5),
+        6 => fixed!(6),
+        7 => fixed!(7),
+        8 => fixed!(8),
+        _ => {}
+    }
+    dst.copy_from_slice(src);
+}
+
 /// Writes the 4-byte extension header, the elements and the padding, as
-/// [`plan`] laid them out.
+/// [`plan`] laid them out, into `out` (exactly that long).
 #[inline]
 pub(crate) fn write_elements(
     elements: &[Element<'_>],
     (form, len): (ExtensionForm, usize),
-    w: &mut Writer<'_>,
+    out: &mut [u8],
 ) -> Result<(), WriteError> {
     const WHAT: &str = "RTP header extension";
+    let layout = || write_invalid(WHAT, "layout");
     let padded = len.next_multiple_of(4);
     let words =
         u16::try_from(padded / 4).map_err(|_| write_invalid(WHAT, "longer than 65535 words"))?;
@@ -239,39 +268,44 @@ pub(crate) fn write_elements(
         ExtensionForm::OneByte => ONE_BYTE_PROFILE,
         ExtensionForm::TwoByte => TWO_BYTE_PROFILE,
     };
+    let (head, mut out) = out.split_first_chunk_mut::<4>().ok_or_else(layout)?;
     let [p0, p1] = profile.to_be_bytes();
     let [w0, w1] = words.to_be_bytes();
-    w.array([p0, p1, w0, w1])?;
-    let mut out = w.reserve(padded)?;
-    for element in elements {
-        let data_len = element.data.len();
-        let rest = match form {
-            ExtensionForm::OneByte => {
+    *head = [p0, p1, w0, w1];
+    match form {
+        ExtensionForm::OneByte => {
+            for element in elements {
                 // `plan` checked that the id and the length fit.
-                let (head, rest) = out.split_first_mut().ok_or(write_invalid(WHAT, "layout"))?;
-                *head = (element.id << 4) | (data_len as u8).wrapping_sub(1);
-                rest
+                let (head, rest) = out.split_first_mut().ok_or_else(layout)?;
+                *head = (element.id << 4) | (element.data.len() as u8).wrapping_sub(1);
+                let (data, rest) = rest
+                    .split_at_mut_checked(element.data.len())
+                    .ok_or_else(layout)?;
+                copy_short(data, element.data);
+                out = rest;
             }
-            ExtensionForm::TwoByte => {
+        }
+        ExtensionForm::TwoByte => {
+            for element in elements {
                 if element.id == 0 {
                     return Err(write_invalid(WHAT, "element id 0 is reserved for padding"));
                 }
-                let len = u8::try_from(data_len)
+                let len = u8::try_from(element.data.len())
                     .map_err(|_| write_invalid(WHAT, "element longer than 255 bytes"))?;
-                let (head, rest) = out
-                    .split_first_chunk_mut::<2>()
-                    .ok_or(write_invalid(WHAT, "layout"))?;
+                let (head, rest) = out.split_first_chunk_mut::<2>().ok_or_else(layout)?;
                 *head = [element.id, len];
-                rest
+                let (data, rest) = rest
+                    .split_at_mut_checked(element.data.len())
+                    .ok_or_else(layout)?;
+                copy_short(data, element.data);
+                out = rest;
             }
-        };
-        let (data, rest) = rest
-            .split_at_mut_checked(data_len)
-            .ok_or(write_invalid(WHAT, "layout"))?;
-        data.copy_from_slice(element.data);
-        out = rest;
+        }
     }
-    out.fill(0);
+    // At most 3 bytes of padding.
+    for b in out.iter_mut().take(3) {
+        *b = 0;
+    }
     Ok(())
 }
 
@@ -614,9 +648,9 @@ mod tests {
     fn writer_picks_the_two_byte_form_when_an_element_needs_it() {
         let mut buf = [0u8; 64];
         let short = [Element::new(3, &[1]), Element::new(14, &[0; 16])];
-        let mut w = Writer::new(&mut buf);
-        write_elements(&short, plan(&short, ExtensionForm::OneByte), &mut w).unwrap();
-        let n = w.written();
+        let p = plan(&short, ExtensionForm::OneByte);
+        let n = 4 + p.1.next_multiple_of(4);
+        write_elements(&short, p, &mut buf[..n]).unwrap();
         assert_eq!(n, 4 + 20);
         assert_eq!(&buf[..6], &crate::test_hex("bede0005 3001")[..]);
 
@@ -625,24 +659,17 @@ mod tests {
             [Element::new(3, &[1]), Element::new(4, &[])],
             [Element::new(3, &[1]), Element::new(4, &[0; 17])],
         ] {
-            let mut w = Writer::new(&mut buf);
-            write_elements(&mixed, plan(&mixed, ExtensionForm::OneByte), &mut w).unwrap();
-            let n = w.written();
+            let p = plan(&mixed, ExtensionForm::OneByte);
+            let n = 4 + p.1.next_multiple_of(4);
+            write_elements(&mixed, p, &mut buf[..n]).unwrap();
             let ext =
                 HeaderExtension::new(u16::from_be_bytes([buf[0], buf[1]]), &buf[4..n]).unwrap();
             assert_eq!(ext.form(), Some(ExtensionForm::TwoByte));
             let got: Vec<_> = ext.elements().collect();
             assert_eq!(got, mixed);
         }
-        let mut w = Writer::new(&mut buf);
-        assert!(
-            write_elements(
-                &[Element::new(0, &[1])],
-                plan(&[Element::new(0, &[1])], ExtensionForm::TwoByte),
-                &mut w
-            )
-            .is_err()
-        );
+        let zero = [Element::new(0, &[1])];
+        assert!(write_elements(&zero, plan(&zero, ExtensionForm::TwoByte), &mut buf[..8]).is_err());
     }
 
     #[test]

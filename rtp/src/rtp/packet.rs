@@ -3,7 +3,6 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc3550#section-5.1>
 
-use crate::cursor::{Reader, Writer};
 use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::list::List;
 use crate::rtp::extension::{Element, ExtensionForm, HeaderExtension};
@@ -109,25 +108,47 @@ impl<T: AsRef<[u8]>> Packet<T> {
     #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, ParseError> {
         let bytes = buffer.as_ref();
-        let mut r = Reader::new(bytes, "RTP header");
-        let [first, second, s0, s1, t0, t1, t2, t3, c0, c1, c2, c3] = r.array::<12>()?;
+        let len = bytes.len();
+        let Some(&[first, second, s0, s1, t0, t1, t2, t3, c0, c1, c2, c3]) =
+            bytes.first_chunk::<FIXED_HEADER_LEN>()
+        else {
+            return Err(ParseError::Truncated {
+                what: "RTP header",
+                needed: FIXED_HEADER_LEN,
+                have: len,
+            });
+        };
         if first >> 6 != 2 {
             return Err(ParseError::BadVersion(first >> 6));
         }
-        let csrc_len = 4 * usize::from(first & 0x0f);
-        r.take(csrc_len)?;
-        let mut extension_profile = 0;
-        let mut extension_start = 0;
-        if first & 0x10 != 0 {
-            let mut er = Reader::new(r.rest(), "RTP header extension");
-            extension_profile = er.u16()?;
-            let words = usize::from(er.u16()?);
-            extension_start = FIXED_HEADER_LEN + csrc_len + 4;
-            er.take(words * 4)?;
-            r.take(4 + words * 4)?;
+        if u32::try_from(len).is_err() {
+            return Err(invalid("RTP packet", "longer than 4 GiB"));
         }
-        let payload_start = bytes.len() - r.remaining();
-        let mut payload_end = bytes.len();
+        let csrc_end = FIXED_HEADER_LEN + 4 * usize::from(first & 0x0f);
+        let mut payload_start = csrc_end;
+        let mut extension_profile = 0;
+        if first & 0x10 != 0 {
+            let Some(&[p0, p1, w0, w1]) = bytes
+                .get(csrc_end..)
+                .and_then(|rest| rest.first_chunk::<4>())
+            else {
+                return Err(ParseError::Truncated {
+                    what: "RTP header extension",
+                    needed: csrc_end + 4,
+                    have: len,
+                });
+            };
+            extension_profile = u16::from_be_bytes([p0, p1]);
+            payload_start = csrc_end + 4 + 4 * usize::from(u16::from_be_bytes([w0, w1]));
+        }
+        if payload_start > len {
+            return Err(ParseError::Truncated {
+                what: "RTP header",
+                needed: payload_start,
+                have: len,
+            });
+        }
+        let mut payload_end = len;
         if first & 0x20 != 0 {
             let &padding = bytes
                 .last()
@@ -135,12 +156,12 @@ impl<T: AsRef<[u8]>> Packet<T> {
             if padding == 0 {
                 return Err(invalid("RTP padding", "padding count is zero"));
             }
-            if usize::from(padding) > r.remaining() {
+            if usize::from(padding) > len - payload_start {
                 return Err(invalid("RTP padding", "longer than the payload"));
             }
             payload_end -= usize::from(padding);
         }
-        let too_long = || invalid("RTP packet", "longer than 4 GiB");
+        // `len` fits in a u32, and so does every offset.
         Ok(Self {
             first,
             second,
@@ -148,9 +169,9 @@ impl<T: AsRef<[u8]>> Packet<T> {
             timestamp: u32::from_be_bytes([t0, t1, t2, t3]),
             ssrc: u32::from_be_bytes([c0, c1, c2, c3]),
             extension_profile,
-            extension_start: u32::try_from(extension_start).map_err(|_| too_long())?,
-            payload_start: u32::try_from(payload_start).map_err(|_| too_long())?,
-            payload_end: u32::try_from(payload_end).map_err(|_| too_long())?,
+            extension_start: (csrc_end + 4) as u32,
+            payload_start: payload_start as u32,
+            payload_end: payload_end as u32,
             buffer,
         })
     }
@@ -498,7 +519,11 @@ impl<'a> Builder<'a> {
             return Err(write_invalid("RTP header", "more than 15 CSRCs"));
         }
         let (plan, len) = self.layout();
-        let mut w = Writer::with_capacity(buf, len)?;
+        let have = buf.len();
+        let out = buf
+            .get_mut(..len)
+            .ok_or(WriteError::BufferTooSmall { needed: len, have })?;
+        let layout = || write_invalid("RTP packet", "layout");
         let first = 0x80
             | (u8::from(self.padding != 0) << 5)
             | (u8::from(!matches!(self.extension, ExtensionSource::None)) << 4)
@@ -506,7 +531,10 @@ impl<'a> Builder<'a> {
         let [s0, s1] = self.sequence_number.to_be_bytes();
         let [t0, t1, t2, t3] = self.timestamp.to_be_bytes();
         let [c0, c1, c2, c3] = self.ssrc.to_be_bytes();
-        w.array([
+        let (header, rest) = out
+            .split_first_chunk_mut::<FIXED_HEADER_LEN>()
+            .ok_or_else(layout)?;
+        *header = [
             first,
             (u8::from(self.marker) << 7) | self.payload_type,
             s0,
@@ -519,31 +547,49 @@ impl<'a> Builder<'a> {
             c1,
             c2,
             c3,
-        ])?;
-        self.csrcs.write(&mut w)?;
+        ];
+        let (csrcs, rest) = rest
+            .split_at_mut_checked(4 * csrc_count)
+            .ok_or_else(layout)?;
+        self.csrcs.write_into(csrcs);
+        let extension_len = len
+            - FIXED_HEADER_LEN
+            - 4 * csrc_count
+            - self.payload.len()
+            - usize::from(self.padding);
+        let (extension, rest) = rest
+            .split_at_mut_checked(extension_len)
+            .ok_or_else(layout)?;
         match self.extension {
             ExtensionSource::None => {}
             ExtensionSource::Raw(ext) => {
-                let padded = ext.data().len().next_multiple_of(4);
-                let words = u16::try_from(padded / 4).map_err(|_| {
+                let words = u16::try_from(ext.data().len().div_ceil(4)).map_err(|_| {
                     write_invalid("RTP header extension", "longer than 65535 words")
                 })?;
-                w.u16(ext.profile())?;
-                w.u16(words)?;
-                w.bytes(ext.data())?;
-                w.zeros(padded - ext.data().len())?;
+                let (head, data) = extension.split_first_chunk_mut::<4>().ok_or_else(layout)?;
+                let [p0, p1] = ext.profile().to_be_bytes();
+                let [w0, w1] = words.to_be_bytes();
+                *head = [p0, p1, w0, w1];
+                let (copy, pad) = data
+                    .split_at_mut_checked(ext.data().len())
+                    .ok_or_else(layout)?;
+                copy.copy_from_slice(ext.data());
+                pad.fill(0);
             }
             ExtensionSource::Elements(elements, form) => {
                 let plan = plan.unwrap_or_else(|| crate::rtp::extension::plan(elements, form));
-                crate::rtp::extension::write_elements(elements, plan, &mut w)?;
+                crate::rtp::extension::write_elements(elements, plan, extension)?;
             }
         }
-        w.bytes(self.payload)?;
-        if self.padding != 0 {
-            w.zeros(usize::from(self.padding) - 1)?;
-            w.u8(self.padding)?;
+        let (payload, padding) = rest
+            .split_at_mut_checked(self.payload.len())
+            .ok_or_else(layout)?;
+        payload.copy_from_slice(self.payload);
+        if let Some((last, zeros)) = padding.split_last_mut() {
+            zeros.fill(0);
+            *last = self.padding;
         }
-        Ok(w.written())
+        Ok(len)
     }
 }
 
