@@ -540,6 +540,9 @@ mod tests {
         assert!(Fingerprint::parse(short).is_err());
         assert!(Fingerprint::parse("sha-256 D:2E").is_err());
         assert_eq!(Fingerprint::parse("x-hash 01:02").unwrap().bytes, [1, 2]);
+        let longest = alloc::vec!["AB"; MAX_FINGERPRINT_LEN].join(":");
+        assert!(Fingerprint::parse(&alloc::format!("x-hash {longest}")).is_ok());
+        assert!(Fingerprint::parse(&alloc::format!("x-hash {longest}:CD")).is_err());
     }
 
     #[test]
