@@ -216,3 +216,19 @@ pub fn apply_answer<'a>(
         bundle_groups,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssrcs_are_listed_once_in_order() {
+        let sdp = Sdp::parse(
+            "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 RTP/AVP 96\r\nc=IN IP4 0.0.0.0\r\n\
+             a=ssrc:2 cname:a\r\na=ssrc:1 cname:a\r\na=ssrc:2 msid:s t\r\n",
+        )
+        .unwrap();
+        assert_eq!(ssrcs(&sdp.media[0]), [2, 1]);
+        assert_eq!(mid_of(&sdp.media[0]), None);
+    }
+}

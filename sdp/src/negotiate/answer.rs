@@ -411,3 +411,48 @@ fn answer_simulcast<'a>(offered: &Media<'a>, direction: Direction, media: &mut M
         recv: Some(streams),
     }));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_roles() {
+        assert_eq!(answer_setup(Some(Setup::Actpass)), Setup::Active);
+        assert_eq!(answer_setup(Some(Setup::Active)), Setup::Passive);
+        assert_eq!(answer_setup(Some(Setup::Passive)), Setup::Active);
+        assert_eq!(answer_setup(Some(Setup::Holdconn)), Setup::Holdconn);
+        assert_eq!(answer_setup(None), Setup::Active);
+    }
+
+    #[test]
+    fn feedback_is_intersected_once() {
+        let offered = [
+            RtcpFb::parse("96 nack").unwrap(),
+            RtcpFb::parse("* nack").unwrap(),
+            RtcpFb::parse("96 nack pli").unwrap(),
+            RtcpFb::parse("96 goog-lntf").unwrap(),
+        ];
+        let ours = [
+            RtcpFb::new(None, "nack", None),
+            RtcpFb::new(None, "nack", Some("pli")),
+        ];
+        let both = feedback_intersection(&offered, &ours);
+        assert_eq!(both.len(), 2);
+        assert!(both.iter().all(|fb| fb.payload_type.is_none()));
+    }
+
+    #[test]
+    fn codecs_in_offer_order_with_rtx_after_its_codec_is_accepted() {
+        let offered = [
+            Codec::rtx(97, 96),
+            Codec::vp8(96),
+            Codec::rtx(99, 98),
+            Codec::vp9(98, "3"),
+        ];
+        let local = [Codec::vp8(100), Codec::rtx(101, 100)];
+        let answer = answer_codecs(&offered, &local);
+        let pts: Vec<u8> = answer.iter().map(|c| c.payload_type).collect();
+        assert_eq!(pts, [97, 96]);
+    }
+}

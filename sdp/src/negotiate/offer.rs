@@ -156,3 +156,33 @@ pub fn create_offer<'a>(session: &Session<'a>, media: &[LocalMedia<'a>]) -> Sdp<
     }
     sdp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::{String, ToString};
+
+    #[test]
+    fn codecs_write_rtpmap_feedback_and_fmtp() {
+        let mut media = media_section(
+            MediaType::Video,
+            Cow::Borrowed("UDP/TLS/RTP/SAVPF"),
+            Vec::new(),
+        );
+        push_codecs(
+            &mut media,
+            &[Codec::rtx(97, 96), Codec::new(0, "PCMU", 8000, None)],
+        );
+        let lines: Vec<String> = media.attributes().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "rtpmap:97 rtx/90000",
+                "fmtp:97 apt=96",
+                "rtpmap:0 PCMU/8000"
+            ]
+        );
+        assert_eq!(media.media_line.port, PLACEHOLDER_PORT);
+        assert_eq!(media.connections[0].to_string(), "IN IP4 0.0.0.0");
+    }
+}
