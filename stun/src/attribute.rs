@@ -860,8 +860,20 @@ impl<'a> Attribute<'a> {
 
     /// Decodes an attribute value. `transaction_id` un-XORs the XOR address
     /// attributes.
-    #[inline]
     pub fn decode(
+        kind: AttributeType,
+        value: &'a [u8],
+        transaction_id: &TransactionId,
+    ) -> Result<Self, ParseError> {
+        Self::decode_inline(kind, value, transaction_id)
+    }
+
+    /// [`decode`](Self::decode), inlined where it is called: with a
+    /// constant `kind` (the message's typed accessors) only one arm is
+    /// left, and while parsing the values that are only checked need not
+    /// be built.
+    #[inline(always)]
+    pub(crate) fn decode_inline(
         kind: AttributeType,
         value: &'a [u8],
         transaction_id: &TransactionId,

@@ -40,25 +40,32 @@ pub enum IntegrityKind {
 
 /// The pieces a MAC or CRC runs over: the message up to `offset`, with the
 /// length field replaced so that the message ends after an attribute of
-/// `attribute_len` bytes at `offset`.
-fn covered(bytes: &[u8], offset: usize, attribute_len: usize) -> Option<([u8; 2], [u8; 2], &[u8])> {
+/// `attribute_len` bytes at `offset`. Returns the first four header bytes
+/// (type and replaced length) and the bytes from the cookie to `offset`.
+fn covered(bytes: &[u8], offset: usize, attribute_len: usize) -> Option<([u8; 4], &[u8])> {
     let prefix = bytes.get(..offset)?;
     let (&[t0, t1, _, _], rest) = prefix.split_first_chunk::<4>()?;
-    let length = u16::try_from(offset + attribute_len - HEADER_LEN).ok()?;
-    Some(([t0, t1], length.to_be_bytes(), rest))
+    let [l0, l1] = u16::try_from(offset + attribute_len - HEADER_LEN)
+        .ok()?
+        .to_be_bytes();
+    Some(([t0, t1, l0, l1], rest))
 }
 
 // `new_from_slice` never fails for HMAC, which accepts keys of any length;
 // the `Option` only keeps this free of panicking paths.
-fn hmac_sha1(key: &[u8], parts: &[&[u8]]) -> Option<[u8; 20]> {
-    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(key).ok()?;
+#[inline(always)]
+fn hmac_sha1<const N: usize>(key: &[u8], parts: [&[u8]; N]) -> Option<[u8; 20]> {
+    let Ok(mut mac) = <Hmac<Sha1> as Mac>::new_from_slice(key) else {
+        return None;
+    };
     for part in parts {
         mac.update(part);
     }
     Some(mac.finalize().into_bytes().into())
 }
 
-fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Option<[u8; 32]> {
+#[inline(always)]
+fn hmac_sha256<const N: usize>(key: &[u8], parts: [&[u8]; N]) -> Option<[u8; 32]> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).ok()?;
     for part in parts {
         mac.update(part);
@@ -66,7 +73,23 @@ fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Option<[u8; 32]> {
     Some(mac.finalize().into_bytes().into())
 }
 
-fn crc32(parts: &[&[u8]]) -> u32 {
+#[inline(always)]
+/// Compares a computed MAC with a received one in constant time: the
+/// bytes are folded together without branching on them and only the
+/// result goes through `subtle` (one optimisation barrier instead of one
+/// per byte). The lengths are public.
+fn mac_eq(expected: &[u8], received: &[u8]) -> bool {
+    if expected.len() != received.len() {
+        return false;
+    }
+    let difference = expected
+        .iter()
+        .zip(received)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    bool::from(difference.ct_eq(&0))
+}
+
+fn crc32<const N: usize>(parts: [&[u8]; N]) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
     for part in parts {
         hasher.update(part);
@@ -86,14 +109,13 @@ impl Message<'_> {
             .message_integrity_offset()
             .ok_or(IntegrityError::Missing(NAME))?;
         let bytes = self.as_bytes();
-        let (kind, length, rest) =
+        let (head, rest) =
             covered(bytes, offset, MESSAGE_INTEGRITY_LEN).ok_or(IntegrityError::Mismatch(NAME))?;
         let received = bytes
             .get(offset + 4..offset + MESSAGE_INTEGRITY_LEN)
             .ok_or(IntegrityError::Mismatch(NAME))?;
-        let expected =
-            hmac_sha1(key, &[&kind, &length, rest]).ok_or(IntegrityError::Mismatch(NAME))?;
-        if bool::from(expected.as_slice().ct_eq(received)) {
+        let expected = hmac_sha1(key, [&head, rest]).ok_or(IntegrityError::Mismatch(NAME))?;
+        if mac_eq(&expected, received) {
             Ok(())
         } else {
             Err(IntegrityError::Mismatch(NAME))
@@ -117,17 +139,16 @@ impl Message<'_> {
             len_bytes.first().copied().unwrap_or(0),
             len_bytes.get(1).copied().unwrap_or(0),
         ]));
-        let (kind, length, rest) =
+        let (head, rest) =
             covered(bytes, offset, 4 + value_len).ok_or(IntegrityError::Mismatch(NAME))?;
         let received = bytes
             .get(offset + 4..offset + 4 + value_len)
             .ok_or(IntegrityError::Mismatch(NAME))?;
-        let expected =
-            hmac_sha256(key, &[&kind, &length, rest]).ok_or(IntegrityError::Mismatch(NAME))?;
+        let expected = hmac_sha256(key, [&head, rest]).ok_or(IntegrityError::Mismatch(NAME))?;
         let expected = expected
             .get(..value_len)
             .ok_or(IntegrityError::Mismatch(NAME))?;
-        if bool::from(expected.ct_eq(received)) {
+        if mac_eq(expected, received) {
             Ok(())
         } else {
             Err(IntegrityError::Mismatch(NAME))
@@ -169,13 +190,13 @@ impl Message<'_> {
             .fingerprint_offset()
             .ok_or(IntegrityError::Missing(NAME))?;
         let bytes = self.as_bytes();
-        let (kind, length, rest) =
+        let (head, rest) =
             covered(bytes, offset, FINGERPRINT_LEN).ok_or(IntegrityError::Mismatch(NAME))?;
         let received = bytes
             .get(offset + 4..offset + FINGERPRINT_LEN)
             .and_then(|v| <[u8; 4]>::try_from(v).ok())
             .ok_or(IntegrityError::Mismatch(NAME))?;
-        if crc32(&[&kind, &length, rest]) == u32::from_be_bytes(received) {
+        if crc32([&head, rest]) == u32::from_be_bytes(received) {
             Ok(())
         } else {
             Err(IntegrityError::Mismatch(NAME))
@@ -194,7 +215,7 @@ impl MessageBuilder<'_> {
             ));
         }
         self.add_computed(AttributeType::MESSAGE_INTEGRITY, 20, |bytes| {
-            hmac_sha1(key, &[bytes])
+            hmac_sha1(key, [bytes])
         })?;
         Ok(self)
     }
@@ -225,7 +246,7 @@ impl MessageBuilder<'_> {
             ));
         }
         self.add_computed(AttributeType::MESSAGE_INTEGRITY_SHA256, len, |bytes| {
-            hmac_sha256(key, &[bytes])
+            hmac_sha256(key, [bytes])
         })?;
         Ok(self)
     }
@@ -238,7 +259,7 @@ impl MessageBuilder<'_> {
             return Err(WriteError::Order("FINGERPRINT may appear once"));
         }
         self.add_computed(AttributeType::FINGERPRINT, 4, |bytes| {
-            Some(crc32(&[bytes]).to_be_bytes())
+            Some(crc32([bytes]).to_be_bytes())
         })?;
         Ok(self)
     }

@@ -303,10 +303,10 @@ pub struct Message<'a> {
     /// Offset (from the message start) where lookups stop considering
     /// ordinary attributes: the first MESSAGE-INTEGRITY or
     /// MESSAGE-INTEGRITY-SHA256, or the end.
-    authenticated_end: usize,
-    message_integrity: Option<usize>,
-    message_integrity_sha256: Option<usize>,
-    fingerprint: Option<usize>,
+    authenticated_end: u32,
+    message_integrity: Option<u32>,
+    message_integrity_sha256: Option<u32>,
+    fingerprint: Option<u32>,
     unknown_required: bool,
     /// Which attribute types lookups can find, for the types that
     /// [`presence_bit`] covers: a lookup for an absent one returns at once.
@@ -328,18 +328,13 @@ impl<'a> Message<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
         let (message_type, _, transaction_id, body) = read_header(bytes)?;
         let (class, method) = split_message_type(message_type);
-        let mut message = Self {
-            bytes,
-            class,
-            method,
-            transaction_id,
-            authenticated_end: bytes.len(),
-            message_integrity: None,
-            message_integrity_sha256: None,
-            fingerprint: None,
-            unknown_required: false,
-            present: 0,
-        };
+        // Kept in locals while walking, and put together at the end.
+        let mut authenticated_end = bytes.len();
+        let mut message_integrity = None;
+        let mut message_integrity_sha256 = None;
+        let mut fingerprint = None;
+        let mut unknown_required = false;
+        let mut present = 0u128;
         let mut rest = body;
         let mut count = 0usize;
         while !rest.is_empty() {
@@ -351,11 +346,19 @@ impl<'a> Message<'a> {
                     max: MAX_ATTRIBUTES,
                 });
             }
-            if message.fingerprint.is_some() {
+            if fingerprint.is_some() {
                 return Err(ParseError::AttributeAfterFingerprint { kind: raw.kind.0 });
             }
-            let considered = message.considers(offset, raw.kind);
-            let decoded = Attribute::decode(raw.kind, raw.value, &transaction_id);
+            // RFC 8489 §14.5-14.7: after MESSAGE-INTEGRITY only
+            // MESSAGE-INTEGRITY-SHA256 and FINGERPRINT count, after
+            // MESSAGE-INTEGRITY-SHA256 only FINGERPRINT.
+            let considered = offset < authenticated_end
+                || match raw.kind {
+                    AttributeType::FINGERPRINT => true,
+                    AttributeType::MESSAGE_INTEGRITY_SHA256 => message_integrity_sha256.is_none(),
+                    _ => false,
+                };
+            let decoded = Attribute::decode_inline(raw.kind, raw.value, &transaction_id);
             let unknown = match (decoded, considered) {
                 (Ok(attribute), _) => matches!(attribute, Attribute::Unknown { .. }),
                 // Attributes that RFC 8489 tells us to ignore cannot make the
@@ -365,39 +368,39 @@ impl<'a> Message<'a> {
             };
             if considered {
                 match raw.kind {
-                    AttributeType::MESSAGE_INTEGRITY if message.message_integrity.is_none() => {
-                        message.message_integrity = Some(offset);
-                        message.authenticated_end = offset;
+                    AttributeType::MESSAGE_INTEGRITY if message_integrity.is_none() => {
+                        message_integrity = Some(offset as u32);
+                        authenticated_end = offset;
                     }
                     AttributeType::MESSAGE_INTEGRITY_SHA256
-                        if message.message_integrity_sha256.is_none() =>
+                        if message_integrity_sha256.is_none() =>
                     {
-                        message.message_integrity_sha256 = Some(offset);
-                        message.authenticated_end = message.authenticated_end.min(offset);
+                        message_integrity_sha256 = Some(offset as u32);
+                        authenticated_end = authenticated_end.min(offset);
                     }
-                    AttributeType::FINGERPRINT => message.fingerprint = Some(offset),
+                    AttributeType::FINGERPRINT => fingerprint = Some(offset as u32),
                     kind if unknown && kind.is_comprehension_required() => {
-                        message.unknown_required = true;
+                        unknown_required = true;
                     }
                     _ => {}
                 }
-                message.present |= presence_bit(raw.kind).unwrap_or(0);
+                present |= presence_bit(raw.kind).unwrap_or(0);
             }
             rest = tail;
         }
-        Ok(message)
-    }
-
-    /// Whether an attribute at `offset` is one that lookups consider.
-    fn considers(&self, offset: usize, kind: AttributeType) -> bool {
-        if offset < self.authenticated_end {
-            return true;
-        }
-        match kind {
-            AttributeType::FINGERPRINT => true,
-            AttributeType::MESSAGE_INTEGRITY_SHA256 => self.message_integrity_sha256.is_none(),
-            _ => false,
-        }
+        Ok(Self {
+            bytes,
+            class,
+            method,
+            transaction_id,
+            // At most `MAX_MESSAGE_LEN`, as are all the offsets.
+            authenticated_end: authenticated_end as u32,
+            message_integrity,
+            message_integrity_sha256,
+            fingerprint,
+            unknown_required,
+            present,
+        })
     }
 
     /// The message class.
@@ -458,6 +461,7 @@ impl<'a> Message<'a> {
     }
 
     fn considers_at(&self, offset: usize, kind: AttributeType) -> bool {
+        let offset = offset as u32;
         offset < self.authenticated_end
             || Some(offset) == self.message_integrity
             || Some(offset) == self.message_integrity_sha256
@@ -483,31 +487,31 @@ impl<'a> Message<'a> {
         if presence_bit(kind).is_some_and(|bit| self.present & bit == 0) {
             return None;
         }
-        let mut rest = self.bytes.get(HEADER_LEN..)?;
-        let mut offset = HEADER_LEN;
-        while let Some((&[k0, k1, l0, l1], tail)) = rest.split_first_chunk::<4>() {
-            let len = usize::from(u16::from_be_bytes([l0, l1]));
-            if u16::from_be_bytes([k0, k1]) == kind.0 && self.considers_at(offset, kind) {
-                return Some(RawAttribute {
-                    kind,
-                    value: tail.get(..len)?,
-                });
-            }
-            if offset >= self.authenticated_end
-                && !matches!(
-                    kind,
-                    AttributeType::MESSAGE_INTEGRITY
-                        | AttributeType::MESSAGE_INTEGRITY_SHA256
-                        | AttributeType::FINGERPRINT
-                )
-            {
-                // Nothing else after the integrity attributes is considered.
+        // The integrity attributes and FINGERPRINT were located by parsing;
+        // every other considered attribute precedes `authenticated_end`.
+        let at = match kind {
+            AttributeType::MESSAGE_INTEGRITY => self.message_integrity,
+            AttributeType::MESSAGE_INTEGRITY_SHA256 => self.message_integrity_sha256,
+            AttributeType::FINGERPRINT => self.fingerprint,
+            _ => {
+                let mut rest = self
+                    .bytes
+                    .get(HEADER_LEN..self.authenticated_end as usize)?;
+                while let Some((&[k0, k1, l0, l1], tail)) = rest.split_first_chunk::<4>() {
+                    let len = usize::from(u16::from_be_bytes([l0, l1]));
+                    if u16::from_be_bytes([k0, k1]) == kind.0 {
+                        return Some(RawAttribute {
+                            kind,
+                            value: tail.get(..len)?,
+                        });
+                    }
+                    rest = tail.get(padded(len)..)?;
+                }
                 return None;
             }
-            rest = tail.get(padded(len)..)?;
-            offset += 4 + padded(len);
-        }
-        None
+        };
+        let (_, rest) = self.bytes.split_at_checked(at? as usize)?;
+        split_attribute(rest).ok().map(|(raw, _)| raw)
     }
 
     /// Whether the message holds comprehension-required attributes
@@ -528,17 +532,26 @@ impl<'a> Message<'a> {
 
     /// Offset of the MESSAGE-INTEGRITY attribute, if any.
     pub(crate) const fn message_integrity_offset(&self) -> Option<usize> {
-        self.message_integrity
+        match self.message_integrity {
+            Some(offset) => Some(offset as usize),
+            None => None,
+        }
     }
 
     /// Offset of the MESSAGE-INTEGRITY-SHA256 attribute, if any.
     pub(crate) const fn message_integrity_sha256_offset(&self) -> Option<usize> {
-        self.message_integrity_sha256
+        match self.message_integrity_sha256 {
+            Some(offset) => Some(offset as usize),
+            None => None,
+        }
     }
 
     /// Offset of the FINGERPRINT attribute, if any.
     pub(crate) const fn fingerprint_offset(&self) -> Option<usize> {
-        self.fingerprint
+        match self.fingerprint {
+            Some(offset) => Some(offset as usize),
+            None => None,
+        }
     }
 
     /// Length of the message on the wire.
@@ -579,8 +592,9 @@ macro_rules! accessors {
             $(
                 $(#[$doc])*
                 pub fn $name(&self) -> Option<$ty> {
-                    match self.get(AttributeType::$kind)? {
-                        $pat => Some($value),
+                    let raw = self.find(AttributeType::$kind)?;
+                    match Attribute::decode_inline(AttributeType::$kind, raw.value, &self.transaction_id) {
+                        Ok($pat) => Some($value),
                         _ => None,
                     }
                 }
@@ -1305,6 +1319,15 @@ pub(crate) mod tests {
         message.verify_message_integrity_sha256(b"k").unwrap();
         assert_eq!(message.considered_attributes().count(), 3);
         assert_eq!(message.attributes().count(), 5);
+        // Lookups find the first MESSAGE-INTEGRITY, not the ignored ones.
+        let first_mac = &bytes[HEADER_LEN + 16 + 4..HEADER_LEN + 16 + 24];
+        assert_eq!(
+            message.get(AttributeType::MESSAGE_INTEGRITY),
+            Some(Attribute::MessageIntegrity(first_mac.try_into().unwrap()))
+        );
+        assert!(message.has(AttributeType::MESSAGE_INTEGRITY_SHA256));
+        assert!(!message.has(AttributeType::FINGERPRINT));
+        assert_eq!(message.realm(), Some("example.org"));
         assert_writes_back(&bytes);
     }
 
