@@ -100,6 +100,19 @@ pub enum NominationPolicy {
     BestOrAfter(Duration),
 }
 
+impl NominationPolicy {
+    /// The default: [`BestOrAfter`](Self::BestOrAfter) 100 ms.
+    pub const fn default_wait() -> Self {
+        Self::BestOrAfter(Duration::from_millis(100))
+    }
+}
+
+impl Default for NominationPolicy {
+    fn default() -> Self {
+        Self::default_wait()
+    }
+}
+
 /// Configuration of an [`Agent`].
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -157,7 +170,7 @@ impl Default for Config {
             max_rto: Duration::from_millis(1600),
             max_transmissions: 7,
             max_pairs: DEFAULT_MAX_PAIRS,
-            nomination: NominationPolicy::BestOrAfter(Duration::from_millis(100)),
+            nomination: NominationPolicy::default_wait(),
             stun_servers: Vec::new(),
             components: 1,
             failure_timeout: Duration::from_secs(30),

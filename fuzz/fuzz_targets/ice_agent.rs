@@ -1,0 +1,332 @@
+//! An ICE agent fed arbitrary packets, addresses, remote candidates, time
+//! steps and commands — plus authenticated checks and answers to its own
+//! checks, so that the fuzzer reaches past MESSAGE-INTEGRITY — never panics
+//! and stays within its caps.
+
+#![no_main]
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use core::time::Duration;
+use std::time::Instant;
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use sansrtc_ice::{
+    Agent, Candidate, Config, LocalSocket, MAX_LOCAL_PEER_REFLEXIVE, MAX_PEER_REFLEXIVE,
+    MAX_QUEUED_EVENTS, MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES, NominationPolicy, Receive,
+    Transmit, Transport,
+};
+use sansrtc_stun::{Attribute, Class, ErrorCode, Message, MessageBuilder, Method, TransactionId};
+
+const REMOTE_UFRAG: &str = "fUzZ";
+const REMOTE_PWD: &str = "fuzzpasswordfuzzpassword";
+
+#[derive(Debug, Arbitrary)]
+enum Op {
+    Packet {
+        source: u8,
+        socket: u8,
+        bytes: Vec<u8>,
+    },
+    Check {
+        source: u8,
+        socket: u8,
+        priority: u32,
+        role: Option<(bool, u64)>,
+        use_candidate: bool,
+        id: u8,
+    },
+    Answer {
+        index: u8,
+        mapped: u8,
+        error: Option<u16>,
+        symmetric: bool,
+    },
+    Time {
+        millis: u16,
+    },
+    Candidate {
+        line: String,
+    },
+    HostCandidate {
+        component: u8,
+        address: u8,
+        priority: u32,
+        kind: u8,
+    },
+    EndOfCandidates,
+    RemoteCredentials {
+        other: bool,
+    },
+    RemoteLite,
+    Restart,
+    Resolve {
+        name: u8,
+        ip: Option<u8>,
+    },
+    Socket {
+        address: u8,
+        component: u8,
+    },
+}
+
+#[derive(Debug, Arbitrary)]
+struct Input {
+    controlling: bool,
+    lite: bool,
+    components: u8,
+    seed: u64,
+    first_valid: bool,
+    max_pairs: u8,
+    ops: Vec<Op>,
+}
+
+fn address(n: u8) -> SocketAddr {
+    if n & 0x80 != 0 {
+        SocketAddr::new(
+            IpAddr::V6(Ipv6Addr::new(
+                0x2001,
+                0xdb8,
+                0,
+                0,
+                0,
+                0,
+                0,
+                u16::from(n & 7),
+            )),
+            5000 + u16::from(n & 0x70),
+        )
+    } else {
+        SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::new(198, 51, 100, n & 7)),
+            5000 + u16::from(n & 0x70),
+        )
+    }
+}
+
+fn socket(n: u8) -> SocketAddr {
+    SocketAddr::new(
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, n & 3)),
+        4000 + u16::from(n & 1),
+    )
+}
+
+fn build(class: Class, id: TransactionId, f: impl FnOnce(&mut MessageBuilder<'_>)) -> Vec<u8> {
+    let mut buf = vec![0u8; 700];
+    let Ok(mut b) = MessageBuilder::new(&mut buf, class, Method::BINDING, id) else {
+        return Vec::new();
+    };
+    f(&mut b);
+    let len = b.finish();
+    buf.truncate(len);
+    buf
+}
+
+fuzz_target!(|input: Input| {
+    let start = Instant::now();
+    let mut now = start;
+    let config = Config {
+        controlling: input.controlling,
+        lite: input.lite,
+        components: u16::from(input.components % 3),
+        seed: input.seed,
+        max_pairs: usize::from(input.max_pairs),
+        nomination: if input.first_valid {
+            NominationPolicy::FirstValid
+        } else {
+            NominationPolicy::default_wait()
+        },
+        stun_servers: vec!["192.0.2.200:3478".parse().unwrap()],
+        ..Config::default()
+    };
+    let max_pairs = config.max_pairs.clamp(1, sansrtc_ice::MAX_PAIRS_LIMIT);
+    let mut agent = Agent::new(config, now);
+    let mut sent: Vec<Transmit> = Vec::new();
+    for op in input.ops.into_iter().take(256) {
+        match op {
+            Op::Packet {
+                source,
+                socket: s,
+                bytes,
+            } => {
+                let _ = agent.handle_receive(
+                    now,
+                    Receive {
+                        source: address(source),
+                        destination: socket(s),
+                        transport: Transport::Udp,
+                        bytes: &bytes,
+                    },
+                );
+            }
+            Op::Check {
+                source,
+                socket: s,
+                priority,
+                role,
+                use_candidate,
+                id,
+            } => {
+                let local = agent.local_credentials().clone();
+                let username = format!("{}:{REMOTE_UFRAG}", local.ufrag());
+                let bytes = build(Class::Request, TransactionId::new([id; 12]), |b| {
+                    let _ = b.add(&Attribute::Username(&username));
+                    let _ = b.add(&Attribute::Priority(priority));
+                    match role {
+                        Some((true, t)) => {
+                            let _ = b.add(&Attribute::IceControlling(t));
+                        }
+                        Some((false, t)) => {
+                            let _ = b.add(&Attribute::IceControlled(t));
+                        }
+                        None => {}
+                    }
+                    if use_candidate {
+                        let _ = b.add(&Attribute::UseCandidate);
+                    }
+                    let _ = b.add_message_integrity(local.pwd().as_bytes());
+                    let _ = b.add_fingerprint();
+                });
+                let _ = agent.handle_receive(
+                    now,
+                    Receive {
+                        source: address(source),
+                        destination: socket(s),
+                        transport: Transport::Udp,
+                        bytes: &bytes,
+                    },
+                );
+            }
+            Op::Answer {
+                index,
+                mapped,
+                error,
+                symmetric,
+            } => {
+                if sent.is_empty() {
+                    continue;
+                }
+                let transmit = &sent[usize::from(index) % sent.len()];
+                let Ok(request) = Message::parse(&transmit.contents) else {
+                    continue;
+                };
+                let key = if request.has_integrity() {
+                    REMOTE_PWD.as_bytes()
+                } else {
+                    &[][..]
+                };
+                let bytes = match error {
+                    Some(code) => build(Class::ErrorResponse, request.transaction_id(), |b| {
+                        let code = 300 + code % 400;
+                        let _ = b.add(&Attribute::ErrorCode(ErrorCode::new(code, "x")));
+                        if !key.is_empty() {
+                            let _ = b.add_message_integrity(key);
+                        }
+                        let _ = b.add_fingerprint();
+                    }),
+                    None => build(Class::SuccessResponse, request.transaction_id(), |b| {
+                        let _ = b.add(&Attribute::XorMappedAddress(address(mapped)));
+                        if !key.is_empty() {
+                            let _ = b.add_message_integrity(key);
+                        }
+                        let _ = b.add_fingerprint();
+                    }),
+                };
+                let source = if symmetric {
+                    transmit.destination
+                } else {
+                    address(mapped)
+                };
+                let _ = agent.handle_receive(
+                    now,
+                    Receive {
+                        source,
+                        destination: transmit.source,
+                        transport: Transport::Udp,
+                        bytes: &bytes,
+                    },
+                );
+            }
+            Op::Time { millis } => {
+                now += Duration::from_millis(u64::from(millis));
+                agent.handle_timeout(now);
+                if let Some(t) = agent.poll_timeout() {
+                    if t <= now {
+                        // An early or repeated call does nothing harmful.
+                        agent.handle_timeout(now);
+                    }
+                }
+            }
+            Op::Candidate { line } => {
+                if let Ok(candidate) = line.parse::<Candidate>() {
+                    let _ = agent.add_remote_candidate(candidate);
+                }
+            }
+            Op::HostCandidate {
+                component,
+                address: a,
+                priority,
+                kind,
+            } => {
+                let kind = ["host", "srflx", "prflx", "relay"][usize::from(kind % 4)];
+                let line = format!(
+                    "candidate:{a} {} udp {priority} {} {} typ {kind}",
+                    component % 3 + 1,
+                    address(a).ip(),
+                    address(a).port()
+                );
+                if let Ok(candidate) = line.parse::<Candidate>() {
+                    let _ = agent.add_remote_candidate(candidate);
+                }
+            }
+            Op::EndOfCandidates => agent.end_of_remote_candidates(),
+            Op::RemoteCredentials { other } => {
+                let (u, p) = if other {
+                    ("oThEr", "otherpasswordotherpassword")
+                } else {
+                    (REMOTE_UFRAG, REMOTE_PWD)
+                };
+                let _ = agent.set_remote_credentials(u, p);
+            }
+            Op::RemoteLite => agent.set_remote_lite(),
+            Op::Restart => {
+                let _ = agent.restart();
+            }
+            Op::Resolve { name, ip } => {
+                let _ =
+                    agent.resolve_name(&format!("host-{name}.local"), ip.map(|i| address(i).ip()));
+            }
+            Op::Socket {
+                address: a,
+                component,
+            } => {
+                let _ = agent.add_local_socket(LocalSocket {
+                    address: socket(a),
+                    transport: Transport::Udp,
+                    component: u16::from(component % 3),
+                    interface_rank: a,
+                });
+            }
+        }
+        let mut transmits = 0;
+        while let Some(t) = agent.poll_transmit() {
+            transmits += 1;
+            sent.push(t);
+        }
+        if sent.len() > 64 {
+            sent.drain(..sent.len() - 64);
+        }
+        let mut events = 0;
+        while agent.poll_event().is_some() {
+            events += 1;
+        }
+        assert!(transmits <= MAX_QUEUED_TRANSMITS);
+        assert!(events <= MAX_QUEUED_EVENTS);
+        assert!(agent.remote_candidates().count() <= MAX_REMOTE_CANDIDATES + MAX_PEER_REFLEXIVE);
+        assert!(agent.pair_count() <= max_pairs);
+        assert!(agent.local_candidates().count() <= 4 * 2 + MAX_LOCAL_PEER_REFLEXIVE);
+        if let Some(t) = agent.poll_timeout() {
+            assert!(t >= start);
+        }
+    }
+});
