@@ -469,6 +469,14 @@ fn rtcp_fields(bytes: &[u8], packet: &Packet<'_>) -> Fields {
                         f.add("rtcp.xr.voipmetrics.jbmax", v.jb_maximum);
                         f.add("rtcp.xr.voipmetrics.jbabsmax", v.jb_abs_max);
                     }
+                    XrBlock::Unknown {
+                        type_specific,
+                        data,
+                        ..
+                    } => {
+                        f.add("rtcp.xr.bs", type_specific);
+                        f.add("rtcp.xr.bl", data.len() / 4);
+                    }
                     _ => {}
                 }
             }
@@ -807,27 +815,13 @@ fn tshark_present() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-#[test]
-fn tshark_agrees_with_our_parsers() {
-    if !tshark_present() {
-        println!(
-            "skipped: tshark is not installed (DEBIAN_FRONTEND=noninteractive apt-get install -y tshark)"
-        );
-        return;
-    }
-    let mut rng = Rng(0x5eed_1234_abcd_ef01);
-    let mut frames: Vec<(u16, Vec<u8>)> = Vec::new();
-    for i in 0..RTP_PACKETS + RTCP_COMPOUNDS {
-        if i % 3 == 2 && frames.iter().filter(|f| f.0 == RTCP_PORT).count() < RTCP_COMPOUNDS {
-            frames.push((RTCP_PORT, gen_compound(&mut rng)));
-        } else {
-            frames.push((RTP_PORT, gen_rtp(&mut rng)));
-        }
-    }
-    let dir = std::env::temp_dir().join(format!("sansrtc-rtp-tshark-{}", std::process::id()));
+/// Runs tshark over `frames` and returns its JSON, one value per frame.
+fn decode_with_tshark(frames: &[(u16, Vec<u8>)], name: &str) -> Vec<Value> {
+    let dir =
+        std::env::temp_dir().join(format!("sansrtc-rtp-tshark-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("generated.pcap");
-    std::fs::write(&path, pcap(&frames)).unwrap();
+    let path = dir.join("frames.pcap");
+    std::fs::write(&path, pcap(frames)).unwrap();
     let output = Command::new("tshark")
         .arg("-r")
         .arg(&path)
@@ -847,9 +841,14 @@ fn tshark_agrees_with_our_parsers() {
         String::from_utf8_lossy(&output.stderr)
     );
     let decoded: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let decoded = decoded.as_array().unwrap();
+    let decoded = decoded.as_array().unwrap().clone();
     assert_eq!(decoded.len(), frames.len());
+    decoded
+}
 
+/// Compares every frame; returns the RTP and RTCP packet counts and the
+/// disagreements.
+fn compare_frames(frames: &[(u16, Vec<u8>)], decoded: &[Value]) -> (usize, usize, Vec<String>) {
     let mut disagreements = Vec::new();
     let (mut rtp_count, mut rtcp_count) = (0, 0);
     for (i, ((port, bytes), frame)) in frames.iter().zip(decoded).enumerate() {
@@ -902,6 +901,28 @@ fn tshark_agrees_with_our_parsers() {
             }
         }
     }
+    (rtp_count, rtcp_count, disagreements)
+}
+
+#[test]
+fn tshark_agrees_with_our_parsers() {
+    if !tshark_present() {
+        println!(
+            "skipped: tshark is not installed (DEBIAN_FRONTEND=noninteractive apt-get install -y tshark)"
+        );
+        return;
+    }
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let mut frames: Vec<(u16, Vec<u8>)> = Vec::new();
+    for i in 0..RTP_PACKETS + RTCP_COMPOUNDS {
+        if i % 3 == 2 && frames.iter().filter(|f| f.0 == RTCP_PORT).count() < RTCP_COMPOUNDS {
+            frames.push((RTCP_PORT, gen_compound(&mut rng)));
+        } else {
+            frames.push((RTP_PORT, gen_rtp(&mut rng)));
+        }
+    }
+    let decoded = decode_with_tshark(&frames, "generated");
+    let (rtp_count, rtcp_count, disagreements) = compare_frames(&frames, &decoded);
     println!("compared {rtp_count} RTP packets and {rtcp_count} RTCP packets with tshark");
     assert!(rtp_count >= 2000 && rtcp_count >= 2000);
     assert!(
@@ -915,4 +936,61 @@ fn tshark_agrees_with_our_parsers() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    let digits: Vec<u8> = s
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .map(|b| (b as char).to_digit(16).unwrap() as u8)
+        .collect();
+    digits.chunks(2).map(|p| (p[0] << 4) | p[1]).collect()
+}
+
+/// The byte vectors of the unit tests, which were written by hand from the
+/// RFCs: Wireshark must read them as we do.
+#[test]
+fn tshark_agrees_on_the_hand_written_vectors() {
+    if !tshark_present() {
+        println!(
+            "skipped: tshark is not installed (DEBIAN_FRONTEND=noninteractive apt-get install -y tshark)"
+        );
+        return;
+    }
+    let frames = vec![
+        (RTP_PORT, hex("b2e01234 11223344 deadbeef 00000001 00000002 bede0001 11aabb00 010203 000003")),
+        (RTP_PORT, hex("90600001 00000002 00000003 10000002 0102aabb 03000000 ff")),
+        (RTCP_PORT, hex(
+            "81c8000c 902f9e2e da8bd1fc dddddddd 00018d0e 00000010 00000640
+             bc5e9a40 05fffffe 00000044 00000222 11223344 00000100
+             81ca0003 11223344 0104686f 73740000
+             82cb0004 11111111 22222222 05627965 21210000
+             85cc0003 12345678 74657374 00010203
+             81cd0004 00000001 00000002 fffe0005 00100000
+             81ce0002 0000000a 0000000b
+             84ce0004 00000001 00000000 12345678 07000000
+             8fce0006 00000001 00000000 52454d42 020bd090 11111111 22222222
+             83cd0004 00000001 00000000 0a0b0c0d 12000028",
+        )),
+        (RTCP_PORT, hex(
+            "81c90008 00000001 00000002 00800000 00000003 00000004 00000005 00000006 cafebabe
+             8fcd0007 00000001 00000002 00640006 ffffff03 2002e180 0408ff00 01001000
+             80cf0022 11111111
+             01030004 22222222 00640078 4fff8123 c0010000
+             04000002 e1234567 89abcdef
+             05000003 33333333 44444444 00010000
+             06e80009 22222222 00640078 00000002 00000001 00000003 00000009 00000005 00000001 3f40403f
+             07000008 22222222 0a0b0c0d 00140028 00960032 eeb01e20 5d5a2a26 11000050 00780096
+             09070001 01020304
+             8bcd0009 00000001 0000000a 000a0003 c0050000 ffff0000 0000000b ffff0002 80018002 12345678
+             82ce0003 00000001 00000002 00080083
+             83ce0004 00000001 00000002 1c60abcd ef000000
+             84cd0002 00000001 00000000",
+        )),
+    ];
+    let decoded = decode_with_tshark(&frames, "vectors");
+    let (rtp_count, rtcp_count, disagreements) = compare_frames(&frames, &decoded);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    assert_eq!((rtp_count, rtcp_count), (2, 16));
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
