@@ -62,6 +62,40 @@
 //! assert_eq!(now - start, Duration::from_millis(39_500));
 //! # Ok::<(), sansrtc_stun::WriteError>(())
 //! ```
+//!
+//! When the answer comes, feed it in; the outcome carries the response:
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use sansrtc_stun::transaction::{ClientTransaction, Event, TransactionConfig};
+//! use sansrtc_stun::{Attribute, Class, MessageBuilder, Method, TransactionId};
+//!
+//! let id = TransactionId::new(*b"binding-0001");
+//! let mut request = [0u8; 20];
+//! let len = MessageBuilder::new(&mut request, Class::Request, Method::BINDING, id)?.finish();
+//! let start = Instant::now();
+//! let mut transaction = ClientTransaction::new(
+//!     TransactionConfig::default(), start, id, request[..len].to_vec(), false);
+//! assert!(transaction.poll_transmit().is_some());
+//!
+//! // The server's answer, 40 ms later.
+//! let mut answer = [0u8; 64];
+//! let mut builder = MessageBuilder::new(&mut answer, Class::SuccessResponse, Method::BINDING, id)?;
+//! builder.add(&Attribute::XorMappedAddress("203.0.113.9:61000".parse().unwrap()))?;
+//! let len = builder.finish();
+//! transaction.handle_receive(start + Duration::from_millis(40), &answer[..len]).unwrap();
+//!
+//! assert_eq!(transaction.poll_transmit(), None);
+//! assert_eq!(transaction.poll_timeout(), None);
+//! match transaction.poll_event() {
+//!     Some(Event::Success(response)) => {
+//!         assert_eq!(response.mapped_address(), Some("203.0.113.9:61000".parse().unwrap()));
+//!         assert_eq!(response.rtt(), Some(Duration::from_millis(40)));
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! # Ok::<(), sansrtc_stun::WriteError>(())
+//! ```
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
