@@ -143,6 +143,11 @@ pub enum RecvError {
     /// FINGERPRINT is present and wrong: discarded (RFC 8489 §14.7).
     #[error("bad fingerprint: {0}")]
     BadFingerprint(IntegrityError),
+    /// The answer could not be written. Every value in an answer is
+    /// bounded so that it fits its buffer; this is kept as an error rather
+    /// than a panic.
+    #[error("the answer could not be written: {0}")]
+    Answer(WriteError),
     /// [`MAX_QUEUED`] answers wait to be sent; drain
     /// [`poll_transmit`](Server::poll_transmit).
     #[error("too many answers are waiting to be sent")]
@@ -336,12 +341,7 @@ impl Queues {
         let mut buf = [0u8; ANSWER_BUF_LEN];
         // Every value here is bounded (see ANSWER_BUF_LEN) and valid, so
         // writing cannot fail; if it did, the request goes unanswered.
-        let Ok(len) = write_answer(config, &mut buf, answer) else {
-            return Err(RecvError::Malformed(ParseError::BadAttribute {
-                kind: 0,
-                reason: "the answer could not be encoded",
-            }));
-        };
+        let len = write_answer(config, &mut buf, answer).map_err(RecvError::Answer)?;
         let contents = buf.get(..len).unwrap_or_default().to_vec();
         self.transmits.push_back(Transmit {
             destination: answer.source,
@@ -501,6 +501,58 @@ mod tests {
             count += 1;
         }
         assert_eq!(count, MAX_QUEUED);
+    }
+
+    #[test]
+    fn largest_answers_fit_the_buffer() {
+        let password = "p".repeat(64);
+        let config = ServerConfig {
+            software: Some("s".repeat(MAX_TEXT_LEN)),
+            mapped_address: true,
+            fingerprint: true,
+            password: Some(password.clone()),
+            username: None,
+        };
+        let mut server = Server::new(config);
+        let source: SocketAddr = "[2001:db8::1]:65535".parse().unwrap();
+        // As many unknown comprehension-required attributes as a request
+        // may hold besides USERNAME, MESSAGE-INTEGRITY-SHA256 and
+        // FINGERPRINT; then the same request without them.
+        for unknown_count in [MAX_ATTRIBUTES - 3, 0] {
+            let mut buf = [0u8; 2048];
+            let mut builder =
+                MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, ID).unwrap();
+            builder.add(&Attribute::Username(&"u".repeat(513))).unwrap();
+            for kind in 0..unknown_count {
+                let kind = AttributeType(0x7000 + u16::try_from(kind).unwrap());
+                builder
+                    .add(&Attribute::Unknown { kind, value: &[] })
+                    .unwrap();
+            }
+            builder
+                .add_message_integrity_sha256(password.as_bytes())
+                .unwrap();
+            builder.add_fingerprint().unwrap();
+            let len = builder.finish();
+            server.handle_receive(source, &buf[..len]).unwrap();
+            let answer = server.poll_transmit().unwrap().contents;
+            assert!(answer.len() < ANSWER_BUF_LEN);
+            let message = Message::parse(&answer).unwrap();
+            message
+                .verify_message_integrity_sha256(password.as_bytes())
+                .unwrap();
+            message.verify_fingerprint().unwrap();
+            if unknown_count == 0 {
+                assert_eq!(message.class(), Class::SuccessResponse);
+                assert_eq!(message.mapped_address(), Some(source));
+            } else {
+                assert_eq!(message.error_code().unwrap().code, 420);
+                assert_eq!(
+                    message.unknown_attributes().unwrap().iter().count(),
+                    unknown_count
+                );
+            }
+        }
     }
 
     #[test]
