@@ -41,6 +41,7 @@ impl Item for NackEntry {
 
 impl NackEntry {
     /// The lost sequence numbers this entry names, in order.
+    #[inline]
     pub fn lost(&self) -> NackEntryLost {
         NackEntryLost {
             packet_id: self.packet_id,
@@ -141,6 +142,7 @@ impl<'a> Nack<'a> {
     }
 
     /// Every lost sequence number, entry by entry.
+    #[inline]
     pub fn lost_sequence_numbers(&self) -> impl Iterator<Item = u16> + 'a {
         self.entries.iter().flat_map(|e| e.lost())
     }

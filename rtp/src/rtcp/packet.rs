@@ -273,6 +273,7 @@ pub struct Compound<'a> {
 
 impl<'a> Compound<'a> {
     /// Checks a compound packet (RFC 3550 A.2).
+    #[inline]
     pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
         Self::check(bytes, true)
     }
@@ -280,6 +281,7 @@ impl<'a> Compound<'a> {
     /// Checks a reduced-size RTCP packet (RFC 5506): like
     /// [`parse`](Self::parse) without the rule that the first packet is a
     /// report.
+    #[inline]
     pub fn parse_reduced_size(bytes: &'a [u8]) -> Result<Self, ParseError> {
         Self::check(bytes, false)
     }

@@ -122,6 +122,7 @@ impl Item for ReportBlock {
 }
 
 /// Splits `count` report blocks and the profile-specific extension off `body`.
+#[inline]
 fn blocks<'a>(
     r: &mut Reader<'a>,
     count: u8,

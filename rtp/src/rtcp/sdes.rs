@@ -259,6 +259,7 @@ enum ItemIterRepr<'a> {
 
 impl<'a> Iterator for SdesItemIter<'a> {
     type Item = SdesItem<'a>;
+    #[inline]
     fn next(&mut self) -> Option<SdesItem<'a>> {
         match &mut self.inner {
             ItemIterRepr::Wire(r) => read_item(r).ok().flatten(),
@@ -410,6 +411,7 @@ enum ChunkIterRepr<'a> {
 
 impl<'a> Iterator for SdesChunkIter<'a> {
     type Item = SdesChunk<'a>;
+    #[inline]
     fn next(&mut self) -> Option<SdesChunk<'a>> {
         match &mut self.inner {
             ChunkIterRepr::Wire(r) => {
