@@ -52,8 +52,12 @@ fn check_message(data: &[u8]) {
     );
     let unknown = message.unknown_comprehension_required().count();
     assert_eq!(unknown > 0, message.has_unknown_comprehension_required());
-    for attribute in message.considered_attributes() {
-        assert!(message.has(attribute.kind()));
+    // Lookups agree with a walk over the considered attributes.
+    for attribute in message.attributes() {
+        let kind = attribute.kind();
+        let expected = message.considered_attributes().find(|a| a.kind() == kind);
+        assert_eq!(message.get(kind), expected);
+        assert_eq!(message.has(kind), expected.is_some());
     }
 
     for attribute in message.attributes() {

@@ -262,8 +262,14 @@ fn trailer() -> impl Strategy<Value = Trailer> {
         )
 }
 
-/// Reads everything a parsed message offers; nothing may panic.
+/// Reads everything a parsed message offers; nothing may panic. Lookups
+/// agree with a walk over the considered attributes.
 fn visit(message: &Message<'_>) {
+    for kind in KINDS.iter().copied().map(AttributeType) {
+        let expected = message.considered_attributes().find(|a| a.kind() == kind);
+        assert_eq!(message.get(kind), expected, "{kind:?}");
+        assert_eq!(message.has(kind), expected.is_some(), "{kind:?}");
+    }
     for attribute in message.attributes() {
         let _ = (
             attribute.kind(),
