@@ -309,17 +309,35 @@ pub struct Message<'a> {
     fingerprint: Option<u32>,
     unknown_required: bool,
     /// Which attribute types lookups can find, for the types that
-    /// [`presence_bit`] covers: a lookup for an absent one returns at once.
-    present: u128,
+    /// [`Presence`] covers: a lookup for an absent one returns at once.
+    present: Presence,
 }
 
-/// The bit of `present` that stands for `kind`: types `0x0000`–`0x003F` and
-/// `0x8000`–`0x803F` (every type this crate decodes), or `None`.
-const fn presence_bit(kind: AttributeType) -> Option<u128> {
-    match kind.0 {
-        k @ 0x0000..=0x003F => Some(1 << k),
-        k @ 0x8000..=0x803F => Some(1 << (k - 0x8000 + 64)),
-        _ => None,
+/// One bit per attribute type `0x0000`–`0x003F` and `0x8000`–`0x803F`
+/// (every type this crate decodes): whether a considered attribute of that
+/// type is in the message.
+#[derive(Clone, Copy, Default)]
+struct Presence {
+    required: u64,
+    optional: u64,
+}
+
+impl Presence {
+    fn insert(&mut self, kind: AttributeType) {
+        match kind.0 {
+            k @ 0x0000..=0x003F => self.required |= 1 << k,
+            k @ 0x8000..=0x803F => self.optional |= 1 << (k - 0x8000),
+            _ => {}
+        }
+    }
+
+    /// Whether `kind` is present, or `None` for a type not covered.
+    const fn contains(&self, kind: AttributeType) -> Option<bool> {
+        match kind.0 {
+            k @ 0x0000..=0x003F => Some(self.required & (1 << k) != 0),
+            k @ 0x8000..=0x803F => Some(self.optional & (1 << (k - 0x8000)) != 0),
+            _ => None,
+        }
     }
 }
 
@@ -334,7 +352,7 @@ impl<'a> Message<'a> {
         let mut message_integrity_sha256 = None;
         let mut fingerprint = None;
         let mut unknown_required = false;
-        let mut present = 0u128;
+        let mut present = Presence::default();
         let mut rest = body;
         let mut count = 0usize;
         while !rest.is_empty() {
@@ -384,7 +402,7 @@ impl<'a> Message<'a> {
                     }
                     _ => {}
                 }
-                present |= presence_bit(raw.kind).unwrap_or(0);
+                present.insert(raw.kind);
             }
             rest = tail;
         }
@@ -476,15 +494,15 @@ impl<'a> Message<'a> {
 
     /// Whether a considered attribute of the given type is present.
     pub fn has(&self, kind: AttributeType) -> bool {
-        match presence_bit(kind) {
-            Some(bit) => self.present & bit != 0,
+        match self.present.contains(kind) {
+            Some(present) => present,
             None => self.find(kind).is_some(),
         }
     }
 
     /// The first considered attribute of the given type, undecoded.
     fn find(&self, kind: AttributeType) -> Option<RawAttribute<'a>> {
-        if presence_bit(kind).is_some_and(|bit| self.present & bit == 0) {
+        if self.present.contains(kind) == Some(false) {
             return None;
         }
         // The integrity attributes and FINGERPRINT were located by parsing;
