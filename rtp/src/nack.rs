@@ -53,6 +53,7 @@ impl Missing {
 
 /// What [`NackGenerator::handle_packet`] learnt from a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NackOutcome {
     /// The next packet in order.
     InOrder,

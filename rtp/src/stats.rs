@@ -21,6 +21,7 @@ const RTP_SEQ_MOD: u32 = 1 << 16;
 
 /// What [`ReceiverStats::handle_packet`] made of a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SequenceOutcome {
     /// Counted.
     Valid,
