@@ -1715,6 +1715,72 @@ pub(crate) mod tests {
         assert_ne!(a, d);
     }
 
+    /// Inputs the `stun_parse` fuzz target stopped on (its expectations
+    /// were wrong, not the codec); kept with the behaviour they showed.
+    #[test]
+    fn fuzz_regressions() {
+        // RFC 5769 §2.3 with FINGERPRINT's type changed to ICMP (0x8004):
+        // a 4-byte ICMP does not decode, but after MESSAGE-INTEGRITY it is
+        // ignored, shown with its raw bytes, and written back.
+        let bytes = hex(
+            "010100482112a442b7e7a701bc34d686fa87dfae8022000b7465737420766563746f7220
+             002000140002a1470113a9faa5d3f179bc25f4b5bed2b9d900080014a382954e4be67bf11784c9
+             7c8292c275bfe3ed4180040004c8fb0b4c",
+        );
+        let message = Message::parse(&bytes).unwrap();
+        assert_eq!(
+            message.attributes().last(),
+            Some(Attribute::Unknown {
+                kind: AttributeType::ICMP,
+                value: &[0xc8, 0xfb, 0x0b, 0x4c]
+            })
+        );
+        assert!(!message.has(AttributeType::ICMP));
+        assert!(!message.has_fingerprint());
+        assert_writes_back(&bytes);
+        // Alone, the same attribute is considered and rejected.
+        let mut alone = hex("0101 0000 2112a442 b7e7a701 bc34d686 fa87dfae");
+        append_raw(&mut alone, "8004 0004 c8fb0b4c");
+        assert!(matches!(
+            Message::parse(&alone),
+            Err(ParseError::BadAttribute { kind: 0x8004, .. })
+        ));
+
+        // First bytes 0x08 and 0x10 are STUN by RFC 8489 framing (with the
+        // magic cookie) though RFC 7983 does not classify them as STUN.
+        let bytes =
+            hex("080100582112a442b7e70100000000000008dfae802200105354554e20746540737420001069656e");
+        assert!(crate::framing::has_magic_cookie(&bytes));
+        assert_eq!(
+            crate::framing::PacketKind::of(&bytes),
+            crate::framing::PacketKind::Unknown
+        );
+        assert_eq!(
+            Message::parse(&bytes),
+            Err(ParseError::LengthMismatch {
+                length: 0x58,
+                have: 20
+            })
+        );
+        let bytes = hex(
+            "100100582112a442b7e7a701bc34d686fa87dfae802200105354554e207465737420636c69656e74
+             000900000000000000290008932ff901bc34d686fa87dfae802200105354554e20746573740800149a
+             eaa70cbfd8cb56781ef2b5090000000000000080287e04e57a3bcf",
+        );
+        assert!(crate::framing::has_magic_cookie(&bytes));
+        assert_eq!(
+            crate::framing::PacketKind::of(&bytes),
+            crate::framing::PacketKind::Zrtp
+        );
+        assert_eq!(
+            Message::parse(&bytes),
+            Err(ParseError::BadAttribute {
+                kind: 0x0009,
+                reason: "error code too short"
+            })
+        );
+    }
+
     #[test]
     fn integrity_errors_on_a_message_without_them() {
         let bytes = build(Class::Request, Method::BINDING, |_| Ok(()));
