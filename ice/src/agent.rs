@@ -8,6 +8,7 @@ use core::net::{IpAddr, SocketAddr};
 use core::time::Duration;
 use std::time::Instant;
 
+use sansrtc_stun::transaction::{ClientTransaction, Event as TransactionEvent, TransactionConfig};
 use sansrtc_stun::{Attribute, Class, ErrorCode, Message, MessageBuilder, Method, TransactionId};
 
 use crate::candidate::{self, Address, Candidate, CandidateType, Transport};
@@ -208,7 +209,8 @@ struct Remote {
     address: SocketAddr,
 }
 
-/// A server-reflexive gathering request to a STUN server.
+/// A server-reflexive gathering request to a STUN server: a `stun` client
+/// transaction, started when its Ta slot comes.
 #[derive(Debug, Clone)]
 struct Gather {
     base: SocketAddr,
@@ -217,9 +219,7 @@ struct Gather {
     interface_rank: u8,
     transaction_id: TransactionId,
     bytes: Vec<u8>,
-    sent: u32,
-    next_at: Option<Instant>,
-    rto: Duration,
+    transaction: Option<ClientTransaction>,
     done: bool,
 }
 
@@ -291,6 +291,9 @@ pub struct Agent {
     selected: Vec<Selected>,
     state: ConnectionState,
     checking_since: Option<Instant>,
+    last_local_candidate: Instant,
+    stamp_progress: bool,
+    stamp_local: bool,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     checks_sent: u64,
@@ -339,6 +342,9 @@ impl Agent {
             selected: Vec::new(),
             state: ConnectionState::New,
             checking_since: None,
+            last_local_candidate: now,
+            stamp_progress: false,
+            stamp_local: false,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             checks_sent: 0,
@@ -442,6 +448,7 @@ impl Agent {
             base: socket.address,
             interface_rank: socket.interface_rank,
         });
+        self.stamp_local = true;
         self.event(Event::LocalCandidate(host));
         self.pair_local(self.locals.len() - 1);
         if !self.config.lite {
@@ -462,9 +469,7 @@ impl Agent {
                     interface_rank: socket.interface_rank,
                     transaction_id,
                     bytes,
-                    sent: 0,
-                    next_at: None,
-                    rto: self.config.initial_rto,
+                    transaction: None,
                     done: false,
                 });
             }
@@ -583,6 +588,7 @@ impl Agent {
         self.local_prflx = 0;
         let announced: Vec<Candidate> = self.locals.iter().map(|l| l.candidate.clone()).collect();
         for candidate in announced {
+            self.stamp_local = true;
             self.event(Event::LocalCandidate(candidate));
         }
         if self.gathers.iter().all(|g| g.done) {
@@ -619,6 +625,9 @@ impl Agent {
         ) {
             return None;
         }
+        if self.stamp_progress || self.stamp_local {
+            return Some(self.now);
+        }
         let mut earliest: Option<Instant> = None;
         let mut consider = |t: Instant| {
             earliest = Some(earliest.map_or(t, |e| e.min(t)));
@@ -627,7 +636,7 @@ impl Agent {
             consider(self.next_pacing);
         }
         for gather in &self.gathers {
-            if let (false, Some(at)) = (gather.done, gather.next_at) {
+            if let Some(at) = gather.transaction.as_ref().and_then(|t| t.poll_timeout()) {
                 consider(at);
             }
         }
@@ -723,9 +732,18 @@ impl Agent {
         }
     }
 
+    /// Moves the clock forward. Commands carry no time, so what they
+    /// started (a new remote or local candidate) is stamped with the time
+    /// of the next input.
     fn advance(&mut self, now: Instant) {
         if now > self.now {
             self.now = now;
+        }
+        if core::mem::take(&mut self.stamp_progress) {
+            self.checking_since = Some(self.now);
+        }
+        if core::mem::take(&mut self.stamp_local) {
+            self.last_local_candidate = self.now;
         }
     }
 
@@ -797,7 +815,7 @@ impl Agent {
             return Err(Error::TooMany("remote candidates"));
         }
         self.remotes.push(Remote { candidate, address });
-        self.checking_since = Some(self.now);
+        self.stamp_progress = true;
         self.pair_remote(self.remotes.len() - 1);
         self.next_pacing = self
             .next_pacing
@@ -858,6 +876,21 @@ impl Agent {
     fn check_gathering_complete(&mut self) {
         if self.gathering == GatheringState::Gathering && self.gathers.iter().all(|g| g.done) {
             self.gathering = GatheringState::Complete;
+            // Non-trickle peers learn our candidates only now, and their
+            // first checks open their NAT to ours: pairs that failed get one
+            // more round, checks in progress a fresh retransmission budget.
+            self.last_local_candidate = self.now;
+            let (now, rto) = (self.now, self.config.initial_rto);
+            for pair in self.checklist.pairs_mut() {
+                if pair.state == PairState::Failed && !pair.valid {
+                    pair.state = PairState::Waiting;
+                }
+                if let (PairState::InProgress, Some(check)) = (pair.state, &mut pair.check) {
+                    check.sent = 1;
+                    check.rto = rto;
+                    check.next_at = now + rto;
+                }
+            }
             self.event(Event::GatheringComplete);
         }
     }
@@ -869,7 +902,9 @@ impl Agent {
         ) {
             return false;
         }
-        self.gathers.iter().any(|g| !g.done && g.next_at.is_none())
+        self.gathers
+            .iter()
+            .any(|g| !g.done && g.transaction.is_none())
             || (!self.config.lite && self.remote_credentials.is_some() && self.checklist.has_work())
     }
 
@@ -880,15 +915,25 @@ impl Agent {
             return;
         }
         let now = self.now;
+        let config = self.gather_transaction_config();
         if let Some(gather) = self
             .gathers
             .iter_mut()
-            .find(|g| !g.done && g.next_at.is_none())
+            .find(|g| !g.done && g.transaction.is_none())
         {
-            gather.sent = 1;
-            gather.next_at = Some(now + gather.rto);
-            let (base, server, bytes) = (gather.base, gather.server, gather.bytes.clone());
-            self.transmit(base, server, bytes);
+            let mut transaction = ClientTransaction::new(
+                config,
+                now,
+                gather.transaction_id,
+                gather.bytes.clone(),
+                false,
+            );
+            let bytes = transaction.poll_transmit().map(<[u8]>::to_vec);
+            gather.transaction = Some(transaction);
+            let (base, server) = (gather.base, gather.server);
+            if let Some(bytes) = bytes {
+                self.transmit(base, server, bytes);
+            }
             self.next_pacing = now + self.config.ta;
             return;
         }
@@ -903,22 +948,34 @@ impl Agent {
         }
     }
 
+    /// Gathering requests follow RFC 8489's schedule (RTO doubling without
+    /// a cap) with the agent's initial RTO, at most 7 transmissions (Rc),
+    /// and wait 4 RTO after the last one: with the defaults a STUN server
+    /// that never answers is given up after 33.5 s.
+    fn gather_transaction_config(&self) -> TransactionConfig {
+        let mut config = TransactionConfig::with_rto(self.config.initial_rto);
+        config.max_transmissions = self.config.max_transmissions.min(7);
+        config.last_wait_multiplier = 4;
+        config
+    }
+
     fn retransmit_gathers(&mut self) {
         let now = self.now;
         let mut sends = Vec::new();
         for gather in &mut self.gathers {
-            let Some(at) = gather.next_at else { continue };
-            if gather.done || at > now {
+            let Some(transaction) = &mut gather.transaction else {
+                continue;
+            };
+            if gather.done {
                 continue;
             }
-            if gather.sent >= self.config.max_transmissions {
+            transaction.handle_timeout(now);
+            if let Some(bytes) = transaction.poll_transmit() {
+                sends.push((gather.base, gather.server, bytes.to_vec()));
+            }
+            if transaction.is_finished() {
                 gather.done = true;
-                continue;
             }
-            gather.sent += 1;
-            gather.rto = (gather.rto * 2).min(self.config.max_rto);
-            gather.next_at = Some(now + gather.rto);
-            sends.push((gather.base, gather.server, gather.bytes.clone()));
         }
         for (source, destination, bytes) in sends {
             self.transmit(source, destination, bytes);
@@ -1157,8 +1214,26 @@ impl Agent {
         if self.state != ConnectionState::Checking {
             return None;
         }
-        self.checking_since
-            .map(|at| at + self.config.failure_timeout)
+        let timeout = self
+            .checking_since
+            .filter(|_| self.gathering != GatheringState::Gathering)
+            .map(|at| at.max(self.last_local_candidate) + self.config.failure_timeout);
+        let grace = self.last_local_candidate + self.check_span();
+        match timeout {
+            Some(timeout) if grace > self.now => Some(timeout.min(grace)),
+            other => other,
+        }
+    }
+
+    /// How long a check lasts from its first transmission to its failure.
+    fn check_span(&self) -> Duration {
+        let mut rto = self.config.initial_rto;
+        let mut span = Duration::ZERO;
+        for _ in 0..self.config.max_transmissions {
+            span += rto;
+            rto = (rto * 2).min(self.config.max_rto);
+        }
+        span
     }
 
     fn update_state(&mut self) {
@@ -1203,10 +1278,14 @@ impl Agent {
                 && self.pending_names.is_empty()
                 && self.gathering != GatheringState::Gathering
                 && self.remote_credentials.is_some();
-            let timed_out = self
-                .checking_since
-                .is_some_and(|at| now >= at + self.config.failure_timeout);
-            if (nothing_left && self.end_of_remote) || timed_out {
+            let timed_out = self.gathering != GatheringState::Gathering
+                && self.checking_since.is_some_and(|at| {
+                    now >= at.max(self.last_local_candidate) + self.config.failure_timeout
+                });
+            // The peer learned our latest candidate only now: give its
+            // checks on it the time to arrive before giving up.
+            let peer_done = now >= self.last_local_candidate + self.check_span();
+            if (nothing_left && self.end_of_remote && peer_done) || timed_out {
                 ConnectionState::Failed
             } else {
                 ConnectionState::Checking
@@ -1253,7 +1332,7 @@ impl Agent {
         if let Some(index) = self
             .gathers
             .iter()
-            .position(|g| !g.done && g.next_at.is_some() && g.transaction_id == transaction_id)
+            .position(|g| !g.done && g.transaction.is_some() && g.transaction_id == transaction_id)
         {
             return self.on_gather_response(index, message, packet);
         }
@@ -1414,6 +1493,16 @@ impl Agent {
         if packet.source != gather.server || packet.destination != gather.base {
             return Err(RecvError::UnknownTransaction);
         }
+        let Some(transaction) = &mut gather.transaction else {
+            return Err(RecvError::UnknownTransaction);
+        };
+        transaction
+            .handle_response(self.now, message)
+            .map_err(|_| RecvError::UnknownTransaction)?;
+        let mapped = match transaction.poll_event() {
+            Some(TransactionEvent::Success(response)) => response.mapped_address(),
+            _ => None,
+        };
         gather.done = true;
         let (base, server, component, rank) = (
             gather.base,
@@ -1421,10 +1510,7 @@ impl Agent {
             gather.component,
             gather.interface_rank,
         );
-        let mapped = message
-            .xor_mapped_address()
-            .or_else(|| message.mapped_address());
-        if let (Class::SuccessResponse, Some(mapped)) = (message.class(), mapped) {
+        if let Some(mapped) = mapped {
             let redundant = mapped == base
                 || self
                     .locals
@@ -1456,6 +1542,7 @@ impl Agent {
                         base,
                         interface_rank: rank,
                     });
+                    self.last_local_candidate = self.now;
                     self.event(Event::LocalCandidate(srflx));
                 }
             }
@@ -1660,17 +1747,23 @@ impl Agent {
         }
         let mut select = false;
         if let Some(pair) = self.checklist.get_mut(id) {
-            // Triggered check (RFC 8445 §7.3.1.4).
+            // Triggered check (RFC 8445 §7.3.1.4). An In-Progress check is
+            // sent again at once with a fresh retransmission budget, under
+            // the same transaction id so that earlier answers still count.
             let trigger = matches!(
                 pair.state,
                 PairState::Frozen | PairState::Waiting | PairState::Failed
             );
-            // An In-Progress pair retransmits at once (RFC 8445 §7.3.1.4).
-            let retransmit = match (&pair.state, &pair.check) {
-                (PairState::InProgress, Some(check)) => Some(check.bytes.clone()),
-                _ => None,
-            };
-            if let Some(bytes) = retransmit {
+            let initial_rto = self.config.initial_rto;
+            let now = self.now;
+            let mut resend = None;
+            if let (PairState::InProgress, Some(check)) = (pair.state, &mut pair.check) {
+                check.sent = 1;
+                check.rto = initial_rto;
+                check.next_at = now + initial_rto;
+                resend = Some(check.bytes.clone());
+            }
+            if let Some(bytes) = resend {
                 self.transmit(destination, source, bytes);
             }
             let Some(pair) = self.checklist.get_mut(id) else {

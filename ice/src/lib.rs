@@ -108,10 +108,22 @@
 //!
 //! # Retransmissions
 //!
-//! Connectivity checks and consent checks are retransmitted by the agent
-//! itself, because the checklist decides which pair gets each Ta slot
-//! (RFC 8445 §14): RTO 500 ms doubling to 1.6 s, 7 transmissions, so a
-//! pair fails 9.5 s after its first check with the defaults.
+//! Server-reflexive gathering uses `sansrtc_stun` client transactions (the
+//! RFC 8489 schedule, at most 7 transmissions, given up 33.5 s after the
+//! first with the defaults). Connectivity checks and consent checks are
+//! retransmitted by the agent itself, because the checklist decides which
+//! pair gets each Ta slot (RFC 8445 §14) and an incoming check refreshes
+//! the budget of an in-progress one: RTO 500 ms doubling to 1.6 s, 7
+//! transmissions, so a pair fails 9.5 s after its first check with the
+//! defaults.
+//!
+//! # Failure
+//!
+//! No agent stays in `checking` forever. It fails when every pair has
+//! failed, the peer signalled end of candidates and the peer had the time
+//! to check our latest candidate (one check span after we announced it),
+//! or, without end of candidates, [`Config::failure_timeout`] after the
+//! last candidate on either side.
 //!
 //! # Caps
 //!
