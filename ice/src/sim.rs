@@ -812,3 +812,186 @@ impl Scenario {
         }
     }
 }
+
+#[cfg(test)]
+// The virtual clock starts at an arbitrary instant.
+#[allow(clippy::disallowed_methods)]
+mod tests {
+    use super::*;
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    fn datagram(source: &str, destination: &str) -> Transmit {
+        Transmit {
+            source: addr(source),
+            destination: addr(destination),
+            transport: Transport::Udp,
+            contents: vec![0x80],
+        }
+    }
+
+    /// A network with one host behind `nat` (10.0.0.2:5000, public
+    /// 203.0.113.1) and two public hosts on two addresses.
+    fn network(nat: Nat) -> (Network, Instant) {
+        let mut network = Network::new(1, Link::default());
+        let index = network.add_nat("203.0.113.1".parse().unwrap(), nat);
+        network.add_host(addr("10.0.0.2:5000"), Some(index));
+        network.add_host(addr("198.51.100.1:7000"), None);
+        network.add_host(addr("198.51.100.1:7001"), None);
+        network.add_host(addr("198.51.100.2:7000"), None);
+        (network, Instant::now())
+    }
+
+    fn deliver(network: &mut Network, now: Instant) -> Vec<Delivery> {
+        let later = now + Duration::from_secs(1);
+        core::iter::from_fn(|| network.poll_delivery(later)).collect()
+    }
+
+    #[test]
+    fn mapping_behaviours() {
+        for (nat, distinct) in [(Nat::FULL_CONE, 1), (Nat::SYMMETRIC, 3)] {
+            let (mut network, now) = network(nat);
+            for destination in [
+                "198.51.100.1:7000",
+                "198.51.100.1:7001",
+                "198.51.100.2:7000",
+            ] {
+                network.send(now, datagram("10.0.0.2:5000", destination));
+            }
+            let sources: Vec<SocketAddr> = deliver(&mut network, now)
+                .into_iter()
+                .map(|d| d.source)
+                .collect();
+            assert_eq!(sources.len(), 3);
+            let mut unique = sources.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), distinct, "{nat:?}: {sources:?}");
+            assert!(
+                sources
+                    .iter()
+                    .all(|s| s.ip() == "203.0.113.1".parse::<IpAddr>().unwrap())
+            );
+        }
+    }
+
+    #[test]
+    fn filtering_behaviours() {
+        // The inside host talks to 198.51.100.1:7000 only; who may answer?
+        let cases = [
+            (Nat::FULL_CONE, [true, true, true]),
+            (Nat::RESTRICTED_CONE, [true, true, false]),
+            (Nat::PORT_RESTRICTED_CONE, [true, false, false]),
+        ];
+        for (nat, allowed) in cases {
+            let (mut network, now) = network(nat);
+            network.send(now, datagram("10.0.0.2:5000", "198.51.100.1:7000"));
+            let public = deliver(&mut network, now)[0].source;
+            for (from, allowed) in [
+                "198.51.100.1:7000",
+                "198.51.100.1:7001",
+                "198.51.100.2:7000",
+            ]
+            .into_iter()
+            .zip(allowed)
+            {
+                network.send(now, datagram(from, &public.to_string()));
+                let got = deliver(&mut network, now);
+                assert_eq!(got.len() == 1, allowed, "{nat:?} from {from}");
+                if let Some(delivery) = got.first() {
+                    assert_eq!(delivery.destination, addr("10.0.0.2:5000"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hairpinning_and_firewall() {
+        for (nat, hairpins) in [(Nat::FULL_CONE, true), (Nat::SYMMETRIC, false)] {
+            let (mut network, now) = network(nat);
+            network.add_host(addr("10.0.0.3:5000"), Some(0));
+            network.send(now, datagram("10.0.0.3:5000", "198.51.100.1:7000"));
+            let public = deliver(&mut network, now)[0].source;
+            // 10.0.0.2 reaches 10.0.0.3 through the public address.
+            network.send(now, datagram("10.0.0.2:5000", &public.to_string()));
+            let got = deliver(&mut network, now);
+            assert_eq!(
+                got.len() == 1,
+                hairpins && nat.filtering == Behaviour::EndpointIndependent
+            );
+        }
+        let (mut network, now) = network(Nat::FULL_CONE);
+        network.add_firewall(addr("198.51.100.1:7000"), vec![addr("198.51.100.2:7000")]);
+        network.send(now, datagram("198.51.100.1:7000", "198.51.100.1:7001"));
+        network.send(now, datagram("198.51.100.1:7001", "198.51.100.1:7000"));
+        assert!(deliver(&mut network, now).is_empty());
+        network.send(now, datagram("198.51.100.1:7000", "198.51.100.2:7000"));
+        network.send(now, datagram("198.51.100.2:7000", "198.51.100.1:7000"));
+        assert_eq!(deliver(&mut network, now).len(), 2);
+        // A private address is not reachable from outside.
+        network.send(now, datagram("198.51.100.2:7000", "10.0.0.2:5000"));
+        assert!(deliver(&mut network, now).is_empty());
+    }
+
+    #[test]
+    fn loss_latency_and_jitter() {
+        let mut network = Network::new(
+            3,
+            Link {
+                latency: Duration::from_millis(30),
+                jitter: Duration::from_millis(20),
+                loss_permille: 250,
+            },
+        );
+        network.add_host(addr("198.51.100.1:7000"), None);
+        network.add_host(addr("198.51.100.2:7000"), None);
+        let now = Instant::now();
+        for _ in 0..2000 {
+            network.send(now, datagram("198.51.100.1:7000", "198.51.100.2:7000"));
+        }
+        assert!(
+            network
+                .poll_delivery(now + Duration::from_millis(29))
+                .is_none()
+        );
+        let delivered = deliver(&mut network, now).len();
+        assert!((1350..1650).contains(&delivered), "{delivered}");
+        assert_eq!(network.sent, 2000);
+        assert_eq!(network.dropped as usize, 2000 - delivered);
+    }
+
+    #[test]
+    fn stun_server_answers_with_the_mapped_address() {
+        let (mut network, now) = network(Nat::SYMMETRIC);
+        network.add_stun_server(Scenario::STUN_SERVER);
+        let mut buf = [0u8; 64];
+        let mut b = MessageBuilder::new(
+            &mut buf,
+            Class::Request,
+            Method::BINDING,
+            sansrtc_stun::TransactionId::new([7; 12]),
+        )
+        .unwrap();
+        b.add_fingerprint().unwrap();
+        let len = b.finish();
+        network.send(
+            now,
+            Transmit {
+                source: addr("10.0.0.2:5000"),
+                destination: Scenario::STUN_SERVER,
+                transport: Transport::Udp,
+                contents: buf[..len].to_vec(),
+            },
+        );
+        let got = deliver(&mut network, now);
+        assert_eq!(got.len(), 1);
+        let response = Message::parse(&got[0].bytes).unwrap();
+        assert_eq!(response.class(), Class::SuccessResponse);
+        assert_eq!(
+            response.xor_mapped_address().map(|a| a.ip()),
+            Some("203.0.113.1".parse().unwrap())
+        );
+    }
+}

@@ -445,3 +445,87 @@ fn closed_agent_refuses_everything() {
     );
     assert_eq!(r, Err(RecvError::Closed));
 }
+
+/// Two agents wired directly (every address reaches every other), driven
+/// to completion; returns them.
+fn direct(sockets: [&[&str]; 2]) -> [Agent; 2] {
+    let mut now = Instant::now();
+    let mut agents = [
+        Agent::new(config(true, 11), now),
+        Agent::new(config(false, 12), now),
+    ];
+    let credentials = [
+        agents[0].local_credentials().clone(),
+        agents[1].local_credentials().clone(),
+    ];
+    for i in 0..2 {
+        let other = &credentials[1 - i];
+        agents[i]
+            .set_remote_credentials(other.ufrag(), other.pwd())
+            .unwrap();
+        for address in sockets[i] {
+            agents[i]
+                .add_local_socket(LocalSocket {
+                    address: address.parse().unwrap(),
+                    transport: Transport::Udp,
+                    component: 1,
+                    interface_rank: 0,
+                })
+                .unwrap();
+        }
+    }
+    for _ in 0..10_000 {
+        for i in 0..2 {
+            while let Some(event) = agents[i].poll_event() {
+                match event {
+                    Event::LocalCandidate(c) => agents[1 - i].add_remote_candidate(c).unwrap(),
+                    Event::GatheringComplete => agents[1 - i].end_of_remote_candidates(),
+                    _ => {}
+                }
+            }
+            while let Some(t) = agents[i].poll_transmit() {
+                // No STUN server here: its requests vanish.
+                let _ = agents[1 - i].handle_receive(
+                    now,
+                    Receive {
+                        source: t.source,
+                        destination: t.destination,
+                        transport: t.transport,
+                        bytes: &t.contents,
+                    },
+                );
+            }
+        }
+        if agents
+            .iter()
+            .all(|a| a.state() == ConnectionState::Completed)
+        {
+            break;
+        }
+        let Some(next) = agents.iter().filter_map(Agent::poll_timeout).min() else {
+            break;
+        };
+        now = now.max(next);
+        for agent in &mut agents {
+            agent.handle_timeout(now);
+        }
+    }
+    agents
+}
+
+#[test]
+fn dual_stack_prefers_ipv6_and_completes() {
+    let agents = direct([
+        &["192.0.2.1:5000", "[2001:db8::1]:5000"],
+        &["192.0.2.2:5000", "[2001:db8::2]:5000"],
+    ]);
+    for agent in &agents {
+        assert_eq!(agent.state(), ConnectionState::Completed);
+        let (local, remote) = agent.selected_pair(1).unwrap();
+        assert!(local.socket_addr().unwrap().is_ipv6(), "{local}");
+        assert!(remote.socket_addr().unwrap().is_ipv6(), "{remote}");
+        assert_eq!(local.kind(), CandidateType::Host);
+    }
+    // Only same-family pairs: 1 IPv4 pair and 1 IPv6 pair.
+    assert!(agents[0].pair_count() <= 2);
+}

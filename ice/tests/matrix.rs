@@ -13,14 +13,23 @@ use sansrtc_ice::sim::{Behaviour, Link, Nat, Scenario, Side};
 
 /// The sides of the matrix. The NATs are named by their filtering; the
 /// first three map endpoint-independently (RFC 4787 REQ-1), the symmetric
-/// one maps and filters per address and port.
-fn sides() -> [(&'static str, Side); 5] {
+/// one maps and filters per address and port. The last is a public host
+/// behind a firewall that drops all UDP but to the STUN server: only a relay
+/// would reach it.
+fn sides() -> [(&'static str, Side); 6] {
     [
         ("no NAT", Side::PUBLIC),
         ("endpoint-indep.", Side::behind(Nat::FULL_CONE)),
         ("address-dep.", Side::behind(Nat::RESTRICTED_CONE)),
         ("addr+port-dep.", Side::behind(Nat::PORT_RESTRICTED_CONE)),
         ("symmetric", Side::behind(Nat::SYMMETRIC)),
+        (
+            "UDP firewall",
+            Side {
+                nat: None,
+                firewall: true,
+            },
+        ),
     ]
 }
 
@@ -45,6 +54,9 @@ fn predicted_local(side: Side) -> CandidateType {
 /// port, which the other side lets in only if its filter ignores the port;
 /// two symmetric sides never meet.
 fn path_exists(a: Side, b: Side) -> bool {
+    if a.firewall || b.firewall {
+        return false;
+    }
     let symmetric = |s: Side| {
         s.nat
             .is_some_and(|n| n.mapping != Behaviour::EndpointIndependent)
@@ -65,13 +77,13 @@ fn path_exists(a: Side, b: Side) -> bool {
 fn nat_matrix() {
     let start = Instant::now();
     let mut table = String::from(
-        "controlling \\ controlled | no NAT | endpoint-indep. | address-dep. | addr+port-dep. | symmetric\n",
+        "controlling \\ controlled | no NAT | endpoint-indep. | address-dep. | addr+port-dep. | symmetric | UDP firewall\n",
     );
     let mut failures = Vec::new();
     for (i, (name_a, a)) in sides().into_iter().enumerate() {
         table.push_str(&format!("{name_a:<24}"));
         for (j, (_, b)) in sides().into_iter().enumerate() {
-            let seed = (i * 5 + j) as u64 + 1;
+            let seed = (i * 6 + j) as u64 + 1;
             let mut scenario = Scenario::new(seed, start, Link::default(), a, b);
             let outcome = scenario.run(Duration::from_secs(60));
             let checks = outcome.checks_sent[0] + outcome.checks_sent[1];
