@@ -34,8 +34,8 @@ mod codec;
 mod offer;
 
 pub use agreement::{AgreedCodec, AgreedMedia, Agreement, apply_answer};
-pub use answer::create_answer;
-pub use codec::Codec;
+pub use answer::{MAX_SIMULCAST_ALTERNATIVES, MAX_SIMULCAST_STREAMS, create_answer};
+pub use codec::{Codec, MAX_FEEDBACK};
 pub use offer::create_offer;
 
 use alloc::borrow::Cow;

@@ -543,3 +543,39 @@ fn rtx_of_red_follows_red() {
     assert_eq!(payload_types(&media), [96, 114, 115]);
     assert_eq!(media.fmtp(115).unwrap().rtx_apt(), Some(114));
 }
+
+/// What a peer controls stays bounded: repeated payload types are taken
+/// once, feedback per codec is capped, and long BUNDLE groups and SSRC lists
+/// are handled without quadratic work.
+#[test]
+fn hostile_offers_are_answered_within_caps() {
+    let mut media = String::from("m=video 9 UDP/TLS/RTP/SAVPF");
+    media.push_str(&" 96".repeat(50_000));
+    media.push_str("\r\nc=IN IP4 0.0.0.0\r\na=mid:v\r\na=rtpmap:96 VP8/90000\r\n");
+    for i in 0..2_000 {
+        media.push_str(&format!(
+            "a=rtcp-fb:* nack x{i}\r\na=ssrc:{} cname:c\r\n",
+            i % 7
+        ));
+    }
+    media.push_str("a=rtcp-fb:* nack\r\n");
+    let group = format!("a=group:BUNDLE{}\r\n", " v".repeat(50_000));
+    let text = offer_text(&group, &[&media]);
+    assert!(text.len() < sansrtc_sdp::MAX_SDP_LEN);
+    let offer = Sdp::parse(&text).unwrap();
+    let codecs = Codec::from_media(&offer.media[0]);
+    assert_eq!(codecs.len(), 1);
+    assert_eq!(
+        codecs[0].feedback.len(),
+        sansrtc_sdp::negotiate::MAX_FEEDBACK
+    );
+    let answer = create_answer(&offer, &capabilities()).unwrap();
+    let answered = &answer.media[0];
+    assert_eq!(payload_types(answered), [96]);
+    assert_eq!(answer.bundle_groups().next().unwrap().mids, ["v"]);
+    let agreement = apply_answer(&offer, &answer).unwrap();
+    // The plain `nack` came after the cap; the capped ones are not ours.
+    assert!(agreement.media[0].codecs[0].feedback.is_empty());
+    assert_eq!(agreement.media[0].local_ssrcs, [0, 1, 2, 3, 4, 5, 6]);
+    assert_eq!(agreement.media[0].codecs.len(), 1);
+}

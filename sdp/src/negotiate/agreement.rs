@@ -76,16 +76,35 @@ impl<'a> Agreement<'a> {
     }
 }
 
+/// The SSRCs of `a=ssrc` lines, each once, in order of first appearance
+/// (`O(n log n)`: an m-line may have thousands of lines).
 fn ssrcs(media: &Media<'_>) -> Vec<u32> {
-    let mut result: Vec<u32> = Vec::new();
-    for attribute in media.attributes() {
-        if let Attribute::Ssrc(s) = attribute {
-            if !result.contains(&s.ssrc) {
-                result.push(s.ssrc);
+    let all: Vec<u32> = media
+        .attributes()
+        .filter_map(|a| match a {
+            Attribute::Ssrc(s) => Some(s.ssrc),
+            _ => None,
+        })
+        .collect();
+    let mut distinct = all.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut emitted = alloc::vec![false; distinct.len()];
+    all.into_iter()
+        .filter(|ssrc| {
+            match distinct
+                .binary_search(ssrc)
+                .ok()
+                .and_then(|i| emitted.get_mut(i))
+            {
+                Some(done) if !*done => {
+                    *done = true;
+                    true
+                }
+                _ => false,
             }
-        }
-    }
-    result
+        })
+        .collect()
 }
 
 fn mid_of<'a>(media: &Media<'a>) -> Option<Cow<'a, str>> {
@@ -110,8 +129,14 @@ pub fn apply_answer<'a>(
             answer: answer.media.len(),
         });
     }
-    let bundle_groups: Vec<Vec<Cow<'a, str>>> =
-        answer.bundle_groups().map(|g| g.mids.clone()).collect();
+    // A group lists at most one mid per m-line; anything longer is cut.
+    let bundle_groups: Vec<Vec<Cow<'a, str>>> = answer
+        .bundle_groups()
+        .map(|g| g.mids.iter().take(answer.media.len()).cloned().collect())
+        .collect();
+    let mut bundled_mids: Vec<&str> = bundle_groups.iter().flatten().map(|m| &**m).collect();
+    bundled_mids.sort_unstable();
+    bundled_mids.dedup();
     let mut media = Vec::with_capacity(offer.media.len());
     for (index, (offered, answered)) in offer.media.iter().zip(&answer.media).enumerate() {
         if offered.media_line.media != answered.media_line.media {
@@ -128,10 +153,12 @@ pub fn apply_answer<'a>(
             });
         }
         let bundled = mid
-            .as_ref()
-            .is_some_and(|m| bundle_groups.iter().any(|g| g.contains(m)));
+            .as_deref()
+            .is_some_and(|m| bundled_mids.binary_search(&m).is_ok());
         let accepted = !answered.is_port_zero() || bundled;
-        let offered_pts: Vec<u8> = offered.media_line.payload_types().collect();
+        let mut offered_pts: Vec<u8> = offered.media_line.payload_types().collect();
+        offered_pts.sort_unstable();
+        offered_pts.dedup();
         let answer_codecs = Codec::from_media(answered);
         let codecs = if accepted {
             answer_codecs

@@ -227,9 +227,11 @@ pub fn create_answer<'a>(
         answer.media.push(media);
     }
     if let (true, Some(group)) = (bundle, offered_bundle) {
+        // A group lists at most one mid per m-line; anything longer is cut.
         let mids: Vec<Cow<'a, str>> = group
             .mids
             .iter()
+            .take(offer.media.len())
             .filter(|m| accepted_mids.contains(m))
             .cloned()
             .collect();
@@ -361,19 +363,25 @@ fn answer_media<'a>(
     media
 }
 
-/// Receives the layers of a simulcast offer (RFC 8853 section 5.3).
+/// The most simulcast streams an answer receives (browsers send three).
+pub const MAX_SIMULCAST_STREAMS: usize = 16;
+
+/// The most alternatives per simulcast stream an answer keeps.
+pub const MAX_SIMULCAST_ALTERNATIVES: usize = 4;
+
+/// Receives the layers of a simulcast offer (RFC 8853 section 5.3), up to
+/// [`MAX_SIMULCAST_STREAMS`] streams of [`MAX_SIMULCAST_ALTERNATIVES`].
 fn answer_simulcast<'a>(offered: &Media<'a>, direction: Direction, media: &mut Media<'a>) {
     if !direction.receives() {
         return;
     }
-    let Some(Simulcast {
-        send: Some(streams),
-        ..
-    }) = offered.attributes().find_map(|a| match a {
-        Attribute::Simulcast(s) => Some(s.clone()),
+    let Some(streams) = offered.attributes().find_map(|a| match a {
+        Attribute::Simulcast(Simulcast {
+            send: Some(streams),
+            ..
+        }) => Some(streams),
         _ => None,
-    })
-    else {
+    }) else {
         return;
     };
     let offered_rids: Vec<&Rid<'a>> = offered
@@ -382,13 +390,17 @@ fn answer_simulcast<'a>(offered: &Media<'a>, direction: Direction, media: &mut M
             Attribute::Rid(r) if r.direction == RidDirection::Send => Some(r),
             _ => None,
         })
+        .take(MAX_SIMULCAST_STREAMS * MAX_SIMULCAST_ALTERNATIVES)
         .collect();
     let streams: Vec<_> = streams
-        .into_iter()
+        .iter()
+        .take(MAX_SIMULCAST_STREAMS)
         .map(|alternatives| {
             alternatives
-                .into_iter()
+                .iter()
+                .take(MAX_SIMULCAST_ALTERNATIVES)
                 .filter(|id| offered_rids.iter().any(|r| r.id == id.id))
+                .cloned()
                 .collect::<Vec<_>>()
         })
         .filter(|alternatives| !alternatives.is_empty())

@@ -8,6 +8,9 @@ use crate::fmtp::{Fmtp, FmtpParameter, ProfileLevelId};
 use crate::media::Media;
 use crate::rtp::{RtcpFb, Rtpmap};
 
+/// The most distinct `rtcp-fb` entries a codec read from an m-line keeps.
+pub const MAX_FEEDBACK: usize = 32;
+
 /// An RTP format: `a=rtpmap`, `a=fmtp` and `a=rtcp-fb` of one payload type.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,10 +179,22 @@ impl<'a> Codec<'a> {
     /// The codecs of an m-line, in the order of its format list, with
     /// their parameters and feedback (`rtcp-fb:*` included). Static payload
     /// types without `a=rtpmap` get their RFC 3551 names.
+    ///
+    /// A payload type listed twice is taken once, and each codec keeps at
+    /// most [`MAX_FEEDBACK`] distinct `rtcp-fb` entries, so the work and
+    /// memory stay bounded whatever the m-line lists.
     pub fn from_media(media: &Media<'a>) -> Vec<Self> {
+        let mut seen = [false; 128];
         media
             .media_line
             .payload_types()
+            .filter(|pt| match seen.get_mut(usize::from(*pt)) {
+                Some(slot) if !*slot => {
+                    *slot = true;
+                    true
+                }
+                _ => false,
+            })
             .filter_map(|pt| {
                 let (name, clock_rate, channels) = match media.rtpmap(pt) {
                     Some(r) => (r.encoding_name.clone(), r.clock_rate, r.encoding_parameters),
@@ -192,15 +207,17 @@ impl<'a> Codec<'a> {
                     .fmtp(pt)
                     .map(|f| f.parameters.clone())
                     .unwrap_or_default();
-                let feedback = media
-                    .attributes()
-                    .filter_map(|a| match a {
-                        crate::Attribute::RtcpFb(fb) if fb.payload_type.is_none_or(|p| p == pt) => {
-                            Some(fb.clone())
+                let mut feedback: Vec<RtcpFb<'a>> = Vec::new();
+                for attribute in media.attributes() {
+                    if let crate::Attribute::RtcpFb(fb) = attribute {
+                        if fb.payload_type.is_none_or(|p| p == pt)
+                            && feedback.len() < MAX_FEEDBACK
+                            && !feedback.iter().any(|f| f.same_feedback(fb))
+                        {
+                            feedback.push(fb.clone());
                         }
-                        _ => None,
-                    })
-                    .collect();
+                    }
+                }
                 Some(Self {
                     payload_type: pt,
                     name,
