@@ -479,6 +479,71 @@ impl Agent {
         Ok(())
     }
 
+    /// Adds a relayed candidate: an address `relayed` that the caller's TURN
+    /// client allocated on `server` (RFC 8656), whose own socket saw itself
+    /// mapped as `mapped`. The agent treats `relayed` like a local socket:
+    /// transmits whose `source` is `relayed` go through the TURN client
+    /// (Send indication or ChannelData), and data the TURN client receives
+    /// for a peer comes back through [`handle_receive`](Self::handle_receive)
+    /// with `destination: relayed`. Announced by [`Event::LocalCandidate`].
+    ///
+    /// <https://www.rfc-editor.org/rfc/rfc8445#section-5.1.1.2>
+    pub fn add_relayed_candidate(
+        &mut self,
+        relayed: SocketAddr,
+        mapped: SocketAddr,
+        server: SocketAddr,
+        component: u16,
+    ) -> Result<(), Error> {
+        self.check_open()?;
+        if component == 0 || component > self.config.components {
+            return Err(Error::Component(component));
+        }
+        if self.sockets.iter().any(|s| s.address == relayed) {
+            return Err(Error::DuplicateSocket);
+        }
+        if self.sockets.len() >= MAX_LOCAL_SOCKETS {
+            return Err(Error::TooMany("local sockets"));
+        }
+        let socket = LocalSocket {
+            address: relayed,
+            transport: Transport::Udp,
+            component,
+            interface_rank: 0,
+        };
+        self.sockets.push(socket);
+        let priority = candidate::priority(
+            CandidateType::Relayed,
+            candidate::local_preference(0, relayed.ip()),
+            component,
+        );
+        let foundation = candidate::foundation(
+            CandidateType::Relayed,
+            mapped.ip(),
+            Some(server.ip()),
+            Transport::Udp,
+        );
+        let relay = Candidate::new(
+            &foundation,
+            component,
+            Transport::Udp,
+            priority,
+            relayed,
+            CandidateType::Relayed,
+        )
+        .map_err(|_| Error::Component(component))?
+        .with_related(mapped);
+        self.locals.push(Local {
+            candidate: relay.clone(),
+            base: relayed,
+            interface_rank: 0,
+        });
+        self.stamp_local = true;
+        self.event(Event::LocalCandidate(relay));
+        self.pair_local(self.locals.len() - 1);
+        Ok(())
+    }
+
     /// Adds a remote candidate (from the SDP or trickled). `.local` names
     /// are handed to the caller to resolve ([`Event::ResolveName`]).
     pub fn add_remote_candidate(&mut self, candidate: Candidate) -> Result<(), Error> {
@@ -843,8 +908,10 @@ impl Agent {
     fn make_pair(&mut self, local_index: usize, remote_index: usize) -> Option<u32> {
         let local = self.locals.get(local_index)?;
         let remote = self.remotes.get(remote_index)?;
-        if local.candidate.kind() != CandidateType::Host
-            || local.candidate.component() != remote.candidate.component()
+        if !matches!(
+            local.candidate.kind(),
+            CandidateType::Host | CandidateType::Relayed
+        ) || local.candidate.component() != remote.candidate.component()
             || local.base.is_ipv4() != remote.address.is_ipv4()
         {
             return None;
@@ -1728,11 +1795,13 @@ impl Agent {
             }
             return Ok(Handled::Request);
         }
-        let Some(local_index) = self
-            .locals
-            .iter()
-            .position(|l| l.base == destination && l.candidate.kind() == CandidateType::Host)
-        else {
+        let Some(local_index) = self.locals.iter().position(|l| {
+            l.base == destination
+                && matches!(
+                    l.candidate.kind(),
+                    CandidateType::Host | CandidateType::Relayed
+                )
+        }) else {
             return Ok(Handled::Request);
         };
         let id = match self.checklist.find(destination, source) {

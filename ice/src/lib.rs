@@ -103,6 +103,10 @@
 //!   [`Agent::resolve_name`].
 //! - **Media.** On [`Event::SelectedPair`], send media from `local_base` to
 //!   `remote_address`. The event names both candidates with their types.
+//! - **TURN.** Allocate with a TURN client and hand the relayed address to
+//!   [`Agent::add_relayed_candidate`]; transmits from that address go
+//!   through the TURN client, and what it receives from peers comes back to
+//!   [`Agent::handle_receive`] with the relayed address as `destination`.
 //! - **Restart.** [`Agent::restart`] makes new credentials for a new offer;
 //!   media keeps flowing on the old pair until a new one is selected.
 //!

@@ -448,7 +448,7 @@ fn closed_agent_refuses_everything() {
 
 /// Two agents wired directly (every address reaches every other), driven
 /// to completion; returns them.
-fn direct(sockets: [&[&str]; 2]) -> [Agent; 2] {
+fn direct(sockets: [&[&str]; 2], setup: impl FnOnce(&mut [Agent; 2])) -> [Agent; 2] {
     let mut now = Instant::now();
     let mut agents = [
         Agent::new(config(true, 11), now),
@@ -474,6 +474,7 @@ fn direct(sockets: [&[&str]; 2]) -> [Agent; 2] {
                 .unwrap();
         }
     }
+    setup(&mut agents);
     for _ in 0..10_000 {
         for i in 0..2 {
             while let Some(event) = agents[i].poll_event() {
@@ -515,10 +516,13 @@ fn direct(sockets: [&[&str]; 2]) -> [Agent; 2] {
 
 #[test]
 fn dual_stack_prefers_ipv6_and_completes() {
-    let agents = direct([
-        &["192.0.2.1:5000", "[2001:db8::1]:5000"],
-        &["192.0.2.2:5000", "[2001:db8::2]:5000"],
-    ]);
+    let agents = direct(
+        [
+            &["192.0.2.1:5000", "[2001:db8::1]:5000"],
+            &["192.0.2.2:5000", "[2001:db8::2]:5000"],
+        ],
+        |_| {},
+    );
     for agent in &agents {
         assert_eq!(agent.state(), ConnectionState::Completed);
         let (local, remote) = agent.selected_pair(1).unwrap();
@@ -528,4 +532,26 @@ fn dual_stack_prefers_ipv6_and_completes() {
     }
     // Only same-family pairs: 1 IPv4 pair and 1 IPv6 pair.
     assert!(agents[0].pair_count() <= 2);
+}
+
+#[test]
+fn relayed_candidates_slot_in() {
+    let relayed: SocketAddr = "203.0.113.50:49152".parse().unwrap();
+    let agents = direct([&[], &["192.0.2.2:5000"]], |agents| {
+        agents[0]
+            .add_relayed_candidate(
+                relayed,
+                "198.51.100.9:40000".parse().unwrap(),
+                "203.0.113.50:3478".parse().unwrap(),
+                1,
+            )
+            .unwrap();
+    });
+    assert_eq!(agents[0].state(), ConnectionState::Completed);
+    let (local, remote) = agents[0].selected_pair(1).unwrap();
+    assert_eq!(local.kind(), CandidateType::Relayed);
+    assert_eq!(local.socket_addr(), Some(relayed));
+    assert_eq!(remote.kind(), CandidateType::Host);
+    let (_, remote) = agents[1].selected_pair(1).unwrap();
+    assert_eq!(remote.kind(), CandidateType::Relayed);
 }
