@@ -12,9 +12,9 @@ use std::time::Instant;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use sansrtc_ice::{
-    Agent, Candidate, Config, LocalSocket, MAX_LOCAL_PEER_REFLEXIVE, MAX_PEER_REFLEXIVE,
-    MAX_QUEUED_EVENTS, MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES, NominationPolicy, Receive,
-    Transmit, Transport,
+    Agent, Candidate, Config, LocalSocket, MAX_LOCAL_PEER_REFLEXIVE, MAX_LOCAL_SOCKETS,
+    MAX_PEER_REFLEXIVE, MAX_QUEUED_EVENTS, MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES,
+    NominationPolicy, Receive, Transmit, Transport,
 };
 use sansrtc_stun::{Attribute, Class, ErrorCode, Message, MessageBuilder, Method, TransactionId};
 
@@ -68,6 +68,10 @@ enum Op {
         address: u8,
         component: u8,
     },
+    Relayed {
+        address: u8,
+        component: u8,
+    },
 }
 
 #[derive(Debug, Arbitrary)]
@@ -104,11 +108,19 @@ fn address(n: u8) -> SocketAddr {
     }
 }
 
+/// Local sockets; with the high bit, TURN relayed addresses.
 fn socket(n: u8) -> SocketAddr {
-    SocketAddr::new(
-        IpAddr::V4(Ipv4Addr::new(192, 0, 2, n & 3)),
-        4000 + u16::from(n & 1),
-    )
+    if n & 0x80 != 0 {
+        SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::new(203, 0, 113, n & 3)),
+            49152 + u16::from(n & 1),
+        )
+    } else {
+        SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::new(192, 0, 2, n & 3)),
+            4000 + u16::from(n & 1),
+        )
+    }
 }
 
 fn build(class: Class, id: TransactionId, f: impl FnOnce(&mut MessageBuilder<'_>)) -> Vec<u8> {
@@ -296,12 +308,23 @@ fuzz_target!(|input: Input| {
                 let _ =
                     agent.resolve_name(&format!("host-{name}.local"), ip.map(|i| address(i).ip()));
             }
+            Op::Relayed {
+                address: a,
+                component,
+            } => {
+                let _ = agent.add_relayed_candidate(
+                    socket(a | 0x80),
+                    address(a),
+                    "192.0.2.201:3478".parse().unwrap(),
+                    u16::from(component % 3),
+                );
+            }
             Op::Socket {
                 address: a,
                 component,
             } => {
                 let _ = agent.add_local_socket(LocalSocket {
-                    address: socket(a),
+                    address: socket(a & 0x7f),
                     transport: Transport::Udp,
                     component: u16::from(component % 3),
                     interface_rank: a,
@@ -324,7 +347,9 @@ fuzz_target!(|input: Input| {
         assert!(events <= MAX_QUEUED_EVENTS);
         assert!(agent.remote_candidates().count() <= MAX_REMOTE_CANDIDATES + MAX_PEER_REFLEXIVE);
         assert!(agent.pair_count() <= max_pairs);
-        assert!(agent.local_candidates().count() <= 4 * 2 + MAX_LOCAL_PEER_REFLEXIVE);
+        assert!(
+            agent.local_candidates().count() <= 2 * MAX_LOCAL_SOCKETS + MAX_LOCAL_PEER_REFLEXIVE
+        );
         if let Some(t) = agent.poll_timeout() {
             assert!(t >= start);
         }
