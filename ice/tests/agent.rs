@@ -555,3 +555,127 @@ fn relayed_candidates_slot_in() {
     let (_, remote) = agents[1].selected_pair(1).unwrap();
     assert_eq!(remote.kind(), CandidateType::Relayed);
 }
+
+fn stun(
+    class: Class,
+    id: TransactionId,
+    add: impl FnOnce(&mut MessageBuilder<'_>),
+    key: &str,
+) -> Vec<u8> {
+    let mut buf = [0u8; 512];
+    let mut b = MessageBuilder::new(&mut buf, class, Method::BINDING, id).unwrap();
+    add(&mut b);
+    b.add_message_integrity(key.as_bytes()).unwrap();
+    b.add_fingerprint().unwrap();
+    let len = b.finish();
+    buf[..len].to_vec()
+}
+
+#[test]
+fn aggressive_nomination_from_an_old_peer_is_accepted() {
+    // A controlled agent, and a hand-written old controlling peer that puts
+    // USE-CANDIDATE on every check.
+    let (mut agent, local, now) = agent_with_socket(false);
+    let (ufrag, pwd) = (
+        agent.local_credentials().ufrag().to_owned(),
+        agent.local_credentials().pwd().to_owned(),
+    );
+    let peer_pwd = "remotepasswordremotepassword";
+    let low: SocketAddr = "198.51.100.20:6000".parse().unwrap();
+    let high: SocketAddr = "198.51.100.21:6000".parse().unwrap();
+    let line = format!(
+        "candidate:1 1 udp 1000 {} {} typ host",
+        low.ip(),
+        low.port()
+    );
+    agent.add_remote_candidate(line.parse().unwrap()).unwrap();
+    let peer_check = |id: u8, priority: u32| {
+        stun(
+            Class::Request,
+            TransactionId::new([id; 12]),
+            |b| {
+                b.add(&Attribute::Username(&format!("{ufrag}:rEmO")))
+                    .unwrap()
+                    .add(&Attribute::Priority(priority))
+                    .unwrap()
+                    .add(&Attribute::IceControlling(7))
+                    .unwrap()
+                    .add(&Attribute::UseCandidate)
+                    .unwrap();
+            },
+            &pwd,
+        )
+    };
+    // Answers every check the agent sent to `peer` (as the peer would).
+    let answer_all = |agent: &mut Agent, now| {
+        let mut selected = Vec::new();
+        for step in 0..10u32 {
+            let now = now + Duration::from_millis(60) * step;
+            agent.handle_timeout(now);
+            while let Some(t) = agent.poll_transmit() {
+                let request = sansrtc_stun::Message::parse(&t.contents).unwrap();
+                if request.class() != Class::Request {
+                    continue;
+                }
+                if request.username().is_none() {
+                    // A request to the STUN server: left unanswered.
+                    continue;
+                }
+                assert!(request.ice_controlled().is_some());
+                let response = stun(
+                    Class::SuccessResponse,
+                    request.transaction_id(),
+                    |b| {
+                        b.add(&Attribute::XorMappedAddress(t.source)).unwrap();
+                    },
+                    peer_pwd,
+                );
+                let _ = agent.handle_receive(
+                    now,
+                    Receive {
+                        source: t.destination,
+                        destination: t.source,
+                        transport: Transport::Udp,
+                        bytes: &response,
+                    },
+                );
+            }
+            while let Some(event) = agent.poll_event() {
+                if let Event::SelectedPair { remote_address, .. } = event {
+                    selected.push(remote_address);
+                }
+            }
+        }
+        selected
+    };
+    let receive = |agent: &mut Agent, source, bytes: &[u8]| {
+        agent
+            .handle_receive(
+                now,
+                Receive {
+                    source,
+                    destination: local,
+                    transport: Transport::Udp,
+                    bytes,
+                },
+            )
+            .unwrap();
+    };
+    // The agent's own check on the signaled pair succeeds; the peer's
+    // nominating check selects it.
+    assert!(answer_all(&mut agent, now).is_empty());
+    receive(&mut agent, low, &peer_check(1, 1000));
+    assert_eq!(answer_all(&mut agent, now), vec![low]);
+    assert_eq!(agent.state(), ConnectionState::Connected);
+    // A better pair, learned from a nominating check (peer-reflexive):
+    // selected once the agent's triggered check on it succeeds.
+    receive(&mut agent, high, &peer_check(2, 2000));
+    assert_eq!(answer_all(&mut agent, now), vec![high]);
+    let (_, remote) = agent.selected_pair(1).unwrap();
+    assert_eq!(remote.kind(), CandidateType::PeerReflexive);
+    // A worse nominated pair does not replace it.
+    let worse: SocketAddr = "198.51.100.22:6000".parse().unwrap();
+    receive(&mut agent, worse, &peer_check(3, 10));
+    assert!(answer_all(&mut agent, now).is_empty());
+    assert_eq!(agent.selected_pair(1).unwrap().1.socket_addr(), Some(high));
+}
