@@ -1745,6 +1745,16 @@ impl Agent {
         if let Some(bytes) = success_response(transaction_id, source, &credentials) {
             self.transmit(destination, source, bytes);
         }
+        if self.config.lite {
+            // A lite agent sends no checks (RFC 8445 §2.5): the full peer's
+            // checks on the selected pair are its sign of life.
+            let now = self.now;
+            for selected in &mut self.selected {
+                if selected.local_base == destination && selected.remote_address == source {
+                    selected.last_consent = now;
+                }
+            }
+        }
         if credentials != self.local_credentials {
             // A check of the previous generation: answered for consent only.
             return Ok(Handled::Request);

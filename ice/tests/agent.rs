@@ -210,6 +210,11 @@ fn full_agent_and_lite_agent() {
     assert!(outcome.connected(), "{outcome:?}");
     assert!(outcome.same_pair(), "{outcome:?}");
     assert_eq!(s.agents[1].checks_sent(), 0, "lite agents never check");
+    // The full agent's consent checks keep both up.
+    s.advance(Duration::from_secs(120));
+    assert!(is_up(s.agents[0].state()), "{:?}", s.agents[0].state());
+    assert!(is_up(s.agents[1].state()), "{:?}", s.agents[1].state());
+    assert_eq!(s.agents[1].checks_sent(), 0);
 }
 
 #[test]
