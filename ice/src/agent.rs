@@ -29,6 +29,9 @@ pub const MAX_REMOTE_CANDIDATES: usize = 64;
 pub const MAX_PEER_REFLEXIVE: usize = 16;
 /// Most peer-reflexive local candidates learned from responses.
 pub const MAX_LOCAL_PEER_REFLEXIVE: usize = 16;
+/// Most transmissions of one check ([`Config::max_transmissions`] is
+/// clamped to 1 to this).
+pub const MAX_CHECK_TRANSMISSIONS: u32 = 16;
 /// Most `.local` names awaiting resolution by the caller.
 pub const MAX_PENDING_NAMES: usize = 16;
 /// Most STUN servers used for gathering.
@@ -134,8 +137,9 @@ pub struct Config {
     pub initial_rto: Duration,
     /// Cap on the retransmission timeout, 1.6 s.
     pub max_rto: Duration,
-    /// Transmissions of a check before the pair fails, 7 (RFC 8489 Rc):
-    /// with the defaults a pair fails 9.5 s after its first check.
+    /// Transmissions of a check before the pair fails, 7 (RFC 8489 Rc),
+    /// at most [`MAX_CHECK_TRANSMISSIONS`]: with the defaults a pair fails
+    /// 9.5 s after its first check.
     pub max_transmissions: u32,
     /// Cap on the pairs of the checklist, 100 (RFC 8445 §6.1.2.5).
     pub max_pairs: usize,
@@ -313,8 +317,24 @@ impl Agent {
         let mut config = config;
         config.components = config.components.clamp(1, 2);
         config.stun_servers.truncate(MAX_STUN_SERVERS);
-        config.max_transmissions = config.max_transmissions.max(1);
-        config.ta = config.ta.max(Duration::from_millis(1));
+        // Caller-supplied times are clamped so that no deadline can
+        // overflow `Instant`, and retransmissions stay bounded.
+        let day = Duration::from_secs(86_400);
+        config.max_transmissions = config.max_transmissions.clamp(1, MAX_CHECK_TRANSMISSIONS);
+        config.ta = config.ta.clamp(Duration::from_millis(1), day);
+        config.initial_rto = config.initial_rto.clamp(Duration::from_millis(1), day);
+        config.max_rto = config.max_rto.clamp(config.initial_rto, day);
+        for duration in [
+            &mut config.failure_timeout,
+            &mut config.consent_interval,
+            &mut config.consent_timeout,
+            &mut config.disconnected_timeout,
+        ] {
+            *duration = (*duration).min(day);
+        }
+        if let NominationPolicy::BestOrAfter(wait) = &mut config.nomination {
+            *wait = (*wait).min(day);
+        }
         let checklist = CheckList::new(config.max_pairs);
         Self {
             config,
@@ -1914,7 +1934,7 @@ impl Agent {
             remote_credentials,
             last_consent: self.now,
             // Lite agents do not send checks (RFC 8445 §2.5): no consent.
-            next_consent: self.now + Duration::from_secs(u64::from(u32::MAX)),
+            next_consent: self.now + Duration::from_secs(100 * 365 * 86_400),
             consent: None,
         };
         let event = Event::SelectedPair {

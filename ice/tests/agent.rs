@@ -684,3 +684,23 @@ fn aggressive_nomination_from_an_old_peer_is_accepted() {
     assert!(answer_all(&mut agent, now).is_empty());
     assert_eq!(agent.selected_pair(1).unwrap().1.socket_addr(), Some(high));
 }
+
+#[test]
+fn extreme_configuration_does_not_overflow() {
+    let mut configs = [config(true, 1), config(false, 2)];
+    for c in &mut configs {
+        c.ta = Duration::MAX;
+        c.initial_rto = Duration::MAX;
+        c.max_rto = Duration::ZERO;
+        c.max_transmissions = u32::MAX;
+        c.failure_timeout = Duration::MAX;
+        c.consent_interval = Duration::MAX;
+        c.consent_timeout = Duration::MAX;
+        c.disconnected_timeout = Duration::MAX;
+        c.nomination = NominationPolicy::BestOrAfter(Duration::MAX);
+        c.max_pairs = usize::MAX;
+    }
+    let mut s = scenario(configs, [Side::PUBLIC, Side::PUBLIC]);
+    s.advance(Duration::from_secs(3 * 86_400));
+    let _ = s.outcome();
+}
