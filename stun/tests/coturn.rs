@@ -2,77 +2,25 @@
 //! our client transaction over a std `UdpSocket`.
 //!
 //! The test installs nothing. It runs when `turnserver` (Debian `coturn`) is
-//! on the PATH and prints `coturn test skipped: turnserver not on PATH`
-//! otherwise.
+//! on the PATH and says it was skipped otherwise (under CI, where `.ci/run`
+//! installs coturn, a missing coturn fails).
 
 // A real socket needs the real clock; the transaction still gets it passed in.
 #![allow(clippy::disallowed_methods)]
 #![allow(clippy::indexing_slicing)]
 
+mod support;
+
 use core::net::SocketAddr;
 use core::time::Duration;
 use std::io::ErrorKind;
 use std::net::UdpSocket;
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use sansrtc_stun::rng::Rng;
 use sansrtc_stun::transaction::{ClientTransaction, Event, TransactionConfig};
 use sansrtc_stun::{Attribute, Class, MessageBuilder, Method};
-
-/// Kills coturn when the test ends, pass or fail.
-struct Coturn(Child);
-
-impl Drop for Coturn {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `turnserver --version`'s output, or `None` when it is not installed.
-fn turnserver_version() -> Option<String> {
-    let output = Command::new("turnserver")
-        .arg("--version")
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    let version = text.lines().next().unwrap_or("").trim();
-    Some(format!("coturn {version}"))
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_coturn(port: u16) -> Coturn {
-    let pidfile = std::env::temp_dir().join(format!("sansrtc-coturn-stun-{port}.pid"));
-    let child = Command::new("turnserver")
-        .args([
-            "-n",
-            "--stun-only",
-            "--no-auth",
-            "--no-cli",
-            "--no-tls",
-            "--no-dtls",
-            "--listening-ip=127.0.0.1",
-            "--simple-log",
-            "--log-file=stdout",
-        ])
-        .arg(format!("--listening-port={port}"))
-        .arg(format!("--pidfile={}", pidfile.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start turnserver");
-    Coturn(child)
-}
+use support::{coturn_or_skip, free_udp_port, start_coturn};
 
 /// One Binding transaction from `socket` to `server`, retransmitting on our
 /// schedule with a short RTO while coturn starts up.
@@ -134,12 +82,11 @@ fn binding(socket: &UdpSocket, server: SocketAddr, seed: u64) -> Event {
 
 #[test]
 fn binding_request_to_coturn() {
-    let Some(version) = turnserver_version() else {
-        println!("coturn test skipped: turnserver not on PATH");
+    let Some(version) = coturn_or_skip("coturn test") else {
         return;
     };
     let port = free_udp_port();
-    let _coturn = start_coturn(port);
+    let _coturn = start_coturn(port, &["--stun-only".into(), "--no-auth".into()]);
     let server = SocketAddr::from(([127, 0, 0, 1], port));
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let local = socket.local_addr().unwrap();

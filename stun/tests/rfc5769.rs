@@ -6,7 +6,9 @@
 
 use sansrtc_stun::attribute::AttributeType;
 use sansrtc_stun::credentials::{LongTermKey, Preparation, userhash};
-use sansrtc_stun::{Attribute, Class, ErrorCode, IntegrityError, Message, MessageBuilder, Method};
+use sansrtc_stun::{
+    Attribute, Class, ErrorCode, IntegrityError, Message, MessageBuilder, Method, TransactionId,
+};
 
 fn hex(text: &str) -> Vec<u8> {
     let digits: Vec<u8> = text
@@ -72,6 +74,47 @@ fn write_back(bytes: &[u8]) {
     assert!(message.write_to(&mut short).is_err());
 }
 
+/// How a message built from scratch is signed.
+enum Sign<'k> {
+    Nothing,
+    Sha1(&'k [u8]),
+    Sha256(&'k [u8]),
+}
+
+/// Builds a message from scratch as the vector's sender did: the
+/// attributes in order, padded with `padding`, then integrity and
+/// fingerprint.
+fn build(
+    class: Class,
+    transaction_id: TransactionId,
+    padding: u8,
+    attributes: &[Attribute<'_>],
+    sign: Sign<'_>,
+    fingerprint: bool,
+) -> Vec<u8> {
+    let mut buf = [0u8; 256];
+    let mut builder =
+        MessageBuilder::new(&mut buf, class, Method::BINDING, transaction_id).unwrap();
+    builder.set_padding_byte(padding);
+    for attribute in attributes {
+        builder.add(attribute).unwrap();
+    }
+    match sign {
+        Sign::Nothing => {}
+        Sign::Sha1(key) => {
+            builder.add_message_integrity(key).unwrap();
+        }
+        Sign::Sha256(key) => {
+            builder.add_message_integrity_sha256(key).unwrap();
+        }
+    }
+    if fingerprint {
+        builder.add_fingerprint().unwrap();
+    }
+    let len = builder.finish();
+    buf[..len].to_vec()
+}
+
 #[test]
 fn sample_request_parses_and_verifies() {
     let bytes = sample_request();
@@ -104,29 +147,21 @@ fn sample_request_parses_and_verifies() {
 fn sample_request_built_from_scratch() {
     let bytes = sample_request();
     let parsed = Message::parse(&bytes).unwrap();
-    let mut buf = [0u8; 200];
-    let mut builder = MessageBuilder::new(
-        &mut buf,
-        Class::Request,
-        Method::BINDING,
-        parsed.transaction_id(),
-    )
-    .unwrap();
     // RFC 5769 pads USERNAME with spaces.
-    builder.set_padding_byte(b' ');
-    builder
-        .add(&Attribute::Software("STUN test client"))
-        .unwrap()
-        .add(&Attribute::Priority(0x6e00_01ff))
-        .unwrap()
-        .add(&Attribute::IceControlled(0x932f_f9b1_5126_3b36))
-        .unwrap()
-        .add(&Attribute::Username("evtj:h6vY"))
-        .unwrap();
-    builder.add_message_integrity(PASSWORD.as_bytes()).unwrap();
-    builder.add_fingerprint().unwrap();
-    let len = builder.finish();
-    assert_eq!(&buf[..len], &bytes[..]);
+    let built = build(
+        Class::Request,
+        parsed.transaction_id(),
+        b' ',
+        &[
+            Attribute::Software("STUN test client"),
+            Attribute::Priority(0x6e00_01ff),
+            Attribute::IceControlled(0x932f_f9b1_5126_3b36),
+            Attribute::Username("evtj:h6vY"),
+        ],
+        Sign::Sha1(PASSWORD.as_bytes()),
+        true,
+    );
+    assert_eq!(built, bytes);
 }
 
 /// Checks one of the two sample responses (RFC 5769 §2.2, §2.3), which
@@ -144,24 +179,18 @@ fn check_sample_response(bytes: &[u8], mapped: &str) {
         .unwrap();
     write_back(bytes);
 
-    let mut buf = [0u8; 128];
-    let mut builder = MessageBuilder::new(
-        &mut buf,
+    let built = build(
         Class::SuccessResponse,
-        Method::BINDING,
         message.transaction_id(),
-    )
-    .unwrap();
-    builder.set_padding_byte(b' ');
-    builder
-        .add(&Attribute::Software("test vector"))
-        .unwrap()
-        .add(&Attribute::XorMappedAddress(mapped))
-        .unwrap();
-    builder.add_message_integrity(PASSWORD.as_bytes()).unwrap();
-    builder.add_fingerprint().unwrap();
-    let len = builder.finish();
-    assert_eq!(&buf[..len], bytes);
+        b' ',
+        &[
+            Attribute::Software("test vector"),
+            Attribute::XorMappedAddress(mapped),
+        ],
+        Sign::Sha1(PASSWORD.as_bytes()),
+        true,
+    );
+    assert_eq!(built, bytes);
 }
 
 #[test]
@@ -213,24 +242,19 @@ fn sample_long_term_request() {
     assert!(LongTermKey::md5(LONG_TERM_USERNAME, "example.org", LONG_TERM_PASSWORD).is_err());
     write_back(&bytes);
 
-    let mut buf = [0u8; 200];
-    let mut builder = MessageBuilder::new(
-        &mut buf,
+    let built = build(
         Class::Request,
-        Method::BINDING,
         message.transaction_id(),
-    )
-    .unwrap();
-    builder
-        .add(&Attribute::Username(LONG_TERM_USERNAME))
-        .unwrap()
-        .add(&Attribute::Nonce("f//499k954d6OL34oL9FSTvy64sA"))
-        .unwrap()
-        .add(&Attribute::Realm("example.org"))
-        .unwrap();
-    builder.add_message_integrity(key.as_bytes()).unwrap();
-    let len = builder.finish();
-    assert_eq!(&buf[..len], &bytes[..]);
+        0,
+        &[
+            Attribute::Username(LONG_TERM_USERNAME),
+            Attribute::Nonce("f//499k954d6OL34oL9FSTvy64sA"),
+            Attribute::Realm("example.org"),
+        ],
+        Sign::Sha1(key.as_bytes()),
+        false,
+    );
+    assert_eq!(built, bytes);
 }
 
 /// RFC 8489 appendix B.1: long-term credentials with USERHASH and
@@ -295,50 +319,39 @@ fn rfc8489_userhash_and_sha256_request() {
 
     // And from scratch.
     let hash = userhash(LONG_TERM_USERNAME, "example.org").unwrap();
-    let mut buf = [0u8; 200];
-    let mut builder = MessageBuilder::new(
-        &mut buf,
+    let built = build(
         Class::Request,
-        Method::BINDING,
         message.transaction_id(),
-    )
-    .unwrap();
-    builder
-        .add(&Attribute::UserHash(&hash))
-        .unwrap()
-        .add(&Attribute::Nonce(nonce))
-        .unwrap()
-        .add(&Attribute::Realm("example.org"))
-        .unwrap();
-    builder
-        .add_message_integrity_sha256(key.as_bytes())
-        .unwrap();
-    let len = builder.finish();
-    assert_eq!(&buf[..len], &bytes[..]);
+        0,
+        &[
+            Attribute::UserHash(&hash),
+            Attribute::Nonce(nonce),
+            Attribute::Realm("example.org"),
+        ],
+        Sign::Sha256(key.as_bytes()),
+        false,
+    );
+    assert_eq!(built, bytes);
 }
 
 #[test]
 fn error_response_round_trip() {
-    let mut buf = [0u8; 128];
-    let mut builder = MessageBuilder::new(
-        &mut buf,
+    let built = build(
         Class::ErrorResponse,
-        Method::BINDING,
-        sansrtc_stun::TransactionId::new([9; 12]),
-    )
-    .unwrap();
-    builder
-        .add(&Attribute::ErrorCode(ErrorCode::new(
+        TransactionId::new([9; 12]),
+        0,
+        &[Attribute::ErrorCode(ErrorCode::new(
             420,
             "Unknown Attribute",
-        )))
-        .unwrap();
-    let len = builder.finish();
-    let message = Message::parse(&buf[..len]).unwrap();
+        ))],
+        Sign::Nothing,
+        false,
+    );
+    let message = Message::parse(&built).unwrap();
     assert_eq!(message.class(), Class::ErrorResponse);
     assert_eq!(
         message.error_code(),
         Some(ErrorCode::new(420, "Unknown Attribute"))
     );
-    write_back(&buf[..len]);
+    write_back(&built);
 }

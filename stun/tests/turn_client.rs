@@ -92,6 +92,29 @@ impl Script {
         buf
     }
 
+    /// Answers `request` with a success signed with the key and feeds it to
+    /// the client.
+    fn succeed(&self, client: &mut Client, request: &[u8], attributes: &[Attribute<'_>]) {
+        let answer = Self::respond(
+            request,
+            Class::SuccessResponse,
+            attributes,
+            Some(self.key.as_bytes()),
+        );
+        client.handle_receive(self.now, server(), &answer).unwrap();
+    }
+
+    /// Answers `request` with a signed error and feeds it to the client.
+    fn refuse(&self, client: &mut Client, request: &[u8], code: u16, reason: &str) {
+        let answer = Self::respond(
+            request,
+            Class::ErrorResponse,
+            &[Attribute::ErrorCode(ErrorCode::new(code, reason))],
+            Some(self.key.as_bytes()),
+        );
+        client.handle_receive(self.now, server(), &answer).unwrap();
+    }
+
     fn challenge(request: &[u8], code: u16, nonce: &str) -> Vec<u8> {
         Self::respond(
             request,
@@ -190,15 +213,7 @@ fn refreshes_a_minute_before_expiry() {
     message
         .verify_message_integrity(script.key.as_bytes())
         .unwrap();
-    let success = Script::respond(
-        &refresh,
-        Class::SuccessResponse,
-        &[Attribute::Lifetime(600)],
-        Some(script.key.as_bytes()),
-    );
-    client
-        .handle_receive(script.now, server(), &success)
-        .unwrap();
+    script.succeed(&mut client, &refresh, &[Attribute::Lifetime(600)]);
     assert_eq!(
         client.poll_event(),
         Some(Event::Refreshed {
@@ -261,13 +276,7 @@ fn stale_nonce_is_retried_with_the_new_nonce() {
     message
         .verify_message_integrity(script.key.as_bytes())
         .unwrap();
-    let ok = Script::respond(
-        &retry,
-        Class::SuccessResponse,
-        &[],
-        Some(script.key.as_bytes()),
-    );
-    client.handle_receive(script.now, server(), &ok).unwrap();
+    script.succeed(&mut client, &retry, &[]);
     assert_eq!(
         client.poll_event(),
         Some(Event::PermissionCreated(peer.ip()))
@@ -315,15 +324,7 @@ fn permission_refusal_is_an_event() {
     let peer = addr(PEER);
     client.create_permission(script.now, peer.ip()).unwrap();
     let request = Script::next(&mut client);
-    let forbidden = Script::respond(
-        &request,
-        Class::ErrorResponse,
-        &[Attribute::ErrorCode(ErrorCode::new(403, "Forbidden"))],
-        Some(script.key.as_bytes()),
-    );
-    client
-        .handle_receive(script.now, server(), &forbidden)
-        .unwrap();
+    script.refuse(&mut client, &request, 403, "Forbidden");
     match client.poll_event() {
         Some(Event::PermissionFailed(ip, error)) => {
             assert_eq!(ip, peer.ip());
@@ -443,13 +444,7 @@ fn data_goes_by_indication_then_by_channel() {
     let message = Message::parse(&bind).unwrap();
     assert_eq!(message.method(), Method::CHANNEL_BIND);
     assert_eq!(message.channel_number(), Some(0x4000));
-    let ok = Script::respond(
-        &bind,
-        Class::SuccessResponse,
-        &[],
-        Some(script.key.as_bytes()),
-    );
-    client.handle_receive(script.now, server(), &ok).unwrap();
+    script.succeed(&mut client, &bind, &[]);
     assert_eq!(
         client.poll_event(),
         Some(Event::ChannelBound { peer, channel })
@@ -506,13 +501,7 @@ fn permissions_and_channels_are_refreshed_before_expiry() {
     let peer = addr(PEER);
     client.bind_channel(script.now, peer).unwrap();
     let bind = Script::next(&mut client);
-    let ok = Script::respond(
-        &bind,
-        Class::SuccessResponse,
-        &[],
-        Some(script.key.as_bytes()),
-    );
-    client.handle_receive(script.now, server(), &ok).unwrap();
+    script.succeed(&mut client, &bind, &[]);
     // The channel installed the permission too: it is refreshed at 240 s,
     // the channel at 540 s.
     assert!(client.has_permission(peer.ip()));
@@ -524,13 +513,7 @@ fn permissions_and_channels_are_refreshed_before_expiry() {
         Message::parse(&refresh).unwrap().method(),
         Method::CREATE_PERMISSION
     );
-    let ok = Script::respond(
-        &refresh,
-        Class::SuccessResponse,
-        &[],
-        Some(script.key.as_bytes()),
-    );
-    client.handle_receive(script.now, server(), &ok).unwrap();
+    script.succeed(&mut client, &refresh, &[]);
     assert_eq!(client.poll_timeout(), Some(script.at(480.0)));
     script.now = script.at(480.0);
     client.handle_timeout(script.now);
@@ -556,13 +539,7 @@ fn new_credentials_release_the_old_allocation_first() {
     message
         .verify_message_integrity(script.key.as_bytes())
         .unwrap();
-    let ok = Script::respond(
-        &release,
-        Class::SuccessResponse,
-        &[Attribute::Lifetime(0)],
-        Some(script.key.as_bytes()),
-    );
-    client.handle_receive(script.now, server(), &ok).unwrap();
+    script.succeed(&mut client, &release, &[Attribute::Lifetime(0)]);
     assert_eq!(client.poll_event(), Some(Event::Deallocated));
     // Then a fresh, unauthenticated Allocate starts the new credentials.
     let allocate = Script::next(&mut client);

@@ -9,78 +9,37 @@
 #![allow(clippy::disallowed_methods)] // a test against a real server owns the clock
 #![allow(clippy::indexing_slicing)]
 
+mod support;
+
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use core::time::Duration;
 use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use sansrtc_stun::turn::{Client, Config, Event, TurnTransport};
-
-/// Kills coturn when the test ends, pass or fail.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn turnserver_available() -> bool {
-    Command::new("turnserver")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
+use support::{coturn_or_skip, free_udp_port, start_coturn};
 
 const REALM: &str = "sansrtc.test";
 const USER: &str = "alice";
 const PASSWORD: &str = "wonderland";
 
-fn start_coturn(port: u16) -> Server {
+/// coturn with long-term credentials, relaying to loopback peers.
+fn start_turn_server(port: u16) -> support::Coturn {
     let relay_min = free_udp_port().max(20000);
-    let child = Command::new("turnserver")
-        .args([
-            "-n",
-            "--no-cli",
-            "--no-tls",
-            "--no-dtls",
-            "--listening-ip=127.0.0.1",
-            "--relay-ip=127.0.0.1",
-            "--allow-loopback-peers",
-            "--lt-cred-mech",
-            "--fingerprint",
-            "--simple-log",
-            "--log-file=stdout",
-        ])
-        .arg(format!("--listening-port={port}"))
-        .arg(format!("--user={USER}:{PASSWORD}"))
-        .arg(format!("--realm={REALM}"))
-        .arg(format!("--min-port={relay_min}"))
-        .arg(format!("--max-port={}", relay_min.saturating_add(200)))
-        .arg(format!(
-            "--pidfile={}",
-            std::env::temp_dir()
-                .join(format!("sansrtc-coturn-{port}.pid"))
-                .display()
-        ))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start turnserver");
-    Server(child)
+    start_coturn(
+        port,
+        &[
+            "--relay-ip=127.0.0.1".into(),
+            "--allow-loopback-peers".into(),
+            "--lt-cred-mech".into(),
+            "--fingerprint".into(),
+            format!("--user={USER}:{PASSWORD}"),
+            format!("--realm={REALM}"),
+            format!("--min-port={relay_min}"),
+            format!("--max-port={}", relay_min.saturating_add(200)),
+        ],
+    )
 }
 
 /// A clock that can be moved ahead of real time, so refreshes happen without
@@ -258,19 +217,14 @@ fn over_tcp() {
 /// Allocates, relays by Send indication and by channel, refreshes and
 /// releases, over the given transport to coturn.
 fn exercise(transport: TurnTransport) {
-    if !turnserver_available() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "coturn (turnserver) is required in CI but is not on the PATH"
-        );
-        println!("coturn TURN test skipped: turnserver not on PATH");
+    let Some(version) = coturn_or_skip("coturn TURN test") else {
         return;
-    }
+    };
     let port = free_udp_port();
-    let _server = start_coturn(port);
+    let _server = start_turn_server(port);
     let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
     wait_until_listening(server);
-    println!("coturn TURN test ({transport:?}) running against turnserver on {server}");
+    println!("coturn TURN test ({transport:?}) running against {version} on {server}");
 
     let mut link = match transport {
         TurnTransport::Udp => Link::Udp(UdpSocket::bind("127.0.0.1:0").unwrap()),
