@@ -601,6 +601,17 @@ mod tests {
         message(Class::Request, Method::BINDING, ID, &[])
     }
 
+    /// A Binding transaction with the default settings over UDP.
+    fn binding_transaction(now: Instant) -> ClientTransaction {
+        ClientTransaction::new(
+            TransactionConfig::default(),
+            now,
+            ID,
+            binding_request(),
+            false,
+        )
+    }
+
     #[test]
     fn request_header_gives_the_method() {
         // Allocate request: type 0x0003.
@@ -631,13 +642,7 @@ mod tests {
             "0020000800019f47e112a643",
         ));
         let now = Instant::now();
-        let mut transaction = ClientTransaction::new(
-            TransactionConfig::default(),
-            now,
-            ID,
-            binding_request(),
-            false,
-        );
+        let mut transaction = binding_transaction(now);
         assert!(transaction.poll_transmit().is_some());
         transaction
             .handle_receive(now + Duration::from_millis(20), &response)
@@ -660,13 +665,7 @@ mod tests {
     #[test]
     fn late_call_folds_missed_transmissions() {
         let start = Instant::now();
-        let mut transaction = ClientTransaction::new(
-            TransactionConfig::default(),
-            start,
-            ID,
-            binding_request(),
-            false,
-        );
+        let mut transaction = binding_transaction(start);
         assert!(transaction.poll_transmit().is_some());
         // At 4 s the transmissions due at 0.5, 1.5 and 3.5 s are folded.
         transaction.handle_timeout(start + Duration::from_secs(4));
@@ -731,13 +730,7 @@ mod tests {
     #[test]
     fn rejects_other_messages() {
         let now = Instant::now();
-        let mut transaction = ClientTransaction::new(
-            TransactionConfig::default(),
-            now,
-            ID,
-            binding_request(),
-            false,
-        );
+        let mut transaction = binding_transaction(now);
         assert_eq!(
             transaction.handle_receive(now, &[0xff; 20]),
             Err(RecvError::Malformed(ParseError::NotStun))
@@ -771,13 +764,7 @@ mod tests {
     #[test]
     fn error_response_without_error_code() {
         let now = Instant::now();
-        let mut transaction = ClientTransaction::new(
-            TransactionConfig::default(),
-            now,
-            ID,
-            binding_request(),
-            false,
-        );
+        let mut transaction = binding_transaction(now);
         let bytes = message(Class::ErrorResponse, Method::BINDING, ID, &[]);
         transaction.handle_receive(now, &bytes).unwrap();
         let Some(Event::ErrorResponse { code, reason, .. }) = transaction.poll_event() else {
