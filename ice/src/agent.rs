@@ -207,6 +207,18 @@ struct Local {
     interface_rank: u8,
 }
 
+impl Local {
+    /// The transport address packets from this candidate carry: the base for
+    /// host and relayed candidates (whose announced address may be a name),
+    /// the candidate's own address otherwise.
+    fn transport_address(&self) -> Option<SocketAddr> {
+        match self.candidate.kind() {
+            CandidateType::Host | CandidateType::Relayed => Some(self.base),
+            _ => self.candidate.socket_addr(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Remote {
     candidate: Candidate,
@@ -433,6 +445,34 @@ impl Agent {
     /// by [`Event::LocalCandidate`]) and asks the STUN servers of its address
     /// family for a server-reflexive one.
     pub fn add_local_socket(&mut self, socket: LocalSocket) -> Result<(), Error> {
+        self.add_socket(socket, None)
+    }
+
+    /// Like [`add_local_socket`](Self::add_local_socket), but the host
+    /// candidate is announced under an mDNS name (such as
+    /// `1f2e3d4c-....local`) that the caller registers, so that the host
+    /// address stays private; the server-reflexive candidate's related
+    /// address is then `0.0.0.0:0`, as browsers write it.
+    ///
+    /// <https://datatracker.ietf.org/doc/html/draft-ietf-mmusic-mdns-ice-candidates>
+    pub fn add_local_socket_with_name(
+        &mut self,
+        socket: LocalSocket,
+        name: &str,
+    ) -> Result<(), Error> {
+        let address = Address::Fqdn(name.into());
+        let valid = name.len() <= candidate::MAX_FQDN_LEN
+            && address.is_mdns()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        if !valid {
+            return Err(Error::Name("expected a name ending in .local"));
+        }
+        self.add_socket(socket, Some(address))
+    }
+
+    fn add_socket(&mut self, socket: LocalSocket, name: Option<Address>) -> Result<(), Error> {
         self.check_open()?;
         if socket.transport != Transport::Udp {
             return Err(Error::UnsupportedTransport);
@@ -463,6 +503,10 @@ impl Agent {
             CandidateType::Host,
         )
         .map_err(|_| Error::Component(socket.component))?;
+        let host = match name {
+            Some(name) => host.with_address(name),
+            None => host,
+        };
         self.locals.push(Local {
             candidate: host.clone(),
             base: socket.address,
@@ -1308,6 +1352,7 @@ impl Agent {
         let grace = self.last_local_candidate + self.check_span();
         match timeout {
             Some(timeout) if grace > self.now => Some(timeout.min(grace)),
+            None if grace > self.now => Some(grace),
             other => other,
         }
     }
@@ -1352,7 +1397,10 @@ impl Agent {
             } else {
                 ConnectionState::Connected
             }
-        } else if self.checking_since.is_some() || self.state != ConnectionState::New {
+        } else if self.checking_since.is_some()
+            || self.state != ConnectionState::New
+            || (self.end_of_remote && self.remote_credentials.is_some())
+        {
             // A pair the peer nominated is not given up while the failure
             // timeout runs: its checks re-trigger ours.
             let nothing_left = !self.config.lite
@@ -1365,10 +1413,10 @@ impl Agent {
                 && self.pending_names.is_empty()
                 && self.gathering != GatheringState::Gathering
                 && self.remote_credentials.is_some();
+            // Every stay in checking runs against the failure timeout.
+            let since = *self.checking_since.get_or_insert(now);
             let timed_out = self.gathering != GatheringState::Gathering
-                && self.checking_since.is_some_and(|at| {
-                    now >= at.max(self.last_local_candidate) + self.config.failure_timeout
-                });
+                && now >= since.max(self.last_local_candidate) + self.config.failure_timeout;
             // The peer learned our latest candidate only now: give its
             // checks on it the time to arrive before giving up.
             let peer_done = now >= self.last_local_candidate + self.check_span();
@@ -1477,7 +1525,7 @@ impl Agent {
         let local_index = match self
             .locals
             .iter()
-            .position(|l| l.base == local_base && l.candidate.socket_addr() == Some(mapped))
+            .position(|l| l.base == local_base && l.transport_address() == Some(mapped))
         {
             Some(index) => Some(index),
             None if self.local_prflx < MAX_LOCAL_PEER_REFLEXIVE => {
@@ -1598,7 +1646,13 @@ impl Agent {
             gather.interface_rank,
         );
         if let Some(mapped) = mapped {
-            let redundant = mapped == base
+            // Behind an mDNS name the host address is not announced, so a
+            // server-reflexive candidate equal to it is not redundant.
+            let named = self
+                .locals
+                .iter()
+                .any(|l| l.base == base && l.candidate.address().ip().is_none());
+            let redundant = (mapped == base && !named)
                 || self
                     .locals
                     .iter()
@@ -1615,6 +1669,11 @@ impl Agent {
                     Some(server.ip()),
                     Transport::Udp,
                 );
+                let related = if named {
+                    SocketAddr::new(IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED), 0)
+                } else {
+                    base
+                };
                 if let Ok(srflx) = Candidate::new(
                     &foundation,
                     component,
@@ -1623,7 +1682,7 @@ impl Agent {
                     mapped,
                     CandidateType::ServerReflexive,
                 ) {
-                    let srflx = srflx.with_related(base);
+                    let srflx = srflx.with_related(related);
                     self.locals.push(Local {
                         candidate: srflx.clone(),
                         base,

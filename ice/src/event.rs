@@ -103,6 +103,9 @@ pub enum Error {
     /// characters (password) of the ICE alphabet (RFC 8839 §5.4).
     #[error("invalid ICE credentials: {0}")]
     Credentials(&'static str),
+    /// A name that is not an mDNS `.local` name.
+    #[error("invalid name: {0}")]
+    Name(&'static str),
     /// No name resolution was asked for this name.
     #[error("no pending resolution for this name")]
     UnknownName,

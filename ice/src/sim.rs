@@ -414,6 +414,9 @@ pub struct Side {
     pub nat: Option<Nat>,
     /// Whether a firewall drops all UDP but to the STUN server.
     pub firewall: bool,
+    /// Whether host candidates are announced under mDNS names. The two
+    /// sides are on different links, where such names do not resolve.
+    pub mdns: bool,
 }
 
 impl Side {
@@ -421,6 +424,7 @@ impl Side {
     pub const PUBLIC: Self = Self {
         nat: None,
         firewall: false,
+        mdns: false,
     };
 
     /// A host behind `nat`.
@@ -428,6 +432,7 @@ impl Side {
         Self {
             nat: Some(nat),
             firewall: false,
+            mdns: false,
         }
     }
 }
@@ -558,13 +563,20 @@ impl Scenario {
             if let Some(other) = other {
                 let _ = agent.set_remote_credentials(other.ufrag(), other.pwd());
             }
+            let mdns = sides.get(i).is_some_and(|s| s.mdns);
             for (component, (_, address)) in (1..).zip(sockets.iter().filter(|(j, _)| *j == i)) {
-                let _ = agent.add_local_socket(LocalSocket {
+                let socket = LocalSocket {
                     address: *address,
                     transport: Transport::Udp,
                     component,
                     interface_rank: 0,
-                });
+                };
+                let _ = if mdns {
+                    let name = format!("host-{i}-{component}.local");
+                    agent.add_local_socket_with_name(socket, &name)
+                } else {
+                    agent.add_local_socket(socket)
+                };
             }
         }
         Self {
@@ -645,6 +657,11 @@ impl Scenario {
                     agent.end_of_remote_candidates();
                 }
             }
+            Event::ResolveName(name) => {
+                if let Some(agent) = self.agents.get_mut(i) {
+                    let _ = agent.resolve_name(&name, None);
+                }
+            }
             Event::StateChanged(state) => match state {
                 ConnectionState::Connected | ConnectionState::Completed => {
                     if let Some(slot) = self.connected_after.get_mut(i) {
@@ -661,12 +678,13 @@ impl Scenario {
             Event::SelectedPair {
                 component: 1,
                 local,
+                local_base,
                 remote,
                 remote_address,
-                ..
             } => {
-                if let (Some(slot), Some(address)) = (self.selected.get_mut(i), local.socket_addr())
-                {
+                // A host candidate announced under a name sends from its base.
+                let address = local.socket_addr().unwrap_or(local_base);
+                if let Some(slot) = self.selected.get_mut(i) {
                     *slot = Some((local.kind(), remote.kind(), address, remote_address));
                 }
             }

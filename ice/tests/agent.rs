@@ -704,3 +704,99 @@ fn extreme_configuration_does_not_overflow() {
     s.advance(Duration::from_secs(3 * 86_400));
     let _ = s.outcome();
 }
+
+#[test]
+fn mdns_hidden_hosts_connect() {
+    let mdns = Side {
+        mdns: true,
+        ..Side::PUBLIC
+    };
+    let mut s = scenario([config(true, 1), config(false, 2)], [mdns, mdns]);
+    let outcome = s.run(Duration::from_secs(30));
+    assert!(outcome.connected(), "{outcome:?}");
+    assert!(outcome.same_pair(), "{outcome:?}");
+    for agent in &s.agents {
+        let (local, remote) = agent.selected_pair(1).unwrap();
+        // Our host candidate keeps its name; the peer's host, whose name
+        // does not resolve here, is reached through its server-reflexive
+        // candidate (not redundant, since the host address is hidden) or
+        // learned from its checks.
+        assert!(local.address().is_mdns(), "{local}");
+        assert_eq!(local.kind(), CandidateType::Host);
+        assert!(
+            matches!(
+                remote.kind(),
+                CandidateType::ServerReflexive | CandidateType::PeerReflexive
+            ),
+            "{remote}"
+        );
+    }
+    // No announced host candidate carries an IP address, and no
+    // server-reflexive one names the host in its related address.
+    for (_, _, event) in &s.log {
+        if let Event::LocalCandidate(c) = event {
+            match c.kind() {
+                CandidateType::Host => assert!(c.address().is_mdns(), "{c}"),
+                _ => assert!(c.to_string().ends_with("raddr 0.0.0.0 rport 0"), "{c}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn mdns_names_hide_the_related_address_of_srflx() {
+    let mdns = Side {
+        mdns: true,
+        ..Side::behind(Nat::FULL_CONE)
+    };
+    let mut s = scenario([config(true, 1), config(false, 2)], [mdns, Side::PUBLIC]);
+    assert!(s.run(Duration::from_secs(30)).connected());
+    let srflx = s
+        .log
+        .iter()
+        .find_map(|(_, i, e)| match e {
+            Event::LocalCandidate(c) if *i == 0 && c.kind() == CandidateType::ServerReflexive => {
+                Some(c.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        srflx.to_string().ends_with("raddr 0.0.0.0 rport 0"),
+        "{srflx}"
+    );
+    let (mut agent, _, _) = agent_with_socket(true);
+    let socket = LocalSocket {
+        address: "192.0.2.11:5000".parse().unwrap(),
+        transport: Transport::Udp,
+        component: 1,
+        interface_rank: 0,
+    };
+    assert!(matches!(
+        agent.add_local_socket_with_name(socket, "not-mdns.example"),
+        Err(Error::Name(_))
+    ));
+    assert!(matches!(
+        agent.add_local_socket_with_name(socket, "bad name.local"),
+        Err(Error::Name(_))
+    ));
+    agent
+        .add_local_socket_with_name(socket, "0d5a4a8b-2f1c-4a7e.local")
+        .unwrap();
+}
+
+#[test]
+fn nothing_to_check_after_end_of_candidates_fails() {
+    let (mut agent, _, mut now) = agent_with_socket(true);
+    agent.end_of_remote_candidates();
+    for _ in 0..100 {
+        let Some(next) = agent.poll_timeout() else {
+            break;
+        };
+        now = now.max(next);
+        agent.handle_timeout(now);
+        while agent.poll_transmit().is_some() {}
+    }
+    assert_eq!(agent.state(), ConnectionState::Failed);
+    assert_eq!(agent.poll_timeout(), None);
+}

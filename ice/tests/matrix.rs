@@ -26,8 +26,8 @@ fn sides() -> [(&'static str, Side); 6] {
         (
             "UDP firewall",
             Side {
-                nat: None,
                 firewall: true,
+                ..Side::PUBLIC
             },
         ),
     ]

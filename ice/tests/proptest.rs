@@ -1,5 +1,6 @@
 //! Property: in random topologies, latencies, jitter, loss up to 30 % and
-//! candidate orders, whenever a path exists (and the sides behind a NAT got
+//! candidate orders, with or without mDNS names hiding the host addresses,
+//! whenever a path exists (and the sides behind a NAT got
 //! their server-reflexive candidate: at 30 % loss all 7 transmissions of a
 //! STUN request are lost about once in a hundred) both agents reach
 //! connected on the same pair within 90 s of virtual time, and otherwise
@@ -78,8 +79,10 @@ proptest! {
         jitter_ms in 0..50u64,
         loss_permille in 0..=300u32,
         shuffle in any::<Option<u64>>(),
+        mdns in any::<(bool, bool)>(),
     ) {
-        let (a, b) = (SIDES[a], SIDES[b]);
+        let a = Side { mdns: mdns.0, ..SIDES[a] };
+        let b = Side { mdns: mdns.1, ..SIDES[b] };
         let link = Link {
             latency: Duration::from_millis(latency_ms),
             jitter: Duration::from_millis(jitter_ms),
