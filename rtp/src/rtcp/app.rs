@@ -2,10 +2,10 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc3550#section-6.7>
 
-use crate::cursor::{Reader, Writer};
+use crate::cursor::Reader;
 use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::rtcp::header::{
-    APPLICATION_DEFINED, HEADER_LEN, Header, expect_type, single_packet, write_header,
+    APPLICATION_DEFINED, HEADER_LEN, Header, expect_type, single_packet, start_packet,
 };
 
 const WHAT: &str = "application-defined packet";
@@ -58,8 +58,7 @@ impl<'a> ApplicationDefined<'a> {
             return Err(write_invalid(WHAT, "data not a whole number of words"));
         }
         let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(&mut w, usize::from(self.subtype), APPLICATION_DEFINED, len)?;
+        let mut w = start_packet(buf, usize::from(self.subtype), APPLICATION_DEFINED, len)?;
         w.u32(self.ssrc)?;
         w.array(self.name)?;
         w.bytes(self.data)?;

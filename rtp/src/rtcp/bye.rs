@@ -2,10 +2,10 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc3550#section-6.6>
 
-use crate::cursor::{Reader, Writer};
+use crate::cursor::Reader;
 use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::list::List;
-use crate::rtcp::header::{GOODBYE, HEADER_LEN, Header, expect_type, single_packet, write_header};
+use crate::rtcp::header::{GOODBYE, HEADER_LEN, Header, expect_type, single_packet, start_packet};
 
 const WHAT: &str = "goodbye";
 
@@ -52,8 +52,7 @@ impl<'a> Goodbye<'a> {
     /// Writes the packet into `buf`; returns its length.
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
         let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(&mut w, self.sources.len(), GOODBYE, len)?;
+        let mut w = start_packet(buf, self.sources.len(), GOODBYE, len)?;
         self.sources.write(&mut w)?;
         if let Some(reason) = self.reason {
             let n = u8::try_from(reason.len())

@@ -5,12 +5,12 @@
 
 use core::fmt;
 
-use crate::cursor::{Reader, Writer};
+use crate::cursor::Reader;
 use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::list::{Item, List, chunk, put};
 use crate::rtcp::header::{
-    HEADER_LEN, Header, TRANSPORT_FEEDBACK, expect_type, single_packet, transport_format,
-    write_header,
+    HEADER_LEN, Header, TRANSPORT_FEEDBACK, expect_type, single_packet, start_packet,
+    transport_format,
 };
 
 const WHAT: &str = "congestion control feedback";
@@ -220,13 +220,7 @@ impl<'a> CongestionControlFeedback<'a> {
     /// Writes the packet into `buf`; returns its length.
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
         let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(
-            &mut w,
-            transport_format::CCFB.into(),
-            TRANSPORT_FEEDBACK,
-            len,
-        )?;
+        let mut w = start_packet(buf, transport_format::CCFB.into(), TRANSPORT_FEEDBACK, len)?;
         w.u32(self.sender_ssrc)?;
         match self.streams.repr {
             Repr::Wire(bytes) => w.bytes(bytes)?,

@@ -2,12 +2,11 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc5104#section-4.3.1>
 
-use crate::cursor::{Reader, Writer};
 use crate::error::{ParseError, WriteError, invalid};
 use crate::list::{Item, List, chunk, put};
 use crate::rtcp::header::{
-    HEADER_LEN, Header, PAYLOAD_FEEDBACK, expect_type, payload_format, read_feedback_ssrcs,
-    single_packet, write_header,
+    FEEDBACK_HEADER_LEN, Header, PAYLOAD_FEEDBACK, payload_format, read_feedback, single_packet,
+    start_feedback,
 };
 
 const WHAT: &str = "full intra request";
@@ -56,31 +55,32 @@ impl<'a> FullIntraRequest<'a> {
 
     #[inline]
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
-        expect_type(header, PAYLOAD_FEEDBACK, WHAT)?;
-        let mut r = Reader::new(body, WHAT);
-        let (sender_ssrc, media_ssrc) = read_feedback_ssrcs(&mut r)?;
-        if r.is_empty() || r.remaining() % FirEntry::SIZE != 0 {
+        let (sender_ssrc, media_ssrc, fci) = read_feedback(header, body, PAYLOAD_FEEDBACK, WHAT)?;
+        if fci.is_empty() || fci.remaining() % FirEntry::SIZE != 0 {
             return Err(invalid(WHAT, "FCI not a whole number of 8-byte entries"));
         }
         Ok(Self {
             sender_ssrc,
             media_ssrc,
-            entries: List::from_wire(r.rest()),
+            entries: List::from_wire(fci.rest()),
         })
     }
 
     /// Encoded length.
     pub fn encoded_len(&self) -> usize {
-        HEADER_LEN + 8 + self.entries.encoded_len()
+        FEEDBACK_HEADER_LEN + self.entries.encoded_len()
     }
 
     /// Writes the packet into `buf`; returns its length.
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
-        let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(&mut w, payload_format::FIR.into(), PAYLOAD_FEEDBACK, len)?;
-        w.u32(self.sender_ssrc)?;
-        w.u32(self.media_ssrc)?;
+        let mut w = start_feedback(
+            buf,
+            payload_format::FIR,
+            PAYLOAD_FEEDBACK,
+            self.encoded_len(),
+            self.sender_ssrc,
+            self.media_ssrc,
+        )?;
         self.entries.write(&mut w)?;
         Ok(w.written())
     }

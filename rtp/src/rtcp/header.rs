@@ -138,13 +138,16 @@ pub(crate) fn expect_type(
     }
 }
 
-/// Writes a header for a packet of `total_len` bytes (a multiple of 4).
-pub(crate) fn write_header(
-    w: &mut Writer<'_>,
+/// Checks that `buf` holds a packet of `total_len` bytes (a multiple of 4),
+/// writes its header and returns a writer positioned at the body.
+#[inline]
+pub(crate) fn start_packet(
+    buf: &mut [u8],
     count: usize,
     packet_type: u8,
     total_len: usize,
-) -> Result<(), WriteError> {
+) -> Result<Writer<'_>, WriteError> {
+    let mut w = Writer::with_capacity(buf, total_len)?;
     if count > MAX_COUNT {
         return Err(write_invalid("RTCP header", "count above 31"));
     }
@@ -156,20 +159,58 @@ pub(crate) fn write_header(
     }
     let length = (total_len / 4 - 1) as u16;
     let [l0, l1] = length.to_be_bytes();
-    w.array([0x80 | count as u8, packet_type, l0, l1])
+    w.array([0x80 | count as u8, packet_type, l0, l1])?;
+    Ok(w)
 }
 
-/// Reads the sender and media SSRCs that start every RFC 4585 feedback
-/// packet.
+/// Length of what every RFC 4585 feedback packet starts with: the common
+/// header, then the SSRCs of the packet sender and of the media source.
+/// The feedback control information (FCI) follows.
+///
+/// <https://www.rfc-editor.org/rfc/rfc4585#section-6.1>
+pub(crate) const FEEDBACK_HEADER_LEN: usize = HEADER_LEN + 8;
+
+/// Checks that a feedback packet has `packet_type` and reads the SSRCs of
+/// the packet sender and of the media source that start its body; returns
+/// them with a reader over the feedback control information (FCI). `what`
+/// names the packet in errors.
 ///
 /// <https://www.rfc-editor.org/rfc/rfc4585#section-6.1>
 #[inline]
-pub(crate) fn read_feedback_ssrcs(r: &mut Reader<'_>) -> Result<(u32, u32), ParseError> {
-    let [a0, a1, a2, a3, b0, b1, b2, b3] = r.array::<8>()?;
+pub(crate) fn read_feedback<'a>(
+    header: &Header,
+    body: &'a [u8],
+    packet_type: u8,
+    what: &'static str,
+) -> Result<(u32, u32, Reader<'a>), ParseError> {
+    expect_type(header, packet_type, what)?;
+    let mut fci = Reader::new(body, what);
+    let [a0, a1, a2, a3, b0, b1, b2, b3] = fci.array::<8>()?;
     Ok((
         u32::from_be_bytes([a0, a1, a2, a3]),
         u32::from_be_bytes([b0, b1, b2, b3]),
+        fci,
     ))
+}
+
+/// Starts a feedback packet of `total_len` bytes in `buf` (see
+/// [`start_packet`]) and writes the sender and media SSRCs; returns a writer
+/// positioned at the FCI.
+///
+/// <https://www.rfc-editor.org/rfc/rfc4585#section-6.1>
+#[inline]
+pub(crate) fn start_feedback(
+    buf: &mut [u8],
+    format: u8,
+    packet_type: u8,
+    total_len: usize,
+    sender_ssrc: u32,
+    media_ssrc: u32,
+) -> Result<Writer<'_>, WriteError> {
+    let mut w = start_packet(buf, format.into(), packet_type, total_len)?;
+    w.u32(sender_ssrc)?;
+    w.u32(media_ssrc)?;
+    Ok(w)
 }
 
 /// Transport-layer feedback formats (FMT of PT 205).

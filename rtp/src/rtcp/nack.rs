@@ -2,12 +2,11 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc4585#section-6.2.1>
 
-use crate::cursor::{Reader, Writer};
 use crate::error::{ParseError, WriteError, invalid};
 use crate::list::{Item, List, chunk, put};
 use crate::rtcp::header::{
-    HEADER_LEN, Header, TRANSPORT_FEEDBACK, expect_type, read_feedback_ssrcs, single_packet,
-    transport_format, write_header,
+    FEEDBACK_HEADER_LEN, Header, TRANSPORT_FEEDBACK, read_feedback, single_packet, start_feedback,
+    transport_format,
 };
 
 const WHAT: &str = "generic NACK";
@@ -128,16 +127,14 @@ impl<'a> Nack<'a> {
 
     #[inline]
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
-        expect_type(header, TRANSPORT_FEEDBACK, WHAT)?;
-        let mut r = Reader::new(body, WHAT);
-        let (sender_ssrc, media_ssrc) = read_feedback_ssrcs(&mut r)?;
-        if r.is_empty() {
+        let (sender_ssrc, media_ssrc, fci) = read_feedback(header, body, TRANSPORT_FEEDBACK, WHAT)?;
+        if fci.is_empty() {
             return Err(invalid(WHAT, "no entry"));
         }
         Ok(Self {
             sender_ssrc,
             media_ssrc,
-            entries: List::from_wire(r.rest()),
+            entries: List::from_wire(fci.rest()),
         })
     }
 
@@ -149,21 +146,19 @@ impl<'a> Nack<'a> {
 
     /// Encoded length.
     pub fn encoded_len(&self) -> usize {
-        HEADER_LEN + 8 + self.entries.encoded_len()
+        FEEDBACK_HEADER_LEN + self.entries.encoded_len()
     }
 
     /// Writes the packet into `buf`; returns its length.
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
-        let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(
-            &mut w,
-            transport_format::NACK.into(),
+        let mut w = start_feedback(
+            buf,
+            transport_format::NACK,
             TRANSPORT_FEEDBACK,
-            len,
+            self.encoded_len(),
+            self.sender_ssrc,
+            self.media_ssrc,
         )?;
-        w.u32(self.sender_ssrc)?;
-        w.u32(self.media_ssrc)?;
         self.entries.write(&mut w)?;
         Ok(w.written())
     }

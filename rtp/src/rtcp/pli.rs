@@ -2,11 +2,10 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc4585#section-6.3.1>
 
-use crate::cursor::{Reader, Writer};
 use crate::error::{ParseError, WriteError, invalid};
 use crate::rtcp::header::{
-    HEADER_LEN, Header, PAYLOAD_FEEDBACK, expect_type, payload_format, read_feedback_ssrcs,
-    single_packet, write_header,
+    FEEDBACK_HEADER_LEN, Header, PAYLOAD_FEEDBACK, payload_format, read_feedback, single_packet,
+    start_feedback,
 };
 
 const WHAT: &str = "picture loss indication";
@@ -22,7 +21,7 @@ pub struct PictureLossIndication {
 
 impl PictureLossIndication {
     /// Encoded length.
-    pub const LEN: usize = HEADER_LEN + 8;
+    pub const LEN: usize = FEEDBACK_HEADER_LEN;
 
     /// Parses one PLI packet.
     pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
@@ -32,10 +31,8 @@ impl PictureLossIndication {
 
     #[inline]
     pub(crate) fn parse_body(header: &Header, body: &[u8]) -> Result<Self, ParseError> {
-        expect_type(header, PAYLOAD_FEEDBACK, WHAT)?;
-        let mut r = Reader::new(body, WHAT);
-        let (sender_ssrc, media_ssrc) = read_feedback_ssrcs(&mut r)?;
-        if !r.is_empty() {
+        let (sender_ssrc, media_ssrc, fci) = read_feedback(header, body, PAYLOAD_FEEDBACK, WHAT)?;
+        if !fci.is_empty() {
             return Err(invalid(WHAT, "PLI has no FCI"));
         }
         Ok(Self {
@@ -51,15 +48,14 @@ impl PictureLossIndication {
 
     /// Writes the packet into `buf`; returns its length.
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
-        let mut w = Writer::with_capacity(buf, Self::LEN)?;
-        write_header(
-            &mut w,
-            payload_format::PLI.into(),
+        let w = start_feedback(
+            buf,
+            payload_format::PLI,
             PAYLOAD_FEEDBACK,
             Self::LEN,
+            self.sender_ssrc,
+            self.media_ssrc,
         )?;
-        w.u32(self.sender_ssrc)?;
-        w.u32(self.media_ssrc)?;
         Ok(w.written())
     }
 }

@@ -3,12 +3,11 @@
 //!
 //! <https://datatracker.ietf.org/doc/html/draft-alvestrand-rmcat-remb-03#section-2.2>
 
-use crate::cursor::{Reader, Writer};
 use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::list::List;
 use crate::rtcp::header::{
-    HEADER_LEN, Header, PAYLOAD_FEEDBACK, expect_type, payload_format, read_feedback_ssrcs,
-    single_packet, write_header,
+    FEEDBACK_HEADER_LEN, Header, PAYLOAD_FEEDBACK, expect_type, payload_format, read_feedback,
+    single_packet, start_feedback,
 };
 use crate::rtcp::tmmbr::{join_bitrate, split_bitrate};
 
@@ -67,15 +66,15 @@ impl<'a> Remb<'a> {
         if header.count != payload_format::AFB {
             return Err(invalid(WHAT, "not application layer feedback"));
         }
-        let mut r = Reader::new(body, WHAT);
-        let (sender_ssrc, media_ssrc) = read_feedback_ssrcs(&mut r)?;
-        if r.array::<4>()? != REMB_IDENTIFIER {
+        let (sender_ssrc, media_ssrc, mut fci) =
+            read_feedback(header, body, PAYLOAD_FEEDBACK, WHAT)?;
+        if fci.array::<4>()? != REMB_IDENTIFIER {
             return Err(invalid(WHAT, "no REMB identifier"));
         }
-        let [count, b0, b1, b2] = r.array()?;
+        let [count, b0, b1, b2] = fci.array()?;
         let v = u32::from_be_bytes([0, b0, b1, b2]);
-        let ssrcs = r.take(4 * usize::from(count))?;
-        if !r.is_empty() {
+        let ssrcs = fci.take(4 * usize::from(count))?;
+        if !fci.is_empty() {
             return Err(invalid(WHAT, "bytes after the SSRC list"));
         }
         Ok(Self {
@@ -89,7 +88,7 @@ impl<'a> Remb<'a> {
 
     /// Encoded length.
     pub fn encoded_len(&self) -> usize {
-        HEADER_LEN + 16 + self.ssrcs.encoded_len()
+        FEEDBACK_HEADER_LEN + 8 + self.ssrcs.encoded_len()
     }
 
     /// Writes the packet into `buf`; returns its length.
@@ -99,11 +98,14 @@ impl<'a> Remb<'a> {
         if self.exponent > 63 || self.mantissa > 0x3_ffff {
             return Err(write_invalid(WHAT, "bit rate does not fit 6+18 bits"));
         }
-        let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(&mut w, payload_format::AFB.into(), PAYLOAD_FEEDBACK, len)?;
-        w.u32(self.sender_ssrc)?;
-        w.u32(self.media_ssrc)?;
+        let mut w = start_feedback(
+            buf,
+            payload_format::AFB,
+            PAYLOAD_FEEDBACK,
+            self.encoded_len(),
+            self.sender_ssrc,
+            self.media_ssrc,
+        )?;
         w.array(REMB_IDENTIFIER)?;
         let [_, b0, b1, b2] = ((u32::from(self.exponent) << 18) | self.mantissa).to_be_bytes();
         w.array([count, b0, b1, b2])?;

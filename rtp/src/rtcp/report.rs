@@ -2,12 +2,12 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc3550#section-6.4>
 
-use crate::cursor::{Reader, Writer};
+use crate::cursor::Reader;
 use crate::error::{ParseError, WriteError, invalid};
 use crate::list::{Item, List, chunk, put};
 use crate::ntp::NtpTime;
 use crate::rtcp::header::{
-    HEADER_LEN, Header, RECEIVER_REPORT, SENDER_REPORT, expect_type, single_packet, write_header,
+    HEADER_LEN, Header, RECEIVER_REPORT, SENDER_REPORT, expect_type, single_packet, start_packet,
 };
 
 /// A reception report block: what one receiver saw of one source.
@@ -216,8 +216,7 @@ impl<'a> SenderReport<'a> {
     /// Writes the packet into `buf`; returns its length.
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
         let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(&mut w, self.report_blocks.len(), SENDER_REPORT, len)?;
+        let mut w = start_packet(buf, self.report_blocks.len(), SENDER_REPORT, len)?;
         w.u32(self.ssrc)?;
         w.u64(self.ntp_time.0)?;
         w.u32(self.rtp_time)?;
@@ -270,8 +269,7 @@ impl<'a> ReceiverReport<'a> {
     /// Writes the packet into `buf`; returns its length.
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
         let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(&mut w, self.report_blocks.len(), RECEIVER_REPORT, len)?;
+        let mut w = start_packet(buf, self.report_blocks.len(), RECEIVER_REPORT, len)?;
         w.u32(self.ssrc)?;
         self.report_blocks.write(&mut w)?;
         w.bytes(self.profile_extension)?;

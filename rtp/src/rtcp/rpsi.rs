@@ -2,11 +2,10 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc4585#section-6.3.3>
 
-use crate::cursor::{Reader, Writer};
 use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::rtcp::header::{
-    HEADER_LEN, Header, PAYLOAD_FEEDBACK, expect_type, payload_format, read_feedback_ssrcs,
-    single_packet, write_header,
+    FEEDBACK_HEADER_LEN, Header, PAYLOAD_FEEDBACK, payload_format, read_feedback, single_packet,
+    start_feedback,
 };
 
 const WHAT: &str = "reference picture selection indication";
@@ -37,17 +36,16 @@ impl<'a> ReferencePictureSelection<'a> {
 
     #[inline]
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
-        expect_type(header, PAYLOAD_FEEDBACK, WHAT)?;
-        let mut r = Reader::new(body, WHAT);
-        let (sender_ssrc, media_ssrc) = read_feedback_ssrcs(&mut r)?;
-        let [padding_bits, pt] = r.array()?;
+        let (sender_ssrc, media_ssrc, mut fci) =
+            read_feedback(header, body, PAYLOAD_FEEDBACK, WHAT)?;
+        let [padding_bits, pt] = fci.array()?;
         if pt & 0x80 != 0 {
             return Err(invalid(
                 WHAT,
                 "the bit before the payload type must be zero",
             ));
         }
-        let bit_string = r.rest();
+        let bit_string = fci.rest();
         if usize::from(padding_bits) > bit_string.len() * 8 {
             return Err(invalid(WHAT, "more padding bits than bits"));
         }
@@ -67,7 +65,7 @@ impl<'a> ReferencePictureSelection<'a> {
 
     /// Encoded length.
     pub fn encoded_len(&self) -> usize {
-        HEADER_LEN + 8 + 2 + self.bit_string.len() + self.extra_padding()
+        FEEDBACK_HEADER_LEN + 2 + self.bit_string.len() + self.extra_padding()
     }
 
     /// Writes the packet into `buf`; returns its length.
@@ -78,11 +76,14 @@ impl<'a> ReferencePictureSelection<'a> {
         let extra = self.extra_padding();
         let padding_bits = u8::try_from(usize::from(self.padding_bits) + 8 * extra)
             .map_err(|_| write_invalid(WHAT, "more than 255 padding bits"))?;
-        let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(&mut w, payload_format::RPSI.into(), PAYLOAD_FEEDBACK, len)?;
-        w.u32(self.sender_ssrc)?;
-        w.u32(self.media_ssrc)?;
+        let mut w = start_feedback(
+            buf,
+            payload_format::RPSI,
+            PAYLOAD_FEEDBACK,
+            self.encoded_len(),
+            self.sender_ssrc,
+            self.media_ssrc,
+        )?;
         w.array([padding_bits, self.payload_type])?;
         w.bytes(self.bit_string)?;
         w.zeros(extra)?;

@@ -7,7 +7,7 @@ use core::fmt;
 use crate::cursor::{Reader, Writer};
 use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::rtcp::header::{
-    HEADER_LEN, Header, SOURCE_DESCRIPTION, expect_type, single_packet, write_header,
+    HEADER_LEN, Header, SOURCE_DESCRIPTION, expect_type, single_packet, start_packet,
 };
 
 const WHAT: &str = "source description";
@@ -473,8 +473,7 @@ impl<'a> SourceDescription<'a> {
     /// Writes the packet into `buf`; returns its length.
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
         let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(&mut w, self.chunks.len(), SOURCE_DESCRIPTION, len)?;
+        let mut w = start_packet(buf, self.chunks.len(), SOURCE_DESCRIPTION, len)?;
         match self.chunks.repr {
             ChunksRepr::Wire(bytes) => w.bytes(bytes)?,
             ChunksRepr::Items(chunks) => {

@@ -6,11 +6,11 @@
 
 use core::fmt;
 
-use crate::cursor::{Reader, Writer};
+use crate::cursor::Reader;
 use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::rtcp::header::{
-    HEADER_LEN, Header, TRANSPORT_FEEDBACK, expect_type, read_feedback_ssrcs, single_packet,
-    transport_format, write_header,
+    FEEDBACK_HEADER_LEN, Header, TRANSPORT_FEEDBACK, read_feedback, single_packet, start_feedback,
+    transport_format,
 };
 
 const WHAT: &str = "transport-wide CC feedback";
@@ -321,9 +321,8 @@ impl<'a> TransportCc<'a> {
 
     #[inline]
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
-        expect_type(header, TRANSPORT_FEEDBACK, WHAT)?;
-        let mut r = Reader::new(body, WHAT);
-        let (sender_ssrc, media_ssrc) = read_feedback_ssrcs(&mut r)?;
+        let (sender_ssrc, media_ssrc, mut r) =
+            read_feedback(header, body, TRANSPORT_FEEDBACK, WHAT)?;
         let [b0, b1, c0, c1, t0, t1, t2, feedback_packet_count] = r.array()?;
         let count = u16::from_be_bytes([c0, c1]);
         let fci = r.rest();
@@ -391,7 +390,7 @@ impl<'a> TransportCc<'a> {
 
     /// Encoded length.
     pub fn encoded_len(&self) -> usize {
-        HEADER_LEN + 16 + self.fci_len()
+        FEEDBACK_HEADER_LEN + 8 + self.fci_len()
     }
 
     /// Writes the packet into `buf`; returns its length.
@@ -402,15 +401,14 @@ impl<'a> TransportCc<'a> {
             return Err(write_invalid(WHAT, "reference time does not fit 24 bits"));
         }
         let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(
-            &mut w,
-            transport_format::TRANSPORT_CC.into(),
+        let mut w = start_feedback(
+            buf,
+            transport_format::TRANSPORT_CC,
             TRANSPORT_FEEDBACK,
             len,
+            self.sender_ssrc,
+            self.media_ssrc,
         )?;
-        w.u32(self.sender_ssrc)?;
-        w.u32(self.media_ssrc)?;
         let [b0, b1] = self.base_sequence_number.to_be_bytes();
         let [c0, c1] = count.to_be_bytes();
         let [t0, t1, t2, _] = (self.reference_time << 8).to_be_bytes();

@@ -9,7 +9,7 @@ use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::list::{Item, List, chunk, put};
 use crate::ntp::NtpTime;
 use crate::rtcp::header::{
-    EXTENDED_REPORT, HEADER_LEN, Header, expect_type, single_packet, write_header,
+    EXTENDED_REPORT, HEADER_LEN, Header, expect_type, single_packet, start_packet,
 };
 
 const WHAT: &str = "extended report";
@@ -576,8 +576,7 @@ impl<'a> ExtendedReport<'a> {
     /// Writes the packet into `buf`; returns its length.
     pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
         let len = self.encoded_len();
-        let mut w = Writer::with_capacity(buf, len)?;
-        write_header(&mut w, 0, EXTENDED_REPORT, len)?;
+        let mut w = start_packet(buf, 0, EXTENDED_REPORT, len)?;
         w.u32(self.ssrc)?;
         match self.blocks.repr {
             Repr::Wire(bytes) => w.bytes(bytes)?,
