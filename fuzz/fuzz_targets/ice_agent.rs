@@ -72,6 +72,11 @@ enum Op {
         address: u8,
         component: u8,
     },
+    NamedSocket {
+        address: u8,
+        component: u8,
+        name: String,
+    },
 }
 
 #[derive(Debug, Arbitrary)]
@@ -307,6 +312,21 @@ fuzz_target!(|input: Input| {
             Op::Resolve { name, ip } => {
                 let _ =
                     agent.resolve_name(&format!("host-{name}.local"), ip.map(|i| address(i).ip()));
+            }
+            Op::NamedSocket {
+                address: a,
+                component,
+                name,
+            } => {
+                let _ = agent.add_local_socket_with_name(
+                    LocalSocket {
+                        address: socket(a & 0x7f),
+                        transport: Transport::Udp,
+                        component: u16::from(component % 3),
+                        interface_rank: a,
+                    },
+                    &name,
+                );
             }
             Op::Relayed {
                 address: a,
