@@ -2,12 +2,8 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc5104#section-4.3.1>
 
-use crate::error::{ParseError, WriteError, invalid};
-use crate::list::{Item, List, chunk, put};
-use crate::rtcp::header::{
-    FEEDBACK_HEADER_LEN, Header, PAYLOAD_FEEDBACK, payload_format, read_feedback, single_packet,
-    start_feedback,
-};
+use crate::list::{Item, chunk, put};
+use crate::rtcp::header::{PAYLOAD_FEEDBACK, feedback_with_entries, payload_format};
 
 const WHAT: &str = "full intra request";
 
@@ -35,60 +31,25 @@ impl Item for FirEntry {
     }
 }
 
-/// A full intra request.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FullIntraRequest<'a> {
-    /// SSRC of the packet sender.
-    pub sender_ssrc: u32,
-    /// SSRC of the media source (RFC 5104 asks for 0; kept as received).
-    pub media_ssrc: u32,
-    /// The requests.
-    pub entries: List<'a, FirEntry>,
-}
-
-impl<'a> FullIntraRequest<'a> {
-    /// Parses one FIR packet.
-    pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
-        let (header, body, _) = single_packet(bytes)?;
-        Self::parse_body(&header, body)
+feedback_with_entries! {
+    /// A full intra request.
+    pub struct FullIntraRequest {
+        /// SSRC of the media source (RFC 5104 asks for 0; kept as received).
+        media_ssrc,
+        /// The requests.
+        entries: FirEntry,
     }
-
-    #[inline]
-    pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
-        let (sender_ssrc, media_ssrc, fci) = read_feedback(header, body, PAYLOAD_FEEDBACK, WHAT)?;
-        if fci.is_empty() || fci.remaining() % FirEntry::SIZE != 0 {
-            return Err(invalid(WHAT, "FCI not a whole number of 8-byte entries"));
-        }
-        Ok(Self {
-            sender_ssrc,
-            media_ssrc,
-            entries: List::from_wire(fci.rest()),
-        })
-    }
-
-    /// Encoded length.
-    pub fn encoded_len(&self) -> usize {
-        FEEDBACK_HEADER_LEN + self.entries.encoded_len()
-    }
-
-    /// Writes the packet into `buf`; returns its length.
-    pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
-        let mut w = start_feedback(
-            buf,
-            payload_format::FIR,
-            PAYLOAD_FEEDBACK,
-            self.encoded_len(),
-            self.sender_ssrc,
-            self.media_ssrc,
-        )?;
-        self.entries.write(&mut w)?;
-        Ok(w.written())
-    }
+    packet_type: PAYLOAD_FEEDBACK,
+    format: payload_format::FIR,
+    what: WHAT,
+    accepts: |fci| !fci.is_empty() && fci.remaining() % FirEntry::SIZE == 0,
+    otherwise: "FCI not a whole number of 8-byte entries",
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::list::List;
     use crate::test_hex as hex;
 
     #[test]

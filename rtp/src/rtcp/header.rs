@@ -213,6 +213,86 @@ pub(crate) fn start_feedback(
     Ok(w)
 }
 
+/// Defines a feedback packet whose FCI is a list of fixed-size entries
+/// (NACK, TMMBR, TMMBN, SLI, FIR): the struct with its sender SSRC, media
+/// SSRC and entries, and its `parse`, `encoded_len` and `write_to`.
+///
+/// `accepts: |fci| condition` says which FCIs parse (`fci` is the
+/// [`Reader`] over it); any other is refused with the `otherwise` reason.
+macro_rules! feedback_with_entries {
+    (
+        $(#[$doc:meta])*
+        pub struct $name:ident {
+            $(#[$media_doc:meta])*
+            media_ssrc,
+            $(#[$entries_doc:meta])*
+            entries: $entry:ty,
+        }
+        packet_type: $packet_type:expr,
+        format: $format:expr,
+        what: $what:expr,
+        accepts: |$fci:ident| $accepts:expr,
+        otherwise: $reason:literal,
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct $name<'a> {
+            /// SSRC of the packet sender.
+            pub sender_ssrc: u32,
+            $(#[$media_doc])*
+            pub media_ssrc: u32,
+            $(#[$entries_doc])*
+            pub entries: $crate::list::List<'a, $entry>,
+        }
+
+        impl<'a> $name<'a> {
+            /// Parses one packet.
+            pub fn parse(bytes: &'a [u8]) -> Result<Self, $crate::ParseError> {
+                let (header, body, _) = $crate::rtcp::header::single_packet(bytes)?;
+                Self::parse_body(&header, body)
+            }
+
+            #[inline]
+            pub(crate) fn parse_body(
+                header: &$crate::rtcp::header::Header,
+                body: &'a [u8],
+            ) -> Result<Self, $crate::ParseError> {
+                let (sender_ssrc, media_ssrc, fci) =
+                    $crate::rtcp::header::read_feedback(header, body, $packet_type, $what)?;
+                let $fci = &fci;
+                if !($accepts) {
+                    return Err($crate::error::invalid($what, $reason));
+                }
+                Ok(Self {
+                    sender_ssrc,
+                    media_ssrc,
+                    entries: $crate::list::List::from_wire(fci.rest()),
+                })
+            }
+
+            /// Encoded length.
+            pub fn encoded_len(&self) -> usize {
+                $crate::rtcp::header::FEEDBACK_HEADER_LEN + self.entries.encoded_len()
+            }
+
+            /// Writes the packet into `buf`; returns its length.
+            pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, $crate::WriteError> {
+                let mut w = $crate::rtcp::header::start_feedback(
+                    buf,
+                    $format,
+                    $packet_type,
+                    self.encoded_len(),
+                    self.sender_ssrc,
+                    self.media_ssrc,
+                )?;
+                self.entries.write(&mut w)?;
+                Ok(w.written())
+            }
+        }
+    };
+}
+pub(crate) use feedback_with_entries;
+
 /// Transport-layer feedback formats (FMT of PT 205).
 pub mod transport_format {
     /// Generic NACK (RFC 4585).

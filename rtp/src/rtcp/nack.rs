@@ -2,12 +2,8 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc4585#section-6.2.1>
 
-use crate::error::{ParseError, WriteError, invalid};
-use crate::list::{Item, List, chunk, put};
-use crate::rtcp::header::{
-    FEEDBACK_HEADER_LEN, Header, TRANSPORT_FEEDBACK, read_feedback, single_packet, start_feedback,
-    transport_format,
-};
+use crate::list::{Item, chunk, put};
+use crate::rtcp::header::{TRANSPORT_FEEDBACK, feedback_with_entries, transport_format};
 
 const WHAT: &str = "generic NACK";
 
@@ -107,66 +103,33 @@ impl<I: Iterator<Item = u16>> Iterator for NackPacker<I> {
     }
 }
 
-/// A generic NACK packet.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Nack<'a> {
-    /// SSRC of the packet sender.
-    pub sender_ssrc: u32,
-    /// SSRC of the media source the NACK is about.
-    pub media_ssrc: u32,
-    /// The entries.
-    pub entries: List<'a, NackEntry>,
+feedback_with_entries! {
+    /// A generic NACK packet.
+    pub struct Nack {
+        /// SSRC of the media source the NACK is about.
+        media_ssrc,
+        /// The entries.
+        entries: NackEntry,
+    }
+    packet_type: TRANSPORT_FEEDBACK,
+    format: transport_format::NACK,
+    what: WHAT,
+    accepts: |fci| !fci.is_empty(),
+    otherwise: "no entry",
 }
 
 impl<'a> Nack<'a> {
-    /// Parses one NACK packet.
-    pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
-        let (header, body, _) = single_packet(bytes)?;
-        Self::parse_body(&header, body)
-    }
-
-    #[inline]
-    pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
-        let (sender_ssrc, media_ssrc, fci) = read_feedback(header, body, TRANSPORT_FEEDBACK, WHAT)?;
-        if fci.is_empty() {
-            return Err(invalid(WHAT, "no entry"));
-        }
-        Ok(Self {
-            sender_ssrc,
-            media_ssrc,
-            entries: List::from_wire(fci.rest()),
-        })
-    }
-
     /// Every lost sequence number, entry by entry.
     #[inline]
     pub fn lost_sequence_numbers(&self) -> impl Iterator<Item = u16> + 'a {
         self.entries.iter().flat_map(|e| e.lost())
-    }
-
-    /// Encoded length.
-    pub fn encoded_len(&self) -> usize {
-        FEEDBACK_HEADER_LEN + self.entries.encoded_len()
-    }
-
-    /// Writes the packet into `buf`; returns its length.
-    pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
-        let mut w = start_feedback(
-            buf,
-            transport_format::NACK,
-            TRANSPORT_FEEDBACK,
-            self.encoded_len(),
-            self.sender_ssrc,
-            self.media_ssrc,
-        )?;
-        self.entries.write(&mut w)?;
-        Ok(w.written())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::list::List;
     use crate::test_hex as hex;
     use alloc::vec::Vec;
 

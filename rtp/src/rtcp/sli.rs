@@ -2,12 +2,8 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc4585#section-6.3.2>
 
-use crate::error::{ParseError, WriteError, invalid};
-use crate::list::{Item, List, chunk, put};
-use crate::rtcp::header::{
-    FEEDBACK_HEADER_LEN, Header, PAYLOAD_FEEDBACK, payload_format, read_feedback, single_packet,
-    start_feedback,
-};
+use crate::list::{Item, chunk, put};
+use crate::rtcp::header::{PAYLOAD_FEEDBACK, feedback_with_entries, payload_format};
 
 const WHAT: &str = "slice loss indication";
 
@@ -40,55 +36,19 @@ impl Item for SliEntry {
     }
 }
 
-/// A slice loss indication.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SliceLossIndication<'a> {
-    /// SSRC of the packet sender.
-    pub sender_ssrc: u32,
-    /// SSRC of the media source.
-    pub media_ssrc: u32,
-    /// The lost slices (fields wider than the wire format are cut).
-    pub entries: List<'a, SliEntry>,
-}
-
-impl<'a> SliceLossIndication<'a> {
-    /// Parses one SLI packet.
-    pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
-        let (header, body, _) = single_packet(bytes)?;
-        Self::parse_body(&header, body)
+feedback_with_entries! {
+    /// A slice loss indication.
+    pub struct SliceLossIndication {
+        /// SSRC of the media source.
+        media_ssrc,
+        /// The lost slices (fields wider than the wire format are cut).
+        entries: SliEntry,
     }
-
-    #[inline]
-    pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
-        let (sender_ssrc, media_ssrc, fci) = read_feedback(header, body, PAYLOAD_FEEDBACK, WHAT)?;
-        if fci.is_empty() {
-            return Err(invalid(WHAT, "no entry"));
-        }
-        Ok(Self {
-            sender_ssrc,
-            media_ssrc,
-            entries: List::from_wire(fci.rest()),
-        })
-    }
-
-    /// Encoded length.
-    pub fn encoded_len(&self) -> usize {
-        FEEDBACK_HEADER_LEN + self.entries.encoded_len()
-    }
-
-    /// Writes the packet into `buf`; returns its length.
-    pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
-        let mut w = start_feedback(
-            buf,
-            payload_format::SLI,
-            PAYLOAD_FEEDBACK,
-            self.encoded_len(),
-            self.sender_ssrc,
-            self.media_ssrc,
-        )?;
-        self.entries.write(&mut w)?;
-        Ok(w.written())
-    }
+    packet_type: PAYLOAD_FEEDBACK,
+    format: payload_format::SLI,
+    what: WHAT,
+    accepts: |fci| !fci.is_empty(),
+    otherwise: "no entry",
 }
 
 #[cfg(test)]

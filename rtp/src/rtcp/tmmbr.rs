@@ -3,12 +3,8 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc5104#section-4.2>
 
-use crate::error::{ParseError, WriteError, invalid};
-use crate::list::{Item, List, chunk, put};
-use crate::rtcp::header::{
-    FEEDBACK_HEADER_LEN, Header, TRANSPORT_FEEDBACK, read_feedback, single_packet, start_feedback,
-    transport_format,
-};
+use crate::list::{Item, chunk, put};
+use crate::rtcp::header::{TRANSPORT_FEEDBACK, feedback_with_entries, transport_format};
 
 /// One TMMBR/TMMBN entry: a bit-rate limit for one media sender.
 ///
@@ -87,79 +83,39 @@ impl Item for TmmbrEntry {
     }
 }
 
-macro_rules! tmmb_packet {
-    ($(#[$doc:meta])* $name:ident, $format:expr, $what:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-        pub struct $name<'a> {
-            /// SSRC of the packet sender.
-            pub sender_ssrc: u32,
-            /// SSRC of the media source (RFC 5104 asks for 0; kept as received).
-            pub media_ssrc: u32,
-            /// The entries (fields wider than the wire format are cut).
-            pub entries: List<'a, TmmbrEntry>,
-        }
-
-        impl<'a> $name<'a> {
-            /// Parses one packet.
-            pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
-                let (header, body, _) = single_packet(bytes)?;
-                Self::parse_body(&header, body)
-            }
-
-
-            #[inline]
-            pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
-                let (sender_ssrc, media_ssrc, fci) =
-                    read_feedback(header, body, TRANSPORT_FEEDBACK, $what)?;
-                if fci.remaining() % TmmbrEntry::SIZE != 0 {
-                    return Err(invalid($what, "FCI not a whole number of 8-byte entries"));
-                }
-                Ok(Self {
-                    sender_ssrc,
-                    media_ssrc,
-                    entries: List::from_wire(fci.rest()),
-                })
-            }
-
-            /// Encoded length.
-            pub fn encoded_len(&self) -> usize {
-                FEEDBACK_HEADER_LEN + self.entries.encoded_len()
-            }
-
-            /// Writes the packet into `buf`; returns its length.
-            pub fn write_to(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
-                let mut w = start_feedback(
-                    buf,
-                    $format,
-                    TRANSPORT_FEEDBACK,
-                    self.encoded_len(),
-                    self.sender_ssrc,
-                    self.media_ssrc,
-                )?;
-                self.entries.write(&mut w)?;
-                Ok(w.written())
-            }
-        }
-    };
-}
-
-tmmb_packet!(
+feedback_with_entries! {
     /// A TMMBR: a receiver asks senders to keep under a bit rate.
     ///
     /// <https://www.rfc-editor.org/rfc/rfc5104#section-4.2.1>
-    Tmmbr,
-    transport_format::TMMBR,
-    "TMMBR"
-);
-tmmb_packet!(
+    pub struct Tmmbr {
+        /// SSRC of the media source (RFC 5104 asks for 0; kept as received).
+        media_ssrc,
+        /// The entries (fields wider than the wire format are cut).
+        entries: TmmbrEntry,
+    }
+    packet_type: TRANSPORT_FEEDBACK,
+    format: transport_format::TMMBR,
+    what: "TMMBR",
+    accepts: |fci| fci.remaining() % TmmbrEntry::SIZE == 0,
+    otherwise: "FCI not a whole number of 8-byte entries",
+}
+
+feedback_with_entries! {
     /// A TMMBN: a sender announces the limits it follows (possibly none).
     ///
     /// <https://www.rfc-editor.org/rfc/rfc5104#section-4.2.2>
-    Tmmbn,
-    transport_format::TMMBN,
-    "TMMBN"
-);
+    pub struct Tmmbn {
+        /// SSRC of the media source (RFC 5104 asks for 0; kept as received).
+        media_ssrc,
+        /// The entries (fields wider than the wire format are cut).
+        entries: TmmbrEntry,
+    }
+    packet_type: TRANSPORT_FEEDBACK,
+    format: transport_format::TMMBN,
+    what: "TMMBN",
+    accepts: |fci| fci.remaining() % TmmbrEntry::SIZE == 0,
+    otherwise: "FCI not a whole number of 8-byte entries",
+}
 
 #[cfg(test)]
 mod tests {
