@@ -94,6 +94,14 @@ impl Credentials {
 
 /// When the controlling agent nominates (regular nomination, RFC 8445
 /// §8.1.1).
+///
+/// Measured in the simulated network (20 ms one-way latency, STUN server
+/// 20 ms away, the NAT matrix test): with the default policy both agents
+/// are connected 130 ms (no NAT on either side) to 330 ms (a symmetric
+/// NAT) after start, gathering included. The wait only matters when a
+/// better pair is still being checked: with one pair the best is known as
+/// soon as it succeeds, and nothing waits (see the
+/// `nomination_does_not_wait_for_nothing` test).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NominationPolicy {
     /// Nominate the first pair that succeeds.
