@@ -35,6 +35,26 @@ pub(crate) fn put<const N: usize>(out: &mut [u8], bytes: [u8; N]) {
     }
 }
 
+/// [`chunk`] as 32-bit words, for items laid out in words.
+#[inline]
+pub(crate) fn chunk_words<const N: usize>(bytes: &[u8]) -> [[u8; 4]; N] {
+    let mut words = [[0; 4]; N];
+    let flat = words.as_flattened_mut();
+    if let Some(head) = bytes.get(..flat.len()) {
+        flat.copy_from_slice(head);
+    }
+    words
+}
+
+/// [`put`] for 32-bit words, for items laid out in words.
+#[inline]
+pub(crate) fn put_words<const N: usize>(out: &mut [u8], words: [[u8; 4]; N]) {
+    let flat = words.as_flattened();
+    if let Some(head) = out.get_mut(..flat.len()) {
+        head.copy_from_slice(flat);
+    }
+}
+
 impl Item for u32 {
     const SIZE: usize = 4;
     #[inline]

@@ -4,7 +4,7 @@
 
 use crate::cursor::Reader;
 use crate::error::{ParseError, WriteError, invalid};
-use crate::list::{Item, List, chunk, put};
+use crate::list::{Item, List, chunk_words, put_words};
 use crate::ntp::NtpTime;
 use crate::rtcp::header::{
     HEADER_LEN, Header, RECEIVER_REPORT, SENDER_REPORT, expect_type, single_packet, start_packet,
@@ -43,79 +43,38 @@ impl Item for ReportBlock {
     #[inline]
     fn decode(bytes: &[u8]) -> Self {
         let [
-            s0,
-            s1,
-            s2,
-            s3,
-            f,
-            c0,
-            c1,
-            c2,
-            h0,
-            h1,
-            h2,
-            h3,
-            j0,
-            j1,
-            j2,
-            j3,
-            l0,
-            l1,
-            l2,
-            l3,
-            d0,
-            d1,
-            d2,
-            d3,
-        ] = chunk::<24>(bytes);
+            ssrc,
+            [fraction_lost, c0, c1, c2],
+            highest,
+            jitter,
+            lsr,
+            dlsr,
+        ] = chunk_words(bytes);
         Self {
-            ssrc: u32::from_be_bytes([s0, s1, s2, s3]),
-            fraction_lost: f,
+            ssrc: u32::from_be_bytes(ssrc),
+            fraction_lost,
             // Sign-extend the 24-bit field.
             cumulative_lost: i32::from_be_bytes([c0, c1, c2, 0]) >> 8,
-            extended_highest_sequence: u32::from_be_bytes([h0, h1, h2, h3]),
-            jitter: u32::from_be_bytes([j0, j1, j2, j3]),
-            last_sender_report: u32::from_be_bytes([l0, l1, l2, l3]),
-            delay_since_last_sender_report: u32::from_be_bytes([d0, d1, d2, d3]),
+            extended_highest_sequence: u32::from_be_bytes(highest),
+            jitter: u32::from_be_bytes(jitter),
+            last_sender_report: u32::from_be_bytes(lsr),
+            delay_since_last_sender_report: u32::from_be_bytes(dlsr),
         }
     }
 
     #[inline]
     fn encode(&self, out: &mut [u8]) {
-        let [s0, s1, s2, s3] = self.ssrc.to_be_bytes();
         let lost = self.cumulative_lost.clamp(-0x80_0000, 0x7f_ffff);
         let [_, c0, c1, c2] = lost.to_be_bytes();
-        let [h0, h1, h2, h3] = self.extended_highest_sequence.to_be_bytes();
-        let [j0, j1, j2, j3] = self.jitter.to_be_bytes();
-        let [l0, l1, l2, l3] = self.last_sender_report.to_be_bytes();
-        let [d0, d1, d2, d3] = self.delay_since_last_sender_report.to_be_bytes();
-        put(
+        put_words(
             out,
             [
-                s0,
-                s1,
-                s2,
-                s3,
-                self.fraction_lost,
-                c0,
-                c1,
-                c2,
-                h0,
-                h1,
-                h2,
-                h3,
-                j0,
-                j1,
-                j2,
-                j3,
-                l0,
-                l1,
-                l2,
-                l3,
-                d0,
-                d1,
-                d2,
-                d3,
+                self.ssrc.to_be_bytes(),
+                [self.fraction_lost, c0, c1, c2],
+                self.extended_highest_sequence.to_be_bytes(),
+                self.jitter.to_be_bytes(),
+                self.last_sender_report.to_be_bytes(),
+                self.delay_since_last_sender_report.to_be_bytes(),
             ],
         );
     }
@@ -171,38 +130,23 @@ impl<'a> SenderReport<'a> {
         expect_type(header, SENDER_REPORT, "sender report")?;
         let mut r = Reader::new(body, "sender report");
         let [
-            s0,
-            s1,
-            s2,
-            s3,
-            n0,
-            n1,
-            n2,
-            n3,
-            n4,
-            n5,
-            n6,
-            n7,
-            t0,
-            t1,
-            t2,
-            t3,
-            p0,
-            p1,
-            p2,
-            p3,
-            o0,
-            o1,
-            o2,
-            o3,
-        ] = r.array::<24>()?;
+            ssrc,
+            ntp_seconds,
+            ntp_fraction,
+            rtp_time,
+            packet_count,
+            octet_count,
+        ] = chunk_words(&r.array::<24>()?);
         let (report_blocks, profile_extension) = blocks(&mut r, header.count)?;
         Ok(Self {
-            ssrc: u32::from_be_bytes([s0, s1, s2, s3]),
-            ntp_time: NtpTime(u64::from_be_bytes([n0, n1, n2, n3, n4, n5, n6, n7])),
-            rtp_time: u32::from_be_bytes([t0, t1, t2, t3]),
-            packet_count: u32::from_be_bytes([p0, p1, p2, p3]),
-            octet_count: u32::from_be_bytes([o0, o1, o2, o3]),
+            ssrc: u32::from_be_bytes(ssrc),
+            ntp_time: NtpTime::from_parts(
+                u32::from_be_bytes(ntp_seconds),
+                u32::from_be_bytes(ntp_fraction),
+            ),
+            rtp_time: u32::from_be_bytes(rtp_time),
+            packet_count: u32::from_be_bytes(packet_count),
+            octet_count: u32::from_be_bytes(octet_count),
             report_blocks,
             profile_extension,
         })
