@@ -4,8 +4,9 @@
 //! - [`Candidate`]: the RFC 8839 `candidate` attribute, parsed and printed
 //!   back exactly as browsers write it; [`candidate`] has the priority,
 //!   local-preference (RFC 8421), foundation and redundancy rules.
-//! - [`Agent`]: a full or lite ICE agent: gathering (host and
-//!   server-reflexive), the checklist with foundation-based unfreezing, Ta
+//! - [`Agent`]: a full or lite ICE agent: gathering (host, optionally under
+//!   an mDNS name, and server-reflexive; relayed candidates from your TURN
+//!   client), components 1 and 2, IPv4 and IPv6, the checklist with foundation-based unfreezing, Ta
 //!   pacing and triggered checks, peer-reflexive candidates, roles and
 //!   conflicts, regular nomination with a [`NominationPolicy`], trickle ICE,
 //!   consent freshness (RFC 7675), ICE restart, states after the W3C
@@ -100,7 +101,8 @@
 //!   controlling ([`Config::controlling`]).
 //! - **mDNS.** A remote `.local` candidate produces [`Event::ResolveName`];
 //!   resolve it with your mDNS resolver and answer with
-//!   [`Agent::resolve_name`].
+//!   [`Agent::resolve_name`]. To hide your own host addresses, register a
+//!   name and add the socket with [`Agent::add_local_socket_with_name`].
 //! - **Media.** On [`Event::SelectedPair`], send media from `local_base` to
 //!   `remote_address`. The event names both candidates with their types.
 //! - **TURN.** Allocate with a TURN client and hand the relayed address to
