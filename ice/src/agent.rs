@@ -43,6 +43,25 @@ pub const MAX_QUEUED_TRANSMITS: usize = 256;
 /// are dropped.
 pub const MAX_QUEUED_EVENTS: usize = 256;
 
+/// A candidate pair as [`Agent::pairs`] shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PairInfo<'a> {
+    /// The local candidate (peer-reflexive once a check found the mapped
+    /// address).
+    pub local: &'a Candidate,
+    /// The remote candidate.
+    pub remote: &'a Candidate,
+    /// Its state.
+    pub state: PairState,
+    /// Its priority (RFC 8445 §6.1.2.3), for the current role.
+    pub priority: u64,
+    /// Whether it is in the valid list.
+    pub valid: bool,
+    /// Whether it is nominated.
+    pub nominated: bool,
+}
+
 /// ICE credentials: the `ice-ufrag` and `ice-pwd` of one side.
 ///
 /// <https://www.rfc-editor.org/rfc/rfc8839#section-5.4>
@@ -846,6 +865,21 @@ impl Agent {
             .iter()
             .find(|s| s.component == component)
             .map(|s| (&s.local, &s.remote))
+    }
+
+    /// The pairs of the checklist, highest priority first, like the
+    /// `candidate-pair` entries of WebRTC statistics.
+    pub fn pairs(&self) -> impl Iterator<Item = PairInfo<'_>> {
+        self.checklist.pairs().iter().filter_map(|pair| {
+            Some(PairInfo {
+                local: &self.locals.get(pair.local)?.candidate,
+                remote: &self.remotes.get(pair.remote)?.candidate,
+                state: pair.state,
+                priority: pair.priority,
+                valid: pair.valid,
+                nominated: pair.nominated,
+            })
+        })
     }
 
     /// How many pairs the checklist holds.

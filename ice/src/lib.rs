@@ -163,7 +163,7 @@ pub mod sim;
 pub use agent::{
     Agent, Config, Credentials, LocalSocket, MAX_CHECK_TRANSMISSIONS, MAX_LOCAL_PEER_REFLEXIVE,
     MAX_LOCAL_SOCKETS, MAX_PEER_REFLEXIVE, MAX_PENDING_NAMES, MAX_QUEUED_EVENTS,
-    MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES, MAX_STUN_SERVERS, NominationPolicy,
+    MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES, MAX_STUN_SERVERS, NominationPolicy, PairInfo,
 };
 pub use candidate::{Address, Candidate, CandidateError, CandidateType, TcpType, Transport};
 pub use checklist::{DEFAULT_MAX_PAIRS, MAX_PAIRS_LIMIT};

@@ -800,3 +800,23 @@ fn nothing_to_check_after_end_of_candidates_fails() {
     assert_eq!(agent.state(), ConnectionState::Failed);
     assert_eq!(agent.poll_timeout(), None);
 }
+
+#[test]
+fn pairs_show_states_and_the_nominated_pair() {
+    let mut s = scenario(
+        [config(true, 1), config(false, 2)],
+        [Side::behind(Nat::FULL_CONE), Side::behind(Nat::SYMMETRIC)],
+    );
+    assert!(s.run(Duration::from_secs(30)).connected());
+    for agent in &s.agents {
+        let pairs: Vec<_> = agent.pairs().collect();
+        assert!(!pairs.is_empty());
+        assert!(pairs.windows(2).all(|w| w[0].priority >= w[1].priority));
+        let (local, remote) = agent.selected_pair(1).unwrap();
+        let nominated = pairs.iter().find(|p| p.nominated).unwrap();
+        assert_eq!(nominated.state, sansrtc_ice::PairState::Succeeded);
+        assert!(nominated.valid);
+        assert_eq!(nominated.local, local);
+        assert_eq!(nominated.remote, remote);
+    }
+}
