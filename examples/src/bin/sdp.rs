@@ -3,6 +3,7 @@
 //! ```text
 //! sdp check [--strict] FILE   exit 0, or print each problem with its line
 //! sdp fmt [--canonical] FILE  parse and write back (CRLF line endings)
+//! sdp json FILE               the typed view of the description as JSON
 //! sdp answer OFFER            the answer our negotiation gives with the
 //!                             default capabilities
 //! ```
@@ -93,7 +94,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         (Some(command), [path]) => (command, *path),
         _ => {
             return Err(String::from(
-                "usage: sdp check [--strict] FILE | sdp fmt [--canonical] FILE | sdp answer OFFER",
+                "usage: sdp check [--strict] FILE | sdp fmt [--canonical] FILE | sdp json FILE | sdp answer OFFER",
             ));
         }
     };
@@ -122,6 +123,12 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 sdp.regenerate();
             }
             write!(out, "{sdp}").map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        "json" => {
+            let sdp = Sdp::parse(&text).map_err(|e| format!("{path}:{e}"))?;
+            serde_json::to_writer_pretty(&mut out, &sdp).map_err(|e| e.to_string())?;
+            writeln!(out).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         "answer" => {
