@@ -55,29 +55,24 @@ pub(crate) fn put_words<const N: usize>(out: &mut [u8], words: [[u8; 4]; N]) {
     }
 }
 
-impl Item for u32 {
-    const SIZE: usize = 4;
-    #[inline]
-    fn decode(bytes: &[u8]) -> Self {
-        Self::from_be_bytes(chunk(bytes))
-    }
-    #[inline]
-    fn encode(&self, out: &mut [u8]) {
-        put(out, self.to_be_bytes());
-    }
+/// Unsigned integers are items in network byte order (SSRC lists, XR run
+/// length chunks).
+macro_rules! big_endian_item {
+    ($($int:ty),*) => {$(
+        impl Item for $int {
+            const SIZE: usize = core::mem::size_of::<$int>();
+            #[inline]
+            fn decode(bytes: &[u8]) -> Self {
+                Self::from_be_bytes(chunk(bytes))
+            }
+            #[inline]
+            fn encode(&self, out: &mut [u8]) {
+                put(out, self.to_be_bytes());
+            }
+        }
+    )*};
 }
-
-impl Item for u16 {
-    const SIZE: usize = 2;
-    #[inline]
-    fn decode(bytes: &[u8]) -> Self {
-        Self::from_be_bytes(chunk(bytes))
-    }
-    #[inline]
-    fn encode(&self, out: &mut [u8]) {
-        put(out, self.to_be_bytes());
-    }
-}
+big_endian_item!(u16, u32);
 
 #[derive(Clone, Copy)]
 enum Repr<'a, T> {
@@ -179,8 +174,9 @@ impl<'a, T: Item> List<'a, T> {
     pub(crate) fn write_into(&self, out: &mut [u8]) {
         match self.repr {
             Repr::Wire(bytes) => {
-                for (o, i) in out.iter_mut().zip(bytes) {
-                    *o = *i;
+                let n = out.len().min(bytes.len());
+                if let (Some(out), Some(bytes)) = (out.get_mut(..n), bytes.get(..n)) {
+                    out.copy_from_slice(bytes);
                 }
             }
             Repr::Items(items) => {
@@ -191,21 +187,11 @@ impl<'a, T: Item> List<'a, T> {
         }
     }
 
+    /// Writes the items (whole ones only, for a list from the wire).
     #[inline]
     pub(crate) fn write(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
-        match self.repr {
-            Repr::Wire(bytes) => {
-                let whole = bytes.len() - bytes.len() % T::SIZE;
-                w.bytes(bytes.get(..whole).unwrap_or_default())
-            }
-            Repr::Items(items) => {
-                let out = w.reserve(items.len() * T::SIZE)?;
-                for (item, out) in items.iter().zip(out.chunks_exact_mut(T::SIZE)) {
-                    item.encode(out);
-                }
-                Ok(())
-            }
-        }
+        self.write_into(w.reserve(self.encoded_len())?);
+        Ok(())
     }
 }
 
@@ -296,5 +282,12 @@ mod tests {
         let mut w = Writer::new(&mut buf);
         List::<u32>::new(&[1, 2]).write(&mut w).unwrap();
         assert_eq!(&buf, wire.get(..8).unwrap());
+
+        // A list from the wire writes its whole items only.
+        let mut buf = [0u8; 9];
+        let mut w = Writer::new(&mut buf);
+        parsed.write(&mut w).unwrap();
+        assert_eq!(w.written(), 8);
+        assert_eq!(&buf, &[0, 0, 0, 1, 0, 0, 0, 2, 0]);
     }
 }
