@@ -1,23 +1,11 @@
 //! Parsing allocates nothing: every parser and iterator runs under a
 //! counting global allocator and must leave the count at zero.
 
+mod hex;
+
+use hex::hex;
 use sansrtc_rtp::rtcp::{Compound, Packet};
 use sansrtc_rtp::rtp;
-
-fn hex(s: &str) -> Vec<u8> {
-    let digits: Vec<u8> = s
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(|b| (b as char).to_digit(16).unwrap() as u8)
-        .collect();
-    digits
-        .chunks_exact(2)
-        .map(|pair| match pair {
-            [high, low] => (high << 4) | low,
-            _ => unreachable!("chunks_exact gives pairs"),
-        })
-        .collect()
-}
 
 fn visit_rtp(bytes: &[u8]) -> u64 {
     let packet = rtp::Packet::parse(bytes).unwrap();

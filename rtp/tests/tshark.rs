@@ -9,10 +9,13 @@
 
 extern crate alloc;
 
+mod hex;
+
 use alloc::collections::BTreeMap;
 use core::fmt::Write as _;
 use std::process::Command;
 
+use hex::hex;
 use sansrtc_rtp::list::List;
 use sansrtc_rtp::ntp::NtpTime;
 use sansrtc_rtp::rtcp::ccfb::{CcfbMetric, CcfbStream, CcfbStreams, CongestionControlFeedback};
@@ -936,15 +939,6 @@ fn tshark_agrees_with_our_parsers() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    let digits: Vec<u8> = s
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(|b| (b as char).to_digit(16).unwrap() as u8)
-        .collect();
-    digits.chunks(2).map(|p| (p[0] << 4) | p[1]).collect()
 }
 
 /// The byte vectors of the unit tests, which were written by hand from the
