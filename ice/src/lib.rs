@@ -11,8 +11,9 @@
 //!   conflicts, regular nomination with a [`NominationPolicy`], trickle ICE,
 //!   consent freshness (RFC 7675), ICE restart, states after the W3C
 //!   `RTCIceConnectionState`, including `failed`.
-//! - `sim` (cargo feature `sim`): a simulated network with NATs for testing
-//!   the agent and your integration of it.
+//! - `sim` (cargo feature `sim`): a simulated network with NATs, firewalls,
+//!   a STUN server and a relay, for testing the agent and your integration
+//!   of it.
 //!
 //! # The drive loop
 //!

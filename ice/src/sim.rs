@@ -1,7 +1,9 @@
 //! A deterministic simulated network for testing ICE (and your own
 //! integration of the agent): a virtual clock, latency, jitter, loss and
 //! reordering, NATs with the RFC 4787 mapping and filtering behaviours,
-//! hairpinning, firewalls, and a STUN server.
+//! hairpinning, firewalls, a STUN server, and a TURN relay (modelled
+//! without TURN messages: the agent's relayed candidate is fed by
+//! [`Network::allocate`], as a TURN client would).
 //!
 //! Enable with the cargo feature `sim`. Everything is driven by the caller's
 //! clock and a seeded generator, so a run is reproducible from its seed.
@@ -193,6 +195,19 @@ struct InFlight {
     source: SocketAddr,
     destination: SocketAddr,
     bytes: Vec<u8>,
+    /// On the relay's leg to its client (the packet reached the relayed
+    /// address and travels on to the allocating host).
+    to_client: Option<SocketAddr>,
+}
+
+/// A TURN allocation, modelled without TURN messages: the client's packets
+/// leave from `relayed`, and packets to `relayed` from permitted addresses
+/// reach the client. Each leg through the relay takes one link.
+#[derive(Debug, Clone)]
+struct Allocation {
+    client: SocketAddr,
+    relayed: SocketAddr,
+    permissions: Vec<IpAddr>,
 }
 
 /// The simulated network: hosts, NATs, a STUN server, packets in flight.
@@ -203,6 +218,8 @@ pub struct Network {
     hosts: Vec<Host>,
     nats: Vec<NatState>,
     stun_servers: Vec<SocketAddr>,
+    relay: Option<SocketAddr>,
+    allocations: Vec<Allocation>,
     in_flight: BTreeMap<(Instant, u64), InFlight>,
     sequence: u64,
     /// Packets sent by hosts so far.
@@ -220,6 +237,8 @@ impl Network {
             hosts: Vec::new(),
             nats: Vec::new(),
             stun_servers: Vec::new(),
+            relay: None,
+            allocations: Vec::new(),
             in_flight: BTreeMap::new(),
             sequence: 0,
             sent: 0,
@@ -267,9 +286,63 @@ impl Network {
         self.stun_servers.push(address);
     }
 
-    /// Sends a packet from a host socket.
+    /// Adds a TURN relay server (one per network).
+    pub fn add_relay(&mut self, server: SocketAddr) {
+        self.relay = Some(server);
+    }
+
+    /// Allocates a relayed address for the host socket `client` on the
+    /// relay; `None` without a relay. Packets the host sends from the
+    /// relayed address (as [`Transmit::source`]) go through the relay, which
+    /// the host must be allowed to reach; what the relay receives on it from
+    /// a peer the host has sent to comes back as a [`Delivery`] whose
+    /// `destination` is the relayed address.
+    pub fn allocate(&mut self, client: SocketAddr) -> Option<SocketAddr> {
+        let server = self.relay?;
+        let port = 50_000 + u16::try_from(self.allocations.len()).ok()?;
+        let relayed = SocketAddr::new(server.ip(), port);
+        self.allocations.push(Allocation {
+            client,
+            relayed,
+            permissions: Vec::new(),
+        });
+        Some(relayed)
+    }
+
+    /// Sends a packet from a host socket (or from a relayed address).
     pub fn send(&mut self, now: Instant, transmit: Transmit) {
         self.sent += 1;
+        if let Some(allocation) = self
+            .allocations
+            .iter_mut()
+            .find(|a| a.relayed == transmit.source)
+        {
+            let client = allocation.client;
+            if !allocation.permissions.contains(&transmit.destination.ip()) {
+                allocation.permissions.push(transmit.destination.ip());
+            }
+            let reachable = self.relay.is_some_and(|server| {
+                self.hosts.iter().any(|h| {
+                    h.address == client
+                        && h.firewall
+                            .as_ref()
+                            .is_none_or(|allowed| allowed.contains(&server))
+                })
+            });
+            if !reachable {
+                self.dropped += 1;
+                return;
+            }
+            // Client to relay, then relay to peer: two links.
+            self.schedule_after(
+                now + self.link.latency,
+                transmit.source,
+                transmit.destination,
+                transmit.contents,
+                None,
+            );
+            return;
+        }
         let Some(host) = self
             .hosts
             .iter()
@@ -307,6 +380,17 @@ impl Network {
         destination: SocketAddr,
         bytes: Vec<u8>,
     ) {
+        self.schedule_after(now, source, destination, bytes, None);
+    }
+
+    fn schedule_after(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        bytes: Vec<u8>,
+        to_client: Option<SocketAddr>,
+    ) {
         if self.rng.below(1000) < u64::from(self.link.loss_permille) {
             self.dropped += 1;
             return;
@@ -321,6 +405,7 @@ impl Network {
                 source,
                 destination,
                 bytes,
+                to_client,
             },
         );
     }
@@ -341,6 +426,34 @@ impl Network {
             let packet = self.in_flight.remove(&key)?;
             if self.stun_servers.contains(&packet.destination) {
                 self.answer_stun(key.0, &packet);
+                continue;
+            }
+            if let Some(client) = packet.to_client {
+                return Some(Delivery {
+                    source: packet.source,
+                    destination: packet.destination,
+                    bytes: packet.bytes,
+                })
+                .filter(|_| self.hosts.iter().any(|h| h.address == client));
+            }
+            if let Some(allocation) = self
+                .allocations
+                .iter()
+                .find(|a| a.relayed == packet.destination)
+            {
+                // At the relay: on to the client if the peer is permitted.
+                if allocation.permissions.contains(&packet.source.ip()) {
+                    let client = allocation.client;
+                    self.schedule_after(
+                        key.0,
+                        packet.source,
+                        packet.destination,
+                        packet.bytes,
+                        Some(client),
+                    );
+                } else {
+                    self.dropped += 1;
+                }
                 continue;
             }
             if let Some(delivery) = self.route(&packet) {
@@ -417,6 +530,9 @@ pub struct Side {
     /// Whether host candidates are announced under mDNS names. The two
     /// sides are on different links, where such names do not resolve.
     pub mdns: bool,
+    /// Whether the side allocates a relayed candidate on the TURN relay
+    /// (which its firewall, if any, lets it reach).
+    pub relay: bool,
 }
 
 impl Side {
@@ -425,6 +541,7 @@ impl Side {
         nat: None,
         firewall: false,
         mdns: false,
+        relay: false,
     };
 
     /// A host behind `nat`.
@@ -433,6 +550,7 @@ impl Side {
             nat: Some(nat),
             firewall: false,
             mdns: false,
+            relay: false,
         }
     }
 }
@@ -523,6 +641,10 @@ impl Scenario {
     pub const STUN_SERVER: SocketAddr =
         SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 3478);
 
+    /// The TURN relay's address.
+    pub const RELAY_SERVER: SocketAddr =
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 3)), 3478);
+
     /// A scenario with the given agent configurations.
     pub fn with_configs(
         seed: u64,
@@ -533,6 +655,7 @@ impl Scenario {
     ) -> Self {
         let mut network = Network::new(seed ^ 0x5eed, link);
         network.add_stun_server(Self::STUN_SERVER);
+        network.add_relay(Self::RELAY_SERVER);
         let mut sockets = Vec::new();
         for (i, (side, config)) in sides.iter().zip(&configs).enumerate() {
             let n = u8::try_from(i).unwrap_or(0);
@@ -547,11 +670,12 @@ impl Scenario {
                 };
                 network.add_host(address, nat);
                 if side.firewall {
-                    network.add_firewall(address, vec![Self::STUN_SERVER]);
+                    network.add_firewall(address, vec![Self::STUN_SERVER, Self::RELAY_SERVER]);
                 }
                 sockets.push((i, address));
             }
         }
+        let mut relayed_sockets = Vec::new();
         let [ca, cb] = configs;
         let mut agents = [Agent::new(ca, start), Agent::new(cb, start)];
         let credentials = [
@@ -577,8 +701,20 @@ impl Scenario {
                 } else {
                     agent.add_local_socket(socket)
                 };
+                if sides.get(i).is_some_and(|s| s.relay) {
+                    if let Some(relayed) = network.allocate(*address) {
+                        let _ = agent.add_relayed_candidate(
+                            relayed,
+                            *address,
+                            Self::RELAY_SERVER,
+                            component,
+                        );
+                        relayed_sockets.push((i, relayed));
+                    }
+                }
             }
         }
+        sockets.extend(relayed_sockets);
         Self {
             network,
             agents,
@@ -978,6 +1114,41 @@ mod tests {
         assert!((1350..1650).contains(&delivered), "{delivered}");
         assert_eq!(network.sent, 2000);
         assert_eq!(network.dropped as usize, 2000 - delivered);
+    }
+
+    #[test]
+    fn relay_forwards_for_permitted_peers_only() {
+        let (mut network, now) = network(Nat::SYMMETRIC);
+        network.add_relay(Scenario::RELAY_SERVER);
+        let relayed = network.allocate(addr("10.0.0.2:5000")).unwrap();
+        assert_eq!(relayed.ip(), Scenario::RELAY_SERVER.ip());
+        // Nobody is permitted yet.
+        network.send(now, datagram("198.51.100.1:7000", &relayed.to_string()));
+        assert!(deliver(&mut network, now).is_empty());
+        // The client sends through the relay: the peer sees the relayed
+        // address, two links later.
+        network.send(
+            now,
+            Transmit {
+                source: relayed,
+                ..datagram("10.0.0.2:5000", "198.51.100.1:7000")
+            },
+        );
+        assert!(
+            network
+                .poll_delivery(now + Duration::from_millis(39))
+                .is_none()
+        );
+        let got = deliver(&mut network, now);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].source, relayed);
+        // Now the peer's IP is permitted, from any port.
+        network.send(now, datagram("198.51.100.1:7001", &relayed.to_string()));
+        let got = deliver(&mut network, now);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].destination, relayed);
+        network.send(now, datagram("198.51.100.2:7000", &relayed.to_string()));
+        assert!(deliver(&mut network, now).is_empty());
     }
 
     #[test]

@@ -820,3 +820,45 @@ fn pairs_show_states_and_the_nominated_pair() {
         assert_eq!(nominated.remote, remote);
     }
 }
+
+#[test]
+fn a_relay_connects_where_no_direct_path_exists() {
+    let firewalled = Side {
+        firewall: true,
+        relay: true,
+        ..Side::PUBLIC
+    };
+    let symmetric = Side {
+        relay: true,
+        ..Side::behind(Nat::SYMMETRIC)
+    };
+    let cases = [
+        (firewalled, Side::PUBLIC),
+        (Side::behind(Nat::SYMMETRIC), symmetric),
+        (firewalled, firewalled),
+    ];
+    for (a, b) in cases {
+        let mut s = scenario([config(true, 1), config(false, 2)], [a, b]);
+        let outcome = s.run(Duration::from_secs(60));
+        assert!(outcome.connected(), "{a:?} {b:?}: {outcome:?}");
+        assert!(outcome.same_pair(), "{outcome:?}");
+        for (i, side) in [a, b].into_iter().enumerate() {
+            let (local, _) = s.agents[i].selected_pair(1).unwrap();
+            if side.relay {
+                assert_eq!(local.kind(), CandidateType::Relayed, "{a:?} {b:?}");
+            }
+        }
+    }
+    // Without the relay, the same firewall fails.
+    let mut s = scenario(
+        [config(true, 1), config(false, 2)],
+        [
+            Side {
+                relay: false,
+                ..firewalled
+            },
+            Side::PUBLIC,
+        ],
+    );
+    assert!(s.run(Duration::from_secs(60)).failed());
+}

@@ -1,6 +1,7 @@
 //! Every combination of NATs on the two sides, with a STUN server: the
 //! agents connect whenever a path exists, on the pair type theory predicts,
-//! and fail (not hang) where none exists without a relay.
+//! and fail (not hang) where none exists without a relay; with a TURN relay
+//! on both sides, those cells connect through it.
 
 // The virtual clock starts at an arbitrary instant.
 #![allow(clippy::disallowed_methods, clippy::indexing_slicing)]
@@ -129,7 +130,29 @@ fn nat_matrix() {
                     ));
                 }
                 let t = outcome.failed_after.iter().flatten().max().copied();
-                format!("failed {}ms {}chk", t.map_or(0, |t| t.as_millis()), checks)
+                // With a TURN relay on both sides the same cell connects.
+                let relay = |s: Side| Side { relay: true, ..s };
+                let mut relayed = Scenario::new(seed, start, Link::default(), relay(a), relay(b));
+                let with_relay = relayed.run(Duration::from_secs(60));
+                if !with_relay.connected() || !with_relay.same_pair() {
+                    failures.push(format!(
+                        "{i},{j}: not connected through the relay: {with_relay:?}"
+                    ));
+                }
+                let relayed_types = with_relay.selected[0].map(|s| (s.0, s.1));
+                if !relayed_types.is_some_and(|(l, r)| {
+                    l == CandidateType::Relayed || r == CandidateType::Relayed
+                }) {
+                    failures.push(format!("{i},{j}: relay not used: {relayed_types:?}"));
+                }
+                let relay_t = with_relay.connected_after.iter().flatten().max().copied();
+                format!(
+                    "failed {}ms {}chk; relay {} {}ms",
+                    t.map_or(0, |t| t.as_millis()),
+                    checks,
+                    relayed_types.map_or("?".into(), |(l, r)| format!("{l}/{r}")),
+                    relay_t.map_or(0, |t| t.as_millis()),
+                )
             };
             table.push_str(&format!(" | {cell}"));
         }
