@@ -19,6 +19,7 @@ use hex::hex;
 use sansrtc_rtp::list::List;
 use sansrtc_rtp::ntp::NtpTime;
 use sansrtc_rtp::rtcp::ccfb::{CcfbMetric, CcfbStream, CcfbStreams, CongestionControlFeedback};
+use sansrtc_rtp::rtcp::header::Header;
 use sansrtc_rtp::rtcp::twcc::{PacketStatus, PacketStatuses, TransportCc};
 use sansrtc_rtp::rtcp::xr::{
     DlrrItem, ExtendedReport, RleReport, StatisticsSummary, VoipMetrics, XrBlock, XrBlocks,
@@ -81,6 +82,20 @@ impl Fields {
     /// Declares a key that must not appear.
     fn none(&mut self, key: &'static str) {
         self.0.entry(key).or_default();
+    }
+    /// What starts an RFC 4585 feedback packet: its format, the sender
+    /// SSRC and the media SSRC (which RFC 8888 feedback does not have).
+    fn feedback(&mut self, header: &Header, sender_ssrc: u32, media_ssrc: Option<u32>) {
+        let format_key = if header.packet_type == rtcp::header::TRANSPORT_FEEDBACK {
+            "rtcp.rtpfb.fmt"
+        } else {
+            "rtcp.psfb.fmt"
+        };
+        self.add(format_key, header.count);
+        self.add("rtcp.senderssrc", hex32(sender_ssrc));
+        if let Some(media_ssrc) = media_ssrc {
+            self.add("rtcp.mediassrc", hex32(media_ssrc));
+        }
     }
 }
 
@@ -242,7 +257,7 @@ fn block_fields(f: &mut Fields, b: &ReportBlock) {
 
 fn rtcp_fields(bytes: &[u8], packet: &Packet<'_>) -> Fields {
     let mut f = Fields::default();
-    let header = rtcp::header::Header {
+    let header = Header {
         padding: bytes[0] & 0x20 != 0,
         count: bytes[0] & 0x1f,
         packet_type: bytes[1],
@@ -309,9 +324,7 @@ fn rtcp_fields(bytes: &[u8], packet: &Packet<'_>) -> Fields {
             }
         }
         Packet::Nack(nack) => {
-            f.add("rtcp.rtpfb.fmt", header.count);
-            f.add("rtcp.senderssrc", hex32(nack.sender_ssrc));
-            f.add("rtcp.mediassrc", hex32(nack.media_ssrc));
+            f.feedback(&header, nack.sender_ssrc, Some(nack.media_ssrc));
             for e in nack.entries {
                 f.add("rtcp.rtpfb.nack_pid", e.packet_id);
                 f.add("rtcp.rtpfb.nack_blp", format!("0x{:04x}", e.lost_bitmask));
@@ -337,9 +350,7 @@ fn rtcp_fields(bytes: &[u8], packet: &Packet<'_>) -> Fields {
             media_ssrc,
             entries,
         }) => {
-            f.add("rtcp.rtpfb.fmt", header.count);
-            f.add("rtcp.senderssrc", hex32(*sender_ssrc));
-            f.add("rtcp.mediassrc", hex32(*media_ssrc));
+            f.feedback(&header, *sender_ssrc, Some(*media_ssrc));
             for e in entries {
                 f.add("rtcp.rtpfb.tmmbr.fci.ssrc", hex32(e.ssrc));
                 f.add("rtcp.rtpfb.tmmbr.fci.exp", e.exponent);
@@ -350,9 +361,7 @@ fn rtcp_fields(bytes: &[u8], packet: &Packet<'_>) -> Fields {
             }
         }
         Packet::TransportCc(cc) => {
-            f.add("rtcp.rtpfb.fmt", header.count);
-            f.add("rtcp.senderssrc", hex32(cc.sender_ssrc));
-            f.add("rtcp.mediassrc", hex32(cc.media_ssrc));
+            f.feedback(&header, cc.sender_ssrc, Some(cc.media_ssrc));
             f.add("rtcp.rtpfb.transportcc.baseseq", cc.base_sequence_number);
             f.add("rtcp.rtpfb.transportcc.statuscount", cc.statuses.len());
             f.add("rtcp.rtpfb.transportcc.reftime", cc.reference_time);
@@ -373,18 +382,13 @@ fn rtcp_fields(bytes: &[u8], packet: &Packet<'_>) -> Fields {
         }
         Packet::CongestionControlFeedback(fb) => {
             // Wireshark 4.0 does not decode RFC 8888: the header only.
-            f.add("rtcp.rtpfb.fmt", header.count);
-            f.add("rtcp.senderssrc", hex32(fb.sender_ssrc));
+            f.feedback(&header, fb.sender_ssrc, None);
         }
         Packet::PictureLossIndication(pli) => {
-            f.add("rtcp.psfb.fmt", header.count);
-            f.add("rtcp.senderssrc", hex32(pli.sender_ssrc));
-            f.add("rtcp.mediassrc", hex32(pli.media_ssrc));
+            f.feedback(&header, pli.sender_ssrc, Some(pli.media_ssrc));
         }
         Packet::SliceLossIndication(sli) => {
-            f.add("rtcp.psfb.fmt", header.count);
-            f.add("rtcp.senderssrc", hex32(sli.sender_ssrc));
-            f.add("rtcp.mediassrc", hex32(sli.media_ssrc));
+            f.feedback(&header, sli.sender_ssrc, Some(sli.media_ssrc));
             for e in sli.entries {
                 f.add("rtcp.psfb.fir.sli.first", e.first);
                 f.add("rtcp.psfb.fir.sli.number", e.number);
@@ -392,18 +396,14 @@ fn rtcp_fields(bytes: &[u8], packet: &Packet<'_>) -> Fields {
             }
         }
         Packet::FullIntraRequest(fir) => {
-            f.add("rtcp.psfb.fmt", header.count);
-            f.add("rtcp.senderssrc", hex32(fir.sender_ssrc));
-            f.add("rtcp.mediassrc", hex32(fir.media_ssrc));
+            f.feedback(&header, fir.sender_ssrc, Some(fir.media_ssrc));
             for e in fir.entries {
                 f.add("rtcp.psfb.fir.fci.ssrc", hex32(e.ssrc));
                 f.add("rtcp.psfb.fir.fci.csn", e.sequence_number);
             }
         }
         Packet::Remb(remb) => {
-            f.add("rtcp.psfb.fmt", header.count);
-            f.add("rtcp.senderssrc", hex32(remb.sender_ssrc));
-            f.add("rtcp.mediassrc", hex32(remb.media_ssrc));
+            f.feedback(&header, remb.sender_ssrc, Some(remb.media_ssrc));
             f.add("rtcp.psfb.remb.fci.number_ssrcs", remb.ssrcs.len());
             f.add("rtcp.psfb.remb.fci.br_exp", remb.exponent);
             f.add("rtcp.psfb.remb.fci.br_mantissa", remb.mantissa);
