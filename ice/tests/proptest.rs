@@ -1,5 +1,6 @@
 //! Property: in random topologies, latencies, jitter, loss up to 30 % and
 //! candidate orders, with or without mDNS names hiding the host addresses,
+//! firewalls and TURN relays,
 //! whenever a path exists (and the sides behind a NAT got
 //! their server-reflexive candidate: at 30 % loss all 7 transmissions of a
 //! STUN request are lost about once in a hundred) both agents reach
@@ -18,15 +19,27 @@ use proptest::test_runner::RngSeed;
 use sansrtc_ice::sim::{Behaviour, Link, Nat, Scenario, Side};
 use sansrtc_ice::{CandidateType, Config};
 
-const SIDES: [Side; 5] = [
+const SIDES: [Side; 6] = [
     Side::PUBLIC,
     Side::behind(Nat::FULL_CONE),
     Side::behind(Nat::RESTRICTED_CONE),
     Side::behind(Nat::PORT_RESTRICTED_CONE),
     Side::behind(Nat::SYMMETRIC),
+    Side {
+        firewall: true,
+        ..Side::PUBLIC
+    },
 ];
 
 fn path_exists(a: Side, b: Side) -> bool {
+    // A relayed address is reachable by every side but a firewalled one,
+    // which reaches only its own relay.
+    if (a.relay && (b.relay || !b.firewall)) || (b.relay && !a.firewall) {
+        return true;
+    }
+    if a.firewall || b.firewall {
+        return false;
+    }
     let symmetric = |s: Side| {
         s.nat
             .is_some_and(|n| n.mapping != Behaviour::EndpointIndependent)
@@ -80,9 +93,10 @@ proptest! {
         loss_permille in 0..=300u32,
         shuffle in any::<Option<u64>>(),
         mdns in any::<(bool, bool)>(),
+        relay in any::<(bool, bool)>(),
     ) {
-        let a = Side { mdns: mdns.0, ..SIDES[a] };
-        let b = Side { mdns: mdns.1, ..SIDES[b] };
+        let a = Side { mdns: mdns.0, relay: relay.0, ..SIDES[a] };
+        let b = Side { mdns: mdns.1, relay: relay.1, ..SIDES[b] };
         let link = Link {
             latency: Duration::from_millis(latency_ms),
             jitter: Duration::from_millis(jitter_ms),
