@@ -181,7 +181,9 @@ pub struct Config {
     /// `end-of-candidates`: 30 s.
     pub failure_timeout: Duration,
     /// Mean interval of consent checks, 5 s; each interval is drawn from
-    /// 0.8–1.2 times it (RFC 7675 §5.1).
+    /// 0.8–1.2 times it (RFC 7675 §5.1). The consent checks also serve as
+    /// the keepalives of RFC 8445 §11 (needed at least every 15 s), so no
+    /// separate Binding indications are sent.
     pub consent_interval: Duration,
     /// Consent expires without a response for this long, 30 s (RFC 7675).
     pub consent_timeout: Duration,
