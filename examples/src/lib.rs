@@ -1,3 +1,6 @@
 //! Shared helpers of the sansrtc example programs.
 
+extern crate alloc;
+
 pub mod binding;
+pub mod signal;

@@ -1,0 +1,197 @@
+//! The signaling server: rooms, relaying, bad messages, a third peer, a peer
+//! leaving, and the static page.
+
+use core::net::SocketAddr;
+use core::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use sansrtc_examples::signal;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn start() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(signal::serve(listener, false));
+    address
+}
+
+async fn connect(address: SocketAddr) -> Socket {
+    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{address}/"))
+        .await
+        .unwrap();
+    socket
+}
+
+async fn send(socket: &mut Socket, value: Value) {
+    socket.send(Message::text(value.to_string())).await.unwrap();
+}
+
+/// The next text message as JSON; `None` when the connection closed.
+async fn receive(socket: &mut Socket) -> Option<Value> {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("no message within 5 s");
+        match message {
+            Some(Ok(Message::Text(text))) => return Some(serde_json::from_str(&text).unwrap()),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+async fn join(address: SocketAddr, room: &str) -> (Socket, Value) {
+    let mut socket = connect(address).await;
+    send(&mut socket, json!({"type": "join", "room": room})).await;
+    let joined = receive(&mut socket).await.unwrap();
+    (socket, joined)
+}
+
+#[tokio::test]
+async fn two_peers_relay_every_message_type() {
+    let address = start().await;
+    let (mut a, joined) = join(address, "r1").await;
+    assert_eq!(joined, json!({"type": "joined", "room": "r1", "peers": 1}));
+    let (mut b, joined) = join(address, "r1").await;
+    assert_eq!(joined["peers"], 2);
+    assert_eq!(receive(&mut a).await.unwrap()["type"], "peer-joined");
+    let messages = [
+        json!({"type": "offer", "sdp": "v=0\r\n"}),
+        json!({"type": "candidate", "candidate": "1 1 udp 2130706431 127.0.0.1 5000 typ host"}),
+        json!({"type": "end-of-candidates"}),
+    ];
+    for message in &messages {
+        send(&mut a, message.clone()).await;
+        assert_eq!(&receive(&mut b).await.unwrap(), message);
+    }
+    let answer = json!({"type": "answer", "sdp": "v=0\r\n", "extra": [1, 2]});
+    send(&mut b, answer.clone()).await;
+    assert_eq!(receive(&mut a).await.unwrap(), answer);
+    send(&mut b, json!({"type": "bye"})).await;
+    assert_eq!(receive(&mut a).await.unwrap(), json!({"type": "bye"}));
+}
+
+#[tokio::test]
+async fn rooms_are_separate() {
+    let address = start().await;
+    let (mut a, _) = join(address, "left").await;
+    let (mut b, joined) = join(address, "right").await;
+    assert_eq!(joined["peers"], 1);
+    send(&mut a, json!({"type": "bye"})).await;
+    assert_eq!(
+        receive(&mut a).await.unwrap(),
+        json!({"type": "error", "reason": "no other peer in the room"})
+    );
+    let (mut c, _) = join(address, "right").await;
+    assert_eq!(receive(&mut b).await.unwrap()["type"], "peer-joined");
+    send(&mut c, json!({"type": "bye"})).await;
+    assert_eq!(receive(&mut b).await.unwrap()["type"], "bye");
+}
+
+#[tokio::test]
+async fn bad_messages_get_an_error_and_change_nothing() {
+    let address = start().await;
+    let mut a = connect(address).await;
+    let cases = [
+        ("not json", "not JSON"),
+        ("{\"room\":\"x\"}", "no \"type\" string"),
+        ("{\"type\":\"dance\"}", "unknown message type"),
+        ("{\"type\":\"bye\"}", "join a room first"),
+        ("{\"type\":\"join\"}", "join needs a \"room\" string"),
+        (
+            "{\"type\":\"join\",\"room\":\"\"}",
+            "room names are 1 to 64 characters",
+        ),
+        (
+            "{\"type\":\"offer\"}",
+            "offer and answer need an \"sdp\" string",
+        ),
+        (
+            "{\"type\":\"candidate\",\"candidate\":5}",
+            "candidate needs a \"candidate\" string",
+        ),
+    ];
+    for (text, reason) in cases {
+        a.send(Message::text(text)).await.unwrap();
+        assert_eq!(
+            receive(&mut a).await.unwrap(),
+            json!({"type": "error", "reason": reason}),
+            "{text}"
+        );
+    }
+    let long_room = "x".repeat(signal::MAX_ROOM_NAME_LEN + 1);
+    send(&mut a, json!({"type": "join", "room": long_room})).await;
+    assert_eq!(receive(&mut a).await.unwrap()["type"], "error");
+    // Still usable after the errors.
+    send(&mut a, json!({"type": "join", "room": "ok"})).await;
+    assert_eq!(receive(&mut a).await.unwrap()["type"], "joined");
+    send(&mut a, json!({"type": "join", "room": "ok"})).await;
+    assert_eq!(
+        receive(&mut a).await.unwrap(),
+        json!({"type": "error", "reason": "already in a room"})
+    );
+}
+
+#[tokio::test]
+async fn oversized_message_closes_the_connection() {
+    let address = start().await;
+    let (mut a, _) = join(address, "big").await;
+    let sdp = "a".repeat(signal::MAX_MESSAGE_LEN + 1);
+    let _ = a
+        .send(Message::text(
+            json!({"type": "offer", "sdp": sdp}).to_string(),
+        ))
+        .await;
+    assert_eq!(receive(&mut a).await, None);
+}
+
+#[tokio::test]
+async fn a_third_peer_is_refused() {
+    let address = start().await;
+    let (mut a, _) = join(address, "full").await;
+    let (mut b, _) = join(address, "full").await;
+    assert_eq!(receive(&mut a).await.unwrap()["type"], "peer-joined");
+    let (mut c, refused) = join(address, "full").await;
+    assert_eq!(refused, json!({"type": "error", "reason": "room full"}));
+    assert_eq!(receive(&mut c).await, None);
+    // The two peers of the room still talk.
+    send(&mut b, json!({"type": "end-of-candidates"})).await;
+    assert_eq!(receive(&mut a).await.unwrap()["type"], "end-of-candidates");
+}
+
+#[tokio::test]
+async fn a_peer_leaving_is_announced_and_frees_its_place() {
+    let address = start().await;
+    let (mut a, _) = join(address, "leave").await;
+    let (b, _) = join(address, "leave").await;
+    assert_eq!(receive(&mut a).await.unwrap()["type"], "peer-joined");
+    drop(b);
+    assert_eq!(receive(&mut a).await.unwrap(), json!({"type": "peer-left"}));
+    let (_c, joined) = join(address, "leave").await;
+    assert_eq!(joined["peers"], 2);
+    assert_eq!(receive(&mut a).await.unwrap()["type"], "peer-joined");
+}
+
+#[tokio::test]
+async fn plain_http_gets_the_page() {
+    let address = start().await;
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(response.ends_with(signal::PAGE));
+    assert!(response.contains("new WebSocket"));
+}
