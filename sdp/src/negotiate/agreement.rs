@@ -5,29 +5,29 @@ use alloc::vec::Vec;
 
 use super::{Codec, NegotiationError};
 use crate::attribute::Attribute;
-use crate::fmtp::FmtpParameter;
 use crate::media::{Media, MediaType};
-use crate::rtp::{Direction, Extmap, RtcpFb};
+use crate::rtp::{Direction, Extmap};
 use crate::session::Sdp;
 
-/// A codec both sides agreed on.
+/// A codec both sides agreed on: the answer's [`Codec`] (payload type, name,
+/// clock rate, channels, parameters and feedback, reachable through `Deref`)
+/// and the RTX payload type repairing it.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgreedCodec<'a> {
-    /// Payload type (the same in both directions).
-    pub payload_type: u8,
-    /// Encoding name.
-    pub name: Cow<'a, str>,
-    /// Clock rate in Hz.
-    pub clock_rate: u32,
-    /// Channels (audio).
-    pub channels: Option<u16>,
-    /// The answer's format parameters.
-    pub parameters: Vec<FmtpParameter<'a>>,
-    /// Feedback in the answer.
-    pub feedback: Vec<RtcpFb<'a>>,
+    /// The codec as the answer describes it.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub codec: Codec<'a>,
     /// The RTX payload type repairing this codec, if agreed.
     pub rtx_payload_type: Option<u8>,
+}
+
+impl<'a> core::ops::Deref for AgreedCodec<'a> {
+    type Target = Codec<'a>;
+
+    fn deref(&self) -> &Codec<'a> {
+        &self.codec
+    }
 }
 
 /// What was agreed for one m-line, from the offerer's point of view.
@@ -165,12 +165,7 @@ pub fn apply_answer<'a>(
                 .iter()
                 .filter(|c| !c.is_rtx() && offered_pts.contains(&c.payload_type))
                 .map(|c| AgreedCodec {
-                    payload_type: c.payload_type,
-                    name: c.name.clone(),
-                    clock_rate: c.clock_rate,
-                    channels: c.channels,
-                    parameters: c.parameters.clone(),
-                    feedback: c.feedback.clone(),
+                    codec: c.clone(),
                     rtx_payload_type: answer_codecs
                         .iter()
                         .find(|r| {
