@@ -9,6 +9,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use sansrtc_sdp::negotiate::apply_answer;
 use sansrtc_sdp::{Address, Attribute, BandwidthType, Direction, MediaType, Sdp, Setup};
 
 fn data(name: &str) -> String {
@@ -168,4 +169,78 @@ fn chrome_offer_typed_and_canonical() {
     let written = canonical.to_string();
     assert_ne!(written, text, "msid-semantic spacing is normalised");
     assert_eq!(Sdp::parse_strict(&written).unwrap(), sdp);
+}
+
+/// RFC 8829 §7.2, the detailed example: audio and data channel first
+/// (max-bundle, rtcp-mux-only, trickled host, srflx and relay candidates),
+/// then Bob adds two video streams, one simulcast with FEC, which Alice
+/// receives only. The RFC folds long lines for presentation; the files
+/// hold them unfolded, as they travel.
+#[test]
+fn rfc8829_section7_2_detailed_example() {
+    let names = ["offer-b1", "answer-b1", "offer-b2", "answer-b2"];
+    let texts: Vec<String> = names
+        .iter()
+        .map(|n| data(&format!("rfc8829-section7.2-{n}.sdp")))
+        .collect();
+    for (name, text) in names.iter().zip(&texts) {
+        let sdp = Sdp::parse_strict(text).unwrap();
+        assert_eq!(&sdp.to_string(), text, "{name}");
+        assert!(sdp.media_by_mid("a1").unwrap().has(&Attribute::RtcpMuxOnly));
+    }
+    let parsed: Vec<Sdp<'_>> = texts
+        .iter()
+        .map(|t| Sdp::parse_strict(t).unwrap())
+        .collect();
+    let [offer_b1, answer_b1, offer_b2, answer_b2] = &parsed[..] else {
+        unreachable!("four descriptions")
+    };
+    // The data channel is bundle-only in the first offer.
+    assert_eq!(offer_b1.bundle_groups().next().unwrap().mids, ["a1", "d1"]);
+    assert!(
+        offer_b1
+            .media_by_mid("d1")
+            .unwrap()
+            .has(&Attribute::BundleOnly)
+    );
+    assert!(offer_b1.media_by_mid("d1").unwrap().is_port_zero());
+
+    let first = apply_answer(offer_b1, answer_b1).unwrap();
+    assert!(first.media.iter().all(|m| m.accepted));
+    assert_eq!(first.media[0].direction, Direction::SendRecv);
+    assert_eq!(first.media[0].codecs[0].name, "opus");
+
+    // Bob's re-offer: two video m-lines, v1 sending three simulcast layers.
+    assert_eq!(
+        offer_b2.bundle_groups().next().unwrap().mids,
+        ["a1", "d1", "v1", "v2"]
+    );
+    let second = apply_answer(offer_b2, answer_b2).unwrap();
+    let v1 = second
+        .media
+        .iter()
+        .find(|m| m.mid.as_deref() == Some("v1"))
+        .unwrap();
+    let v2 = second
+        .media
+        .iter()
+        .find(|m| m.mid.as_deref() == Some("v2"))
+        .unwrap();
+    // Alice answered recvonly, so Bob sends only.
+    assert_eq!(v1.direction, Direction::SendOnly);
+    assert_eq!(v2.direction, Direction::SendOnly);
+    assert_eq!(v1.codecs[0].name, "VP8");
+    assert_eq!(v1.codecs[0].rtx_payload_type, Some(102));
+    assert_eq!(
+        answer_b2.media_by_mid("v1").unwrap().direction(),
+        Direction::RecvOnly
+    );
+    // `a=imageattr` is not typed: kept and written back as it came.
+    assert!(
+        answer_b2
+            .media_by_mid("v1")
+            .unwrap()
+            .attributes()
+            .any(|a| matches!(a, Attribute::Other { name, .. } if name == "imageattr"))
+    );
 }
