@@ -1,0 +1,98 @@
+//! `peer`: the example WebRTC peer (see [`sansrtc_examples::peer`]). Run a
+//! `signal` server, then two peers in the same room: the first to join
+//! makes the offer once the second arrives.
+//!
+//! ```text
+//! peer [--signal ADDR] [--room NAME] [--name NAME] [--bind ADDR]
+//!      [--stun HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav]
+//!      [--stats-interval SECONDS] [--json]
+//! ```
+//!
+//! `--signal` defaults to 127.0.0.1:8080 and `--bind` to 127.0.0.1:0.
+//! Without `--seconds` the call lasts until Ctrl-C or the other side hangs
+//! up; Ctrl-C sends RTCP BYE and a signaling `bye` and closes ICE.
+
+use core::net::SocketAddr;
+use core::time::Duration;
+use std::process::ExitCode;
+
+use sansrtc_examples::peer::{self, Output, PeerConfig};
+
+const USAGE: &str = "usage: peer [--signal ADDR] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json]";
+
+fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
+    let seconds: f64 = value.parse().map_err(|e| format!("{flag} {value}: {e}"))?;
+    if !(0.1..=86_400.0).contains(&seconds) {
+        return Err(format!("{flag} must be between 0.1 and 86400"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+async fn parse_args(mut args: impl Iterator<Item = String>) -> Result<PeerConfig, String> {
+    let mut config = PeerConfig::new("peer", SocketAddr::from(([127, 0, 0, 1], 8080)));
+    while let Some(arg) = args.next() {
+        let mut value = |what: &str| args.next().ok_or(format!("{arg} needs {what}"));
+        match arg.as_str() {
+            "--signal" => {
+                let v = value("an address")?;
+                config.signal = v.parse().map_err(|e| format!("--signal {v}: {e}"))?;
+            }
+            "--room" => config.room = value("a name")?,
+            "--name" => config.name = value("a name")?,
+            "--bind" => {
+                let v = value("an address")?;
+                config.bind = v.parse().map_err(|e| format!("--bind {v}: {e}"))?;
+            }
+            "--stun" => {
+                let v = value("HOST:PORT")?;
+                let address = tokio::net::lookup_host(&v)
+                    .await
+                    .map_err(|e| format!("--stun {v}: {e}"))?
+                    .find(SocketAddr::is_ipv4)
+                    .ok_or(format!("--stun {v}: no IPv4 address"))?;
+                config.stun = Some(address);
+            }
+            "--seconds" => config.duration = Some(seconds("--seconds", &value("a number")?)?),
+            "--stats-interval" => {
+                config.stats_interval = seconds("--stats-interval", &value("a number")?)?;
+            }
+            "--tone" => {
+                let v = value("a frequency")?;
+                let hz: f64 = v.parse().map_err(|e| format!("--tone {v}: {e}"))?;
+                if !(20.0..=3900.0).contains(&hz) {
+                    return Err("--tone must be between 20 and 3900 Hz".to_owned());
+                }
+                config.tone_hz = hz;
+            }
+            "--record" => config.record = Some(value("a file name")?.into()),
+            "--json" => config.output = Output::Json,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match parse_args(std::env::args().skip(1)).await {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let stop = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            core::future::pending::<()>().await;
+        }
+    };
+    match peer::run(config, stop).await {
+        Ok(summary) if summary.connected => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("peer: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

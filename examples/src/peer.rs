@@ -1,0 +1,1572 @@
+//! The example peer: signaling over WebSocket ([`crate::signal`]), ICE with
+//! [`sansrtc_ice::Agent`], offer and answer with [`sansrtc_sdp::negotiate`],
+//! and a PCMU tone over RTP with RTCP reports, NACK and RTX from
+//! [`sansrtc_rtp`], all on one UDP socket.
+//!
+//! [`run`] drives one call from joining a room to hanging up and returns a
+//! [`CallSummary`] of what happened; every line it prints reports an event
+//! as it happened (an ICE state change, the selected pair, statistics read
+//! from the RTP session, ...).
+//!
+//! # One socket, four protocols
+//!
+//! Every datagram is classified by its first byte (RFC 7983,
+//! [`PacketKind`]): STUN goes to the ICE agent (connectivity checks and the
+//! answers of the STUN server), RTP and RTCP to the media side. RTP and RTCP
+//! share the port (`a=rtcp-mux`) and are told apart by the second byte (RFC
+//! 5761 §4: RTCP packet types 200–207 read as marker bit plus payload type
+//! 72–79).
+//!
+//! # Without DTLS
+//!
+//! DTLS-SRTP is not implemented yet: media is plain RTP (the m-line still
+//! says `UDP/TLS/RTP/SAVPF`, as JSEP requires) and the `a=fingerprint` is a
+//! well-formed SHA-256 fingerprint of random bytes. Browsers will not
+//! exchange media with this peer until DTLS exists.
+
+// The peer owns the clock: it reads `Instant::now()` and `SystemTime::now()`
+// and hands the time to the sans-IO state machines.
+#![allow(clippy::disallowed_methods)]
+
+use alloc::borrow::Cow;
+use alloc::sync::Arc;
+use core::future::Future;
+use core::net::SocketAddr;
+use core::pin::pin;
+use core::time::Duration;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use futures_util::{SinkExt, StreamExt};
+use sansrtc_ice::{
+    Agent, Candidate, Config as IceConfig, ConnectionState, Event as IceEvent, LocalSocket,
+    Receive, Transport,
+};
+use sansrtc_rtp::list::List;
+use sansrtc_rtp::nack::{NackConfig, NackGenerator, NackOutcome};
+use sansrtc_rtp::ntp::{NtpTime, round_trip_time};
+use sansrtc_rtp::rtcp::{Compound, Goodbye, Nack, NackEntry, Packet as RtcpPacket, ReportBlock};
+use sansrtc_rtp::rtp::rtx::{RetransmissionBuffer, write_original};
+use sansrtc_rtp::rtp::{Builder, Packet as RtpPacket};
+use sansrtc_rtp::session::{Session as RtcpSession, SessionConfig};
+use sansrtc_sdp::negotiate::{
+    Capabilities, Codec, LocalMedia, Session as SdpSession, apply_answer, create_answer,
+    create_offer,
+};
+use sansrtc_sdp::{Attribute, Fingerprint, MediaType, Origin, Sdp, Ssrc, SsrcGroup};
+use sansrtc_stun::framing::PacketKind;
+use sansrtc_stun::{Class, Message as StunMessage};
+use serde_json::{Value, json};
+use tokio::net::UdpSocket;
+use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::pcmu;
+
+/// Largest datagram read from the socket.
+const MAX_DATAGRAM: usize = 2048;
+/// Packets kept for retransmission: 2 s of 20 ms packets.
+const RTX_BUFFER_PACKETS: usize = 100;
+/// RTX payload type we offer for PCMU (`a=fmtp:97 apt=0`).
+const RTX_PAYLOAD_TYPE: u8 = 97;
+/// Shortest time between two NACKs for the same packet, whatever the RTT
+/// (on loopback the RTT is far below a packet interval).
+const MIN_NACK_INTERVAL: Duration = Duration::from_millis(20);
+/// Packets sent in one go when the media timer fell behind.
+const MAX_CATCH_UP_PACKETS: u32 = 5;
+/// Longest recording kept in memory (10 minutes at 8 kHz); later audio is
+/// not recorded.
+pub const MAX_RECORDING_SAMPLES: usize = 8000 * 600;
+/// Time between two media packets.
+pub const PACKET_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How the peer prints what happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+    /// Nothing (the summary is still returned).
+    Quiet,
+}
+
+/// Everything [`run`] needs.
+#[derive(Debug, Clone)]
+pub struct PeerConfig {
+    /// Name printed on each line (and the RTCP CNAME).
+    pub name: String,
+    /// Address of the signaling server (`ws://ADDR/`).
+    pub signal: SocketAddr,
+    /// Room to join.
+    pub room: String,
+    /// Address of the UDP socket (port 0: any).
+    pub bind: SocketAddr,
+    /// STUN server for a server-reflexive candidate.
+    pub stun: Option<SocketAddr>,
+    /// Length of the call once connected; `None`: until interrupted or the
+    /// other side hangs up.
+    pub duration: Option<Duration>,
+    /// Give up when ICE has not connected this long after the offer or
+    /// answer.
+    pub connect_timeout: Duration,
+    /// Frequency of the tone we send, in hertz.
+    pub tone_hz: f64,
+    /// Peak of the tone, 0 to 1 of full scale.
+    pub tone_amplitude: f64,
+    /// Time between two statistics lines.
+    pub stats_interval: Duration,
+    /// RTCP minimum report interval (RFC 3550 §6.2 gives 5 s; short calls
+    /// want less).
+    pub rtcp_interval: Duration,
+    /// Where to write what we receive, as WAV.
+    pub record: Option<PathBuf>,
+    /// Percentage of our outgoing RTP and RTCP packets to drop, to show
+    /// NACK recovery (STUN is never dropped).
+    pub send_loss_percent: f64,
+    /// Seed of the ICE agent, the SSRCs, the credentials and the loss.
+    pub seed: u64,
+    /// How to print.
+    pub output: Output,
+    /// Instant that printed times are relative to.
+    pub epoch: Instant,
+    /// Notified once the signaling server confirmed the join.
+    pub joined: Option<Arc<Notify>>,
+}
+
+impl PeerConfig {
+    /// A configuration with the defaults: 127.0.0.1, room `demo`, a 440 Hz
+    /// tone at half scale, statistics every 2 s, RTCP every second, no
+    /// time limit, a seed from the clock.
+    pub fn new(name: &str, signal: SocketAddr) -> Self {
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id());
+        Self {
+            name: name.to_owned(),
+            signal,
+            room: "demo".to_owned(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            stun: None,
+            duration: None,
+            connect_timeout: Duration::from_secs(10),
+            tone_hz: 440.0,
+            tone_amplitude: 0.5,
+            stats_interval: Duration::from_secs(2),
+            rtcp_interval: Duration::from_secs(1),
+            record: None,
+            send_loss_percent: 0.0,
+            seed,
+            output: Output::Text,
+            epoch: Instant::now(),
+            joined: None,
+        }
+    }
+}
+
+/// Why a call could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PeerError {
+    /// A socket or file operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: &'static str,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The signaling server could not be reached or broke the protocol.
+    #[error("signaling: {0}")]
+    Signaling(String),
+    /// The remote description could not be used.
+    #[error("negotiation: {0}")]
+    Negotiation(String),
+}
+
+/// The pair ICE selected, as this peer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectedPair {
+    /// Our candidate's address.
+    pub local: SocketAddr,
+    /// Our candidate's type (`host`, `srflx`, `prflx`, `relay`).
+    pub local_type: String,
+    /// The socket media leaves from.
+    pub local_base: SocketAddr,
+    /// The remote candidate's address, where media goes.
+    pub remote: SocketAddr,
+    /// The remote candidate's type.
+    pub remote_type: String,
+}
+
+/// What happened during a call, as counted by one peer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallSummary {
+    /// Whether we made the offer (and were the controlling ICE agent).
+    pub offerer: bool,
+    /// Whether ICE reached connected (or completed).
+    pub connected: bool,
+    /// Time from the start of ICE to connected.
+    pub time_to_connected: Option<Duration>,
+    /// The selected pair, if any.
+    pub selected: Option<SelectedPair>,
+    /// Local candidates signalled, as `a=candidate` values.
+    pub local_candidates: Vec<String>,
+    /// RTP media packets sent (retransmissions not included).
+    pub packets_sent: u64,
+    /// RTP payload bytes sent (retransmissions not included).
+    pub bytes_sent: u64,
+    /// Media packets the loss injection dropped before they left.
+    pub packets_dropped: u64,
+    /// Distinct media packets received (directly or through RTX).
+    pub packets_received: u64,
+    /// RTP payload bytes received in those packets.
+    pub bytes_received: u64,
+    /// Of those, packets that arrived only thanks to an RTX retransmission.
+    pub packets_recovered: u64,
+    /// Lost packets by the RFC 3550 count (expected minus received) at the
+    /// end of the call.
+    pub packets_lost: i64,
+    /// Interarrival jitter at the end, in milliseconds.
+    pub jitter_ms: f64,
+    /// Latest round-trip time from the other side's report blocks.
+    pub rtt: Option<Duration>,
+    /// RTCP sender reports received.
+    pub sender_reports_received: u64,
+    /// RTCP receiver reports received.
+    pub receiver_reports_received: u64,
+    /// Report blocks about our stream received (in SRs or RRs).
+    pub report_blocks_received: u64,
+    /// RTCP compound packets we sent.
+    pub rtcp_sent: u64,
+    /// STUN Binding requests sent to the peer (connectivity and consent
+    /// checks).
+    pub checks_sent: u64,
+    /// NACK packets sent.
+    pub nacks_sent: u64,
+    /// Sequence numbers asked for in the NACKs we sent.
+    pub nacked_packets: u64,
+    /// NACK packets received.
+    pub nacks_received: u64,
+    /// RTX packets we sent in answer.
+    pub retransmissions_sent: u64,
+    /// Whether the other side sent an RTCP BYE.
+    pub bye_received: bool,
+    /// Who ended the call, and why.
+    pub end_reason: String,
+    /// The audio received (8 kHz), when recording.
+    pub recording: Vec<i16>,
+}
+
+/// A small deterministic generator (xorshift64*), for SSRCs, credentials
+/// and injected loss.
+#[derive(Debug, Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seed | 1)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    /// True with `percent` % probability.
+    fn chance(&mut self, percent: f64) -> bool {
+        let draw = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        draw * 100.0 < percent
+    }
+}
+
+/// Prints timeline lines.
+#[derive(Debug, Clone)]
+struct Printer {
+    name: String,
+    output: Output,
+    epoch: Instant,
+}
+
+impl Printer {
+    fn note(&self, event: &str, text: &str, fields: Value) {
+        let elapsed = Instant::now().saturating_duration_since(self.epoch);
+        match self.output {
+            Output::Quiet => {}
+            Output::Text => println!("{:>7.3} s  {:<6} {text}", elapsed.as_secs_f64(), self.name),
+            Output::Json => {
+                let mut object = json!({
+                    "t": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+                    "peer": self.name,
+                    "event": event,
+                });
+                if let (Some(target), Value::Object(extra)) = (object.as_object_mut(), fields) {
+                    target.extend(extra);
+                }
+                println!("{object}");
+            }
+        }
+    }
+}
+
+type WebSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The signaling connection.
+struct Signaling {
+    socket: WebSocket,
+}
+
+impl Signaling {
+    async fn send(&mut self, value: Value) -> Result<(), PeerError> {
+        self.socket
+            .send(Message::text(value.to_string()))
+            .await
+            .map_err(|e| PeerError::Signaling(e.to_string()))
+    }
+
+    /// The next JSON message; `None` when the connection is closed.
+    async fn receive(&mut self) -> Option<Value> {
+        loop {
+            match self.socket.next().await? {
+                Ok(Message::Text(text)) => match serde_json::from_str(text.as_str()) {
+                    Ok(value) => return Some(value),
+                    Err(_) => continue,
+                },
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+fn kind(value: &Value) -> &str {
+    value.get("type").and_then(Value::as_str).unwrap_or("")
+}
+
+/// The `a=candidate` value of a candidate (without `candidate:`).
+fn candidate_value(candidate: &Candidate) -> String {
+    let text = candidate.to_string();
+    text.strip_prefix("candidate:").unwrap_or(&text).to_owned()
+}
+
+/// What the media side of the call agreed on.
+#[derive(Debug, Clone, Copy)]
+struct Agreed {
+    payload_type: u8,
+    rtx_payload_type: Option<u8>,
+}
+
+fn agreed(offer: &Sdp<'_>, answer: &Sdp<'_>) -> Result<Agreed, PeerError> {
+    let agreement =
+        apply_answer(offer, answer).map_err(|e| PeerError::Negotiation(e.to_string()))?;
+    let audio = agreement
+        .media
+        .iter()
+        .find(|m| m.accepted && m.kind == MediaType::Audio)
+        .ok_or_else(|| PeerError::Negotiation("no audio accepted".to_owned()))?;
+    let codec = audio
+        .codecs
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case("PCMU") && c.clock_rate == pcmu::SAMPLE_RATE)
+        .ok_or_else(|| PeerError::Negotiation("PCMU was not agreed".to_owned()))?;
+    Ok(Agreed {
+        payload_type: codec.payload_type,
+        rtx_payload_type: codec.rtx_payload_type,
+    })
+}
+
+/// ICE credentials and candidates of a remote description.
+fn remote_transport(sdp: &Sdp<'_>) -> (Option<String>, Option<String>, Vec<String>, bool) {
+    let mut ufrag = None;
+    let mut pwd = None;
+    let mut candidates = Vec::new();
+    let mut end = false;
+    let media = sdp.media.first();
+    let attributes = sdp
+        .attributes()
+        .chain(media.into_iter().flat_map(|m| m.attributes()));
+    for attribute in attributes {
+        match attribute {
+            Attribute::IceUfrag(value) => ufrag = Some(value.to_string()),
+            Attribute::IcePwd(value) => pwd = Some(value.to_string()),
+            Attribute::Candidate(value) => candidates.push(value.to_string()),
+            Attribute::EndOfCandidates => end = true,
+            _ => {}
+        }
+    }
+    (ufrag, pwd, candidates, end)
+}
+
+fn local_media(ssrc: u32, rtx_ssrc: u32, cname: &str) -> LocalMedia<'static> {
+    let codecs = vec![
+        Codec::new(pcmu::PAYLOAD_TYPE, "PCMU", pcmu::SAMPLE_RATE, None)
+            .with_feedback(&[("nack", None)]),
+        Codec::new(RTX_PAYLOAD_TYPE, "rtx", pcmu::SAMPLE_RATE, None)
+            .with_parameters(&[("apt", "0")]),
+    ];
+    let mut media = LocalMedia::new("0", MediaType::Audio, codecs, Vec::new());
+    let cname: Cow<'static, str> = Cow::Owned(cname.to_owned());
+    media.ssrcs = vec![
+        Ssrc {
+            ssrc,
+            attribute: Cow::Borrowed("cname"),
+            value: Some(cname.clone()),
+        },
+        Ssrc {
+            ssrc: rtx_ssrc,
+            attribute: Cow::Borrowed("cname"),
+            value: Some(cname),
+        },
+    ];
+    media.ssrc_groups = vec![SsrcGroup {
+        semantics: Cow::Borrowed("FID"),
+        ssrcs: vec![ssrc, rtx_ssrc],
+    }];
+    media
+}
+
+/// Accepts the offer's RTX for the agreed PCMU in our answer.
+///
+/// [`create_answer`] only takes RTX at 90 kHz (video), while RFC 4588 §8.1
+/// gives RTX the clock rate of the stream it repairs, 8 kHz here; so the
+/// answerer adds the `rtx/8000` format, `a=rtpmap` and `a=fmtp` itself.
+fn accept_audio_rtx(offer: &Sdp<'_>, answer: &mut Sdp<'static>, payload_type: u8) {
+    let Some((offered, answered)) = offer
+        .media
+        .iter()
+        .zip(answer.media.iter_mut())
+        .find(|(o, a)| o.media_line.media == MediaType::Audio && !a.is_port_zero())
+    else {
+        return;
+    };
+    let rtx = Codec::from_media(offered).into_iter().find(|c| {
+        c.is_rtx() && c.clock_rate == pcmu::SAMPLE_RATE && c.fmtp().rtx_apt() == Some(payload_type)
+    });
+    let Some(rtx) = rtx else {
+        return;
+    };
+    let rtx = rtx.into_owned();
+    if answered.rtpmap(rtx.payload_type).is_some() {
+        return;
+    }
+    answered
+        .media_line
+        .get_mut()
+        .formats
+        .push(Cow::Owned(rtx.payload_type.to_string()));
+    answered.push(Attribute::Rtpmap(rtx.rtpmap()));
+    answered.push(Attribute::Fmtp(rtx.fmtp()));
+}
+
+/// State of a call once the role is known.
+struct Call {
+    printer: Printer,
+    config: PeerConfig,
+    socket: UdpSocket,
+    local: SocketAddr,
+    agent: Agent,
+    rng: Rng,
+    started: Instant,
+    ntp_anchor: NtpTime,
+    anchor: Instant,
+    summary: CallSummary,
+    agreed: Option<Agreed>,
+    /// Where media goes, once a pair is selected.
+    destination: Option<SocketAddr>,
+    connected_at: Option<Instant>,
+    ssrc: u32,
+    sequence_number: u16,
+    timestamp: u32,
+    tone: pcmu::Tone,
+    next_packet: Option<Instant>,
+    next_stats: Option<Instant>,
+    rtcp: RtcpSession,
+    rtx: RetransmissionBuffer,
+    nack: NackGenerator,
+    remote_ssrc: Option<u32>,
+    first_timestamp: Option<u32>,
+    /// Sent RTP and RTCP packets, and bytes, for the statistics lines.
+    remote_report: Option<ReportBlock>,
+    state: ConnectionState,
+    /// Our address as the STUN server saw it.
+    stun_mapped: Option<SocketAddr>,
+    signal_ready: bool,
+    pending_signals: Vec<Value>,
+    ended: Option<String>,
+}
+
+impl Call {
+    fn ntp_now(&self, now: Instant) -> NtpTime {
+        let elapsed = now.saturating_duration_since(self.anchor);
+        NtpTime(
+            self.ntp_anchor
+                .0
+                .wrapping_add(NtpTime::from_ntp_duration(elapsed).0),
+        )
+    }
+
+    async fn send_datagram(&mut self, destination: SocketAddr, bytes: &[u8]) {
+        if let Err(error) = self.socket.send_to(bytes, destination).await {
+            self.printer.note(
+                "send-error",
+                &format!("cannot send to {destination}: {error}"),
+                json!({ "destination": destination.to_string(), "error": error.to_string() }),
+            );
+        }
+    }
+
+    /// Sends a media-side datagram through the loss injection; returns
+    /// whether it left.
+    async fn send_media(&mut self, bytes: &[u8]) -> bool {
+        let Some(destination) = self.destination else {
+            return false;
+        };
+        if self.config.send_loss_percent > 0.0 && self.rng.chance(self.config.send_loss_percent) {
+            return false;
+        }
+        self.send_datagram(destination, bytes).await;
+        true
+    }
+
+    /// Drains the agent: transmits, then events.
+    async fn drain_agent(&mut self, signaling: &mut Signaling) -> Result<(), PeerError> {
+        while let Some(transmit) = self.agent.poll_transmit() {
+            self.note_stun_sent(transmit.destination, &transmit.contents);
+            self.send_datagram(transmit.destination, &transmit.contents)
+                .await;
+        }
+        while let Some(event) = self.agent.poll_event() {
+            match event {
+                IceEvent::LocalCandidate(candidate) => {
+                    let value = candidate_value(&candidate);
+                    self.printer.note(
+                        "local-candidate",
+                        &format!("gathered {} candidate {value}", candidate.kind()),
+                        json!({ "candidate": value, "candidate_type": candidate.kind().to_string() }),
+                    );
+                    self.summary.local_candidates.push(value.clone());
+                    self.signal(
+                        signaling,
+                        json!({ "type": "candidate", "candidate": format!("candidate:{value}") }),
+                    )
+                    .await?;
+                }
+                IceEvent::GatheringComplete => {
+                    if let Some(mapped) = self.stun_mapped {
+                        if mapped == self.local {
+                            self.printer.note(
+                                "srflx-redundant",
+                                &format!("no server-reflexive candidate: the STUN server saw {mapped}, our host address (no NAT on loopback), so it would be redundant (RFC 8445 §5.1.3)"),
+                                json!({ "mapped": mapped.to_string() }),
+                            );
+                        }
+                    }
+                    self.printer.note(
+                        "gathering-complete",
+                        "gathering complete, sent end-of-candidates",
+                        json!({}),
+                    );
+                    self.signal(signaling, json!({ "type": "end-of-candidates" }))
+                        .await?;
+                }
+                IceEvent::StateChanged(state) => {
+                    let now = Instant::now();
+                    self.state = state;
+                    self.printer.note(
+                        "ice-state",
+                        &format!("ICE {state:?}"),
+                        json!({ "state": format!("{state:?}").to_lowercase() }),
+                    );
+                    match state {
+                        ConnectionState::Connected | ConnectionState::Completed
+                            if !self.summary.connected =>
+                        {
+                            self.summary.connected = true;
+                            self.summary.time_to_connected =
+                                Some(now.saturating_duration_since(self.started));
+                        }
+                        ConnectionState::Failed => {
+                            self.ended.get_or_insert_with(|| "ICE failed".to_owned());
+                        }
+                        _ => {}
+                    }
+                }
+                IceEvent::SelectedPair {
+                    local,
+                    local_base,
+                    remote,
+                    remote_address,
+                    ..
+                } => {
+                    let pair = SelectedPair {
+                        local: local.socket_addr().unwrap_or(local_base),
+                        local_type: local.kind().to_string(),
+                        local_base,
+                        remote: remote_address,
+                        remote_type: remote.kind().to_string(),
+                    };
+                    self.printer.note(
+                        "selected-pair",
+                        &format!(
+                            "selected pair {} {} -> {} {}",
+                            pair.local_type, pair.local, pair.remote_type, pair.remote
+                        ),
+                        json!({
+                            "local": pair.local.to_string(),
+                            "local_type": pair.local_type,
+                            "remote": pair.remote.to_string(),
+                            "remote_type": pair.remote_type,
+                        }),
+                    );
+                    self.destination = Some(remote_address);
+                    if self.connected_at.is_none() {
+                        let now = Instant::now();
+                        self.connected_at = Some(now);
+                        self.next_packet = Some(now);
+                        self.next_stats = Some(now + self.config.stats_interval);
+                    }
+                    self.summary.selected = Some(pair);
+                }
+                IceEvent::RoleChanged { controlling } => {
+                    self.printer.note(
+                        "role-changed",
+                        &format!("ICE role conflict: now controlling={controlling}"),
+                        json!({ "controlling": controlling }),
+                    );
+                }
+                other => {
+                    self.printer.note(
+                        "ice-event",
+                        &format!("ICE event {other:?}"),
+                        json!({ "detail": format!("{other:?}") }),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether connectivity checks are still worth a line each (before
+    /// the call is up; consent checks later are only counted).
+    fn checking(&self) -> bool {
+        matches!(self.state, ConnectionState::New | ConnectionState::Checking)
+    }
+
+    fn note_stun_sent(&mut self, destination: SocketAddr, bytes: &[u8]) {
+        let Ok(message) = StunMessage::parse(bytes) else {
+            return;
+        };
+        let class = message.class();
+        if Some(destination) == self.config.stun {
+            self.printer.note(
+                "stun-request",
+                &format!("asked STUN server {destination} for our server-reflexive address"),
+                json!({ "server": destination.to_string() }),
+            );
+        } else if class == Class::Request {
+            self.summary.checks_sent += 1;
+            if self.checking() {
+                self.printer.note(
+                    "check-sent",
+                    &format!(
+                        "connectivity check to {destination}{}",
+                        if message.use_candidate() { " (USE-CANDIDATE: nomination)" } else { "" }
+                    ),
+                    json!({ "to": destination.to_string(), "use_candidate": message.use_candidate() }),
+                );
+            }
+        } else if class == Class::SuccessResponse && self.checking() {
+            self.printer.note(
+                "check-answered",
+                &format!("answered the connectivity check of {destination}"),
+                json!({ "to": destination.to_string() }),
+            );
+        }
+    }
+
+    fn note_stun_received(&mut self, source: SocketAddr, bytes: &[u8]) {
+        let Ok(message) = StunMessage::parse(bytes) else {
+            return;
+        };
+        if Some(source) == self.config.stun {
+            let mapped = message
+                .xor_mapped_address()
+                .or_else(|| message.mapped_address());
+            self.stun_mapped = mapped;
+            self.printer.note(
+                "stun-response",
+                &format!(
+                    "STUN server {source} answered: we are seen as {}",
+                    mapped.map_or_else(|| "(no address)".to_owned(), |a| a.to_string())
+                ),
+                json!({ "server": source.to_string(), "mapped": mapped.map(|a| a.to_string()) }),
+            );
+        } else if message.class() == Class::SuccessResponse && self.checking() {
+            self.printer.note(
+                "check-succeeded",
+                &format!("connectivity check to {source} succeeded"),
+                json!({ "from": source.to_string() }),
+            );
+        }
+    }
+
+    async fn signal(&mut self, signaling: &mut Signaling, value: Value) -> Result<(), PeerError> {
+        if self.signal_ready {
+            signaling.send(value).await
+        } else {
+            self.pending_signals.push(value);
+            Ok(())
+        }
+    }
+
+    async fn flush_signals(&mut self, signaling: &mut Signaling) -> Result<(), PeerError> {
+        self.signal_ready = true;
+        for value in core::mem::take(&mut self.pending_signals) {
+            signaling.send(value).await?;
+        }
+        Ok(())
+    }
+
+    fn add_remote_candidate(&mut self, value: &str) {
+        match value.parse::<Candidate>() {
+            Ok(candidate) => {
+                let text = candidate_value(&candidate);
+                match self.agent.add_remote_candidate(candidate) {
+                    Ok(()) => self.printer.note(
+                        "remote-candidate",
+                        &format!("remote candidate {text}"),
+                        json!({ "candidate": text }),
+                    ),
+                    Err(error) => self.printer.note(
+                        "remote-candidate-refused",
+                        &format!("remote candidate {text} refused: {error}"),
+                        json!({ "candidate": text, "error": error.to_string() }),
+                    ),
+                }
+            }
+            Err(error) => self.printer.note(
+                "remote-candidate-invalid",
+                &format!("remote candidate {value:?} does not parse: {error}"),
+                json!({ "candidate": value, "error": error.to_string() }),
+            ),
+        }
+    }
+
+    /// Applies a remote description's ICE part.
+    fn apply_remote(&mut self, sdp: &Sdp<'_>) -> Result<(), PeerError> {
+        let (ufrag, pwd, candidates, end) = remote_transport(sdp);
+        let (Some(ufrag), Some(pwd)) = (ufrag, pwd) else {
+            return Err(PeerError::Negotiation(
+                "no a=ice-ufrag or a=ice-pwd".to_owned(),
+            ));
+        };
+        self.agent
+            .set_remote_credentials(&ufrag, &pwd)
+            .map_err(|e| PeerError::Negotiation(e.to_string()))?;
+        for candidate in candidates {
+            self.add_remote_candidate(&candidate);
+        }
+        if end {
+            self.agent.end_of_remote_candidates();
+        }
+        Ok(())
+    }
+
+    async fn handle_signal(
+        &mut self,
+        signaling: &mut Signaling,
+        message: Value,
+        offer: Option<&str>,
+    ) -> Result<(), PeerError> {
+        match kind(&message) {
+            "answer" => {
+                let (Some(offer), Some(text)) = (offer, message.get("sdp").and_then(Value::as_str))
+                else {
+                    return Ok(());
+                };
+                let offer = Sdp::parse(offer).map_err(|e| PeerError::Negotiation(e.to_string()))?;
+                let answer =
+                    Sdp::parse(text).map_err(|e| PeerError::Negotiation(format!("answer: {e}")))?;
+                let agreed = agreed(&offer, &answer)?;
+                self.printer.note(
+                    "answer",
+                    &format!(
+                        "received answer ({} bytes): PCMU/{} payload type {}, RTX {}",
+                        text.len(),
+                        pcmu::SAMPLE_RATE,
+                        agreed.payload_type,
+                        agreed
+                            .rtx_payload_type
+                            .map_or_else(|| "not agreed".to_owned(), |pt| format!("payload type {pt}"))
+                    ),
+                    json!({ "sdp_len": text.len(), "payload_type": agreed.payload_type, "rtx_payload_type": agreed.rtx_payload_type }),
+                );
+                self.agreed = Some(agreed);
+                self.apply_remote(&answer)?;
+                self.flush_signals(signaling).await?;
+            }
+            "candidate" => {
+                if let Some(value) = message.get("candidate").and_then(Value::as_str) {
+                    self.add_remote_candidate(value);
+                }
+            }
+            "end-of-candidates" => {
+                self.printer.note(
+                    "remote-end-of-candidates",
+                    "remote end-of-candidates",
+                    json!({}),
+                );
+                self.agent.end_of_remote_candidates();
+            }
+            "bye" => {
+                self.printer
+                    .note("remote-bye", "the other side hung up", json!({}));
+                self.ended
+                    .get_or_insert_with(|| "the other side hung up".to_owned());
+            }
+            "peer-left" => {
+                self.printer
+                    .note("peer-left", "the other side left the room", json!({}));
+                self.ended
+                    .get_or_insert_with(|| "the other side left the room".to_owned());
+            }
+            "error" => {
+                let reason = message.get("reason").and_then(Value::as_str).unwrap_or("");
+                self.printer.note(
+                    "signal-error",
+                    &format!("signaling server error: {reason}"),
+                    json!({ "reason": reason }),
+                );
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn handle_datagram(&mut self, source: SocketAddr, bytes: &[u8]) {
+        let now = Instant::now();
+        match PacketKind::of(bytes) {
+            PacketKind::Stun => {
+                let receive = Receive {
+                    source,
+                    destination: self.local,
+                    transport: Transport::Udp,
+                    bytes,
+                };
+                // Bad or stale STUN is dropped by the agent; nothing to do.
+                if self.agent.handle_receive(now, receive).is_ok() {
+                    self.note_stun_received(source, bytes);
+                }
+            }
+            PacketKind::Rtp => {
+                let is_rtcp = bytes.get(1).is_some_and(|b| (192..=223).contains(b));
+                if is_rtcp {
+                    self.handle_rtcp(now, bytes).await;
+                } else {
+                    self.handle_rtp(now, bytes);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn handle_rtp(&mut self, now: Instant, bytes: &[u8]) {
+        let Some(agreed) = self.agreed else {
+            return;
+        };
+        let Ok(packet) = RtpPacket::parse(bytes) else {
+            return;
+        };
+        let mut rebuilt = [0u8; MAX_DATAGRAM];
+        let (packet, via_rtx) = if Some(packet.payload_type()) == agreed.rtx_payload_type {
+            let Some(remote_ssrc) = self.remote_ssrc else {
+                return;
+            };
+            let Ok(len) = write_original(&packet, remote_ssrc, agreed.payload_type, &mut rebuilt)
+            else {
+                return;
+            };
+            let Some(Ok(original)) = rebuilt.get(..len).map(RtpPacket::parse) else {
+                return;
+            };
+            (original, true)
+        } else if packet.payload_type() == agreed.payload_type {
+            (packet, false)
+        } else {
+            return;
+        };
+        let ssrc = packet.ssrc();
+        if *self.remote_ssrc.get_or_insert(ssrc) != ssrc {
+            return;
+        }
+        let outcome = self.nack.handle_packet(now, packet.sequence_number());
+        match outcome {
+            NackOutcome::Ignored => return,
+            NackOutcome::Recovered { .. } if via_rtx => self.summary.packets_recovered += 1,
+            _ => {}
+        }
+        self.rtcp
+            .handle_rtp_receive(now, ssrc, packet.sequence_number(), packet.timestamp());
+        if let Some(stats) = self.rtcp.source_stats(ssrc) {
+            self.summary.packets_lost = stats.cumulative_lost();
+            self.summary.jitter_ms =
+                f64::from(stats.jitter()) * 1000.0 / f64::from(pcmu::SAMPLE_RATE);
+        }
+        let payload = packet.payload();
+        self.summary.packets_received += 1;
+        self.summary.bytes_received += payload.len() as u64;
+        if self.config.record.is_some() {
+            let first = *self.first_timestamp.get_or_insert(packet.timestamp());
+            let offset = packet.timestamp().wrapping_sub(first);
+            if offset < 0x8000_0000 {
+                let start = usize::try_from(offset).unwrap_or(usize::MAX);
+                let end = start.saturating_add(payload.len());
+                if end <= MAX_RECORDING_SAMPLES {
+                    let recording = &mut self.summary.recording;
+                    if recording.len() < end {
+                        recording.resize(end, 0);
+                    }
+                    if let Some(slot) = recording.get_mut(start..end) {
+                        for (sample, byte) in slot.iter_mut().zip(payload) {
+                            *sample = pcmu::decode(*byte);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn handle_rtcp(&mut self, now: Instant, bytes: &[u8]) {
+        if let Err(error) = self.rtcp.handle_rtcp_receive(now, bytes) {
+            self.printer.note(
+                "rtcp-malformed",
+                &format!("malformed RTCP ({} bytes): {error}", bytes.len()),
+                json!({ "len": bytes.len(), "error": error.to_string() }),
+            );
+            return;
+        }
+        let Ok(compound) = Compound::parse_reduced_size(bytes) else {
+            return;
+        };
+        let arrival = self.ntp_now(now).compact();
+        let mut to_resend: Vec<u16> = Vec::new();
+        for packet in compound.packets().flatten() {
+            let blocks = match packet {
+                RtcpPacket::SenderReport(sr) => {
+                    self.summary.sender_reports_received += 1;
+                    Some(sr.report_blocks)
+                }
+                RtcpPacket::ReceiverReport(rr) => {
+                    self.summary.receiver_reports_received += 1;
+                    Some(rr.report_blocks)
+                }
+                RtcpPacket::Nack(nack) if nack.media_ssrc == self.ssrc => {
+                    self.summary.nacks_received += 1;
+                    to_resend.extend(nack.lost_sequence_numbers());
+                    None
+                }
+                RtcpPacket::Goodbye(_) => {
+                    self.summary.bye_received = true;
+                    self.printer
+                        .note("rtcp-bye", "received RTCP BYE", json!({}));
+                    None
+                }
+                _ => None,
+            };
+            for block in blocks.iter().flat_map(List::iter) {
+                if block.ssrc != self.ssrc {
+                    continue;
+                }
+                self.summary.report_blocks_received += 1;
+                if let Some(rtt) = round_trip_time(
+                    arrival,
+                    block.last_sender_report,
+                    block.delay_since_last_sender_report,
+                ) {
+                    self.summary.rtt = Some(rtt);
+                }
+                self.remote_report = Some(block);
+            }
+        }
+        if let Some(rtt) = self.summary.rtt {
+            self.nack.set_rtt(rtt.max(MIN_NACK_INTERVAL));
+        }
+        let rtx_payload_type = self.agreed.and_then(|a| a.rtx_payload_type);
+        for sequence_number in to_resend {
+            let Some(payload_type) = rtx_payload_type else {
+                break;
+            };
+            let mut buf = [0u8; MAX_DATAGRAM];
+            if let Ok(Some(len)) = self.rtx.write_rtx(sequence_number, payload_type, &mut buf) {
+                if let Some(packet) = buf.get(..len) {
+                    self.summary.retransmissions_sent += 1;
+                    self.send_media(packet).await;
+                }
+            }
+        }
+    }
+
+    async fn send_nacks(&mut self, now: Instant) {
+        let Some(remote_ssrc) = self.remote_ssrc else {
+            return;
+        };
+        let mut lost = Vec::new();
+        self.nack.poll_nacks(now, &mut lost);
+        if lost.is_empty() {
+            return;
+        }
+        let entries: Vec<NackEntry> = NackEntry::pack(lost.iter().copied()).collect();
+        let packet = Nack {
+            sender_ssrc: self.ssrc,
+            media_ssrc: remote_ssrc,
+            entries: List::new(&entries),
+        };
+        let mut buf = [0u8; MAX_DATAGRAM];
+        if let Ok(len) = packet.write_to(&mut buf) {
+            if let Some(bytes) = buf.get(..len) {
+                self.summary.nacks_sent += 1;
+                self.summary.nacked_packets += lost.len() as u64;
+                self.send_media(bytes).await;
+            }
+        }
+    }
+
+    async fn send_audio(&mut self, now: Instant) {
+        let (Some(agreed), Some(mut due)) = (self.agreed, self.next_packet) else {
+            return;
+        };
+        let mut sent = 0;
+        while due <= now && sent < MAX_CATCH_UP_PACKETS {
+            let payload = self.tone.next_packet();
+            let builder = Builder::new()
+                .payload_type(agreed.payload_type)
+                .sequence_number(self.sequence_number)
+                .timestamp(self.timestamp)
+                .ssrc(self.ssrc)
+                .marker(self.summary.packets_sent == 0)
+                .payload(&payload);
+            let mut buf = [0u8; 256];
+            if let Ok(len) = builder.write_to(&mut buf) {
+                if let Some(bytes) = buf.get(..len) {
+                    let _ = self.rtx.store(bytes);
+                    self.rtcp
+                        .handle_rtp_send(now, self.timestamp, payload.len());
+                    self.summary.packets_sent += 1;
+                    self.summary.bytes_sent += payload.len() as u64;
+                    if !self.send_media(bytes).await {
+                        self.summary.packets_dropped += 1;
+                    }
+                }
+            }
+            self.sequence_number = self.sequence_number.wrapping_add(1);
+            self.timestamp = self.timestamp.wrapping_add(pcmu::SAMPLES_PER_PACKET as u32);
+            due += PACKET_INTERVAL;
+            sent += 1;
+        }
+        // After a long stall, skip ahead instead of bursting.
+        self.next_packet = Some(if due <= now {
+            now + PACKET_INTERVAL
+        } else {
+            due
+        });
+    }
+
+    async fn send_reports(&mut self, now: Instant) {
+        if self.destination.is_none() {
+            return;
+        }
+        self.rtcp.handle_timeout(now);
+        while let Some(report) = self.rtcp.poll_transmit() {
+            self.summary.rtcp_sent += 1;
+            self.send_media(&report).await;
+        }
+    }
+
+    fn print_stats(&mut self, now: Instant) {
+        let sent = self.rtcp.sender();
+        let (sent_packets, sent_bytes) = (sent.packet_count(), sent.octet_count());
+        let received = self
+            .remote_ssrc
+            .and_then(|ssrc| self.rtcp.source_stats(ssrc));
+        // After the other side's BYE its statistics are gone: keep the last.
+        let (lost, jitter_ms) = received.map_or(
+            (self.summary.packets_lost, self.summary.jitter_ms),
+            |stats| {
+                (
+                    stats.cumulative_lost(),
+                    f64::from(stats.jitter()) * 1000.0 / f64::from(pcmu::SAMPLE_RATE),
+                )
+            },
+        );
+        let rtt_ms = self.summary.rtt.map(|rtt| rtt.as_secs_f64() * 1000.0);
+        let (remote_lost, remote_fraction) = self.remote_report.map_or((None, None), |block| {
+            (
+                Some(block.cumulative_lost),
+                Some(f64::from(block.fraction_lost) / 256.0 * 100.0),
+            )
+        });
+        let text = format!(
+            "stats: sent {sent_packets} packets / {sent_bytes} bytes (the other side reports {} lost, {}), received {} packets / {} bytes, {lost} lost, {} recovered by RTX, jitter {jitter_ms:.2} ms, RTT {}",
+            remote_lost.map_or_else(|| "no report yet".to_owned(), |l| l.to_string()),
+            remote_fraction.map_or_else(
+                || "-".to_owned(),
+                |f| format!("{f:.1} % in the last interval")
+            ),
+            self.summary.packets_received,
+            self.summary.bytes_received,
+            self.summary.packets_recovered,
+            rtt_ms.map_or_else(|| "not measured yet".to_owned(), |ms| format!("{ms:.3} ms")),
+        );
+        self.printer.note(
+            "stats",
+            &text,
+            json!({
+                "sent_packets": sent_packets,
+                "sent_bytes": sent_bytes,
+                "remote_reported_lost": remote_lost,
+                "remote_fraction_lost_percent": remote_fraction,
+                "received_packets": self.summary.packets_received,
+                "received_bytes": self.summary.bytes_received,
+                "lost": lost,
+                "recovered": self.summary.packets_recovered,
+                "jitter_ms": jitter_ms,
+                "rtt_ms": rtt_ms,
+            }),
+        );
+        self.summary.packets_lost = lost;
+        self.summary.jitter_ms = jitter_ms;
+        let _ = now;
+    }
+
+    /// The earliest instant something is due.
+    fn deadline(&self, connect_deadline: Instant) -> Instant {
+        let mut deadline = connect_deadline;
+        let mut consider = |t: Option<Instant>| {
+            if let Some(t) = t {
+                deadline = deadline.min(t);
+            }
+        };
+        consider(self.agent.poll_timeout());
+        if self.destination.is_some() {
+            consider(Some(self.rtcp.poll_timeout()));
+            consider(self.nack.poll_timeout());
+            consider(self.next_packet);
+            consider(self.next_stats);
+            consider(
+                self.connected_at
+                    .zip(self.config.duration)
+                    .map(|(at, duration)| at + duration),
+            );
+        }
+        deadline
+    }
+
+    /// Runs the timers that are due.
+    async fn handle_timeouts(&mut self, now: Instant, connect_deadline: Instant) {
+        self.agent.handle_timeout(now);
+        if self.destination.is_some() {
+            self.send_audio(now).await;
+            self.send_reports(now).await;
+            self.send_nacks(now).await;
+            if self.next_stats.is_some_and(|t| t <= now) {
+                self.print_stats(now);
+                self.next_stats = Some(now + self.config.stats_interval);
+            }
+            if let (Some(at), Some(duration)) = (self.connected_at, self.config.duration) {
+                if now >= at + duration {
+                    self.ended.get_or_insert_with(|| {
+                        format!("hung up after {} s", duration.as_secs_f64())
+                    });
+                }
+            }
+        } else if now >= connect_deadline && !self.summary.connected {
+            self.ended.get_or_insert_with(|| {
+                format!(
+                    "not connected after {} s",
+                    self.config.connect_timeout.as_secs_f64()
+                )
+            });
+        }
+    }
+
+    /// Sends RTCP BYE (with a last report), a signaling `bye`, closes ICE.
+    async fn hang_up(&mut self, signaling: &mut Signaling, tell_peer: bool) {
+        let now = Instant::now();
+        if self.destination.is_some() {
+            let mut buf = [0u8; MAX_DATAGRAM];
+            let sources = [self.ssrc];
+            let bye = Goodbye {
+                sources: List::new(&sources),
+                reason: Some(b"hang up"),
+            };
+            if let Ok(len) = self.rtcp.write_report(now, &mut buf) {
+                let tail = buf.get_mut(len..).unwrap_or_default();
+                if let Ok(bye_len) = bye.write_to(tail) {
+                    if let Some(bytes) = buf.get(..len + bye_len) {
+                        let bytes = bytes.to_vec();
+                        // The BYE is not subject to the loss injection.
+                        if let Some(destination) = self.destination {
+                            self.send_datagram(destination, &bytes).await;
+                        }
+                        self.summary.rtcp_sent += 1;
+                        self.printer
+                            .note("rtcp-bye-sent", "sent RTCP BYE", json!({}));
+                    }
+                }
+            }
+        }
+        if tell_peer {
+            let _ = signaling.send(json!({ "type": "bye" })).await;
+        }
+        self.agent.close();
+        while let Some(transmit) = self.agent.poll_transmit() {
+            self.send_datagram(transmit.destination, &transmit.contents)
+                .await;
+        }
+        while self.agent.poll_event().is_some() {}
+        self.printer
+            .note("ice-state", "ICE Closed", json!({ "state": "closed" }));
+    }
+}
+
+/// Makes one call: joins `config.room` on the signaling server, offers (if
+/// first in the room) or answers, connects with ICE, exchanges a PCMU tone
+/// until `config.duration` passes, the other side hangs up or `stop`
+/// completes, then hangs up. Writes the WAV file when asked to.
+pub async fn run(
+    config: PeerConfig,
+    stop: impl Future<Output = ()>,
+) -> Result<CallSummary, PeerError> {
+    let printer = Printer {
+        name: config.name.clone(),
+        output: config.output,
+        epoch: config.epoch,
+    };
+    let socket = UdpSocket::bind(config.bind)
+        .await
+        .map_err(|source| PeerError::Io {
+            context: "binding the UDP socket",
+            source,
+        })?;
+    let local = socket.local_addr().map_err(|source| PeerError::Io {
+        context: "reading the UDP socket address",
+        source,
+    })?;
+    let url = format!("ws://{}/", config.signal);
+    let (websocket, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .map_err(|e| PeerError::Signaling(format!("{url}: {e}")))?;
+    let mut signaling = Signaling { socket: websocket };
+    signaling
+        .send(json!({ "type": "join", "room": config.room }))
+        .await?;
+    let mut stop = pin!(stop);
+
+    // Find our role: the first in the room offers once the second arrives.
+    let mut offer_text: Option<String> = None;
+    let offerer = loop {
+        let message = tokio::select! {
+            message = signaling.receive() => message,
+            () = &mut stop => return Err(PeerError::Signaling("interrupted before the call".to_owned())),
+        };
+        let message =
+            message.ok_or_else(|| PeerError::Signaling("connection closed".to_owned()))?;
+        match kind(&message) {
+            "joined" => {
+                let peers = message.get("peers").and_then(Value::as_u64).unwrap_or(0);
+                printer.note(
+                    "joined",
+                    &format!(
+                        "joined room {:?} on {url} ({peers} of 2); UDP socket {local}",
+                        config.room
+                    ),
+                    json!({ "room": config.room, "peers": peers, "socket": local.to_string() }),
+                );
+                if let Some(joined) = &config.joined {
+                    joined.notify_one();
+                }
+            }
+            "peer-joined" => break true,
+            "offer" => {
+                offer_text = message
+                    .get("sdp")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                break false;
+            }
+            "error" => {
+                let reason = message.get("reason").and_then(Value::as_str).unwrap_or("");
+                return Err(PeerError::Signaling(reason.to_owned()));
+            }
+            _ => {}
+        }
+    };
+
+    let started = Instant::now();
+    let mut rng = Rng::new(config.seed);
+    let ssrc = rng.next_u32();
+    let rtx_ssrc = rng.next_u32();
+    let ice_config = IceConfig {
+        controlling: offerer,
+        seed: rng.next_u64(),
+        stun_servers: config.stun.into_iter().collect(),
+        ..IceConfig::default()
+    };
+    let mut agent = Agent::new(ice_config, started);
+    agent
+        .add_local_socket(LocalSocket {
+            address: local,
+            transport: Transport::Udp,
+            component: 1,
+            interface_rank: 0,
+        })
+        .map_err(|e| PeerError::Negotiation(e.to_string()))?;
+    let ntp_anchor = NtpTime::from_system_time(SystemTime::now());
+    let rtcp = RtcpSession::new(
+        SessionConfig {
+            ssrc,
+            cname: config.name.clone().into_bytes(),
+            clock_rate: pcmu::SAMPLE_RATE,
+            session_bandwidth: 64_000,
+            min_interval: config.rtcp_interval,
+            seed: rng.next_u64(),
+            ntp_at_anchor: ntp_anchor,
+            anchor: started,
+        },
+        started,
+    );
+    let mut call = Call {
+        printer: printer.clone(),
+        socket,
+        local,
+        agent,
+        started,
+        ntp_anchor,
+        anchor: started,
+        summary: CallSummary {
+            offerer,
+            ..CallSummary::default()
+        },
+        agreed: None,
+        destination: None,
+        connected_at: None,
+        ssrc,
+        sequence_number: (rng.next_u32() & 0x7fff) as u16,
+        timestamp: rng.next_u32(),
+        tone: pcmu::Tone::new(config.tone_hz, config.tone_amplitude),
+        next_packet: None,
+        next_stats: None,
+        rtcp,
+        rtx: RetransmissionBuffer::new(
+            RTX_BUFFER_PACKETS,
+            rtx_ssrc,
+            (rng.next_u32() & 0x7fff) as u16,
+        ),
+        nack: NackGenerator::new(NackConfig::default()),
+        remote_ssrc: None,
+        first_timestamp: None,
+        remote_report: None,
+        state: ConnectionState::New,
+        stun_mapped: None,
+        signal_ready: false,
+        pending_signals: Vec::new(),
+        ended: None,
+        rng,
+        config,
+    };
+
+    // Host candidates are known at once; they go into the description.
+    let mut initial = Vec::new();
+    while let Some(event) = call.agent.poll_event() {
+        match event {
+            IceEvent::LocalCandidate(candidate) => {
+                let value = candidate_value(&candidate);
+                printer.note(
+                    "local-candidate",
+                    &format!("gathered {} candidate {value}", candidate.kind()),
+                    json!({ "candidate": value, "candidate_type": candidate.kind().to_string() }),
+                );
+                call.summary.local_candidates.push(value.clone());
+                initial.push(value);
+            }
+            IceEvent::GatheringComplete => {
+                call.pending_signals
+                    .push(json!({ "type": "end-of-candidates" }));
+                printer.note(
+                    "gathering-complete",
+                    "gathering complete, sent end-of-candidates",
+                    json!({}),
+                );
+            }
+            _ => {}
+        }
+    }
+    let credentials = call.agent.local_credentials().clone();
+    let mut fingerprint_bytes = Vec::with_capacity(32);
+    while fingerprint_bytes.len() < 32 {
+        fingerprint_bytes.extend_from_slice(&call.rng.next_u64().to_be_bytes());
+    }
+    let session = SdpSession {
+        origin: Origin {
+            username: Cow::Borrowed("-"),
+            session_id: call.rng.next_u64() >> 2,
+            session_version: 1,
+            network_type: Cow::Borrowed("IN"),
+            address_type: sansrtc_sdp::AddressType::Ip4,
+            unicast_address: sansrtc_sdp::Address::Ip4(core::net::Ipv4Addr::LOCALHOST),
+        },
+        ice_ufrag: Cow::Owned(credentials.ufrag().to_owned()),
+        ice_pwd: Cow::Owned(credentials.pwd().to_owned()),
+        ice_options: vec![Cow::Borrowed("trickle")],
+        ice_lite: false,
+        fingerprint: Fingerprint {
+            hash_function: Cow::Borrowed("sha-256"),
+            bytes: fingerprint_bytes,
+        },
+        candidates: initial.into_iter().map(Cow::Owned).collect(),
+        end_of_candidates: false,
+        bundle: true,
+        extmap_allow_mixed: false,
+    };
+    let media = local_media(ssrc, rtx_ssrc, &call.config.name);
+    let mut our_offer: Option<String> = None;
+    if offerer {
+        let offer = create_offer(&session, core::slice::from_ref(&media)).to_string();
+        printer.note(
+            "offer",
+            &format!(
+                "the other peer joined: sending offer ({} bytes, ICE ufrag {}, {} candidate(s), trickle, rtcp-mux, BUNDLE)",
+                offer.len(),
+                credentials.ufrag(),
+                session.candidates.len()
+            ),
+            json!({ "sdp": offer }),
+        );
+        signaling
+            .send(json!({ "type": "offer", "sdp": offer }))
+            .await?;
+        our_offer = Some(offer);
+    } else {
+        let text = offer_text.unwrap_or_default();
+        let offer = Sdp::parse(&text).map_err(|e| PeerError::Negotiation(format!("offer: {e}")))?;
+        printer.note(
+            "offer",
+            &format!("received offer ({} bytes)", text.len()),
+            json!({ "sdp_len": text.len() }),
+        );
+        let capabilities = Capabilities {
+            session: session.clone(),
+            audio: Some(media),
+            video: None,
+            data_channel: None,
+        };
+        let mut answer = create_answer(&offer, &capabilities)
+            .map_err(|e| PeerError::Negotiation(e.to_string()))?
+            .into_owned();
+        let primary = agreed(&offer, &answer)?;
+        accept_audio_rtx(&offer, &mut answer, primary.payload_type);
+        let agreed = agreed(&offer, &answer)?;
+        let answer_text = answer.to_string();
+        call.agreed = Some(agreed);
+        call.apply_remote(&offer)?;
+        printer.note(
+            "answer",
+            &format!(
+                "sending answer ({} bytes, ICE ufrag {}): PCMU/{} payload type {}, RTX {}",
+                answer_text.len(),
+                credentials.ufrag(),
+                pcmu::SAMPLE_RATE,
+                agreed.payload_type,
+                agreed.rtx_payload_type.map_or_else(
+                    || "not agreed".to_owned(),
+                    |pt| format!("payload type {pt}")
+                )
+            ),
+            json!({ "sdp": answer_text }),
+        );
+        signaling
+            .send(json!({ "type": "answer", "sdp": answer_text }))
+            .await?;
+        call.flush_signals(&mut signaling).await?;
+    }
+
+    let connect_deadline = started + call.config.connect_timeout;
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    let mut signaling_open = true;
+    let mut interrupted = false;
+    call.drain_agent(&mut signaling).await?;
+    while call.ended.is_none() {
+        let deadline = call.deadline(connect_deadline);
+        tokio::select! {
+            received = call.socket.recv_from(&mut buf) => {
+                if let Ok((len, source)) = received {
+                    let datagram = buf.get(..len).unwrap_or_default().to_vec();
+                    call.handle_datagram(source, &datagram).await;
+                }
+            }
+            message = signaling.receive(), if signaling_open => {
+                match message {
+                    Some(message) => call.handle_signal(&mut signaling, message, our_offer.as_deref()).await?,
+                    None => {
+                        signaling_open = false;
+                        printer.note("signal-closed", "signaling connection closed", json!({}));
+                        if !call.summary.connected {
+                            call.ended = Some("signaling closed before ICE connected".to_owned());
+                        }
+                    }
+                }
+            }
+            () = tokio::time::sleep_until(deadline.into()) => {
+                call.handle_timeouts(Instant::now(), connect_deadline).await;
+            }
+            () = &mut stop => {
+                interrupted = true;
+                call.ended = Some("interrupted".to_owned());
+            }
+        }
+        call.drain_agent(&mut signaling).await?;
+    }
+    let reason = call.ended.take().unwrap_or_default();
+    let we_hang_up = interrupted
+        || reason.starts_with("hung up")
+        || reason.starts_with("not connected")
+        || reason == "ICE failed";
+    call.print_stats(Instant::now());
+    call.hang_up(&mut signaling, we_hang_up && signaling_open)
+        .await;
+    printer.note(
+        "end",
+        &format!("call ended: {reason}"),
+        json!({ "reason": reason }),
+    );
+    call.summary.end_reason = reason;
+    let _ = signaling.socket.close(None).await;
+    if let Some(path) = &call.config.record {
+        let bytes = crate::wav::encode(&call.summary.recording, pcmu::SAMPLE_RATE);
+        std::fs::write(path, bytes).map_err(|source| PeerError::Io {
+            context: "writing the recording",
+            source,
+        })?;
+        printer.note(
+            "recorded",
+            &format!(
+                "wrote {} samples ({:.2} s) to {}",
+                call.summary.recording.len(),
+                call.summary.recording.len() as f64 / f64::from(pcmu::SAMPLE_RATE),
+                path.display()
+            ),
+            json!({ "path": path.display().to_string(), "samples": call.summary.recording.len() }),
+        );
+    }
+    Ok(call.summary)
+}
