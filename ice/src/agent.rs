@@ -9,6 +9,7 @@ use core::time::Duration;
 use std::time::Instant;
 
 use sansrtc_stun::transaction::{ClientTransaction, Event as TransactionEvent, TransactionConfig};
+use sansrtc_stun::turn;
 use sansrtc_stun::{Attribute, Class, ErrorCode, Message, MessageBuilder, Method, TransactionId};
 
 use crate::candidate::{self, Address, Candidate, CandidateType, Transport};
@@ -17,6 +18,7 @@ use crate::event::{
     ConnectionState, Error, Event, GatheringState, Handled, Receive, RecvError, Transmit,
 };
 use crate::pair::{Check, Pair, PairState};
+use crate::relay::{Output as RelayOutput, Relays, TurnServer};
 use crate::rng::Rng;
 
 /// Most local sockets an agent takes.
@@ -174,6 +176,11 @@ pub struct Config {
     pub nomination: NominationPolicy,
     /// STUN servers for server-reflexive candidates.
     pub stun_servers: Vec<SocketAddr>,
+    /// TURN servers for relayed candidates, at most
+    /// [`MAX_TURN_SERVERS`](crate::MAX_TURN_SERVERS): the agent allocates on
+    /// each from the first host socket of its address family, per
+    /// component (see [`TurnServer`]). Ignored by lite agents.
+    pub turn_servers: Vec<TurnServer>,
     /// Components: 1 (rtcp-mux) or 2 (RTP and RTCP).
     pub components: u16,
     /// The agent fails when no pair is selected this long after checking
@@ -206,6 +213,7 @@ impl Default for Config {
             max_pairs: DEFAULT_MAX_PAIRS,
             nomination: NominationPolicy::default_wait(),
             stun_servers: Vec::new(),
+            turn_servers: Vec::new(),
             components: 1,
             failure_timeout: Duration::from_secs(30),
             consent_interval: Duration::from_secs(5),
@@ -342,6 +350,7 @@ pub struct Agent {
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     checks_sent: u64,
+    relays: Relays,
 }
 
 impl Agent {
@@ -377,6 +386,14 @@ impl Agent {
             *wait = (*wait).min(day);
         }
         let checklist = CheckList::new(config.max_pairs);
+        let relays = if config.lite {
+            Relays::new(Vec::new(), gather_config(&config))
+        } else {
+            Relays::new(
+                core::mem::take(&mut config.turn_servers),
+                gather_config(&config),
+            )
+        };
         Self {
             config,
             rng,
@@ -409,6 +426,7 @@ impl Agent {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             checks_sent: 0,
+            relays,
         }
     }
 
@@ -417,15 +435,30 @@ impl Agent {
     /// Handles a packet received on a local socket. STUN messages for the
     /// agent are consumed; anything else comes back as
     /// [`RecvError::NotStun`] for the caller to route elsewhere.
+    ///
+    /// Packets from a configured TURN server (`source` the server,
+    /// `destination` the host socket its allocation uses) go to the agent's
+    /// TURN client, even after [`close`](Self::close) so that the
+    /// allocation can be released; data relayed from a peer is then
+    /// handled as if received on the relayed address, and application data
+    /// comes out as [`Event::RelayedData`].
     pub fn handle_receive(
         &mut self,
         now: Instant,
         packet: Receive<'_>,
     ) -> Result<Handled, RecvError> {
+        if let Some(handled) = self.receive_from_turn_server(now, &packet) {
+            return handled;
+        }
         if self.state == ConnectionState::Closed {
             return Err(RecvError::Closed);
         }
         self.advance(now);
+        self.receive(packet)
+    }
+
+    /// Handles a packet on a local socket (host or relayed).
+    fn receive(&mut self, packet: Receive<'_>) -> Result<Handled, RecvError> {
         // RFC 7983: STUN starts with 0 to 3.
         if packet.bytes.first().is_none_or(|b| *b > 3) {
             return Err(RecvError::NotStun);
@@ -453,6 +486,13 @@ impl Agent {
     /// Handles the passage of time: retransmissions, the next paced check,
     /// nomination, consent. Calling it early or twice does no harm.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if !self.relays.is_empty() {
+            // TURN allocations are refreshed, and released after close,
+            // whatever the state of ICE.
+            self.advance(now);
+            self.relays.handle_timeout(now);
+            self.drain_relays();
+        }
         if matches!(
             self.state,
             ConnectionState::Closed | ConnectionState::Failed
@@ -566,6 +606,10 @@ impl Agent {
                     done: false,
                 });
             }
+            let now = self.now;
+            self.relays
+                .start(now, socket.address, socket.component, &mut self.rng);
+            self.flush_relay_transmits();
         }
         self.gathering = GatheringState::Gathering;
         self.check_gathering_complete();
@@ -741,16 +785,28 @@ impl Agent {
         }
         self.remote_credentials = None;
         self.new_generation();
-        self.locals
-            .retain(|l| l.candidate.kind() != CandidateType::PeerReflexive);
+        // Relayed candidates of ended allocations go; live allocations are
+        // kept (a selected relayed pair stays in use, and a new Allocate
+        // from the same socket would meet 437 Allocation Mismatch).
+        let stale = self.relays.take_stale();
+        self.locals.retain(|l| {
+            l.candidate.kind() != CandidateType::PeerReflexive
+                && !(l.candidate.kind() == CandidateType::Relayed && stale.contains(&l.base))
+        });
+        self.sockets.retain(|s| !stale.contains(&s.address));
+        let now = self.now;
+        self.relays.restart(now, &mut self.rng);
+        self.flush_relay_transmits();
         self.local_prflx = 0;
         let announced: Vec<Candidate> = self.locals.iter().map(|l| l.candidate.clone()).collect();
         for candidate in announced {
             self.stamp_local = true;
             self.event(Event::LocalCandidate(candidate));
         }
-        if self.gathers.iter().all(|g| g.done) {
+        if self.gathers.iter().all(|g| g.done) && self.relays.is_settled() {
             self.event(Event::GatheringComplete);
+        } else if self.gathering == GatheringState::Complete {
+            self.gathering = GatheringState::Gathering;
         }
         if self.state == ConnectionState::Failed {
             self.state = ConnectionState::New;
@@ -760,12 +816,80 @@ impl Agent {
         Ok(())
     }
 
-    /// Closes the agent: nothing more is sent or accepted.
+    /// Like [`restart`](Self::restart), with a new list of TURN servers
+    /// (such as fresh credentials). A server whose credentials changed
+    /// releases its allocation with the old ones before allocating again,
+    /// so the new Allocate does not meet 437 (Allocation Mismatch); a
+    /// server no longer listed is released; a new one is allocated.
+    pub fn restart_with_turn_servers(&mut self, servers: Vec<TurnServer>) -> Result<(), Error> {
+        self.check_open()?;
+        if self.config.lite {
+            return self.restart();
+        }
+        let mut bases: Vec<(SocketAddr, u16)> = Vec::new();
+        for local in &self.locals {
+            if local.candidate.kind() != CandidateType::Host {
+                continue;
+            }
+            let family = local.base.is_ipv4();
+            let component = local.candidate.component();
+            if !bases
+                .iter()
+                .any(|(b, c)| b.is_ipv4() == family && *c == component)
+            {
+                bases.push((local.base, component));
+            }
+        }
+        let now = self.now;
+        self.relays.set_servers(now, servers, &bases, &mut self.rng);
+        self.restart()?;
+        self.drain_relays();
+        Ok(())
+    }
+
+    /// Closes the agent: nothing more is sent or accepted, except that TURN
+    /// allocations are released (Refresh with LIFETIME 0): keep feeding
+    /// packets from the TURN servers and timeouts until
+    /// [`poll_timeout`](Self::poll_timeout) returns `None`.
     pub fn close(&mut self) {
         if self.state != ConnectionState::Closed {
             self.set_state(ConnectionState::Closed);
         }
         self.transmits.clear();
+        let now = self.now;
+        self.relays.close(now);
+        self.drain_relays();
+    }
+
+    /// Sends application data on the selected pair of `component`: from
+    /// its local base to the remote address, or, when the local candidate
+    /// is one of the agent's relayed candidates, through the TURN server
+    /// (a Send indication, or ChannelData once the channel for the pair is
+    /// bound). Read the packet from [`poll_transmit`](Self::poll_transmit).
+    /// Data received on a relayed candidate comes back as
+    /// [`Event::RelayedData`]; on other candidates it arrives on the
+    /// caller's own socket.
+    pub fn send_data(&mut self, now: Instant, component: u16, data: &[u8]) -> Result<(), Error> {
+        self.check_open()?;
+        self.advance(now);
+        let (source, destination) = self
+            .selected
+            .iter()
+            .find(|s| s.component == component)
+            .map(|s| (s.local_base, s.remote_address))
+            .ok_or(Error::NoSelectedPair(component))?;
+        if self.relays.is_relayed(source) {
+            self.relays
+                .send(now, source, destination, data)
+                .map_err(Error::Relay)?;
+            self.flush_relay_transmits();
+        } else {
+            if self.transmits.len() >= MAX_QUEUED_TRANSMITS {
+                return Err(Error::TooMany("queued transmits"));
+            }
+            self.transmit(source, destination, data.to_vec());
+        }
+        Ok(())
     }
 
     // ---------------------------------------------------------------- outputs
@@ -777,6 +901,14 @@ impl Agent {
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        let ice = self.ice_timeout();
+        match (ice, self.relays.poll_timeout()) {
+            (Some(ice), Some(relays)) => Some(ice.min(relays)),
+            (ice, relays) => ice.or(relays),
+        }
+    }
+
+    fn ice_timeout(&self) -> Option<Instant> {
         if matches!(
             self.state,
             ConnectionState::Closed | ConnectionState::Failed
@@ -926,15 +1058,167 @@ impl Agent {
         TransactionId::new(bytes)
     }
 
+    /// Queues a packet from `source`: from a relayed address of the
+    /// agent's TURN clients, wrapped for the TURN server.
     fn transmit(&mut self, source: SocketAddr, destination: SocketAddr, contents: Vec<u8>) {
+        if self.relays.is_relayed(source) {
+            let now = self.now;
+            // A packet the relay cannot take is lost, like a datagram.
+            let _ = self.relays.send(now, source, destination, &contents);
+            self.flush_relay_transmits();
+            return;
+        }
+        self.push_transmit(source, destination, Transport::Udp, contents);
+    }
+
+    fn push_transmit(
+        &mut self,
+        source: SocketAddr,
+        destination: SocketAddr,
+        transport: Transport,
+        contents: Vec<u8>,
+    ) {
         if self.transmits.len() < MAX_QUEUED_TRANSMITS && !contents.is_empty() {
             self.transmits.push_back(Transmit {
                 source,
                 destination,
-                transport: Transport::Udp,
+                transport,
                 contents,
             });
         }
+    }
+
+    /// Moves the TURN clients' packets to the transmit queue.
+    fn flush_relay_transmits(&mut self) {
+        while let Some(transmit) = self.relays.poll_transmit() {
+            self.push_transmit(
+                transmit.source,
+                transmit.destination,
+                transmit.transport,
+                transmit.contents,
+            );
+        }
+    }
+
+    /// Acts on what the TURN clients report: new relayed candidates,
+    /// errors, data relayed over TCP; then moves their packets out.
+    fn drain_relays(&mut self) {
+        while let Some(output) = self.relays.poll_output() {
+            match output {
+                RelayOutput::Allocated {
+                    relayed,
+                    mapped,
+                    server,
+                    component,
+                } => {
+                    if self
+                        .add_relayed_candidate(relayed, mapped, server, component)
+                        .is_ok()
+                    {
+                        let now = self.now;
+                        let ips: Vec<IpAddr> =
+                            self.remotes.iter().map(|r| r.address.ip()).collect();
+                        for ip in ips {
+                            self.relays.permit(now, ip);
+                        }
+                    }
+                }
+                RelayOutput::Error {
+                    server,
+                    code,
+                    reason,
+                } => self.event(Event::TurnError {
+                    server,
+                    code,
+                    reason,
+                }),
+                RelayOutput::Data {
+                    relayed,
+                    peer,
+                    data,
+                } => {
+                    // Bad relayed packets are dropped like bad datagrams.
+                    let _ = self.receive_relayed(relayed, peer, &data);
+                }
+            }
+        }
+        self.flush_relay_transmits();
+        if self.state != ConnectionState::Closed {
+            self.check_gathering_complete();
+            self.update_state();
+        }
+    }
+
+    /// Installs a permission for a remote candidate's IP on the TURN
+    /// allocations.
+    fn permit_remote(&mut self, ip: IpAddr) {
+        let now = self.now;
+        self.relays.permit(now, ip);
+        self.flush_relay_transmits();
+    }
+
+    /// A packet from a TURN server, for one of the agent's TURN clients;
+    /// `None` when it is not (or is a STUN answer the client does not know,
+    /// such as a Binding response from the same server).
+    fn receive_from_turn_server(
+        &mut self,
+        now: Instant,
+        packet: &Receive<'_>,
+    ) -> Option<Result<Handled, RecvError>> {
+        let result = self.relays.handle_receive(
+            now,
+            packet.source,
+            packet.destination,
+            packet.transport,
+            packet.bytes,
+        )?;
+        self.advance(now);
+        let handled = match result {
+            Ok(Some((relayed, received))) => {
+                self.receive_relayed(relayed, received.peer, received.data)
+            }
+            Ok(None) => Ok(Handled::Turn),
+            Err(turn::RecvError::UnknownTransaction | turn::RecvError::Unexpected) => {
+                self.drain_relays();
+                return None;
+            }
+            Err(error) => Err(RecvError::Turn(error)),
+        };
+        self.drain_relays();
+        Some(handled)
+    }
+
+    /// Data a TURN client received from `peer` on `relayed`: STUN for the
+    /// agent, or application data for the caller.
+    fn receive_relayed(
+        &mut self,
+        relayed: SocketAddr,
+        peer: SocketAddr,
+        data: &[u8],
+    ) -> Result<Handled, RecvError> {
+        if self.state == ConnectionState::Closed {
+            return Err(RecvError::Closed);
+        }
+        if data.first().is_some_and(|b| *b <= 3) {
+            return self.receive(Receive {
+                source: peer,
+                destination: relayed,
+                transport: Transport::Udp,
+                bytes: data,
+            });
+        }
+        let component = self
+            .sockets
+            .iter()
+            .find(|s| s.address == relayed)
+            .map_or(1, |s| s.component);
+        self.event(Event::RelayedData {
+            component,
+            relayed,
+            peer,
+            contents: data.to_vec(),
+        });
+        Ok(Handled::Data)
     }
 
     fn event(&mut self, event: Event) {
@@ -988,6 +1272,7 @@ impl Agent {
             return Err(Error::TooMany("remote candidates"));
         }
         self.remotes.push(Remote { candidate, address });
+        self.permit_remote(address.ip());
         self.stamp_progress = true;
         self.pair_remote(self.remotes.len() - 1);
         self.next_pacing = self
@@ -1049,7 +1334,10 @@ impl Agent {
     }
 
     fn check_gathering_complete(&mut self) {
-        if self.gathering == GatheringState::Gathering && self.gathers.iter().all(|g| g.done) {
+        if self.gathering == GatheringState::Gathering
+            && self.gathers.iter().all(|g| g.done)
+            && self.relays.is_settled()
+        {
             self.gathering = GatheringState::Complete;
             // Non-trickle peers learn our candidates only now, and their
             // first checks open their NAT to ours: pairs that failed get one
@@ -1128,10 +1416,7 @@ impl Agent {
     /// and wait 4 RTO after the last one: with the defaults a STUN server
     /// that never answers is given up after 33.5 s.
     fn gather_transaction_config(&self) -> TransactionConfig {
-        let mut config = TransactionConfig::with_rto(self.config.initial_rto);
-        config.max_transmissions = self.config.max_transmissions.min(7);
-        config.last_wait_multiplier = 4;
-        config
+        gather_config(&self.config)
     }
 
     fn retransmit_gathers(&mut self) {
@@ -1786,8 +2071,16 @@ impl Agent {
             remote: Box::new(selected.remote.clone()),
             remote_address: selected.remote_address,
         };
+        let relayed = (selected.local_base, selected.remote_address);
         self.selected.retain(|s| s.component != component);
         self.selected.push(selected);
+        if self.relays.is_relayed(relayed.0) {
+            // ChannelData carries the pair's traffic with a 4-byte header
+            // (RFC 8656 §12).
+            let now = self.now;
+            self.relays.bind_channel(now, relayed.0, relayed.1);
+            self.flush_relay_transmits();
+        }
         if self
             .selected
             .iter()
@@ -1915,6 +2208,7 @@ impl Agent {
                     address: source,
                 });
                 self.remote_prflx += 1;
+                self.permit_remote(source.ip());
                 self.remotes.len() - 1
             }
         };
@@ -2063,6 +2357,18 @@ impl Agent {
             self.transmit(packet.destination, packet.source, bytes);
         }
     }
+}
+
+/// The transaction settings of gathering requests and TURN requests:
+/// RFC 8489's schedule (RTO doubling without a cap) with the agent's
+/// initial RTO, at most 7 transmissions (Rc), and a wait of 4 RTO after the
+/// last one: with the defaults a server that never answers is given up
+/// after 33.5 s.
+fn gather_config(config: &Config) -> TransactionConfig {
+    let mut transaction = TransactionConfig::with_rto(config.initial_rto);
+    transaction.max_transmissions = config.max_transmissions.min(7);
+    transaction.last_wait_multiplier = 4;
+    transaction
 }
 
 /// Room for the largest message the agent writes (a 513-byte USERNAME and

@@ -44,6 +44,12 @@ pub enum Handled {
     Response,
     /// A Binding indication (a keepalive), absorbed.
     Indication,
+    /// A message from a TURN server for the agent's TURN client (an answer
+    /// to one of its requests).
+    Turn,
+    /// Application data a peer sent through a relayed candidate, given out
+    /// as [`Event::RelayedData`].
+    Data,
 }
 
 /// Why a received packet was dropped. The agent stays usable; nothing in
@@ -76,6 +82,9 @@ pub enum RecvError {
     /// The agent is closed.
     #[error("the agent is closed")]
     Closed,
+    /// A packet from a TURN server that its TURN client dropped.
+    #[error("TURN: {0}")]
+    Turn(sansrtc_stun::turn::RecvError),
 }
 
 /// Misuse of the API by the caller, or a remote candidate the agent will
@@ -109,6 +118,12 @@ pub enum Error {
     /// No name resolution was asked for this name.
     #[error("no pending resolution for this name")]
     UnknownName,
+    /// No pair is selected for this component (yet).
+    #[error("no selected pair for component {0}")]
+    NoSelectedPair(u16),
+    /// The TURN client of the selected relayed pair refused the data.
+    #[error("relay: {0}")]
+    Relay(sansrtc_stun::turn::SendError),
     /// The agent is closed.
     #[error("the agent is closed")]
     Closed,
@@ -177,5 +192,33 @@ pub enum Event {
     RoleChanged {
         /// Whether the agent is now controlling.
         controlling: bool,
+    },
+    /// A TURN server refused a request, did not answer, or lost the
+    /// allocation. ICE goes on with its other candidates.
+    ///
+    /// <https://www.rfc-editor.org/rfc/rfc8656#section-19>
+    TurnError {
+        /// The TURN server.
+        server: SocketAddr,
+        /// Its ERROR-CODE (403, 437, 441, 486, 508, ...), or 0 when there
+        /// was no answer or the allocation was lost.
+        code: u16,
+        /// The reason phrase, or what happened.
+        reason: String,
+    },
+    /// Application data a peer sent to one of the agent's relayed
+    /// candidates, unwrapped from the TURN server's Data indication or
+    /// ChannelData. (Data arriving on the caller's own sockets is the
+    /// caller's: [`RecvError::NotStun`].) Dropped when
+    /// [`MAX_QUEUED_EVENTS`](crate::MAX_QUEUED_EVENTS) events wait.
+    RelayedData {
+        /// The component of the relayed candidate.
+        component: u16,
+        /// The relayed address it arrived at.
+        relayed: SocketAddr,
+        /// The peer that sent it.
+        peer: SocketAddr,
+        /// The data.
+        contents: Vec<u8>,
     },
 }

@@ -5,8 +5,8 @@
 //!   back exactly as browsers write it; [`candidate`] has the priority,
 //!   local-preference (RFC 8421), foundation and redundancy rules.
 //! - [`Agent`]: a full or lite ICE agent: gathering (host, optionally under
-//!   an mDNS name, and server-reflexive; relayed candidates from your TURN
-//!   client), components 1 and 2, IPv4 and IPv6, the checklist with foundation-based unfreezing, Ta
+//!   an mDNS name, server-reflexive, and relayed through TURN servers the
+//!   agent allocates on), components 1 and 2, IPv4 and IPv6, the checklist with foundation-based unfreezing, Ta
 //!   pacing and triggered checks, peer-reflexive candidates, roles and
 //!   conflicts, regular nomination with a [`NominationPolicy`], trickle ICE,
 //!   consent freshness (RFC 7675), ICE restart, states after the W3C
@@ -106,12 +106,50 @@
 //!   name and add the socket with [`Agent::add_local_socket_with_name`].
 //! - **Media.** On [`Event::SelectedPair`], send media from `local_base` to
 //!   `remote_address`. The event names both candidates with their types.
-//! - **TURN.** Allocate with a TURN client and hand the relayed address to
-//!   [`Agent::add_relayed_candidate`]; transmits from that address go
-//!   through the TURN client, and what it receives from peers comes back to
-//!   [`Agent::handle_receive`] with the relayed address as `destination`.
+//! - **TURN.** List the servers in [`Config::turn_servers`]; see
+//!   [Relayed candidates](#relayed-candidates).
 //! - **Restart.** [`Agent::restart`] makes new credentials for a new offer;
 //!   media keeps flowing on the old pair until a new one is selected.
+//!
+//! # Relayed candidates
+//!
+//! With [`Config::turn_servers`] the agent runs one
+//! `sansrtc_stun::turn::Client` per server and component (RFC 8656), from
+//! the first host socket of the server's address family, seeded from
+//! [`Config::seed`]:
+//!
+//! - Its packets are ordinary [`Transmit`]s from that host socket to the
+//!   server ([`Transport::Tcp`] for a [`TurnServer::tcp`] server: write
+//!   them to your TCP connection to it). Feed what the socket receives from
+//!   the server to [`Agent::handle_receive`] as usual (over TCP, the
+//!   stream's bytes in any chunks, with `transport: Tcp`).
+//! - Once allocated, the relayed address is a relayed candidate
+//!   ([`Event::LocalCandidate`], its related address the server-reflexive
+//!   address the allocation reported), and gathering completes only when
+//!   every allocation has succeeded or failed. Permissions are installed
+//!   for every remote candidate's IP, peer-reflexive ones included; checks
+//!   from the relayed candidate travel as Send indications, and the
+//!   selected pair gets a channel (ChannelData, 4 bytes of overhead).
+//! - Application data on the selected pair: [`Agent::send_data`] sends it
+//!   from the right place (wrapped for the relay when the local candidate
+//!   is relayed), and data relayed back comes out as
+//!   [`Event::RelayedData`].
+//! - Failures (refusals with their ERROR-CODE, timeouts, a lost
+//!   allocation) are [`Event::TurnError`]s; ICE goes on with its other
+//!   candidates. Allocations, permissions and channels are refreshed in
+//!   time while the agent lives.
+//! - [`Agent::close`] releases the allocations (keep driving the agent
+//!   until [`Agent::poll_timeout`] is `None`). [`Agent::restart`] keeps
+//!   live allocations, so a selected relayed pair keeps working, and
+//!   allocates again where one was lost;
+//!   [`Agent::restart_with_turn_servers`] takes new credentials, releasing
+//!   the old allocation before the new Allocate so that the server does not
+//!   answer 437 (Allocation Mismatch).
+//!
+//! A TURN client of your own still works: hand its relayed address to
+//! [`Agent::add_relayed_candidate`]; transmits from that address are then
+//! yours to wrap, and what your client receives from peers comes back to
+//! [`Agent::handle_receive`] with the relayed address as `destination`.
 //!
 //! # Retransmissions
 //!
@@ -136,7 +174,7 @@
 //!
 //! Everything a peer controls is capped by a documented constant:
 //! [`MAX_REMOTE_CANDIDATES`], [`MAX_PEER_REFLEXIVE`],
-//! [`MAX_LOCAL_PEER_REFLEXIVE`], [`MAX_PENDING_NAMES`],
+//! [`MAX_LOCAL_PEER_REFLEXIVE`], [`MAX_PENDING_NAMES`], [`MAX_TURN_SERVERS`],
 //! [`Config::max_pairs`] (at most [`MAX_PAIRS_LIMIT`]), the output queues
 //! ([`MAX_QUEUED_TRANSMITS`], [`MAX_QUEUED_EVENTS`]) and the candidate
 //! grammar ([`candidate::MAX_CANDIDATE_LEN`], [`candidate::MAX_EXTENSIONS`]).
@@ -157,6 +195,7 @@ pub mod candidate;
 mod checklist;
 mod event;
 mod pair;
+mod relay;
 mod rng;
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -172,4 +211,5 @@ pub use event::{
     ConnectionState, Error, Event, GatheringState, Handled, Receive, RecvError, Transmit,
 };
 pub use pair::{PairState, pair_priority};
+pub use relay::{MAX_TURN_SERVERS, TurnServer};
 pub use rng::Rng;
