@@ -1,0 +1,173 @@
+//! The programs run by hand: `signal` and two `peer` processes on
+//! 127.0.0.1, JSON output, Ctrl-C (SIGINT) as the hang-up.
+
+use core::time::Duration;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use serde_json::Value;
+
+/// A child process whose stdout lines arrive on a channel; killed on drop.
+struct Program {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Program {
+    fn start(program: &str, args: &[&str]) -> Self {
+        let mut child = Command::new(program)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (at most 10 s) for a line matching `predicate`.
+    fn wait_for(&mut self, predicate: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if predicate(&line) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("not seen in time; output so far:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Waits (at most 10 s) for the exit code.
+    fn wait_exit(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("still running; output so far:\n{}", self.seen.join("\n"));
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn event(line: &str) -> Option<Value> {
+    let value: Value = serde_json::from_str(line).ok()?;
+    value.get("event").is_some().then_some(value)
+}
+
+fn is_event(line: &str, name: &str) -> bool {
+    event(line).is_some_and(|v| v["event"] == name)
+}
+
+#[test]
+fn two_peer_processes_call_through_signal_and_hang_up_on_sigint() {
+    let mut signal = Program::start(env!("CARGO_BIN_EXE_signal"), &["--bind", "127.0.0.1:0"]);
+    let line = signal.wait_for(|l| l.starts_with("signal listening on ws://"));
+    let address = line
+        .trim_start_matches("signal listening on ws://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let room = format!("test-{}", std::process::id());
+    let peer = env!("CARGO_BIN_EXE_peer");
+    let common = [
+        "--signal",
+        &address,
+        "--room",
+        &room,
+        "--json",
+        "--stats-interval",
+        "0.5",
+    ];
+    let mut alice = Program::start(peer, &[&common[..], &["--name", "alice"]].concat());
+    alice.wait_for(|l| is_event(l, "joined"));
+    let mut bob = Program::start(peer, &[&common[..], &["--name", "bob"]].concat());
+
+    let a = event(&alice.wait_for(|l| is_event(l, "selected-pair"))).unwrap();
+    let b = event(&bob.wait_for(|l| is_event(l, "selected-pair"))).unwrap();
+    assert_eq!(a["peer"], "alice");
+    assert_eq!(a["local"], b["remote"]);
+    assert_eq!(b["local"], a["remote"]);
+    assert_eq!(a["local_type"], "host");
+    // Media flows: a statistics line with packets received and an RTT.
+    let stats = event(&bob.wait_for(|l| {
+        event(l).is_some_and(|v| {
+            v["event"] == "stats"
+                && v["received_packets"].as_u64() > Some(20)
+                && v["rtt_ms"].is_number()
+        })
+    }))
+    .unwrap();
+    assert!(stats["sent_packets"].as_u64() > Some(20), "{stats}");
+
+    // Ctrl-C on alice: RTCP BYE, signaling bye, ICE closed, exit 0.
+    let status = Command::new("kill")
+        .args(["-INT", &alice.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    alice.wait_for(|l| is_event(l, "rtcp-bye-sent"));
+    let end = event(&alice.wait_for(|l| is_event(l, "end"))).unwrap();
+    assert_eq!(end["reason"], "interrupted");
+    assert_eq!(alice.wait_exit(), Some(0));
+    let end = event(&bob.wait_for(|l| is_event(l, "end"))).unwrap();
+    assert!(end["reason"] == "the other side hung up", "{end}");
+    assert!(bob.seen.iter().any(|l| is_event(l, "rtcp-bye")));
+    assert_eq!(bob.wait_exit(), Some(0));
+}
+
+#[test]
+fn a_third_peer_process_is_refused() {
+    let mut signal = Program::start(env!("CARGO_BIN_EXE_signal"), &["--bind", "127.0.0.1:0"]);
+    let line = signal.wait_for(|l| l.starts_with("signal listening on ws://"));
+    let address = line
+        .trim_start_matches("signal listening on ws://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let peer = env!("CARGO_BIN_EXE_peer");
+    let args = [
+        "--signal",
+        &address,
+        "--room",
+        "three",
+        "--json",
+        "--seconds",
+        "3",
+    ];
+    let mut first = Program::start(peer, &args);
+    first.wait_for(|l| is_event(l, "joined"));
+    let mut second = Program::start(peer, &args);
+    second.wait_for(|l| is_event(l, "joined"));
+    let mut third = Program::start(peer, &args);
+    assert_eq!(third.wait_exit(), Some(1));
+}
