@@ -3,30 +3,13 @@
 
 #![allow(clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
 
+mod roundtrip;
+
 use std::fs;
 use std::path::Path;
 
+use roundtrip::check_parse;
 use sansrtc_sdp::{Mode, Sdp};
-
-/// The checks of the `sdp_parse` fuzz target.
-fn check_parse(text: &str) {
-    for mode in [Mode::Lenient, Mode::Strict] {
-        let Ok(sdp) = Sdp::parse_with(text, mode) else {
-            continue;
-        };
-        let written = sdp.to_string();
-        assert_eq!(sdp.encoded_len(), written.len());
-        let again = Sdp::parse_with(&written, mode).expect("a written description parses");
-        assert_eq!(again, sdp);
-        assert_eq!(again.to_string(), written);
-        let mut canonical = sdp.clone();
-        canonical.regenerate();
-        let canonical_text = canonical.to_string();
-        let reparsed =
-            Sdp::parse_with(&canonical_text, Mode::Lenient).expect("the canonical form parses");
-        assert_eq!(reparsed, sdp);
-    }
-}
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
