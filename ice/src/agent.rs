@@ -1132,6 +1132,20 @@ impl Agent {
                     code,
                     reason,
                 }),
+                RelayOutput::Permitted { relayed, ip } => {
+                    // Checks sent through the relay before the permission
+                    // existed were likely dropped: send them again now
+                    // rather than after their retransmission timeout.
+                    let now = self.now;
+                    for pair in self.checklist.pairs_mut() {
+                        if pair.local_base != relayed || pair.remote_addr.ip() != ip {
+                            continue;
+                        }
+                        if let Some(check) = &mut pair.check {
+                            check.next_at = check.next_at.min(now);
+                        }
+                    }
+                }
                 RelayOutput::Data {
                     relayed,
                     peer,

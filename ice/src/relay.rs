@@ -117,6 +117,9 @@ pub(crate) enum Output {
         code: u16,
         reason: String,
     },
+    /// A permission for `ip` is installed on the allocation at `relayed`:
+    /// checks to it sent before may have been dropped by the server.
+    Permitted { relayed: SocketAddr, ip: IpAddr },
     /// Data a peer sent through a relay over a TCP connection.
     Data {
         relayed: SocketAddr,
@@ -461,6 +464,9 @@ impl Relays {
                 relay.settled = true;
                 Some(error(e))
             }
+            turn::Event::PermissionCreated(ip) => relay
+                .relayed
+                .map(|relayed| Output::Permitted { relayed, ip }),
             turn::Event::RefreshFailed(e)
             | turn::Event::PermissionFailed(_, e)
             | turn::Event::ChannelBindFailed(_, e) => Some(error(e)),

@@ -686,3 +686,54 @@ fn a_server_over_tcp_gets_stream_bytes() {
             .any(|c| c.kind() == CandidateType::Relayed && c.socket_addr() == Some(addr(RELAYED)))
     );
 }
+
+#[test]
+fn checks_are_sent_again_once_the_permission_is_installed() {
+    let (mut agent, mut server, start) = allocated(true);
+    agent
+        .set_remote_credentials("abcd", "abcdefghijklmnopqrstuv")
+        .unwrap();
+    agent
+        .add_remote_candidate(
+            "candidate:1 1 udp 2130706431 203.0.113.5 6000 typ host"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+    // The CreatePermission request: held back for now.
+    let permission = agent.poll_transmit().unwrap();
+    assert_eq!(
+        Message::parse(&permission.contents).unwrap().method(),
+        Method::CREATE_PERMISSION
+    );
+    // The checks go out, the relayed one as a Send indication the server
+    // would drop without the permission.
+    let mut now = start;
+    let mut sends = 0;
+    while sends == 0 {
+        now = agent.poll_timeout().unwrap().max(now);
+        assert!(now < start + Duration::from_millis(400));
+        agent.handle_timeout(now);
+        while let Some(transmit) = agent.poll_transmit() {
+            if transmit.destination == addr(SERVER) {
+                assert!(matches!(
+                    server.handle(&transmit.contents).0,
+                    Seen::Relay(..)
+                ));
+                sends += 1;
+            }
+        }
+    }
+    // The permission arrives: the check goes again at once, well before its
+    // 500 ms retransmission timeout.
+    let (_, answer) = server.handle(&permission.contents);
+    from_server(&mut agent, now, &answer.unwrap()).unwrap();
+    assert_eq!(agent.poll_timeout(), Some(now));
+    agent.handle_timeout(now);
+    let again: Vec<Transmit> = core::iter::from_fn(|| agent.poll_transmit()).collect();
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert!(matches!(
+        server.handle(&again[0].contents).0,
+        Seen::Relay(peer, _) if peer == addr(HOST_B)
+    ));
+}

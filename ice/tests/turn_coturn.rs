@@ -37,6 +37,7 @@ struct Side {
     selected: Option<(CandidateType, CandidateType, SocketAddr, SocketAddr)>,
     received: Vec<(SocketAddr, Vec<u8>)>,
     connected_at: Option<Instant>,
+    allocated_at: Option<Instant>,
 }
 
 impl Side {
@@ -57,6 +58,7 @@ impl Side {
             selected: None,
             received: Vec::new(),
             connected_at: None,
+            allocated_at: None,
         }
     }
 
@@ -102,6 +104,7 @@ impl Side {
             match event {
                 // Only relayed candidates go to the peer.
                 Event::LocalCandidate(candidate) if candidate.kind() == CandidateType::Relayed => {
+                    self.allocated_at.get_or_insert(now);
                     relayed.push(candidate);
                 }
                 Event::GatheringComplete => complete = true,
@@ -238,9 +241,13 @@ fn two_agents_connect_relay_to_relay_through_coturn() {
         let (peer, data) = &side.received[0];
         assert_eq!(*peer, sides[1 - i].selected.unwrap().2);
         assert_eq!(*data, messages[1 - i]);
+        let connected = side.connected_at.unwrap();
+        let allocated = sides.iter().filter_map(|s| s.allocated_at).max().unwrap();
         println!(
-            "agent {i}: selected relay {local_base} -> relay {remote_address}, connected after {:?}",
-            side.connected_at.map(|t| t - start)
+            "agent {i}: selected relay {local_base} -> relay {remote_address}, connected {:?} \
+             after start ({:?} after both allocations existed)",
+            connected - start,
+            connected.saturating_duration_since(allocated),
         );
     }
     println!(
