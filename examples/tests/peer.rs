@@ -1,6 +1,9 @@
 //! The programs run by hand: `signal` and two `peer` processes on
 //! 127.0.0.1, JSON output, Ctrl-C (SIGINT) as the hang-up.
 
+// The test owns the clock (its deadlines), and indexes JSON values.
+#![allow(clippy::disallowed_methods, clippy::indexing_slicing)]
+
 use core::time::Duration;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
