@@ -1,7 +1,10 @@
 //! An ICE agent fed arbitrary packets, addresses, remote candidates, time
 //! steps and commands — plus authenticated checks and answers to its own
 //! checks, so that the fuzzer reaches past MESSAGE-INTEGRITY — never panics
-//! and stays within its caps.
+//! and stays within its caps. A TURN server is configured: the fuzzer sends
+//! arbitrary packets from its address, signed answers to the agent's TURN
+//! requests (401 challenges, allocations, errors), Data indications and
+//! ChannelData, application data, and restarts with new TURN credentials.
 
 #![no_main]
 
@@ -14,12 +17,16 @@ use libfuzzer_sys::fuzz_target;
 use sansrtc_ice::{
     Agent, Candidate, Config, LocalSocket, MAX_LOCAL_PEER_REFLEXIVE, MAX_LOCAL_SOCKETS,
     MAX_PEER_REFLEXIVE, MAX_QUEUED_EVENTS, MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES,
-    NominationPolicy, Receive, Transmit, Transport,
+    NominationPolicy, Receive, Transmit, Transport, TurnServer,
 };
+use sansrtc_stun::credentials::LongTermKey;
+use sansrtc_stun::framing::{ChannelData, Transport as Framing};
 use sansrtc_stun::{Attribute, Class, ErrorCode, Message, MessageBuilder, Method, TransactionId};
 
 const REMOTE_UFRAG: &str = "fUzZ";
 const REMOTE_PWD: &str = "fuzzpasswordfuzzpassword";
+const TURN: &str = "192.0.2.202:3478";
+const TURN_REALM: &str = "fuzz.test";
 
 #[derive(Debug, Arbitrary)]
 enum Op {
@@ -77,10 +84,41 @@ enum Op {
         component: u8,
         name: String,
     },
+    /// Arbitrary bytes from the TURN server.
+    TurnPacket {
+        socket: u8,
+        tcp: bool,
+        bytes: Vec<u8>,
+    },
+    /// A well-formed answer to one of the agent's TURN requests.
+    TurnAnswer {
+        index: u8,
+        kind: u8,
+        relayed: u8,
+        mapped: u8,
+        lifetime: u16,
+        code: u16,
+    },
+    /// Data from a peer through the TURN server.
+    TurnData {
+        socket: u8,
+        peer: u8,
+        channel: Option<u16>,
+        bytes: Vec<u8>,
+    },
+    SendData {
+        component: u8,
+        bytes: Vec<u8>,
+    },
+    RestartTurn {
+        password: bool,
+    },
+    Close,
 }
 
 #[derive(Debug, Arbitrary)]
 struct Input {
+    turn_tcp: bool,
     controlling: bool,
     lite: bool,
     components: u8,
@@ -128,9 +166,28 @@ fn socket(n: u8) -> SocketAddr {
     }
 }
 
+fn turn_server(tcp: bool, second_password: bool) -> TurnServer {
+    let password = if second_password { "pass2" } else { "pass" };
+    let address = TURN.parse().unwrap();
+    if tcp {
+        TurnServer::tcp(address, "user", password)
+    } else {
+        TurnServer::udp(address, "user", password)
+    }
+}
+
 fn build(class: Class, id: TransactionId, f: impl FnOnce(&mut MessageBuilder<'_>)) -> Vec<u8> {
+    build_method(class, Method::BINDING, id, f)
+}
+
+fn build_method(
+    class: Class,
+    method: Method,
+    id: TransactionId,
+    f: impl FnOnce(&mut MessageBuilder<'_>),
+) -> Vec<u8> {
     let mut buf = vec![0u8; 700];
-    let Ok(mut b) = MessageBuilder::new(&mut buf, class, Method::BINDING, id) else {
+    let Ok(mut b) = MessageBuilder::new(&mut buf, class, method, id) else {
         return Vec::new();
     };
     f(&mut b);
@@ -154,8 +211,15 @@ fuzz_target!(|input: Input| {
             NominationPolicy::default_wait()
         },
         stun_servers: vec!["192.0.2.200:3478".parse().unwrap()],
+        turn_servers: vec![turn_server(input.turn_tcp, false)],
         ..Config::default()
     };
+    let turn_transport = if input.turn_tcp {
+        Transport::Tcp
+    } else {
+        Transport::Udp
+    };
+    let mut turn_password = false;
     let max_pairs = config.max_pairs.clamp(1, sansrtc_ice::MAX_PAIRS_LIMIT);
     let mut agent = Agent::new(config, now);
     let mut sent: Vec<Transmit> = Vec::new();
@@ -339,6 +403,120 @@ fuzz_target!(|input: Input| {
                     u16::from(component % 3),
                 );
             }
+            Op::TurnPacket {
+                socket: s,
+                tcp,
+                bytes,
+            } => {
+                let _ = agent.handle_receive(
+                    now,
+                    Receive {
+                        source: TURN.parse().unwrap(),
+                        destination: socket(s & 0x7f),
+                        transport: if tcp { Transport::Tcp } else { Transport::Udp },
+                        bytes: &bytes,
+                    },
+                );
+            }
+            Op::TurnAnswer {
+                index,
+                kind,
+                relayed,
+                mapped,
+                lifetime,
+                code,
+            } => {
+                let turn: SocketAddr = TURN.parse().unwrap();
+                let requests: Vec<&Transmit> =
+                    sent.iter().filter(|t| t.destination == turn).collect();
+                if requests.is_empty() {
+                    continue;
+                }
+                let transmit = requests[usize::from(index) % requests.len()];
+                let Ok(request) = Message::parse(&transmit.contents) else {
+                    continue;
+                };
+                let password = if turn_password { "pass2" } else { "pass" };
+                let key = LongTermKey::md5("user", TURN_REALM, password).unwrap();
+                let (method, id) = (request.method(), request.transaction_id());
+                let bytes = match kind % 4 {
+                    0 => build_method(Class::ErrorResponse, method, id, |b| {
+                        let code = if code & 1 == 0 { 401 } else { 438 };
+                        let _ = b.add(&Attribute::ErrorCode(ErrorCode::new(code, "x")));
+                        let _ = b.add(&Attribute::Realm(TURN_REALM));
+                        let _ = b.add(&Attribute::Nonce("fuzznonce1234567"));
+                    }),
+                    1 => build_method(Class::ErrorResponse, method, id, |b| {
+                        let code = 300 + code % 400;
+                        let _ = b.add(&Attribute::ErrorCode(ErrorCode::new(code, "x")));
+                        let _ = b.add_message_integrity(key.as_bytes());
+                    }),
+                    _ => build_method(Class::SuccessResponse, method, id, |b| {
+                        let _ = b.add(&Attribute::XorRelayedAddress(socket(relayed | 0x80)));
+                        let _ = b.add(&Attribute::XorMappedAddress(address(mapped)));
+                        let _ = b.add(&Attribute::Lifetime(u32::from(lifetime)));
+                        let _ = b.add_message_integrity(key.as_bytes());
+                    }),
+                };
+                let _ = agent.handle_receive(
+                    now,
+                    Receive {
+                        source: turn,
+                        destination: transmit.source,
+                        transport: turn_transport,
+                        bytes: &bytes,
+                    },
+                );
+            }
+            Op::TurnData {
+                socket: s,
+                peer,
+                channel,
+                bytes,
+            } => {
+                let packet = match channel {
+                    Some(number) => {
+                        let message = ChannelData::new(0x4000 | (number & 0x0fff), &bytes);
+                        let framing = if input.turn_tcp {
+                            Framing::Stream
+                        } else {
+                            Framing::Datagram
+                        };
+                        let mut buf = vec![0u8; message.encoded_len(framing)];
+                        if message.write_to(&mut buf, framing).is_err() {
+                            continue;
+                        }
+                        buf
+                    }
+                    None => build_method(
+                        Class::Indication,
+                        Method::DATA,
+                        TransactionId::new([peer; 12]),
+                        |b| {
+                            let _ = b.add(&Attribute::XorPeerAddress(address(peer)));
+                            let _ = b.add(&Attribute::Data(&bytes));
+                        },
+                    ),
+                };
+                let _ = agent.handle_receive(
+                    now,
+                    Receive {
+                        source: TURN.parse().unwrap(),
+                        destination: socket(s & 0x7f),
+                        transport: turn_transport,
+                        bytes: &packet,
+                    },
+                );
+            }
+            Op::SendData { component, bytes } => {
+                let _ = agent.send_data(now, u16::from(component % 3), &bytes);
+            }
+            Op::RestartTurn { password } => {
+                turn_password = password;
+                let _ =
+                    agent.restart_with_turn_servers(vec![turn_server(input.turn_tcp, password)]);
+            }
+            Op::Close => agent.close(),
             Op::Socket {
                 address: a,
                 component,
