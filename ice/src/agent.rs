@@ -1111,11 +1111,15 @@ impl Agent {
                     server,
                     component,
                 } => {
+                    let now = self.now;
                     if self
                         .add_relayed_candidate(relayed, mapped, server, component)
-                        .is_ok()
+                        .is_err()
                     {
-                        let now = self.now;
+                        // A relayed address the agent cannot take (one of
+                        // its sockets, or no room): never relay through it.
+                        self.relays.reject(now, relayed);
+                    } else {
                         let ips: Vec<IpAddr> =
                             self.remotes.iter().map(|r| r.address.ip()).collect();
                         for ip in ips {

@@ -305,6 +305,18 @@ impl Relays {
         }
     }
 
+    /// The agent could not take the relayed address (it is one of its
+    /// sockets already, or the socket table is full): the allocation is
+    /// released and its address never treated as relayed.
+    pub(crate) fn reject(&mut self, now: Instant, relayed: SocketAddr) {
+        for relay in &mut self.relays {
+            if relay.relayed == Some(relayed) {
+                relay.relayed = None;
+                relay.client.deallocate(now);
+            }
+        }
+    }
+
     /// Allocates again where an allocation failed or was lost; live
     /// allocations are kept.
     pub(crate) fn restart(&mut self, now: Instant, rng: &mut Rng) {

@@ -737,3 +737,75 @@ fn checks_are_sent_again_once_the_permission_is_installed() {
         Seen::Relay(peer, _) if peer == addr(HOST_B)
     ));
 }
+
+#[test]
+fn a_relayed_address_equal_to_a_host_socket_is_refused_and_released() {
+    let now = Instant::now();
+    let mut agent = Agent::new(
+        turn_config(true, 1, vec![TurnServer::udp(addr(SERVER), "user", "pass")]),
+        now,
+    );
+    agent.add_local_socket(socket(HOST_A)).unwrap();
+    // The first Allocate is challenged; the server claims the host socket's
+    // own address as the relayed one.
+    let first = agent.poll_transmit().unwrap();
+    let message = Message::parse(&first.contents).unwrap();
+    let challenge = Server::build(
+        &message,
+        Class::ErrorResponse,
+        &[
+            Attribute::ErrorCode(ErrorCode::new(401, "Unauthorized")),
+            Attribute::Realm(REALM),
+            Attribute::Nonce(NONCE),
+        ],
+        None,
+    );
+    from_server(&mut agent, now, &challenge).unwrap();
+    let second = agent.poll_transmit().unwrap();
+    let message = Message::parse(&second.contents).unwrap();
+    let key = LongTermKey::md5("user", REALM, "pass").unwrap();
+    let success = Server::build(
+        &message,
+        Class::SuccessResponse,
+        &[
+            Attribute::XorRelayedAddress(addr(HOST_A)),
+            Attribute::XorMappedAddress(addr(MAPPED)),
+            Attribute::Lifetime(600),
+        ],
+        Some(key.as_bytes()),
+    );
+    assert_eq!(from_server(&mut agent, now, &success), Ok(Handled::Turn));
+    assert!(
+        agent
+            .local_candidates()
+            .all(|c| c.kind() == CandidateType::Host)
+    );
+    // The allocation is released at once ...
+    let release = agent.poll_transmit().unwrap();
+    let message = Message::parse(&release.contents).unwrap();
+    assert_eq!(
+        (message.method(), message.lifetime()),
+        (Method::REFRESH, Some(0))
+    );
+    // ... and the host socket's own checks are not wrapped for the relay.
+    agent
+        .set_remote_credentials("abcd", "abcdefghijklmnopqrstuv")
+        .unwrap();
+    agent
+        .add_remote_candidate(
+            "candidate:1 1 udp 2130706431 203.0.113.5 6000 typ host"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+    agent.handle_timeout(now);
+    let check = agent.poll_transmit().unwrap();
+    assert_eq!(
+        (check.source, check.destination),
+        (addr(HOST_A), addr(HOST_B))
+    );
+    assert_eq!(
+        Message::parse(&check.contents).unwrap().method(),
+        Method::BINDING
+    );
+}
