@@ -809,3 +809,53 @@ fn a_relayed_address_equal_to_a_host_socket_is_refused_and_released() {
         Method::BINDING
     );
 }
+
+#[test]
+fn a_lost_allocation_is_reported_and_made_again_at_restart() {
+    let (mut agent, mut server, now) = allocated(true);
+    events(&mut agent);
+    agent.handle_timeout(now);
+    // The refresh is answered 437: the server no longer has the allocation.
+    let at = agent.poll_timeout().unwrap();
+    agent.handle_timeout(at);
+    let refresh = agent.poll_transmit().unwrap();
+    let message = Message::parse(&refresh.contents).unwrap();
+    assert_eq!(message.method(), Method::REFRESH);
+    let answer = Server::build(
+        &message,
+        Class::ErrorResponse,
+        &[Attribute::ErrorCode(ErrorCode::new(
+            437,
+            "Allocation Mismatch",
+        ))],
+        Some(server.key.as_bytes()),
+    );
+    from_server(&mut agent, at, &answer).unwrap();
+    assert!(events(&mut agent).contains(&Event::TurnError {
+        server: addr(SERVER),
+        code: 0,
+        reason: "allocation lost".into(),
+    }));
+    // Nothing is wrapped for the lost allocation any more; at restart its
+    // candidate goes and a new allocation is made.
+    agent.restart().unwrap();
+    assert!(
+        agent
+            .local_candidates()
+            .all(|c| c.kind() == CandidateType::Host)
+    );
+    let (seen, _) = exchange(&mut agent, &mut server, at);
+    assert_eq!(
+        seen,
+        [
+            Seen::Request(Method::ALLOCATE),
+            Seen::Request(Method::ALLOCATE)
+        ]
+    );
+    let relayed: Vec<_> = events(&mut agent)
+        .into_iter()
+        .filter(|e| matches!(e, Event::LocalCandidate(c) if c.kind() == CandidateType::Relayed))
+        .collect();
+    assert_eq!(relayed.len(), 1);
+    assert_eq!(agent.gathering_state(), GatheringState::Complete);
+}
