@@ -265,8 +265,13 @@ pub struct CallSummary {
 struct Rng(u64);
 
 impl Rng {
+    /// Every seed gives a different, non-zero state (splitmix64's
+    /// finaliser).
     fn new(seed: u64) -> Self {
-        Self(seed | 1)
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Self((z ^ (z >> 31)).max(1))
     }
 
     fn next_u64(&mut self) -> u64 {
@@ -1569,4 +1574,70 @@ pub async fn run(
         );
     }
     Ok(call.summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neighbouring_seeds_give_different_streams() {
+        let firsts: Vec<u64> = (0..1000).map(|seed| Rng::new(seed).next_u64()).collect();
+        let mut sorted = firsts.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), firsts.len());
+    }
+
+    #[test]
+    fn chance_follows_the_percentage() {
+        let mut rng = Rng::new(7);
+        let hits = (0..100_000).filter(|_| rng.chance(5.0)).count();
+        assert!((4_700..=5_300).contains(&hits), "{hits}");
+        assert!(!(0..1000).any(|_| rng.chance(0.0)));
+    }
+
+    #[test]
+    fn candidate_values_have_no_prefix() {
+        let line = "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host";
+        let candidate: Candidate = line.parse().unwrap();
+        assert_eq!(
+            candidate_value(&candidate),
+            "1 1 udp 2130706431 127.0.0.1 5000 typ host"
+        );
+    }
+
+    #[test]
+    fn the_answer_accepts_rtx_for_pcmu() {
+        let session = SdpSession::example();
+        let media = local_media(1, 2, "a");
+        let offer = create_offer(&session, core::slice::from_ref(&media));
+        let text = offer.to_string();
+        assert!(
+            text.contains("a=rtpmap:97 rtx/8000\r\na=fmtp:97 apt=0\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("a=rtcp-mux\r\n") && text.contains("a=group:BUNDLE 0\r\n"));
+        assert!(text.contains("a=ssrc-group:FID 1 2\r\n"));
+        let capabilities = Capabilities {
+            session: session.clone(),
+            audio: Some(media),
+            video: None,
+            data_channel: None,
+        };
+        let mut answer = create_answer(&offer, &capabilities).unwrap().into_owned();
+        let before = agreed(&offer, &answer).unwrap();
+        assert_eq!(before.payload_type, 0);
+        accept_audio_rtx(&offer, &mut answer, 0);
+        let after = agreed(&offer, &answer).unwrap();
+        assert_eq!(after.rtx_payload_type, Some(RTX_PAYLOAD_TYPE));
+        let written = answer.to_string();
+        assert!(
+            written.contains("m=audio 9 UDP/TLS/RTP/SAVPF 0 97\r\n"),
+            "{written}"
+        );
+        // Idempotent.
+        accept_audio_rtx(&offer, &mut answer, 0);
+        assert_eq!(answer.to_string(), written);
+    }
 }
