@@ -60,6 +60,7 @@ use serde_json::{Value, json};
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::pcmu;
 
@@ -911,6 +912,19 @@ impl Call {
             return;
         };
         let ssrc = packet.ssrc();
+        if ssrc == self.ssrc {
+            // RFC 3550 §8.2: both sides drew the same SSRC. Rare enough (one
+            // in 2^32) that the peer only reports it.
+            if self.remote_ssrc.is_none() {
+                self.remote_ssrc = Some(ssrc);
+                self.printer.note(
+                    "ssrc-collision",
+                    &format!("the other side uses our SSRC {ssrc:#010x}; its media is not counted"),
+                    json!({ "ssrc": ssrc }),
+                );
+            }
+            return;
+        }
         if *self.remote_ssrc.get_or_insert(ssrc) != ssrc {
             return;
         }
@@ -1268,9 +1282,14 @@ pub async fn run(
         source,
     })?;
     let url = format!("ws://{}/", config.signal);
-    let (websocket, _) = tokio_tungstenite::connect_async(&url)
-        .await
-        .map_err(|e| PeerError::Signaling(format!("{url}: {e}")))?;
+    // What the signaling server sends is capped like what it accepts.
+    let websocket_config = WebSocketConfig::default()
+        .max_message_size(Some(crate::signal::MAX_MESSAGE_LEN))
+        .max_frame_size(Some(crate::signal::MAX_MESSAGE_LEN));
+    let (websocket, _) =
+        tokio_tungstenite::connect_async_with_config(&url, Some(websocket_config), false)
+            .await
+            .map_err(|e| PeerError::Signaling(format!("{url}: {e}")))?;
     let mut signaling = Signaling { socket: websocket };
     signaling
         .send(json!({ "type": "join", "room": config.room }))

@@ -28,7 +28,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
@@ -38,7 +38,10 @@ pub const MAX_MESSAGE_LEN: usize = 64 * 1024;
 /// Longest room name.
 pub const MAX_ROOM_NAME_LEN: usize = 64;
 /// Most rooms open at once; a `join` that would open one more is refused.
-pub const MAX_ROOMS: usize = 1024;
+pub const MAX_ROOMS: usize = 128;
+/// Most connections served at once (peers, pages, requests still being
+/// read); further ones are closed at once.
+pub const MAX_CONNECTIONS: usize = 256;
 /// Peers in a room.
 pub const ROOM_SIZE: usize = 2;
 /// Messages waiting to be written to one peer; when its queue is full,
@@ -97,10 +100,18 @@ pub async fn serve(listener: TcpListener, log: bool) -> io::Result<()> {
         rooms: Arc::default(),
         log,
     };
+    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let (stream, address) = listener.accept().await?;
+        let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
+            if log {
+                println!("signal: {address}: refused, {MAX_CONNECTIONS} connections open");
+            }
+            continue;
+        };
         let server = server.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             if let Err(error) = server.connection(stream).await {
                 if server.log {
                     println!("signal: {address}: {error}");

@@ -195,3 +195,46 @@ async fn plain_http_gets_the_page() {
     assert!(response.ends_with(signal::PAGE));
     assert!(response.contains("new WebSocket"));
 }
+
+#[tokio::test]
+async fn rooms_are_capped() {
+    let address = start().await;
+    let mut sockets = Vec::new();
+    for i in 0..signal::MAX_ROOMS {
+        let (socket, joined) = join(address, &format!("room-{i}")).await;
+        assert_eq!(joined["type"], "joined", "{i}");
+        sockets.push(socket);
+    }
+    let mut extra = connect(address).await;
+    send(&mut extra, json!({"type": "join", "room": "one-too-many"})).await;
+    assert_eq!(
+        receive(&mut extra).await.unwrap(),
+        json!({"type": "error", "reason": "too many rooms"})
+    );
+    // An existing room still takes its second peer.
+    send(&mut extra, json!({"type": "join", "room": "room-0"})).await;
+    assert_eq!(receive(&mut extra).await.unwrap()["peers"], 2);
+}
+
+#[tokio::test]
+async fn connections_are_capped() {
+    let address = start().await;
+    let mut idle = Vec::new();
+    for _ in 0..signal::MAX_CONNECTIONS {
+        idle.push(TcpStream::connect(address).await.unwrap());
+    }
+    // Once the server has accepted them all, one more is closed at once
+    // (an accepted one would wait 5 s for its request).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut probe = TcpStream::connect(address).await.unwrap();
+    let mut byte = [0u8; 1];
+    let read = tokio::time::timeout(Duration::from_secs(2), probe.read(&mut byte))
+        .await
+        .expect("not closed at once");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    drop(idle);
+    // Places free again once the idle connections are gone.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (_socket, joined) = join(address, "after").await;
+    assert_eq!(joined["type"], "joined");
+}
