@@ -1,4 +1,11 @@
-//! Shared helpers of the sansrtc example programs.
+//! Shared code of the sansrtc example programs (`examples/src/bin/`):
+//!
+//! - [`signal`]: the WebSocket signaling server (`signal`);
+//! - [`peer`]: the example peer (`peer`): signaling, SDP, ICE, RTP/RTCP,
+//!   NACK and RTX on one UDP socket;
+//! - [`demo`]: a whole call on loopback in one process (`demo`);
+//! - [`binding`]: the STUN Binding server loop (`stun-server`, `demo`);
+//! - [`pcmu`]: G.711 µ-law and the test tone; [`wav`]: WAV files.
 
 extern crate alloc;
 

