@@ -1253,8 +1253,12 @@ impl Call {
                 .await;
         }
         while self.agent.poll_event().is_some() {}
-        self.printer
-            .note("ice-state", "ICE Closed", json!({ "state": "closed" }));
+        let state = self.agent.state();
+        self.printer.note(
+            "ice-state",
+            &format!("ICE {state:?}"),
+            json!({ "state": format!("{state:?}").to_lowercase() }),
+        );
     }
 }
 
