@@ -874,7 +874,8 @@ impl Call {
                     self.note_stun_received(source, bytes);
                 }
             }
-            PacketKind::Rtp => {
+            // Media only from the selected pair's remote address.
+            PacketKind::Rtp if Some(source) == self.destination => {
                 let is_rtcp = bytes.get(1).is_some_and(|b| (192..=223).contains(b));
                 if is_rtcp {
                     self.handle_rtcp(now, bytes).await;

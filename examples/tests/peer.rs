@@ -174,3 +174,70 @@ fn a_third_peer_process_is_refused() {
     let mut third = Program::start(peer, &args);
     assert_eq!(third.wait_exit(), Some(1));
 }
+
+#[test]
+fn garbage_datagrams_do_not_disturb_a_call() {
+    let mut signal = Program::start(env!("CARGO_BIN_EXE_signal"), &["--bind", "127.0.0.1:0"]);
+    let line = signal.wait_for(|l| l.starts_with("signal listening on ws://"));
+    let address = line
+        .trim_start_matches("signal listening on ws://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let peer = env!("CARGO_BIN_EXE_peer");
+    let args = [
+        "--signal",
+        &address,
+        "--room",
+        "garbage",
+        "--json",
+        "--seconds",
+        "2",
+    ];
+    let mut alice = Program::start(peer, &args);
+    let joined = event(&alice.wait_for(|l| is_event(l, "joined"))).unwrap();
+    let target: core::net::SocketAddr = joined["socket"].as_str().unwrap().parse().unwrap();
+    let mut bob = Program::start(peer, &args);
+    alice.wait_for(|l| is_event(l, "selected-pair"));
+    // STUN-, RTP-, RTCP-, ChannelData- and DTLS-looking garbage, truncated
+    // and oversized packets, from a stranger.
+    let stranger = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut garbage: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0x00],
+        vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42],
+        vec![0x80, 0x00, 0x00, 0x01],
+        vec![0x80, 0x61, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0],
+        vec![0x81, 0xc9, 0x00, 0x07, 1, 2, 3, 4],
+        vec![0x81, 0xcd, 0xff, 0xff],
+        vec![0x40, 0x00, 0x00, 0x10],
+        vec![22, 0xfe, 0xfd, 0, 0],
+        vec![0xff; 1500],
+    ];
+    for first in [0x00u8, 0x80, 0x81, 0x90] {
+        for len in [20usize, 64, 200] {
+            let mut packet: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            packet[0] = first;
+            garbage.push(packet);
+        }
+    }
+    for _ in 0..5 {
+        for packet in &garbage {
+            stranger.send_to(packet, target).unwrap();
+        }
+    }
+    let end = event(&alice.wait_for(|l| is_event(l, "end"))).unwrap();
+    assert_eq!(end["reason"], "hung up after 2 s");
+    assert_eq!(alice.wait_exit(), Some(0));
+    assert_eq!(bob.wait_exit(), Some(0));
+    // Alice kept receiving bob's tone: its last statistics show about
+    // 2 s of packets.
+    let last = alice
+        .seen
+        .iter()
+        .filter_map(|l| event(l))
+        .rfind(|v| v["event"] == "stats")
+        .unwrap();
+    assert!(last["received_packets"].as_u64() >= Some(90), "{last}");
+}
