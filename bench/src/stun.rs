@@ -9,9 +9,7 @@ use core::hint::black_box;
 use core::net::SocketAddr;
 
 use hmac::{Hmac, Mac};
-use sansrtc_stun::{
-    Attribute, FINGERPRINT_LEN, FINGERPRINT_XOR, HEADER_LEN, MESSAGE_INTEGRITY_LEN, Message,
-};
+use sansrtc_stun::{FINGERPRINT_LEN, FINGERPRINT_XOR, HEADER_LEN, MESSAGE_INTEGRITY_LEN, Message};
 use sha1::Sha1;
 
 use crate::inputs::{
@@ -54,7 +52,11 @@ impl Fields {
     }
 }
 
+/// The fields through `attributes()`, which decodes every attribute in
+/// wire order (the tests check it agrees with the accessors).
+#[cfg(test)]
 fn read_sansrtc(message: &Message<'_>) -> Fields {
+    use sansrtc_stun::Attribute;
     let mut fields = Fields::default();
     for attribute in message.attributes() {
         match attribute {
@@ -70,6 +72,20 @@ fn read_sansrtc(message: &Message<'_>) -> Fields {
         }
     }
     fields
+}
+
+/// The same fields through the message's accessors (each finds its
+/// attribute among the ones parsing indexed, and decodes only that one).
+fn read_sansrtc_accessors(message: &Message<'_>) -> Fields {
+    Fields {
+        username_len: message.username().map_or(0, str::len),
+        software_len: message.software().map_or(0, str::len),
+        priority: message.priority().unwrap_or(0),
+        ice_controlling: message.ice_controlling().unwrap_or(0),
+        ice_controlled: message.ice_controlled().unwrap_or(0),
+        use_candidate: message.use_candidate(),
+        xor_mapped_address: message.xor_mapped_address(),
+    }
 }
 
 fn read_is(message: &is::stun::StunMessage<'_>) -> Fields {
@@ -160,6 +176,89 @@ fn read_webrtc(message: &stun::message::Message) -> Fields {
     }
 }
 
+/// `stun-rs` decodes every attribute into its enum while decoding the
+/// message; the fields are read from it.
+fn read_stun_rs(message: &stun_rs::StunMessage) -> Fields {
+    use stun_rs::StunAttribute;
+    let mut fields = Fields::default();
+    for attribute in message.attributes() {
+        match attribute {
+            StunAttribute::UserName(username) => fields.username_len = username.as_str().len(),
+            StunAttribute::Software(software) => fields.software_len = software.as_str().len(),
+            StunAttribute::Priority(priority) => fields.priority = priority.as_u32(),
+            StunAttribute::IceControlling(tie) => fields.ice_controlling = tie.as_u64(),
+            StunAttribute::IceControlled(tie) => fields.ice_controlled = tie.as_u64(),
+            StunAttribute::UseCandidate(_) => fields.use_candidate = true,
+            StunAttribute::XorMappedAddress(address) => {
+                fields.xor_mapped_address = Some(*address.socket_address());
+            }
+            _ => {}
+        }
+    }
+    fields
+}
+
+/// The attributes `stun_codec` decodes, as its `define_attribute_enums!`
+/// asks a user to list them (RFC 5389 and the RFC 5245 ICE ones).
+mod codec_attributes {
+    #![allow(missing_docs, unreachable_pub, unused_qualifications)]
+    use stun_codec::rfc5245::attributes::{IceControlled, IceControlling, Priority, UseCandidate};
+    use stun_codec::rfc5389::attributes::{
+        Fingerprint, MessageIntegrity, Software, Username, XorMappedAddress,
+    };
+    stun_codec::define_attribute_enums!(
+        Attribute,
+        AttributeDecoder,
+        AttributeEncoder,
+        [
+            Username,
+            Software,
+            XorMappedAddress,
+            MessageIntegrity,
+            Fingerprint,
+            Priority,
+            IceControlling,
+            IceControlled,
+            UseCandidate
+        ]
+    );
+}
+
+fn parse_stun_codec(bytes: &[u8]) -> stun_codec::Message<codec_attributes::Attribute> {
+    use bytecodec::DecodeExt;
+    let mut decoder = stun_codec::MessageDecoder::<codec_attributes::Attribute>::new();
+    decoder
+        .decode_from_bytes(bytes)
+        .expect("stun_codec decodes")
+        .expect("stun_codec decodes a whole message")
+}
+
+fn read_stun_codec(message: &stun_codec::Message<codec_attributes::Attribute>) -> Fields {
+    use stun_codec::rfc5245::attributes::{IceControlled, IceControlling, Priority, UseCandidate};
+    use stun_codec::rfc5389::attributes::{Software, Username, XorMappedAddress};
+    Fields {
+        username_len: message
+            .get_attribute::<Username>()
+            .map_or(0, |u| u.name().len()),
+        software_len: message
+            .get_attribute::<Software>()
+            .map_or(0, |s| s.description().len()),
+        priority: message
+            .get_attribute::<Priority>()
+            .map_or(0, Priority::prio),
+        ice_controlling: message
+            .get_attribute::<IceControlling>()
+            .map_or(0, IceControlling::prio),
+        ice_controlled: message
+            .get_attribute::<IceControlled>()
+            .map_or(0, IceControlled::prio),
+        use_candidate: message.get_attribute::<UseCandidate>().is_some(),
+        xor_mapped_address: message
+            .get_attribute::<XorMappedAddress>()
+            .map(XorMappedAddress::address),
+    }
+}
+
 fn parse_webrtc(bytes: &[u8]) -> stun::message::Message {
     let mut message = stun::message::Message::new();
     message.unmarshal_binary(bytes).expect("webrtc-rs parses");
@@ -212,6 +311,8 @@ fn integrity_offsets(bytes: &[u8]) -> (usize, usize) {
 /// `is` looks for SOFTWARE under 0x0022 (RESERVATION-TOKEN) instead of
 /// 0x8022, so it misses SOFTWARE where a message has it.
 const IS_NO_SOFTWARE: &str = "misses SOFTWARE (looks for type 0x0022, not 0x8022)";
+/// Decoding includes the CRC-32 of FINGERPRINT.
+const CHECKS_FINGERPRINT_WHEN_PARSING: &str = "checks FINGERPRINT while decoding";
 /// `is` never checks FINGERPRINT.
 const IS_NO_FINGERPRINT: &str = "does not check FINGERPRINT";
 
@@ -258,7 +359,7 @@ pub fn cases() -> Vec<Case> {
             Role::Sansrtc,
             move || {
                 let message = Message::parse(black_box(bytes)).expect("sansrtc parses");
-                read_sansrtc(&message).checksum()
+                read_sansrtc_accessors(&message).checksum()
             },
         ));
         let is_decode = Case::decode(decode_group, "is (str0m)", Role::Peer, move || {
@@ -266,14 +367,28 @@ pub fn cases() -> Vec<Case> {
             read_is(&message).checksum()
         });
         cases.push(deviation_of_is(is_decode, bytes));
-        cases.push(Case::decode(
-            decode_group,
-            "stun-types",
-            Role::Peer,
-            move || {
+        cases.push(
+            Case::decode(decode_group, "stun-types", Role::Peer, move || {
                 let message = stun_types::message::Message::from_bytes(black_box(bytes))
                     .expect("stun-types parses");
                 read_stun_types(&message).checksum()
+            })
+            .noted(CHECKS_FINGERPRINT_WHEN_PARSING),
+        );
+        cases.push(
+            Case::decode(decode_group, "stun_codec", Role::Peer, move || {
+                read_stun_codec(&parse_stun_codec(black_box(bytes))).checksum()
+            })
+            .noted(CHECKS_FINGERPRINT_WHEN_PARSING),
+        );
+        let decoder = stun_rs::MessageDecoderBuilder::default().build();
+        cases.push(Case::decode(
+            decode_group,
+            "stun-rs",
+            Role::Peer,
+            move || {
+                let (message, _) = decoder.decode(black_box(bytes)).expect("stun-rs parses");
+                read_stun_rs(&message).checksum()
             },
         ));
         cases.push(Case::decode(
@@ -291,7 +406,7 @@ pub fn cases() -> Vec<Case> {
             Role::Sansrtc,
             move || {
                 let message = Message::parse(black_box(bytes)).expect("sansrtc parses");
-                let fields = read_sansrtc(&message);
+                let fields = read_sansrtc_accessors(&message);
                 message
                     .verify_message_integrity(black_box(key))
                     .expect("integrity");
@@ -322,6 +437,40 @@ pub fn cases() -> Vec<Case> {
                     .validate_integrity(black_box(&credentials))
                     .expect("integrity");
                 fields.checksum()
+            },
+        ));
+        cases.push(Case::decode(
+            verify_group,
+            "stun_codec",
+            Role::Peer,
+            move || {
+                // Decoding checks FINGERPRINT.
+                let message = parse_stun_codec(black_box(bytes));
+                let fields = read_stun_codec(&message);
+                message
+                    .get_attribute::<stun_codec::rfc5389::attributes::MessageIntegrity>()
+                    .expect("MESSAGE-INTEGRITY")
+                    .check_short_term_credential(black_box(password))
+                    .expect("integrity");
+                fields.checksum()
+            },
+        ));
+        // Validation of MESSAGE-INTEGRITY and FINGERPRINT happens while
+        // decoding, with the key in the decoder's context.
+        let context = stun_rs::DecoderContextBuilder::default()
+            .with_key(stun_rs::HMACKey::new_short_term(password).expect("a key"))
+            .with_validation()
+            .build();
+        let decoder = stun_rs::MessageDecoderBuilder::default()
+            .with_context(context)
+            .build();
+        cases.push(Case::decode(
+            verify_group,
+            "stun-rs",
+            Role::Peer,
+            move || {
+                let (message, _) = decoder.decode(black_box(bytes)).expect("stun-rs verifies");
+                read_stun_rs(&message).checksum()
             },
         ));
         let integrity =
@@ -439,6 +588,65 @@ fn encode_cases(cases: &mut Vec<Case>) {
         },
     ));
 
+    // `stun_codec` builds an owned message value, computing each integrity
+    // attribute from the message so far, then encodes it.
+    cases.push(Case::new(
+        ENCODE_GROUP,
+        "stun_codec",
+        Role::Peer,
+        move || {
+            use bytecodec::EncodeExt;
+            use codec_attributes::Attribute as CodecAttribute;
+            use stun_codec::rfc5245::attributes::{IceControlling, Priority, UseCandidate};
+            use stun_codec::rfc5389::attributes::{Fingerprint, MessageIntegrity, Username};
+            let mut message = stun_codec::Message::<CodecAttribute>::new(
+                stun_codec::MessageClass::Request,
+                stun_codec::rfc5389::methods::BINDING,
+                stun_codec::TransactionId::new(TRANSACTION_ID),
+            );
+            message.add_attribute(Username::new(ICE_USERNAME.to_owned()).expect("username"));
+            message.add_attribute(IceControlling::new(TIE_BREAKER));
+            message.add_attribute(Priority::new(PRIORITY));
+            message.add_attribute(UseCandidate::new());
+            let integrity =
+                MessageIntegrity::new_short_term_credential(&message, black_box(ICE_PASSWORD))
+                    .expect("integrity");
+            message.add_attribute(integrity);
+            let fingerprint = Fingerprint::new(&message).expect("fingerprint");
+            message.add_attribute(fingerprint);
+            let mut encoder = stun_codec::MessageEncoder::<CodecAttribute>::new();
+            encoder
+                .encode_into_bytes(message)
+                .expect("stun_codec writes")
+                .len() as u64
+        },
+    ));
+
+    // `stun-rs` builds an owned message value, then encodes it; the key is
+    // an `HMACKey` made once.
+    let key_rs = stun_rs::HMACKey::new_short_term(ICE_PASSWORD).expect("a key");
+    let encoder = stun_rs::MessageEncoderBuilder::default().build();
+    let mut out = [0u8; 256];
+    cases.push(Case::new(ENCODE_GROUP, "stun-rs", Role::Peer, move || {
+        use stun_rs::attributes::ice::{IceControlling, Priority, UseCandidate};
+        use stun_rs::attributes::stun::{Fingerprint, MessageIntegrity, UserName};
+        let message = stun_rs::StunMessageBuilder::new(
+            stun_rs::methods::BINDING,
+            stun_rs::MessageClass::Request,
+        )
+        .with_transaction_id(stun_rs::TransactionId::from(TRANSACTION_ID))
+        .with_attribute(UserName::new(ICE_USERNAME).expect("username"))
+        .with_attribute(IceControlling::from(TIE_BREAKER))
+        .with_attribute(Priority::from(PRIORITY))
+        .with_attribute(UseCandidate::default())
+        .with_attribute(MessageIntegrity::new(black_box(&key_rs).clone()))
+        .with_attribute(Fingerprint::default())
+        .build();
+        encoder
+            .encode(black_box(&mut out), &message)
+            .expect("stun-rs writes") as u64
+    }));
+
     let integrity =
         stun::integrity::MessageIntegrity::new_short_term_integrity(ICE_PASSWORD.to_owned());
     cases.push(Case::new(
@@ -540,6 +748,18 @@ mod tests {
         assert_eq!(message.software(), None);
         let ours = Message::parse(&RFC5769_REQUEST).unwrap();
         assert_eq!(ours.software(), Some("STUN test client"));
+    }
+
+    /// Every attribute decoded in wire order gives what the accessors give.
+    #[test]
+    fn iteration_agrees_with_accessors() {
+        for bytes in [ice_request(), ice_response(), RFC5769_REQUEST.to_vec()] {
+            let message = Message::parse(&bytes).unwrap();
+            assert_eq!(
+                read_sansrtc(&message).checksum(),
+                read_sansrtc_accessors(&message).checksum()
+            );
+        }
     }
 
     #[test]
