@@ -12,7 +12,7 @@
 //!   consent freshness (RFC 7675), ICE restart, states after the W3C
 //!   `RTCIceConnectionState`, including `failed`.
 //! - `sim` (cargo feature `sim`): a simulated network with NATs, firewalls,
-//!   a STUN server and a relay, for testing the agent and your integration
+//!   STUN and TURN servers, for testing the agent and your integration
 //!   of it.
 //!
 //! # The drive loop

@@ -1,9 +1,8 @@
 //! A deterministic simulated network for testing ICE (and your own
 //! integration of the agent): a virtual clock, latency, jitter, loss and
 //! reordering, NATs with the RFC 4787 mapping and filtering behaviours,
-//! hairpinning, firewalls, a STUN server, and a TURN relay (modelled
-//! without TURN messages: the agent's relayed candidate is fed by
-//! [`Network::allocate`], as a TURN client would).
+//! hairpinning, firewalls, a STUN server, and a TURN server ([`turn`])
+//! that speaks RFC 8656 to the agent's own TURN clients.
 //!
 //! Enable with the cargo feature `sim`. Everything is driven by the caller's
 //! clock and a seeded generator, so a run is reproducible from its seed.
@@ -29,7 +28,10 @@ use sansrtc_stun::{Attribute, Class, Message, MessageBuilder, Method};
 use crate::agent::{Agent, Config, LocalSocket};
 use crate::candidate::{CandidateType, Transport};
 use crate::event::{ConnectionState, Event, Receive, Transmit};
+use crate::relay::TurnServer;
 use crate::rng::Rng;
+
+pub mod turn;
 
 /// How a NAT maps or filters, per RFC 4787 §4.1 and §5.
 ///
@@ -195,22 +197,10 @@ struct InFlight {
     source: SocketAddr,
     destination: SocketAddr,
     bytes: Vec<u8>,
-    /// On the relay's leg to its client (the packet reached the relayed
-    /// address and travels on to the allocating host).
-    to_client: Option<SocketAddr>,
 }
 
-/// A TURN allocation, modelled without TURN messages: the client's packets
-/// leave from `relayed`, and packets to `relayed` from permitted addresses
-/// reach the client. Each leg through the relay takes one link.
-#[derive(Debug, Clone)]
-struct Allocation {
-    client: SocketAddr,
-    relayed: SocketAddr,
-    permissions: Vec<IpAddr>,
-}
-
-/// The simulated network: hosts, NATs, a STUN server, packets in flight.
+/// The simulated network: hosts, NATs, STUN and TURN servers, packets in
+/// flight.
 #[derive(Debug)]
 pub struct Network {
     link: Link,
@@ -218,8 +208,7 @@ pub struct Network {
     hosts: Vec<Host>,
     nats: Vec<NatState>,
     stun_servers: Vec<SocketAddr>,
-    relay: Option<SocketAddr>,
-    allocations: Vec<Allocation>,
+    turn_servers: Vec<turn::Server>,
     in_flight: BTreeMap<(Instant, u64), InFlight>,
     sequence: u64,
     /// Packets sent by hosts so far.
@@ -237,8 +226,7 @@ impl Network {
             hosts: Vec::new(),
             nats: Vec::new(),
             stun_servers: Vec::new(),
-            relay: None,
-            allocations: Vec::new(),
+            turn_servers: Vec::new(),
             in_flight: BTreeMap::new(),
             sequence: 0,
             sent: 0,
@@ -286,63 +274,20 @@ impl Network {
         self.stun_servers.push(address);
     }
 
-    /// Adds a TURN relay server (one per network).
-    pub fn add_relay(&mut self, server: SocketAddr) {
-        self.relay = Some(server);
+    /// Adds a TURN server: packets to its address or to one of its
+    /// relayed addresses are handled inside the network.
+    pub fn add_turn_server(&mut self, server: turn::Server) {
+        self.turn_servers.push(server);
     }
 
-    /// Allocates a relayed address for the host socket `client` on the
-    /// relay; `None` without a relay. Packets the host sends from the
-    /// relayed address (as [`Transmit::source`]) go through the relay, which
-    /// the host must be allowed to reach; what the relay receives on it from
-    /// a peer the host has sent to comes back as a [`Delivery`] whose
-    /// `destination` is the relayed address.
-    pub fn allocate(&mut self, client: SocketAddr) -> Option<SocketAddr> {
-        let server = self.relay?;
-        let port = 50_000 + u16::try_from(self.allocations.len()).ok()?;
-        let relayed = SocketAddr::new(server.ip(), port);
-        self.allocations.push(Allocation {
-            client,
-            relayed,
-            permissions: Vec::new(),
-        });
-        Some(relayed)
+    /// The TURN server at `address`, if any.
+    pub fn turn_server(&self, address: SocketAddr) -> Option<&turn::Server> {
+        self.turn_servers.iter().find(|s| s.address() == address)
     }
 
-    /// Sends a packet from a host socket (or from a relayed address).
+    /// Sends a packet from a host socket.
     pub fn send(&mut self, now: Instant, transmit: Transmit) {
         self.sent += 1;
-        if let Some(allocation) = self
-            .allocations
-            .iter_mut()
-            .find(|a| a.relayed == transmit.source)
-        {
-            let client = allocation.client;
-            if !allocation.permissions.contains(&transmit.destination.ip()) {
-                allocation.permissions.push(transmit.destination.ip());
-            }
-            let reachable = self.relay.is_some_and(|server| {
-                self.hosts.iter().any(|h| {
-                    h.address == client
-                        && h.firewall
-                            .as_ref()
-                            .is_none_or(|allowed| allowed.contains(&server))
-                })
-            });
-            if !reachable {
-                self.dropped += 1;
-                return;
-            }
-            // Client to relay, then relay to peer: two links.
-            self.schedule_after(
-                now + self.link.latency,
-                transmit.source,
-                transmit.destination,
-                transmit.contents,
-                None,
-            );
-            return;
-        }
         let Some(host) = self
             .hosts
             .iter()
@@ -380,17 +325,6 @@ impl Network {
         destination: SocketAddr,
         bytes: Vec<u8>,
     ) {
-        self.schedule_after(now, source, destination, bytes, None);
-    }
-
-    fn schedule_after(
-        &mut self,
-        now: Instant,
-        source: SocketAddr,
-        destination: SocketAddr,
-        bytes: Vec<u8>,
-        to_client: Option<SocketAddr>,
-    ) {
         if self.rng.below(1000) < u64::from(self.link.loss_permille) {
             self.dropped += 1;
             return;
@@ -405,7 +339,6 @@ impl Network {
                 source,
                 destination,
                 bytes,
-                to_client,
             },
         );
     }
@@ -428,31 +361,14 @@ impl Network {
                 self.answer_stun(key.0, &packet);
                 continue;
             }
-            if let Some(client) = packet.to_client {
-                return Some(Delivery {
-                    source: packet.source,
-                    destination: packet.destination,
-                    bytes: packet.bytes,
-                })
-                .filter(|_| self.hosts.iter().any(|h| h.address == client));
-            }
-            if let Some(allocation) = self
-                .allocations
-                .iter()
-                .find(|a| a.relayed == packet.destination)
+            if let Some(server) = self
+                .turn_servers
+                .iter_mut()
+                .find(|s| s.serves(packet.destination))
             {
-                // At the relay: on to the client if the peer is permitted.
-                if allocation.permissions.contains(&packet.source.ip()) {
-                    let client = allocation.client;
-                    self.schedule_after(
-                        key.0,
-                        packet.source,
-                        packet.destination,
-                        packet.bytes,
-                        Some(client),
-                    );
-                } else {
-                    self.dropped += 1;
+                match server.handle(key.0, packet.source, packet.destination, &packet.bytes) {
+                    Some(out) => self.schedule(key.0, out.source, out.destination, out.bytes),
+                    None => self.dropped += 1,
                 }
                 continue;
             }
@@ -530,8 +446,9 @@ pub struct Side {
     /// Whether host candidates are announced under mDNS names. The two
     /// sides are on different links, where such names do not resolve.
     pub mdns: bool,
-    /// Whether the side allocates a relayed candidate on the TURN relay
-    /// (which its firewall, if any, lets it reach).
+    /// Whether the side's agent allocates a relayed candidate on the
+    /// scenario's TURN server ([`Scenario::TURN_SERVER`], which its
+    /// firewall, if any, lets it reach).
     pub relay: bool,
 }
 
@@ -641,21 +558,45 @@ impl Scenario {
     pub const STUN_SERVER: SocketAddr =
         SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 3478);
 
-    /// The TURN relay's address.
-    pub const RELAY_SERVER: SocketAddr =
+    /// The TURN server's address.
+    pub const TURN_SERVER: SocketAddr =
         SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 3)), 3478);
 
-    /// A scenario with the given agent configurations.
+    /// The TURN server's realm.
+    pub const TURN_REALM: &'static str = "sim.example";
+
+    /// The long-term credential username the TURN server accepts.
+    pub const TURN_USERNAME: &'static str = "sim";
+
+    /// The long-term credential password the TURN server accepts.
+    pub const TURN_PASSWORD: &'static str = "sim-password";
+
+    /// A scenario with the given agent configurations. A side with
+    /// [`Side::relay`] gets the scenario's TURN server added to its
+    /// [`Config::turn_servers`].
     pub fn with_configs(
         seed: u64,
         start: Instant,
         link: Link,
         sides: [Side; 2],
-        configs: [Config; 2],
+        mut configs: [Config; 2],
     ) -> Self {
         let mut network = Network::new(seed ^ 0x5eed, link);
         network.add_stun_server(Self::STUN_SERVER);
-        network.add_relay(Self::RELAY_SERVER);
+        if let Some(server) = turn::Server::new(
+            Self::TURN_SERVER,
+            Self::TURN_REALM,
+            Self::TURN_USERNAME,
+            Self::TURN_PASSWORD,
+        ) {
+            network.add_turn_server(server);
+        }
+        for (side, config) in sides.iter().zip(&mut configs) {
+            let turn = TurnServer::udp(Self::TURN_SERVER, Self::TURN_USERNAME, Self::TURN_PASSWORD);
+            if side.relay && !config.turn_servers.contains(&turn) {
+                config.turn_servers.push(turn);
+            }
+        }
         let mut sockets = Vec::new();
         for (i, (side, config)) in sides.iter().zip(&configs).enumerate() {
             let n = u8::try_from(i).unwrap_or(0);
@@ -670,12 +611,11 @@ impl Scenario {
                 };
                 network.add_host(address, nat);
                 if side.firewall {
-                    network.add_firewall(address, vec![Self::STUN_SERVER, Self::RELAY_SERVER]);
+                    network.add_firewall(address, vec![Self::STUN_SERVER, Self::TURN_SERVER]);
                 }
                 sockets.push((i, address));
             }
         }
-        let mut relayed_sockets = Vec::new();
         let [ca, cb] = configs;
         let mut agents = [Agent::new(ca, start), Agent::new(cb, start)];
         let credentials = [
@@ -701,20 +641,8 @@ impl Scenario {
                 } else {
                     agent.add_local_socket(socket)
                 };
-                if sides.get(i).is_some_and(|s| s.relay) {
-                    if let Some(relayed) = network.allocate(*address) {
-                        let _ = agent.add_relayed_candidate(
-                            relayed,
-                            *address,
-                            Self::RELAY_SERVER,
-                            component,
-                        );
-                        relayed_sockets.push((i, relayed));
-                    }
-                }
             }
         }
-        sockets.extend(relayed_sockets);
         Self {
             network,
             agents,
@@ -1114,41 +1042,6 @@ mod tests {
         assert!((1350..1650).contains(&delivered), "{delivered}");
         assert_eq!(network.sent, 2000);
         assert_eq!(network.dropped as usize, 2000 - delivered);
-    }
-
-    #[test]
-    fn relay_forwards_for_permitted_peers_only() {
-        let (mut network, now) = network(Nat::SYMMETRIC);
-        network.add_relay(Scenario::RELAY_SERVER);
-        let relayed = network.allocate(addr("10.0.0.2:5000")).unwrap();
-        assert_eq!(relayed.ip(), Scenario::RELAY_SERVER.ip());
-        // Nobody is permitted yet.
-        network.send(now, datagram("198.51.100.1:7000", &relayed.to_string()));
-        assert!(deliver(&mut network, now).is_empty());
-        // The client sends through the relay: the peer sees the relayed
-        // address, two links later.
-        network.send(
-            now,
-            Transmit {
-                source: relayed,
-                ..datagram("10.0.0.2:5000", "198.51.100.1:7000")
-            },
-        );
-        assert!(
-            network
-                .poll_delivery(now + Duration::from_millis(39))
-                .is_none()
-        );
-        let got = deliver(&mut network, now);
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].source, relayed);
-        // Now the peer's IP is permitted, from any port.
-        network.send(now, datagram("198.51.100.1:7001", &relayed.to_string()));
-        let got = deliver(&mut network, now);
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].destination, relayed);
-        network.send(now, datagram("198.51.100.2:7000", &relayed.to_string()));
-        assert!(deliver(&mut network, now).is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Every combination of NATs on the two sides, with a STUN server: the
 //! agents connect whenever a path exists, on the pair type theory predicts,
-//! and fail (not hang) where none exists without a relay; with a TURN relay
-//! on both sides, those cells connect through it.
+//! and fail (not hang) where none exists without a relay; with the
+//! simulated network's TURN server configured on both agents (their own TURN
+//! clients speak RFC 8656 to it), those cells connect through it.
 
 // The virtual clock starts at an arbitrary instant.
 #![allow(clippy::disallowed_methods, clippy::indexing_slicing)]
@@ -15,8 +16,8 @@ use sansrtc_ice::sim::{Behaviour, Link, Nat, Scenario, Side};
 /// The sides of the matrix. The NATs are named by their filtering; the
 /// first three map endpoint-independently (RFC 4787 REQ-1), the symmetric
 /// one maps and filters per address and port. The last is a public host
-/// behind a firewall that drops all UDP but to the STUN server: only a relay
-/// would reach it.
+/// behind a firewall that drops all UDP but to the STUN and TURN servers:
+/// only a relay would reach it.
 fn sides() -> [(&'static str, Side); 6] {
     [
         ("no NAT", Side::PUBLIC),
@@ -130,14 +131,33 @@ fn nat_matrix() {
                     ));
                 }
                 let t = outcome.failed_after.iter().flatten().max().copied();
-                // With a TURN relay on both sides the same cell connects.
+                // With the TURN server on both sides the same cell connects.
                 let relay = |s: Side| Side { relay: true, ..s };
                 let mut relayed = Scenario::new(seed, start, Link::default(), relay(a), relay(b));
                 let with_relay = relayed.run(Duration::from_secs(60));
                 if !with_relay.connected() || !with_relay.same_pair() {
                     failures.push(format!(
-                        "{i},{j}: not connected through the relay: {with_relay:?}"
+                        "{i},{j}: not connected through TURN: {with_relay:?}"
                     ));
+                }
+                // Both agents allocated on the TURN server itself.
+                let allocations = relayed
+                    .network
+                    .turn_server(Scenario::TURN_SERVER)
+                    .map_or(0, |server| server.relayed_addresses().count());
+                if allocations != 2 {
+                    failures.push(format!("{i},{j}: {allocations} TURN allocations"));
+                }
+                // A relayed end of the selected pair is one of its relayed
+                // addresses.
+                for selected in with_relay.selected.iter().flatten() {
+                    let relayed_here = relayed
+                        .network
+                        .turn_server(Scenario::TURN_SERVER)
+                        .is_some_and(|server| server.relayed_addresses().any(|r| r == selected.2));
+                    if (selected.0 == CandidateType::Relayed) != relayed_here {
+                        failures.push(format!("{i},{j}: {selected:?} vs the TURN server"));
+                    }
                 }
                 let relayed_types = with_relay.selected[0].map(|s| (s.0, s.1));
                 if !relayed_types.is_some_and(|(l, r)| {
@@ -147,7 +167,7 @@ fn nat_matrix() {
                 }
                 let relay_t = with_relay.connected_after.iter().flatten().max().copied();
                 format!(
-                    "failed {}ms {}chk; relay {} {}ms",
+                    "failed {}ms {}chk; with TURN {} {}ms",
                     t.map_or(0, |t| t.as_millis()),
                     checks,
                     relayed_types.map_or("?".into(), |(l, r)| format!("{l}/{r}")),
