@@ -39,8 +39,8 @@ use std::time::{Instant, SystemTime};
 
 use futures_util::{SinkExt, StreamExt};
 use sansrtc_ice::{
-    Agent, Candidate, Config as IceConfig, ConnectionState, Event as IceEvent, LocalSocket,
-    Receive, Transport,
+    Agent, Candidate, CandidateType, Config as IceConfig, ConnectionState, Event as IceEvent,
+    LocalSocket, Receive, Transport, TurnServer,
 };
 use sansrtc_rtp::list::List;
 use sansrtc_rtp::nack::{NackConfig, NackGenerator, NackOutcome};
@@ -105,6 +105,8 @@ pub struct PeerConfig {
     pub bind: SocketAddr,
     /// STUN server for a server-reflexive candidate.
     pub stun: Option<SocketAddr>,
+    /// TURN server for a relayed candidate.
+    pub turn: Option<TurnServer>,
     /// Length of the call once connected; `None`: until interrupted or the
     /// other side hangs up.
     pub duration: Option<Duration>,
@@ -150,6 +152,7 @@ impl PeerConfig {
             room: "demo".to_owned(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             stun: None,
+            turn: None,
             duration: None,
             connect_timeout: Duration::from_secs(10),
             tone_hz: 440.0,
@@ -506,6 +509,9 @@ struct Call {
     state: ConnectionState,
     /// Our address as the STUN server saw it.
     stun_mapped: Option<SocketAddr>,
+    /// Whether the selected pair's local candidate is relayed (media goes
+    /// through the agent's TURN client).
+    relayed: bool,
     signal_ready: bool,
     pending_signals: Vec<Value>,
     ended: Option<String>,
@@ -540,7 +546,19 @@ impl Call {
         if self.config.send_loss_percent > 0.0 && self.rng.chance(self.config.send_loss_percent) {
             return false;
         }
-        self.send_datagram(destination, bytes).await;
+        if self.relayed {
+            // The selected pair's local candidate is relayed: the agent
+            // wraps the packet for the TURN server.
+            if self.agent.send_data(Instant::now(), 1, bytes).is_err() {
+                return false;
+            }
+            while let Some(transmit) = self.agent.poll_transmit() {
+                self.send_datagram(transmit.destination, &transmit.contents)
+                    .await;
+            }
+        } else {
+            self.send_datagram(destination, bytes).await;
+        }
         true
     }
 
@@ -635,6 +653,7 @@ impl Call {
                         }),
                     );
                     self.destination = Some(remote_address);
+                    self.relayed = local.kind() == CandidateType::Relayed;
                     if self.connected_at.is_none() {
                         let now = Instant::now();
                         self.connected_at = Some(now);
@@ -642,6 +661,11 @@ impl Call {
                         self.next_stats = Some(now + self.config.stats_interval);
                     }
                     self.summary.selected = Some(pair);
+                }
+                IceEvent::RelayedData { peer, contents, .. } => {
+                    if Some(peer) == self.destination {
+                        self.handle_media(Instant::now(), &contents).await;
+                    }
                 }
                 IceEvent::RoleChanged { controlling } => {
                     self.printer.note(
@@ -861,8 +885,13 @@ impl Call {
 
     async fn handle_datagram(&mut self, source: SocketAddr, bytes: &[u8]) {
         let now = Instant::now();
+        let from_turn = self
+            .config
+            .turn
+            .as_ref()
+            .is_some_and(|t| t.address == source);
         match PacketKind::of(bytes) {
-            PacketKind::Stun => {
+            PacketKind::Stun | PacketKind::ChannelData if from_turn || bytes.first() < Some(&4) => {
                 let receive = Receive {
                     source,
                     destination: self.local,
@@ -875,15 +904,20 @@ impl Call {
                 }
             }
             // Media only from the selected pair's remote address.
-            PacketKind::Rtp if Some(source) == self.destination => {
-                let is_rtcp = bytes.get(1).is_some_and(|b| (192..=223).contains(b));
-                if is_rtcp {
-                    self.handle_rtcp(now, bytes).await;
-                } else {
-                    self.handle_rtp(now, bytes);
-                }
+            PacketKind::Rtp if Some(source) == self.destination && !self.relayed => {
+                self.handle_media(now, bytes).await;
             }
             _ => {}
+        }
+    }
+
+    /// An RTP or RTCP packet from the other peer (RFC 5761 demultiplexing).
+    async fn handle_media(&mut self, now: Instant, bytes: &[u8]) {
+        let is_rtcp = bytes.get(1).is_some_and(|b| (192..=223).contains(b));
+        if is_rtcp {
+            self.handle_rtcp(now, bytes).await;
+        } else {
+            self.handle_rtp(now, bytes);
         }
     }
 
@@ -1349,6 +1383,7 @@ pub async fn run(
         controlling: offerer,
         seed: rng.next_u64(),
         stun_servers: config.stun.into_iter().collect(),
+        turn_servers: config.turn.clone().into_iter().collect(),
         ..IceConfig::default()
     };
     let mut agent = Agent::new(ice_config, started);
@@ -1407,6 +1442,7 @@ pub async fn run(
         remote_report: None,
         state: ConnectionState::New,
         stun_mapped: None,
+        relayed: false,
         signal_ready: false,
         pending_signals: Vec::new(),
         ended: None,
@@ -1564,6 +1600,22 @@ pub async fn run(
             }
         }
         call.drain_agent(&mut signaling).await?;
+    }
+    if call.ended.as_deref() == Some("the other side hung up") && !call.summary.bye_received {
+        // The signaling `bye` can overtake the RTCP BYE sent just before
+        // it: give that datagram a moment to arrive.
+        let grace = Instant::now() + Duration::from_millis(250);
+        while !call.summary.bye_received {
+            tokio::select! {
+                received = call.socket.recv_from(&mut buf) => {
+                    if let Ok((len, source)) = received {
+                        let datagram = buf.get(..len).unwrap_or_default().to_vec();
+                        call.handle_datagram(source, &datagram).await;
+                    }
+                }
+                () = tokio::time::sleep_until(grace.into()) => break,
+            }
+        }
     }
     let reason = call.ended.take().unwrap_or_default();
     let we_hang_up = interrupted

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! peer [--signal ADDR] [--room NAME] [--name NAME] [--bind ADDR]
-//!      [--stun HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav]
+//!      [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav]
 //!      [--stats-interval SECONDS] [--json]
 //! ```
 //!
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use sansrtc_examples::peer::{self, Output, PeerConfig};
 
-const USAGE: &str = "usage: peer [--signal ADDR] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json]";
+const USAGE: &str = "usage: peer [--signal ADDR] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json]";
 
 fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
     let seconds: f64 = value.parse().map_err(|e| format!("{flag} {value}: {e}"))?;
@@ -42,6 +42,21 @@ async fn parse_args(mut args: impl Iterator<Item = String>) -> Result<PeerConfig
             "--bind" => {
                 let v = value("an address")?;
                 config.bind = v.parse().map_err(|e| format!("--bind {v}: {e}"))?;
+            }
+            "--turn" => {
+                let v = value("USER:PASSWORD@HOST:PORT")?;
+                let (credentials, host) = v
+                    .rsplit_once('@')
+                    .ok_or(format!("--turn {v}: expected USER:PASSWORD@HOST:PORT"))?;
+                let (user, password) = credentials
+                    .split_once(':')
+                    .ok_or(format!("--turn {v}: expected USER:PASSWORD@HOST:PORT"))?;
+                let address = tokio::net::lookup_host(host)
+                    .await
+                    .map_err(|e| format!("--turn {host}: {e}"))?
+                    .find(SocketAddr::is_ipv4)
+                    .ok_or(format!("--turn {host}: no IPv4 address"))?;
+                config.turn = Some(sansrtc_ice::TurnServer::udp(address, user, password));
             }
             "--stun" => {
                 let v = value("HOST:PORT")?;
