@@ -444,39 +444,6 @@ fn local_media(ssrc: u32, rtx_ssrc: u32, cname: &str) -> LocalMedia<'static> {
     media
 }
 
-/// Accepts the offer's RTX for the agreed PCMU in our answer.
-///
-/// [`create_answer`] only takes RTX at 90 kHz (video), while RFC 4588 §8.1
-/// gives RTX the clock rate of the stream it repairs, 8 kHz here; so the
-/// answerer adds the `rtx/8000` format, `a=rtpmap` and `a=fmtp` itself.
-fn accept_audio_rtx(offer: &Sdp<'_>, answer: &mut Sdp<'static>, payload_type: u8) {
-    let Some((offered, answered)) = offer
-        .media
-        .iter()
-        .zip(answer.media.iter_mut())
-        .find(|(o, a)| o.media_line.media == MediaType::Audio && !a.is_port_zero())
-    else {
-        return;
-    };
-    let rtx = Codec::from_media(offered).into_iter().find(|c| {
-        c.is_rtx() && c.clock_rate == pcmu::SAMPLE_RATE && c.fmtp().rtx_apt() == Some(payload_type)
-    });
-    let Some(rtx) = rtx else {
-        return;
-    };
-    let rtx = rtx.into_owned();
-    if answered.rtpmap(rtx.payload_type).is_some() {
-        return;
-    }
-    answered
-        .media_line
-        .get_mut()
-        .formats
-        .push(Cow::Owned(rtx.payload_type.to_string()));
-    answered.push(Attribute::Rtpmap(rtx.rtpmap()));
-    answered.push(Attribute::Fmtp(rtx.fmtp()));
-}
-
 /// State of a call once the role is known.
 struct Call {
     printer: Printer,
@@ -1535,11 +1502,9 @@ pub async fn run(
             video: None,
             data_channel: None,
         };
-        let mut answer = create_answer(&offer, &capabilities)
+        let answer = create_answer(&offer, &capabilities)
             .map_err(|e| PeerError::Negotiation(e.to_string()))?
             .into_owned();
-        let primary = agreed(&offer, &answer)?;
-        accept_audio_rtx(&offer, &mut answer, primary.payload_type);
         let agreed = agreed(&offer, &answer)?;
         let answer_text = answer.to_string();
         call.agreed = Some(agreed);
@@ -1701,19 +1666,15 @@ mod tests {
             video: None,
             data_channel: None,
         };
-        let mut answer = create_answer(&offer, &capabilities).unwrap().into_owned();
-        let before = agreed(&offer, &answer).unwrap();
-        assert_eq!(before.payload_type, 0);
-        accept_audio_rtx(&offer, &mut answer, 0);
-        let after = agreed(&offer, &answer).unwrap();
-        assert_eq!(after.rtx_payload_type, Some(RTX_PAYLOAD_TYPE));
+        // RTX at 8 kHz repairing PCMU is negotiated (RFC 4588 section 8.1).
+        let answer = create_answer(&offer, &capabilities).unwrap().into_owned();
+        let agreed = agreed(&offer, &answer).unwrap();
+        assert_eq!(agreed.payload_type, 0);
+        assert_eq!(agreed.rtx_payload_type, Some(RTX_PAYLOAD_TYPE));
         let written = answer.to_string();
         assert!(
             written.contains("m=audio 9 UDP/TLS/RTP/SAVPF 0 97\r\n"),
             "{written}"
         );
-        // Idempotent.
-        accept_audio_rtx(&offer, &mut answer, 0);
-        assert_eq!(answer.to_string(), written);
     }
 }

@@ -528,6 +528,27 @@ fn chrome_offer_answer_is_stable() {
     assert!(video.codecs.iter().all(|c| c.rtx_payload_type.is_some()));
 }
 
+/// RTX runs at the clock rate of the codec it repairs (RFC 4588 section
+/// 8.1): audio RTX at 8 kHz for PCMU is taken when we support it, RTX at a
+/// clock rate other than its codec's is not.
+#[test]
+fn rtx_takes_the_clock_rate_of_its_codec() {
+    let offer = "m=audio 9 UDP/TLS/RTP/SAVPF 0 97 98\r\nc=IN IP4 0.0.0.0\r\na=mid:a\r\n\
+                 a=rtpmap:0 PCMU/8000\r\na=rtpmap:97 rtx/8000\r\na=fmtp:97 apt=0\r\n\
+                 a=rtpmap:98 rtx/90000\r\na=fmtp:98 apt=0\r\n";
+    let mut caps = capabilities();
+    // Without audio RTX in our capabilities, PCMU only.
+    let media = media_of(&answer_for(&offer_text("", &[offer]), &caps), 0);
+    assert_eq!(payload_types(&media), [0]);
+    let audio = caps.audio.as_mut().unwrap();
+    audio.codecs.push(Codec::new(0, "PCMU", 8000, Some(1)));
+    audio.codecs.push(Codec::rtx_with_clock_rate(99, 0, 8000));
+    let media = media_of(&answer_for(&offer_text("", &[offer]), &caps), 0);
+    assert_eq!(payload_types(&media), [0, 97]);
+    assert_eq!(media.rtpmap(97).unwrap().clock_rate, 8000);
+    assert_eq!(media.fmtp(97).unwrap().rtx_apt(), Some(0));
+}
+
 #[test]
 fn rtx_of_red_follows_red() {
     let offer = "m=video 9 UDP/TLS/RTP/SAVPF 96 114 115\r\nc=IN IP4 0.0.0.0\r\na=mid:v\r\n\

@@ -110,17 +110,19 @@ fn answer_codecs<'a>(offered: &[Codec<'a>], local: &[Codec<'a>]) -> Vec<Codec<'a
         let Some(apt) = codec.fmtp().rtx_apt() else {
             continue;
         };
-        let Some(local_primary) = accepted
+        let Some((primary_clock_rate, local_primary)) = accepted
             .iter()
             .find(|(_, c, _)| c.payload_type == apt)
-            .map(|(_, _, l)| *l)
+            .map(|(_, c, l)| (c.clock_rate, *l))
         else {
             continue;
         };
         let supported = local
             .iter()
             .any(|l| l.is_rtx() && l.fmtp().rtx_apt() == Some(local_primary));
-        if supported && codec.clock_rate == 90_000 {
+        // RTX runs at the clock rate of the stream it repairs (RFC 4588
+        // section 8.1): 90 kHz for video, 8 kHz for PCMU, and so on.
+        if supported && codec.clock_rate == primary_clock_rate {
             let parameters: Vec<FmtpParameter<'a>> = codec
                 .parameters
                 .iter()

@@ -107,9 +107,15 @@ impl<'a> Codec<'a> {
             .with_feedback(&VIDEO_FEEDBACK)
     }
 
-    /// RTX repairing the codec with payload type `apt`.
+    /// RTX repairing the video codec with payload type `apt` (90 kHz).
     pub fn rtx(payload_type: u8, apt: u8) -> Self {
-        let mut codec = Self::new(payload_type, "rtx", 90_000, None);
+        Self::rtx_with_clock_rate(payload_type, apt, 90_000)
+    }
+
+    /// RTX repairing the codec with payload type `apt`, at that codec's
+    /// clock rate (RFC 4588 section 8.1), e.g. 8000 for PCMU.
+    pub fn rtx_with_clock_rate(payload_type: u8, apt: u8, clock_rate: u32) -> Self {
+        let mut codec = Self::new(payload_type, "rtx", clock_rate, None);
         codec.parameters.push(FmtpParameter {
             name: Cow::Borrowed("apt"),
             value: Some(Cow::Owned(alloc::format!("{apt}"))),
