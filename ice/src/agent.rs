@@ -97,8 +97,8 @@ impl Credentials {
 
     fn random(rng: &mut Rng) -> Self {
         Self {
-            ufrag: rng.ice_string(8),
-            pwd: rng.ice_string(24),
+            ufrag: crate::rng::ice_string(rng, 8),
+            pwd: crate::rng::ice_string(rng, 24),
         }
     }
 

@@ -30,6 +30,21 @@ impl Rng {
         z ^ (z >> 31)
     }
 
+    /// A value in `0..bound` (0 when `bound` is 0), by multiply-shift.
+    pub fn below(&mut self, bound: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(bound)) >> 64) as u64
+    }
+
+    /// Fills `bytes` with random bytes.
+    pub fn fill(&mut self, bytes: &mut [u8]) {
+        for chunk in bytes.chunks_mut(8) {
+            let word = self.next_u64().to_le_bytes();
+            for (byte, value) in chunk.iter_mut().zip(word) {
+                *byte = value;
+            }
+        }
+    }
+
     /// A transaction id made of 96 random bits.
     pub fn transaction_id(&mut self) -> TransactionId {
         let [a0, a1, a2, a3, a4, a5, a6, a7] = self.next_u64().to_be_bytes();
@@ -54,8 +69,26 @@ mod tests {
     }
 
     #[test]
-    fn known_first_output() {
-        // SplitMix64 with seed 0 starts 0xe220a8397b1dcdaf.
+    fn reference_outputs() {
+        // SplitMix64 with seed 0 starts 0xe220a8397b1dcdaf; with seed
+        // 1234567, as the reference C code gives.
         assert_eq!(Rng::new(0).next_u64(), 0xe220_a839_7b1d_cdaf);
+        let mut rng = Rng::new(1_234_567);
+        assert_eq!(rng.next_u64(), 6_457_827_717_110_365_317);
+        assert_eq!(rng.next_u64(), 3_203_168_211_198_807_973);
+    }
+
+    #[test]
+    fn below_stays_in_range_and_fill_fills() {
+        let mut rng = Rng::new(7);
+        for bound in [1, 2, 3, 1000, u64::MAX] {
+            for _ in 0..100 {
+                assert!(rng.below(bound) < bound);
+            }
+        }
+        assert_eq!(rng.below(0), 0);
+        let mut bytes = [0u8; 13];
+        rng.fill(&mut bytes);
+        assert!(bytes.iter().any(|&b| b != 0));
     }
 }
