@@ -12,6 +12,8 @@
 #![allow(clippy::disallowed_methods)] // a test against a real server owns the clock
 #![allow(clippy::indexing_slicing)]
 
+// The coturn launcher of the STUN interop tests.
+#[path = "../../stun/tests/support/mod.rs"]
 mod support;
 
 use core::net::SocketAddr;
