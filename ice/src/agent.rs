@@ -304,6 +304,23 @@ struct Selected {
     consent: Option<Consent>,
 }
 
+/// The [`Event::SelectedPair`] for a pair of `component`.
+fn selected_pair_event(
+    component: u16,
+    local: &Candidate,
+    local_base: SocketAddr,
+    remote: &Candidate,
+    remote_address: SocketAddr,
+) -> Event {
+    Event::SelectedPair {
+        component,
+        local: Box::new(local.clone()),
+        local_base,
+        remote: Box::new(remote.clone()),
+        remote_address,
+    }
+}
+
 /// An ICE agent: full (RFC 8445) or lite, controlling or controlled, with
 /// trickle (RFC 8838), consent freshness (RFC 7675) and ICE restart.
 ///
@@ -2082,16 +2099,8 @@ impl Agent {
             next_consent: self.now + interval,
             consent: None,
         };
-        let event = Event::SelectedPair {
-            component,
-            local: Box::new(selected.local.clone()),
-            local_base: selected.local_base,
-            remote: Box::new(selected.remote.clone()),
-            remote_address: selected.remote_address,
-        };
         let relayed = (selected.local_base, selected.remote_address);
-        self.selected.retain(|s| s.component != component);
-        self.selected.push(selected);
+        let event = self.install_selected(selected);
         if self.relays.is_relayed(relayed.0) {
             // ChannelData carries the pair's traffic with a 4-byte header
             // (RFC 8656 §12).
@@ -2326,13 +2335,13 @@ impl Agent {
             // Without the remote password consent cannot be checked; the
             // lite agent still selects, and keeps the pair alive on the
             // peer's checks.
-            let event = Event::SelectedPair {
+            let event = selected_pair_event(
                 component,
-                local: Box::new(local.candidate.clone()),
-                local_base: local.base,
-                remote: Box::new(remote.candidate.clone()),
-                remote_address: remote.address,
-            };
+                &local.candidate,
+                local.base,
+                &remote.candidate,
+                remote.address,
+            );
             self.event(event);
             return;
         };
@@ -2352,16 +2361,23 @@ impl Agent {
             next_consent: self.now + Duration::from_secs(100 * 365 * 86_400),
             consent: None,
         };
-        let event = Event::SelectedPair {
-            component,
-            local: Box::new(selected.local.clone()),
-            local_base: selected.local_base,
-            remote: Box::new(selected.remote.clone()),
-            remote_address: selected.remote_address,
-        };
-        self.selected.retain(|s| s.component != component);
-        self.selected.push(selected);
+        let event = self.install_selected(selected);
         self.event(event);
+    }
+
+    /// Makes `selected` the pair of its component, replacing any other, and
+    /// returns the [`Event::SelectedPair`] that announces it.
+    fn install_selected(&mut self, selected: Selected) -> Event {
+        let event = selected_pair_event(
+            selected.component,
+            &selected.local,
+            selected.local_base,
+            &selected.remote,
+            selected.remote_address,
+        );
+        self.selected.retain(|s| s.component != selected.component);
+        self.selected.push(selected);
+        event
     }
 
     fn respond_error(
