@@ -629,6 +629,18 @@ mod tests {
         core::iter::from_fn(|| client.poll_event()).collect()
     }
 
+    /// Runs `client`'s Allocate from the client address and checks that
+    /// the server refuses it with error `code` and nothing else happens.
+    #[track_caller]
+    fn assert_allocation_fails(client: &mut Client, server: &mut Server, now: Instant, code: u16) {
+        pump(client, server, now, addr(CLIENT));
+        let events = events(client);
+        assert!(
+            matches!(events.as_slice(), [Event::AllocationFailed(e)] if e.code == code),
+            "{events:?}"
+        );
+    }
+
     /// A client allocated on a server; returns the relayed address.
     fn allocated(now: Instant) -> (Server, Client, SocketAddr) {
         let mut server = server();
@@ -693,12 +705,7 @@ mod tests {
         let now = Instant::now();
         let mut server = server();
         let mut client = client(now, "wrong");
-        pump(&mut client, &mut server, now, addr(CLIENT));
-        let events = events(&mut client);
-        assert!(
-            matches!(events.as_slice(), [Event::AllocationFailed(e)] if e.code == 401),
-            "{events:?}"
-        );
+        assert_allocation_fails(&mut client, &mut server, now, 401);
         assert_eq!(server.relayed_addresses().count(), 0);
     }
 
@@ -845,12 +852,7 @@ mod tests {
         let mut config = turn::Config::new(addr(SERVER), "user", "pass");
         config.seed = 2;
         let mut again = Client::new(config, now);
-        pump(&mut again, &mut server, now, addr(CLIENT));
-        let events = events(&mut again);
-        assert!(
-            matches!(events.as_slice(), [Event::AllocationFailed(e)] if e.code == 437),
-            "{events:?}"
-        );
+        assert_allocation_fails(&mut again, &mut server, now, 437);
         assert_eq!(server.relayed_addresses().count(), 1);
     }
 
@@ -868,12 +870,7 @@ mod tests {
             ));
         }
         let mut last = client(now, "pass");
-        pump(&mut last, &mut server, now, addr(CLIENT));
-        let events_last = events(&mut last);
-        assert!(
-            matches!(events_last.as_slice(), [Event::AllocationFailed(e)] if e.code == 486),
-            "{events_last:?}"
-        );
+        assert_allocation_fails(&mut last, &mut server, now, 486);
         assert_eq!(server.relayed_addresses().count(), MAX_ALLOCATIONS);
 
         let (mut server, mut client, _) = allocated(now);
