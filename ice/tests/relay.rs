@@ -16,8 +16,8 @@ use core::time::Duration;
 use std::time::Instant;
 
 use sansrtc_ice::{
-    Agent, CandidateType, Config, ConnectionState, Event, GatheringState, Handled, LocalSocket,
-    MAX_TURN_SERVERS, Receive, Transmit, Transport, TurnServer,
+    Agent, Candidate, CandidateType, Config, ConnectionState, Event, GatheringState, Handled,
+    LocalSocket, MAX_TURN_SERVERS, Receive, Transmit, Transport, TurnServer,
 };
 use sansrtc_stun::credentials::LongTermKey;
 use sansrtc_stun::framing::{ChannelData, Transport as Framing};
@@ -107,6 +107,21 @@ impl Server {
         buf
     }
 
+    /// The 401 answer to an unauthenticated `request`, with the realm and
+    /// nonce to sign the next one with.
+    fn challenge(request: &Message<'_>) -> Vec<u8> {
+        Self::build(
+            request,
+            Class::ErrorResponse,
+            &[
+                Attribute::ErrorCode(ErrorCode::new(401, "Unauthorized")),
+                Attribute::Realm(REALM),
+                Attribute::Nonce(NONCE),
+            ],
+            None,
+        )
+    }
+
     /// Handles one packet from the client; returns what it was and the
     /// answer to send back, if any.
     fn handle(&mut self, bytes: &[u8]) -> (Seen, Option<Vec<u8>>) {
@@ -125,17 +140,10 @@ impl Server {
         self.requests
             .push((message.method(), username, message.lifetime()));
         if !message.has(AttributeType::MESSAGE_INTEGRITY) {
-            let answer = Self::build(
-                &message,
-                Class::ErrorResponse,
-                &[
-                    Attribute::ErrorCode(ErrorCode::new(401, "Unauthorized")),
-                    Attribute::Realm(REALM),
-                    Attribute::Nonce(NONCE),
-                ],
-                None,
+            return (
+                Seen::Request(message.method()),
+                Some(Self::challenge(&message)),
             );
-            return (Seen::Request(message.method()), Some(answer));
         }
         let key = LongTermKey::md5(message.username().unwrap(), REALM, &self.password).unwrap();
         let key = if message.verify_message_integrity(key.as_bytes()).is_ok() {
@@ -253,19 +261,41 @@ fn events(agent: &mut Agent) -> Vec<Event> {
     core::iter::from_fn(|| agent.poll_event()).collect()
 }
 
-/// An agent with the scripted server, allocated.
-fn allocated(controlling: bool) -> (Agent, Server, Instant) {
-    let now = Instant::now();
+/// An agent on `HOST_A` that allocates on the scripted server over UDP, as
+/// `user`/`pass`.
+fn agent_behind_server(controlling: bool, seed: u64, now: Instant) -> Agent {
     let mut agent = Agent::new(
         turn_config(
             controlling,
-            1,
+            seed,
             vec![TurnServer::udp(addr(SERVER), "user", "pass")],
         ),
         now,
     );
-    let mut server = Server::new("pass");
     agent.add_local_socket(socket(HOST_A)).unwrap();
+    agent
+}
+
+/// The host candidate of `HOST_B`.
+fn host_b() -> Candidate {
+    "candidate:1 1 udp 2130706431 203.0.113.5 6000 typ host"
+        .parse()
+        .unwrap()
+}
+
+/// Gives `agent` a peer with credentials and the host candidate `HOST_B`.
+fn add_peer_at_host_b(agent: &mut Agent) {
+    agent
+        .set_remote_credentials("abcd", "abcdefghijklmnopqrstuv")
+        .unwrap();
+    agent.add_remote_candidate(host_b()).unwrap();
+}
+
+/// An agent with the scripted server, allocated.
+fn allocated(controlling: bool) -> (Agent, Server, Instant) {
+    let now = Instant::now();
+    let mut agent = agent_behind_server(controlling, 1, now);
+    let mut server = Server::new("pass");
     assert_eq!(agent.gathering_state(), GatheringState::Gathering);
     let (seen, _) = exchange(&mut agent, &mut server, now);
     assert_eq!(
@@ -310,22 +340,14 @@ fn allocation_makes_a_relayed_candidate_and_completes_gathering() {
 #[test]
 fn remote_candidates_get_permissions() {
     let (mut agent, mut server, now) = allocated(true);
-    let remote = format!(
-        "candidate:1 1 udp 2130706431 {} 6000 typ host",
-        addr(HOST_B).ip()
-    );
-    agent.add_remote_candidate(remote.parse().unwrap()).unwrap();
+    agent.add_remote_candidate(host_b()).unwrap();
     let (seen, _) = exchange(&mut agent, &mut server, now);
     assert_eq!(seen, [Seen::Request(Method::CREATE_PERMISSION)]);
     assert_eq!(server.permissions, [addr(HOST_B).ip()]);
     // A remote candidate that existed before the allocation gets one too.
     let now = Instant::now();
-    let mut late = Agent::new(
-        turn_config(true, 3, vec![TurnServer::udp(addr(SERVER), "user", "pass")]),
-        now,
-    );
-    late.add_local_socket(socket(HOST_A)).unwrap();
-    late.add_remote_candidate(remote.parse().unwrap()).unwrap();
+    let mut late = agent_behind_server(true, 3, now);
+    late.add_remote_candidate(host_b()).unwrap();
     let mut server = Server::new("pass");
     let (seen, _) = exchange(&mut late, &mut server, now);
     assert_eq!(seen.last(), Some(&Seen::Request(Method::CREATE_PERMISSION)));
@@ -452,13 +474,9 @@ fn checks_and_data_go_through_the_relay() {
 #[test]
 fn a_refused_allocation_is_an_event_not_a_failure() {
     let now = Instant::now();
-    let mut agent = Agent::new(
-        turn_config(true, 1, vec![TurnServer::udp(addr(SERVER), "user", "pass")]),
-        now,
-    );
+    let mut agent = agent_behind_server(true, 1, now);
     let mut server = Server::new("pass");
     server.refuse_allocate = Some(403);
-    agent.add_local_socket(socket(HOST_A)).unwrap();
     exchange(&mut agent, &mut server, now);
     let events = events(&mut agent);
     assert!(
@@ -481,11 +499,7 @@ fn a_refused_allocation_is_an_event_not_a_failure() {
 #[test]
 fn a_silent_server_times_out_and_gathering_completes() {
     let start = Instant::now();
-    let mut agent = Agent::new(
-        turn_config(true, 1, vec![TurnServer::udp(addr(SERVER), "user", "pass")]),
-        start,
-    );
-    agent.add_local_socket(socket(HOST_A)).unwrap();
+    let mut agent = agent_behind_server(true, 1, start);
     let mut sent = 0;
     let mut now = start;
     while agent.gathering_state() != GatheringState::Complete {
@@ -609,13 +623,7 @@ fn turn_servers_are_capped() {
 fn runs_are_deterministic() {
     let run = || {
         let (mut agent, _, _) = allocated(true);
-        agent
-            .add_remote_candidate(
-                "candidate:1 1 udp 2130706431 203.0.113.5 6000 typ host"
-                    .parse()
-                    .unwrap(),
-            )
-            .unwrap();
+        agent.add_remote_candidate(host_b()).unwrap();
         core::iter::from_fn(|| agent.poll_transmit())
             .map(|t| t.contents)
             .collect::<Vec<_>>()
@@ -690,16 +698,7 @@ fn a_server_over_tcp_gets_stream_bytes() {
 #[test]
 fn checks_are_sent_again_once_the_permission_is_installed() {
     let (mut agent, mut server, start) = allocated(true);
-    agent
-        .set_remote_credentials("abcd", "abcdefghijklmnopqrstuv")
-        .unwrap();
-    agent
-        .add_remote_candidate(
-            "candidate:1 1 udp 2130706431 203.0.113.5 6000 typ host"
-                .parse()
-                .unwrap(),
-        )
-        .unwrap();
+    add_peer_at_host_b(&mut agent);
     // The CreatePermission request: held back for now.
     let permission = agent.poll_transmit().unwrap();
     assert_eq!(
@@ -741,25 +740,12 @@ fn checks_are_sent_again_once_the_permission_is_installed() {
 #[test]
 fn a_relayed_address_equal_to_a_host_socket_is_refused_and_released() {
     let now = Instant::now();
-    let mut agent = Agent::new(
-        turn_config(true, 1, vec![TurnServer::udp(addr(SERVER), "user", "pass")]),
-        now,
-    );
-    agent.add_local_socket(socket(HOST_A)).unwrap();
+    let mut agent = agent_behind_server(true, 1, now);
     // The first Allocate is challenged; the server claims the host socket's
     // own address as the relayed one.
     let first = agent.poll_transmit().unwrap();
     let message = Message::parse(&first.contents).unwrap();
-    let challenge = Server::build(
-        &message,
-        Class::ErrorResponse,
-        &[
-            Attribute::ErrorCode(ErrorCode::new(401, "Unauthorized")),
-            Attribute::Realm(REALM),
-            Attribute::Nonce(NONCE),
-        ],
-        None,
-    );
+    let challenge = Server::challenge(&message);
     from_server(&mut agent, now, &challenge).unwrap();
     let second = agent.poll_transmit().unwrap();
     let message = Message::parse(&second.contents).unwrap();
@@ -788,16 +774,7 @@ fn a_relayed_address_equal_to_a_host_socket_is_refused_and_released() {
         (Method::REFRESH, Some(0))
     );
     // ... and the host socket's own checks are not wrapped for the relay.
-    agent
-        .set_remote_credentials("abcd", "abcdefghijklmnopqrstuv")
-        .unwrap();
-    agent
-        .add_remote_candidate(
-            "candidate:1 1 udp 2130706431 203.0.113.5 6000 typ host"
-                .parse()
-                .unwrap(),
-        )
-        .unwrap();
+    add_peer_at_host_b(&mut agent);
     agent.handle_timeout(now);
     let check = agent.poll_transmit().unwrap();
     assert_eq!(
