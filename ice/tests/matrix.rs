@@ -11,29 +11,11 @@ use core::time::Duration;
 use std::time::Instant;
 
 use sansrtc_ice::CandidateType;
-use sansrtc_ice::sim::{Behaviour, Link, Nat, Scenario, Side};
+use sansrtc_ice::sim::{Behaviour, Link, Scenario, Side};
 
-/// The sides of the matrix. The NATs are named by their filtering; the
-/// first three map endpoint-independently (RFC 4787 REQ-1), the symmetric
-/// one maps and filters per address and port. The last is a public host
-/// behind a firewall that drops all UDP but to the STUN and TURN servers:
-/// only a relay would reach it.
-fn sides() -> [(&'static str, Side); 6] {
-    [
-        ("no NAT", Side::PUBLIC),
-        ("endpoint-indep.", Side::behind(Nat::FULL_CONE)),
-        ("address-dep.", Side::behind(Nat::RESTRICTED_CONE)),
-        ("addr+port-dep.", Side::behind(Nat::PORT_RESTRICTED_CONE)),
-        ("symmetric", Side::behind(Nat::SYMMETRIC)),
-        (
-            "UDP firewall",
-            Side {
-                firewall: true,
-                ..Side::PUBLIC
-            },
-        ),
-    ]
-}
+mod topology;
+
+use topology::{SIDES, path_exists};
 
 /// The type of the local candidate a side ends up sending from, as theory
 /// predicts: its host address without NAT, its server-reflexive address
@@ -50,31 +32,6 @@ fn predicted_local(side: Side) -> CandidateType {
     }
 }
 
-/// Whether a path exists without a relay. A public side is reachable by
-/// anyone. Two endpoint-independent mappings open to each other once both
-/// sides have sent a check. A symmetric side sends its checks from a new
-/// port, which the other side lets in only if its filter ignores the port;
-/// two symmetric sides never meet.
-fn path_exists(a: Side, b: Side) -> bool {
-    if a.firewall || b.firewall {
-        return false;
-    }
-    let symmetric = |s: Side| {
-        s.nat
-            .is_some_and(|n| n.mapping != Behaviour::EndpointIndependent)
-    };
-    let port_filter = |s: Side| {
-        s.nat
-            .is_some_and(|n| n.filtering == Behaviour::AddressAndPortDependent)
-    };
-    match (symmetric(a), symmetric(b)) {
-        (false, false) => true,
-        (true, true) => a.nat.is_none() || b.nat.is_none(),
-        (true, false) => b.nat.is_none() || !port_filter(b),
-        (false, true) => a.nat.is_none() || !port_filter(a),
-    }
-}
-
 #[test]
 fn nat_matrix() {
     let start = Instant::now();
@@ -82,9 +39,9 @@ fn nat_matrix() {
         "controlling \\ controlled | no NAT | endpoint-indep. | address-dep. | addr+port-dep. | symmetric | UDP firewall\n",
     );
     let mut failures = Vec::new();
-    for (i, (name_a, a)) in sides().into_iter().enumerate() {
+    for (i, (name_a, a)) in SIDES.into_iter().enumerate() {
         table.push_str(&format!("{name_a:<24}"));
-        for (j, (_, b)) in sides().into_iter().enumerate() {
+        for (j, (_, b)) in SIDES.into_iter().enumerate() {
             let seed = (i * 6 + j) as u64 + 1;
             let mut scenario = Scenario::new(seed, start, Link::default(), a, b);
             let outcome = scenario.run(Duration::from_secs(60));

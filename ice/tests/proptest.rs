@@ -17,45 +17,12 @@ use std::time::Instant;
 
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use sansrtc_ice::sim::{Behaviour, Link, Nat, Scenario, Side};
+use sansrtc_ice::sim::{Link, Scenario, Side};
+
+mod topology;
+
 use sansrtc_ice::{CandidateType, Config};
-
-const SIDES: [Side; 6] = [
-    Side::PUBLIC,
-    Side::behind(Nat::FULL_CONE),
-    Side::behind(Nat::RESTRICTED_CONE),
-    Side::behind(Nat::PORT_RESTRICTED_CONE),
-    Side::behind(Nat::SYMMETRIC),
-    Side {
-        firewall: true,
-        ..Side::PUBLIC
-    },
-];
-
-fn path_exists(a: Side, b: Side) -> bool {
-    // A relayed address is reachable by every side but a firewalled one,
-    // which reaches only its own relay.
-    if (a.relay && (b.relay || !b.firewall)) || (b.relay && !a.firewall) {
-        return true;
-    }
-    if a.firewall || b.firewall {
-        return false;
-    }
-    let symmetric = |s: Side| {
-        s.nat
-            .is_some_and(|n| n.mapping != Behaviour::EndpointIndependent)
-    };
-    let port_filter = |s: Side| {
-        s.nat
-            .is_some_and(|n| n.filtering == Behaviour::AddressAndPortDependent)
-    };
-    match (symmetric(a), symmetric(b)) {
-        (false, false) => true,
-        (true, true) => false,
-        (true, false) => b.nat.is_none() || !port_filter(b),
-        (false, true) => a.nat.is_none() || !port_filter(a),
-    }
-}
+use topology::{SIDES, path_exists};
 
 /// The bound. A STUN request's 7th and last transmission leaves at 31.5 s,
 /// so a side may learn its server-reflexive candidate (and a non-trickle
@@ -96,8 +63,8 @@ proptest! {
         mdns in any::<(bool, bool)>(),
         relay in any::<(bool, bool)>(),
     ) {
-        let a = Side { mdns: mdns.0, relay: relay.0, ..SIDES[a] };
-        let b = Side { mdns: mdns.1, relay: relay.1, ..SIDES[b] };
+        let a = Side { mdns: mdns.0, relay: relay.0, ..SIDES[a].1 };
+        let b = Side { mdns: mdns.1, relay: relay.1, ..SIDES[b].1 };
         let link = Link {
             latency: Duration::from_millis(latency_ms),
             jitter: Duration::from_millis(jitter_ms),
