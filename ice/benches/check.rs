@@ -14,32 +14,18 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sansrtc_ice::{Agent, Candidate, Config, LocalSocket, Receive, Transport};
 use sansrtc_stun::{Attribute, Class, MessageBuilder, Method, TransactionId};
 
-const REMOTE_UFRAG: &str = "rEmO";
-const REMOTE_PWD: &str = "remotepasswordremotepassword";
+#[path = "../tests/one_socket/mod.rs"]
+mod one_socket;
+
+use one_socket::{REMOTE_PWD, REMOTE_UFRAG, agent_on_one_socket};
 
 fn lite_agent(now: Instant) -> (Agent, SocketAddr) {
-    let mut agent = Agent::new(
-        Config {
-            lite: true,
-            seed: 1,
-            ..Config::default()
-        },
-        now,
-    );
-    let address: SocketAddr = "192.0.2.10:5000".parse().unwrap();
-    agent
-        .add_local_socket(LocalSocket {
-            address,
-            transport: Transport::Udp,
-            component: 1,
-            interface_rank: 0,
-        })
-        .unwrap();
-    agent
-        .set_remote_credentials(REMOTE_UFRAG, REMOTE_PWD)
-        .unwrap();
-    while agent.poll_event().is_some() {}
-    (agent, address)
+    let config = Config {
+        lite: true,
+        seed: 1,
+        ..Config::default()
+    };
+    agent_on_one_socket(config, now)
 }
 
 fn check(agent: &Agent) -> Vec<u8> {

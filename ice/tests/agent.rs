@@ -15,6 +15,10 @@ use sansrtc_ice::{
 };
 use sansrtc_stun::{Attribute, Class, MessageBuilder, Method, TransactionId};
 
+mod one_socket;
+
+use one_socket::{REMOTE_PWD, REMOTE_UFRAG, agent_on_one_socket};
+
 fn config(controlling: bool, seed: u64) -> Config {
     Config {
         controlling,
@@ -259,20 +263,7 @@ fn without_end_of_candidates_failure_comes_from_the_timeout() {
 
 fn agent_with_socket(controlling: bool) -> (Agent, SocketAddr, Instant) {
     let now = Instant::now();
-    let mut agent = Agent::new(config(controlling, 3), now);
-    let address: SocketAddr = "192.0.2.10:5000".parse().unwrap();
-    agent
-        .add_local_socket(LocalSocket {
-            address,
-            transport: Transport::Udp,
-            component: 1,
-            interface_rank: 0,
-        })
-        .unwrap();
-    agent
-        .set_remote_credentials("rEmO", "remotepasswordremotepassword")
-        .unwrap();
-    while agent.poll_event().is_some() {}
+    let (mut agent, address) = agent_on_one_socket(config(controlling, 3), now);
     while agent.poll_transmit().is_some() {}
     (agent, address, now)
 }
@@ -286,12 +277,14 @@ fn check(local_ufrag: &str, pwd: &str, id: u8, priority: u32) -> Vec<u8> {
         TransactionId::new([id; 12]),
     )
     .unwrap();
-    b.add(&Attribute::Username(&format!("{local_ufrag}:rEmO")))
-        .unwrap()
-        .add(&Attribute::Priority(priority))
-        .unwrap()
-        .add(&Attribute::IceControlled(1))
-        .unwrap();
+    b.add(&Attribute::Username(&format!(
+        "{local_ufrag}:{REMOTE_UFRAG}"
+    )))
+    .unwrap()
+    .add(&Attribute::Priority(priority))
+    .unwrap()
+    .add(&Attribute::IceControlled(1))
+    .unwrap();
     b.add_message_integrity(pwd.as_bytes()).unwrap();
     b.add_fingerprint().unwrap();
     let len = b.finish();
@@ -585,7 +578,7 @@ fn aggressive_nomination_from_an_old_peer_is_accepted() {
         agent.local_credentials().ufrag().to_owned(),
         agent.local_credentials().pwd().to_owned(),
     );
-    let peer_pwd = "remotepasswordremotepassword";
+    let peer_pwd = REMOTE_PWD;
     let low: SocketAddr = "198.51.100.20:6000".parse().unwrap();
     let high: SocketAddr = "198.51.100.21:6000".parse().unwrap();
     let line = format!(
@@ -599,7 +592,7 @@ fn aggressive_nomination_from_an_old_peer_is_accepted() {
             Class::Request,
             TransactionId::new([id; 12]),
             |b| {
-                b.add(&Attribute::Username(&format!("{ufrag}:rEmO")))
+                b.add(&Attribute::Username(&format!("{ufrag}:{REMOTE_UFRAG}")))
                     .unwrap()
                     .add(&Attribute::Priority(priority))
                     .unwrap()
