@@ -53,7 +53,7 @@ use sansrtc_sdp::negotiate::{
     Capabilities, Codec, LocalMedia, Session as SdpSession, apply_answer, create_answer,
     create_offer,
 };
-use sansrtc_sdp::{Attribute, Fingerprint, MediaType, Origin, Sdp, Ssrc, SsrcGroup};
+use sansrtc_sdp::{Attribute, Fingerprint, MediaType, Origin, Sdp, Ssrc};
 use sansrtc_stun::framing::PacketKind;
 use sansrtc_stun::{Class, Message as StunMessage};
 use serde_json::{Value, json};
@@ -135,6 +135,18 @@ pub struct PeerConfig {
     pub epoch: Instant,
     /// Notified once the signaling server confirmed the join.
     pub joined: Option<Arc<Notify>>,
+    /// Wait for the other side's offer and answer it, even when first in
+    /// the room.
+    pub answer_only: bool,
+    /// Be an ICE-lite agent (RFC 8445 §2.5) and say so (`a=ice-lite`):
+    /// host candidates only, never controlling.
+    pub ice_lite: bool,
+    /// Keep our candidates out of our description and signal them this
+    /// long after it (trickle ICE, RFC 8838, with late candidates).
+    pub candidate_delay: Option<Duration>,
+    /// Restart ICE this long after connecting (once): new credentials in a
+    /// new offer (RFC 8445 §9, RFC 8839 §4.4.1.1.1).
+    pub restart_after: Option<Duration>,
 }
 
 impl PeerConfig {
@@ -165,6 +177,10 @@ impl PeerConfig {
             output: Output::Text,
             epoch: Instant::now(),
             joined: None,
+            answer_only: false,
+            ice_lite: false,
+            candidate_delay: None,
+            restart_after: None,
         }
     }
 }
@@ -416,7 +432,14 @@ fn remote_transport(sdp: &Sdp<'_>) -> (Option<String>, Option<String>, Vec<Strin
     (ufrag, pwd, candidates, end)
 }
 
-fn local_media(ssrc: u32, rtx_ssrc: u32, cname: &str) -> LocalMedia<'static> {
+/// Our audio m-line: PCMU with NACK, and RTX for it.
+///
+/// Only the media SSRC is signalled, without an `a=ssrc-group:FID` for the
+/// RTX stream: Chromium's voice engine takes exactly one SSRC per audio
+/// stream and refuses a remote offer whose audio m-line groups two
+/// ("Failed to add remote stream ssrc"). RTX packets are recognised by
+/// their payload type, which is negotiated.
+fn local_media(ssrc: u32, cname: &str) -> LocalMedia<'static> {
     let codecs = vec![
         Codec::new(pcmu::PAYLOAD_TYPE, "PCMU", pcmu::SAMPLE_RATE, None)
             .with_feedback(&[("nack", None)]),
@@ -424,22 +447,10 @@ fn local_media(ssrc: u32, rtx_ssrc: u32, cname: &str) -> LocalMedia<'static> {
             .with_parameters(&[("apt", "0")]),
     ];
     let mut media = LocalMedia::new("0", MediaType::Audio, codecs, Vec::new());
-    let cname: Cow<'static, str> = Cow::Owned(cname.to_owned());
-    media.ssrcs = vec![
-        Ssrc {
-            ssrc,
-            attribute: Cow::Borrowed("cname"),
-            value: Some(cname.clone()),
-        },
-        Ssrc {
-            ssrc: rtx_ssrc,
-            attribute: Cow::Borrowed("cname"),
-            value: Some(cname),
-        },
-    ];
-    media.ssrc_groups = vec![SsrcGroup {
-        semantics: Cow::Borrowed("FID"),
-        ssrcs: vec![ssrc, rtx_ssrc],
+    media.ssrcs = vec![Ssrc {
+        ssrc,
+        attribute: Cow::Borrowed("cname"),
+        value: Some(Cow::Owned(cname.to_owned())),
     }];
     media
 }
@@ -481,7 +492,18 @@ struct Call {
     relayed: bool,
     signal_ready: bool,
     pending_signals: Vec<Value>,
+    /// Signals are held until then (late candidates).
+    hold_signals_until: Option<Instant>,
     ended: Option<String>,
+    /// Our session description parameters, for later offers and answers.
+    session: SdpSession<'static>,
+    media: LocalMedia<'static>,
+    /// Our latest offer, while its answer is awaited or after.
+    local_offer: Option<String>,
+    /// The remote ICE ufrag in use: a new one in an offer is a restart.
+    remote_ufrag: Option<String>,
+    /// When we restart ICE, once.
+    restart_at: Option<Instant>,
 }
 
 impl Call {
@@ -626,6 +648,7 @@ impl Call {
                         self.connected_at = Some(now);
                         self.next_packet = Some(now);
                         self.next_stats = Some(now + self.config.stats_interval);
+                        self.restart_at = self.config.restart_after.map(|after| now + after);
                     }
                     self.summary.selected = Some(pair);
                 }
@@ -718,7 +741,7 @@ impl Call {
     }
 
     async fn signal(&mut self, signaling: &mut Signaling, value: Value) -> Result<(), PeerError> {
-        if self.signal_ready {
+        if self.signal_ready && self.hold_signals_until.is_none() {
             signaling.send(value).await
         } else {
             self.pending_signals.push(value);
@@ -728,9 +751,154 @@ impl Call {
 
     async fn flush_signals(&mut self, signaling: &mut Signaling) -> Result<(), PeerError> {
         self.signal_ready = true;
+        if self.hold_signals_until.is_some() {
+            return Ok(());
+        }
         for value in core::mem::take(&mut self.pending_signals) {
             signaling.send(value).await?;
         }
+        Ok(())
+    }
+
+    /// Sends the signals held back for late candidates once their time
+    /// has come (or at the answer, if that comes later).
+    async fn release_held_signals(
+        &mut self,
+        now: Instant,
+        signaling: &mut Signaling,
+    ) -> Result<(), PeerError> {
+        if !self.hold_signals_until.is_some_and(|t| t <= now) {
+            return Ok(());
+        }
+        self.hold_signals_until = None;
+        let count = self
+            .pending_signals
+            .iter()
+            .filter(|v| kind(v) == "candidate")
+            .count();
+        self.printer.note(
+            "late-candidates",
+            &format!("signalling our {count} candidate(s) late"),
+            json!({ "candidates": count }),
+        );
+        if self.signal_ready {
+            self.flush_signals(signaling).await?;
+        }
+        Ok(())
+    }
+
+    /// Holds our candidates back for [`PeerConfig::candidate_delay`] from
+    /// now, when asked to.
+    fn hold_candidates(&mut self) {
+        if let Some(delay) = self.config.candidate_delay {
+            self.hold_signals_until = Some(Instant::now() + delay);
+        }
+    }
+
+    /// After [`Agent::restart`]: the new credentials go in the next
+    /// description, with a new version; candidates are trickled.
+    fn take_new_credentials(&mut self) {
+        let credentials = self.agent.local_credentials().clone();
+        self.session.ice_ufrag = Cow::Owned(credentials.ufrag().to_owned());
+        self.session.ice_pwd = Cow::Owned(credentials.pwd().to_owned());
+        self.session.candidates.clear();
+        self.session.origin.session_version += 1;
+    }
+
+    /// Answers an offer: the first one, or a later one. A later offer with
+    /// a new ufrag restarts ICE (RFC 8839 §4.4.1.1.1): we answer it with
+    /// new credentials of our own and trickle our candidates again.
+    async fn answer_offer(
+        &mut self,
+        signaling: &mut Signaling,
+        text: &str,
+    ) -> Result<(), PeerError> {
+        let offer = Sdp::parse(text).map_err(|e| PeerError::Negotiation(format!("offer: {e}")))?;
+        let (ufrag, ..) = remote_transport(&offer);
+        let first = self.remote_ufrag.is_none();
+        if !first {
+            if ufrag != self.remote_ufrag {
+                self.agent
+                    .restart()
+                    .map_err(|e| PeerError::Negotiation(e.to_string()))?;
+                self.take_new_credentials();
+                self.printer.note(
+                    "ice-restart",
+                    &format!(
+                        "the other side restarted ICE (ufrag {} -> {}): answering with ufrag {}",
+                        self.remote_ufrag.as_deref().unwrap_or(""),
+                        ufrag.as_deref().unwrap_or(""),
+                        self.session.ice_ufrag
+                    ),
+                    json!({ "by": "remote", "remote_ufrag": ufrag, "local_ufrag": self.session.ice_ufrag }),
+                );
+            } else {
+                self.session.origin.session_version += 1;
+            }
+        }
+        self.printer.note(
+            "offer",
+            &format!("received offer ({} bytes)", text.len()),
+            json!({ "sdp_len": text.len() }),
+        );
+        let capabilities = Capabilities {
+            session: self.session.clone(),
+            audio: Some(self.media.clone()),
+            video: None,
+            data_channel: None,
+        };
+        let answer = create_answer(&offer, &capabilities)
+            .map_err(|e| PeerError::Negotiation(e.to_string()))?
+            .into_owned();
+        let agreed = agreed(&offer, &answer)?;
+        let answer_text = answer.to_string();
+        self.agreed = Some(agreed);
+        self.apply_remote(&offer)?;
+        self.printer.note(
+            "answer",
+            &format!(
+                "sending answer ({} bytes, ICE ufrag {}): PCMU/{} payload type {}, RTX {}",
+                answer_text.len(),
+                self.session.ice_ufrag,
+                pcmu::SAMPLE_RATE,
+                agreed.payload_type,
+                agreed.rtx_payload_type.map_or_else(
+                    || "not agreed".to_owned(),
+                    |pt| format!("payload type {pt}")
+                )
+            ),
+            json!({ "sdp": answer_text }),
+        );
+        signaling
+            .send(json!({ "type": "answer", "sdp": answer_text }))
+            .await?;
+        if first {
+            self.hold_candidates();
+        }
+        self.flush_signals(signaling).await
+    }
+
+    /// Restarts ICE from our side: new credentials in a new offer.
+    async fn restart_ice(&mut self, signaling: &mut Signaling) -> Result<(), PeerError> {
+        self.restart_at = None;
+        self.agent
+            .restart()
+            .map_err(|e| PeerError::Negotiation(e.to_string()))?;
+        self.take_new_credentials();
+        let offer = create_offer(&self.session, core::slice::from_ref(&self.media)).to_string();
+        self.printer.note(
+            "ice-restart",
+            &format!(
+                "restarting ICE: sending a new offer ({} bytes, ICE ufrag {})",
+                offer.len(),
+                self.session.ice_ufrag
+            ),
+            json!({ "by": "local", "local_ufrag": self.session.ice_ufrag, "sdp": offer }),
+        );
+        signaling
+            .send(json!({ "type": "offer", "sdp": offer }))
+            .await?;
+        self.local_offer = Some(offer);
         Ok(())
     }
 
@@ -770,6 +938,7 @@ impl Call {
         self.agent
             .set_remote_credentials(&ufrag, &pwd)
             .map_err(|e| PeerError::Negotiation(e.to_string()))?;
+        self.remote_ufrag = Some(ufrag);
         for candidate in candidates {
             self.add_remote_candidate(&candidate);
         }
@@ -783,15 +952,22 @@ impl Call {
         &mut self,
         signaling: &mut Signaling,
         message: Value,
-        offer: Option<&str>,
     ) -> Result<(), PeerError> {
         match kind(&message) {
+            "offer" => {
+                if let Some(text) = message.get("sdp").and_then(Value::as_str) {
+                    self.answer_offer(signaling, text).await?;
+                }
+            }
             "answer" => {
-                let (Some(offer), Some(text)) = (offer, message.get("sdp").and_then(Value::as_str))
-                else {
+                let (Some(offer), Some(text)) = (
+                    self.local_offer.clone(),
+                    message.get("sdp").and_then(Value::as_str),
+                ) else {
                     return Ok(());
                 };
-                let offer = Sdp::parse(offer).map_err(|e| PeerError::Negotiation(e.to_string()))?;
+                let offer =
+                    Sdp::parse(&offer).map_err(|e| PeerError::Negotiation(e.to_string()))?;
                 let answer =
                     Sdp::parse(text).map_err(|e| PeerError::Negotiation(format!("answer: {e}")))?;
                 let agreed = agreed(&offer, &answer)?;
@@ -1171,13 +1347,21 @@ impl Call {
 
     /// The earliest instant something is due.
     fn deadline(&self, connect_deadline: Instant) -> Instant {
-        let mut deadline = connect_deadline;
+        // Once connected, the connect deadline is over: without this an
+        // elapsed one would wake the loop at once, again and again.
+        let mut deadline = if self.summary.connected {
+            Instant::now() + Duration::from_secs(3600)
+        } else {
+            connect_deadline
+        };
         let mut consider = |t: Option<Instant>| {
             if let Some(t) = t {
                 deadline = deadline.min(t);
             }
         };
         consider(self.agent.poll_timeout());
+        consider(self.hold_signals_until);
+        consider(self.restart_at);
         if self.destination.is_some() {
             consider(Some(self.rtcp.poll_timeout()));
             consider(self.nack.poll_timeout());
@@ -1302,7 +1486,8 @@ pub async fn run(
         .await?;
     let mut stop = pin!(stop);
 
-    // Find our role: the first in the room offers once the second arrives.
+    // Find our role: the first in the room offers once the second arrives
+    // (unless told to answer only).
     let mut offer_text: Option<String> = None;
     let offerer = loop {
         let message = tokio::select! {
@@ -1326,7 +1511,7 @@ pub async fn run(
                     joined.notify_one();
                 }
             }
-            "peer-joined" => break true,
+            "peer-joined" if !config.answer_only => break true,
             "offer" => {
                 offer_text = message
                     .get("sdp")
@@ -1347,7 +1532,8 @@ pub async fn run(
     let ssrc = rng.next_u32();
     let rtx_ssrc = rng.next_u32();
     let ice_config = IceConfig {
-        controlling: offerer,
+        controlling: offerer && !config.ice_lite,
+        lite: config.ice_lite,
         seed: rng.next_u64(),
         stun_servers: config.stun.into_iter().collect(),
         turn_servers: config.turn.clone().into_iter().collect(),
@@ -1362,6 +1548,34 @@ pub async fn run(
             interface_rank: 0,
         })
         .map_err(|e| PeerError::Negotiation(e.to_string()))?;
+    let credentials = agent.local_credentials().clone();
+    let mut fingerprint_bytes = Vec::with_capacity(32);
+    while fingerprint_bytes.len() < 32 {
+        fingerprint_bytes.extend_from_slice(&rng.next_u64().to_be_bytes());
+    }
+    let session = SdpSession {
+        origin: Origin {
+            username: Cow::Borrowed("-"),
+            session_id: rng.next_u64() >> 2,
+            session_version: 1,
+            network_type: Cow::Borrowed("IN"),
+            address_type: sansrtc_sdp::AddressType::Ip4,
+            unicast_address: sansrtc_sdp::Address::Ip4(core::net::Ipv4Addr::LOCALHOST),
+        },
+        ice_ufrag: Cow::Owned(credentials.ufrag().to_owned()),
+        ice_pwd: Cow::Owned(credentials.pwd().to_owned()),
+        ice_options: vec![Cow::Borrowed("trickle")],
+        ice_lite: config.ice_lite,
+        fingerprint: Fingerprint {
+            hash_function: Cow::Borrowed("sha-256"),
+            bytes: fingerprint_bytes,
+        },
+        candidates: Vec::new(),
+        end_of_candidates: false,
+        bundle: true,
+        extmap_allow_mixed: false,
+    };
+    let media = local_media(ssrc, &config.name);
     let ntp_anchor = NtpTime::from_system_time(SystemTime::now());
     let rtcp = RtcpSession::new(
         SessionConfig {
@@ -1412,7 +1626,13 @@ pub async fn run(
         relayed: false,
         signal_ready: false,
         pending_signals: Vec::new(),
+        hold_signals_until: None,
         ended: None,
+        session,
+        media,
+        local_offer: None,
+        remote_ufrag: None,
+        restart_at: None,
         rng,
         config,
     };
@@ -1429,7 +1649,13 @@ pub async fn run(
                     json!({ "candidate": value, "candidate_type": candidate.kind().to_string() }),
                 );
                 call.summary.local_candidates.push(value.clone());
-                initial.push(value);
+                if call.config.candidate_delay.is_some() {
+                    call.pending_signals.push(
+                        json!({ "type": "candidate", "candidate": format!("candidate:{value}") }),
+                    );
+                } else {
+                    initial.push(value);
+                }
             }
             IceEvent::GatheringComplete => {
                 call.pending_signals
@@ -1443,91 +1669,28 @@ pub async fn run(
             _ => {}
         }
     }
-    let credentials = call.agent.local_credentials().clone();
-    let mut fingerprint_bytes = Vec::with_capacity(32);
-    while fingerprint_bytes.len() < 32 {
-        fingerprint_bytes.extend_from_slice(&call.rng.next_u64().to_be_bytes());
-    }
-    let session = SdpSession {
-        origin: Origin {
-            username: Cow::Borrowed("-"),
-            session_id: call.rng.next_u64() >> 2,
-            session_version: 1,
-            network_type: Cow::Borrowed("IN"),
-            address_type: sansrtc_sdp::AddressType::Ip4,
-            unicast_address: sansrtc_sdp::Address::Ip4(core::net::Ipv4Addr::LOCALHOST),
-        },
-        ice_ufrag: Cow::Owned(credentials.ufrag().to_owned()),
-        ice_pwd: Cow::Owned(credentials.pwd().to_owned()),
-        ice_options: vec![Cow::Borrowed("trickle")],
-        ice_lite: false,
-        fingerprint: Fingerprint {
-            hash_function: Cow::Borrowed("sha-256"),
-            bytes: fingerprint_bytes,
-        },
-        candidates: initial.into_iter().map(Cow::Owned).collect(),
-        end_of_candidates: false,
-        bundle: true,
-        extmap_allow_mixed: false,
-    };
-    let media = local_media(ssrc, rtx_ssrc, &call.config.name);
-    let mut our_offer: Option<String> = None;
+    call.session.candidates = initial.into_iter().map(Cow::Owned).collect();
     if offerer {
-        let offer = create_offer(&session, core::slice::from_ref(&media)).to_string();
+        let offer = create_offer(&call.session, core::slice::from_ref(&call.media)).to_string();
         printer.note(
             "offer",
             &format!(
-                "the other peer joined: sending offer ({} bytes, ICE ufrag {}, {} candidate(s), trickle, rtcp-mux, BUNDLE)",
+                "the other peer joined: sending offer ({} bytes, ICE ufrag {}{}, {} candidate(s), trickle, rtcp-mux, BUNDLE)",
                 offer.len(),
-                credentials.ufrag(),
-                session.candidates.len()
+                call.session.ice_ufrag,
+                if call.config.ice_lite { ", ICE-lite" } else { "" },
+                call.session.candidates.len()
             ),
             json!({ "sdp": offer }),
         );
         signaling
             .send(json!({ "type": "offer", "sdp": offer }))
             .await?;
-        our_offer = Some(offer);
+        call.local_offer = Some(offer);
+        call.hold_candidates();
     } else {
         let text = offer_text.unwrap_or_default();
-        let offer = Sdp::parse(&text).map_err(|e| PeerError::Negotiation(format!("offer: {e}")))?;
-        printer.note(
-            "offer",
-            &format!("received offer ({} bytes)", text.len()),
-            json!({ "sdp_len": text.len() }),
-        );
-        let capabilities = Capabilities {
-            session: session.clone(),
-            audio: Some(media),
-            video: None,
-            data_channel: None,
-        };
-        let answer = create_answer(&offer, &capabilities)
-            .map_err(|e| PeerError::Negotiation(e.to_string()))?
-            .into_owned();
-        let agreed = agreed(&offer, &answer)?;
-        let answer_text = answer.to_string();
-        call.agreed = Some(agreed);
-        call.apply_remote(&offer)?;
-        printer.note(
-            "answer",
-            &format!(
-                "sending answer ({} bytes, ICE ufrag {}): PCMU/{} payload type {}, RTX {}",
-                answer_text.len(),
-                credentials.ufrag(),
-                pcmu::SAMPLE_RATE,
-                agreed.payload_type,
-                agreed.rtx_payload_type.map_or_else(
-                    || "not agreed".to_owned(),
-                    |pt| format!("payload type {pt}")
-                )
-            ),
-            json!({ "sdp": answer_text }),
-        );
-        signaling
-            .send(json!({ "type": "answer", "sdp": answer_text }))
-            .await?;
-        call.flush_signals(&mut signaling).await?;
+        call.answer_offer(&mut signaling, &text).await?;
     }
 
     let connect_deadline = started + call.config.connect_timeout;
@@ -1546,7 +1709,7 @@ pub async fn run(
             }
             message = signaling.receive(), if signaling_open => {
                 match message {
-                    Some(message) => call.handle_signal(&mut signaling, message, our_offer.as_deref()).await?,
+                    Some(message) => call.handle_signal(&mut signaling, message).await?,
                     None => {
                         signaling_open = false;
                         printer.note("signal-closed", "signaling connection closed", json!({}));
@@ -1563,6 +1726,11 @@ pub async fn run(
                 interrupted = true;
                 call.ended = Some("interrupted".to_owned());
             }
+        }
+        let now = Instant::now();
+        call.release_held_signals(now, &mut signaling).await?;
+        if call.restart_at.is_some_and(|t| t <= now) && signaling_open {
+            call.restart_ice(&mut signaling).await?;
         }
         call.drain_agent(&mut signaling).await?;
     }
@@ -1651,7 +1819,7 @@ mod tests {
     #[test]
     fn the_answer_accepts_rtx_for_pcmu() {
         let session = SdpSession::example();
-        let media = local_media(1, 2, "a");
+        let media = local_media(1, "a");
         let offer = create_offer(&session, core::slice::from_ref(&media));
         let text = offer.to_string();
         assert!(
@@ -1659,7 +1827,8 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("a=rtcp-mux\r\n") && text.contains("a=group:BUNDLE 0\r\n"));
-        assert!(text.contains("a=ssrc-group:FID 1 2\r\n"));
+        assert!(text.contains("a=ssrc:1 cname:a\r\n"));
+        assert!(!text.contains("a=ssrc-group"), "{text}");
         let capabilities = Capabilities {
             session: session.clone(),
             audio: Some(media),

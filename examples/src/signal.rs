@@ -17,7 +17,9 @@
 //! and changes nothing. When a peer leaves, the other one gets `peer-left`.
 //! The peer already in the room when the second one joins is the offerer.
 //!
-//! A plain HTTP `GET` on the same port returns [`PAGE`].
+//! A plain HTTP `GET` on the same port returns [`PAGE`], or one of the
+//! extra [`Page`]s given to [`serve_with_pages`] when its path matches
+//! (the query string is left to the page's script).
 
 use alloc::sync::Arc;
 use std::collections::HashMap;
@@ -78,6 +80,19 @@ document.getElementById("join").onsubmit = (event) => {
 </html>
 "#;
 
+/// Longest extra page.
+pub const MAX_PAGE_LEN: usize = 1024 * 1024;
+
+/// An extra page served at `path` (such as the browser side of an interop
+/// test).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The path it is served at, starting with `/`.
+    pub path: String,
+    /// The HTML.
+    pub body: String,
+}
+
 type Outbox = mpsc::Sender<Message>;
 
 #[derive(Debug, Default)]
@@ -90,14 +105,25 @@ struct Rooms {
 #[derive(Debug, Clone, Default)]
 struct Server {
     rooms: Arc<Mutex<Rooms>>,
+    pages: Arc<Vec<Page>>,
     log: bool,
 }
 
 /// Serves WebSocket peers and the static page on `listener` until an I/O
 /// error on it. With `log`, prints one line per connection and relay.
 pub async fn serve(listener: TcpListener, log: bool) -> io::Result<()> {
+    serve_with_pages(listener, log, Vec::new()).await
+}
+
+/// Like [`serve`], with extra pages served at their paths.
+pub async fn serve_with_pages(
+    listener: TcpListener,
+    log: bool,
+    pages: Vec<Page>,
+) -> io::Result<()> {
     let server = Server {
         rooms: Arc::default(),
+        pages: Arc::new(pages),
         log,
     };
     let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -125,15 +151,26 @@ fn error(reason: &str) -> Message {
     Message::text(json!({ "type": "error", "reason": reason }).to_string())
 }
 
-/// Whether the request head (peeked, not consumed) asks for a WebSocket.
-async fn is_websocket(stream: &TcpStream) -> io::Result<bool> {
+/// The path of a request head, without its query string.
+fn request_path(head: &str) -> &str {
+    let target = head.split_whitespace().nth(1).unwrap_or("/");
+    target.split(['?', '#']).next().unwrap_or(target)
+}
+
+/// Whether the request head (peeked, not consumed) asks for a WebSocket,
+/// and the path it asks for.
+async fn is_websocket(stream: &TcpStream) -> io::Result<(bool, String)> {
     let mut buf = vec![0u8; MAX_REQUEST_HEAD];
     loop {
         let len = stream.peek(&mut buf).await?;
         let head = buf.get(..len).unwrap_or_default();
-        let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+        let raw = String::from_utf8_lossy(head);
+        let text = raw.to_ascii_lowercase();
         if text.contains("\r\n\r\n") || len == buf.len() {
-            return Ok(text.contains("upgrade: websocket"));
+            return Ok((
+                text.contains("upgrade: websocket"),
+                request_path(&raw).to_owned(),
+            ));
         }
         if len == 0 {
             return Err(io::Error::new(
@@ -149,13 +186,18 @@ async fn is_websocket(stream: &TcpStream) -> io::Result<bool> {
 
 impl Server {
     async fn connection(&self, mut stream: TcpStream) -> io::Result<()> {
-        let upgrade = tokio::time::timeout(REQUEST_TIMEOUT, is_websocket(&stream))
+        let (upgrade, path) = tokio::time::timeout(REQUEST_TIMEOUT, is_websocket(&stream))
             .await
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no request"))??;
         if !upgrade {
+            let page = self
+                .pages
+                .iter()
+                .find(|page| page.path == path)
+                .map_or(PAGE, |page| page.body.as_str());
             let response = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{PAGE}",
-                PAGE.len()
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncache-control: no-store\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                page.len()
             );
             stream.write_all(response.as_bytes()).await?;
             return stream.shutdown().await;
@@ -320,5 +362,18 @@ impl Server {
         if self.log {
             println!("signal: peer {id} left room {name:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_path;
+
+    #[test]
+    fn request_paths_lose_their_query() {
+        assert_eq!(request_path("GET /interop?case=1 HTTP/1.1\r\n"), "/interop");
+        assert_eq!(request_path("GET / HTTP/1.1\r\n"), "/");
+        assert_eq!(request_path("GET /a#b HTTP/1.1\r\n"), "/a");
+        assert_eq!(request_path(""), "/");
     }
 }

@@ -6,9 +6,15 @@
 //! peer [--signal ADDR] [--room NAME] [--name NAME] [--bind ADDR]
 //!      [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav]
 //!      [--stats-interval SECONDS] [--json]
+//!      [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS]
 //! ```
 //!
 //! `--signal` defaults to 127.0.0.1:8080 and `--bind` to 127.0.0.1:0.
+//! `--answer` waits for the other side's offer even when first in the
+//! room; `--ice-lite` makes an ICE-lite agent (`a=ice-lite`);
+//! `--late-candidates` keeps our candidates out of our description and
+//! trickles them that long after it; `--restart-after` restarts ICE (a new
+//! offer with new credentials) that long after connecting.
 //! Without `--seconds` the call lasts until Ctrl-C or the other side hangs
 //! up; Ctrl-C sends RTCP BYE and a signaling `bye` and closes ICE.
 
@@ -18,7 +24,7 @@ use std::process::ExitCode;
 
 use sansrtc_examples::peer::{self, Output, PeerConfig};
 
-const USAGE: &str = "usage: peer [--signal ADDR] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json]";
+const USAGE: &str = "usage: peer [--signal ADDR] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json] [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS]";
 
 fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
     let seconds: f64 = value.parse().map_err(|e| format!("{flag} {value}: {e}"))?;
@@ -81,6 +87,14 @@ async fn parse_args(mut args: impl Iterator<Item = String>) -> Result<PeerConfig
             }
             "--record" => config.record = Some(value("a file name")?.into()),
             "--json" => config.output = Output::Json,
+            "--answer" => config.answer_only = true,
+            "--ice-lite" => config.ice_lite = true,
+            "--late-candidates" => {
+                config.candidate_delay = Some(seconds("--late-candidates", &value("a number")?)?);
+            }
+            "--restart-after" => {
+                config.restart_after = Some(seconds("--restart-after", &value("a number")?)?);
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Chromium's ICE agent against the example peer (see interop/README.md).
+# Installs what it needs (Debian packages chromium, coturn, tshark, iproute2,
+# python3), builds the programs, then runs every case of
+# interop/chromium.py in a network namespace of its own.
+#
+# Needs root (network namespaces). Outside CI, a machine where Chromium
+# cannot be installed skips with a message; under CI (CI set) that fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+skip() {
+    if [ -n "${CI:-}" ]; then
+        echo "chromium interop: $* (required under CI)" >&2
+        exit 1
+    fi
+    echo "chromium interop skipped: $*"
+    exit 0
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+command -v tshark >/dev/null 2>&1 || need+=(tshark)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+    command -v apt-get >/dev/null 2>&1 || skip "${need[*]} missing and no apt-get"
+    echo "installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    (apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null) \
+        || skip "could not install ${need[*]}"
+    # Debian's coturn package may start a system service; the test starts its own.
+    if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
+fi
+echo "$(chromium --version 2>/dev/null | head -n 1)"
+
+cargo build -q -p sansrtc-examples --bin signal --bin peer
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+exec python3 interop/chromium.py --bin "$target_dir/debug" "$@"
