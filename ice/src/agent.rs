@@ -359,6 +359,10 @@ pub struct Agent {
     next_pacing: Instant,
     first_valid_at: Vec<(u16, Instant)>,
     selected: Vec<Selected>,
+    /// A lite agent's nominations (local base, remote address) that came
+    /// before the remote credentials: installed when those arrive. One per
+    /// local socket.
+    lite_nominated: Vec<(SocketAddr, SocketAddr)>,
     state: ConnectionState,
     checking_since: Option<Instant>,
     last_local_candidate: Instant,
@@ -435,6 +439,7 @@ impl Agent {
             next_pacing: now,
             first_valid_at: Vec::new(),
             selected: Vec::new(),
+            lite_nominated: Vec::new(),
             state: ConnectionState::New,
             checking_since: None,
             last_local_candidate: now,
@@ -777,6 +782,16 @@ impl Agent {
         }
         self.remote_credentials = Some(credentials);
         self.next_pacing = self.next_pacing.min(self.now);
+        // A lite agent nominated before the answer came selects now.
+        for (local_base, remote_address) in core::mem::take(&mut self.lite_nominated) {
+            if let Some(remote_index) = self
+                .remotes
+                .iter()
+                .position(|r| r.address == remote_address)
+            {
+                self.select_lite(local_base, remote_index);
+            }
+        }
         self.update_state();
         Ok(())
     }
@@ -1284,6 +1299,7 @@ impl Agent {
         self.end_of_remote = false;
         self.first_valid_at.clear();
         self.checking_since = None;
+        self.lite_nominated.clear();
     }
 
     fn add_remote(&mut self, candidate: Candidate, address: SocketAddr) -> Result<(), Error> {
@@ -2332,17 +2348,12 @@ impl Agent {
             return;
         }
         let Some(remote_credentials) = self.remote_credentials.clone() else {
-            // Without the remote password consent cannot be checked; the
-            // lite agent still selects, and keeps the pair alive on the
-            // peer's checks.
-            let event = selected_pair_event(
-                component,
-                &local.candidate,
-                local.base,
-                &remote.candidate,
-                remote.address,
-            );
-            self.event(event);
+            // The peer's nomination overtook its description (its answer
+            // to our offer): the pair is selected when the credentials
+            // arrive, so that the state then becomes connected.
+            let (base, address) = (local.base, remote.address);
+            self.lite_nominated.retain(|(b, _)| *b != base);
+            self.lite_nominated.push((base, address));
             return;
         };
         let selected = Selected {

@@ -855,3 +855,116 @@ fn a_relay_connects_where_no_direct_path_exists() {
     );
     assert!(s.run(Duration::from_secs(60)).failed());
 }
+
+/// A lite agent offers; the full peer answers and nominates at once, so its
+/// USE-CANDIDATE check can arrive before its answer (seen with our example
+/// peers). The pair is selected when the credentials arrive, and the agent
+/// is then connected, not left selected but in `checking`.
+#[test]
+fn a_lite_agent_nominated_before_the_answer_connects_when_it_arrives() {
+    let now = Instant::now();
+    let mut agent = Agent::new(
+        Config {
+            controlling: false,
+            lite: true,
+            seed: 5,
+            ..Config::default()
+        },
+        now,
+    );
+    let local: SocketAddr = "192.0.2.10:5000".parse().unwrap();
+    agent
+        .add_local_socket(LocalSocket {
+            address: local,
+            transport: Transport::Udp,
+            component: 1,
+            interface_rank: 0,
+        })
+        .unwrap();
+    while agent.poll_event().is_some() {}
+    let (ufrag, pwd) = (
+        agent.local_credentials().ufrag().to_owned(),
+        agent.local_credentials().pwd().to_owned(),
+    );
+    let peer: SocketAddr = "198.51.100.20:6000".parse().unwrap();
+    let nomination = stun(
+        Class::Request,
+        TransactionId::new([9; 12]),
+        |b| {
+            b.add(&Attribute::Username(&format!("{ufrag}:{REMOTE_UFRAG}")))
+                .unwrap()
+                .add(&Attribute::Priority(1_845_501_695))
+                .unwrap()
+                .add(&Attribute::IceControlling(7))
+                .unwrap()
+                .add(&Attribute::UseCandidate)
+                .unwrap();
+        },
+        &pwd,
+    );
+    agent
+        .handle_receive(
+            now,
+            Receive {
+                source: peer,
+                destination: local,
+                transport: Transport::Udp,
+                bytes: &nomination,
+            },
+        )
+        .unwrap();
+    let response = agent.poll_transmit().unwrap();
+    assert_eq!(response.destination, peer);
+    let events: Vec<Event> = core::iter::from_fn(|| agent.poll_event()).collect();
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::SelectedPair { .. })),
+        "{events:?}"
+    );
+    assert!(agent.selected_pair(1).is_none());
+    assert!(!is_up(agent.state()));
+
+    agent
+        .set_remote_credentials(REMOTE_UFRAG, REMOTE_PWD)
+        .unwrap();
+    let events: Vec<Event> = core::iter::from_fn(|| agent.poll_event()).collect();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::SelectedPair { remote_address, .. } if *remote_address == peer
+        )),
+        "{events:?}"
+    );
+    assert_eq!(agent.state(), ConnectionState::Connected);
+    assert_eq!(agent.selected_pair(1).unwrap().1.socket_addr(), Some(peer));
+    // It stays up on the peer's consent checks (no USE-CANDIDATE now).
+    let consent = stun(
+        Class::Request,
+        TransactionId::new([10; 12]),
+        |b| {
+            b.add(&Attribute::Username(&format!("{ufrag}:{REMOTE_UFRAG}")))
+                .unwrap()
+                .add(&Attribute::Priority(1_845_501_695))
+                .unwrap()
+                .add(&Attribute::IceControlling(7))
+                .unwrap();
+        },
+        &pwd,
+    );
+    let later = now + Duration::from_secs(6);
+    agent.handle_timeout(later);
+    agent
+        .handle_receive(
+            later,
+            Receive {
+                source: peer,
+                destination: local,
+                transport: Transport::Udp,
+                bytes: &consent,
+            },
+        )
+        .unwrap();
+    agent.handle_timeout(later + Duration::from_secs(4));
+    assert!(is_up(agent.state()), "{:?}", agent.state());
+}
