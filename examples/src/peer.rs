@@ -233,6 +233,13 @@ pub struct CallSummary {
     pub selected: Option<SelectedPair>,
     /// Local candidates signalled, as `a=candidate` values.
     pub local_candidates: Vec<String>,
+    /// Of those, candidates held back and signalled late
+    /// ([`PeerConfig::candidate_delay`]).
+    pub late_candidates: usize,
+    /// Pairs selected (a restart selects a new one).
+    pub pairs_selected: u32,
+    /// ICE restarts, started by either side.
+    pub ice_restarts: u32,
     /// RTP media packets sent (retransmissions not included).
     pub packets_sent: u64,
     /// RTP payload bytes sent (retransmissions not included).
@@ -651,6 +658,7 @@ impl Call {
                         self.restart_at = self.config.restart_after.map(|after| now + after);
                     }
                     self.summary.selected = Some(pair);
+                    self.summary.pairs_selected += 1;
                 }
                 IceEvent::RelayedData { peer, contents, .. } => {
                     if Some(peer) == self.destination {
@@ -776,6 +784,7 @@ impl Call {
             .iter()
             .filter(|v| kind(v) == "candidate")
             .count();
+        self.summary.late_candidates += count;
         self.printer.note(
             "late-candidates",
             &format!("signalling our {count} candidate(s) late"),
@@ -822,6 +831,7 @@ impl Call {
                     .restart()
                     .map_err(|e| PeerError::Negotiation(e.to_string()))?;
                 self.take_new_credentials();
+                self.summary.ice_restarts += 1;
                 self.printer.note(
                     "ice-restart",
                     &format!(
@@ -885,6 +895,7 @@ impl Call {
             .restart()
             .map_err(|e| PeerError::Negotiation(e.to_string()))?;
         self.take_new_credentials();
+        self.summary.ice_restarts += 1;
         let offer = create_offer(&self.session, core::slice::from_ref(&self.media)).to_string();
         self.printer.note(
             "ice-restart",
@@ -939,6 +950,10 @@ impl Call {
             .set_remote_credentials(&ufrag, &pwd)
             .map_err(|e| PeerError::Negotiation(e.to_string()))?;
         self.remote_ufrag = Some(ufrag);
+        if sdp.attributes().any(|a| matches!(a, Attribute::IceLite)) {
+            // RFC 8445 §6.1.1: a full agent facing a lite one controls.
+            self.agent.set_remote_lite();
+        }
         for candidate in candidates {
             self.add_remote_candidate(&candidate);
         }
