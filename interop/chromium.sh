@@ -29,7 +29,7 @@ if [ ${#need[@]} -gt 0 ]; then
     command -v apt-get >/dev/null 2>&1 || skip "${need[*]} missing and no apt-get"
     echo "installing ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    (apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null) \
+    (apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null) \
         || skip "could not install ${need[*]}"
     # Debian's coturn package may start a system service; the test starts its own.
     if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi

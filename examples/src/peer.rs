@@ -775,7 +775,7 @@ impl Call {
         now: Instant,
         signaling: &mut Signaling,
     ) -> Result<(), PeerError> {
-        if !self.hold_signals_until.is_some_and(|t| t <= now) {
+        if self.hold_signals_until.is_none_or(|t| t > now) {
             return Ok(());
         }
         self.hold_signals_until = None;

@@ -16,7 +16,10 @@ fn every_trickled_candidate_parses_and_prints_back() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chromium/candidates.txt");
     let text = std::fs::read_to_string(path).unwrap();
     let mut kinds = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let (case, value) = line.split_once(' ').unwrap();
         let candidate: Candidate = value.parse().unwrap_or_else(|e| panic!("{line}: {e}"));
         assert_eq!(candidate.to_string(), value, "{case}");
