@@ -241,3 +241,29 @@ fn garbage_datagrams_do_not_disturb_a_call() {
         .unwrap();
     assert!(last["received_packets"].as_u64() >= Some(90), "{last}");
 }
+
+#[test]
+fn interop_options_are_checked() {
+    for (args, error) in [
+        (
+            &["--late-candidates", "0"][..],
+            "--late-candidates must be between",
+        ),
+        (&["--restart-after", "x"][..], "--restart-after x"),
+        (&["--restart-after"][..], "--restart-after needs a number"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_peer"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(error), "{args:?}: {stderr}");
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_signal"))
+        .args(["--page", "chromium.html"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("expected /PATH=FILE"));
+}

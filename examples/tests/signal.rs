@@ -196,6 +196,39 @@ async fn plain_http_gets_the_page() {
     assert!(response.contains("new WebSocket"));
 }
 
+async fn get(address: SocketAddr, target: &str) -> String {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    response
+}
+
+#[tokio::test]
+async fn extra_pages_are_served_at_their_path_whatever_the_query() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let page = signal::Page {
+        path: "/chromium".to_owned(),
+        body: "<p>interop</p>".to_owned(),
+    };
+    tokio::spawn(signal::serve_with_pages(listener, false, vec![page]));
+    let response = get(address, "/chromium?case=relay&offer=1").await;
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(response.ends_with("\r\n\r\n<p>interop</p>"), "{response}");
+    assert!(get(address, "/").await.ends_with(signal::PAGE));
+    assert!(get(address, "/other").await.ends_with(signal::PAGE));
+    // The WebSocket endpoint still works next to the pages.
+    let (_socket, joined) = join(address, "room").await;
+    assert_eq!(joined["type"], "joined");
+}
+
 #[tokio::test]
 async fn rooms_are_capped() {
     let address = start().await;
