@@ -234,7 +234,9 @@ def run_case(name, args, netns, bin_dir, profile_root):
     print(f"Chromium iceConnectionState: {result.get('ice_connection_state')} "
           f"(states: {' -> '.join(s['state'] for s in result.get('states', []))})")
     if result.get("time_to_connected_ms") is not None:
-        print(f"Chromium time to connected: {result['time_to_connected_ms']} ms after the page started")
+        since = result["time_to_connected_ms"] - (result.get("first_description_ms") or 0)
+        print(f"Chromium time to connected: {since} ms after its first description "
+              f"({result['time_to_connected_ms']} ms after the page started)")
     if local and remote:
         print(f"Chromium selected pair: {local['candidate_type']} {address(local)} -> "
               f"{remote['candidate_type']} {address(remote)} "
@@ -248,7 +250,8 @@ def run_case(name, args, netns, bin_dir, profile_root):
         print(f"our selected pair:      {last['remote_type']} {last['remote']} <- "
               f"{last['local_type']} {last['local']} (remote <- local, as Chromium's local -> remote)")
     if connected:
-        print(f"our ICE connected at {connected[0]['t']:.3f} s after our peer started "
+        described = next((e["t"] for e in events if e.get("event") in ("offer", "answer")), 0.0)
+        print(f"our ICE connected {(connected[0]['t'] - described) * 1000:.0f} ms after the first description "
               f"(states: {' -> '.join(states)})")
     if result.get("restart"):
         print(f"restart: {json.dumps(result['restart'])}")
@@ -288,6 +291,12 @@ def run_case(name, args, netns, bin_dir, profile_root):
         # what matters, and the pair comparison checked it.
         if pairs and pairs[-1]["remote_type"] not in ("relay", "prflx"):
             failures.append("our agent's selected remote candidate is not Chromium's relayed address")
+        relayed = [e["candidate"] for e in events
+                   if e.get("event") == "local-candidate" and e.get("candidate_type") == "relay"]
+        if not relayed:
+            failures.append("our peer gathered no relay candidate through coturn")
+        else:
+            print(f"our relay candidate: {relayed[0]}")
     if name == "late-trickle":
         late = [e for e in events if e.get("event") == "late-candidates"]
         if not late:
