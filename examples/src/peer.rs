@@ -1061,11 +1061,29 @@ impl Call {
                     self.note_stun_received(source, bytes);
                 }
             }
-            // Media only from the selected pair's remote address.
-            PacketKind::Rtp if Some(source) == self.destination && !self.relayed => {
+            PacketKind::Rtp if self.accepts_media_from(source) => {
                 self.handle_media(now, bytes).await;
             }
             _ => {}
+        }
+    }
+
+    /// Whether RTP or RTCP from `source` (not through TURN) is the other
+    /// peer's. Once a pair is selected only its remote address is; before
+    /// that, any remote candidate's address (RFC 8445 §12.1: an agent must
+    /// be ready to receive on any candidate of the latest exchange), so the
+    /// media a controlling peer sends as soon as it has nominated is not
+    /// lost while this side's own checks are still on their way.
+    fn accepts_media_from(&self, source: SocketAddr) -> bool {
+        if self.relayed {
+            return false;
+        }
+        match self.destination {
+            Some(destination) => source == destination,
+            None => self
+                .agent
+                .remote_candidates()
+                .any(|candidate| candidate.socket_addr() == Some(source)),
         }
     }
 
