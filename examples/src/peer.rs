@@ -1,4 +1,5 @@
-//! The example peer: signaling over WebSocket ([`crate::signal`]), ICE with
+//! The example peer: signaling over WebSocket ([`crate::signal`]) or by
+//! copy and paste on stdin/stdout ([`PeerConfig::stdio_signaling`]), ICE with
 //! [`sansrtc_ice::Agent`], offer and answer with [`sansrtc_sdp::negotiate`],
 //! and a PCMU tone over RTP with RTCP reports, NACK and RTX from
 //! [`sansrtc_rtp`], all on one UDP socket.
@@ -16,6 +17,17 @@
 //! share the port (`a=rtcp-mux`) and are told apart by the second byte (RFC
 //! 5761 §4: RTCP packet types 200–207 read as marker bit plus payload type
 //! 72–79).
+//!
+//! # Copy-paste signaling
+//!
+//! With [`PeerConfig::stdio_signaling`] no server is involved: every
+//! signaling message (offer, answer, candidate, end-of-candidates, bye) is
+//! written to stdout as one JSON line, and the JSON lines read from stdin are
+//! the other side's messages; the timeline goes to stderr instead. Paste
+//! each line one peer prints into the other's terminal, or connect two peers
+//! with pipes. The peer offers unless [`PeerConfig::answer_only`] is set.
+//! Lines that are not JSON objects are ignored; a line longer than
+//! [`crate::signal::MAX_MESSAGE_LEN`] is an error.
 //!
 //! # Without DTLS
 //!
@@ -57,6 +69,7 @@ use sansrtc_sdp::{Attribute, Fingerprint, MediaType, Origin, Sdp, Ssrc};
 use sansrtc_stun::framing::PacketKind;
 use sansrtc_stun::{Class, Message as StunMessage};
 use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Stdin, Stdout};
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
@@ -99,6 +112,10 @@ pub struct PeerConfig {
     pub name: String,
     /// Address of the signaling server (`ws://ADDR/`).
     pub signal: SocketAddr,
+    /// Signal by copy and paste instead of through the server: messages as
+    /// JSON lines on stdout and stdin, the timeline on stderr (see the
+    /// module docs).
+    pub stdio_signaling: bool,
     /// Room to join.
     pub room: String,
     /// Address of the UDP socket (port 0: any).
@@ -161,6 +178,7 @@ impl PeerConfig {
         Self {
             name: name.to_owned(),
             signal,
+            stdio_signaling: false,
             room: "demo".to_owned(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             stun: None,
@@ -327,6 +345,8 @@ struct Printer {
     name: String,
     output: Output,
     epoch: Instant,
+    /// Print on stderr (stdout carries copy-paste signaling).
+    to_stderr: bool,
 }
 
 impl Printer {
@@ -334,7 +354,10 @@ impl Printer {
         let elapsed = Instant::now().saturating_duration_since(self.epoch);
         match self.output {
             Output::Quiet => {}
-            Output::Text => println!("{:>7.3} s  {:<6} {text}", elapsed.as_secs_f64(), self.name),
+            Output::Text => {
+                let line = format!("{:>7.3} s  {:<6} {text}", elapsed.as_secs_f64(), self.name);
+                self.print(&line);
+            }
             Output::Json => {
                 let mut object = json!({
                     "t": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
@@ -344,8 +367,16 @@ impl Printer {
                 if let (Some(target), Value::Object(extra)) = (object.as_object_mut(), fields) {
                     target.extend(extra);
                 }
-                println!("{object}");
+                self.print(&object.to_string());
             }
+        }
+    }
+
+    fn print(&self, line: &str) {
+        if self.to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
         }
     }
 }
@@ -354,29 +385,108 @@ type WebSocket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The signaling connection.
-struct Signaling {
-    socket: WebSocket,
+enum Signaling {
+    /// Through the signaling server.
+    WebSocket(WebSocket),
+    /// Copy and paste: JSON lines on stdout and stdin.
+    Stdio {
+        input: BufReader<Stdin>,
+        output: Stdout,
+    },
 }
 
 impl Signaling {
-    async fn send(&mut self, value: Value) -> Result<(), PeerError> {
-        self.socket
-            .send(Message::text(value.to_string()))
-            .await
-            .map_err(|e| PeerError::Signaling(e.to_string()))
+    fn stdio() -> Self {
+        Self::Stdio {
+            input: BufReader::new(tokio::io::stdin()),
+            output: tokio::io::stdout(),
+        }
     }
 
-    /// The next JSON message; `None` when the connection is closed.
-    async fn receive(&mut self) -> Option<Value> {
-        loop {
-            match self.socket.next().await? {
-                Ok(Message::Text(text)) => match serde_json::from_str(text.as_str()) {
-                    Ok(value) => return Some(value),
-                    Err(_) => continue,
-                },
-                Ok(Message::Close(_)) | Err(_) => return None,
-                Ok(_) => {}
+    async fn send(&mut self, value: Value) -> Result<(), PeerError> {
+        match self {
+            Self::WebSocket(socket) => socket
+                .send(Message::text(value.to_string()))
+                .await
+                .map_err(|e| PeerError::Signaling(e.to_string())),
+            Self::Stdio { output, .. } => {
+                let mut line = value.to_string();
+                line.push('\n');
+                output
+                    .write_all(line.as_bytes())
+                    .await
+                    .map_err(|source| PeerError::Io {
+                        context: "writing a signaling message to stdout",
+                        source,
+                    })?;
+                output.flush().await.map_err(|source| PeerError::Io {
+                    context: "writing a signaling message to stdout",
+                    source,
+                })
             }
+        }
+    }
+
+    /// The next JSON message; `Ok(None)` when the connection (or stdin) is
+    /// closed; an error when a pasted line is too long.
+    async fn receive(&mut self) -> Result<Option<Value>, PeerError> {
+        match self {
+            Self::WebSocket(socket) => loop {
+                let Some(message) = socket.next().await else {
+                    return Ok(None);
+                };
+                match message {
+                    Ok(Message::Text(text)) => match serde_json::from_str(text.as_str()) {
+                        Ok(value) => return Ok(Some(value)),
+                        Err(_) => continue,
+                    },
+                    Ok(Message::Close(_)) | Err(_) => return Ok(None),
+                    Ok(_) => {}
+                }
+            },
+            Self::Stdio { input, .. } => loop {
+                let Some(line) = read_line(input, crate::signal::MAX_MESSAGE_LEN).await? else {
+                    return Ok(None);
+                };
+                match serde_json::from_slice::<Value>(&line) {
+                    Ok(value) if value.is_object() => return Ok(Some(value)),
+                    _ => continue,
+                }
+            },
+        }
+    }
+}
+
+/// One line of `input` without its end, at most `max` bytes; `None` at the
+/// end of the input or on a read error; an error when the line is longer
+/// than `max` (read no further, so memory stays bounded).
+async fn read_line(input: &mut BufReader<Stdin>, max: usize) -> Result<Option<Vec<u8>>, PeerError> {
+    let mut line = Vec::new();
+    loop {
+        let Ok(available) = input.fill_buf().await else {
+            return Ok(None);
+        };
+        if available.is_empty() {
+            // End of input: a last line without a newline still counts.
+            return Ok((!line.is_empty()).then_some(line));
+        }
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(end) => (available.get(..end).unwrap_or_default(), true),
+            None => (available, false),
+        };
+        if line.len() + chunk.len() > max {
+            return Err(PeerError::Signaling(format!(
+                "a line on stdin is longer than a message may be ({max} bytes)"
+            )));
+        }
+        line.extend_from_slice(chunk);
+        let used = chunk.len() + usize::from(done);
+        input.consume(used);
+        if done {
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            return Ok(Some(line));
         }
     }
 }
@@ -1493,6 +1603,7 @@ pub async fn run(
         name: config.name.clone(),
         output: config.output,
         epoch: config.epoch,
+        to_stderr: config.stdio_signaling,
     };
     let socket = UdpSocket::bind(config.bind)
         .await
@@ -1505,58 +1616,78 @@ pub async fn run(
         source,
     })?;
     let url = format!("ws://{}/", config.signal);
-    // What the signaling server sends is capped like what it accepts.
-    let websocket_config = WebSocketConfig::default()
-        .max_message_size(Some(crate::signal::MAX_MESSAGE_LEN))
-        .max_frame_size(Some(crate::signal::MAX_MESSAGE_LEN));
-    let (websocket, _) =
-        tokio_tungstenite::connect_async_with_config(&url, Some(websocket_config), false)
-            .await
-            .map_err(|e| PeerError::Signaling(format!("{url}: {e}")))?;
-    let mut signaling = Signaling { socket: websocket };
-    signaling
-        .send(json!({ "type": "join", "room": config.room }))
-        .await?;
+    let mut signaling = if config.stdio_signaling {
+        printer.note(
+            "stdio-signaling",
+            &format!(
+                "copy-paste signaling: our messages are the JSON lines on stdout, the other side's are read from stdin; UDP socket {local}"
+            ),
+            json!({ "socket": local.to_string() }),
+        );
+        if let Some(joined) = &config.joined {
+            joined.notify_one();
+        }
+        Signaling::stdio()
+    } else {
+        // What the signaling server sends is capped like what it accepts.
+        let websocket_config = WebSocketConfig::default()
+            .max_message_size(Some(crate::signal::MAX_MESSAGE_LEN))
+            .max_frame_size(Some(crate::signal::MAX_MESSAGE_LEN));
+        let (websocket, _) =
+            tokio_tungstenite::connect_async_with_config(&url, Some(websocket_config), false)
+                .await
+                .map_err(|e| PeerError::Signaling(format!("{url}: {e}")))?;
+        let mut signaling = Signaling::WebSocket(websocket);
+        signaling
+            .send(json!({ "type": "join", "room": config.room }))
+            .await?;
+        signaling
+    };
     let mut stop = pin!(stop);
 
     // Find our role: the first in the room offers once the second arrives
     // (unless told to answer only).
     let mut offer_text: Option<String> = None;
-    let offerer = loop {
-        let message = tokio::select! {
-            message = signaling.receive() => message,
-            () = &mut stop => return Err(PeerError::Signaling("interrupted before the call".to_owned())),
-        };
-        let message =
-            message.ok_or_else(|| PeerError::Signaling("connection closed".to_owned()))?;
-        match kind(&message) {
-            "joined" => {
-                let peers = message.get("peers").and_then(Value::as_u64).unwrap_or(0);
-                printer.note(
-                    "joined",
-                    &format!(
-                        "joined room {:?} on {url} ({peers} of 2); UDP socket {local}",
-                        config.room
-                    ),
-                    json!({ "room": config.room, "peers": peers, "socket": local.to_string() }),
-                );
-                if let Some(joined) = &config.joined {
-                    joined.notify_one();
+    let offerer = if config.stdio_signaling && !config.answer_only {
+        // No room: with copy-paste signaling the offer goes out at once.
+        true
+    } else {
+        loop {
+            let message = tokio::select! {
+                message = signaling.receive() => message?,
+                () = &mut stop => return Err(PeerError::Signaling("interrupted before the call".to_owned())),
+            };
+            let message =
+                message.ok_or_else(|| PeerError::Signaling("connection closed".to_owned()))?;
+            match kind(&message) {
+                "joined" => {
+                    let peers = message.get("peers").and_then(Value::as_u64).unwrap_or(0);
+                    printer.note(
+                        "joined",
+                        &format!(
+                            "joined room {:?} on {url} ({peers} of 2); UDP socket {local}",
+                            config.room
+                        ),
+                        json!({ "room": config.room, "peers": peers, "socket": local.to_string() }),
+                    );
+                    if let Some(joined) = &config.joined {
+                        joined.notify_one();
+                    }
                 }
+                "peer-joined" if !config.answer_only => break true,
+                "offer" => {
+                    offer_text = message
+                        .get("sdp")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                    break false;
+                }
+                "error" => {
+                    let reason = message.get("reason").and_then(Value::as_str).unwrap_or("");
+                    return Err(PeerError::Signaling(reason.to_owned()));
+                }
+                _ => {}
             }
-            "peer-joined" if !config.answer_only => break true,
-            "offer" => {
-                offer_text = message
-                    .get("sdp")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                break false;
-            }
-            "error" => {
-                let reason = message.get("reason").and_then(Value::as_str).unwrap_or("");
-                return Err(PeerError::Signaling(reason.to_owned()));
-            }
-            _ => {}
         }
     };
 
@@ -1742,12 +1873,19 @@ pub async fn run(
             }
             message = signaling.receive(), if signaling_open => {
                 match message {
-                    Some(message) => call.handle_signal(&mut signaling, message).await?,
-                    None => {
+                    Ok(Some(message)) => call.handle_signal(&mut signaling, message).await?,
+                    Ok(None) => {
                         signaling_open = false;
                         printer.note("signal-closed", "signaling connection closed", json!({}));
                         if !call.summary.connected {
                             call.ended = Some("signaling closed before ICE connected".to_owned());
+                        }
+                    }
+                    Err(error) => {
+                        signaling_open = false;
+                        printer.note("signal-error", &error.to_string(), json!({ "error": error.to_string() }));
+                        if !call.summary.connected {
+                            call.ended = Some(error.to_string());
                         }
                     }
                 }
@@ -1797,7 +1935,9 @@ pub async fn run(
         json!({ "reason": reason }),
     );
     call.summary.end_reason = reason;
-    let _ = signaling.socket.close(None).await;
+    if let Signaling::WebSocket(socket) = &mut signaling {
+        let _ = socket.close(None).await;
+    }
     if let Some(path) = &call.config.record {
         let bytes = crate::wav::encode(&call.summary.recording, pcmu::SAMPLE_RATE);
         std::fs::write(path, bytes).map_err(|source| PeerError::Io {

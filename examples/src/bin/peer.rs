@@ -3,13 +3,17 @@
 //! makes the offer once the second arrives.
 //!
 //! ```text
-//! peer [--signal ADDR] [--room NAME] [--name NAME] [--bind ADDR]
+//! peer [--signal ADDR | --stdio] [--room NAME] [--name NAME] [--bind ADDR]
 //!      [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav]
 //!      [--stats-interval SECONDS] [--json]
 //!      [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS]
 //! ```
 //!
 //! `--signal` defaults to 127.0.0.1:8080 and `--bind` to 127.0.0.1:0.
+//! `--stdio` signals by copy and paste instead of through `signal`: the
+//! peer writes each of its messages to stdout as one JSON line and reads the
+//! other side's from stdin (the timeline goes to stderr); it offers at once
+//! unless `--answer` is given.
 //! `--answer` waits for the other side's offer even when first in the
 //! room; `--ice-lite` makes an ICE-lite agent (`a=ice-lite`);
 //! `--late-candidates` keeps our candidates out of our description and
@@ -24,7 +28,7 @@ use std::process::ExitCode;
 
 use sansrtc_examples::peer::{self, Output, PeerConfig};
 
-const USAGE: &str = "usage: peer [--signal ADDR] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json] [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS]";
+const USAGE: &str = "usage: peer [--signal ADDR | --stdio] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json] [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS]";
 
 fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
     let seconds: f64 = value.parse().map_err(|e| format!("{flag} {value}: {e}"))?;
@@ -88,6 +92,7 @@ async fn parse_args(mut args: impl Iterator<Item = String>) -> Result<PeerConfig
             "--record" => config.record = Some(value("a file name")?.into()),
             "--json" => config.output = Output::Json,
             "--answer" => config.answer_only = true,
+            "--stdio" => config.stdio_signaling = true,
             "--ice-lite" => config.ice_lite = true,
             "--late-candidates" => {
                 config.candidate_delay = Some(seconds("--late-candidates", &value("a number")?)?);
@@ -116,12 +121,19 @@ async fn main() -> ExitCode {
             core::future::pending::<()>().await;
         }
     };
-    match peer::run(config, stop).await {
-        Ok(summary) if summary.connected => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
+    let stdio = config.stdio_signaling;
+    let code = match peer::run(config, stop).await {
+        Ok(summary) if summary.connected => 0,
+        Ok(_) => 1,
         Err(error) => {
             eprintln!("peer: {error}");
-            ExitCode::FAILURE
+            1
         }
+    };
+    if stdio {
+        // tokio reads stdin with a blocking read that cannot be cancelled, so
+        // the runtime would wait for one more line before shutting down.
+        std::process::exit(code);
     }
+    ExitCode::from(code as u8)
 }
