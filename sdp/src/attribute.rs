@@ -7,7 +7,7 @@ use core::fmt;
 use crate::fmtp::Fmtp;
 use crate::rtp::{Direction, Extmap, RtcpFb, Rtpmap, Ssrc, SsrcGroup};
 use crate::simulcast::{Rid, Simulcast};
-use crate::token::{is_token, is_word, number, own, own_all, words, write_number};
+use crate::token::{is_token, is_word, number, own, own_all, split_once, words, write_number};
 use crate::transport::{
     ConnectionMode, Decimal, Fingerprint, Group, Msid, MsidSemantic, Rtcp, Sctpmap, Setup,
 };
@@ -124,7 +124,7 @@ impl<'a> Attribute<'a> {
     /// follow its grammar; unknown attributes always parse (as
     /// [`Attribute::Other`]).
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        let (name, value) = match text.split_once(':') {
+        let (name, value) = match split_once(text, b':') {
             Some((n, v)) => (n, Some(v)),
             None => (text, None),
         };
@@ -135,7 +135,7 @@ impl<'a> Attribute<'a> {
     /// parse is kept as [`Attribute::Other`]. Leading spaces in the value are
     /// skipped for the typed form (`a=msid-semantic: WMS`).
     pub fn parse_lenient(text: &'a str) -> Self {
-        let (name, value) = match text.split_once(':') {
+        let (name, value) = match split_once(text, b':') {
             Some((n, v)) => (n, Some(v)),
             None => (text, None),
         };

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::rtp::payload_type;
-use crate::token::{number, own, split_space, write_number};
+use crate::token::{fields, number, own, split_once, split_space, write_number};
 
 /// One `name=value` (or bare `name`) of an `a=fmtp` line.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -38,7 +38,7 @@ impl<'a> Fmtp<'a> {
         let (pt, rest) = split_space(text).ok_or("`<payload type> <parameters>`")?;
         let payload_type = payload_type(pt)?;
         let mut parameters = Vec::new();
-        for part in rest.split(';') {
+        for part in fields(rest, b';') {
             let part = part.trim_start_matches(' ');
             if part.is_empty() {
                 continue;
@@ -46,7 +46,7 @@ impl<'a> Fmtp<'a> {
             if part.bytes().any(|b| b < 0x20 || b == 0x7F) {
                 return Err("printable format parameters");
             }
-            let (name, value) = match part.split_once('=') {
+            let (name, value) = match split_once(part, b'=') {
                 Some((n, v)) => (n, Some(Cow::Borrowed(v))),
                 None => (part, None),
             };
@@ -86,7 +86,7 @@ impl<'a> Fmtp<'a> {
             .and_then(|p| p.value.as_deref())
     }
 
-    fn get_number<T: core::str::FromStr>(&self, name: &str) -> Option<T> {
+    fn get_number<T: TryFrom<u64>>(&self, name: &str) -> Option<T> {
         self.get(name).and_then(number)
     }
 

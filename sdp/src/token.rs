@@ -2,14 +2,66 @@
 
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
-use core::str::FromStr;
 
-/// A decimal number made only of ASCII digits (no sign, no spaces).
-pub(crate) fn number<T: FromStr>(text: &str) -> Option<T> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+/// A decimal number made only of ASCII digits (no sign, no spaces), in one
+/// pass over the digits; leading zeros are allowed, a value too large for
+/// `T` is not.
+pub(crate) fn number<T: TryFrom<u64>>(text: &str) -> Option<T> {
+    if text.is_empty() {
         return None;
     }
-    text.parse().ok()
+    let mut value = 0u64;
+    for b in text.bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(digit))?;
+    }
+    T::try_from(value).ok()
+}
+
+/// Splits `text` at the first `byte` (an ASCII character), like
+/// `str::split_once` with a `char`, but with a plain loop: the values split
+/// here are a few bytes long, where a `memchr` call costs more than it saves.
+pub(crate) fn split_once(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    let (head, tail) = text.split_at_checked(at)?;
+    Some((head, tail.get(1..)?))
+}
+
+/// The pieces of `text` between each `byte` (an ASCII character): what
+/// `str::split` with a `char` yields, with the loop of [`split_once`].
+pub(crate) fn fields(text: &str, byte: u8) -> Fields<'_> {
+    Fields {
+        rest: Some(text),
+        byte,
+    }
+}
+
+/// The iterator of [`fields`].
+#[derive(Clone)]
+pub(crate) struct Fields<'a> {
+    rest: Option<&'a str>,
+    byte: u8,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match split_once(rest, self.byte) {
+            Some((head, tail)) => {
+                self.rest = Some(tail);
+                Some(head)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
 }
 
 /// RFC 8866 `token-char`.
@@ -29,7 +81,7 @@ pub(crate) fn is_word(text: &str) -> bool {
 
 /// Splits `text` at the first space. Both halves must be non-empty.
 pub(crate) fn split_space(text: &str) -> Option<(&str, &str)> {
-    let (head, tail) = text.split_once(' ')?;
+    let (head, tail) = split_once(text, b' ')?;
     (!head.is_empty() && !tail.is_empty()).then_some((head, tail))
 }
 
@@ -38,7 +90,7 @@ pub(crate) fn words<'a>(
     text: &'a str,
     expected: &'static str,
 ) -> Result<Vec<Cow<'a, str>>, &'static str> {
-    text.split(' ')
+    fields(text, b' ')
         .map(|w| {
             if is_word(w) {
                 Ok(Cow::Borrowed(w))
@@ -93,6 +145,26 @@ mod tests {
         assert_eq!(number::<u8>("+96"), None);
         assert_eq!(number::<u8>("256"), None);
         assert_eq!(number::<u8>(""), None);
+        assert_eq!(number::<u8>("9 "), None);
+        assert_eq!(number::<u8>("0000000000000000000000096"), Some(96));
+        assert_eq!(number::<u64>("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(number::<u64>("18446744073709551616"), None);
+        assert_eq!(number::<u64>("99999999999999999999"), None);
+        assert_eq!(number::<u32>("4294967296"), None);
+    }
+
+    #[test]
+    fn splitting_matches_str_split() {
+        for text in [
+            "", "a", " ", "a b", " a", "a ", "a  b", "a b c", "é b", "a b é ",
+        ] {
+            assert_eq!(
+                fields(text, b' ').collect::<Vec<_>>(),
+                text.split(' ').collect::<Vec<_>>(),
+                "{text:?}"
+            );
+            assert_eq!(split_once(text, b' '), text.split_once(' '), "{text:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::connection::{Address, AddressType};
-use crate::token::{is_token, is_word, number, own, own_all, split_space, words};
+use crate::token::{
+    fields, is_token, is_word, number, own, own_all, split_once, split_space, words,
+};
 
 /// `a=group:<semantics> <mid>...`, e.g. `BUNDLE 0 1 2`.
 /// <https://www.rfc-editor.org/rfc/rfc5888#section-5>
@@ -22,7 +24,7 @@ pub struct Group<'a> {
 impl<'a> Group<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        let (semantics, mids) = match text.split_once(' ') {
+        let (semantics, mids) = match split_once(text, b' ') {
             Some((s, m)) => (s, words(m, "media identifiers separated by single spaces")?),
             None => (text, Vec::new()),
         };
@@ -74,7 +76,7 @@ pub struct Msid<'a> {
 impl<'a> Msid<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        let (stream_id, track_id) = match text.split_once(' ') {
+        let (stream_id, track_id) = match split_once(text, b' ') {
             Some((s, t)) => (s, Some(t)),
             None => (text, None),
         };
@@ -121,7 +123,7 @@ pub struct MsidSemantic<'a> {
 impl<'a> MsidSemantic<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        let (semantic, identifiers) = match text.split_once(' ') {
+        let (semantic, identifiers) = match split_once(text, b' ') {
             Some((s, ids)) => (s, words(ids, "stream ids separated by single spaces")?),
             None => (text, Vec::new()),
         };
@@ -332,14 +334,14 @@ impl<'a> Rtcp<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`<port> [<nettype> <addrtype> <address>]`";
-        let mut fields = text.split(' ');
-        let port = fields.next().and_then(number).ok_or("an RTCP port")?;
-        let address = match fields.next() {
+        let mut columns = fields(text, b' ');
+        let port = columns.next().and_then(number).ok_or("an RTCP port")?;
+        let address = match columns.next() {
             None => None,
             Some(network_type) => {
-                let address_type = AddressType::parse(fields.next().ok_or(EXPECTED)?)?;
-                let address = Address::parse(fields.next().ok_or(EXPECTED)?, &address_type)?;
-                if !is_word(network_type) || fields.next().is_some() {
+                let address_type = AddressType::parse(columns.next().ok_or(EXPECTED)?)?;
+                let address = Address::parse(columns.next().ok_or(EXPECTED)?, &address_type)?;
+                if !is_word(network_type) || columns.next().is_some() {
                     return Err(EXPECTED);
                 }
                 Some((Cow::Borrowed(network_type), address_type, address))
@@ -386,14 +388,14 @@ impl<'a> Sctpmap<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`<port> <protocol> [<streams>]`";
-        let mut fields = text.split(' ');
-        let port = fields.next().and_then(number).ok_or("an SCTP port")?;
-        let protocol = fields.next().filter(|p| is_token(p)).ok_or(EXPECTED)?;
-        let streams = fields
+        let mut columns = fields(text, b' ');
+        let port = columns.next().and_then(number).ok_or("an SCTP port")?;
+        let protocol = columns.next().filter(|p| is_token(p)).ok_or(EXPECTED)?;
+        let streams = columns
             .next()
             .map(|s| number(s).ok_or("a stream count"))
             .transpose()?;
-        if fields.next().is_some() {
+        if columns.next().is_some() {
             return Err(EXPECTED);
         }
         Ok(Self {
@@ -445,7 +447,7 @@ impl Decimal {
     /// Parses `digits[.digits]`.
     pub fn parse(text: &str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "a decimal number";
-        let (whole, fraction) = match text.split_once('.') {
+        let (whole, fraction) = match split_once(text, b'.') {
             Some((w, f)) => (w, f),
             None => (text, ""),
         };
