@@ -7,7 +7,9 @@ use core::fmt;
 use crate::fmtp::Fmtp;
 use crate::rtp::{Direction, Extmap, RtcpFb, Rtpmap, Ssrc, SsrcGroup};
 use crate::simulcast::{Rid, Simulcast};
-use crate::token::{is_token, is_word, number, own, own_all, split_once, words, write_number};
+use crate::token::{
+    is_token, is_word, number, own, own_all, skip_spaces, split_once, words, write_number,
+};
 use crate::transport::{
     ConnectionMode, Decimal, Fingerprint, Group, Msid, MsidSemantic, Rtcp, Sctpmap, Setup,
 };
@@ -139,7 +141,7 @@ impl<'a> Attribute<'a> {
             Some((n, v)) => (n, Some(v)),
             None => (text, None),
         };
-        let trimmed = value.map(|v| v.trim_start_matches(' '));
+        let trimmed = value.map(skip_spaces);
         match Self::parse_typed(name, trimmed) {
             Ok(Self::Other { .. }) | Err(_) => Self::Other {
                 name: Cow::Borrowed(name),

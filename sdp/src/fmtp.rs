@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::rtp::payload_type;
-use crate::token::{fields, number, own, split_once, split_space, write_number};
+use crate::token::{fields, number, own, skip_spaces, split_once, split_space, write_number};
 
 /// One `name=value` (or bare `name`) of an `a=fmtp` line.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -37,14 +37,19 @@ impl<'a> Fmtp<'a> {
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         let (pt, rest) = split_space(text).ok_or("`<payload type> <parameters>`")?;
         let payload_type = payload_type(pt)?;
-        let mut parameters = Vec::new();
+        // A control character is in a part that is not empty, so the
+        // first part it makes fail is the first that can.
+        if rest
+            .bytes()
+            .fold(false, |bad, b| bad | (b < 0x20) | (b == 0x7F))
+        {
+            return Err("printable format parameters");
+        }
+        let mut parameters = Vec::with_capacity(1 + rest.bytes().filter(|b| *b == b';').count());
         for part in fields(rest, b';') {
-            let part = part.trim_start_matches(' ');
+            let part = skip_spaces(part);
             if part.is_empty() {
                 continue;
-            }
-            if part.bytes().any(|b| b < 0x20 || b == 0x7F) {
-                return Err("printable format parameters");
             }
             let (name, value) = match split_once(part, b'=') {
                 Some((n, v)) => (n, Some(Cow::Borrowed(v))),

@@ -92,15 +92,16 @@ impl<'a> MediaLine<'a> {
         {
             return Err("a transport protocol");
         }
-        let formats = columns
-            .map(|f| {
-                if is_token(f) {
-                    Ok(Cow::Borrowed(f))
-                } else {
-                    Err("media formats separated by single spaces")
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // `<media> <port> <proto>` hold two of the spaces; each other one
+        // starts a format.
+        let spaces = text.bytes().filter(|b| *b == b' ').count();
+        let mut formats = Vec::with_capacity(spaces.saturating_sub(2));
+        for format in columns {
+            if !is_token(format) {
+                return Err("media formats separated by single spaces");
+            }
+            formats.push(Cow::Borrowed(format));
+        }
         if formats.is_empty() {
             return Err("at least one media format");
         }

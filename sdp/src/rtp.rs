@@ -5,7 +5,9 @@ use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::token::{fields, is_token, is_word, number, own, split_once, split_space, write_number};
+use crate::token::{
+    fields, is_token, is_word, is_words, number, own, split_once, split_space, write_number,
+};
 
 /// `sendrecv`, `sendonly`, `recvonly` or `inactive`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-6.7>
@@ -182,7 +184,7 @@ impl<'a> RtcpFb<'a> {
             Some((kind, params)) => (kind, Some(params)),
             None => (rest, None),
         };
-        if !is_token(feedback_type) || parameters.is_some_and(|p| !fields(p, b' ').all(is_word)) {
+        if !is_token(feedback_type) || parameters.is_some_and(|p| !is_words(p)) {
             return Err(EXPECTED);
         }
         Ok(Self {

@@ -323,31 +323,38 @@ struct Partial<'a> {
     attributes: Vec<Line<'a, Attribute<'a>>>,
     media: Vec<Media<'a>>,
     /// The `a=` lines of the section being parsed (the session, or the last
-    /// media description). They move to their section's own vector, sized
-    /// once, when the section ends: one allocation per section instead of
-    /// one per doubling.
+    /// media description), in a vector allocated for the rest of the text
+    /// (see [`attribute_capacity`]) and shrunk to its length when the
+    /// section ends: one allocation and one shrink in place per section
+    /// instead of one allocation per doubling.
     section_attributes: Vec<Line<'a, Attribute<'a>>>,
+    /// How many bytes of the text follow the line being parsed.
+    rest_len: usize,
 }
 
-impl<'a> Partial<'a> {
-    /// Moves the attributes collected so far to the section they belong to.
+impl Partial<'_> {
+    /// Moves the attributes collected so far to the section they belong to,
+    /// and starts the list of the next section.
     fn close_section(&mut self, in_media: bool) {
-        let target = match (in_media, self.media.last_mut()) {
-            (true, Some(media)) => &mut media.attributes,
-            _ => &mut self.attributes,
-        };
-        if !self.section_attributes.is_empty() {
-            let mut attributes = Vec::with_capacity(self.section_attributes.len());
-            attributes.append(&mut self.section_attributes);
-            *target = attributes;
+        if self.section_attributes.is_empty() {
+            return;
+        }
+        let next = Vec::with_capacity(attribute_capacity(self.rest_len));
+        let mut attributes = core::mem::replace(&mut self.section_attributes, next);
+        attributes.shrink_to_fit();
+        match (in_media, self.media.last_mut()) {
+            (true, Some(media)) => media.attributes = attributes,
+            _ => self.attributes = attributes,
         }
     }
 }
 
-/// The capacity to start the attribute list of a section with: about one
-/// line per 32 bytes (browser SDP averages 36), so that it rarely grows.
-fn attribute_capacity(text: &str) -> usize {
-    (text.len() / 32).min(MAX_LINES)
+/// The capacity to start the attribute list of a section with, from the
+/// length of the text left: about one line per 32 bytes (browser SDP
+/// averages 36), so that the list rarely grows. The list never holds more
+/// than one section, so this allocates at most a few times the input size.
+fn attribute_capacity(rest_len: usize) -> usize {
+    (rest_len / 32).min(MAX_LINES)
 }
 
 impl Parser {
@@ -369,7 +376,7 @@ impl Parser {
             ));
         }
         let mut partial = Partial {
-            section_attributes: Vec::with_capacity(attribute_capacity(text)),
+            section_attributes: Vec::with_capacity(attribute_capacity(text.len())),
             ..Partial::default()
         };
         let mut position = Position {
@@ -380,7 +387,8 @@ impl Parser {
         let mut number = 0usize;
         let mut blank_lines = 0usize;
         let mut last_line = "";
-        for RawLine { raw, bad_byte } in Lines::new(text) {
+        let mut lines = Lines::new(text);
+        while let Some(RawLine { raw, bad_byte }) = lines.next() {
             number += 1;
             if number > MAX_LINES {
                 return Err(ParseError::new(
@@ -420,9 +428,11 @@ impl Parser {
                 return Err(ParseError::new(number, line, ErrorKind::Syntax, expected));
             }
             last_line = line;
+            partial.rest_len = text.len().saturating_sub(lines.start);
             self.line(&mut partial, &mut position, number, line)
                 .map_err(|(kind, expected)| ParseError::new(number, line, kind, expected))?;
         }
+        partial.rest_len = 0;
         partial.close_section(position.in_media);
         self.finish(partial, number, last_line, blank_lines)
     }
@@ -716,31 +726,39 @@ impl<'a> Iterator for Lines<'a> {
         if start >= bytes.len() {
             return None;
         }
-        let mut at = start;
+        let mut rest = bytes.get(start..).unwrap_or_default();
         let mut bad_byte = None;
-        let end = loop {
-            while let Some(word) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        loop {
+            while let Some((word, tail)) = rest.split_first_chunk::<8>() {
                 let word = u64::from_le_bytes(*word);
                 // The high bit of each byte below 0x0E, exact for the
                 // lowest such byte (the borrow only runs upwards).
                 let low = word.wrapping_sub(ONES * FIRST_UNREMARKABLE) & !word & HIGH_BITS;
                 if low != 0 {
-                    at += (low.trailing_zeros() / 8) as usize;
+                    rest = rest
+                        .get((low.trailing_zeros() / 8) as usize..)
+                        .unwrap_or_default();
                     break;
                 }
-                at += 8;
+                rest = tail;
             }
-            match bytes.get(at) {
-                None => break bytes.len(),
-                Some(b'\n') => break at,
-                Some(b'\r') if bytes.get(at + 1) == Some(&b'\n') => break at + 1,
-                Some(&byte @ (b'\r' | 0)) => {
+            let Some((&byte, tail)) = rest.split_first() else {
+                break;
+            };
+            match byte {
+                b'\n' => break,
+                b'\r' if tail.first() == Some(&b'\n') => {
+                    rest = tail;
+                    break;
+                }
+                b'\r' | 0 => {
                     bad_byte.get_or_insert(byte);
                 }
-                Some(_) => {}
+                _ => {}
             }
-            at += 1;
-        };
+            rest = tail;
+        }
+        let end = bytes.len() - rest.len();
         self.start = end + 1;
         let raw = self.text.get(start..end).unwrap_or_default();
         Some(RawLine { raw, bad_byte })

@@ -30,6 +30,12 @@ pub(crate) fn split_once(text: &str, byte: u8) -> Option<(&str, &str)> {
     Some((head, tail.get(1..)?))
 }
 
+/// `text` without its leading spaces.
+pub(crate) fn skip_spaces(text: &str) -> &str {
+    let spaces = text.bytes().take_while(|b| *b == b' ').count();
+    text.get(spaces..).unwrap_or_default()
+}
+
 /// The pieces of `text` between each `byte` (an ASCII character): what
 /// `str::split` with a `char` yields, with the loop of [`split_once`].
 pub(crate) fn fields(text: &str, byte: u8) -> Fields<'_> {
@@ -64,19 +70,61 @@ impl<'a> Iterator for Fields<'a> {
     }
 }
 
-/// RFC 8866 `token-char`.
+/// RFC 8866 `token-char`, as a table: one load per byte instead of seven
+/// range checks.
 pub(crate) fn is_token_char(b: u8) -> bool {
-    matches!(b, 0x21 | 0x23..=0x27 | 0x2A..=0x2B | 0x2D..=0x2E | 0x30..=0x39 | 0x41..=0x5A | 0x5E..=0x7E)
+    TOKEN_CHARS.get(usize::from(b)).copied().unwrap_or(false)
 }
 
+/// Which bytes are RFC 8866 `token-char`s.
+// Indexing in a constant cannot panic at run time: an index out of bounds
+// would fail the build.
+#[allow(clippy::indexing_slicing)]
+const TOKEN_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < table.len() {
+        table[b] = matches!(b, 0x21 | 0x23..=0x27 | 0x2A..=0x2B | 0x2D..=0x2E | 0x30..=0x39 | 0x41..=0x5A | 0x5E..=0x7E);
+        b += 1;
+    }
+    table
+};
+
 /// RFC 8866 `token`: one or more `token-char`.
+///
+/// The checks here look at every byte without stopping at the first bad
+/// one, which lets the compiler check 16 bytes at a time: values are short
+/// and almost always valid.
 pub(crate) fn is_token(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(is_token_char)
+    !text.is_empty() && text.bytes().fold(true, |ok, b| ok & is_token_char(b))
 }
 
 /// A non-empty run of visible characters (RFC 8866 `non-ws-string`).
 pub(crate) fn is_word(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b > 0x20 && b != 0x7F)
+    !text.is_empty() && text.bytes().fold(true, |ok, b| ok & is_word_char(b))
+}
+
+/// `non-ws-string`s separated by single spaces (no space at either end).
+pub(crate) fn is_words(text: &str) -> bool {
+    let mut after_space = true;
+    for b in text.bytes() {
+        if b == b' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if is_word_char(b) {
+            after_space = false;
+        } else {
+            return false;
+        }
+    }
+    !after_space
+}
+
+/// A byte of a `non-ws-string`: visible ASCII or part of a UTF-8 sequence.
+pub(crate) fn is_word_char(b: u8) -> bool {
+    b > 0x20 && b != 0x7F
 }
 
 /// Splits `text` at the first space. Both halves must be non-empty.
@@ -180,6 +228,24 @@ mod tests {
                 alloc::format!("{}", Number(value)),
                 alloc::format!("{value}")
             );
+        }
+    }
+
+    #[test]
+    fn token_table_follows_the_grammar() {
+        let expected: Vec<u8> = (0x21..0x7F)
+            .filter(|b| !b"\"(),/:;<=>?@[\\]".contains(b))
+            .collect();
+        let tokens: Vec<u8> = (0..=255).filter(|b| is_token_char(*b)).collect();
+        assert_eq!(tokens, expected);
+    }
+
+    #[test]
+    fn words_are_split_by_single_spaces() {
+        for text in [
+            "a", "a b", "a b c", "", " ", " a", "a ", "a  b", "a\tb", "é ü",
+        ] {
+            assert_eq!(is_words(text), text.split(' ').all(is_word), "{text:?}");
         }
     }
 
