@@ -13,7 +13,7 @@ use crate::error::{ErrorKind, ParseError};
 use crate::line::Line;
 use crate::media::{Media, MediaLine};
 use crate::time::{Repeat, TimeDescription, TimeZones, Timing};
-use crate::token::{number, own};
+use crate::token::{HIGH_BITS, ONES, number, own};
 
 /// The largest session description this crate parses, in bytes.
 ///
@@ -559,9 +559,7 @@ impl Parser {
                     value,
                 )),
                 b'k' => media.key = Some(Line::parsed(text_value(value).map_err(syntax)?, value)),
-                _ => sdp
-                    .section_attributes
-                    .push(self.attribute(value, Level::Media)?),
+                _ => self.attribute(&mut sdp.section_attributes, value, Level::Media)?,
             }
             return Ok(());
         }
@@ -601,19 +599,19 @@ impl Parser {
                 ))
             }
             b'k' => sdp.key = Some(Line::parsed(text_value(value).map_err(syntax)?, value)),
-            _ => sdp
-                .section_attributes
-                .push(self.attribute(value, Level::Session)?),
+            _ => self.attribute(&mut sdp.section_attributes, value, Level::Session)?,
         }
         Ok(())
     }
 
+    /// Parses an `a=` line's value and appends it to `attributes`.
     fn attribute<'a>(
         &self,
+        attributes: &mut Vec<Line<'a, Attribute<'a>>>,
         value: &'a str,
         level: Level,
-    ) -> Result<Line<'a, Attribute<'a>>, (ErrorKind, &'static str)> {
-        if self.strict() {
+    ) -> Result<(), (ErrorKind, &'static str)> {
+        let attribute = if self.strict() {
             let attribute = Attribute::parse(value).map_err(|e| (ErrorKind::Syntax, e))?;
             let allowed = match (attribute.level(), level) {
                 (Level::Session, Level::Media) => Err("this attribute at session level only"),
@@ -621,13 +619,15 @@ impl Parser {
                 _ => Ok(()),
             };
             allowed.map_err(|e| (ErrorKind::Level, e))?;
-            Ok(Line::parsed(attribute, value))
+            attribute
         } else {
             if value.is_empty() {
                 return Err((ErrorKind::Syntax, "`a=<name>[:<value>]`"));
             }
-            Ok(Line::parsed(Attribute::parse_lenient(value), value))
-        }
+            Attribute::parse_lenient(value)
+        };
+        attributes.push(Line::parsed(attribute, value));
+        Ok(())
     }
 
     fn finish<'a>(
@@ -694,10 +694,6 @@ struct RawLine<'a> {
     bad_byte: Option<u8>,
 }
 
-/// `0x01` in every byte of a word.
-const ONES: u64 = u64::from_ne_bytes([1; 8]);
-/// `0x80` in every byte of a word.
-const HIGH_BITS: u64 = ONES * 0x80;
 /// Bytes below this are the ones the line scan must look at: LF, CR and NUL
 /// (and the other C0 controls before CR, which it steps over).
 const FIRST_UNREMARKABLE: u64 = 0x0E;
