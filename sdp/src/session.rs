@@ -351,10 +351,11 @@ impl Partial<'_> {
 
 /// The capacity to start the attribute list of a section with, from the
 /// length of the text left: about one line per 32 bytes (browser SDP
-/// averages 36), so that the list rarely grows. The list never holds more
-/// than one section, so this allocates at most a few times the input size.
+/// averages 36), so that the list rarely grows, and at most 512 lines
+/// (56 KiB, below the size where allocators map pages for each request); a
+/// longer section grows the list by doubling.
 fn attribute_capacity(rest_len: usize) -> usize {
-    (rest_len / 32).min(MAX_LINES)
+    (rest_len / 32).min(512)
 }
 
 impl Parser {
