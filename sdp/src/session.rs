@@ -451,61 +451,66 @@ impl Parser {
         };
         let kind = *kind;
         let value = line.get(2..).unwrap_or_default();
-        // v=, o= and s= are the first three lines.
-        let leading = match number {
-            1 => Some(b'v'),
-            2 => Some(b'o'),
-            3 => Some(b's'),
-            _ => None,
-        };
-        if let Some(expected_kind) = leading {
-            if kind != expected_kind {
-                return Err((
-                    ErrorKind::Missing,
-                    match expected_kind {
-                        b'v' => "`v=0` as the first line",
-                        b'o' => "`o=` as the second line",
-                        _ => "`s=` as the third line",
-                    },
-                ));
-            }
-        }
-        match kind {
-            b'v' if number == 1 => {
-                let version = number_value(value).ok_or(syntax("`v=0`"))?;
-                if self.strict() && version != 0 {
-                    return Err(syntax("`v=0` (strict mode)"));
+        // `a=` lines after the first three (most lines) are neither one of
+        // the leading lines nor one of the lines handled here.
+        if number <= 3 || kind != b'a' {
+            // v=, o= and s= are the first three lines.
+            let leading = match number {
+                1 => Some(b'v'),
+                2 => Some(b'o'),
+                3 => Some(b's'),
+                _ => None,
+            };
+            if let Some(expected_kind) = leading {
+                if kind != expected_kind {
+                    return Err((
+                        ErrorKind::Missing,
+                        match expected_kind {
+                            b'v' => "`v=0` as the first line",
+                            b'o' => "`o=` as the second line",
+                            _ => "`s=` as the third line",
+                        },
+                    ));
                 }
-                sdp.version = Some(Line::parsed(version, value));
-                return Ok(());
             }
-            b'o' if number == 2 => {
-                sdp.origin = Some(Line::parsed(Origin::parse(value).map_err(syntax)?, value));
-                return Ok(());
-            }
-            b's' if number == 3 => {
-                sdp.session_name = Some(Line::parsed(text_value(value).map_err(syntax)?, value));
-                position.rank = 2;
-                position.last = b's';
-                return Ok(());
-            }
-            b'm' => {
-                if sdp.media.len() >= MAX_MEDIA {
-                    return Err((ErrorKind::Limit, "at most 1024 media descriptions"));
+            match kind {
+                b'v' if number == 1 => {
+                    let version = number_value(value).ok_or(syntax("`v=0`"))?;
+                    if self.strict() && version != 0 {
+                        return Err(syntax("`v=0` (strict mode)"));
+                    }
+                    sdp.version = Some(Line::parsed(version, value));
+                    return Ok(());
                 }
-                let media_line = MediaLine::parse(value).map_err(syntax)?;
-                let mut media = Media::new(media_line);
-                media.media_line.mark_parsed(value);
-                sdp.close_section(position.in_media);
-                sdp.media.push(media);
-                *position = Position {
-                    in_media: true,
-                    rank: 0,
-                    last: b'm',
-                };
-                return Ok(());
+                b'o' if number == 2 => {
+                    sdp.origin = Some(Line::parsed(Origin::parse(value).map_err(syntax)?, value));
+                    return Ok(());
+                }
+                b's' if number == 3 => {
+                    sdp.session_name =
+                        Some(Line::parsed(text_value(value).map_err(syntax)?, value));
+                    position.rank = 2;
+                    position.last = b's';
+                    return Ok(());
+                }
+                b'm' => {
+                    if sdp.media.len() >= MAX_MEDIA {
+                        return Err((ErrorKind::Limit, "at most 1024 media descriptions"));
+                    }
+                    let media_line = MediaLine::parse(value).map_err(syntax)?;
+                    let mut media = Media::new(media_line);
+                    media.media_line.mark_parsed(value);
+                    sdp.close_section(position.in_media);
+                    sdp.media.push(media);
+                    *position = Position {
+                        in_media: true,
+                        rank: 0,
+                        last: b'm',
+                    };
+                    return Ok(());
+                }
+                _ => {}
             }
-            _ => {}
         }
         let ranked = if position.in_media {
             media_rank(kind)

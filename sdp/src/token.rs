@@ -11,12 +11,19 @@ pub(crate) fn number<T: TryFrom<u64>>(text: &str) -> Option<T> {
         return None;
     }
     let mut value = 0u64;
+    // Nineteen digits always fit in a `u64`: only longer numbers need the
+    // overflow checks.
+    let checked = text.len() > 19;
     for b in text.bytes() {
         let digit = b.wrapping_sub(b'0');
         if digit > 9 {
             return None;
         }
-        value = value.checked_mul(10)?.checked_add(u64::from(digit))?;
+        value = if checked {
+            value.checked_mul(10)?.checked_add(u64::from(digit))?
+        } else {
+            value * 10 + u64::from(digit)
+        };
     }
     T::try_from(value).ok()
 }
