@@ -7,7 +7,9 @@ use core::fmt;
 use crate::fmtp::Fmtp;
 use crate::rtp::{Direction, Extmap, RtcpFb, Rtpmap, Ssrc, SsrcGroup};
 use crate::simulcast::{Rid, Simulcast};
-use crate::token::{is_token, is_word, number, own, own_all, words, write_number};
+use crate::token::{
+    is_token, is_word, number, own, own_all, skip_spaces, split_once, words, write_number,
+};
 use crate::transport::{
     ConnectionMode, Decimal, Fingerprint, Group, Msid, MsidSemantic, Rtcp, Sctpmap, Setup,
 };
@@ -124,7 +126,7 @@ impl<'a> Attribute<'a> {
     /// follow its grammar; unknown attributes always parse (as
     /// [`Attribute::Other`]).
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        let (name, value) = match text.split_once(':') {
+        let (name, value) = match split_once(text, b':') {
             Some((n, v)) => (n, Some(v)),
             None => (text, None),
         };
@@ -134,12 +136,16 @@ impl<'a> Attribute<'a> {
     /// Like [`Attribute::parse`], but a known attribute whose value does not
     /// parse is kept as [`Attribute::Other`]. Leading spaces in the value are
     /// skipped for the typed form (`a=msid-semantic: WMS`).
+    // Inlined (with `parse_typed`) into the session parser, which then
+    // builds each attribute where it stores it instead of copying the
+    // 88-byte value out of every return on the way.
+    #[inline(always)]
     pub fn parse_lenient(text: &'a str) -> Self {
-        let (name, value) = match text.split_once(':') {
+        let (name, value) = match split_once(text, b':') {
             Some((n, v)) => (n, Some(v)),
             None => (text, None),
         };
-        let trimmed = value.map(|v| v.trim_start_matches(' '));
+        let trimmed = value.map(skip_spaces);
         match Self::parse_typed(name, trimmed) {
             Ok(Self::Other { .. }) | Err(_) => Self::Other {
                 name: Cow::Borrowed(name),
@@ -149,6 +155,7 @@ impl<'a> Attribute<'a> {
         }
     }
 
+    #[inline(always)]
     fn parse_typed(name: &'a str, value: Option<&'a str>) -> Result<Self, &'static str> {
         let flag = |attribute: Self| {
             if value.is_none() {

@@ -3,7 +3,7 @@
 use alloc::borrow::Cow;
 use core::fmt;
 
-use crate::token::{is_token, number, own};
+use crate::token::{is_token, number, own, split_once};
 
 /// `<bwtype>` of a `b=` line.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.8>
@@ -39,7 +39,7 @@ pub struct Bandwidth<'a> {
 impl<'a> Bandwidth<'a> {
     /// Parses the text after `b=`.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        let (kind, value) = text.split_once(':').ok_or("`b=<bwtype>:<bandwidth>`")?;
+        let (kind, value) = split_once(text, b':').ok_or("`b=<bwtype>:<bandwidth>`")?;
         let bandwidth_type = match kind {
             "CT" => BandwidthType::ConferenceTotal,
             "AS" => BandwidthType::ApplicationSpecific,

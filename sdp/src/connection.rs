@@ -4,7 +4,7 @@ use alloc::borrow::Cow;
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::token::{is_word, number, own};
+use crate::token::{fields, is_word, number, own};
 
 /// `<addrtype>`: `IP4`, `IP6` or another registered type.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.7>
@@ -134,8 +134,8 @@ impl<'a> Origin<'a> {
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         const EXPECTED: &str =
             "`o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address>`";
-        let mut fields = text.split(' ');
-        let mut next = || fields.next().filter(|f| is_word(f)).ok_or(EXPECTED);
+        let mut columns = fields(text, b' ');
+        let mut next = || columns.next().filter(|f| is_word(f)).ok_or(EXPECTED);
         let username = next()?;
         let session_id = number(next()?).ok_or("a numeric session id of at most 20 digits")?;
         let session_version =
@@ -143,7 +143,7 @@ impl<'a> Origin<'a> {
         let network_type = next()?;
         let address_type = AddressType::parse(next()?)?;
         let unicast_address = Address::parse(next()?, &address_type)?;
-        if fields.next().is_some() {
+        if columns.next().is_some() {
             return Err(EXPECTED);
         }
         Ok(Self {
@@ -208,15 +208,15 @@ impl<'a> Connection<'a> {
     /// Parses the text after `c=`.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`c=<nettype> <addrtype> <connection-address>`";
-        let mut fields = text.split(' ');
-        let mut next = || fields.next().filter(|f| is_word(f)).ok_or(EXPECTED);
+        let mut columns = fields(text, b' ');
+        let mut next = || columns.next().filter(|f| is_word(f)).ok_or(EXPECTED);
         let network_type = next()?;
         let address_type = AddressType::parse(next()?)?;
         let full = next()?;
-        if fields.next().is_some() {
+        if columns.next().is_some() {
             return Err(EXPECTED);
         }
-        let mut parts = full.split('/');
+        let mut parts = fields(full, b'/');
         let address = Address::parse(parts.next().unwrap_or(""), &address_type)?;
         let first = parts.next();
         let second = parts.next();

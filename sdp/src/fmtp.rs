@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::rtp::payload_type;
-use crate::token::{number, own, split_space, write_number};
+use crate::token::{fields, number, own, skip_spaces, split_once, split_space, write_number};
 
 /// One `name=value` (or bare `name`) of an `a=fmtp` line.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -37,16 +37,21 @@ impl<'a> Fmtp<'a> {
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         let (pt, rest) = split_space(text).ok_or("`<payload type> <parameters>`")?;
         let payload_type = payload_type(pt)?;
-        let mut parameters = Vec::new();
-        for part in rest.split(';') {
-            let part = part.trim_start_matches(' ');
+        // A control character is in a part that is not empty, so the
+        // first part it makes fail is the first that can.
+        if rest
+            .bytes()
+            .fold(false, |bad, b| bad | (b < 0x20) | (b == 0x7F))
+        {
+            return Err("printable format parameters");
+        }
+        let mut parameters = Vec::with_capacity(1 + rest.bytes().filter(|b| *b == b';').count());
+        for part in fields(rest, b';') {
+            let part = skip_spaces(part);
             if part.is_empty() {
                 continue;
             }
-            if part.bytes().any(|b| b < 0x20 || b == 0x7F) {
-                return Err("printable format parameters");
-            }
-            let (name, value) = match part.split_once('=') {
+            let (name, value) = match split_once(part, b'=') {
                 Some((n, v)) => (n, Some(Cow::Borrowed(v))),
                 None => (part, None),
             };
@@ -86,7 +91,7 @@ impl<'a> Fmtp<'a> {
             .and_then(|p| p.value.as_deref())
     }
 
-    fn get_number<T: core::str::FromStr>(&self, name: &str) -> Option<T> {
+    fn get_number<T: TryFrom<u64>>(&self, name: &str) -> Option<T> {
         self.get(name).and_then(number)
     }
 

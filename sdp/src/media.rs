@@ -10,7 +10,7 @@ use crate::connection::Connection;
 use crate::fmtp::Fmtp;
 use crate::line::Line;
 use crate::rtp::{Direction, Rtpmap};
-use crate::token::{is_token, number, own, own_all, write_number};
+use crate::token::{fields, is_token, number, own, own_all, split_once, write_number};
 
 /// `<media>` of an `m=` line.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.14>
@@ -66,8 +66,8 @@ impl<'a> MediaLine<'a> {
     /// Parses the text after `m=`.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`m=<media> <port> <proto> <fmt> ...`";
-        let mut fields = text.split(' ');
-        let media = match fields.next().ok_or(EXPECTED)? {
+        let mut columns = fields(text, b' ');
+        let media = match columns.next().ok_or(EXPECTED)? {
             "audio" => MediaType::Audio,
             "video" => MediaType::Video,
             "application" => MediaType::Application,
@@ -76,13 +76,13 @@ impl<'a> MediaLine<'a> {
             other if is_token(other) => MediaType::Other(Cow::Borrowed(other)),
             _ => return Err("a media type"),
         };
-        let port_text = fields.next().ok_or(EXPECTED)?;
-        let (port, port_count) = match port_text.split_once('/') {
+        let port_text = columns.next().ok_or(EXPECTED)?;
+        let (port, port_count) = match split_once(port_text, b'/') {
             Some((p, n)) => (p, Some(number(n).ok_or("a number of ports")?)),
             None => (port_text, None),
         };
         let port = number(port).ok_or("a port from 0 to 65535")?;
-        let protocol = fields
+        let protocol = columns
             .next()
             .filter(|p| is_token(p) || p.contains('/'))
             .ok_or(EXPECTED)?;
@@ -92,15 +92,16 @@ impl<'a> MediaLine<'a> {
         {
             return Err("a transport protocol");
         }
-        let formats = fields
-            .map(|f| {
-                if is_token(f) {
-                    Ok(Cow::Borrowed(f))
-                } else {
-                    Err("media formats separated by single spaces")
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // `<media> <port> <proto>` hold two of the spaces; each other one
+        // starts a format.
+        let spaces = text.bytes().filter(|b| *b == b' ').count();
+        let mut formats = Vec::with_capacity(spaces.saturating_sub(2));
+        for format in columns {
+            if !is_token(format) {
+                return Err("media formats separated by single spaces");
+            }
+            formats.push(Cow::Borrowed(format));
+        }
         if formats.is_empty() {
             return Err("at least one media format");
         }

@@ -5,7 +5,9 @@ use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::token::{is_token, is_word, number, own, split_space, write_number};
+use crate::token::{
+    fields, is_token, is_word, is_words, number, own, split_once, split_space, write_number,
+};
 
 /// `sendrecv`, `sendonly`, `recvonly` or `inactive`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-6.7>
@@ -98,7 +100,7 @@ impl<'a> Rtpmap<'a> {
         const EXPECTED: &str = "`<payload type> <encoding name>/<clock rate>[/<channels>]`";
         let (pt, rest) = split_space(text).ok_or(EXPECTED)?;
         let payload_type = payload_type(pt)?;
-        let mut parts = rest.split('/');
+        let mut parts = fields(rest, b'/');
         let encoding_name = parts.next().filter(|n| is_token(n)).ok_or(EXPECTED)?;
         let clock_rate = parts.next().and_then(number).ok_or("a clock rate")?;
         let encoding_parameters = parts
@@ -182,7 +184,7 @@ impl<'a> RtcpFb<'a> {
             Some((kind, params)) => (kind, Some(params)),
             None => (rest, None),
         };
-        if !is_token(feedback_type) || parameters.is_some_and(|p| !p.split(' ').all(is_word)) {
+        if !is_token(feedback_type) || parameters.is_some_and(|p| !is_words(p)) {
             return Err(EXPECTED);
         }
         Ok(Self {
@@ -256,7 +258,7 @@ impl<'a> Extmap<'a> {
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`<id>[/<direction>] <URI> [<attributes>]`";
         let (head, rest) = split_space(text).ok_or(EXPECTED)?;
-        let (id, direction) = match head.split_once('/') {
+        let (id, direction) = match split_once(head, b'/') {
             Some((id, dir)) => (
                 id,
                 Some(Direction::parse(dir).ok_or("an extmap direction")?),
@@ -338,7 +340,7 @@ impl<'a> Ssrc<'a> {
         const EXPECTED: &str = "`<ssrc> <attribute>[:<value>]`";
         let (ssrc, rest) = split_space(text).ok_or(EXPECTED)?;
         let ssrc = number(ssrc).ok_or("an SSRC from 0 to 4294967295")?;
-        let (attribute, value) = match rest.split_once(':') {
+        let (attribute, value) = match split_once(rest, b':') {
             Some((a, v)) => (a, Some(v)),
             None => (rest, None),
         };
@@ -389,12 +391,12 @@ pub struct SsrcGroup<'a> {
 impl<'a> SsrcGroup<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        let mut fields = text.split(' ');
-        let semantics = fields
+        let mut columns = fields(text, b' ');
+        let semantics = columns
             .next()
             .filter(|s| is_token(s))
             .ok_or("`<semantics> <ssrc>...`")?;
-        let ssrcs = fields
+        let ssrcs = columns
             .map(|s| number(s).ok_or("an SSRC from 0 to 4294967295"))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::rtp::payload_type;
-use crate::token::{own, split_space};
+use crate::token::{fields, own, split_once, split_space};
 
 /// `send` or `recv` in `a=rid` and `a=simulcast`.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -81,7 +81,7 @@ impl<'a> Rid<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`<rid-id> <send|recv> [<restrictions>]`";
-        let (id, rest) = text.split_once(' ').ok_or(EXPECTED)?;
+        let (id, rest) = split_once(text, b' ').ok_or(EXPECTED)?;
         if !is_rid_id(id) {
             return Err("a rid-id (letters, digits, `-`, `_`)");
         }
@@ -92,8 +92,8 @@ impl<'a> Rid<'a> {
         let direction = RidDirection::parse(direction).ok_or("`send` or `recv`")?;
         let mut payload_types = Vec::new();
         let mut restrictions = Vec::new();
-        for (i, param) in params.into_iter().flat_map(|p| p.split(';')).enumerate() {
-            let (name, value) = match param.split_once('=') {
+        for (i, param) in params.into_iter().flat_map(|p| fields(p, b';')).enumerate() {
+            let (name, value) = match split_once(param, b'=') {
                 Some((n, v)) => (n, Some(v)),
                 None => (param, None),
             };
@@ -198,7 +198,7 @@ pub struct Simulcast<'a> {
 }
 
 fn parse_streams(text: &str) -> Result<SimulcastStreams<'_>, &'static str> {
-    text.split(';')
+    fields(text, b';')
         .map(|stream| {
             stream
                 .split(',')
@@ -257,11 +257,11 @@ impl<'a> Simulcast<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`<send|recv> <rid list> [<send|recv> <rid list>]`";
-        let mut fields = text.split(' ');
+        let mut columns = fields(text, b' ');
         let mut result = Self::default();
-        while let Some(direction) = fields.next() {
+        while let Some(direction) = columns.next() {
             let direction = RidDirection::parse(direction).ok_or(EXPECTED)?;
-            let streams = parse_streams(fields.next().ok_or(EXPECTED)?)?;
+            let streams = parse_streams(columns.next().ok_or(EXPECTED)?)?;
             let slot = match direction {
                 RidDirection::Send => &mut result.send,
                 RidDirection::Recv => &mut result.recv,

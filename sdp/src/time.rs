@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::line::Line;
-use crate::token::number;
+use crate::token::{fields, number, split_once};
 
 /// The unit letter of a typed time (`d`, `h`, `m`, `s`, or none).
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.10>
@@ -102,7 +102,7 @@ pub struct Timing {
 impl Timing {
     /// Parses the text after `t=`.
     pub fn parse(text: &str) -> Result<Self, &'static str> {
-        let (start, stop) = text.split_once(' ').ok_or("`t=<start-time> <stop-time>`")?;
+        let (start, stop) = split_once(text, b' ').ok_or("`t=<start-time> <stop-time>`")?;
         Ok(Self {
             start: number(start).ok_or("a start time in NTP seconds")?,
             stop: number(stop).ok_or("a stop time in NTP seconds")?,
@@ -132,8 +132,12 @@ pub struct Repeat {
 impl Repeat {
     /// Parses the text after `r=`.
     pub fn parse(text: &str) -> Result<Self, &'static str> {
-        let mut fields = text.split(' ');
-        let mut next = || fields.next().ok_or("`r=<interval> <duration> <offset>...`");
+        let mut columns = fields(text, b' ');
+        let mut next = || {
+            columns
+                .next()
+                .ok_or("`r=<interval> <duration> <offset>...`")
+        };
         let interval = TypedTime::parse(next()?, false)?;
         let duration = TypedTime::parse(next()?, false)?;
         let offsets = text
@@ -184,10 +188,10 @@ impl TimeZones {
     /// Parses the text after `z=`.
     pub fn parse(text: &str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`z=<adjustment time> <offset>` pairs";
-        let mut fields = text.split(' ');
+        let mut columns = fields(text, b' ');
         let mut adjustments = Vec::new();
-        while let Some(time) = fields.next() {
-            let offset = fields.next().ok_or(EXPECTED)?;
+        while let Some(time) = columns.next() {
+            let offset = columns.next().ok_or(EXPECTED)?;
             adjustments.push(TimeZoneAdjustment {
                 time: number(time).ok_or("an adjustment time in NTP seconds")?,
                 offset: TypedTime::parse(offset, true)?,

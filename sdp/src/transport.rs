@@ -6,7 +6,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::connection::{Address, AddressType};
-use crate::token::{is_token, is_word, number, own, own_all, split_space, words};
+use crate::token::{
+    fields, is_token, is_word, number, own, own_all, split_once, split_space, words,
+};
 
 /// `a=group:<semantics> <mid>...`, e.g. `BUNDLE 0 1 2`.
 /// <https://www.rfc-editor.org/rfc/rfc5888#section-5>
@@ -22,7 +24,7 @@ pub struct Group<'a> {
 impl<'a> Group<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        let (semantics, mids) = match text.split_once(' ') {
+        let (semantics, mids) = match split_once(text, b' ') {
             Some((s, m)) => (s, words(m, "media identifiers separated by single spaces")?),
             None => (text, Vec::new()),
         };
@@ -74,7 +76,7 @@ pub struct Msid<'a> {
 impl<'a> Msid<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        let (stream_id, track_id) = match text.split_once(' ') {
+        let (stream_id, track_id) = match split_once(text, b' ') {
             Some((s, t)) => (s, Some(t)),
             None => (text, None),
         };
@@ -121,7 +123,7 @@ pub struct MsidSemantic<'a> {
 impl<'a> MsidSemantic<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        let (semantic, identifiers) = match text.split_once(' ') {
+        let (semantic, identifiers) = match split_once(text, b' ') {
             Some((s, ids)) => (s, words(ids, "stream ids separated by single spaces")?),
             None => (text, Vec::new()),
         };
@@ -178,28 +180,38 @@ impl<'a> Fingerprint<'a> {
         if !is_token(hash_function) {
             return Err("a hash function name");
         }
-        let bytes = hex
-            .split(':')
-            .map(|h| {
-                if h.len() == 2 {
-                    u8::from_str_radix(h, 16).ok()
-                } else {
-                    None
-                }
-            })
-            .collect::<Option<Vec<u8>>>()
-            .ok_or("two hex digits per byte separated by `:`")?;
-        if bytes.len() > MAX_FINGERPRINT_LEN {
-            return Err("a fingerprint of at most 64 bytes");
+        // `XX:XX:...:XX`. Every pair is checked, also past the 64th: a bad
+        // pair is reported before a fingerprint that is too long.
+        const HEX: &str = "two hex digits per byte separated by `:`";
+        let mut buffer = [0u8; MAX_FINGERPRINT_LEN];
+        let mut len = 0usize;
+        let mut rest = hex.as_bytes();
+        loop {
+            let Some((&[high, low], tail)) = rest.split_first_chunk::<2>() else {
+                return Err(HEX);
+            };
+            let byte = hex_byte(high, low).ok_or(HEX)?;
+            if let Some(slot) = buffer.get_mut(len) {
+                *slot = byte;
+            }
+            len = len.saturating_add(1);
+            match tail.split_first() {
+                None => break,
+                Some((b':', tail)) => rest = tail,
+                Some(_) => return Err(HEX),
+            }
         }
+        let Some(bytes) = buffer.get(..len) else {
+            return Err("a fingerprint of at most 64 bytes");
+        };
         if let Some(expected) = Self::length_of(hash_function) {
-            if bytes.len() != expected {
+            if len != expected {
                 return Err("a fingerprint as long as its hash function's output");
             }
         }
         Ok(Self {
             hash_function: Cow::Borrowed(hash_function),
-            bytes,
+            bytes: bytes.to_vec(),
         })
     }
 
@@ -226,6 +238,25 @@ impl<'a> Fingerprint<'a> {
             hash_function: own(self.hash_function),
             bytes: self.bytes,
         }
+    }
+}
+
+/// Two hex digits (either case). Like `u8::from_str_radix(pair, 16)`, which
+/// this replaces, it also reads `+F` as `0F`.
+fn hex_byte(high: u8, low: u8) -> Option<u8> {
+    let low = hex_digit(low)?;
+    if high == b'+' {
+        return Some(low);
+    }
+    Some((hex_digit(high)? << 4) | low)
+}
+
+fn hex_digit(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
     }
 }
 
@@ -332,14 +363,14 @@ impl<'a> Rtcp<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`<port> [<nettype> <addrtype> <address>]`";
-        let mut fields = text.split(' ');
-        let port = fields.next().and_then(number).ok_or("an RTCP port")?;
-        let address = match fields.next() {
+        let mut columns = fields(text, b' ');
+        let port = columns.next().and_then(number).ok_or("an RTCP port")?;
+        let address = match columns.next() {
             None => None,
             Some(network_type) => {
-                let address_type = AddressType::parse(fields.next().ok_or(EXPECTED)?)?;
-                let address = Address::parse(fields.next().ok_or(EXPECTED)?, &address_type)?;
-                if !is_word(network_type) || fields.next().is_some() {
+                let address_type = AddressType::parse(columns.next().ok_or(EXPECTED)?)?;
+                let address = Address::parse(columns.next().ok_or(EXPECTED)?, &address_type)?;
+                if !is_word(network_type) || columns.next().is_some() {
                     return Err(EXPECTED);
                 }
                 Some((Cow::Borrowed(network_type), address_type, address))
@@ -386,14 +417,14 @@ impl<'a> Sctpmap<'a> {
     /// Parses the attribute value.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`<port> <protocol> [<streams>]`";
-        let mut fields = text.split(' ');
-        let port = fields.next().and_then(number).ok_or("an SCTP port")?;
-        let protocol = fields.next().filter(|p| is_token(p)).ok_or(EXPECTED)?;
-        let streams = fields
+        let mut columns = fields(text, b' ');
+        let port = columns.next().and_then(number).ok_or("an SCTP port")?;
+        let protocol = columns.next().filter(|p| is_token(p)).ok_or(EXPECTED)?;
+        let streams = columns
             .next()
             .map(|s| number(s).ok_or("a stream count"))
             .transpose()?;
-        if fields.next().is_some() {
+        if columns.next().is_some() {
             return Err(EXPECTED);
         }
         Ok(Self {
@@ -445,7 +476,7 @@ impl Decimal {
     /// Parses `digits[.digits]`.
     pub fn parse(text: &str) -> Result<Self, &'static str> {
         const EXPECTED: &str = "a decimal number";
-        let (whole, fraction) = match text.split_once('.') {
+        let (whole, fraction) = match split_once(text, b'.') {
             Some((w, f)) => (w, f),
             None => (text, ""),
         };
@@ -542,7 +573,27 @@ mod tests {
         assert_eq!(Fingerprint::parse("x-hash 01:02").unwrap().bytes, [1, 2]);
         let longest = alloc::vec!["AB"; MAX_FINGERPRINT_LEN].join(":");
         assert!(Fingerprint::parse(&alloc::format!("x-hash {longest}")).is_ok());
-        assert!(Fingerprint::parse(&alloc::format!("x-hash {longest}:CD")).is_err());
+        assert_eq!(
+            Fingerprint::parse(&alloc::format!("x-hash {longest}:CD")),
+            Err("a fingerprint of at most 64 bytes")
+        );
+        // A bad pair anywhere is reported before the length.
+        assert_eq!(
+            Fingerprint::parse(&alloc::format!("x-hash {longest}:CD:G0")),
+            Err("two hex digits per byte separated by `:`")
+        );
+        for bad in [
+            "01:", ":01", "01::02", "01:0", "01:002", "0g", "01-02", "-1",
+        ] {
+            assert!(
+                Fingerprint::parse(&alloc::format!("x-hash {bad}")).is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Fingerprint::parse("x-hash aB:+f").unwrap().bytes,
+            [0xAB, 0x0F]
+        );
     }
 
     #[test]
