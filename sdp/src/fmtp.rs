@@ -279,6 +279,7 @@ pub struct ProfileLevelId {
 impl ProfileLevelId {
     /// Parses six hex digits.
     pub fn parse(text: &str) -> Option<Self> {
+        // Only hex digits: `from_str_radix` alone would also take a sign.
         if text.len() != 6 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
