@@ -77,7 +77,8 @@ impl<'a> HeaderExtension<'a> {
     #[inline]
     pub fn elements(&self) -> Elements<'a> {
         Elements {
-            rest: self.data,
+            data: self.data,
+            pos: 0,
             form: self.form(),
         }
     }
@@ -126,7 +127,10 @@ impl<'a> Element<'a> {
 /// Iterator over the elements of a [`HeaderExtension`]; allocates nothing.
 #[derive(Debug, Clone)]
 pub struct Elements<'a> {
-    rest: &'a [u8],
+    /// The extension data.
+    data: &'a [u8],
+    /// Where the next element or padding byte starts.
+    pos: usize,
     form: Option<ExtensionForm>,
 }
 
@@ -135,40 +139,38 @@ impl<'a> Iterator for Elements<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Element<'a>> {
+        // Offsets into `data` rather than a shrinking slice: one bounds
+        // check per byte read, and nothing else to update. A malformed
+        // element ends the iteration (every later call fails the same way).
         match self.form? {
             ExtensionForm::OneByte => loop {
-                let (&head, rest) = self.rest.split_first()?;
+                let &head = self.data.get(self.pos)?;
                 let id = head >> 4;
                 if id == 0 {
-                    self.rest = rest;
+                    self.pos += 1;
                     continue;
                 }
                 if id == 15 {
-                    self.rest = &[];
+                    self.pos = self.data.len();
                     return None;
                 }
-                let len = usize::from(head & 0x0f) + 1;
-                let Some((data, rest)) = rest.split_at_checked(len) else {
-                    self.rest = &[];
-                    return None;
-                };
-                self.rest = rest;
+                let start = self.pos + 1;
+                let end = start + usize::from(head & 0x0f) + 1;
+                let data = self.data.get(start..end)?;
+                self.pos = end;
                 return Some(Element { id, data });
             },
             ExtensionForm::TwoByte => loop {
-                let (&id, rest) = self.rest.split_first()?;
+                let &id = self.data.get(self.pos)?;
                 if id == 0 {
-                    self.rest = rest;
+                    self.pos += 1;
                     continue;
                 }
-                let parsed = rest
-                    .split_first()
-                    .and_then(|(&len, rest)| rest.split_at_checked(usize::from(len)));
-                let Some((data, rest)) = parsed else {
-                    self.rest = &[];
-                    return None;
-                };
-                self.rest = rest;
+                let &len = self.data.get(self.pos + 1)?;
+                let start = self.pos + 2;
+                let end = start + usize::from(len);
+                let data = self.data.get(start..end)?;
+                self.pos = end;
                 return Some(Element { id, data });
             },
         }
@@ -208,20 +210,58 @@ pub(crate) fn validate_elements(profile: u16, data: &[u8]) -> Result<(), ParseEr
     }
 }
 
-/// How the writer lays out `elements`: the form it uses and the length of
-/// the elements (without the 4-byte header and the padding).
-#[inline]
-pub(crate) fn plan(elements: &[Element<'_>], form: ExtensionForm) -> (ExtensionForm, usize) {
-    let mut one_byte = form == ExtensionForm::OneByte;
-    let mut data = 0;
-    for e in elements {
-        one_byte &= e.fits_one_byte();
-        data += e.data.len();
+/// How the writer lays out a list of elements, worked out once when the
+/// list is given to a [`Builder`](crate::rtp::Builder): the form, the length
+/// of the elements (without the 4-byte extension header and the padding),
+/// and why the list cannot be written, when it cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Plan {
+    form: ExtensionForm,
+    len: usize,
+    invalid: Option<&'static str>,
+}
+
+impl Plan {
+    /// Lays out `elements`: in the one-byte form when `form` allows it and
+    /// every element fits it, in the two-byte form otherwise.
+    pub(crate) const fn new(elements: &[Element<'_>], form: ExtensionForm) -> Self {
+        let mut one_byte = matches!(form, ExtensionForm::OneByte);
+        let mut data: usize = 0;
+        let mut id_zero = false;
+        let mut too_long = false;
+        let mut rest = elements;
+        while let [element, tail @ ..] = rest {
+            one_byte &= element.fits_one_byte();
+            id_zero |= element.id == 0;
+            too_long |= element.data.len() > 255;
+            data = data.saturating_add(element.data.len());
+            rest = tail;
+        }
+        let (form, len) = if one_byte {
+            (ExtensionForm::OneByte, data.saturating_add(elements.len()))
+        } else {
+            (
+                ExtensionForm::TwoByte,
+                data.saturating_add(elements.len().saturating_mul(2)),
+            )
+        };
+        let invalid = if len > 4 * u16::MAX as usize {
+            Some("longer than 65535 words")
+        } else if !one_byte && id_zero {
+            Some("element id 0 is reserved for padding")
+        } else if !one_byte && too_long {
+            Some("element longer than 255 bytes")
+        } else {
+            None
+        };
+        Self { form, len, invalid }
     }
-    if one_byte {
-        (ExtensionForm::OneByte, elements.len() + data)
-    } else {
-        (ExtensionForm::TwoByte, 2 * elements.len() + data)
+
+    /// Length of the whole block: the 4-byte header, the elements and the
+    /// padding to a whole number of words.
+    #[inline]
+    pub(crate) const fn block_len(&self) -> usize {
+        4 + self.len.next_multiple_of(4)
     }
 }
 
@@ -252,27 +292,33 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
 }
 
 /// Writes the 4-byte extension header, the elements and the padding, as
-/// [`plan`] laid them out, into `out` (exactly that long).
+/// `plan` laid them out, into `out` (exactly [`Plan::block_len`] long).
 #[inline]
 pub(crate) fn write_elements(
     elements: &[Element<'_>],
-    (form, len): (ExtensionForm, usize),
+    plan: Plan,
     out: &mut [u8],
 ) -> Result<(), WriteError> {
     const WHAT: &str = "RTP header extension";
+    if let Some(reason) = plan.invalid {
+        return Err(write_invalid(WHAT, reason));
+    }
     let layout = || write_invalid(WHAT, "layout");
-    let padded = len.next_multiple_of(4);
-    let words =
-        u16::try_from(padded / 4).map_err(|_| write_invalid(WHAT, "longer than 65535 words"))?;
-    let profile = match form {
+    // `plan` checked that the number of words fits in 16 bits.
+    let words = (plan.len.div_ceil(4) as u16).to_be_bytes();
+    let profile = match plan.form {
         ExtensionForm::OneByte => ONE_BYTE_PROFILE,
         ExtensionForm::TwoByte => TWO_BYTE_PROFILE,
-    };
+    }
+    .to_be_bytes();
     let (head, mut out) = out.split_first_chunk_mut::<4>().ok_or_else(layout)?;
-    let [p0, p1] = profile.to_be_bytes();
-    let [w0, w1] = words.to_be_bytes();
-    *head = [p0, p1, w0, w1];
-    match form {
+    *head = [profile[0], profile[1], words[0], words[1]];
+    // The padding (at most 3 bytes) is in the last word: zero it first, and
+    // the elements overwrite the part of it they need.
+    if let Some(last) = out.last_chunk_mut::<4>() {
+        *last = [0; 4];
+    }
+    match plan.form {
         ExtensionForm::OneByte => {
             for element in elements {
                 // `plan` checked that the id and the length fit.
@@ -287,13 +333,9 @@ pub(crate) fn write_elements(
         }
         ExtensionForm::TwoByte => {
             for element in elements {
-                if element.id == 0 {
-                    return Err(write_invalid(WHAT, "element id 0 is reserved for padding"));
-                }
-                let len = u8::try_from(element.data.len())
-                    .map_err(|_| write_invalid(WHAT, "element longer than 255 bytes"))?;
+                // `plan` checked that the id is not 0 and the length fits.
                 let (head, rest) = out.split_first_chunk_mut::<2>().ok_or_else(layout)?;
-                *head = [element.id, len];
+                *head = [element.id, element.data.len() as u8];
                 let (data, rest) = rest
                     .split_at_mut_checked(element.data.len())
                     .ok_or_else(layout)?;
@@ -302,10 +344,30 @@ pub(crate) fn write_elements(
             }
         }
     }
-    // At most 3 bytes of padding.
-    for b in out.iter_mut().take(3) {
-        *b = 0;
-    }
+    Ok(())
+}
+
+/// Writes an extension block as raw bytes: the 4-byte header with `ext`'s
+/// profile, its data and zeros up to a whole number of words, into `out`
+/// (exactly that long). A forwarder that leaves the extensions alone
+/// copies the block it received this way.
+#[inline]
+pub(crate) fn write_raw(ext: HeaderExtension<'_>, out: &mut [u8]) -> Result<(), WriteError> {
+    const WHAT: &str = "RTP header extension";
+    let data = ext.data();
+    let words = u16::try_from(data.len().div_ceil(4))
+        .map_err(|_| write_invalid(WHAT, "longer than 65535 words"))?;
+    let parts = out
+        .split_first_chunk_mut::<4>()
+        .and_then(|(head, rest)| Some((head, rest.split_at_mut_checked(data.len())?)));
+    let Some((head, (copy, padding))) = parts else {
+        return Err(write_invalid(WHAT, "layout"));
+    };
+    let [p0, p1] = ext.profile().to_be_bytes();
+    let [w0, w1] = words.to_be_bytes();
+    *head = [p0, p1, w0, w1];
+    copy.copy_from_slice(data);
+    padding.fill(0);
     Ok(())
 }
 
@@ -648,8 +710,8 @@ mod tests {
     fn writer_picks_the_two_byte_form_when_an_element_needs_it() {
         let mut buf = [0u8; 64];
         let short = [Element::new(3, &[1]), Element::new(14, &[0; 16])];
-        let p = plan(&short, ExtensionForm::OneByte);
-        let n = 4 + p.1.next_multiple_of(4);
+        let p = Plan::new(&short, ExtensionForm::OneByte);
+        let n = p.block_len();
         write_elements(&short, p, &mut buf[..n]).unwrap();
         assert_eq!(n, 4 + 20);
         assert_eq!(&buf[..6], &crate::test_hex("bede0005 3001")[..]);
@@ -659,8 +721,8 @@ mod tests {
             [Element::new(3, &[1]), Element::new(4, &[])],
             [Element::new(3, &[1]), Element::new(4, &[0; 17])],
         ] {
-            let p = plan(&mixed, ExtensionForm::OneByte);
-            let n = 4 + p.1.next_multiple_of(4);
+            let p = Plan::new(&mixed, ExtensionForm::OneByte);
+            let n = p.block_len();
             write_elements(&mixed, p, &mut buf[..n]).unwrap();
             let ext =
                 HeaderExtension::new(u16::from_be_bytes([buf[0], buf[1]]), &buf[4..n]).unwrap();
@@ -668,8 +730,18 @@ mod tests {
             let got: Vec<_> = ext.elements().collect();
             assert_eq!(got, mixed);
         }
+        // Padding is zeroed whatever the buffer held.
+        let one = [Element::new(1, &[0xaa])];
+        let mut dirty = [0xffu8; 8];
+        write_elements(&one, Plan::new(&one, ExtensionForm::OneByte), &mut dirty).unwrap();
+        assert_eq!(dirty, [0xbe, 0xde, 0, 1, 0x10, 0xaa, 0, 0]);
+
         let zero = [Element::new(0, &[1])];
-        assert!(write_elements(&zero, plan(&zero, ExtensionForm::TwoByte), &mut buf[..8]).is_err());
+        let p = Plan::new(&zero, ExtensionForm::TwoByte);
+        assert!(write_elements(&zero, p, &mut buf[..8]).is_err());
+        let long = [Element::new(1, &[0; 256])];
+        let p = Plan::new(&long, ExtensionForm::OneByte);
+        assert!(write_elements(&long, p, &mut [0u8; 300]).is_err());
     }
 
     #[test]
