@@ -399,12 +399,19 @@ pub fn compound_len(packets: &[Packet<'_>]) -> usize {
 /// Writes `packets` back to back into `buf` (a compound packet when the
 /// first is an SR or RR); returns the length written.
 pub fn write_compound(packets: &[Packet<'_>], buf: &mut [u8]) -> Result<usize, WriteError> {
-    let mut w = Writer::with_capacity(buf, compound_len(packets))?;
-    for packet in packets {
-        let out = w.reserve(packet.encoded_len())?;
-        packet.write_to(out)?;
+    let needed = compound_len(packets);
+    if buf.len() < needed {
+        return Err(WriteError::BufferTooSmall {
+            needed,
+            have: buf.len(),
+        });
     }
-    Ok(w.written())
+    // Each packet checks that it fits what is left.
+    let mut written = 0;
+    for packet in packets {
+        written += packet.write_to(buf.get_mut(written..).unwrap_or_default())?;
+    }
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -425,6 +432,13 @@ mod tests {
         let mut out = [0u8; 64];
         let n = write_compound(&packets, &mut out).unwrap();
         assert_eq!(&out[..n], &ok[..]);
+        assert_eq!(
+            write_compound(&packets, &mut out[..n - 1]),
+            Err(WriteError::BufferTooSmall {
+                needed: n,
+                have: n - 1
+            })
+        );
 
         // First packet must be a report, unless reduced-size.
         let reduced = hex(pli);

@@ -76,11 +76,12 @@ impl<'a> HeaderExtension<'a> {
     /// the list, as RFC 8285 §4.2 asks.
     #[inline]
     pub fn elements(&self) -> Elements<'a> {
-        Elements {
-            data: self.data,
-            pos: 0,
-            form: self.form(),
-        }
+        // Another profile has no elements: nothing to iterate over.
+        let (data, form) = match self.form() {
+            Some(form) => (self.data, form),
+            None => (&[][..], ExtensionForm::OneByte),
+        };
+        Elements { data, pos: 0, form }
     }
 
     /// The data of the first element with this id.
@@ -131,7 +132,7 @@ pub struct Elements<'a> {
     data: &'a [u8],
     /// Where the next element or padding byte starts.
     pos: usize,
-    form: Option<ExtensionForm>,
+    form: ExtensionForm,
 }
 
 impl<'a> Iterator for Elements<'a> {
@@ -142,23 +143,26 @@ impl<'a> Iterator for Elements<'a> {
         // Offsets into `data` rather than a shrinking slice: one bounds
         // check per byte read, and nothing else to update. A malformed
         // element ends the iteration (every later call fails the same way).
-        match self.form? {
+        match self.form {
             ExtensionForm::OneByte => loop {
                 let &head = self.data.get(self.pos)?;
                 let id = head >> 4;
-                if id == 0 {
-                    self.pos += 1;
-                    continue;
+                match id {
+                    // A padding byte.
+                    0 => self.pos += 1,
+                    // Id 15 ends the list.
+                    15 => {
+                        self.pos = self.data.len();
+                        return None;
+                    }
+                    _ => {
+                        let start = self.pos + 1;
+                        let end = start + usize::from(head & 0x0f) + 1;
+                        let data = self.data.get(start..end)?;
+                        self.pos = end;
+                        return Some(Element { id, data });
+                    }
                 }
-                if id == 15 {
-                    self.pos = self.data.len();
-                    return None;
-                }
-                let start = self.pos + 1;
-                let end = start + usize::from(head & 0x0f) + 1;
-                let data = self.data.get(start..end)?;
-                self.pos = end;
-                return Some(Element { id, data });
             },
             ExtensionForm::TwoByte => loop {
                 let &id = self.data.get(self.pos)?;
