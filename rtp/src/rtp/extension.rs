@@ -148,8 +148,19 @@ impl<'a> Iterator for Elements<'a> {
                 let &head = self.data.get(self.pos)?;
                 let id = head >> 4;
                 match id {
-                    // A padding byte.
-                    0 => self.pos += 1,
+                    // A padding byte. Padding at the end of the data (where
+                    // writers put it) ends the list in one step: when every
+                    // byte from here on is zero, nothing is left.
+                    0 => {
+                        let zeros = self.data.last_chunk::<4>().map_or(0, |word| {
+                            u32::from_be_bytes(*word).trailing_zeros() as usize / 8
+                        });
+                        if self.pos + zeros >= self.data.len() {
+                            self.pos = self.data.len();
+                            return None;
+                        }
+                        self.pos += 1;
+                    }
                     // Id 15 ends the list.
                     15 => {
                         self.pos = self.data.len();
@@ -681,6 +692,33 @@ mod tests {
         );
         assert_eq!(ext.get(2), Some(&[0xcc][..]));
         assert_eq!(ext.get(3), None);
+    }
+
+    #[test]
+    fn zero_bytes_are_padding_only_between_elements() {
+        // Element data may end in zero bytes; padding may sit between
+        // elements; zeros at the end are padding.
+        for (data, expected) in [
+            ("11000000", alloc::vec![(1, alloc::vec![0, 0])]),
+            (
+                "10000020 cc000000",
+                alloc::vec![(1, alloc::vec![0]), (2, alloc::vec![0xcc])],
+            ),
+            ("00000000 10aa0000", alloc::vec![(1, alloc::vec![0xaa])]),
+            ("00000000", alloc::vec![]),
+        ] {
+            let data = crate::test_hex(data);
+            let ext = HeaderExtension::new(ONE_BYTE_PROFILE, &data).unwrap();
+            assert_eq!(elements(&ext), expected, "{data:02x?}");
+        }
+        // Fewer than 4 bytes: padding is stepped over byte by byte.
+        let ext = HeaderExtension::new(ONE_BYTE_PROFILE, &[0, 0x10, 0xaa]).unwrap();
+        assert_eq!(elements(&ext), [(1, alloc::vec![0xaa])]);
+        // The same in the two-byte form: an empty element, padding, an
+        // element ending in zeros, padding.
+        let data = crate::test_hex("0100 00 020200 00 00000000");
+        let ext = HeaderExtension::new(TWO_BYTE_PROFILE, &data).unwrap();
+        assert_eq!(elements(&ext), [(1, alloc::vec![]), (2, alloc::vec![0, 0])]);
     }
 
     #[test]
