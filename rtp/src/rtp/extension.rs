@@ -24,8 +24,14 @@ pub enum ExtensionForm {
     TwoByte,
 }
 
+/// Longest header extension data: the extension header counts its length
+/// in 32-bit words, in 16 bits.
+///
+/// <https://www.rfc-editor.org/rfc/rfc3550#section-5.3.1>
+pub const MAX_EXTENSION_LEN: usize = 4 * u16::MAX as usize;
+
 /// The header extension of an RTP packet: the profile and its data (a
-/// whole number of 32-bit words).
+/// whole number of 32-bit words, at most [`MAX_EXTENSION_LEN`] bytes).
 ///
 /// <https://www.rfc-editor.org/rfc/rfc3550#section-5.3.1>
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,13 +41,19 @@ pub struct HeaderExtension<'a> {
 }
 
 impl<'a> HeaderExtension<'a> {
+    /// An extension whose data came from a packet's 16-bit length field
+    /// (so it is at most [`MAX_EXTENSION_LEN`] bytes long).
     pub(crate) const fn new_unchecked(profile: u16, data: &'a [u8]) -> Self {
         Self { profile, data }
     }
 
-    /// An extension block with raw data, for writing. For the RFC 8285
+    /// An extension block with raw data, for writing. The data must fit
+    /// the 16-bit length field ([`MAX_EXTENSION_LEN`]); for the RFC 8285
     /// profiles the elements are checked.
     pub fn new(profile: u16, data: &'a [u8]) -> Result<Self, ParseError> {
+        if data.len() > MAX_EXTENSION_LEN {
+            return Err(invalid("RTP header extension", "longer than 65535 words"));
+        }
         validate_elements(profile, data)?;
         Ok(Self { profile, data })
     }
@@ -128,10 +140,12 @@ impl<'a> Element<'a> {
 /// Iterator over the elements of a [`HeaderExtension`]; allocates nothing.
 #[derive(Debug, Clone)]
 pub struct Elements<'a> {
-    /// The extension data.
+    /// The extension data (at most [`MAX_EXTENSION_LEN`] bytes).
     data: &'a [u8],
-    /// Where the next element or padding byte starts.
-    pos: usize,
+    /// Where the next element or padding byte starts. A `u32` (the data is
+    /// far shorter than 4 GiB), so that the end of an element, computed
+    /// from it, cannot wrap: only that end needs a bounds check.
+    pos: u32,
     form: ExtensionForm,
 }
 
@@ -143,9 +157,13 @@ impl<'a> Iterator for Elements<'a> {
         // Offsets into `data` rather than a shrinking slice: one bounds
         // check per byte read, and nothing else to update. A malformed
         // element ends the iteration (every later call fails the same way).
+        // Every offset stored in `pos` is at most `data.len()`, so the
+        // conversions to `u32` lose nothing.
+        let len = self.data.len();
         match self.form {
             ExtensionForm::OneByte => loop {
-                let &head = self.data.get(self.pos)?;
+                let pos = self.pos as usize;
+                let &head = self.data.get(pos)?;
                 let id = head >> 4;
                 match id {
                     // A padding byte. Padding at the end of the data (where
@@ -155,37 +173,38 @@ impl<'a> Iterator for Elements<'a> {
                         let zeros = self.data.last_chunk::<4>().map_or(0, |word| {
                             u32::from_be_bytes(*word).trailing_zeros() as usize / 8
                         });
-                        if self.pos + zeros >= self.data.len() {
-                            self.pos = self.data.len();
+                        if pos + zeros >= len {
+                            self.pos = len as u32;
                             return None;
                         }
                         self.pos += 1;
                     }
                     // Id 15 ends the list.
                     15 => {
-                        self.pos = self.data.len();
+                        self.pos = len as u32;
                         return None;
                     }
                     _ => {
-                        let start = self.pos + 1;
+                        let start = pos + 1;
                         let end = start + usize::from(head & 0x0f) + 1;
                         let data = self.data.get(start..end)?;
-                        self.pos = end;
+                        self.pos = end as u32;
                         return Some(Element { id, data });
                     }
                 }
             },
             ExtensionForm::TwoByte => loop {
-                let &id = self.data.get(self.pos)?;
+                let pos = self.pos as usize;
+                let &id = self.data.get(pos)?;
                 if id == 0 {
                     self.pos += 1;
                     continue;
                 }
-                let &len = self.data.get(self.pos + 1)?;
-                let start = self.pos + 2;
-                let end = start + usize::from(len);
+                let &data_len = self.data.get(pos + 1)?;
+                let start = pos + 2;
+                let end = start + usize::from(data_len);
                 let data = self.data.get(start..end)?;
-                self.pos = end;
+                self.pos = end as u32;
                 return Some(Element { id, data });
             },
         }
@@ -739,6 +758,10 @@ mod tests {
         assert!(HeaderExtension::new(TWO_BYTE_PROFILE, &crate::test_hex("000001")).is_err());
         // Other profiles are opaque.
         assert!(HeaderExtension::new(0x1234, &crate::test_hex("ffffffff")).is_ok());
+        // Data must fit the 16-bit length field.
+        let long = alloc::vec![0u8; MAX_EXTENSION_LEN + 4];
+        assert!(HeaderExtension::new(0x1234, &long).is_err());
+        assert!(HeaderExtension::new(ONE_BYTE_PROFILE, &long[..MAX_EXTENSION_LEN]).is_ok());
         assert_eq!(
             HeaderExtension::new(0x1234, &[1, 2, 3, 4])
                 .unwrap()
