@@ -35,10 +35,10 @@ pub(crate) fn put<const N: usize>(out: &mut [u8], bytes: [u8; N]) {
     }
 }
 
-/// [`chunk`] as 32-bit words, for items laid out in words.
+/// [`chunk`] as `N` words of `W` bytes, for items laid out in words.
 #[inline]
-pub(crate) fn chunk_words<const N: usize>(bytes: &[u8]) -> [[u8; 4]; N] {
-    let mut words = [[0; 4]; N];
+pub(crate) fn chunk_words<const N: usize, const W: usize>(bytes: &[u8]) -> [[u8; W]; N] {
+    let mut words = [[0; W]; N];
     let flat = words.as_flattened_mut();
     if let Some(head) = bytes.get(..flat.len()) {
         flat.copy_from_slice(head);
@@ -259,6 +259,14 @@ impl<T: Item> Iterator for Iter<'_, T> {
             IterRepr::Items(items) => items.size_hint(),
         }
     }
+    /// One loop per form rather than a choice of form per item.
+    #[inline]
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, f: F) -> B {
+        match self.repr {
+            IterRepr::Wire(chunks) => chunks.map(T::decode).fold(init, f),
+            IterRepr::Items(items) => items.copied().fold(init, f),
+        }
+    }
 }
 
 impl<T: Item> ExactSizeIterator for Iter<'_, T> {}
@@ -266,6 +274,7 @@ impl<T: Item> ExactSizeIterator for Iter<'_, T> {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     #[test]
     fn wire_and_slice_lists_compare_by_content() {
@@ -282,6 +291,21 @@ mod tests {
         let mut w = Writer::new(&mut buf);
         List::<u32>::new(&[1, 2]).write(&mut w).unwrap();
         assert_eq!(&buf, wire.get(..8).unwrap());
+
+        // Folding sees what stepping sees, in both forms.
+        for list in [parsed, List::new(&[1, 2])] {
+            // A `for` loop steps with `next`.
+            let mut stepped = Vec::new();
+            for item in list.iter() {
+                stepped.push(item);
+            }
+            let folded = list.iter().fold(Vec::new(), |mut acc, item| {
+                acc.push(item);
+                acc
+            });
+            assert_eq!(stepped, [1, 2]);
+            assert_eq!(folded, stepped);
+        }
 
         // A list from the wire writes its whole items only.
         let mut buf = [0u8; 9];

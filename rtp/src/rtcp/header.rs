@@ -43,6 +43,18 @@ pub struct Header {
 }
 
 impl Header {
+    /// Reads the header fields from a packet's first 4 bytes (the version
+    /// is not checked here).
+    #[inline]
+    pub(crate) const fn from_bytes([first, packet_type, l0, l1]: [u8; 4]) -> Self {
+        Self {
+            padding: first & 0x20 != 0,
+            count: first & 0x1f,
+            packet_type,
+            length: u16::from_be_bytes([l0, l1]),
+        }
+    }
+
     /// Length of the whole packet in bytes.
     pub const fn packet_len(&self) -> usize {
         (self.length as usize + 1) * 4
@@ -84,12 +96,7 @@ pub(crate) fn split_packet(bytes: &[u8]) -> Result<Split<'_>, ParseError> {
             have: bytes.len(),
         });
     };
-    let header = Header {
-        padding: first & 0x20 != 0,
-        count: first & 0x1f,
-        packet_type,
-        length,
-    };
+    let header = Header::from_bytes([first, packet_type, l0, l1]);
     let mut body = packet.get(HEADER_LEN..).unwrap_or_default();
     if header.padding {
         body = strip_padding(body)?;

@@ -114,8 +114,8 @@ feedback_with_entries! {
     packet_type: TRANSPORT_FEEDBACK,
     format: transport_format::NACK,
     what: WHAT,
-    accepts: |fci| !fci.is_empty(),
-    otherwise: "no entry",
+    accepts: |fci| !fci.is_empty() && fci.remaining() % NackEntry::SIZE == 0,
+    otherwise: "FCI empty or not a whole number of 4-byte entries",
 }
 
 impl<'a> Nack<'a> {
@@ -161,6 +161,11 @@ mod tests {
         let packed: Vec<NackEntry> = NackEntry::pack(lost.iter().copied()).collect();
         assert_eq!(nack.entries, List::new(&packed));
         assert!(Nack::parse(&hex("81cd0002 00000001 00000002")).is_err());
+        // Found by fuzzing: padding (here one byte) that leaves part of an
+        // entry is refused, as a packet without entries is; the entries
+        // could not be written back.
+        assert!(Nack::parse(&hex("a1cd0003 00000200 21000042 00000001")).is_err());
+        assert!(Nack::parse(&hex("a1cd0004 00000200 21000042 00640000 00000004")).is_ok());
     }
 
     #[test]

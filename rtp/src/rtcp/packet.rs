@@ -18,33 +18,34 @@ use crate::rtcp::{
 /// padding included) so that it can be written back unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Unknown<'a> {
-    header: Header,
+    /// One whole packet whose header was checked.
     bytes: &'a [u8],
 }
 
 impl<'a> Unknown<'a> {
     /// Wraps one whole RTCP packet.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, ParseError> {
-        let (header, _, packet) = single_packet(bytes)?;
-        Ok(Self {
-            header,
-            bytes: packet,
-        })
+        let (_, _, packet) = single_packet(bytes)?;
+        Ok(Self { bytes: packet })
     }
 
     /// The header.
     pub const fn header(&self) -> Header {
-        self.header
+        match self.bytes.first_chunk::<HEADER_LEN>() {
+            Some(&header) => Header::from_bytes(header),
+            // A checked packet always has its header.
+            None => Header::from_bytes([0; HEADER_LEN]),
+        }
     }
 
     /// The packet type.
     pub const fn packet_type(&self) -> u8 {
-        self.header.packet_type
+        self.header().packet_type
     }
 
     /// The 5-bit count (or feedback format).
     pub const fn count(&self) -> u8 {
-        self.header.count
+        self.header().count
     }
 
     /// The whole packet.
@@ -117,7 +118,7 @@ impl<'a> Packet<'a> {
         Self::decode(header, body, packet)
     }
 
-    #[inline]
+    #[inline(always)]
     fn decode(header: Header, body: &'a [u8], packet: &'a [u8]) -> Result<Self, ParseError> {
         Ok(match (header.packet_type, header.count) {
             (header::SENDER_REPORT, _) => {
@@ -168,10 +169,7 @@ impl<'a> Packet<'a> {
             (header::PAYLOAD_FEEDBACK, payload_format::AFB) if Remb::is_remb(body) => {
                 Self::Remb(Remb::parse_body(&header, body)?)
             }
-            _ => Self::Unknown(Unknown {
-                header,
-                bytes: packet,
-            }),
+            _ => Self::Unknown(Unknown { bytes: packet }),
         })
     }
 
@@ -372,15 +370,23 @@ impl<'a> Iterator for Packets<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        match split_packet(self.rest) {
-            Ok(split) => {
-                self.rest = split.rest;
-                Some(Packet::decode(split.header, split.body, split.packet))
-            }
-            Err(e) => {
-                self.rest = &[];
-                Some(Err(e))
-            }
+        Some(next_packet(&mut self.rest))
+    }
+}
+
+/// Splits the first packet off `rest` and decodes it. Kept out of line:
+/// the caller matches on the result, and a [`Packet`] handed over in memory
+/// costs less than one rebuilt from every variant's registers.
+#[inline(never)]
+fn next_packet<'a>(rest: &mut &'a [u8]) -> Result<Packet<'a>, ParseError> {
+    match split_packet(rest) {
+        Ok(split) => {
+            *rest = split.rest;
+            Packet::decode(split.header, split.body, split.packet)
+        }
+        Err(e) => {
+            *rest = &[];
+            Err(e)
         }
     }
 }
@@ -393,12 +399,19 @@ pub fn compound_len(packets: &[Packet<'_>]) -> usize {
 /// Writes `packets` back to back into `buf` (a compound packet when the
 /// first is an SR or RR); returns the length written.
 pub fn write_compound(packets: &[Packet<'_>], buf: &mut [u8]) -> Result<usize, WriteError> {
-    let mut w = Writer::with_capacity(buf, compound_len(packets))?;
-    for packet in packets {
-        let out = w.reserve(packet.encoded_len())?;
-        packet.write_to(out)?;
+    let needed = compound_len(packets);
+    if buf.len() < needed {
+        return Err(WriteError::BufferTooSmall {
+            needed,
+            have: buf.len(),
+        });
     }
-    Ok(w.written())
+    // Each packet checks that it fits what is left.
+    let mut written = 0;
+    for packet in packets {
+        written += packet.write_to(buf.get_mut(written..).unwrap_or_default())?;
+    }
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -419,6 +432,13 @@ mod tests {
         let mut out = [0u8; 64];
         let n = write_compound(&packets, &mut out).unwrap();
         assert_eq!(&out[..n], &ok[..]);
+        assert_eq!(
+            write_compound(&packets, &mut out[..n - 1]),
+            Err(WriteError::BufferTooSmall {
+                needed: n,
+                have: n - 1
+            })
+        );
 
         // First packet must be a report, unless reduced-size.
         let reduced = hex(pli);

@@ -42,23 +42,18 @@ impl Item for ReportBlock {
 
     #[inline]
     fn decode(bytes: &[u8]) -> Self {
-        let [
-            ssrc,
-            [fraction_lost, c0, c1, c2],
-            highest,
-            jitter,
-            lsr,
-            dlsr,
-        ] = chunk_words(bytes);
+        // Three 64-bit loads rather than six 32-bit ones: fewer
+        // instructions, and nothing for the compiler to vectorise badly.
+        let [a, b, c] = chunk_words::<3, 8>(bytes).map(u64::from_be_bytes);
         Self {
-            ssrc: u32::from_be_bytes(ssrc),
-            fraction_lost,
+            ssrc: (a >> 32) as u32,
+            fraction_lost: (a >> 24) as u8,
             // Sign-extend the 24-bit field.
-            cumulative_lost: i32::from_be_bytes([c0, c1, c2, 0]) >> 8,
-            extended_highest_sequence: u32::from_be_bytes(highest),
-            jitter: u32::from_be_bytes(jitter),
-            last_sender_report: u32::from_be_bytes(lsr),
-            delay_since_last_sender_report: u32::from_be_bytes(dlsr),
+            cumulative_lost: ((a as i32) << 8) >> 8,
+            extended_highest_sequence: (b >> 32) as u32,
+            jitter: b as u32,
+            last_sender_report: (c >> 32) as u32,
+            delay_since_last_sender_report: c as u32,
         }
     }
 
@@ -129,24 +124,15 @@ impl<'a> SenderReport<'a> {
     pub(crate) fn parse_body(header: &Header, body: &'a [u8]) -> Result<Self, ParseError> {
         expect_type(header, SENDER_REPORT, "sender report")?;
         let mut r = Reader::new(body, "sender report");
-        let [
-            ssrc,
-            ntp_seconds,
-            ntp_fraction,
-            rtp_time,
-            packet_count,
-            octet_count,
-        ] = chunk_words(&r.array::<24>()?);
+        // The sender info in three 64-bit loads, as for report blocks.
+        let [ssrc_ntp, ntp_rtp, counts] = chunk_words::<3, 8>(r.take(24)?).map(u64::from_be_bytes);
         let (report_blocks, profile_extension) = blocks(&mut r, header.count)?;
         Ok(Self {
-            ssrc: u32::from_be_bytes(ssrc),
-            ntp_time: NtpTime::from_parts(
-                u32::from_be_bytes(ntp_seconds),
-                u32::from_be_bytes(ntp_fraction),
-            ),
-            rtp_time: u32::from_be_bytes(rtp_time),
-            packet_count: u32::from_be_bytes(packet_count),
-            octet_count: u32::from_be_bytes(octet_count),
+            ssrc: (ssrc_ntp >> 32) as u32,
+            ntp_time: NtpTime((ssrc_ntp << 32) | (ntp_rtp >> 32)),
+            rtp_time: ntp_rtp as u32,
+            packet_count: (counts >> 32) as u32,
+            octet_count: counts as u32,
             report_blocks,
             profile_extension,
         })

@@ -104,6 +104,7 @@ impl<'a> SdesItem<'a> {
         }
     }
 
+    #[inline]
     fn decode(kind: u8, data: &'a [u8]) -> Result<Self, ParseError> {
         Ok(match kind {
             item_type::CNAME => Self::Cname(data),
@@ -165,8 +166,25 @@ fn read_item<'a>(r: &mut Reader<'a>) -> Result<Option<SdesItem<'a>>, ParseError>
     SdesItem::decode(kind, data).map(Some)
 }
 
+/// Length of the items at the front of `bytes`, up to (not including) the
+/// null octet that ends them, or all of `bytes` when no null octet does.
+/// Only writing chunks taken from a parsed packet needs it: kept out of
+/// line, away from the lengths of chunks built from items.
+#[inline(never)]
+fn items_len(bytes: &[u8]) -> usize {
+    let mut r = Reader::new(bytes, WHAT);
+    while let Ok(Some(_)) = read_item(&mut r) {}
+    let len = bytes.len() - r.remaining();
+    match bytes.get(len.wrapping_sub(1)) {
+        Some(&item_type::END) => len - 1,
+        _ => len,
+    }
+}
+
 #[derive(Clone, Copy)]
 enum ItemsRepr<'a> {
+    /// From parsing: the items of a checked chunk, followed by the null
+    /// octet that ends them and whatever comes after it in the packet.
     Wire(&'a [u8]),
     Items(&'a [SdesItem<'a>]),
 }
@@ -208,7 +226,7 @@ impl<'a> SdesItems<'a> {
     /// (relative to a 4-aligned chunk start after the 4-byte SSRC).
     fn encoded_len(&self) -> usize {
         match self.repr {
-            ItemsRepr::Wire(bytes) => (bytes.len() + 1).next_multiple_of(4),
+            ItemsRepr::Wire(bytes) => (items_len(bytes) + 1).next_multiple_of(4),
             ItemsRepr::Items(items) => {
                 let len: usize = items.iter().map(|i| 2 + i.data_len()).sum();
                 (len + 1).next_multiple_of(4)
@@ -219,7 +237,7 @@ impl<'a> SdesItems<'a> {
     fn write(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
         let start = w.written();
         match self.repr {
-            ItemsRepr::Wire(bytes) => w.bytes(bytes)?,
+            ItemsRepr::Wire(bytes) => w.bytes(bytes.get(..items_len(bytes)).unwrap_or_default())?,
             ItemsRepr::Items(items) => {
                 for item in items {
                     item.write(w)?;
@@ -266,6 +284,21 @@ impl<'a> Iterator for SdesItemIter<'a> {
             ItemIterRepr::Items(items) => items.next().copied(),
         }
     }
+
+    /// One loop per form rather than a choice of form per item.
+    #[inline]
+    fn fold<B, F: FnMut(B, SdesItem<'a>) -> B>(self, init: B, mut f: F) -> B {
+        match self.inner {
+            ItemIterRepr::Wire(mut r) => {
+                let mut acc = init;
+                while let Ok(Some(item)) = read_item(&mut r) {
+                    acc = f(acc, item);
+                }
+                acc
+            }
+            ItemIterRepr::Items(items) => items.copied().fold(init, f),
+        }
+    }
 }
 
 /// One SDES chunk: a source and its items.
@@ -283,31 +316,21 @@ impl SdesChunk<'_> {
     }
 }
 
-/// Reads one chunk from a 4-aligned position: the SSRC, the items, the
-/// null octet and the padding up to the next 32-bit boundary.
+/// Skips the items of a checked chunk (their start is `items`, 4 bytes
+/// after the chunk's start), the null octet and the padding; returns what
+/// follows the chunk.
 #[inline]
-fn read_chunk<'a>(r: &mut Reader<'a>) -> Result<SdesChunk<'a>, ParseError> {
-    let source = u32::from_be_bytes(r.array()?);
-    let start = r.rest();
-    let before = r.remaining();
-    while read_item(r)?.is_some() {}
-    let used = before - r.remaining();
-    let items = start.get(..used - 1).unwrap_or_default();
+fn skip_items(items: &[u8]) -> &[u8] {
+    let mut r = Reader::new(items, WHAT);
+    while let Ok(Some(_)) = read_item(&mut r) {}
+    // The chunk (4 bytes of SSRC, then the items) ends on a word boundary.
+    let used = items.len() - r.remaining();
     let padding = used.next_multiple_of(4) - used;
-    let pad = r.take(padding)?;
-    if pad.iter().any(|&b| b != 0) {
-        return Err(invalid(WHAT, "non-zero bytes after the item list"));
-    }
-    Ok(SdesChunk {
-        source,
-        items: SdesItems {
-            repr: ItemsRepr::Wire(items),
-        },
-    })
+    r.rest().get(padding..).unwrap_or_default()
 }
 
-/// Checks one chunk without decoding its items (what [`read_chunk`]
-/// and the item iterator will then read without failing).
+/// Checks one chunk without decoding its items (what the chunk and item
+/// iterators will then read without failing).
 #[inline]
 fn check_chunk(r: &mut Reader<'_>) -> Result<(), ParseError> {
     r.array::<4>()?;
@@ -376,7 +399,11 @@ impl<'a> SdesChunks<'a> {
     pub fn iter(&self) -> SdesChunkIter<'a> {
         SdesChunkIter {
             inner: match self.repr {
-                ChunksRepr::Wire(bytes) => ChunkIterRepr::Wire(Reader::new(bytes, WHAT)),
+                ChunksRepr::Wire(bytes) => ChunkIterRepr::Wire {
+                    rest: bytes,
+                    in_chunk: false,
+                    left: self.count,
+                },
                 ChunksRepr::Items(chunks) => ChunkIterRepr::Items(chunks.iter()),
             },
         }
@@ -405,7 +432,13 @@ pub struct SdesChunkIter<'a> {
 
 #[derive(Debug, Clone)]
 enum ChunkIterRepr<'a> {
-    Wire(Reader<'a>),
+    /// Chunks of a checked packet: what follows the last chunk yielded
+    /// (its items first, when `in_chunk`), and how many chunks are left.
+    Wire {
+        rest: &'a [u8],
+        in_chunk: bool,
+        left: u8,
+    },
     Items(core::slice::Iter<'a, SdesChunk<'a>>),
 }
 
@@ -414,16 +447,57 @@ impl<'a> Iterator for SdesChunkIter<'a> {
     #[inline]
     fn next(&mut self) -> Option<SdesChunk<'a>> {
         match &mut self.inner {
-            ChunkIterRepr::Wire(r) => {
-                if r.is_empty() {
-                    None
-                } else {
-                    read_chunk(r).ok()
-                }
-            }
+            ChunkIterRepr::Wire {
+                rest,
+                in_chunk,
+                left,
+            } => next_wire_chunk(rest, in_chunk, left),
             ChunkIterRepr::Items(chunks) => chunks.next().copied(),
         }
     }
+
+    /// One loop per form rather than a choice of form per chunk.
+    #[inline]
+    fn fold<B, F: FnMut(B, SdesChunk<'a>) -> B>(self, init: B, mut f: F) -> B {
+        match self.inner {
+            ChunkIterRepr::Wire {
+                mut rest,
+                mut in_chunk,
+                mut left,
+            } => {
+                let mut acc = init;
+                while let Some(chunk) = next_wire_chunk(&mut rest, &mut in_chunk, &mut left) {
+                    acc = f(acc, chunk);
+                }
+                acc
+            }
+            ChunkIterRepr::Items(chunks) => chunks.copied().fold(init, f),
+        }
+    }
+}
+
+/// The next chunk of a checked packet (see [`ChunkIterRepr::Wire`]).
+#[inline]
+fn next_wire_chunk<'a>(
+    rest: &mut &'a [u8],
+    in_chunk: &mut bool,
+    left: &mut u8,
+) -> Option<SdesChunk<'a>> {
+    // The end of a chunk is found by reading its items, so the items of
+    // the chunk yielded last are skipped only when another chunk follows.
+    *left = left.checked_sub(1)?;
+    if *in_chunk {
+        *rest = skip_items(rest);
+    }
+    let (&source, items) = rest.split_first_chunk::<4>()?;
+    *rest = items;
+    *in_chunk = true;
+    Some(SdesChunk {
+        source: u32::from_be_bytes(source),
+        items: SdesItems {
+            repr: ItemsRepr::Wire(items),
+        },
+    })
 }
 
 /// A source description packet.
@@ -561,6 +635,48 @@ mod tests {
         assert_eq!(built, sdes);
         let n = built.write_to(&mut out).unwrap();
         assert_eq!(&out[..n], &bytes[..]);
+
+        // Chunks taken from the parsed packet write back the same bytes:
+        // their items end at the null octet, not at the end of the packet.
+        let rebuilt = SourceDescription {
+            chunks: SdesChunks::new(&chunks),
+        };
+        assert_eq!(rebuilt.encoded_len(), bytes.len());
+        let n = rebuilt.write_to(&mut out).unwrap();
+        assert_eq!(&out[..n], &bytes[..]);
+    }
+
+    #[test]
+    fn folding_and_stepping_see_the_same_chunks_and_items() {
+        // Three chunks: two items, none, one item with padding after it.
+        let bytes = hex("83ca0008
+             00000001 0102 6162 0201 63 00
+             00000002 00000000
+             00000003 0103 646566 00 0000");
+        let sdes = SourceDescription::parse(&bytes).unwrap();
+        // A `for` loop steps with `next`.
+        let mut stepped = Vec::new();
+        for chunk in sdes.chunks.iter() {
+            for item in chunk.items.iter() {
+                stepped.push((chunk.source, item));
+            }
+        }
+        let folded = sdes.chunks.iter().fold(Vec::new(), |acc, chunk| {
+            chunk.items.iter().fold(acc, |mut acc, item| {
+                acc.push((chunk.source, item));
+                acc
+            })
+        });
+        assert_eq!(
+            stepped,
+            [
+                (1, SdesItem::Cname(b"ab")),
+                (1, SdesItem::Name(b"c")),
+                (3, SdesItem::Cname(b"def")),
+            ]
+        );
+        assert_eq!(sdes.chunks.iter().count(), 3);
+        assert_eq!(folded, stepped);
     }
 
     #[test]

@@ -47,8 +47,8 @@ feedback_with_entries! {
     packet_type: PAYLOAD_FEEDBACK,
     format: payload_format::SLI,
     what: WHAT,
-    accepts: |fci| !fci.is_empty(),
-    otherwise: "no entry",
+    accepts: |fci| !fci.is_empty() && fci.remaining() % SliEntry::SIZE == 0,
+    otherwise: "FCI empty or not a whole number of 4-byte entries",
 }
 
 #[cfg(test)]

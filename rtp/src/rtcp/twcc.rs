@@ -335,9 +335,13 @@ impl<'a> TransportCc<'a> {
             left: count,
         };
         while decoder.next_status()?.is_some() {}
-        if decoder.deltas.remaining() > 3 {
+        let after_deltas = decoder.deltas.remaining();
+        if after_deltas > 3 {
             return Err(invalid(WHAT, "bytes after the receive deltas"));
         }
+        // The (up to 3) bytes after the deltas pad the packet to a word;
+        // they are not part of the FCI, and writing pads it again.
+        let fci = fci.get(..fci.len() - after_deltas).unwrap_or_default();
         Ok(Self {
             sender_ssrc,
             media_ssrc,
@@ -441,6 +445,20 @@ mod tests {
     use super::*;
     use crate::test_hex as hex;
     use alloc::vec::Vec;
+
+    #[test]
+    fn padding_after_the_deltas_is_not_kept() {
+        // Found by fuzzing: a padded packet (P bit, one byte of padding)
+        // whose deltas end 3 bytes before the padding. Written back, it
+        // must parse again to the same packet.
+        let bytes = hex("afcd000b ff2802d6 00000000 3a000086 00000000 00000000
+             0008a601 00008a8e 0081ca04 00ce0200 fffe008e cc000001");
+        let cc = TransportCc::parse(&bytes).unwrap();
+        let mut out = [0u8; 64];
+        let n = cc.write_to(&mut out).unwrap();
+        assert_eq!(n, cc.encoded_len());
+        assert_eq!(TransportCc::parse(&out[..n]).unwrap(), cc);
+    }
 
     #[test]
     fn run_length_and_vector_chunks() {

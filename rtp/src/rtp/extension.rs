@@ -24,8 +24,14 @@ pub enum ExtensionForm {
     TwoByte,
 }
 
+/// Longest header extension data: the extension header counts its length
+/// in 32-bit words, in 16 bits.
+///
+/// <https://www.rfc-editor.org/rfc/rfc3550#section-5.3.1>
+pub const MAX_EXTENSION_LEN: usize = 4 * u16::MAX as usize;
+
 /// The header extension of an RTP packet: the profile and its data (a
-/// whole number of 32-bit words).
+/// whole number of 32-bit words, at most [`MAX_EXTENSION_LEN`] bytes).
 ///
 /// <https://www.rfc-editor.org/rfc/rfc3550#section-5.3.1>
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,13 +41,19 @@ pub struct HeaderExtension<'a> {
 }
 
 impl<'a> HeaderExtension<'a> {
+    /// An extension whose data came from a packet's 16-bit length field
+    /// (so it is at most [`MAX_EXTENSION_LEN`] bytes long).
     pub(crate) const fn new_unchecked(profile: u16, data: &'a [u8]) -> Self {
         Self { profile, data }
     }
 
-    /// An extension block with raw data, for writing. For the RFC 8285
+    /// An extension block with raw data, for writing. The data must fit
+    /// the 16-bit length field ([`MAX_EXTENSION_LEN`]); for the RFC 8285
     /// profiles the elements are checked.
     pub fn new(profile: u16, data: &'a [u8]) -> Result<Self, ParseError> {
+        if data.len() > MAX_EXTENSION_LEN {
+            return Err(invalid("RTP header extension", "longer than 65535 words"));
+        }
         validate_elements(profile, data)?;
         Ok(Self { profile, data })
     }
@@ -76,10 +88,12 @@ impl<'a> HeaderExtension<'a> {
     /// the list, as RFC 8285 §4.2 asks.
     #[inline]
     pub fn elements(&self) -> Elements<'a> {
-        Elements {
-            rest: self.data,
-            form: self.form(),
-        }
+        // Another profile has no elements: nothing to iterate over.
+        let (data, form) = match self.form() {
+            Some(form) => (self.data, form),
+            None => (&[][..], ExtensionForm::OneByte),
+        };
+        Elements { data, pos: 0, form }
     }
 
     /// The data of the first element with this id.
@@ -126,8 +140,13 @@ impl<'a> Element<'a> {
 /// Iterator over the elements of a [`HeaderExtension`]; allocates nothing.
 #[derive(Debug, Clone)]
 pub struct Elements<'a> {
-    rest: &'a [u8],
-    form: Option<ExtensionForm>,
+    /// The extension data (at most [`MAX_EXTENSION_LEN`] bytes).
+    data: &'a [u8],
+    /// Where the next element or padding byte starts. A `u32` (the data is
+    /// far shorter than 4 GiB), so that the end of an element, computed
+    /// from it, cannot wrap: only that end needs a bounds check.
+    pos: u32,
+    form: ExtensionForm,
 }
 
 impl<'a> Iterator for Elements<'a> {
@@ -135,40 +154,57 @@ impl<'a> Iterator for Elements<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Element<'a>> {
-        match self.form? {
+        // Offsets into `data` rather than a shrinking slice: one bounds
+        // check per byte read, and nothing else to update. A malformed
+        // element ends the iteration (every later call fails the same way).
+        // Every offset stored in `pos` is at most `data.len()`, so the
+        // conversions to `u32` lose nothing.
+        let len = self.data.len();
+        match self.form {
             ExtensionForm::OneByte => loop {
-                let (&head, rest) = self.rest.split_first()?;
+                let pos = self.pos as usize;
+                let &head = self.data.get(pos)?;
                 let id = head >> 4;
-                if id == 0 {
-                    self.rest = rest;
-                    continue;
+                match id {
+                    // A padding byte. Padding at the end of the data (where
+                    // writers put it) ends the list in one step: when every
+                    // byte from here on is zero, nothing is left.
+                    0 => {
+                        let zeros = self.data.last_chunk::<4>().map_or(0, |word| {
+                            u32::from_be_bytes(*word).trailing_zeros() as usize / 8
+                        });
+                        if pos + zeros >= len {
+                            self.pos = len as u32;
+                            return None;
+                        }
+                        self.pos += 1;
+                    }
+                    // Id 15 ends the list.
+                    15 => {
+                        self.pos = len as u32;
+                        return None;
+                    }
+                    _ => {
+                        let start = pos + 1;
+                        let end = start + usize::from(head & 0x0f) + 1;
+                        let data = self.data.get(start..end)?;
+                        self.pos = end as u32;
+                        return Some(Element { id, data });
+                    }
                 }
-                if id == 15 {
-                    self.rest = &[];
-                    return None;
-                }
-                let len = usize::from(head & 0x0f) + 1;
-                let Some((data, rest)) = rest.split_at_checked(len) else {
-                    self.rest = &[];
-                    return None;
-                };
-                self.rest = rest;
-                return Some(Element { id, data });
             },
             ExtensionForm::TwoByte => loop {
-                let (&id, rest) = self.rest.split_first()?;
+                let pos = self.pos as usize;
+                let &id = self.data.get(pos)?;
                 if id == 0 {
-                    self.rest = rest;
+                    self.pos += 1;
                     continue;
                 }
-                let parsed = rest
-                    .split_first()
-                    .and_then(|(&len, rest)| rest.split_at_checked(usize::from(len)));
-                let Some((data, rest)) = parsed else {
-                    self.rest = &[];
-                    return None;
-                };
-                self.rest = rest;
+                let &data_len = self.data.get(pos + 1)?;
+                let start = pos + 2;
+                let end = start + usize::from(data_len);
+                let data = self.data.get(start..end)?;
+                self.pos = end as u32;
                 return Some(Element { id, data });
             },
         }
@@ -208,20 +244,58 @@ pub(crate) fn validate_elements(profile: u16, data: &[u8]) -> Result<(), ParseEr
     }
 }
 
-/// How the writer lays out `elements`: the form it uses and the length of
-/// the elements (without the 4-byte header and the padding).
-#[inline]
-pub(crate) fn plan(elements: &[Element<'_>], form: ExtensionForm) -> (ExtensionForm, usize) {
-    let mut one_byte = form == ExtensionForm::OneByte;
-    let mut data = 0;
-    for e in elements {
-        one_byte &= e.fits_one_byte();
-        data += e.data.len();
+/// How the writer lays out a list of elements, worked out once when the
+/// list is given to a [`Builder`](crate::rtp::Builder): the form, the length
+/// of the elements (without the 4-byte extension header and the padding),
+/// and why the list cannot be written, when it cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Plan {
+    form: ExtensionForm,
+    len: usize,
+    invalid: Option<&'static str>,
+}
+
+impl Plan {
+    /// Lays out `elements`: in the one-byte form when `form` allows it and
+    /// every element fits it, in the two-byte form otherwise.
+    pub(crate) const fn new(elements: &[Element<'_>], form: ExtensionForm) -> Self {
+        let mut one_byte = matches!(form, ExtensionForm::OneByte);
+        let mut data: usize = 0;
+        let mut id_zero = false;
+        let mut too_long = false;
+        let mut rest = elements;
+        while let [element, tail @ ..] = rest {
+            one_byte &= element.fits_one_byte();
+            id_zero |= element.id == 0;
+            too_long |= element.data.len() > 255;
+            data = data.saturating_add(element.data.len());
+            rest = tail;
+        }
+        let (form, len) = if one_byte {
+            (ExtensionForm::OneByte, data.saturating_add(elements.len()))
+        } else {
+            (
+                ExtensionForm::TwoByte,
+                data.saturating_add(elements.len().saturating_mul(2)),
+            )
+        };
+        let invalid = if len > 4 * u16::MAX as usize {
+            Some("longer than 65535 words")
+        } else if !one_byte && id_zero {
+            Some("element id 0 is reserved for padding")
+        } else if !one_byte && too_long {
+            Some("element longer than 255 bytes")
+        } else {
+            None
+        };
+        Self { form, len, invalid }
     }
-    if one_byte {
-        (ExtensionForm::OneByte, elements.len() + data)
-    } else {
-        (ExtensionForm::TwoByte, 2 * elements.len() + data)
+
+    /// Length of the whole block: the 4-byte header, the elements and the
+    /// padding to a whole number of words.
+    #[inline]
+    pub(crate) const fn block_len(&self) -> usize {
+        4 + self.len.next_multiple_of(4)
     }
 }
 
@@ -252,27 +326,33 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
 }
 
 /// Writes the 4-byte extension header, the elements and the padding, as
-/// [`plan`] laid them out, into `out` (exactly that long).
+/// `plan` laid them out, into `out` (exactly [`Plan::block_len`] long).
 #[inline]
 pub(crate) fn write_elements(
     elements: &[Element<'_>],
-    (form, len): (ExtensionForm, usize),
+    plan: Plan,
     out: &mut [u8],
 ) -> Result<(), WriteError> {
     const WHAT: &str = "RTP header extension";
+    if let Some(reason) = plan.invalid {
+        return Err(write_invalid(WHAT, reason));
+    }
     let layout = || write_invalid(WHAT, "layout");
-    let padded = len.next_multiple_of(4);
-    let words =
-        u16::try_from(padded / 4).map_err(|_| write_invalid(WHAT, "longer than 65535 words"))?;
-    let profile = match form {
+    // `plan` checked that the number of words fits in 16 bits.
+    let words = (plan.len.div_ceil(4) as u16).to_be_bytes();
+    let profile = match plan.form {
         ExtensionForm::OneByte => ONE_BYTE_PROFILE,
         ExtensionForm::TwoByte => TWO_BYTE_PROFILE,
-    };
+    }
+    .to_be_bytes();
     let (head, mut out) = out.split_first_chunk_mut::<4>().ok_or_else(layout)?;
-    let [p0, p1] = profile.to_be_bytes();
-    let [w0, w1] = words.to_be_bytes();
-    *head = [p0, p1, w0, w1];
-    match form {
+    *head = [profile[0], profile[1], words[0], words[1]];
+    // The padding (at most 3 bytes) is in the last word: zero it first, and
+    // the elements overwrite the part of it they need.
+    if let Some(last) = out.last_chunk_mut::<4>() {
+        *last = [0; 4];
+    }
+    match plan.form {
         ExtensionForm::OneByte => {
             for element in elements {
                 // `plan` checked that the id and the length fit.
@@ -287,13 +367,9 @@ pub(crate) fn write_elements(
         }
         ExtensionForm::TwoByte => {
             for element in elements {
-                if element.id == 0 {
-                    return Err(write_invalid(WHAT, "element id 0 is reserved for padding"));
-                }
-                let len = u8::try_from(element.data.len())
-                    .map_err(|_| write_invalid(WHAT, "element longer than 255 bytes"))?;
+                // `plan` checked that the id is not 0 and the length fits.
                 let (head, rest) = out.split_first_chunk_mut::<2>().ok_or_else(layout)?;
-                *head = [element.id, len];
+                *head = [element.id, element.data.len() as u8];
                 let (data, rest) = rest
                     .split_at_mut_checked(element.data.len())
                     .ok_or_else(layout)?;
@@ -302,10 +378,30 @@ pub(crate) fn write_elements(
             }
         }
     }
-    // At most 3 bytes of padding.
-    for b in out.iter_mut().take(3) {
-        *b = 0;
-    }
+    Ok(())
+}
+
+/// Writes an extension block as raw bytes: the 4-byte header with `ext`'s
+/// profile, its data and zeros up to a whole number of words, into `out`
+/// (exactly that long). A forwarder that leaves the extensions alone
+/// copies the block it received this way.
+#[inline]
+pub(crate) fn write_raw(ext: HeaderExtension<'_>, out: &mut [u8]) -> Result<(), WriteError> {
+    const WHAT: &str = "RTP header extension";
+    let data = ext.data();
+    let words = u16::try_from(data.len().div_ceil(4))
+        .map_err(|_| write_invalid(WHAT, "longer than 65535 words"))?;
+    let parts = out
+        .split_first_chunk_mut::<4>()
+        .and_then(|(head, rest)| Some((head, rest.split_at_mut_checked(data.len())?)));
+    let Some((head, (copy, padding))) = parts else {
+        return Err(write_invalid(WHAT, "layout"));
+    };
+    let [p0, p1] = ext.profile().to_be_bytes();
+    let [w0, w1] = words.to_be_bytes();
+    *head = [p0, p1, w0, w1];
+    copy.copy_from_slice(data);
+    padding.fill(0);
     Ok(())
 }
 
@@ -618,6 +714,33 @@ mod tests {
     }
 
     #[test]
+    fn zero_bytes_are_padding_only_between_elements() {
+        // Element data may end in zero bytes; padding may sit between
+        // elements; zeros at the end are padding.
+        for (data, expected) in [
+            ("11000000", alloc::vec![(1, alloc::vec![0, 0])]),
+            (
+                "10000020 cc000000",
+                alloc::vec![(1, alloc::vec![0]), (2, alloc::vec![0xcc])],
+            ),
+            ("00000000 10aa0000", alloc::vec![(1, alloc::vec![0xaa])]),
+            ("00000000", alloc::vec![]),
+        ] {
+            let data = crate::test_hex(data);
+            let ext = HeaderExtension::new(ONE_BYTE_PROFILE, &data).unwrap();
+            assert_eq!(elements(&ext), expected, "{data:02x?}");
+        }
+        // Fewer than 4 bytes: padding is stepped over byte by byte.
+        let ext = HeaderExtension::new(ONE_BYTE_PROFILE, &[0, 0x10, 0xaa]).unwrap();
+        assert_eq!(elements(&ext), [(1, alloc::vec![0xaa])]);
+        // The same in the two-byte form: an empty element, padding, an
+        // element ending in zeros, padding.
+        let data = crate::test_hex("0100 00 020200 00 00000000");
+        let ext = HeaderExtension::new(TWO_BYTE_PROFILE, &data).unwrap();
+        assert_eq!(elements(&ext), [(1, alloc::vec![]), (2, alloc::vec![0, 0])]);
+    }
+
+    #[test]
     fn two_byte_form_allows_empty_and_long_elements() {
         let data = crate::test_hex("0100 00 1003aabbcc 00");
         let ext = HeaderExtension::new(0x1003, &data).unwrap();
@@ -635,6 +758,10 @@ mod tests {
         assert!(HeaderExtension::new(TWO_BYTE_PROFILE, &crate::test_hex("000001")).is_err());
         // Other profiles are opaque.
         assert!(HeaderExtension::new(0x1234, &crate::test_hex("ffffffff")).is_ok());
+        // Data must fit the 16-bit length field.
+        let long = alloc::vec![0u8; MAX_EXTENSION_LEN + 4];
+        assert!(HeaderExtension::new(0x1234, &long).is_err());
+        assert!(HeaderExtension::new(ONE_BYTE_PROFILE, &long[..MAX_EXTENSION_LEN]).is_ok());
         assert_eq!(
             HeaderExtension::new(0x1234, &[1, 2, 3, 4])
                 .unwrap()
@@ -648,8 +775,8 @@ mod tests {
     fn writer_picks_the_two_byte_form_when_an_element_needs_it() {
         let mut buf = [0u8; 64];
         let short = [Element::new(3, &[1]), Element::new(14, &[0; 16])];
-        let p = plan(&short, ExtensionForm::OneByte);
-        let n = 4 + p.1.next_multiple_of(4);
+        let p = Plan::new(&short, ExtensionForm::OneByte);
+        let n = p.block_len();
         write_elements(&short, p, &mut buf[..n]).unwrap();
         assert_eq!(n, 4 + 20);
         assert_eq!(&buf[..6], &crate::test_hex("bede0005 3001")[..]);
@@ -659,8 +786,8 @@ mod tests {
             [Element::new(3, &[1]), Element::new(4, &[])],
             [Element::new(3, &[1]), Element::new(4, &[0; 17])],
         ] {
-            let p = plan(&mixed, ExtensionForm::OneByte);
-            let n = 4 + p.1.next_multiple_of(4);
+            let p = Plan::new(&mixed, ExtensionForm::OneByte);
+            let n = p.block_len();
             write_elements(&mixed, p, &mut buf[..n]).unwrap();
             let ext =
                 HeaderExtension::new(u16::from_be_bytes([buf[0], buf[1]]), &buf[4..n]).unwrap();
@@ -668,8 +795,18 @@ mod tests {
             let got: Vec<_> = ext.elements().collect();
             assert_eq!(got, mixed);
         }
+        // Padding is zeroed whatever the buffer held.
+        let one = [Element::new(1, &[0xaa])];
+        let mut dirty = [0xffu8; 8];
+        write_elements(&one, Plan::new(&one, ExtensionForm::OneByte), &mut dirty).unwrap();
+        assert_eq!(dirty, [0xbe, 0xde, 0, 1, 0x10, 0xaa, 0, 0]);
+
         let zero = [Element::new(0, &[1])];
-        assert!(write_elements(&zero, plan(&zero, ExtensionForm::TwoByte), &mut buf[..8]).is_err());
+        let p = Plan::new(&zero, ExtensionForm::TwoByte);
+        assert!(write_elements(&zero, p, &mut buf[..8]).is_err());
+        let long = [Element::new(1, &[0; 256])];
+        let p = Plan::new(&long, ExtensionForm::OneByte);
+        assert!(write_elements(&long, p, &mut [0u8; 300]).is_err());
     }
 
     #[test]

@@ -5,7 +5,9 @@
 
 use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::list::List;
-use crate::rtp::extension::{Element, ExtensionForm, HeaderExtension};
+use crate::rtp::extension::{
+    Element, ExtensionForm, HeaderExtension, Plan, write_elements, write_raw,
+};
 
 /// Size of the fixed RTP header.
 pub const FIXED_HEADER_LEN: usize = 12;
@@ -348,7 +350,8 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 enum ExtensionSource<'a> {
     None,
     Raw(HeaderExtension<'a>),
-    Elements(&'a [Element<'a>], ExtensionForm),
+    /// Elements, laid out when they were given.
+    Elements(&'a [Element<'a>], Plan),
 }
 
 /// Writes an RTP packet into a caller's buffer.
@@ -453,18 +456,47 @@ impl<'a> Builder<'a> {
     /// every element allows it and in the two-byte form otherwise (an
     /// element with id above 14, or data empty or longer than 16 bytes;
     /// the two-byte form needs `a=extmap-allow-mixed`).
+    ///
+    /// The layout (the form and the length) is worked out here, once:
+    /// [`write_to`](Self::write_to) only writes, however often it is
+    /// called, and reports an element the form cannot carry.
     pub const fn extensions(mut self, elements: &'a [Element<'a>]) -> Self {
-        self.extension = ExtensionSource::Elements(elements, ExtensionForm::OneByte);
+        self.extension =
+            ExtensionSource::Elements(elements, Plan::new(elements, ExtensionForm::OneByte));
         self
     }
 
     /// Adds RFC 8285 extension elements, always in the two-byte form.
     pub const fn two_byte_extensions(mut self, elements: &'a [Element<'a>]) -> Self {
-        self.extension = ExtensionSource::Elements(elements, ExtensionForm::TwoByte);
+        self.extension =
+            ExtensionSource::Elements(elements, Plan::new(elements, ExtensionForm::TwoByte));
         self
     }
 
-    /// Adds a header extension as raw bytes (any profile).
+    /// Adds a header extension as raw bytes (any profile), copied as it
+    /// is: a forwarder that leaves the extensions alone passes the block it
+    /// received, and the writer copies it without looking at the elements.
+    ///
+    /// ```
+    /// use sansrtc_rtp::rtp::{Builder, Packet};
+    /// // One-byte extension: id 1, one byte 0xaa, then padding.
+    /// let received = [
+    ///     0x90, 0x60, 0x00, 0x07, 0, 0, 0x03, 0xc0, 0, 0, 0, 1,
+    ///     0xbe, 0xde, 0x00, 0x01, 0x10, 0xaa, 0x00, 0x00,
+    ///     0x42,
+    /// ];
+    /// let packet = Packet::parse(&received[..]).unwrap();
+    /// let forwarded = Builder::new()
+    ///     .payload_type(packet.payload_type())
+    ///     .sequence_number(packet.sequence_number())
+    ///     .timestamp(packet.timestamp())
+    ///     .ssrc(0x0bad_cafe)
+    ///     .raw_extension(packet.header_extension().unwrap())
+    ///     .payload(packet.payload_slice());
+    /// let mut buf = [0u8; 64];
+    /// let len = forwarded.write_to(&mut buf).unwrap();
+    /// assert_eq!(&buf[12..len], &received[12..]);
+    /// ```
     pub const fn raw_extension(mut self, extension: HeaderExtension<'a>) -> Self {
         self.extension = ExtensionSource::Raw(extension);
         self
@@ -483,29 +515,24 @@ impl<'a> Builder<'a> {
         self
     }
 
-    /// The extension layout (for element lists) and the packet length.
+    /// Length of the header extension block (0 without one).
     #[inline]
-    fn layout(&self) -> (Option<(ExtensionForm, usize)>, usize) {
-        let (plan, extension_len) = match self.extension {
-            ExtensionSource::None => (None, 0),
-            ExtensionSource::Raw(ext) => (None, 4 + ext.data().len().next_multiple_of(4)),
-            ExtensionSource::Elements(elements, form) => {
-                let plan = crate::rtp::extension::plan(elements, form);
-                (Some(plan), 4 + plan.1.next_multiple_of(4))
-            }
-        };
-        let len = FIXED_HEADER_LEN
-            + self.csrcs.encoded_len()
-            + extension_len
-            + self.payload.len()
-            + usize::from(self.padding);
-        (plan, len)
+    fn extension_len(&self) -> usize {
+        match self.extension {
+            ExtensionSource::None => 0,
+            ExtensionSource::Raw(ext) => 4 + ext.data().len().next_multiple_of(4),
+            ExtensionSource::Elements(_, plan) => plan.block_len(),
+        }
     }
 
     /// Length of the packet this builder writes.
     #[inline]
     pub fn encoded_len(&self) -> usize {
-        self.layout().1
+        FIXED_HEADER_LEN
+            + self.csrcs.encoded_len()
+            + self.extension_len()
+            + self.payload.len()
+            + usize::from(self.padding)
     }
 
     /// Writes the packet into the front of `buf` and returns its length.
@@ -518,12 +545,24 @@ impl<'a> Builder<'a> {
         if csrc_count > MAX_CSRCS {
             return Err(write_invalid("RTP header", "more than 15 CSRCs"));
         }
-        let (plan, len) = self.layout();
-        let have = buf.len();
-        let out = buf
-            .get_mut(..len)
-            .ok_or(WriteError::BufferTooSmall { needed: len, have })?;
-        let layout = || write_invalid("RTP packet", "layout");
+        let extension_len = self.extension_len();
+        let len = FIXED_HEADER_LEN
+            + 4 * csrc_count
+            + extension_len
+            + self.payload.len()
+            + usize::from(self.padding);
+        let Some((header, csrcs, extension, payload, padding)) = split_parts(
+            buf,
+            4 * csrc_count,
+            extension_len,
+            self.payload.len(),
+            usize::from(self.padding),
+        ) else {
+            return Err(WriteError::BufferTooSmall {
+                needed: len,
+                have: buf.len(),
+            });
+        };
         let first = 0x80
             | (u8::from(self.padding != 0) << 5)
             | (u8::from(!matches!(self.extension, ExtensionSource::None)) << 4)
@@ -531,9 +570,6 @@ impl<'a> Builder<'a> {
         let [s0, s1] = self.sequence_number.to_be_bytes();
         let [t0, t1, t2, t3] = self.timestamp.to_be_bytes();
         let [c0, c1, c2, c3] = self.ssrc.to_be_bytes();
-        let (header, rest) = out
-            .split_first_chunk_mut::<FIXED_HEADER_LEN>()
-            .ok_or_else(layout)?;
         *header = [
             first,
             (u8::from(self.marker) << 7) | self.payload_type,
@@ -548,42 +584,12 @@ impl<'a> Builder<'a> {
             c2,
             c3,
         ];
-        let (csrcs, rest) = rest
-            .split_at_mut_checked(4 * csrc_count)
-            .ok_or_else(layout)?;
         self.csrcs.write_into(csrcs);
-        let extension_len = len
-            - FIXED_HEADER_LEN
-            - 4 * csrc_count
-            - self.payload.len()
-            - usize::from(self.padding);
-        let (extension, rest) = rest
-            .split_at_mut_checked(extension_len)
-            .ok_or_else(layout)?;
         match self.extension {
             ExtensionSource::None => {}
-            ExtensionSource::Raw(ext) => {
-                let words = u16::try_from(ext.data().len().div_ceil(4)).map_err(|_| {
-                    write_invalid("RTP header extension", "longer than 65535 words")
-                })?;
-                let (head, data) = extension.split_first_chunk_mut::<4>().ok_or_else(layout)?;
-                let [p0, p1] = ext.profile().to_be_bytes();
-                let [w0, w1] = words.to_be_bytes();
-                *head = [p0, p1, w0, w1];
-                let (copy, pad) = data
-                    .split_at_mut_checked(ext.data().len())
-                    .ok_or_else(layout)?;
-                copy.copy_from_slice(ext.data());
-                pad.fill(0);
-            }
-            ExtensionSource::Elements(elements, form) => {
-                let plan = plan.unwrap_or_else(|| crate::rtp::extension::plan(elements, form));
-                crate::rtp::extension::write_elements(elements, plan, extension)?;
-            }
+            ExtensionSource::Raw(ext) => write_raw(ext, extension)?,
+            ExtensionSource::Elements(elements, plan) => write_elements(elements, plan, extension)?,
         }
-        let (payload, padding) = rest
-            .split_at_mut_checked(self.payload.len())
-            .ok_or_else(layout)?;
         payload.copy_from_slice(self.payload);
         if let Some((last, zeros)) = padding.split_last_mut() {
             zeros.fill(0);
@@ -591,6 +597,32 @@ impl<'a> Builder<'a> {
         }
         Ok(len)
     }
+}
+
+/// The parts of a packet of the given lengths at the front of `buf`: the
+/// fixed header, the CSRCs, the header extension, the payload and the
+/// padding; `None` when `buf` is too short for them.
+#[inline]
+#[allow(clippy::type_complexity)]
+fn split_parts(
+    buf: &mut [u8],
+    csrcs: usize,
+    extension: usize,
+    payload: usize,
+    padding: usize,
+) -> Option<(
+    &mut [u8; FIXED_HEADER_LEN],
+    &mut [u8],
+    &mut [u8],
+    &mut [u8],
+    &mut [u8],
+)> {
+    let (header, rest) = buf.split_first_chunk_mut::<FIXED_HEADER_LEN>()?;
+    let (csrcs, rest) = rest.split_at_mut_checked(csrcs)?;
+    let (extension, rest) = rest.split_at_mut_checked(extension)?;
+    let (payload, rest) = rest.split_at_mut_checked(payload)?;
+    let padding = rest.get_mut(..padding)?;
+    Some((header, csrcs, extension, payload, padding))
 }
 
 #[cfg(test)]
