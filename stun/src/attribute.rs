@@ -2125,4 +2125,96 @@ mod tests {
         assert_eq!(message.write_to(&mut out), Ok(bytes.len()));
         assert_eq!(out, bytes);
     }
+
+    #[test]
+    fn known_types_are_numbered_once() {
+        let mut seen = [false; AttributeType::KNOWN];
+        let mut count = 0;
+        for value in 0..=u16::MAX {
+            let kind = AttributeType(value);
+            assert_eq!(kind.known().is_some(), kind.is_known(), "{kind:?}");
+            if let Some(index) = kind.known_index() {
+                assert!(!seen[index], "{kind:?} shares its number");
+                seen[index] = true;
+                count += 1;
+            }
+        }
+        assert_eq!(count, AttributeType::KNOWN);
+    }
+
+    /// Values around every rule's edges: each length up to 40 (and around
+    /// the text limits) filled with bytes that make addresses, families,
+    /// error codes, UTF-8 and password algorithms valid or not.
+    fn edge_values() -> Vec<Vec<u8>> {
+        let mut values = Vec::new();
+        let fills: [&[u8]; 9] = [
+            &[0x00],
+            &[0x00, 0x01],
+            &[0x01, 0x02, 0x04, 0x63],
+            &[0x02, 0x00, 0x03, 0x00],
+            &[0x00, 0x02, 0x00, 0x00],
+            b"abc:",
+            &[0xc3, 0xa9],
+            &[0xff, 0xfe],
+            &[0x80, 0x41, 0x06, 0x64],
+        ];
+        for len in (0..=40).chain([254, 255, 256, 512, 513, 514, 762, 763, 764]) {
+            for fill in fills {
+                values.push(fill.iter().copied().cycle().take(len).collect());
+            }
+        }
+        // Error codes: classes 2 to 7, numbers 99 and 100, with reasons.
+        for class in 0..8u8 {
+            for number in [0u8, 99, 100] {
+                for family in [0u8, 1, 2, 3] {
+                    values.push(vec![family, 0, class, number]);
+                    values.push(vec![family, 0, 0xf8 | class, number, b'o', b'k']);
+                    values.push(vec![family, 0, class, number, 0xff]);
+                }
+            }
+        }
+        // Password algorithms: one, two, truncated, with trailing bytes.
+        values.push(hex("0002 0000"));
+        values.push(hex("0001 0000 0002 0000"));
+        values.push(hex("0001 0003 616263 00"));
+        values.push(hex("0001 0003 616263"));
+        values.push(hex("0001 0004 616263"));
+        values.push(hex("0001 0000 00"));
+        values
+    }
+
+    #[test]
+    fn rules_agree_with_decoding() {
+        let values = edge_values();
+        for value in 0..=u16::MAX {
+            let kind = AttributeType(value);
+            let Some(known) = kind.known() else {
+                continue;
+            };
+            for value in &values {
+                assert_eq!(
+                    known.rule.accepts(value),
+                    Attribute::decode(kind, value, &TID).is_ok(),
+                    "{kind:?} {value:02x?}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rules_agree_with_decoding_on_random_values(
+            value in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48),
+        ) {
+            for kind in (0..=u16::MAX).map(AttributeType) {
+                if let Some(known) = kind.known() {
+                    proptest::prop_assert_eq!(
+                        known.rule.accepts(&value),
+                        Attribute::decode(kind, &value, &TID).is_ok(),
+                        "{:?}", kind
+                    );
+                }
+            }
+        }
+    }
 }
