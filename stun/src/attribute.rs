@@ -1006,8 +1006,7 @@ impl<'a> Attribute<'a> {
 
     /// [`decode`](Self::decode), inlined where it is called: with a
     /// constant `kind` (the message's typed accessors) only one arm is
-    /// left, and while parsing the values that are only checked need not
-    /// be built.
+    /// left.
     #[inline(always)]
     pub(crate) fn decode_inline(
         kind: AttributeType,

@@ -265,8 +265,9 @@ impl<'a> Iterator for RawAttributes<'a> {
 
 /// A parsed STUN message that borrows the bytes it was parsed from.
 ///
-/// [`parse`](Self::parse) checks the header and decodes every attribute
-/// once; afterwards no accessor can fail or panic. Parsing allocates nothing.
+/// [`parse`](Self::parse) checks the header and every attribute that
+/// counts; afterwards no accessor can fail or panic. Parsing allocates
+/// nothing.
 ///
 /// Following RFC 8489 §14.5–§14.7, the lookups ([`get`](Self::get) and the
 /// typed accessors) ignore attributes that follow MESSAGE-INTEGRITY, except
