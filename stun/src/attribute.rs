@@ -35,26 +35,14 @@ macro_rules! attribute_types {
             }
         }
 
-        /// The known types numbered from zero in the order of the list
-        /// below: a parsed [`Message`](crate::Message) keeps one offset per
-        /// known type.
-        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-        #[derive(Clone, Copy)]
-        enum KnownType {
-            $( $name, )*
-        }
-
         impl AttributeType {
-            /// How many types this crate knows.
-            pub(crate) const KNOWN: usize = [$( KnownType::$name ),*].len();
-
-            /// This type's number among the known types (below
-            /// [`KNOWN`](Self::KNOWN)) and the rule its values follow, or
-            /// `None` for a type this crate does not know.
+            /// This type's place in a parsed message's index (see
+            /// [`INDEXED`](Self::INDEXED)) and the rule its values follow,
+            /// or `None` for a type this crate does not know.
             #[inline(always)]
             pub(crate) const fn known(self) -> Option<Known> {
                 match self.0 {
-                    $( $value => Some(Known { index: KnownType::$name as u8, rule: $rule }), )*
+                    $( $value => Some(Known { index: indexed_slot(Self::$name), rule: $rule }), )*
                     _ => None,
                 }
             }
@@ -166,23 +154,79 @@ impl AttributeType {
     }
 }
 
+/// The types a parsed [`Message`](crate::Message) keeps an index entry
+/// for, numbered from zero in this order: those with a typed accessor,
+/// USE-CANDIDATE, and the integrity attributes and FINGERPRINT. Lookups of
+/// the other types walk the attributes. (The index is small so that a
+/// `Message` stays within 128 bytes, which the compiler copies inline.)
+macro_rules! indexed_types {
+    ($( $name:ident, )*) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[derive(Clone, Copy)]
+        enum IndexedType {
+            $( $name, )*
+        }
+
+        impl AttributeType {
+            /// How many types a parsed message keeps an index entry for.
+            pub(crate) const INDEXED: usize = [$( IndexedType::$name ),*].len();
+        }
+
+        /// A type's place in the index, or [`NOT_INDEXED`].
+        const fn indexed_slot(kind: AttributeType) -> u8 {
+            match kind {
+                $( AttributeType::$name => IndexedType::$name as u8, )*
+                _ => NOT_INDEXED,
+            }
+        }
+    };
+}
+
+/// [`Known::index`] of a type without an index entry.
+pub(crate) const NOT_INDEXED: u8 = u8::MAX;
+
+indexed_types! {
+    MAPPED_ADDRESS,
+    XOR_MAPPED_ADDRESS,
+    USERHASH,
+    ERROR_CODE,
+    ALTERNATE_SERVER,
+    ALTERNATE_DOMAIN,
+    PASSWORD_ALGORITHMS,
+    PASSWORD_ALGORITHM,
+    UNKNOWN_ATTRIBUTES,
+    PRIORITY,
+    ICE_CONTROLLING,
+    ICE_CONTROLLED,
+    USE_CANDIDATE,
+    CHANNEL_NUMBER,
+    LIFETIME,
+    XOR_PEER_ADDRESS,
+    XOR_RELAYED_ADDRESS,
+    DATA,
+    RESERVATION_TOKEN,
+    MESSAGE_INTEGRITY,
+    MESSAGE_INTEGRITY_SHA256,
+    FINGERPRINT,
+}
+
 impl AttributeType {
-    /// This type's number among the known types (below
-    /// [`KNOWN`](Self::KNOWN)), or `None` for a type this crate does not
-    /// know.
+    /// This type's place in a parsed message's index (below
+    /// [`INDEXED`](Self::INDEXED)), or `None` for a type without one.
     #[inline(always)]
-    pub(crate) const fn known_index(self) -> Option<usize> {
-        match self.known() {
-            Some(known) => Some(known.index as usize),
-            None => None,
+    pub(crate) const fn indexed(self) -> Option<usize> {
+        match indexed_slot(self) {
+            NOT_INDEXED => None,
+            slot => Some(slot as usize),
         }
     }
 }
 
-/// A known attribute type's number and the rule its values follow.
+/// A known attribute type's place in a parsed message's index and the
+/// rule its values follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Known {
-    /// The type's number among the known types.
+    /// The type's place in the index, or [`NOT_INDEXED`].
     pub(crate) index: u8,
     /// What a value of the type must be.
     pub(crate) rule: Rule,
@@ -2126,19 +2170,26 @@ mod tests {
     }
 
     #[test]
-    fn known_types_are_numbered_once() {
-        let mut seen = [false; AttributeType::KNOWN];
+    fn indexed_types_are_numbered_once() {
+        let mut seen = [false; AttributeType::INDEXED];
         let mut count = 0;
         for value in 0..=u16::MAX {
             let kind = AttributeType(value);
             assert_eq!(kind.known().is_some(), kind.is_known(), "{kind:?}");
-            if let Some(index) = kind.known_index() {
-                assert!(!seen[index], "{kind:?} shares its number");
-                seen[index] = true;
+            if let Some(slot) = kind.indexed() {
+                assert!(kind.is_known(), "{kind:?}");
+                assert_eq!(
+                    kind.known().map(|known| usize::from(known.index)),
+                    Some(slot)
+                );
+                assert!(!seen[slot], "{kind:?} shares its place");
+                seen[slot] = true;
                 count += 1;
+            } else if let Some(known) = kind.known() {
+                assert_eq!(known.index, NOT_INDEXED);
             }
         }
-        assert_eq!(count, AttributeType::KNOWN);
+        assert_eq!(count, AttributeType::INDEXED);
     }
 
     /// Values around every rule's edges: each length up to 40 (and around
