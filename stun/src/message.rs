@@ -278,9 +278,11 @@ impl<'a> Iterator for RawAttributes<'a> {
 /// still yields every attribute in wire order, so a message can be written
 /// back byte for byte.
 ///
-/// Parsing keeps where the first considered attribute of each known type
-/// is, and the UTF-8 text of USERNAME, REALM, NONCE and SOFTWARE it
-/// validated, so the typed accessors neither search nor validate again.
+/// Parsing keeps where the first considered attribute of each type with a
+/// typed accessor is, and the UTF-8 text of USERNAME, REALM, NONCE and
+/// SOFTWARE it validated, so the typed accessors neither search nor
+/// validate again; [`get`](Self::get) and [`has`](Self::has) walk the
+/// attributes only for the other types.
 ///
 /// ```
 /// use sansrtc_stun::{Class, Message, Method};
