@@ -842,6 +842,7 @@ fn text(kind: u16, value: &[u8], max: usize) -> Result<&str, ParseError> {
     core::str::from_utf8(value).map_err(|_| bad(kind, "not UTF-8"))
 }
 
+#[inline]
 fn decode_address(
     kind: u16,
     value: &[u8],
