@@ -15,7 +15,8 @@ use sansrtc_stun::attribute::{
 };
 use sansrtc_stun::framing::{self, ChannelData, Transport, rfc4571};
 use sansrtc_stun::{
-    Attribute, Class, ErrorCode, MAX_MESSAGE_LEN, Message, MessageBuilder, Method, TransactionId,
+    Attribute, Class, ErrorCode, MAX_ATTRIBUTES, MAX_MESSAGE_LEN, Message, MessageBuilder, Method,
+    ParseError, TransactionId,
 };
 
 /// Password-algorithm parameters to pick from (the list borrows them).
@@ -282,6 +283,67 @@ const KINDS: [u16; 48] = [
     0x8028, 0x8029, 0x802A, 0x802B, 0x802C, 0x802E, 0x8030, 0x0002, 0x0031, 0x7FFF, 0xC000, 0xFFFF,
 ];
 
+/// What parsing must decide for the attributes behind a valid header,
+/// worked out the plain way: walk them in order and decode, with
+/// [`Attribute::decode`], each one that counts under RFC 8489 §14.5–§14.7
+/// (before MESSAGE-INTEGRITY everything; after it only
+/// MESSAGE-INTEGRITY-SHA256 and FINGERPRINT; after
+/// MESSAGE-INTEGRITY-SHA256 only FINGERPRINT; nothing after FINGERPRINT).
+fn reference_parse(bytes: &[u8]) -> Result<(), ParseError> {
+    let transaction_id = TransactionId::new(bytes[8..20].try_into().unwrap());
+    let mut rest = &bytes[20..];
+    let (mut integrity, mut integrity_sha256, mut fingerprint) = (false, false, false);
+    let mut count = 0;
+    while !rest.is_empty() {
+        let kind = u16::from_be_bytes([rest[0], rest[1]]);
+        let len = usize::from(u16::from_be_bytes([rest[2], rest[3]]));
+        let bad = |reason| ParseError::BadAttribute { kind, reason };
+        if 4 + len > rest.len() {
+            return Err(bad("value runs past the end of the message"));
+        }
+        let padded = (len + 3) & !3;
+        if 4 + padded > rest.len() {
+            return Err(bad("padding runs past the end of the message"));
+        }
+        count += 1;
+        if count > MAX_ATTRIBUTES {
+            return Err(ParseError::TooManyAttributes {
+                max: MAX_ATTRIBUTES,
+            });
+        }
+        if fingerprint {
+            return Err(ParseError::AttributeAfterFingerprint { kind });
+        }
+        let kind = AttributeType(kind);
+        let counts = match kind {
+            AttributeType::FINGERPRINT => true,
+            AttributeType::MESSAGE_INTEGRITY_SHA256 => !integrity_sha256,
+            _ => !integrity && !integrity_sha256,
+        };
+        if counts {
+            Attribute::decode(kind, &rest[4..4 + len], &transaction_id)?;
+            match kind {
+                AttributeType::MESSAGE_INTEGRITY => integrity = true,
+                AttributeType::MESSAGE_INTEGRITY_SHA256 => integrity_sha256 = true,
+                AttributeType::FINGERPRINT => fingerprint = true,
+                _ => {}
+            }
+        }
+        rest = &rest[4 + padded..];
+    }
+    Ok(())
+}
+
+/// A value of a length that some attribute type has (so that the
+/// integrity attributes and FINGERPRINT often decode), or of any length.
+fn value() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        bytes(40),
+        prop::sample::select(vec![0usize, 1, 4, 8, 16, 20, 32])
+            .prop_flat_map(|len| proptest::collection::vec(any::<u8>(), len)),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -361,6 +423,7 @@ proptest! {
         let body: Vec<u8> = words.concat();
         let mut bytes = header(class, method, transaction_id, body.len());
         bytes.extend_from_slice(&body);
+        prop_assert_eq!(Message::parse(&bytes).map(|_| ()), reference_parse(&bytes));
         roundtrip::check_message(&bytes);
     }
 
@@ -371,7 +434,7 @@ proptest! {
         class in class(),
         method in method(),
         transaction_id in any::<[u8; 12]>(),
-        raw in proptest::collection::vec((0..KINDS.len(), bytes(40), any::<u8>()), 0..12),
+        raw in proptest::collection::vec((0..KINDS.len(), value(), any::<u8>()), 0..12),
     ) {
         let mut body = Vec::new();
         for (kind, value, padding) in &raw {
@@ -382,6 +445,7 @@ proptest! {
         }
         let mut bytes = header(class, method, transaction_id, body.len());
         bytes.extend_from_slice(&body);
+        prop_assert_eq!(Message::parse(&bytes).map(|_| ()), reference_parse(&bytes));
         match Message::parse(&bytes) {
             Ok(message) => {
                 prop_assert!(message.attributes().count() <= raw.len());
@@ -392,8 +456,8 @@ proptest! {
                 prop_assert!(
                     matches!(
                         error,
-                        sansrtc_stun::ParseError::BadAttribute { .. }
-                            | sansrtc_stun::ParseError::AttributeAfterFingerprint { .. }
+                        ParseError::BadAttribute { .. }
+                            | ParseError::AttributeAfterFingerprint { .. }
                     ),
                     "{error:?}"
                 );

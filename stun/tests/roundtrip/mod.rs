@@ -6,7 +6,7 @@
 // framing and RFC 4571 framing.
 
 use sansrtc_stun::framing::{self, ChannelData, PacketKind, Transport, rfc4571};
-use sansrtc_stun::{Attribute, Class, Message, MessageBuilder, Method};
+use sansrtc_stun::{Attribute, AttributeType, Class, Message, MessageBuilder, Method};
 
 const KEY: &[u8] = b"VOkJxbRl1RmTxUk/WvJxBt";
 
@@ -59,6 +59,132 @@ pub(crate) fn check_message(data: &[u8]) {
         assert_eq!(message.get(kind), expected);
         assert_eq!(message.has(kind), expected.is_some());
     }
+
+    // Parsing refused every considered attribute that does not decode.
+    for attribute in message.considered_attributes() {
+        assert!(
+            !matches!(attribute, Attribute::Unknown { kind, .. } if kind.is_known()),
+            "{attribute:?} was considered but does not decode"
+        );
+    }
+    // The typed accessors, which read through the index parsing built,
+    // give what a lookup decodes.
+    let get = |kind| message.get(kind);
+    assert_eq!(
+        message.mapped_address().map(Attribute::MappedAddress),
+        get(AttributeType::MAPPED_ADDRESS)
+    );
+    assert_eq!(
+        message
+            .xor_mapped_address()
+            .map(Attribute::XorMappedAddress),
+        get(AttributeType::XOR_MAPPED_ADDRESS)
+    );
+    assert_eq!(
+        message.username().map(Attribute::Username),
+        get(AttributeType::USERNAME)
+    );
+    assert_eq!(
+        message.userhash().map(Attribute::UserHash),
+        get(AttributeType::USERHASH)
+    );
+    assert_eq!(
+        message.realm().map(Attribute::Realm),
+        get(AttributeType::REALM)
+    );
+    assert_eq!(
+        message.nonce().map(Attribute::Nonce),
+        get(AttributeType::NONCE)
+    );
+    assert_eq!(
+        message.software().map(Attribute::Software),
+        get(AttributeType::SOFTWARE)
+    );
+    assert_eq!(
+        message.error_code().map(Attribute::ErrorCode),
+        get(AttributeType::ERROR_CODE)
+    );
+    assert_eq!(
+        message.alternate_server().map(Attribute::AlternateServer),
+        get(AttributeType::ALTERNATE_SERVER)
+    );
+    assert_eq!(
+        message.alternate_domain().map(Attribute::AlternateDomain),
+        get(AttributeType::ALTERNATE_DOMAIN)
+    );
+    assert_eq!(
+        message
+            .password_algorithms()
+            .map(Attribute::PasswordAlgorithms),
+        get(AttributeType::PASSWORD_ALGORITHMS)
+    );
+    assert_eq!(
+        message
+            .password_algorithm()
+            .map(Attribute::PasswordAlgorithm),
+        get(AttributeType::PASSWORD_ALGORITHM)
+    );
+    assert_eq!(
+        message
+            .unknown_attributes()
+            .map(Attribute::UnknownAttributes),
+        get(AttributeType::UNKNOWN_ATTRIBUTES)
+    );
+    assert_eq!(
+        message.priority().map(Attribute::Priority),
+        get(AttributeType::PRIORITY)
+    );
+    assert_eq!(
+        message.ice_controlling().map(Attribute::IceControlling),
+        get(AttributeType::ICE_CONTROLLING)
+    );
+    assert_eq!(
+        message.ice_controlled().map(Attribute::IceControlled),
+        get(AttributeType::ICE_CONTROLLED)
+    );
+    assert_eq!(
+        message.channel_number().map(Attribute::ChannelNumber),
+        get(AttributeType::CHANNEL_NUMBER)
+    );
+    assert_eq!(
+        message.lifetime().map(Attribute::Lifetime),
+        get(AttributeType::LIFETIME)
+    );
+    assert_eq!(
+        message.xor_peer_address().map(Attribute::XorPeerAddress),
+        get(AttributeType::XOR_PEER_ADDRESS)
+    );
+    assert_eq!(
+        message
+            .xor_relayed_address()
+            .map(Attribute::XorRelayedAddress),
+        get(AttributeType::XOR_RELAYED_ADDRESS)
+    );
+    assert_eq!(
+        message.data().map(Attribute::Data),
+        get(AttributeType::DATA)
+    );
+    assert_eq!(
+        message.reservation_token().map(Attribute::ReservationToken),
+        get(AttributeType::RESERVATION_TOKEN)
+    );
+    assert_eq!(
+        message.fingerprint().map(Attribute::Fingerprint),
+        get(AttributeType::FINGERPRINT)
+    );
+    assert_eq!(
+        message.use_candidate(),
+        get(AttributeType::USE_CANDIDATE).is_some()
+    );
+    assert_eq!(
+        message.has_integrity(),
+        get(AttributeType::MESSAGE_INTEGRITY).is_some()
+            || get(AttributeType::MESSAGE_INTEGRITY_SHA256).is_some()
+    );
+    assert_eq!(
+        message.has_fingerprint(),
+        get(AttributeType::FINGERPRINT).is_some()
+    );
 
     for attribute in message.attributes() {
         // Whatever parsed can be encoded again.
