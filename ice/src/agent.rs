@@ -4,13 +4,17 @@
 //! <https://www.rfc-editor.org/rfc/rfc8445>
 
 use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::fmt;
 use core::net::{IpAddr, SocketAddr};
 use core::time::Duration;
 use std::time::Instant;
 
 use sansrtc_stun::transaction::{ClientTransaction, Event as TransactionEvent, TransactionConfig};
 use sansrtc_stun::turn;
-use sansrtc_stun::{Attribute, Class, ErrorCode, Message, MessageBuilder, Method, TransactionId};
+use sansrtc_stun::{
+    Attribute, Class, ErrorCode, IntegrityKey, Message, MessageBuilder, Method, TransactionId,
+};
 
 use crate::candidate::{self, Address, Candidate, CandidateType, Transport};
 use crate::checklist::{Added, CheckList, DEFAULT_MAX_PAIRS};
@@ -67,10 +71,32 @@ pub struct PairInfo<'a> {
 /// ICE credentials: the `ice-ufrag` and `ice-pwd` of one side.
 ///
 /// <https://www.rfc-editor.org/rfc/rfc8839#section-5.4>
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Cloning is cheap (shared, not copied), and the password is kept as a
+/// prepared MESSAGE-INTEGRITY key ([`IntegrityKey`]), so the checks the
+/// agent answers and sends do not key HMAC again for every message.
+#[derive(Clone)]
 pub struct Credentials {
-    ufrag: String,
-    pwd: String,
+    ufrag: Arc<str>,
+    pwd: Arc<str>,
+    key: Arc<IntegrityKey>,
+}
+
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.ufrag == other.ufrag && self.pwd == other.pwd
+    }
+}
+
+impl Eq for Credentials {}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("ufrag", &self.ufrag)
+            .field("pwd", &self.pwd)
+            .finish()
+    }
 }
 
 impl Credentials {
@@ -89,17 +115,22 @@ impl Credentials {
                 "password must be 22 to 256 ICE characters",
             ));
         }
-        Ok(Self {
+        Ok(Self::from_parts(ufrag, pwd))
+    }
+
+    fn from_parts(ufrag: &str, pwd: &str) -> Self {
+        Self {
             ufrag: ufrag.into(),
             pwd: pwd.into(),
-        })
+            key: Arc::new(IntegrityKey::new(pwd.as_bytes())),
+        }
     }
 
     fn random(rng: &mut Rng) -> Self {
-        Self {
-            ufrag: crate::rng::ice_string(rng, 8),
-            pwd: crate::rng::ice_string(rng, 24),
-        }
+        Self::from_parts(
+            &crate::rng::ice_string(rng, 8),
+            &crate::rng::ice_string(rng, 24),
+        )
     }
 
     /// The username fragment.
@@ -714,7 +745,7 @@ impl Agent {
             return Err(Error::Component(candidate.component()));
         }
         if let (Some(ufrag), Some(remote)) = (candidate.ufrag(), &self.remote_credentials) {
-            if ufrag != remote.ufrag {
+            if ufrag != &*remote.ufrag {
                 return Err(Error::StaleCandidate);
             }
         }
@@ -1864,7 +1895,7 @@ impl Agent {
             return Err(RecvError::UnknownTransaction);
         };
         message
-            .verify_message_integrity(remote_credentials.pwd.as_bytes())
+            .verify_message_integrity_with(&remote_credentials.key)
             .map_err(|_| RecvError::Unauthenticated("MESSAGE-INTEGRITY"))?;
         let Some(pair) = self.checklist.get_mut(id) else {
             return Err(RecvError::UnknownTransaction);
@@ -1984,7 +2015,7 @@ impl Agent {
             return Err(RecvError::UnknownTransaction);
         };
         message
-            .verify_message_integrity(selected.remote_credentials.pwd.as_bytes())
+            .verify_message_integrity_with(&selected.remote_credentials.key)
             .map_err(|_| RecvError::Unauthenticated("MESSAGE-INTEGRITY"))?;
         selected.consent = None;
         if message.class() == Class::SuccessResponse
@@ -2154,19 +2185,19 @@ impl Agent {
             .username()
             .ok_or(RecvError::Unauthenticated("no USERNAME"))?;
         let ours = username.split(':').next().unwrap_or_default();
-        let credentials = if ours == self.local_credentials.ufrag {
+        let credentials = if ours == &*self.local_credentials.ufrag {
             self.local_credentials.clone()
         } else if let Some(old) = self
             .old_local_credentials
             .as_ref()
-            .filter(|old| old.ufrag == ours)
+            .filter(|old| &*old.ufrag == ours)
         {
             old.clone()
         } else {
             return Err(RecvError::Unauthenticated("USERNAME"));
         };
         message
-            .verify_message_integrity(credentials.pwd.as_bytes())
+            .verify_message_integrity_with(&credentials.key)
             .map_err(|_| RecvError::Unauthenticated("MESSAGE-INTEGRITY"))?;
         let transaction_id = message.transaction_id();
         let (source, destination) = (packet.source, packet.destination);
@@ -2470,7 +2501,7 @@ pub(crate) fn check_request(
             if use_candidate {
                 b.add(&Attribute::UseCandidate)?;
             }
-            b.add_message_integrity(remote.pwd.as_bytes())?;
+            b.add_message_integrity_with(&remote.key)?;
             b.add_fingerprint()?;
             Ok(())
         },
@@ -2488,7 +2519,7 @@ fn success_response(
     finish(
         |b| {
             b.add(&Attribute::XorMappedAddress(source))?;
-            b.add_message_integrity(local.pwd.as_bytes())?;
+            b.add_message_integrity_with(&local.key)?;
             b.add_fingerprint()?;
             Ok(())
         },
@@ -2508,7 +2539,7 @@ fn error_response(
                 code,
                 ErrorCode::default_reason(code),
             )))?;
-            b.add_message_integrity(local.pwd.as_bytes())?;
+            b.add_message_integrity_with(&local.key)?;
             b.add_fingerprint()?;
             Ok(())
         },

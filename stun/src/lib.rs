@@ -86,7 +86,7 @@ pub mod turn;
 pub use attribute::{Attribute, AttributeType, ErrorCode};
 pub use error::{CredentialError, IntegrityError, ParseError, WriteError};
 pub use integrity::{
-    FINGERPRINT_LEN, FINGERPRINT_XOR, IntegrityKind, MESSAGE_INTEGRITY_LEN,
+    FINGERPRINT_LEN, FINGERPRINT_XOR, IntegrityKey, IntegrityKind, MESSAGE_INTEGRITY_LEN,
     MESSAGE_INTEGRITY_SHA256_LEN,
 };
 pub use message::{
