@@ -105,8 +105,7 @@ fn covered(bytes: &[u8], offset: usize, attribute_len: usize) -> Option<([u8; 4]
 }
 
 #[inline(always)]
-fn hmac_sha1<const N: usize>(key: &IntegrityKey, parts: [&[u8]; N]) -> [u8; 20] {
-    let mut mac = key.mac.clone();
+fn hmac_sha1<const N: usize>(mut mac: Hmac<Sha1>, parts: [&[u8]; N]) -> [u8; 20] {
     for part in parts {
         mac.update(part);
     }
@@ -153,12 +152,17 @@ impl Message<'_> {
     ///
     /// <https://www.rfc-editor.org/rfc/rfc8489#section-14.5>
     pub fn verify_message_integrity(&self, key: &[u8]) -> Result<(), IntegrityError> {
-        self.verify_message_integrity_with(&IntegrityKey::new(key))
+        self.verify_hmac_sha1(IntegrityKey::new(key).mac)
     }
 
     /// [`verify_message_integrity`](Self::verify_message_integrity) with a
     /// key prepared once ([`IntegrityKey`]).
     pub fn verify_message_integrity_with(&self, key: &IntegrityKey) -> Result<(), IntegrityError> {
+        self.verify_hmac_sha1(key.mac.clone())
+    }
+
+    #[inline(always)]
+    fn verify_hmac_sha1(&self, mac: Hmac<Sha1>) -> Result<(), IntegrityError> {
         const NAME: &str = "MESSAGE-INTEGRITY";
         let offset = self
             .message_integrity_offset()
@@ -169,7 +173,7 @@ impl Message<'_> {
         let received = bytes
             .get(offset + 4..offset + MESSAGE_INTEGRITY_LEN)
             .ok_or(IntegrityError::Mismatch(NAME))?;
-        let expected = hmac_sha1(key, [&head, rest]);
+        let expected = hmac_sha1(mac, [&head, rest]);
         if mac_eq(&expected, received) {
             Ok(())
         } else {
@@ -264,7 +268,7 @@ impl MessageBuilder<'_> {
     ///
     /// <https://www.rfc-editor.org/rfc/rfc8489#section-14.5>
     pub fn add_message_integrity(&mut self, key: &[u8]) -> Result<&mut Self, WriteError> {
-        self.add_message_integrity_with(&IntegrityKey::new(key))
+        self.add_hmac_sha1(IntegrityKey::new(key).mac)
     }
 
     /// [`add_message_integrity`](Self::add_message_integrity) with a key
@@ -273,13 +277,18 @@ impl MessageBuilder<'_> {
         &mut self,
         key: &IntegrityKey,
     ) -> Result<&mut Self, WriteError> {
+        self.add_hmac_sha1(key.mac.clone())
+    }
+
+    #[inline(always)]
+    fn add_hmac_sha1(&mut self, mac: Hmac<Sha1>) -> Result<&mut Self, WriteError> {
         if self.has_integrity() || self.has_integrity_sha256() || self.has_fingerprint() {
             return Err(WriteError::Order(
                 "MESSAGE-INTEGRITY must come before MESSAGE-INTEGRITY-SHA256 and FINGERPRINT, once",
             ));
         }
         self.add_computed(AttributeType::MESSAGE_INTEGRITY, 20, |bytes| {
-            Some(hmac_sha1(key, [bytes]))
+            Some(hmac_sha1(mac, [bytes]))
         })?;
         Ok(self)
     }
