@@ -9,7 +9,7 @@ use std::net::UdpSocket;
 use std::process::{Command, Output};
 use std::thread;
 
-use support::{coturn_or_skip, free_udp_port, start_coturn};
+use support::{coturn_or_skip, free_udp_port, start_relay};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "turn-client-secret";
@@ -19,19 +19,7 @@ const REALM: &str = "sansrtc.test";
 /// to loopback peers.
 fn coturn() -> (support::Coturn, String) {
     let port = free_udp_port();
-    let relay_min = free_udp_port().max(20000);
-    let server = start_coturn(
-        port,
-        &[
-            "--relay-ip=127.0.0.1".into(),
-            "--allow-loopback-peers".into(),
-            "--lt-cred-mech".into(),
-            format!("--user={USER}:{PASSWORD}"),
-            format!("--realm={REALM}"),
-            format!("--min-port={relay_min}"),
-            format!("--max-port={}", relay_min.saturating_add(100)),
-        ],
-    );
+    let server = start_relay(port, (USER, PASSWORD, REALM), &[]);
     (server, format!("127.0.0.1:{port}"))
 }
 

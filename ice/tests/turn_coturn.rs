@@ -25,7 +25,7 @@ use sansrtc_ice::{
     Agent, CandidateType, Config, ConnectionState, Event, LocalSocket, Receive, Transport,
     TurnServer,
 };
-use support::{coturn_or_skip, free_udp_port, start_coturn};
+use support::{coturn_or_skip, free_udp_port, start_relay};
 
 const REALM: &str = "sansrtc.test";
 const USER: &str = "alice";
@@ -142,19 +142,7 @@ fn two_agents_connect_relay_to_relay_through_coturn() {
         return;
     };
     let port = free_udp_port();
-    let relay_min = free_udp_port().max(20000);
-    let _coturn = start_coturn(
-        port,
-        &[
-            "--relay-ip=127.0.0.1".into(),
-            "--allow-loopback-peers".into(),
-            "--lt-cred-mech".into(),
-            format!("--user={USER}:{PASSWORD}"),
-            format!("--realm={REALM}"),
-            format!("--min-port={relay_min}"),
-            format!("--max-port={}", relay_min.saturating_add(200)),
-        ],
-    );
+    let _coturn = start_relay(port, (USER, PASSWORD, REALM), &[]);
     let server: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
 
     let start = Instant::now();

@@ -18,7 +18,7 @@ use std::net::{TcpStream, UdpSocket};
 use std::time::Instant;
 
 use sansrtc_stun::turn::{Client, Config, Event, TurnTransport};
-use support::{coturn_or_skip, free_udp_port, start_coturn};
+use support::{coturn_or_skip, free_udp_port, start_relay};
 
 const REALM: &str = "sansrtc.test";
 const USER: &str = "alice";
@@ -26,20 +26,7 @@ const PASSWORD: &str = "wonderland";
 
 /// coturn with long-term credentials, relaying to loopback peers.
 fn start_turn_server(port: u16) -> support::Coturn {
-    let relay_min = free_udp_port().max(20000);
-    start_coturn(
-        port,
-        &[
-            "--relay-ip=127.0.0.1".into(),
-            "--allow-loopback-peers".into(),
-            "--lt-cred-mech".into(),
-            "--fingerprint".into(),
-            format!("--user={USER}:{PASSWORD}"),
-            format!("--realm={REALM}"),
-            format!("--min-port={relay_min}"),
-            format!("--max-port={}", relay_min.saturating_add(200)),
-        ],
-    )
+    start_relay(port, (USER, PASSWORD, REALM), &["--fingerprint".into()])
 }
 
 /// A clock that can be moved ahead of real time, so refreshes happen without

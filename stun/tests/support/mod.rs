@@ -73,3 +73,29 @@ pub(crate) fn start_coturn(port: u16, options: &[String]) -> Coturn {
         .expect("start turnserver");
     Coturn(child)
 }
+
+/// Starts coturn on 127.0.0.1:`port` as a TURN server with long-term
+/// credentials for `user` in `realm`, relaying from 127.0.0.1 to loopback
+/// peers on a range of 200 relay ports, with `options` added.
+#[allow(
+    dead_code,
+    reason = "the STUN-only interop test includes this module too"
+)]
+pub(crate) fn start_relay(
+    port: u16,
+    (user, password, realm): (&str, &str, &str),
+    options: &[String],
+) -> Coturn {
+    let relay_min = free_udp_port().max(20000);
+    let mut all = vec![
+        "--relay-ip=127.0.0.1".to_owned(),
+        "--allow-loopback-peers".to_owned(),
+        "--lt-cred-mech".to_owned(),
+        format!("--user={user}:{password}"),
+        format!("--realm={realm}"),
+        format!("--min-port={relay_min}"),
+        format!("--max-port={}", relay_min.saturating_add(200)),
+    ];
+    all.extend_from_slice(options);
+    start_coturn(port, &all)
+}
