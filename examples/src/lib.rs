@@ -5,12 +5,15 @@
 //!   NACK and RTX on one UDP socket;
 //! - [`demo`]: a whole call on loopback in one process (`demo`);
 //! - [`binding`]: the STUN Binding server loop (`stun-server`, `demo`);
+//! - [`net`]: resolving, wildcard addresses and random seeds of the STUN
+//!   and TURN clients (`stun-client`, `turn-client`);
 //! - [`pcmu`]: G.711 µ-law and the test tone; [`wav`]: WAV files.
 
 extern crate alloc;
 
 pub mod binding;
 pub mod demo;
+pub mod net;
 pub mod pcmu;
 pub mod peer;
 pub mod signal;

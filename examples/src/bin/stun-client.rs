@@ -15,14 +15,12 @@
 // the sans-IO state machines.
 #![allow(clippy::disallowed_methods)]
 
-use core::hash::BuildHasher;
 use core::net::SocketAddr;
 use core::time::Duration;
-use std::collections::hash_map::RandomState;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use sansrtc_examples::binding;
+use sansrtc_examples::{binding, net};
 use sansrtc_stun::rng::Rng;
 use sansrtc_stun::server::{Server, ServerConfig};
 use sansrtc_stun::transaction::{ClientTransaction, Event, TransactionConfig};
@@ -69,19 +67,13 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
     Ok(Args { target, rto })
 }
 
-/// A seed from the standard library's per-process random hash keys, so each
-/// run uses fresh transaction ids.
-fn random_seed() -> u64 {
-    RandomState::new().hash_one("stun-client transaction id")
-}
-
 /// Runs one Binding transaction against `server` from `socket`.
 async fn query(
     socket: &UdpSocket,
     server: SocketAddr,
     rto: Duration,
 ) -> Result<SocketAddr, String> {
-    let transaction_id = Rng::new(random_seed()).transaction_id();
+    let transaction_id = Rng::new(net::random_seed("stun-client transaction id")).transaction_id();
     let mut buf = [0u8; 128];
     let len = {
         let mut builder =
@@ -150,11 +142,7 @@ async fn query(
 
 async fn run(args: Args) -> Result<SocketAddr, String> {
     let server = match args.target {
-        Target::Remote(target) => tokio::net::lookup_host(&target)
-            .await
-            .map_err(|e| format!("cannot resolve {target}: {e}"))?
-            .next()
-            .ok_or_else(|| format!("{target} resolves to no address"))?,
+        Target::Remote(target) => net::resolve(&target).await?,
         Target::LocalServer => {
             let socket = UdpSocket::bind("127.0.0.1:0")
                 .await
@@ -169,11 +157,7 @@ async fn run(args: Args) -> Result<SocketAddr, String> {
             address
         }
     };
-    let bind = if server.is_ipv4() {
-        "0.0.0.0:0"
-    } else {
-        "[::]:0"
-    };
+    let bind = net::wildcard_for(server);
     let socket = UdpSocket::bind(bind)
         .await
         .map_err(|e| format!("cannot bind {bind}: {e}"))?;

@@ -21,13 +21,12 @@
 // the sans-IO state machines.
 #![allow(clippy::disallowed_methods)]
 
-use core::hash::BuildHasher;
-use core::net::{IpAddr, SocketAddr};
+use core::net::SocketAddr;
 use core::time::Duration;
-use std::collections::hash_map::RandomState;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use sansrtc_examples::net;
 use sansrtc_stun::framing::PacketKind;
 use sansrtc_stun::turn::{Client, Config, Event, TurnTransport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -102,14 +101,6 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     })
 }
 
-async fn resolve(what: &str, host_port: &str) -> Result<SocketAddr, String> {
-    tokio::net::lookup_host(host_port)
-        .await
-        .map_err(|e| format!("{what} {host_port}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("{what} {host_port}: no address"))
-}
-
 /// A UDP echo peer on 127.0.0.1 that answers every datagram with its bytes.
 async fn start_local_echo() -> Result<SocketAddr, String> {
     let socket = UdpSocket::bind("127.0.0.1:0")
@@ -144,13 +135,7 @@ impl Link {
                 .map_err(|e| format!("TCP connection to {server}: {e}"))?;
             Ok(Self::Tcp(stream))
         } else {
-            let any: SocketAddr = match server.ip() {
-                IpAddr::V4(_) => "0.0.0.0:0",
-                IpAddr::V6(_) => "[::]:0",
-            }
-            .parse()
-            .map_err(|e| format!("{e}"))?;
-            let socket = UdpSocket::bind(any)
+            let socket = UdpSocket::bind(net::wildcard_for(server))
                 .await
                 .map_err(|e| format!("UDP socket: {e}"))?;
             Ok(Self::Udp(socket))
@@ -371,9 +356,11 @@ impl Run {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let server = resolve("server", &args.server).await?;
+    let server = net::resolve(&args.server)
+        .await
+        .map_err(|e| format!("server: {e}"))?;
     let peer = match &args.peer {
-        Some(peer) => resolve("peer", peer).await?,
+        Some(peer) => net::resolve(peer).await.map_err(|e| format!("peer: {e}"))?,
         None => {
             let echo = start_local_echo().await?;
             println!("local echo peer on {echo}");
@@ -388,7 +375,7 @@ async fn run(args: Args) -> Result<(), String> {
         TurnTransport::Udp
     };
     config.software = Some("sansrtc turn-client".to_owned());
-    config.seed = RandomState::new().hash_one("turn-client transaction ids");
+    config.seed = net::random_seed("turn-client transaction ids");
     println!(
         "TURN server {server} over {}, user {:?}, peer {peer}",
         if args.tcp { "TCP" } else { "UDP" },
