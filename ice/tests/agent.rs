@@ -17,7 +17,9 @@ use sansrtc_stun::{Attribute, Class, MessageBuilder, Method, TransactionId};
 
 mod one_socket;
 
-use one_socket::{REMOTE_PWD, REMOTE_UFRAG, agent_on_one_socket};
+use one_socket::{
+    REMOTE_PWD, REMOTE_UFRAG, agent_on_one_socket, agent_on_one_socket_without_credentials,
+};
 
 fn config(controlling: bool, seed: u64) -> Config {
     Config {
@@ -863,7 +865,7 @@ fn a_relay_connects_where_no_direct_path_exists() {
 #[test]
 fn a_lite_agent_nominated_before_the_answer_connects_when_it_arrives() {
     let now = Instant::now();
-    let mut agent = Agent::new(
+    let (mut agent, local) = agent_on_one_socket_without_credentials(
         Config {
             controlling: false,
             lite: true,
@@ -872,47 +874,44 @@ fn a_lite_agent_nominated_before_the_answer_connects_when_it_arrives() {
         },
         now,
     );
-    let local: SocketAddr = "192.0.2.10:5000".parse().unwrap();
-    agent
-        .add_local_socket(LocalSocket {
-            address: local,
-            transport: Transport::Udp,
-            component: 1,
-            interface_rank: 0,
-        })
-        .unwrap();
-    while agent.poll_event().is_some() {}
     let (ufrag, pwd) = (
         agent.local_credentials().ufrag().to_owned(),
         agent.local_credentials().pwd().to_owned(),
     );
     let peer: SocketAddr = "198.51.100.20:6000".parse().unwrap();
-    let nomination = stun(
-        Class::Request,
-        TransactionId::new([9; 12]),
-        |b| {
-            b.add(&Attribute::Username(&format!("{ufrag}:{REMOTE_UFRAG}")))
-                .unwrap()
-                .add(&Attribute::Priority(1_845_501_695))
-                .unwrap()
-                .add(&Attribute::IceControlling(7))
-                .unwrap()
-                .add(&Attribute::UseCandidate)
-                .unwrap();
-        },
-        &pwd,
-    );
-    agent
-        .handle_receive(
-            now,
-            Receive {
-                source: peer,
-                destination: local,
-                transport: Transport::Udp,
-                bytes: &nomination,
+    // A check from the controlling peer, nominating or not.
+    let controlling_check = |id: u8, use_candidate: bool| {
+        stun(
+            Class::Request,
+            TransactionId::new([id; 12]),
+            |b| {
+                b.add(&Attribute::Username(&format!("{ufrag}:{REMOTE_UFRAG}")))
+                    .unwrap()
+                    .add(&Attribute::Priority(1_845_501_695))
+                    .unwrap()
+                    .add(&Attribute::IceControlling(7))
+                    .unwrap();
+                if use_candidate {
+                    b.add(&Attribute::UseCandidate).unwrap();
+                }
             },
+            &pwd,
         )
-        .unwrap();
+    };
+    let receive = |agent: &mut Agent, at: Instant, bytes: &[u8]| {
+        agent
+            .handle_receive(
+                at,
+                Receive {
+                    source: peer,
+                    destination: local,
+                    transport: Transport::Udp,
+                    bytes,
+                },
+            )
+            .unwrap();
+    };
+    receive(&mut agent, now, &controlling_check(9, true));
     let response = agent.poll_transmit().unwrap();
     assert_eq!(response.destination, peer);
     let events: Vec<Event> = core::iter::from_fn(|| agent.poll_event()).collect();
@@ -939,32 +938,9 @@ fn a_lite_agent_nominated_before_the_answer_connects_when_it_arrives() {
     assert_eq!(agent.state(), ConnectionState::Connected);
     assert_eq!(agent.selected_pair(1).unwrap().1.socket_addr(), Some(peer));
     // It stays up on the peer's consent checks (no USE-CANDIDATE now).
-    let consent = stun(
-        Class::Request,
-        TransactionId::new([10; 12]),
-        |b| {
-            b.add(&Attribute::Username(&format!("{ufrag}:{REMOTE_UFRAG}")))
-                .unwrap()
-                .add(&Attribute::Priority(1_845_501_695))
-                .unwrap()
-                .add(&Attribute::IceControlling(7))
-                .unwrap();
-        },
-        &pwd,
-    );
     let later = now + Duration::from_secs(6);
     agent.handle_timeout(later);
-    agent
-        .handle_receive(
-            later,
-            Receive {
-                source: peer,
-                destination: local,
-                transport: Transport::Udp,
-                bytes: &consent,
-            },
-        )
-        .unwrap();
+    receive(&mut agent, later, &controlling_check(10, false));
     agent.handle_timeout(later + Duration::from_secs(4));
     assert!(is_up(agent.state()), "{:?}", agent.state());
 }
