@@ -181,16 +181,7 @@ async fn a_peer_leaving_is_announced_and_frees_its_place() {
 #[tokio::test]
 async fn plain_http_gets_the_page() {
     let address = start().await;
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    stream
-        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await
-        .unwrap();
-    let mut response = String::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
-        .await
-        .unwrap()
-        .unwrap();
+    let response = get(address, "/").await;
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
     assert!(response.ends_with(signal::PAGE));
     assert!(response.contains("new WebSocket"));
