@@ -393,9 +393,8 @@ async fn run(args: Args) -> Result<(), String> {
     };
     let mut buf = vec![0u8; MAX_READ];
     loop {
-        while let Some(transmit) = run.client.poll_transmit() {
-            link.send(run.server, &transmit.contents).await?;
-        }
+        // Events first: handling them queues requests and data, which go
+        // out with the client's own transmits before waiting.
         let now = Instant::now();
         while let Some(event) = run.client.poll_event() {
             run.handle_event(now, event)?;
@@ -403,10 +402,8 @@ async fn run(args: Args) -> Result<(), String> {
         if run.phase == Phase::Done {
             return Ok(());
         }
-        // What handling the events queued goes out before waiting.
-        if let Some(transmit) = run.client.poll_transmit() {
+        while let Some(transmit) = run.client.poll_transmit() {
             link.send(run.server, &transmit.contents).await?;
-            continue;
         }
         let deadline = run.next_deadline().map_or(give_up, |d| d.min(give_up));
         tokio::select! {
