@@ -186,19 +186,23 @@ fn garbage_datagrams_do_not_disturb_a_call() {
         .unwrap()
         .to_owned();
     let peer = env!("CARGO_BIN_EXE_peer");
-    let args = [
-        "--signal",
-        &address,
-        "--room",
-        "garbage",
-        "--json",
-        "--seconds",
-        "2",
-    ];
-    let mut alice = Program::start(peer, &args);
+    let args = |seconds| {
+        [
+            "--signal",
+            &address,
+            "--room",
+            "garbage",
+            "--json",
+            "--seconds",
+            seconds,
+        ]
+    };
+    // Alice hangs up on her own timer: bob, who connects about as early,
+    // would otherwise race her to it.
+    let mut alice = Program::start(peer, &args("2"));
     let joined = event(&alice.wait_for(|l| is_event(l, "joined"))).unwrap();
     let target: core::net::SocketAddr = joined["socket"].as_str().unwrap().parse().unwrap();
-    let mut bob = Program::start(peer, &args);
+    let mut bob = Program::start(peer, &args("4"));
     alice.wait_for(|l| is_event(l, "selected-pair"));
     // STUN-, RTP-, RTCP-, ChannelData- and DTLS-looking garbage, truncated
     // and oversized packets, from a stranger.
