@@ -46,6 +46,12 @@ impl<'a> ReferencePictureSelection<'a> {
             ));
         }
         let bit_string = fci.rest();
+        // RFC 4585 §6.3.3.1: the FCI is padded to whole 32-bit words. (A
+        // packet whose own padding left part of a word would not parse the
+        // same once written back, padded to a word again.)
+        if (2 + bit_string.len()) % 4 != 0 {
+            return Err(invalid(WHAT, "the FCI must fill whole 32-bit words"));
+        }
         if usize::from(padding_bits) > bit_string.len() * 8 {
             return Err(invalid(WHAT, "more padding bits than bits"));
         }
@@ -119,6 +125,21 @@ mod tests {
         );
         assert!(
             ReferencePictureSelection::parse(&hex("83ce0003 00000001 00000002 00e00000")).is_err()
+        );
+    }
+
+    /// Found by the `rtcp_compound` fuzz target: RTCP padding that leaves
+    /// the FCI short of a word. Written back, the writer pads the bit
+    /// string to a word and the packet no longer parses the same, so it is
+    /// refused.
+    #[test]
+    fn an_fci_cut_short_of_a_word_by_padding_is_refused() {
+        // 20 bytes of packet, the last 3 of them RTCP padding: an FCI of
+        // PB, PT and a 3-byte bit string.
+        let bytes = hex("a3ce0004 00000001 00000002 0060abcd ef000003");
+        assert_eq!(
+            ReferencePictureSelection::parse(&bytes),
+            Err(invalid(WHAT, "the FCI must fill whole 32-bit words"))
         );
     }
 }
