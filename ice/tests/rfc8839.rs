@@ -1,6 +1,7 @@
 //! `candidate` lines: the examples of RFC 8839 and RFC 8445, strings
 //! Chromium and Firefox write (trickled and in SDP), and every
-//! `a=candidate` line of the shared SDP corpus (Firefox's unit-test SDPs):
+//! `a=candidate` line of the SDP test data (browser captures and Firefox's
+//! unit-test SDPs):
 //! each parses and prints back byte for byte.
 
 #![allow(clippy::indexing_slicing)]
@@ -58,13 +59,11 @@ fn browser_strings() {
 }
 
 #[test]
-fn shared_corpus_candidates_round_trip() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/sdp");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        // The corpus lives beside the repository; without it there is
-        // nothing to check.
-        return;
-    };
+fn sdp_corpus_candidates_round_trip() {
+    // The SDP crate's test data: browser captures and Firefox's unit-test
+    // corpus. Missing data is a failure, not a pass.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../sdp/tests/data");
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}"));
     let mut checked = 0;
     let mut stack: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     while let Some(path) = stack.pop() {
