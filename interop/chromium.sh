@@ -5,20 +5,17 @@
 # interop/chromium.py in a network namespace of its own.
 #
 # Needs root (network namespaces). Outside CI, a machine where Chromium
-# cannot be installed skips with a message; under CI (CI set) that fails.
+# cannot be installed prints one `skipped: ...` line (which fails .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One `skipped: ...` line, as the Rust interop tests print; `.ci/run` fails on it.
 skip() {
-    if [ -n "${CI:-}" ]; then
-        echo "chromium interop: $* (required under CI)" >&2
-        exit 1
-    fi
-    echo "chromium interop skipped: $*"
+    echo "skipped: $*"
     exit 0
 }
 
-[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+[ "$(id -u)" = 0 ] || skip "chromium interop needs root (network namespaces)"
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v turnserver >/dev/null 2>&1 || need+=(coturn)
@@ -26,11 +23,11 @@ command -v tshark >/dev/null 2>&1 || need+=(tshark)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
-    command -v apt-get >/dev/null 2>&1 || skip "${need[*]} missing and no apt-get"
+    command -v apt-get >/dev/null 2>&1 || skip "${need[*]} not installed (and no apt-get)"
     echo "installing ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
     (apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null) \
-        || skip "could not install ${need[*]}"
+        || skip "${need[*]} not installed (apt-get failed)"
     # Debian's coturn package may start a system service; the test starts its own.
     if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
 fi

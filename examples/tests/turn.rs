@@ -1,5 +1,6 @@
 //! Runs the `turn-client` program against a real coturn server on
-//! 127.0.0.1 (skipped outside CI when coturn is not installed).
+//! 127.0.0.1 (skipped, with a `skipped: turnserver not installed` line, when
+//! coturn is not installed).
 
 #[path = "../../stun/tests/support/mod.rs"]
 mod support;

@@ -2,7 +2,8 @@
 //! packets go into a pcap, tshark decodes it, and every field it reports
 //! for them must equal what our parsers read.
 //!
-//! Skipped, with a message, when `tshark` is not installed.
+//! Skipped, with one `skipped: tshark not installed` line, when `tshark` is
+//! not installed.
 
 // Test code: a bad index is a failed test, as the workspace lints intend.
 #![allow(clippy::indexing_slicing)]
@@ -10,6 +11,8 @@
 extern crate alloc;
 
 mod hex;
+#[path = "../../support/outside.rs"]
+mod outside;
 
 use alloc::collections::BTreeMap;
 use core::fmt::Write as _;
@@ -812,10 +815,7 @@ fn pcap(frames: &[(u16, Vec<u8>)]) -> Vec<u8> {
 }
 
 fn tshark_present() -> bool {
-    Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    outside::installed_or_skip("tshark", &["--version"]).is_some()
 }
 
 /// Runs tshark over `frames` and returns its JSON, one value per frame.
@@ -910,9 +910,6 @@ fn compare_frames(frames: &[(u16, Vec<u8>)], decoded: &[Value]) -> (usize, usize
 #[test]
 fn tshark_agrees_with_our_parsers() {
     if !tshark_present() {
-        println!(
-            "skipped: tshark is not installed (DEBIAN_FRONTEND=noninteractive apt-get install -y tshark)"
-        );
         return;
     }
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
@@ -946,9 +943,6 @@ fn tshark_agrees_with_our_parsers() {
 #[test]
 fn tshark_agrees_on_the_hand_written_vectors() {
     if !tshark_present() {
-        println!(
-            "skipped: tshark is not installed (DEBIAN_FRONTEND=noninteractive apt-get install -y tshark)"
-        );
         return;
     }
     let frames = vec![

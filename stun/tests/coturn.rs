@@ -2,8 +2,8 @@
 //! our client transaction over a std `UdpSocket`.
 //!
 //! The test installs nothing. It runs when `turnserver` (Debian `coturn`) is
-//! on the PATH and says it was skipped otherwise (under CI, where `.ci/run`
-//! installs coturn, a missing coturn fails).
+//! on the PATH; otherwise it prints `skipped: turnserver not installed`
+//! (which fails `.ci/run`, where coturn is installed).
 
 // A real socket needs the real clock; the transaction still gets it passed in.
 #![allow(clippy::disallowed_methods)]

@@ -1,5 +1,8 @@
 //! Starting and stopping a coturn server on 127.0.0.1 for the interop tests.
 
+#[path = "../../../support/outside.rs"]
+mod outside;
+
 use std::net::UdpSocket;
 use std::process::{Child, Command, Stdio};
 
@@ -13,31 +16,11 @@ impl Drop for Coturn {
     }
 }
 
-/// coturn's version when `turnserver` is on the PATH. Without it the caller
-/// skips, except under CI (`CI` set), where `.ci/run` installs coturn and
-/// its absence is a failure.
-pub(crate) fn coturn_or_skip(test: &str) -> Option<String> {
-    let output = Command::new("turnserver")
-        .arg("--version")
-        .stdin(Stdio::null())
-        .output();
-    match output {
-        Ok(output) => {
-            let text = String::from_utf8_lossy(&output.stdout);
-            Some(format!(
-                "coturn {}",
-                text.lines().next().unwrap_or("").trim()
-            ))
-        }
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{test}: coturn (turnserver) is required in CI but is not on the PATH"
-            );
-            println!("{test} skipped: turnserver not on PATH");
-            None
-        }
-    }
+/// coturn's version when `turnserver` is installed; otherwise `None`,
+/// after the one `skipped: turnserver not installed` line of
+/// [`installed_or_skip`](outside::installed_or_skip).
+pub(crate) fn coturn_or_skip(_test: &str) -> Option<String> {
+    outside::installed_or_skip("turnserver", &["--version"]).map(|version| format!("coturn {version}"))
 }
 
 /// A UDP port that was free a moment ago.
