@@ -57,7 +57,7 @@ fn sansrtc_agent(now: Instant) -> (Agent, Vec<u8>) {
     let mut agent = Agent::new(
         Config {
             lite: true,
-            seed: 1,
+            seed: Some(sansrtc_ice::seed_from_u64(1)),
             ..Config::default()
         },
         now,

@@ -17,6 +17,7 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use sansrtc_stun::rng::seed_from_u64;
 use sansrtc_stun::server::{Server, ServerConfig};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::Notify;
@@ -47,8 +48,10 @@ pub struct DemoOptions {
     pub record: Option<(PathBuf, PathBuf)>,
     /// Time between statistics lines.
     pub stats_interval: Duration,
-    /// Seed of both peers (alice gets it, bob gets it plus one).
-    pub seed: u64,
+    /// Seed of both peers (alice gets it, bob gets it plus one), for a
+    /// reproducible run; `None` (the default) takes their randomness from
+    /// the operating system.
+    pub seed: Option<u64>,
 }
 
 impl Default for DemoOptions {
@@ -59,7 +62,7 @@ impl Default for DemoOptions {
             output: Output::Text,
             record: None,
             stats_interval: Duration::from_secs(1),
-            seed: 1,
+            seed: None,
         }
     }
 }
@@ -158,14 +161,14 @@ pub async fn call(options: &DemoOptions) -> Result<DemoResult, PeerError> {
     alice.tone_amplitude = TONE_AMPLITUDE;
     alice.output = options.output;
     alice.epoch = epoch;
-    alice.seed = options.seed;
+    alice.seed = options.seed.map(seed_from_u64);
     alice.send_loss_percent = options.loss_percent;
     alice.stats_interval = options.stats_interval;
     alice.joined = Some(Arc::clone(&joined));
     let mut bob = alice.clone();
     bob.name = "bob".to_owned();
     bob.tone_hz = BOB_TONE_HZ;
-    bob.seed = options.seed.wrapping_add(1);
+    bob.seed = options.seed.map(|seed| seed_from_u64(seed.wrapping_add(1)));
     // Alice hangs up; bob's limit only guards against a lost hang-up.
     bob.duration = Some(options.duration + Duration::from_secs(2));
     bob.joined = None;

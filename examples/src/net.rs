@@ -1,9 +1,7 @@
 //! Small network helpers of the STUN and TURN client programs
 //! (`stun-client`, `turn-client`).
 
-use core::hash::BuildHasher;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::collections::hash_map::RandomState;
 
 /// The first address `host_port` (`HOST:PORT`) resolves to.
 pub async fn resolve(host_port: &str) -> Result<SocketAddr, String> {
@@ -22,10 +20,4 @@ pub const fn wildcard_for(server: SocketAddr) -> SocketAddr {
         IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     };
     SocketAddr::new(ip, 0)
-}
-
-/// A seed from the standard library's per-process random hash keys, so
-/// each run uses fresh transaction ids; `label` tells uses apart.
-pub fn random_seed(label: &str) -> u64 {
-    RandomState::new().hash_one(label)
 }

@@ -67,6 +67,7 @@ use sansrtc_sdp::negotiate::{
 };
 use sansrtc_sdp::{Attribute, Fingerprint, MediaType, Origin, Sdp, Ssrc};
 use sansrtc_stun::framing::PacketKind;
+use sansrtc_stun::rng::{Rng, Seed};
 use sansrtc_stun::{Class, Message as StunMessage};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Stdin, Stdout};
@@ -144,8 +145,10 @@ pub struct PeerConfig {
     /// Percentage of our outgoing RTP and RTCP packets to drop, to show
     /// NACK recovery (STUN is never dropped).
     pub send_loss_percent: f64,
-    /// Seed of the ICE agent, the SSRCs, the credentials and the loss.
-    pub seed: u64,
+    /// Seed of the ICE agent, the SSRCs, the credentials and the loss:
+    /// `None` (the default) takes it from the operating system; `Some`
+    /// makes a run reproducible.
+    pub seed: Option<Seed>,
     /// How to print.
     pub output: Output,
     /// Instant that printed times are relative to.
@@ -169,12 +172,8 @@ pub struct PeerConfig {
 impl PeerConfig {
     /// A configuration with the defaults: 127.0.0.1, room `demo`, a 440 Hz
     /// tone at half scale, statistics every 2 s, RTCP every second, no
-    /// time limit, a seed from the clock.
+    /// time limit, randomness from the operating system.
     pub fn new(name: &str, signal: SocketAddr) -> Self {
-        let seed = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64)
-            ^ u64::from(std::process::id());
         Self {
             name: name.to_owned(),
             signal,
@@ -191,7 +190,7 @@ impl PeerConfig {
             rtcp_interval: Duration::from_secs(1),
             record: None,
             send_loss_percent: 0.0,
-            seed,
+            seed: None,
             output: Output::Text,
             epoch: Instant::now(),
             joined: None,
@@ -304,39 +303,10 @@ pub struct CallSummary {
     pub recording: Vec<i16>,
 }
 
-/// A small deterministic generator (xorshift64*), for SSRCs, credentials
-/// and injected loss.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    /// Every seed gives a different, non-zero state (splitmix64's
-    /// finaliser).
-    fn new(seed: u64) -> Self {
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Self((z ^ (z >> 31)).max(1))
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-
-    /// True with `percent` % probability.
-    fn chance(&mut self, percent: f64) -> bool {
-        let draw = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        draw * 100.0 < percent
-    }
+/// Injected loss: true with `percent` % probability.
+fn chance(rng: &mut Rng, percent: f64) -> bool {
+    let draw = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    draw * 100.0 < percent
 }
 
 /// Prints timeline lines.
@@ -649,7 +619,9 @@ impl Call {
         let Some(destination) = self.destination else {
             return false;
         };
-        if self.config.send_loss_percent > 0.0 && self.rng.chance(self.config.send_loss_percent) {
+        if self.config.send_loss_percent > 0.0
+            && chance(&mut self.rng, self.config.send_loss_percent)
+        {
             return false;
         }
         if self.relayed {
@@ -1698,7 +1670,7 @@ pub async fn run(
     let ice_config = IceConfig {
         controlling: offerer && !config.ice_lite,
         lite: config.ice_lite,
-        seed: rng.next_u64(),
+        seed: Some(rng.next_seed()),
         stun_servers: config.stun.into_iter().collect(),
         turn_servers: config.turn.clone().into_iter().collect(),
         ..IceConfig::default()
@@ -1748,7 +1720,7 @@ pub async fn run(
             clock_rate: pcmu::SAMPLE_RATE,
             session_bandwidth: 64_000,
             min_interval: config.rtcp_interval,
-            seed: rng.next_u64(),
+            seed: Some(rng.next_seed()),
             ntp_at_anchor: ntp_anchor,
             anchor: started,
         },
@@ -1963,20 +1935,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn neighbouring_seeds_give_different_streams() {
-        let firsts: Vec<u64> = (0..1000).map(|seed| Rng::new(seed).next_u64()).collect();
-        let mut sorted = firsts.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        assert_eq!(sorted.len(), firsts.len());
-    }
-
-    #[test]
     fn chance_follows_the_percentage() {
-        let mut rng = Rng::new(7);
-        let hits = (0..100_000).filter(|_| rng.chance(5.0)).count();
+        let mut rng = Rng::from_u64(7);
+        let hits = (0..100_000).filter(|_| chance(&mut rng, 5.0)).count();
         assert!((4_700..=5_300).contains(&hits), "{hits}");
-        assert!(!(0..1000).any(|_| rng.chance(0.0)));
+        assert!(!(0..1000).any(|_| chance(&mut rng, 0.0)));
     }
 
     #[test]

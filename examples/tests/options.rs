@@ -29,13 +29,13 @@ async fn call(
     let joined = Arc::new(Notify::new());
     let mut alice = PeerConfig::new("alice", address);
     alice.output = Output::Quiet;
-    alice.seed = 1;
+    alice.seed = Some([1; 32]);
     alice.epoch = epoch;
     alice.joined = Some(Arc::clone(&joined));
     alice.duration = Some(Duration::from_secs_f64(seconds));
     let mut bob = PeerConfig::new("bob", address);
     bob.output = Output::Quiet;
-    bob.seed = 2;
+    bob.seed = Some([2; 32]);
     bob.epoch = epoch;
     setup(&mut alice, &mut bob);
     let alice = tokio::spawn(peer::run(alice, core::future::pending()));

@@ -203,7 +203,7 @@ fuzz_target!(|input: Input| {
         controlling: input.controlling,
         lite: input.lite,
         components: u16::from(input.components % 3),
-        seed: input.seed,
+        seed: Some(sansrtc_ice::seed_from_u64(input.seed)),
         max_pairs: usize::from(input.max_pairs),
         nomination: if input.first_valid {
             NominationPolicy::FirstValid

@@ -22,7 +22,7 @@ use one_socket::{REMOTE_PWD, REMOTE_UFRAG, agent_on_one_socket};
 fn lite_agent(now: Instant) -> (Agent, SocketAddr) {
     let config = Config {
         lite: true,
-        seed: 1,
+        seed: Some(sansrtc_ice::seed_from_u64(1)),
         ..Config::default()
     };
     agent_on_one_socket(config, now)

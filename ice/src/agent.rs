@@ -23,7 +23,7 @@ use crate::event::{
 };
 use crate::pair::{Check, Pair, PairState};
 use crate::relay::{Output as RelayOutput, Relays, TurnServer};
-use crate::rng::Rng;
+use crate::rng::{Rng, Seed};
 
 /// Most local sockets an agent takes.
 pub const MAX_LOCAL_SOCKETS: usize = 16;
@@ -186,8 +186,10 @@ pub struct Config {
     /// checks, never sends them, always controlled.
     pub lite: bool,
     /// Seed of the generator behind transaction ids, the tie-breaker,
-    /// generated credentials and consent intervals.
-    pub seed: u64,
+    /// generated credentials and consent intervals: `None` (the default)
+    /// seeds it from the operating system, so nobody can predict them;
+    /// `Some` makes a run reproducible (tests, simulations, fuzzing).
+    pub seed: Option<Seed>,
     /// Local credentials; generated from the seed when `None`.
     pub local_credentials: Option<Credentials>,
     /// Ta: the pacing of new transactions (RFC 8445 §14.2), 50 ms.
@@ -235,7 +237,7 @@ impl Default for Config {
         Self {
             controlling: true,
             lite: false,
-            seed: 0,
+            seed: None,
             local_credentials: None,
             ta: Duration::from_millis(50),
             initial_rto: Duration::from_millis(500),

@@ -27,8 +27,8 @@
 //!
 //! let mut now = Instant::now();
 //! let mut agents = [
-//!     Agent::new(Config { controlling: true, seed: 1, ..Config::default() }, now),
-//!     Agent::new(Config { controlling: false, seed: 2, ..Config::default() }, now),
+//!     Agent::new(Config { controlling: true, ..Config::default() }, now),
+//!     Agent::new(Config { controlling: false, ..Config::default() }, now),
 //! ];
 //! let addresses = ["192.0.2.1:5000".parse()?, "192.0.2.2:5000".parse()?];
 //! // Signaling: exchange credentials (a=ice-ufrag, a=ice-pwd).
@@ -212,4 +212,4 @@ pub use event::{
 };
 pub use pair::{PairState, pair_priority};
 pub use relay::{MAX_TURN_SERVERS, TurnServer};
-pub use rng::Rng;
+pub use rng::{Rng, Seed, seed_from_u64};

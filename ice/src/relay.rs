@@ -19,7 +19,7 @@ use sansrtc_stun::transaction::TransactionConfig;
 use sansrtc_stun::turn::{self, Client, TurnTransport};
 
 use crate::candidate::Transport;
-use crate::rng::Rng;
+use crate::rng::{Rng, Seed};
 
 /// Most TURN servers an agent uses ([`Config::turn_servers`] is truncated
 /// to this). Each gets one allocation per component.
@@ -176,7 +176,7 @@ impl Relays {
             .cloned()
             .collect();
         for server in servers {
-            let client = Client::new(self.client_config(&server, rng.next_u64()), now);
+            let client = Client::new(self.client_config(&server, rng.next_seed()), now);
             self.relays.push(Relay {
                 server,
                 base,
@@ -189,14 +189,14 @@ impl Relays {
         }
     }
 
-    fn client_config(&self, server: &TurnServer, seed: u64) -> turn::Config {
+    fn client_config(&self, server: &TurnServer, seed: Seed) -> turn::Config {
         let mut config = turn::Config::new(server.address, &server.username, &server.password);
         config.transport = match server.transport {
             Transport::Udp => TurnTransport::Udp,
             Transport::Tcp => TurnTransport::Tcp,
         };
         config.transaction = self.transaction;
-        config.seed = seed;
+        config.seed = Some(seed);
         config
     }
 
@@ -328,7 +328,7 @@ impl Relays {
             if relay.retired || !relay.client.is_closed() {
                 continue;
             }
-            let config = self.client_config(&relay.server, rng.next_u64());
+            let config = self.client_config(&relay.server, rng.next_seed());
             if let Some(relay) = self.relays.get_mut(index) {
                 relay.client = Client::new(config, now);
                 relay.relayed = None;

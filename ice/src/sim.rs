@@ -29,7 +29,7 @@ use crate::agent::{Agent, Config, LocalSocket};
 use crate::candidate::{CandidateType, Transport};
 use crate::event::{ConnectionState, Event, Receive, Transmit};
 use crate::relay::TurnServer;
-use crate::rng::Rng;
+use crate::rng::{Rng, seed_from_u64};
 
 pub mod turn;
 
@@ -215,6 +215,10 @@ pub struct Network {
     pub sent: u64,
     /// Packets dropped (loss, filtering, firewall, no route).
     pub dropped: u64,
+    /// When `Some`, every datagram the hosts send, in order (set it to
+    /// `Some(Vec::new())` to check that a seed reproduces a run byte for
+    /// byte). `None` by default: a long run keeps nothing.
+    pub transcript: Option<Vec<Transmit>>,
 }
 
 impl Network {
@@ -222,7 +226,7 @@ impl Network {
     pub fn new(seed: u64, link: Link) -> Self {
         Self {
             link,
-            rng: Rng::new(seed),
+            rng: Rng::from_u64(seed),
             hosts: Vec::new(),
             nats: Vec::new(),
             stun_servers: Vec::new(),
@@ -231,6 +235,7 @@ impl Network {
             sequence: 0,
             sent: 0,
             dropped: 0,
+            transcript: None,
         }
     }
 
@@ -288,6 +293,9 @@ impl Network {
     /// Sends a packet from a host socket.
     pub fn send(&mut self, now: Instant, transmit: Transmit) {
         self.sent += 1;
+        if let Some(transcript) = &mut self.transcript {
+            transcript.push(transmit.clone());
+        }
         let Some(host) = self
             .hosts
             .iter()
@@ -541,7 +549,7 @@ impl Scenario {
     pub fn new(seed: u64, start: Instant, link: Link, a: Side, b: Side) -> Self {
         let config = |controlling, seed| Config {
             controlling,
-            seed,
+            seed: Some(seed_from_u64(seed)),
             stun_servers: vec![Self::STUN_SERVER],
             ..Config::default()
         };
@@ -701,7 +709,7 @@ impl Scenario {
             }
             Event::GatheringComplete => {
                 if let (Some(seed), Some(held)) = (self.shuffle_candidates, self.held.get_mut(i)) {
-                    let mut rng = Rng::new(seed ^ i as u64);
+                    let mut rng = Rng::from_u64(seed ^ i as u64);
                     let mut held = core::mem::take(held);
                     // Fisher-Yates.
                     for k in (1..held.len()).rev() {

@@ -24,7 +24,7 @@ use one_socket::{
 fn config(controlling: bool, seed: u64) -> Config {
     Config {
         controlling,
-        seed,
+        seed: Some(sansrtc_ice::seed_from_u64(seed)),
         stun_servers: vec![Scenario::STUN_SERVER],
         ..Config::default()
     }
@@ -298,7 +298,7 @@ fn garbage_and_unauthenticated_packets_change_nothing() {
     let (mut agent, address, now) = agent_with_socket(true);
     let source: SocketAddr = "198.51.100.99:1234".parse().unwrap();
     let ufrag = agent.local_credentials().ufrag().to_owned();
-    let mut rng = sansrtc_ice::Rng::new(99);
+    let mut rng = sansrtc_ice::Rng::from_u64(99);
     let wrong_pwd = check(&ufrag, "wrongpasswordwrongpassword", 1, 100);
     let wrong_user = check("nobody", agent.local_credentials().pwd(), 2, 100);
     for i in 0..5000u32 {
@@ -869,7 +869,7 @@ fn a_lite_agent_nominated_before_the_answer_connects_when_it_arrives() {
         Config {
             controlling: false,
             lite: true,
-            seed: 5,
+            seed: Some(sansrtc_ice::seed_from_u64(5)),
             ..Config::default()
         },
         now,
@@ -943,4 +943,103 @@ fn a_lite_agent_nominated_before_the_answer_connects_when_it_arrives() {
     receive(&mut agent, later, &controlling_check(10, false));
     agent.handle_timeout(later + Duration::from_secs(4));
     assert!(is_up(agent.state()), "{:?}", agent.state());
+}
+
+/// The first connectivity check of an agent built from `config`, towards
+/// one remote host candidate: its transaction id and ICE-CONTROLLING
+/// tie-breaker.
+fn first_check(config: Config) -> (TransactionId, u64, String, String) {
+    let now = Instant::now();
+    let mut agent = Agent::new(config, now);
+    agent
+        .add_local_socket(LocalSocket {
+            address: "192.0.2.10:5000".parse().unwrap(),
+            transport: Transport::Udp,
+            component: 1,
+            interface_rank: 0,
+        })
+        .unwrap();
+    agent
+        .set_remote_credentials("rmte", "remotepasswordof22chars0")
+        .unwrap();
+    agent
+        .add_remote_candidate(
+            "candidate:1 1 udp 2130706431 192.0.2.20 6000 typ host"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+    let mut deadline = now;
+    for _ in 0..20 {
+        agent.handle_timeout(deadline);
+        while let Some(transmit) = agent.poll_transmit() {
+            let message = sansrtc_stun::Message::parse(&transmit.contents).unwrap();
+            if message.class() == Class::Request && message.username().is_some() {
+                let tie_breaker = message
+                    .attributes()
+                    .find_map(|a| match a {
+                        Attribute::IceControlling(value) => Some(value),
+                        _ => None,
+                    })
+                    .unwrap();
+                let credentials = agent.local_credentials();
+                return (
+                    message.transaction_id(),
+                    tie_breaker,
+                    credentials.ufrag().to_owned(),
+                    credentials.pwd().to_owned(),
+                );
+            }
+        }
+        deadline = agent.poll_timeout().unwrap_or(deadline);
+    }
+    panic!("no check sent");
+}
+
+#[test]
+fn default_agents_share_no_secret() {
+    // `Config::default()` seeds from the operating system: two agents never
+    // share credentials, tie-breakers or transaction ids.
+    let a = first_check(Config::default());
+    let b = first_check(Config::default());
+    assert_ne!(a.0, b.0, "transaction ids");
+    assert_ne!(a.1, b.1, "tie-breakers");
+    assert_ne!(a.2, b.2, "ufrags");
+    assert_ne!(a.3, b.3, "passwords");
+    // A password of 24 characters of a 64-letter alphabet: 144 bits.
+    assert_eq!(a.3.len(), 24);
+    // An explicit seed reproduces all of it.
+    let seeded = || {
+        first_check(Config {
+            seed: Some([9; 32]),
+            ..Config::default()
+        })
+    };
+    assert_eq!(seeded(), seeded());
+}
+
+#[test]
+fn the_same_seed_reproduces_a_simulated_run_byte_for_byte() {
+    let start = Instant::now();
+    let run = |seed: u64| {
+        let link = Link {
+            loss_permille: 50,
+            ..Link::default()
+        };
+        let mut scenario = Scenario::new(
+            seed,
+            start,
+            link,
+            Side::behind(Nat::RESTRICTED_CONE),
+            Side::PUBLIC,
+        );
+        scenario.network.transcript = Some(Vec::new());
+        let outcome = scenario.run(Duration::from_secs(20));
+        assert!(outcome.connected(), "{outcome:?}");
+        scenario.network.transcript.take().unwrap()
+    };
+    let first = run(11);
+    assert!(first.len() > 10);
+    assert_eq!(first, run(11));
+    assert_ne!(first, run(12));
 }

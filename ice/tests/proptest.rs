@@ -35,7 +35,7 @@ const BOUND: Duration = Duration::from_secs(90);
 fn config(controlling: bool, seed: u64) -> Config {
     Config {
         controlling,
-        seed,
+        seed: Some(sansrtc_ice::seed_from_u64(seed)),
         max_transmissions: 12,
         failure_timeout: Duration::from_secs(60),
         stun_servers: vec![Scenario::STUN_SERVER],

@@ -38,7 +38,7 @@ fn addr(text: &str) -> SocketAddr {
 fn turn_config(controlling: bool, seed: u64, servers: Vec<TurnServer>) -> Config {
     Config {
         controlling,
-        seed,
+        seed: Some(sansrtc_ice::seed_from_u64(seed)),
         turn_servers: servers,
         ..Config::default()
     }

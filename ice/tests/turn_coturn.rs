@@ -49,7 +49,7 @@ impl Side {
         let address = socket.local_addr().unwrap();
         let config = Config {
             controlling,
-            seed,
+            seed: Some(sansrtc_ice::seed_from_u64(seed)),
             turn_servers: vec![TurnServer::udp(server, USER, PASSWORD)],
             ..Config::default()
         };

@@ -9,6 +9,9 @@ use alloc::vec::Vec;
 use core::time::Duration;
 use std::time::Instant;
 
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+
 use crate::error::{ParseError, WriteError};
 use crate::list::List;
 use crate::ntp::NtpTime;
@@ -31,35 +34,13 @@ const UDP_IP_OVERHEAD: f64 = 28.0;
 /// e - 3/2 (RFC 3550 A.7), compensating the timer reconsideration bias.
 const COMPENSATION: f64 = core::f64::consts::E - 1.5;
 
-/// A small deterministic PRNG (xorshift64*): reproducible intervals from
-/// a seed.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
+/// A seed for the generator that randomises the report interval (RFC 3550
+/// §6.3.1): ChaCha20, as every sansrtc state machine uses.
+pub type Seed = [u8; 32];
 
-impl Rng {
-    /// A generator seeded with `seed` (0 is replaced by a fixed constant).
-    pub const fn new(seed: u64) -> Self {
-        Self(if seed == 0 {
-            0x9e37_79b9_7f4a_7c15
-        } else {
-            seed
-        })
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number uniformly drawn from [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
+/// The interval's random factor: a number uniformly drawn from [0, 1).
+fn unit_interval(rng: &mut ChaCha20Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// How a [`Session`] behaves.
@@ -75,8 +56,11 @@ pub struct SessionConfig {
     pub session_bandwidth: u32,
     /// The minimum interval (5 s per RFC 3550; halved for the first report).
     pub min_interval: Duration,
-    /// Seed of the RNG that randomises the interval.
-    pub seed: u64,
+    /// Seed of the generator that randomises the interval: `None` (what
+    /// you want outside tests) seeds it from the operating system, so that
+    /// nobody can predict when reports go out; `Some` gives reproducible
+    /// runs.
+    pub seed: Option<Seed>,
     /// The wallclock at `anchor`, for the NTP time of sender reports.
     pub ntp_at_anchor: NtpTime,
     /// The instant whose wallclock is `ntp_at_anchor`.
@@ -99,7 +83,7 @@ pub struct SessionConfig {
 ///     clock_rate: 90_000,
 ///     session_bandwidth: 1_000_000,
 ///     min_interval: Duration::from_secs(5),
-///     seed: 42,
+///     seed: None,
 ///     ntp_at_anchor: NtpTime::from_parts(3_900_000_000, 0),
 ///     anchor: start,
 /// }, start);
@@ -119,7 +103,7 @@ pub struct SessionConfig {
 #[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
-    rng: Rng,
+    rng: ChaCha20Rng,
     sources: BTreeMap<u32, ReceiverStats>,
     senders_since_report: BTreeMap<u32, ()>,
     sender: SenderStats,
@@ -137,7 +121,16 @@ impl Session {
     /// minimum interval, randomised.
     pub fn new(config: SessionConfig, now: Instant) -> Self {
         let mut session = Self {
-            rng: Rng::new(config.seed),
+            rng: config.seed.map_or_else(
+                || {
+                    let mut seed = [0u8; 32];
+                    #[allow(clippy::expect_used)]
+                    getrandom::fill(&mut seed)
+                        .expect("the operating system's random source failed");
+                    ChaCha20Rng::from_seed(seed)
+                },
+                ChaCha20Rng::from_seed,
+            ),
             sender: SenderStats::new(config.ssrc, config.clock_rate),
             sources: BTreeMap::new(),
             senders_since_report: BTreeMap::new(),
@@ -198,7 +191,7 @@ impl Session {
     /// [0.5, 1.5), divided by e - 3/2.
     fn interval(&mut self) -> Duration {
         let td = self.deterministic_interval().as_secs_f64();
-        let t = td * (self.rng.next_f64() + 0.5) / COMPENSATION;
+        let t = td * (unit_interval(&mut self.rng) + 0.5) / COMPENSATION;
         Duration::from_secs_f64(t)
     }
 
@@ -405,7 +398,7 @@ mod tests {
             clock_rate: 90_000,
             session_bandwidth: 1_000_000,
             min_interval: MIN_INTERVAL,
-            seed,
+            seed: Some(ChaCha20Rng::seed_from_u64(seed).get_seed()),
             ntp_at_anchor: NtpTime::from_parts(3_900_000_000, 0),
             anchor: t0,
         }
@@ -533,15 +526,14 @@ mod tests {
     }
 
     #[test]
-    fn rng_is_deterministic_and_uniform_enough() {
-        let mut a = Rng::new(5);
-        let mut b = Rng::new(5);
-        let xs: Vec<f64> = (0..1000).map(|_| a.next_f64()).collect();
-        let ys: Vec<f64> = (0..1000).map(|_| b.next_f64()).collect();
+    fn interval_factor_is_deterministic_and_uniform_enough() {
+        let mut a = ChaCha20Rng::from_seed([5; 32]);
+        let mut b = ChaCha20Rng::from_seed([5; 32]);
+        let xs: Vec<f64> = (0..1000).map(|_| unit_interval(&mut a)).collect();
+        let ys: Vec<f64> = (0..1000).map(|_| unit_interval(&mut b)).collect();
         assert_eq!(xs, ys);
         assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
         let mean = xs.iter().sum::<f64>() / 1000.0;
         assert!((0.45..0.55).contains(&mean), "mean {mean}");
-        assert_ne!(Rng::new(0).next_u64(), 0);
     }
 }

@@ -1,33 +1,108 @@
-//! A small, seedable random number generator for transaction ids.
+//! The suite's one random source: ChaCha20 used as a CSPRNG
+//! ([`rand_chacha`]), seeded by the operating system unless the caller asks
+//! for determinism.
 //!
-//! Machines in this crate take their randomness from a seed in their
-//! configuration, so that the same inputs and seed give the same outputs in
-//! tests, simulations and fuzzing. SplitMix64 is fast, has a full 2^64
-//! period and passes BigCrush; seed it from a cryptographically strong source
-//! (such as `getrandom`) in production, where transaction ids must be hard to
-//! guess (RFC 8489 §6).
+//! Every value an attacker must not guess comes from here: STUN transaction
+//! ids (RFC 8489 §6 asks for them to be uniformly and cryptographically
+//! random), ICE tie-breakers and credentials (RFC 8445 §5.3: at least 128
+//! bits of randomness in the password), TURN transaction ids, RTP SSRCs.
+//!
+//! Each state machine takes a [`Seed`] option in its configuration:
+//!
+//! - `None` (the default): [`Rng::from_os`] seeds the generator with 256
+//!   bits from the operating system (`getrandom`). Nobody can predict the
+//!   values, not even another machine built with the same configuration.
+//! - `Some(seed)`: the same seed and the same inputs give the same outputs,
+//!   byte for byte. For tests, simulations and fuzzing only.
+//!
+//! ```
+//! use sansrtc_stun::rng::Rng;
+//!
+//! // Deterministic: the same seed, the same ids.
+//! let mut a = Rng::from_seed([7; 32]);
+//! let mut b = Rng::from_seed([7; 32]);
+//! assert_eq!(a.transaction_id(), b.transaction_id());
+//!
+//! // Seeded by the operating system (the default of every configuration).
+//! # #[cfg(feature = "getrandom")] {
+//! let mut c = Rng::new(None);
+//! let mut d = Rng::new(None);
+//! assert_ne!(c.transaction_id(), d.transaction_id());
+//! # }
+//! ```
+
+use core::fmt;
+
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
 
 use crate::message::TransactionId;
 
-/// SplitMix64: a seedable 64-bit generator.
-#[derive(Debug, Clone)]
+/// 256 bits that fix everything a [`Rng`] will produce.
+pub type Seed = [u8; 32];
+
+/// A full seed made from a 64-bit number, for tests and simulations that
+/// name their runs by a number.
+pub fn seed_from_u64(value: u64) -> Seed {
+    Rng::from_u64(value).next_seed()
+}
+
+/// A cryptographically secure generator (ChaCha20).
+///
+/// `Debug` does not show its state.
+#[derive(Clone)]
 pub struct Rng {
-    state: u64,
+    inner: ChaCha20Rng,
 }
 
 impl Rng {
-    /// A generator with the given seed.
-    pub const fn new(seed: u64) -> Self {
-        Self { state: seed }
+    /// A generator seeded with `seed`, or by the operating system when
+    /// `seed` is `None` (see [`from_os`](Self::from_os)).
+    #[cfg(feature = "getrandom")]
+    pub fn new(seed: Option<Seed>) -> Self {
+        seed.map_or_else(Self::from_os, Self::from_seed)
+    }
+
+    /// A generator whose whole output follows from `seed`: for tests,
+    /// simulations and fuzzing. Never use a fixed seed for a real
+    /// connection.
+    pub fn from_seed(seed: Seed) -> Self {
+        Self {
+            inner: ChaCha20Rng::from_seed(seed),
+        }
+    }
+
+    /// A deterministic generator from a 64-bit number, expanded to a full
+    /// seed (for tests and simulations that name their runs by a number).
+    pub fn from_u64(seed: u64) -> Self {
+        Self {
+            inner: ChaCha20Rng::seed_from_u64(seed),
+        }
+    }
+
+    /// A generator seeded with 256 bits from the operating system.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system cannot provide random bytes. Nothing a peer
+    /// does can cause this, and continuing with predictable secrets would
+    /// be worse than stopping.
+    #[cfg(feature = "getrandom")]
+    pub fn from_os() -> Self {
+        let mut seed = [0u8; 32];
+        #[allow(clippy::expect_used)]
+        getrandom::fill(&mut seed).expect("the operating system's random source failed");
+        Self::from_seed(seed)
+    }
+
+    /// The next 32 random bits.
+    pub fn next_u32(&mut self) -> u32 {
+        self.inner.next_u32()
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.inner.next_u64()
     }
 
     /// A value in `0..bound` (0 when `bound` is 0), by multiply-shift.
@@ -37,19 +112,29 @@ impl Rng {
 
     /// Fills `bytes` with random bytes.
     pub fn fill(&mut self, bytes: &mut [u8]) {
-        for chunk in bytes.chunks_mut(8) {
-            let word = self.next_u64().to_le_bytes();
-            for (byte, value) in chunk.iter_mut().zip(word) {
-                *byte = value;
-            }
-        }
+        self.inner.fill_bytes(bytes);
     }
 
     /// A transaction id made of 96 random bits.
     pub fn transaction_id(&mut self) -> TransactionId {
-        let [a0, a1, a2, a3, a4, a5, a6, a7] = self.next_u64().to_be_bytes();
-        let [b0, b1, b2, b3, ..] = self.next_u64().to_be_bytes();
-        TransactionId::new([a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3])
+        let mut id = [0u8; 12];
+        self.fill(&mut id);
+        TransactionId::new(id)
+    }
+
+    /// A seed for another generator (a machine this one creates, such as
+    /// the TURN clients of an ICE agent): random when this generator is,
+    /// reproducible when it is.
+    pub fn next_seed(&mut self) -> Seed {
+        let mut seed = [0u8; 32];
+        self.fill(&mut seed);
+        seed
+    }
+}
+
+impl fmt::Debug for Rng {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rng").finish_non_exhaustive()
     }
 }
 
@@ -59,28 +144,31 @@ mod tests {
 
     #[test]
     fn same_seed_same_sequence_different_seed_different_sequence() {
-        let mut a = Rng::new(1);
-        let mut b = Rng::new(1);
-        let mut c = Rng::new(2);
+        let mut a = Rng::from_seed([1; 32]);
+        let mut b = Rng::from_seed([1; 32]);
+        let mut c = Rng::from_seed([2; 32]);
         let first = a.transaction_id();
         assert_eq!(first, b.transaction_id());
         assert_ne!(first, c.transaction_id());
         assert_ne!(first, a.transaction_id());
+        assert_eq!(Rng::from_u64(9).next_u64(), Rng::from_u64(9).next_u64());
+        assert_ne!(Rng::from_u64(9).next_u64(), Rng::from_u64(10).next_u64());
     }
 
     #[test]
-    fn reference_outputs() {
-        // SplitMix64 with seed 0 starts 0xe220a8397b1dcdaf; with seed
-        // 1234567, as the reference C code gives.
-        assert_eq!(Rng::new(0).next_u64(), 0xe220_a839_7b1d_cdaf);
-        let mut rng = Rng::new(1_234_567);
-        assert_eq!(rng.next_u64(), 6_457_827_717_110_365_317);
-        assert_eq!(rng.next_u64(), 3_203_168_211_198_807_973);
+    fn it_is_chacha20() {
+        // RFC 8439 §2.3.2's block function with an all-zero key and nonce
+        // and counter 0 starts 76 b8 e0 ad a0 f1 3d 90 (the RFC 7539 A.1
+        // test vector #1), which rand_chacha's ChaCha20 reproduces.
+        let mut rng = Rng::from_seed([0; 32]);
+        let mut bytes = [0u8; 8];
+        rng.fill(&mut bytes);
+        assert_eq!(bytes, [0x76, 0xb8, 0xe0, 0xad, 0xa0, 0xf1, 0x3d, 0x90]);
     }
 
     #[test]
     fn below_stays_in_range_and_fill_fills() {
-        let mut rng = Rng::new(7);
+        let mut rng = Rng::from_u64(7);
         for bound in [1, 2, 3, 1000, u64::MAX] {
             for _ in 0..100 {
                 assert!(rng.below(bound) < bound);
@@ -90,5 +178,22 @@ mod tests {
         let mut bytes = [0u8; 13];
         rng.fill(&mut bytes);
         assert!(bytes.iter().any(|&b| b != 0));
+    }
+
+    #[cfg(feature = "getrandom")]
+    #[test]
+    fn os_seeded_generators_differ_and_debug_hides_the_state() {
+        let mut a = Rng::new(None);
+        let mut b = Rng::new(None);
+        assert_ne!(a.next_seed(), b.next_seed());
+        assert_eq!(std::format!("{a:?}"), "Rng { .. }");
+    }
+
+    #[test]
+    fn child_seeds_follow_the_parent() {
+        let mut a = Rng::from_seed([3; 32]);
+        let mut b = Rng::from_seed([3; 32]);
+        assert_eq!(a.next_seed(), b.next_seed());
+        assert_ne!(a.next_seed(), Rng::from_seed([3; 32]).next_seed());
     }
 }

@@ -20,13 +20,11 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use sansrtc_stun::transaction::{self, ClientTransaction, Event, TransactionConfig};
+//! use sansrtc_stun::transaction::{ClientTransaction, Event, TransactionConfig};
 //! use sansrtc_stun::{Class, MessageBuilder, Method, rng::Rng};
 //!
-//! let mut rng = Rng::new(42);
-//!
-//! // Transaction ids come from the caller's generator (here a seeded one).
-//! let transaction_id = transaction::transaction_id_from_rng(|| rng.next_u64());
+//! // Transaction ids come from the suite's generator, seeded by the OS.
+//! let transaction_id = Rng::new(None).transaction_id();
 //! let mut buf = [0u8; 64];
 //! let mut builder = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, transaction_id)?;
 //! builder.add_fingerprint()?;
@@ -554,24 +552,6 @@ impl ClientTransaction {
     }
 }
 
-/// A transaction id made of 96 bits from the caller's generator (two
-/// calls). With a seed, [`Rng::transaction_id`](crate::rng::Rng::transaction_id)
-/// does the same from a SplitMix64 generator.
-///
-/// ```
-/// use sansrtc_stun::rng::Rng;
-/// use sansrtc_stun::transaction::transaction_id_from_rng;
-///
-/// let mut rng = Rng::new(7);
-/// let id = transaction_id_from_rng(|| rng.next_u64());
-/// assert_eq!(id, Rng::new(7).transaction_id());
-/// ```
-pub fn transaction_id_from_rng(mut next_u64: impl FnMut() -> u64) -> TransactionId {
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = next_u64().to_be_bytes();
-    let [b0, b1, b2, b3, ..] = next_u64().to_be_bytes();
-    TransactionId::new([a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3])
-}
-
 #[cfg(test)]
 // The tests need some origin for their virtual clock.
 #[allow(clippy::disallowed_methods)]
@@ -771,11 +751,5 @@ mod tests {
             panic!("expected an error response");
         };
         assert_eq!((code, reason.as_str()), (0, ""));
-    }
-
-    #[test]
-    fn ids_from_the_callers_generator() {
-        let id = transaction_id_from_rng(|| 0x0102_0304_0506_0708);
-        assert_eq!(id.as_bytes(), &[1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4]);
     }
 }

@@ -25,7 +25,7 @@ use support::{coturn_or_skip, free_udp_port, start_coturn};
 /// One Binding transaction from `socket` to `server`, retransmitting on our
 /// schedule with a short RTO while coturn starts up.
 fn binding(socket: &UdpSocket, server: SocketAddr, seed: u64) -> Event {
-    let transaction_id = Rng::new(seed).transaction_id();
+    let transaction_id = Rng::from_u64(seed).transaction_id();
     let mut buf = [0u8; 64];
     let mut builder =
         MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, transaction_id).unwrap();

@@ -344,7 +344,7 @@ fn authenticated_420_is_signed() {
 fn client_transaction_against_the_server() {
     let mut server = authenticated_server(None);
     let key = PASSWORD.as_bytes();
-    let transaction_id = transaction::transaction_id_from_rng(|| 0x5eed);
+    let transaction_id = sansrtc_stun::rng::Rng::from_u64(0x5eed).transaction_id();
     let mut buf = [0u8; 256];
     let mut builder =
         MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, transaction_id).unwrap();

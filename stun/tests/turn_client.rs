@@ -50,7 +50,7 @@ impl Script {
 
     fn client(&self) -> Client {
         let mut config = Config::new(server(), "user", "pass");
-        config.seed = 7;
+        config.seed = Some([7; 32]);
         Client::new(config, self.now)
     }
 

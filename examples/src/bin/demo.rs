@@ -41,7 +41,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<DemoOptions, Str
             }
             "--seed" => {
                 let value = args.next().ok_or("--seed needs a number")?;
-                options.seed = value.parse().map_err(|e| format!("--seed {value}: {e}"))?;
+                options.seed = Some(value.parse().map_err(|e| format!("--seed {value}: {e}"))?);
             }
             "--json" => options.output = Output::Json,
             "-h" | "--help" => return Err(USAGE.to_owned()),

@@ -73,7 +73,7 @@ async fn query(
     server: SocketAddr,
     rto: Duration,
 ) -> Result<SocketAddr, String> {
-    let transaction_id = Rng::new(net::random_seed("stun-client transaction id")).transaction_id();
+    let transaction_id = Rng::new(None).transaction_id();
     let mut buf = [0u8; 128];
     let len = {
         let mut builder =

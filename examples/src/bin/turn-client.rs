@@ -375,7 +375,6 @@ async fn run(args: Args) -> Result<(), String> {
         TurnTransport::Udp
     };
     config.software = Some("sansrtc turn-client".to_owned());
-    config.seed = net::random_seed("turn-client transaction ids");
     println!(
         "TURN server {server} over {}, user {:?}, peer {peer}",
         if args.tcp { "TCP" } else { "UDP" },

@@ -850,7 +850,7 @@ mod tests {
         let (mut server, _client, _) = allocated(now);
         // Another transaction (not a retransmission of the first Allocate).
         let mut config = turn::Config::new(addr(SERVER), "user", "pass");
-        config.seed = 2;
+        config.seed = Some([2; 32]);
         let mut again = Client::new(config, now);
         assert_allocation_fails(&mut again, &mut server, now, 437);
         assert_eq!(server.relayed_addresses().count(), 1);

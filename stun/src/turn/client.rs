@@ -13,7 +13,7 @@ use crate::attribute::{
 use crate::credentials::{LongTermKey, Preparation, SecurityFeatures, userhash};
 use crate::framing::{ChannelData, MAX_CHANNEL, MIN_CHANNEL, Transport};
 use crate::message::{Class, MAX_MESSAGE_LEN, Message, MessageBuilder, Method, TransactionId};
-use crate::rng::Rng;
+use crate::rng::{Rng, Seed};
 use crate::transaction::{ClientTransaction, TransactionConfig};
 
 /// Most permissions (peer IP addresses) one client keeps. Permissions are
@@ -80,8 +80,10 @@ pub struct Config {
     pub software: Option<String>,
     /// Retransmission settings of requests over UDP.
     pub transaction: TransactionConfig,
-    /// Seed of the generator of transaction ids, so runs are reproducible.
-    pub seed: u64,
+    /// Seed of the generator of transaction ids: `None` (the default) seeds
+    /// it from the operating system; `Some` makes runs reproducible (tests
+    /// and simulations only: transaction ids must be unpredictable).
+    pub seed: Option<Seed>,
 }
 
 impl Config {
@@ -99,7 +101,7 @@ impl Config {
             dont_fragment: false,
             software: None,
             transaction: TransactionConfig::default(),
-            seed: 0x5eed_7a11_0c47_1011,
+            seed: None,
         }
     }
 }

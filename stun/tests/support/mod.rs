@@ -20,7 +20,8 @@ impl Drop for Coturn {
 /// after the one `skipped: turnserver not installed` line of
 /// [`installed_or_skip`](outside::installed_or_skip).
 pub(crate) fn coturn_or_skip(_test: &str) -> Option<String> {
-    outside::installed_or_skip("turnserver", &["--version"]).map(|version| format!("coturn {version}"))
+    outside::installed_or_skip("turnserver", &["--version"])
+        .map(|version| format!("coturn {version}"))
 }
 
 /// A UDP port that was free a moment ago.
