@@ -478,9 +478,9 @@ fuzz_target!(|input: Input| {
                     Some(number) => {
                         let message = ChannelData::new(0x4000 | (number & 0x0fff), &bytes);
                         let framing = if input.turn_tcp {
-                            Framing::Stream
+                            Framing::Tcp
                         } else {
-                            Framing::Datagram
+                            Framing::Udp
                         };
                         let mut buf = vec![0u8; message.encoded_len(framing)];
                         if message.write_to(&mut buf, framing).is_err() {

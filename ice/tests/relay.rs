@@ -125,7 +125,7 @@ impl Server {
     /// Handles one packet from the client; returns what it was and the
     /// answer to send back, if any.
     fn handle(&mut self, bytes: &[u8]) -> (Seen, Option<Vec<u8>>) {
-        if let Ok(channel) = ChannelData::parse(bytes, Framing::Datagram) {
+        if let Ok(channel) = ChannelData::parse(bytes, Framing::Udp) {
             let peer = self.channels[&channel.channel_number];
             return (Seen::Relay(peer, channel.data.to_vec()), None);
         }
@@ -197,8 +197,8 @@ impl Server {
     fn wrap(&self, peer: SocketAddr, data: &[u8]) -> Vec<u8> {
         if let Some((channel, _)) = self.channels.iter().find(|(_, p)| **p == peer) {
             let message = ChannelData::new(*channel, data);
-            let mut buf = vec![0u8; message.encoded_len(Framing::Datagram)];
-            message.write_to(&mut buf, Framing::Datagram).unwrap();
+            let mut buf = vec![0u8; message.encoded_len(Framing::Udp)];
+            message.write_to(&mut buf, Framing::Udp).unwrap();
             return buf;
         }
         let mut buf = vec![0u8; 2048];

@@ -1,6 +1,7 @@
 //! Framing around STUN: TURN ChannelData, RFC 4571 length-prefixed streams,
 //! and telling STUN apart from the other protocols on a WebRTC socket.
 
+pub use crate::drive::Transport;
 use crate::error::{ParseError, WriteError};
 use crate::message::{HEADER_LEN, MAGIC_COOKIE};
 
@@ -13,17 +14,6 @@ pub const MAX_CHANNEL: u16 = 0x4FFF;
 /// Length of the ChannelData header.
 pub const CHANNEL_DATA_HEADER_LEN: usize = 4;
 
-/// The transport a ChannelData message travels over: over UDP the padding to
-/// a multiple of four is optional, over TCP and TLS it is mandatory
-/// (RFC 8656 §12.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    /// A datagram transport (UDP, DTLS).
-    Datagram,
-    /// A stream transport (TCP, TLS).
-    Stream,
-}
-
 /// A TURN ChannelData message: application data on a bound channel.
 ///
 /// <https://www.rfc-editor.org/rfc/rfc8656#section-12.4>
@@ -32,9 +22,9 @@ pub enum Transport {
 /// use sansrtc_stun::framing::{ChannelData, Transport};
 ///
 /// let mut buf = [0u8; 16];
-/// let len = ChannelData::new(0x4001, b"hello").write_to(&mut buf, Transport::Stream)?;
+/// let len = ChannelData::new(0x4001, b"hello").write_to(&mut buf, Transport::Tcp)?;
 /// assert_eq!(len, 12); // 4-byte header, 5 bytes, 3 bytes of padding
-/// let message = ChannelData::parse(&buf[..len], Transport::Stream).unwrap();
+/// let message = ChannelData::parse(&buf[..len], Transport::Tcp).unwrap();
 /// assert_eq!(message.channel_number, 0x4001);
 /// assert_eq!(message.data, b"hello");
 /// # Ok::<(), sansrtc_stun::WriteError>(())
@@ -79,8 +69,8 @@ impl<'a> ChannelData<'a> {
         })?;
         let expected_padding = padding_len(len);
         let padding_ok = match transport {
-            Transport::Datagram => padding.is_empty() || padding.len() == expected_padding,
-            Transport::Stream => padding.len() == expected_padding,
+            Transport::Tcp => padding.len() == expected_padding,
+            _ => padding.is_empty() || padding.len() == expected_padding,
         };
         if !padding_ok {
             return Err(if padding.len() < expected_padding {
@@ -106,8 +96,8 @@ impl<'a> ChannelData<'a> {
     pub const fn encoded_len(&self, transport: Transport) -> usize {
         let len = CHANNEL_DATA_HEADER_LEN + self.data.len();
         match transport {
-            Transport::Datagram => len,
-            Transport::Stream => len + padding_len(self.data.len()),
+            Transport::Tcp => len + padding_len(self.data.len()),
+            _ => len,
         }
     }
 
@@ -229,6 +219,114 @@ pub mod rfc4571 {
     }
 }
 
+/// How messages are cut out of a byte stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamFraming {
+    /// A stream to a TURN server: STUN messages and ChannelData back to
+    /// back, each delimited by its own length field (RFC 8656 §12.5).
+    Turn,
+    /// RFC 4571: each packet preceded by a 16-bit length (ICE-TCP,
+    /// RFC 6544).
+    Rfc4571,
+}
+
+/// Most bytes a [`StreamReader`] holds: one largest frame plus what may
+/// follow it in the same read. A peer cannot make it hold more.
+pub const MAX_STREAM_BUFFER: usize = 2 * (rfc4571::HEADER_LEN + rfc4571::MAX_PACKET_LEN);
+
+/// Why a stream cannot be read further. After this error the stream is out
+/// of sync: close the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StreamError {
+    /// The bytes at a frame boundary are neither STUN nor ChannelData.
+    #[error("stream out of sync: {0}")]
+    Framing(ParseError),
+    /// More than [`MAX_STREAM_BUFFER`] bytes would be buffered.
+    #[error("more than {MAX_STREAM_BUFFER} bytes buffered without a complete frame")]
+    Overflow,
+}
+
+/// Cuts a TCP stream into the messages the state machines take: push the
+/// bytes read from the socket, then hand every frame to `handle_receive`
+/// with [`Transport::Tcp`].
+///
+/// ```
+/// use sansrtc_stun::framing::{StreamFraming, StreamReader};
+///
+/// let mut reader = StreamReader::new(StreamFraming::Rfc4571);
+/// reader.push(&[0, 3, b'a', b'b'])?;
+/// assert_eq!(reader.next_frame()?, None); // incomplete
+/// reader.push(&[b'c', 0, 1, b'd'])?;
+/// assert_eq!(reader.next_frame()?, Some(&b"abc"[..]));
+/// assert_eq!(reader.next_frame()?, Some(&b"d"[..]));
+/// assert_eq!(reader.next_frame()?, None);
+/// # Ok::<(), sansrtc_stun::framing::StreamError>(())
+/// ```
+#[cfg(feature = "std")]
+#[derive(Debug, Clone)]
+pub struct StreamReader {
+    framing: StreamFraming,
+    buffer: alloc::vec::Vec<u8>,
+    /// Where the unread bytes start.
+    start: usize,
+}
+
+#[cfg(feature = "std")]
+impl StreamReader {
+    /// An empty reader.
+    pub const fn new(framing: StreamFraming) -> Self {
+        Self {
+            framing,
+            buffer: alloc::vec::Vec::new(),
+            start: 0,
+        }
+    }
+
+    /// Appends bytes read from the stream.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<(), StreamError> {
+        if self.start > 0 {
+            self.buffer.drain(..self.start);
+            self.start = 0;
+        }
+        if self.buffer.len().saturating_add(bytes.len()) > MAX_STREAM_BUFFER {
+            return Err(StreamError::Overflow);
+        }
+        self.buffer.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// The next complete frame (for [`StreamFraming::Turn`], the whole
+    /// message; for RFC 4571, the packet without its length), or `None`
+    /// until more bytes arrive.
+    pub fn next_frame(&mut self) -> Result<Option<&[u8]>, StreamError> {
+        let unread = self.buffer.get(self.start..).unwrap_or_default();
+        let (skip, frame_len) = match self.framing {
+            StreamFraming::Turn => match stream_frame_len(unread) {
+                Ok(Some(len)) => (0, len),
+                Ok(None) => return Ok(None),
+                Err(error) => return Err(StreamError::Framing(error)),
+            },
+            StreamFraming::Rfc4571 => match unread.first_chunk::<{ rfc4571::HEADER_LEN }>() {
+                Some(&header) => (rfc4571::HEADER_LEN, usize::from(u16::from_be_bytes(header))),
+                None => return Ok(None),
+            },
+        };
+        let end = self.start + skip + frame_len;
+        if end > self.buffer.len() {
+            return Ok(None);
+        }
+        let frame = self.buffer.get(self.start + skip..end).unwrap_or_default();
+        self.start = end;
+        Ok(Some(frame))
+    }
+
+    /// Bytes buffered and not yet returned as a frame.
+    pub fn buffered(&self) -> usize {
+        self.buffer.len() - self.start
+    }
+}
+
 /// What a datagram on a WebRTC socket carries, by its first byte
 /// (RFC 7983, updated by RFC 9443).
 ///
@@ -299,21 +397,21 @@ mod tests {
     fn channel_data_over_datagrams() {
         // Unpadded, as UDP allows.
         let bytes = hex("4001 0005 68656c6c6f");
-        let message = ChannelData::parse(&bytes, Transport::Datagram).unwrap();
+        let message = ChannelData::parse(&bytes, Transport::Udp).unwrap();
         assert_eq!(message, ChannelData::new(0x4001, b"hello"));
-        assert_eq!(message.encoded_len(Transport::Datagram), 9);
+        assert_eq!(message.encoded_len(Transport::Udp), 9);
         let mut out = [0u8; 9];
-        assert_eq!(message.write_to(&mut out, Transport::Datagram), Ok(9));
+        assert_eq!(message.write_to(&mut out, Transport::Udp), Ok(9));
         assert_eq!(out[..], bytes[..]);
         // Padded, which UDP also allows.
         let padded = hex("4001 0005 68656c6c6f 000000");
         assert_eq!(
-            ChannelData::parse(&padded, Transport::Datagram),
+            ChannelData::parse(&padded, Transport::Udp),
             Ok(ChannelData::new(0x4001, b"hello"))
         );
         // Some padding but not all of it.
         assert_eq!(
-            ChannelData::parse(&hex("4001 0005 68656c6c6f 00"), Transport::Datagram),
+            ChannelData::parse(&hex("4001 0005 68656c6c6f 00"), Transport::Udp),
             Err(ParseError::Truncated {
                 needed: 12,
                 have: 10
@@ -321,7 +419,7 @@ mod tests {
         );
         // More than the padding.
         assert_eq!(
-            ChannelData::parse(&hex("4001 0005 68656c6c6f 00000000"), Transport::Datagram),
+            ChannelData::parse(&hex("4001 0005 68656c6c6f 00000000"), Transport::Udp),
             Err(ParseError::BadAttribute {
                 kind: 0x4001,
                 reason: "ChannelData followed by more than its padding"
@@ -329,13 +427,13 @@ mod tests {
         );
         // Aligned data takes no padding; anything after it is too much.
         assert_eq!(
-            ChannelData::parse(&hex("4fff 0004 01020304"), Transport::Datagram),
+            ChannelData::parse(&hex("4fff 0004 01020304"), Transport::Udp),
             Ok(ChannelData::new(0x4fff, &[1, 2, 3, 4]))
         );
-        assert!(ChannelData::parse(&hex("4fff 0004 01020304 00"), Transport::Datagram).is_err());
+        assert!(ChannelData::parse(&hex("4fff 0004 01020304 00"), Transport::Udp).is_err());
         // Empty data.
         assert_eq!(
-            ChannelData::parse(&hex("4000 0000"), Transport::Datagram),
+            ChannelData::parse(&hex("4000 0000"), Transport::Udp),
             Ok(ChannelData::new(0x4000, b""))
         );
     }
@@ -343,22 +441,22 @@ mod tests {
     #[test]
     fn channel_data_over_streams() {
         let bytes = hex("4001 0005 68656c6c6f 000000");
-        let message = ChannelData::parse(&bytes, Transport::Stream).unwrap();
+        let message = ChannelData::parse(&bytes, Transport::Tcp).unwrap();
         assert_eq!(message, ChannelData::new(0x4001, b"hello"));
-        assert_eq!(message.encoded_len(Transport::Stream), 12);
+        assert_eq!(message.encoded_len(Transport::Tcp), 12);
         let mut out = [0xffu8; 12];
-        assert_eq!(message.write_to(&mut out, Transport::Stream), Ok(12));
+        assert_eq!(message.write_to(&mut out, Transport::Tcp), Ok(12));
         assert_eq!(out[..], bytes[..]);
         // Over a stream the padding is mandatory.
         assert_eq!(
-            ChannelData::parse(&hex("4001 0005 68656c6c6f"), Transport::Stream),
+            ChannelData::parse(&hex("4001 0005 68656c6c6f"), Transport::Tcp),
             Err(ParseError::Truncated {
                 needed: 12,
                 have: 9
             })
         );
         assert!(
-            ChannelData::parse(&hex("4001 0005 68656c6c6f 00000000"), Transport::Stream).is_err()
+            ChannelData::parse(&hex("4001 0005 68656c6c6f 00000000"), Transport::Tcp).is_err()
         );
     }
 
@@ -367,23 +465,23 @@ mod tests {
         for channel in ["0000", "3fff", "5000", "7fff", "ffff"] {
             let bytes = hex(&alloc::format!("{channel} 0000"));
             let number = u16::from_be_bytes([bytes[0], bytes[1]]);
-            for transport in [Transport::Datagram, Transport::Stream] {
+            for transport in [Transport::Udp, Transport::Tcp] {
                 assert_eq!(
                     ChannelData::parse(&bytes, transport),
                     Err(ParseError::BadChannelNumber(number))
                 );
             }
             assert!(matches!(
-                ChannelData::new(number, b"").write_to(&mut [0u8; 8], Transport::Datagram),
+                ChannelData::new(number, b"").write_to(&mut [0u8; 8], Transport::Udp),
                 Err(WriteError::InvalidValue { .. })
             ));
         }
         assert_eq!(
-            ChannelData::parse(&hex("4001 00"), Transport::Datagram),
+            ChannelData::parse(&hex("4001 00"), Transport::Udp),
             Err(ParseError::Truncated { needed: 4, have: 3 })
         );
         assert_eq!(
-            ChannelData::parse(&hex("4001 0008 01020304"), Transport::Datagram),
+            ChannelData::parse(&hex("4001 0008 01020304"), Transport::Udp),
             Err(ParseError::Truncated {
                 needed: 12,
                 have: 8
@@ -392,7 +490,7 @@ mod tests {
         // Writing: a short buffer and data over 65535 bytes are errors.
         let message = ChannelData::new(0x4001, b"hello");
         assert_eq!(
-            message.write_to(&mut [0u8; 11], Transport::Stream),
+            message.write_to(&mut [0u8; 11], Transport::Tcp),
             Err(WriteError::BufferTooSmall {
                 needed: 12,
                 have: 11
@@ -400,7 +498,7 @@ mod tests {
         );
         let data = vec![0u8; 65_536];
         assert!(matches!(
-            ChannelData::new(0x4001, &data).write_to(&mut vec![0u8; 70_000], Transport::Datagram),
+            ChannelData::new(0x4001, &data).write_to(&mut vec![0u8; 70_000], Transport::Udp),
             Err(WriteError::InvalidValue { .. })
         ));
     }

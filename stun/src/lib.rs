@@ -71,6 +71,7 @@ extern crate std;
 
 pub mod attribute;
 pub mod credentials;
+pub mod drive;
 mod error;
 pub mod framing;
 mod integrity;
@@ -84,6 +85,9 @@ pub mod transaction;
 pub mod turn;
 
 pub use attribute::{Attribute, AttributeType, ErrorCode};
+#[cfg(feature = "std")]
+pub use drive::Transmit;
+pub use drive::{Overflow, Receive, Transport};
 pub use error::{CredentialError, IntegrityError, ParseError, WriteError};
 pub use integrity::{
     FINGERPRINT_LEN, FINGERPRINT_XOR, IntegrityKey, IntegrityKind, MESSAGE_INTEGRITY_LEN,

@@ -99,9 +99,9 @@ fn visit(bytes: &[u8], key: &[u8], out: &mut [u8]) -> u64 {
 
 fn framing(data: &[u8], out: &mut [u8]) -> usize {
     let len = ChannelData::new(0x4001, data)
-        .write_to(out, Transport::Stream)
+        .write_to(out, Transport::Tcp)
         .unwrap();
-    let message = ChannelData::parse(&out[..len], Transport::Stream).unwrap();
+    let message = ChannelData::parse(&out[..len], Transport::Tcp).unwrap();
     assert_eq!(message.data, data);
     assert_eq!(framing::stream_frame_len(&out[..len]), Ok(Some(len)));
     assert_eq!(PacketKind::of(&out[..len]), PacketKind::ChannelData);

@@ -468,14 +468,14 @@ proptest! {
     #[test]
     fn channel_data_round_trips(channel in 0x4000u16..=0x4FFF, data in bytes(300)) {
         let message = ChannelData::new(channel, &data);
-        for transport in [Transport::Datagram, Transport::Stream] {
+        for transport in [Transport::Udp, Transport::Tcp] {
             let mut buf = vec![0u8; message.encoded_len(transport)];
             prop_assert_eq!(message.write_to(&mut buf, transport), Ok(buf.len()));
             prop_assert_eq!(ChannelData::parse(&buf, transport), Ok(message));
             // Padded or not, a datagram receiver accepts it.
-            prop_assert_eq!(ChannelData::parse(&buf, Transport::Datagram), Ok(message));
+            prop_assert_eq!(ChannelData::parse(&buf, Transport::Udp), Ok(message));
             prop_assert_eq!(framing::stream_frame_len(&buf).map(|l| l.is_some()), Ok(true));
-            if transport == Transport::Stream {
+            if transport == Transport::Tcp {
                 prop_assert_eq!(framing::stream_frame_len(&buf), Ok(Some(buf.len())));
             }
         }
@@ -483,10 +483,10 @@ proptest! {
 
     #[test]
     fn channel_data_parsing_never_panics(data in bytes(64)) {
-        for transport in [Transport::Datagram, Transport::Stream] {
+        for transport in [Transport::Udp, Transport::Tcp] {
             if let Ok(message) = ChannelData::parse(&data, transport) {
-                let mut buf = vec![0u8; message.encoded_len(Transport::Stream)];
-                prop_assert!(message.write_to(&mut buf, Transport::Stream).is_ok());
+                let mut buf = vec![0u8; message.encoded_len(Transport::Tcp)];
+                prop_assert!(message.write_to(&mut buf, Transport::Tcp).is_ok());
                 prop_assert_eq!(&buf[..4 + message.data.len()], &data[..4 + message.data.len()]);
             }
         }

@@ -451,7 +451,7 @@ fn data_goes_by_indication_then_by_channel() {
     );
     client.send_to(script.now, peer, b"hello").unwrap();
     let framed = Script::next(&mut client);
-    let data = ChannelData::parse(&framed, Transport::Datagram).unwrap();
+    let data = ChannelData::parse(&framed, Transport::Udp).unwrap();
     assert_eq!((data.channel_number, data.data), (0x4000, &b"hello"[..]));
 
     // Incoming: a Data indication and ChannelData both name the peer.
@@ -476,7 +476,7 @@ fn data_goes_by_indication_then_by_channel() {
     assert_eq!((received.peer, received.data), (peer, &b"from peer"[..]));
     let mut frame = [0u8; 32];
     let len = ChannelData::new(0x4000, b"on channel")
-        .write_to(&mut frame, Transport::Datagram)
+        .write_to(&mut frame, Transport::Udp)
         .unwrap();
     let received = client
         .handle_receive(script.now, server(), &frame[..len])
@@ -485,7 +485,7 @@ fn data_goes_by_indication_then_by_channel() {
     assert_eq!((received.peer, received.data), (peer, &b"on channel"[..]));
     // An unbound channel is refused.
     let len = ChannelData::new(0x4001, b"?")
-        .write_to(&mut frame, Transport::Datagram)
+        .write_to(&mut frame, Transport::Udp)
         .unwrap();
     assert_eq!(
         client.handle_receive(script.now, server(), &frame[..len]),

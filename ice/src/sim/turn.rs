@@ -212,8 +212,8 @@ impl Server {
         let bytes = match allocation.channel_of(now, source) {
             Some(channel) => {
                 let message = ChannelData::new(channel, bytes);
-                let mut buf = vec![0u8; message.encoded_len(Framing::Datagram)];
-                let len = message.write_to(&mut buf, Framing::Datagram).ok()?;
+                let mut buf = vec![0u8; message.encoded_len(Framing::Udp)];
+                let len = message.write_to(&mut buf, Framing::Udp).ok()?;
                 buf.truncate(len);
                 buf
             }
@@ -248,7 +248,7 @@ impl Server {
         client: SocketAddr,
         bytes: &[u8],
     ) -> Option<Datagram> {
-        if let Ok(channel) = ChannelData::parse(bytes, Framing::Datagram) {
+        if let Ok(channel) = ChannelData::parse(bytes, Framing::Udp) {
             let allocation = self.allocations.iter().find(|a| a.client == client)?;
             let peer = allocation.peer_of(now, channel.channel_number)?;
             return allocation.permitted(now, peer.ip()).then(|| Datagram {
@@ -802,7 +802,7 @@ mod tests {
         assert_eq!(out[0].source, relayed);
         assert_eq!(out[0].bytes, b"over the channel");
         let back = server.handle(now, addr(PEER), relayed, b"back").unwrap();
-        let framed = ChannelData::parse(&back.bytes, Framing::Datagram).unwrap();
+        let framed = ChannelData::parse(&back.bytes, Framing::Udp).unwrap();
         assert_eq!(framed.channel_number, channel);
         assert_eq!(
             client
@@ -819,8 +819,8 @@ mod tests {
         assert!(Message::parse(&back.bytes).is_ok());
         // ChannelData on an unbound channel is dropped.
         let unbound = ChannelData::new(0x4FFF, b"x");
-        let mut buf = vec![0u8; unbound.encoded_len(Framing::Datagram)];
-        unbound.write_to(&mut buf, Framing::Datagram).unwrap();
+        let mut buf = vec![0u8; unbound.encoded_len(Framing::Udp)];
+        unbound.write_to(&mut buf, Framing::Udp).unwrap();
         assert_eq!(server.handle(now, addr(CLIENT), addr(SERVER), &buf), None);
     }
 

@@ -450,8 +450,8 @@ impl Client {
         match packet.first() {
             Some(0x40..=0x4F) => {
                 let transport = match self.config.transport {
-                    TurnTransport::Udp => Transport::Datagram,
-                    TurnTransport::Tcp => Transport::Stream,
+                    TurnTransport::Udp => Transport::Udp,
+                    TurnTransport::Tcp => Transport::Tcp,
                 };
                 let message =
                     ChannelData::parse(packet, transport).map_err(RecvError::Malformed)?;
@@ -627,8 +627,8 @@ impl Client {
         let contents = match bound {
             Some(number) => {
                 let transport = match self.config.transport {
-                    TurnTransport::Udp => Transport::Datagram,
-                    TurnTransport::Tcp => Transport::Stream,
+                    TurnTransport::Udp => Transport::Udp,
+                    TurnTransport::Tcp => Transport::Tcp,
                 };
                 let message = ChannelData::new(number, data);
                 let mut buf = alloc::vec![0u8; message.encoded_len(transport)];

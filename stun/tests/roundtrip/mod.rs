@@ -230,10 +230,10 @@ pub(crate) fn check_message(data: &[u8]) {
 }
 
 pub(crate) fn check_framing(data: &[u8]) {
-    for transport in [Transport::Datagram, Transport::Stream] {
+    for transport in [Transport::Udp, Transport::Tcp] {
         if let Ok(channel_data) = ChannelData::parse(data, transport) {
             assert!((0x4000..=0x4FFF).contains(&channel_data.channel_number));
-            for out_transport in [Transport::Datagram, Transport::Stream] {
+            for out_transport in [Transport::Udp, Transport::Tcp] {
                 let mut out = vec![0u8; channel_data.encoded_len(out_transport)];
                 let len = channel_data
                     .write_to(&mut out, out_transport)
@@ -243,7 +243,7 @@ pub(crate) fn check_framing(data: &[u8]) {
                     Ok(channel_data)
                 );
             }
-            if transport == Transport::Stream {
+            if transport == Transport::Tcp {
                 assert_eq!(framing::stream_frame_len(data), Ok(Some(data.len())));
             }
         }
