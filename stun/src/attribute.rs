@@ -7,13 +7,11 @@
 //! becomes [`Attribute::Unknown`] with its bytes kept.
 //!
 //! <https://www.rfc-editor.org/rfc/rfc8489#section-14>
-//!
-//! The module is split by concern: the type registry (`registry.rs`), the
-//! typed values (`value.rs`), decoding (`decode.rs`) and encoding
-//! (`encode.rs`); everything is used from here.
 
 use core::net::SocketAddr;
 
+// Split by concern: the type registry, the typed values, decoding and
+// encoding. Everything public is used from this module's path.
 mod decode;
 mod encode;
 mod registry;
