@@ -677,6 +677,35 @@ pub fn eliminate_redundant(candidates: &mut Vec<(Candidate, SocketAddr)>) {
     *candidates = kept;
 }
 
+/// A local candidate of the agent, with its base (the address it sends
+/// from) and the rank of its interface.
+#[derive(Debug, Clone)]
+pub(crate) struct Local {
+    pub(crate) candidate: Candidate,
+    pub(crate) base: SocketAddr,
+    pub(crate) interface_rank: u8,
+}
+
+impl Local {
+    /// The transport address packets from this candidate carry: the base for
+    /// host and relayed candidates (whose announced address may be a name),
+    /// the candidate's own address otherwise.
+    pub(crate) fn transport_address(&self) -> Option<SocketAddr> {
+        match self.candidate.kind() {
+            CandidateType::Host | CandidateType::Relayed => Some(self.base),
+            _ => self.candidate.socket_addr(),
+        }
+    }
+}
+
+/// A remote candidate of the agent, with its resolved transport
+/// address.
+#[derive(Debug, Clone)]
+pub(crate) struct Remote {
+    pub(crate) candidate: Candidate,
+    pub(crate) address: SocketAddr,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

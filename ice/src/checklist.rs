@@ -1,11 +1,18 @@
 //! The checklist (RFC 8445 §6.1.2): pairs ordered by priority, pruned,
-//! capped, unfrozen by foundation, and the triggered-check queue.
+//! capped, unfrozen by foundation, and the triggered-check queue; and the
+//! agent's side of it: pairing local and remote candidates (§6.1.2.2) and
+//! pacing new transactions by Ta (§6.1.4.2, §14.2).
 //!
-//! <https://www.rfc-editor.org/rfc/rfc8445#section-6.1.2>
+//! - <https://www.rfc-editor.org/rfc/rfc8445#section-6.1.2>
+//! - <https://www.rfc-editor.org/rfc/rfc8445#section-6.1.4.2>
+//! - <https://www.rfc-editor.org/rfc/rfc8445#section-14.2>
 
 use alloc::collections::VecDeque;
 use core::net::SocketAddr;
 
+use crate::agent::Agent;
+use crate::candidate::CandidateType;
+use crate::event::ConnectionState;
 use crate::pair::{Pair, PairState};
 
 /// Default cap on the number of pairs in a checklist (RFC 8445 §6.1.2.5
@@ -242,6 +249,96 @@ impl CheckList {
             !drop
         });
         self.triggered.retain(|id| !removed.contains(id));
+    }
+}
+
+impl Agent {
+    /// Pairs local candidate `index` with every remote one (RFC 8445
+    /// §6.1.2.2). Server-reflexive local candidates are not paired: their
+    /// base is, and pruning would drop them (§6.1.2.4).
+    pub(crate) fn pair_local(&mut self, index: usize) {
+        for remote in 0..self.remotes.len() {
+            self.make_pair(index, remote);
+        }
+    }
+
+    pub(crate) fn pair_remote(&mut self, index: usize) {
+        for local in 0..self.locals.len() {
+            self.make_pair(local, index);
+        }
+    }
+
+    /// Adds the pair of local candidate `local_index` and remote candidate
+    /// `remote_index` to the checklist, if they can be paired (§6.1.2.2),
+    /// and returns its id.
+    pub(crate) fn make_pair(&mut self, local_index: usize, remote_index: usize) -> Option<u32> {
+        let local = self.locals.get(local_index)?;
+        let remote = self.remotes.get(remote_index)?;
+        if !matches!(
+            local.candidate.kind(),
+            CandidateType::Host | CandidateType::Relayed
+        ) || local.candidate.component() != remote.candidate.component()
+            || local.base.is_ipv4() != remote.address.is_ipv4()
+        {
+            return None;
+        }
+        let pair = Pair::new(
+            local_index,
+            remote_index,
+            local.base,
+            remote.address,
+            local.candidate.component(),
+            format!(
+                "{}:{}",
+                local.candidate.foundation(),
+                remote.candidate.foundation()
+            ),
+            local.candidate.priority(),
+            remote.candidate.priority(),
+            self.controlling,
+        );
+        if self.config.lite {
+            return None;
+        }
+        match self.checklist.add(pair) {
+            Added::New(id) | Added::Existing(id) => Some(id),
+            Added::Full => None,
+        }
+    }
+
+    /// Whether a gathering request or a check waits for a Ta slot.
+    pub(crate) fn has_paced_work(&self) -> bool {
+        if matches!(
+            self.state,
+            ConnectionState::Closed | ConnectionState::Failed
+        ) {
+            return false;
+        }
+        self.gathers
+            .iter()
+            .any(|g| !g.done && g.transaction.is_none())
+            || (!self.config.lite && self.remote_credentials.is_some() && self.checklist.has_work())
+    }
+
+    /// Starts one new transaction if Ta has passed since the last one:
+    /// a gathering request first, then the checklist's choice.
+    pub(crate) fn pace(&mut self) {
+        if self.now < self.next_pacing {
+            return;
+        }
+        if self.start_paced_gather() {
+            return;
+        }
+        let now = self.now;
+        if self.config.lite || self.remote_credentials.is_none() {
+            return;
+        }
+        while let Some((id, _triggered)) = self.checklist.next_to_check() {
+            if self.send_check(id) {
+                self.next_pacing = now + self.config.ta;
+                return;
+            }
+        }
     }
 }
 

@@ -192,24 +192,34 @@ extern crate alloc;
 
 mod agent;
 pub mod candidate;
+mod check;
 mod checklist;
+mod consent;
 mod event;
+mod gather;
+mod nomination;
 mod pair;
 mod relay;
+mod restart;
 mod rng;
+mod role;
 #[cfg(feature = "sim")]
 pub mod sim;
 
 pub use agent::{
-    Agent, Config, Credentials, LocalSocket, MAX_CHECK_TRANSMISSIONS, MAX_LOCAL_PEER_REFLEXIVE,
-    MAX_LOCAL_SOCKETS, MAX_PEER_REFLEXIVE, MAX_PENDING_NAMES, MAX_QUEUED_EVENTS,
-    MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES, MAX_STUN_SERVERS, NominationPolicy, PairInfo,
+    Agent, Config, LocalSocket, MAX_LOCAL_SOCKETS, MAX_PENDING_NAMES, MAX_QUEUED_EVENTS,
+    MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES,
 };
 pub use candidate::{Address, Candidate, CandidateError, CandidateType, TcpType, Transport};
+pub use check::{
+    Credentials, MAX_CHECK_TRANSMISSIONS, MAX_LOCAL_PEER_REFLEXIVE, MAX_PEER_REFLEXIVE,
+};
 pub use checklist::{DEFAULT_MAX_PAIRS, MAX_PAIRS_LIMIT};
 pub use event::{
     ConnectionState, Error, Event, GatheringState, Handled, Receive, RecvError, Transmit,
 };
-pub use pair::{PairState, pair_priority};
+pub use gather::MAX_STUN_SERVERS;
+pub use nomination::NominationPolicy;
+pub use pair::{PairInfo, PairState, pair_priority};
 pub use relay::{MAX_TURN_SERVERS, TurnServer};
 pub use rng::{Rng, Seed, seed_from_u64};

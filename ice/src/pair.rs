@@ -8,6 +8,8 @@ use std::time::Instant;
 
 use sansrtc_stun::TransactionId;
 
+use crate::candidate::Candidate;
+
 /// The state of a candidate pair in a checklist.
 ///
 /// <https://www.rfc-editor.org/rfc/rfc8445#section-6.1.2.6>
@@ -121,6 +123,25 @@ impl Pair {
             pair_priority(self.remote_priority, self.local_priority)
         };
     }
+}
+
+/// A candidate pair as [`Agent::pairs`](crate::Agent::pairs) shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PairInfo<'a> {
+    /// The local candidate (peer-reflexive once a check found the mapped
+    /// address).
+    pub local: &'a Candidate,
+    /// The remote candidate.
+    pub remote: &'a Candidate,
+    /// Its state.
+    pub state: PairState,
+    /// Its priority (RFC 8445 §6.1.2.3), for the current role.
+    pub priority: u64,
+    /// Whether it is in the valid list.
+    pub valid: bool,
+    /// Whether it is nominated.
+    pub nominated: bool,
 }
 
 #[cfg(test)]

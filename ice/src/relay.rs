@@ -8,6 +8,10 @@
 //! (RFC 8445 §5.1.1.2) whose checks and data the client wraps in Send
 //! indications or ChannelData.
 //!
+//! The agent's side comes last: packets from the TURN servers, data
+//! relayed from peers, permissions for remote candidates, and what the
+//! clients report (new relayed candidates, errors).
+//!
 //! <https://www.rfc-editor.org/rfc/rfc8445#section-5.1.1.2>
 
 use alloc::string::String;
@@ -18,7 +22,9 @@ use std::time::Instant;
 use sansrtc_stun::transaction::TransactionConfig;
 use sansrtc_stun::turn::{self, Client, TurnTransport};
 
+use crate::agent::Agent;
 use crate::candidate::Transport;
+use crate::event::{ConnectionState, Event, Handled, Receive, RecvError};
 use crate::rng::{Rng, Seed};
 
 /// Most TURN servers an agent uses ([`Config::turn_servers`] is truncated
@@ -496,5 +502,158 @@ impl Relays {
             }
             _ => None,
         }
+    }
+}
+
+impl Agent {
+    /// Moves the TURN clients' packets to the transmit queue.
+    pub(crate) fn flush_relay_transmits(&mut self) {
+        while let Some(transmit) = self.relays.poll_transmit() {
+            self.push_transmit(
+                transmit.source,
+                transmit.destination,
+                transmit.transport,
+                transmit.contents,
+            );
+        }
+    }
+
+    /// Acts on what the TURN clients report: new relayed candidates,
+    /// errors, data relayed over TCP; then moves their packets out.
+    pub(crate) fn drain_relays(&mut self) {
+        while let Some(output) = self.relays.poll_output() {
+            match output {
+                Output::Allocated {
+                    relayed,
+                    mapped,
+                    server,
+                    component,
+                } => {
+                    let now = self.now;
+                    if self
+                        .add_relayed_candidate(relayed, mapped, server, component)
+                        .is_err()
+                    {
+                        // A relayed address the agent cannot take (one of
+                        // its sockets, or no room): never relay through it.
+                        self.relays.reject(now, relayed);
+                    } else {
+                        let ips: Vec<IpAddr> =
+                            self.remotes.iter().map(|r| r.address.ip()).collect();
+                        for ip in ips {
+                            self.relays.permit(now, ip);
+                        }
+                    }
+                }
+                Output::Error {
+                    server,
+                    code,
+                    reason,
+                } => self.event(Event::TurnError {
+                    server,
+                    code,
+                    reason,
+                }),
+                Output::Permitted { relayed, ip } => {
+                    // Checks sent through the relay before the permission
+                    // existed were likely dropped: send them again now
+                    // rather than after their retransmission timeout.
+                    let now = self.now;
+                    for pair in self.checklist.pairs_mut() {
+                        if pair.local_base != relayed || pair.remote_addr.ip() != ip {
+                            continue;
+                        }
+                        if let Some(check) = &mut pair.check {
+                            check.next_at = check.next_at.min(now);
+                        }
+                    }
+                }
+                Output::Data {
+                    relayed,
+                    peer,
+                    data,
+                } => {
+                    // Bad relayed packets are dropped like bad datagrams.
+                    let _ = self.receive_relayed(relayed, peer, &data);
+                }
+            }
+        }
+        self.flush_relay_transmits();
+        if self.state != ConnectionState::Closed {
+            self.check_gathering_complete();
+            self.update_state();
+        }
+    }
+
+    /// Installs a permission for a remote candidate's IP on the TURN
+    /// allocations.
+    pub(crate) fn permit_remote(&mut self, ip: IpAddr) {
+        let now = self.now;
+        self.relays.permit(now, ip);
+        self.flush_relay_transmits();
+    }
+
+    /// A packet from a TURN server, for one of the agent's TURN clients;
+    /// `None` when it is not (or is a STUN answer the client does not know,
+    /// such as a Binding response from the same server).
+    pub(crate) fn receive_from_turn_server(
+        &mut self,
+        now: Instant,
+        packet: &Receive<'_>,
+    ) -> Option<Result<Handled, RecvError>> {
+        let result = self.relays.handle_receive(
+            now,
+            packet.source,
+            packet.destination,
+            packet.transport,
+            packet.bytes,
+        )?;
+        self.advance(now);
+        let handled = match result {
+            Ok(Some((relayed, received))) => {
+                self.receive_relayed(relayed, received.peer, received.data)
+            }
+            Ok(None) => Ok(Handled::Turn),
+            Err(turn::RecvError::UnknownTransaction | turn::RecvError::Unexpected) => {
+                self.drain_relays();
+                return None;
+            }
+            Err(error) => Err(RecvError::Turn(error)),
+        };
+        self.drain_relays();
+        Some(handled)
+    }
+
+    /// Data a TURN client received from `peer` on `relayed`: STUN for the
+    /// agent, or application data for the caller.
+    fn receive_relayed(
+        &mut self,
+        relayed: SocketAddr,
+        peer: SocketAddr,
+        data: &[u8],
+    ) -> Result<Handled, RecvError> {
+        if self.state == ConnectionState::Closed {
+            return Err(RecvError::Closed);
+        }
+        if data.first().is_some_and(|b| *b <= 3) {
+            return self.receive(Receive {
+                source: peer,
+                destination: relayed,
+                transport: Transport::Udp,
+                bytes: data,
+            });
+        }
+        let component = self
+            .sockets
+            .iter()
+            .find(|s| s.address == relayed)
+            .map_or(1, |s| s.component);
+        self.event(Event::RelayedData {
+            component,
+            relayed,
+            peer,
+            contents: data.to_vec(),
+        });
+        Ok(Handled::Data)
     }
 }

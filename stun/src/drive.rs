@@ -368,7 +368,10 @@ mod tests {
         assert!(outbox.is_empty());
         assert!(outbox.push_copy(addr(1), addr(2), Transport::Tcp, b"ok"));
         let transmit = outbox.pop().unwrap();
-        assert_eq!((transmit.transport, &transmit.contents[..]), (Transport::Tcp, &b"ok"[..]));
+        assert_eq!(
+            (transmit.transport, &transmit.contents[..]),
+            (Transport::Tcp, &b"ok"[..])
+        );
     }
 
     #[test]

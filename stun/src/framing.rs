@@ -455,9 +455,7 @@ mod tests {
                 have: 9
             })
         );
-        assert!(
-            ChannelData::parse(&hex("4001 0005 68656c6c6f 00000000"), Transport::Tcp).is_err()
-        );
+        assert!(ChannelData::parse(&hex("4001 0005 68656c6c6f 00000000"), Transport::Tcp).is_err());
     }
 
     #[test]

@@ -1,0 +1,660 @@
+//! Connectivity checks: Binding requests authenticated with the ICE
+//! credentials (RFC 8445 §7.2.2, RFC 8839 §5.4) and their retransmissions
+//! (§14.3); the processing of their responses (§7.2.5); the answers to the
+//! peer's checks (§7.3), with peer-reflexive candidates (§7.3.1.3) and
+//! triggered checks (§7.3.1.4).
+//!
+//! - <https://www.rfc-editor.org/rfc/rfc8445#section-7.2>
+//! - <https://www.rfc-editor.org/rfc/rfc8445#section-7.2.5>
+//! - <https://www.rfc-editor.org/rfc/rfc8445#section-7.3>
+//! - <https://www.rfc-editor.org/rfc/rfc8445#section-14.3>
+//! - <https://www.rfc-editor.org/rfc/rfc8839#section-5.4>
+
+use alloc::sync::Arc;
+use core::fmt;
+use core::net::SocketAddr;
+
+use sansrtc_stun::{
+    Attribute, Class, ErrorCode, IntegrityKey, Message, MessageBuilder, Method, TransactionId,
+};
+
+use crate::agent::Agent;
+use crate::candidate::{self, Candidate, CandidateType, Local, Remote, Transport};
+use crate::event::{Error, Handled, Receive, RecvError};
+use crate::nomination::nominate_on_request;
+use crate::pair::{Check, PairState};
+use crate::rng::Rng;
+
+/// Most peer-reflexive remote candidates an agent learns from incoming
+/// checks (per generation). Checks from further unknown addresses are
+/// answered but not paired.
+pub const MAX_PEER_REFLEXIVE: usize = 16;
+
+/// Most peer-reflexive local candidates learned from responses.
+pub const MAX_LOCAL_PEER_REFLEXIVE: usize = 16;
+
+/// Most transmissions of one check
+/// ([`Config::max_transmissions`](crate::Config::max_transmissions) is
+/// clamped to 1 to this).
+pub const MAX_CHECK_TRANSMISSIONS: u32 = 16;
+
+/// ICE credentials: the `ice-ufrag` and `ice-pwd` of one side.
+///
+/// <https://www.rfc-editor.org/rfc/rfc8839#section-5.4>
+///
+/// Cloning is cheap (shared, not copied), and the password is kept as a
+/// prepared MESSAGE-INTEGRITY key ([`IntegrityKey`]), so the checks the
+/// agent answers and sends do not key HMAC again for every message.
+#[derive(Clone)]
+pub struct Credentials {
+    pub(crate) ufrag: Arc<str>,
+    pub(crate) pwd: Arc<str>,
+    pub(crate) key: Arc<IntegrityKey>,
+}
+
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.ufrag == other.ufrag && self.pwd == other.pwd
+    }
+}
+
+impl Eq for Credentials {}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("ufrag", &self.ufrag)
+            .field("pwd", &self.pwd)
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Credentials from a ufrag (4 to 256 characters) and a password (22 to
+    /// 256 characters) of the ICE alphabet.
+    pub fn new(ufrag: &str, pwd: &str) -> Result<Self, Error> {
+        let ice = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        };
+        if !(4..=256).contains(&ufrag.len()) || !ice(ufrag) {
+            return Err(Error::Credentials("ufrag must be 4 to 256 ICE characters"));
+        }
+        if !(22..=256).contains(&pwd.len()) || !ice(pwd) {
+            return Err(Error::Credentials(
+                "password must be 22 to 256 ICE characters",
+            ));
+        }
+        Ok(Self::from_parts(ufrag, pwd))
+    }
+
+    fn from_parts(ufrag: &str, pwd: &str) -> Self {
+        Self {
+            ufrag: ufrag.into(),
+            pwd: pwd.into(),
+            key: Arc::new(IntegrityKey::new(pwd.as_bytes())),
+        }
+    }
+
+    pub(crate) fn random(rng: &mut Rng) -> Self {
+        Self::from_parts(
+            &crate::rng::ice_string(rng, 8),
+            &crate::rng::ice_string(rng, 24),
+        )
+    }
+
+    /// The username fragment.
+    pub fn ufrag(&self) -> &str {
+        &self.ufrag
+    }
+
+    /// The password.
+    pub fn pwd(&self) -> &str {
+        &self.pwd
+    }
+}
+
+impl Agent {
+    /// Retransmits checks whose RTO passed, doubling it up to the cap
+    /// (RFC 8445 §14.3); a check out of transmissions fails its pair,
+    /// unless the pair is already valid.
+    pub(crate) fn retransmit_checks(&mut self) {
+        let now = self.now;
+        let max = self.config.max_transmissions;
+        let max_rto = self.config.max_rto;
+        let mut sends = Vec::new();
+        for pair in self.checklist.pairs_mut() {
+            let Some(check) = &mut pair.check else {
+                continue;
+            };
+            if check.next_at > now {
+                continue;
+            }
+            if check.sent >= max {
+                pair.check = None;
+                pair.state = if pair.valid {
+                    PairState::Succeeded
+                } else {
+                    PairState::Failed
+                };
+                pair.use_candidate = false;
+                continue;
+            }
+            check.sent += 1;
+            check.rto = (check.rto * 2).min(max_rto);
+            check.next_at = now + check.rto;
+            sends.push((pair.local_base, pair.remote_addr, check.bytes.clone()));
+        }
+        for (source, destination, bytes) in sends {
+            self.transmit(source, destination, bytes);
+        }
+    }
+
+    /// Sends a connectivity check on pair `id` (RFC 8445 §7.2.4). Returns
+    /// whether one was sent.
+    pub(crate) fn send_check(&mut self, id: u32) -> bool {
+        let Some(remote_credentials) = self.remote_credentials.clone() else {
+            return false;
+        };
+        let Some(pair) = self.checklist.get(id) else {
+            return false;
+        };
+        let Some(local) = self.locals.get(pair.local) else {
+            return false;
+        };
+        let priority = candidate::priority(
+            CandidateType::PeerReflexive,
+            candidate::local_preference(local.interface_rank, local.base.ip()),
+            pair.component,
+        );
+        let use_candidate = self.controlling && pair.use_candidate;
+        let (source, destination) = (pair.local_base, pair.remote_addr);
+        let transaction_id = self.transaction_id();
+        let Some(bytes) = check_request(
+            transaction_id,
+            &remote_credentials,
+            &self.local_credentials,
+            priority,
+            self.controlling,
+            self.tie_breaker,
+            use_candidate,
+        ) else {
+            return false;
+        };
+        let rto = self.config.initial_rto;
+        let now = self.now;
+        let controlling = self.controlling;
+        if let Some(pair) = self.checklist.get_mut(id) {
+            if pair.state != PairState::Succeeded {
+                pair.state = PairState::InProgress;
+            }
+            pair.check = Some(Check {
+                transaction_id,
+                bytes: bytes.clone(),
+                sent: 1,
+                next_at: now + rto,
+                rto,
+                use_candidate,
+                controlling,
+                priority,
+            });
+        }
+        if self.checking_since.is_none() {
+            self.checking_since = Some(now);
+        }
+        self.checks_sent += 1;
+        self.transmit(source, destination, bytes);
+        true
+    }
+
+    /// An incoming Binding request (RFC 8445 §7.3): authenticated, answered
+    /// (or refused with 400 or 487), then, for this generation, its remote
+    /// candidate found or learned and its pair checked in return.
+    pub(crate) fn on_request(
+        &mut self,
+        message: &Message<'_>,
+        packet: &Receive<'_>,
+    ) -> Result<Handled, RecvError> {
+        let credentials = self.authenticate_request(message)?;
+        let transaction_id = message.transaction_id();
+        let (source, destination) = (packet.source, packet.destination);
+        let Some(priority) = message.priority() else {
+            self.respond_error(transaction_id, ErrorCode::BAD_REQUEST, &credentials, packet);
+            return Err(RecvError::Unsupported("no PRIORITY"));
+        };
+        if self.answered_role_conflict(message, &credentials, packet) {
+            return Ok(Handled::Request);
+        }
+        if let Some(bytes) = success_response(transaction_id, source, &credentials) {
+            self.transmit(destination, source, bytes);
+        }
+        self.refresh_lite_consent(destination, source);
+        if credentials != self.local_credentials {
+            // A check of the previous generation: answered for consent only.
+            return Ok(Handled::Request);
+        }
+        let Some(remote_index) = self.remote_of_request(source, destination, priority) else {
+            return Ok(Handled::Request);
+        };
+        let use_candidate = message.use_candidate() && !self.controlling;
+        if self.checking_since.is_none() {
+            self.checking_since = Some(self.now);
+        }
+        if self.config.lite {
+            if use_candidate {
+                self.select_lite(destination, remote_index);
+            }
+            return Ok(Handled::Request);
+        }
+        self.triggered_check(destination, source, remote_index, use_candidate);
+        Ok(Handled::Request)
+    }
+
+    /// Authenticates a request (RFC 8445 §7.3, with the short-term
+    /// credentials of RFC 8489 §9.1): a Binding request with a FINGERPRINT,
+    /// whose USERNAME starts with our ufrag (this generation's, or the
+    /// previous one's while a pair selected with it is in use) and whose
+    /// MESSAGE-INTEGRITY that ufrag's password verifies. Returns the
+    /// credentials it matched.
+    fn authenticate_request(&self, message: &Message<'_>) -> Result<Credentials, RecvError> {
+        if message.method() != Method::BINDING {
+            return Err(RecvError::Unsupported("only Binding requests are served"));
+        }
+        if !message.has_fingerprint() {
+            return Err(RecvError::Fingerprint);
+        }
+        let username = message
+            .username()
+            .ok_or(RecvError::Unauthenticated("no USERNAME"))?;
+        let ours = username.split(':').next().unwrap_or_default();
+        let credentials = if ours == &*self.local_credentials.ufrag {
+            self.local_credentials.clone()
+        } else if let Some(old) = self
+            .old_local_credentials
+            .as_ref()
+            .filter(|old| &*old.ufrag == ours)
+        {
+            old.clone()
+        } else {
+            return Err(RecvError::Unauthenticated("USERNAME"));
+        };
+        message
+            .verify_message_integrity_with(&credentials.key)
+            .map_err(|_| RecvError::Unauthenticated("MESSAGE-INTEGRITY"))?;
+        Ok(credentials)
+    }
+
+    /// The remote candidate a check came from: a known one, or a new
+    /// peer-reflexive one (RFC 8445 §7.3.1.3) while there are fewer than
+    /// [`MAX_PEER_REFLEXIVE`]; `None` when it cannot be learned.
+    fn remote_of_request(
+        &mut self,
+        source: SocketAddr,
+        destination: SocketAddr,
+        priority: u32,
+    ) -> Option<usize> {
+        let component = self
+            .sockets
+            .iter()
+            .find(|s| s.address == destination)
+            .map_or(1, |s| s.component);
+        match self
+            .remotes
+            .iter()
+            .position(|r| r.address == source && r.candidate.component() == component)
+        {
+            Some(index) => Some(index),
+            None => {
+                if self.remote_prflx >= MAX_PEER_REFLEXIVE {
+                    return None;
+                }
+                // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate.
+                self.prflx_foundation = self.prflx_foundation.wrapping_add(1);
+                let foundation = format!("prflx{}", self.prflx_foundation);
+                let Ok(candidate) = Candidate::new(
+                    &foundation,
+                    component,
+                    Transport::Udp,
+                    priority,
+                    source,
+                    CandidateType::PeerReflexive,
+                ) else {
+                    return None;
+                };
+                self.remotes.push(Remote {
+                    candidate,
+                    address: source,
+                });
+                self.remote_prflx += 1;
+                self.permit_remote(source.ip());
+                Some(self.remotes.len() - 1)
+            }
+        }
+    }
+
+    /// The pair of a check received by a full agent, found or made, gets a
+    /// triggered check (RFC 8445 §7.3.1.4), and USE-CANDIDATE nominates it
+    /// (§7.3.1.5).
+    fn triggered_check(
+        &mut self,
+        destination: SocketAddr,
+        source: SocketAddr,
+        remote_index: usize,
+        use_candidate: bool,
+    ) {
+        let Some(local_index) = self.locals.iter().position(|l| {
+            l.base == destination
+                && matches!(
+                    l.candidate.kind(),
+                    CandidateType::Host | CandidateType::Relayed
+                )
+        }) else {
+            return;
+        };
+        let id = match self.checklist.find(destination, source) {
+            Some(id) => Some(id),
+            None => self.make_pair(local_index, remote_index),
+        };
+        let Some(id) = id else {
+            return;
+        };
+        if self.checking_since.is_none() {
+            self.checking_since = Some(self.now);
+        }
+        let mut select = false;
+        if let Some(pair) = self.checklist.get_mut(id) {
+            // Triggered check (RFC 8445 §7.3.1.4). An In-Progress check is
+            // sent again at once with a fresh retransmission budget, under
+            // the same transaction id so that earlier answers still count.
+            let trigger = matches!(
+                pair.state,
+                PairState::Frozen | PairState::Waiting | PairState::Failed
+            );
+            let initial_rto = self.config.initial_rto;
+            let now = self.now;
+            let mut resend = None;
+            if let (PairState::InProgress, Some(check)) = (pair.state, &mut pair.check) {
+                check.sent = 1;
+                check.rto = initial_rto;
+                check.next_at = now + initial_rto;
+                resend = Some(check.bytes.clone());
+            }
+            if let Some(bytes) = resend {
+                self.transmit(destination, source, bytes);
+            }
+            let Some(pair) = self.checklist.get_mut(id) else {
+                return;
+            };
+            if trigger {
+                pair.state = PairState::Waiting;
+            }
+            if use_candidate {
+                select = nominate_on_request(pair);
+            }
+            if trigger {
+                self.checklist.enqueue_triggered(id);
+                self.pace();
+            }
+        }
+        if select {
+            self.select(id);
+        }
+    }
+
+    /// Answers a request with an error response.
+    pub(crate) fn respond_error(
+        &mut self,
+        transaction_id: TransactionId,
+        code: u16,
+        credentials: &Credentials,
+        packet: &Receive<'_>,
+    ) {
+        if let Some(bytes) = error_response(transaction_id, code, credentials) {
+            self.transmit(packet.destination, packet.source, bytes);
+        }
+    }
+
+    /// A response to a connectivity check (RFC 8445 §7.2.5), authenticated
+    /// with the remote password: an error or a success.
+    pub(crate) fn on_check_response(
+        &mut self,
+        id: u32,
+        message: &Message<'_>,
+        packet: &Receive<'_>,
+    ) -> Result<Handled, RecvError> {
+        let Some(remote_credentials) = &self.remote_credentials else {
+            return Err(RecvError::UnknownTransaction);
+        };
+        message
+            .verify_message_integrity_with(&remote_credentials.key)
+            .map_err(|_| RecvError::Unauthenticated("MESSAGE-INTEGRITY"))?;
+        let Some(pair) = self.checklist.get_mut(id) else {
+            return Err(RecvError::UnknownTransaction);
+        };
+        let Some(check) = pair.check.take() else {
+            return Err(RecvError::UnknownTransaction);
+        };
+        if message.class() == Class::ErrorResponse {
+            self.on_check_error(id, &check, message);
+            return Ok(Handled::Response);
+        }
+        self.on_check_success(id, &check, message, packet);
+        Ok(Handled::Response)
+    }
+
+    /// An error response to a check: 487 (Role Conflict) is retried in the
+    /// other role (RFC 8445 §7.2.5.1), anything else fails the pair
+    /// (§7.2.5.2).
+    fn on_check_error(&mut self, id: u32, check: &Check, message: &Message<'_>) {
+        let code = message.error_code().map(|e| e.code);
+        if code == Some(ErrorCode::ROLE_CONFLICT) {
+            self.on_role_conflict(id, check);
+        } else if let Some(pair) = self.checklist.get_mut(id) {
+            pair.state = PairState::Failed;
+            pair.use_candidate = false;
+        }
+    }
+
+    /// A success response to a check (RFC 8445 §7.2.5.2, §7.2.5.3): with
+    /// symmetric addresses and an XOR-MAPPED-ADDRESS the pair becomes
+    /// valid, and nominated when the check carried USE-CANDIDATE or the
+    /// peer nominated it first.
+    fn on_check_success(
+        &mut self,
+        id: u32,
+        check: &Check,
+        message: &Message<'_>,
+        packet: &Receive<'_>,
+    ) {
+        let Some(pair) = self.checklist.get_mut(id) else {
+            return;
+        };
+        // RFC 8445 §7.2.5.2.1: the addresses must be symmetric.
+        let mapped = message.xor_mapped_address();
+        if packet.source != pair.remote_addr || packet.destination != pair.local_base {
+            pair.state = PairState::Failed;
+            pair.use_candidate = false;
+            return;
+        }
+        let Some(mapped) = mapped else {
+            pair.state = PairState::Failed;
+            return;
+        };
+        let (local_base, component, foundation) =
+            (pair.local_base, pair.component, pair.foundation.clone());
+        let local_index = self.local_of_response(local_base, component, mapped, check.priority);
+        let controlling = self.controlling;
+        let now = self.now;
+        let Some(pair) = self.checklist.get_mut(id) else {
+            return;
+        };
+        if let Some(index) = local_index {
+            if index != pair.local {
+                pair.local = index;
+                pair.local_priority = check.priority;
+                pair.set_role(controlling);
+            }
+        }
+        pair.state = PairState::Succeeded;
+        pair.valid = true;
+        let nominated =
+            (check.use_candidate && controlling) || (!controlling && pair.nominate_on_success);
+        if nominated {
+            pair.nominated = true;
+            pair.use_candidate = false;
+        }
+        self.checklist.set_role(controlling);
+        self.checklist.unfreeze_foundation(&foundation);
+        if !self.first_valid_at.iter().any(|(c, _)| *c == component) {
+            self.first_valid_at.push((component, now));
+        }
+        if nominated {
+            self.select(id);
+        }
+        self.nominate();
+    }
+
+    /// The valid pair's local candidate: the one with the mapped address,
+    /// or a new peer-reflexive one (RFC 8445 §7.2.5.3.1) while there are
+    /// fewer than [`MAX_LOCAL_PEER_REFLEXIVE`].
+    fn local_of_response(
+        &mut self,
+        local_base: SocketAddr,
+        component: u16,
+        mapped: SocketAddr,
+        priority: u32,
+    ) -> Option<usize> {
+        match self
+            .locals
+            .iter()
+            .position(|l| l.base == local_base && l.transport_address() == Some(mapped))
+        {
+            Some(index) => Some(index),
+            None if self.local_prflx < MAX_LOCAL_PEER_REFLEXIVE => {
+                let rank = self
+                    .locals
+                    .iter()
+                    .find(|l| l.base == local_base)
+                    .map_or(0, |l| l.interface_rank);
+                let foundation_text = candidate::foundation(
+                    CandidateType::PeerReflexive,
+                    local_base.ip(),
+                    None,
+                    Transport::Udp,
+                );
+                Candidate::new(
+                    &foundation_text,
+                    component,
+                    Transport::Udp,
+                    priority,
+                    mapped,
+                    CandidateType::PeerReflexive,
+                )
+                .ok()
+                .map(|c| {
+                    self.locals.push(Local {
+                        candidate: c.with_related(local_base),
+                        base: local_base,
+                        interface_rank: rank,
+                    });
+                    self.local_prflx += 1;
+                    self.locals.len() - 1
+                })
+            }
+            None => None,
+        }
+    }
+}
+
+/// Room for the largest message the agent writes (a 513-byte USERNAME and
+/// the fixed attributes).
+const MESSAGE_BUF: usize = 640;
+
+/// A Binding message of `class` with the attributes `build` adds, in a
+/// new buffer; `None` if it does not fit.
+pub(crate) fn finish(
+    build: impl FnOnce(&mut MessageBuilder<'_>) -> Result<(), sansrtc_stun::WriteError>,
+    class: Class,
+    transaction_id: TransactionId,
+) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; MESSAGE_BUF];
+    let mut builder = MessageBuilder::new(&mut buf, class, Method::BINDING, transaction_id).ok()?;
+    build(&mut builder).ok()?;
+    let len = builder.finish();
+    buf.truncate(len);
+    Some(buf)
+}
+
+/// A connectivity check (RFC 8445 §7.2.2): USERNAME `remote:local`,
+/// PRIORITY, the role with the tie-breaker, USE-CANDIDATE when nominating,
+/// MESSAGE-INTEGRITY with the remote password, FINGERPRINT.
+pub(crate) fn check_request(
+    transaction_id: TransactionId,
+    remote: &Credentials,
+    local: &Credentials,
+    priority: u32,
+    controlling: bool,
+    tie_breaker: u64,
+    use_candidate: bool,
+) -> Option<Vec<u8>> {
+    let username = format!("{}:{}", remote.ufrag, local.ufrag);
+    finish(
+        |b| {
+            b.add(&Attribute::Username(&username))?
+                .add(&Attribute::Priority(priority))?;
+            if controlling {
+                b.add(&Attribute::IceControlling(tie_breaker))?;
+            } else {
+                b.add(&Attribute::IceControlled(tie_breaker))?;
+            }
+            if use_candidate {
+                b.add(&Attribute::UseCandidate)?;
+            }
+            b.add_message_integrity_with(&remote.key)?;
+            b.add_fingerprint()?;
+            Ok(())
+        },
+        Class::Request,
+        transaction_id,
+    )
+}
+
+/// A success response to a check (RFC 8445 §7.3.1.2).
+fn success_response(
+    transaction_id: TransactionId,
+    source: SocketAddr,
+    local: &Credentials,
+) -> Option<Vec<u8>> {
+    finish(
+        |b| {
+            b.add(&Attribute::XorMappedAddress(source))?;
+            b.add_message_integrity_with(&local.key)?;
+            b.add_fingerprint()?;
+            Ok(())
+        },
+        Class::SuccessResponse,
+        transaction_id,
+    )
+}
+
+/// An error response to a check (400 or 487, RFC 8445 §7.3.1.1), with
+/// MESSAGE-INTEGRITY and FINGERPRINT.
+fn error_response(
+    transaction_id: TransactionId,
+    code: u16,
+    local: &Credentials,
+) -> Option<Vec<u8>> {
+    finish(
+        |b| {
+            b.add(&Attribute::ErrorCode(ErrorCode::new(
+                code,
+                ErrorCode::default_reason(code),
+            )))?;
+            b.add_message_integrity_with(&local.key)?;
+            b.add_fingerprint()?;
+            Ok(())
+        },
+        Class::ErrorResponse,
+        transaction_id,
+    )
+}
