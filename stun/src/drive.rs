@@ -123,6 +123,24 @@ pub struct Transmit {
     pub contents: Bytes,
 }
 
+#[cfg(feature = "std")]
+impl Transmit {
+    /// A packet from `source` to `destination` over `transport`.
+    pub fn new(
+        source: SocketAddr,
+        destination: SocketAddr,
+        transport: Transport,
+        contents: impl Into<Bytes>,
+    ) -> Self {
+        Self {
+            source,
+            destination,
+            transport,
+            contents: contents.into(),
+        }
+    }
+}
+
 /// How many items each machine's queues dropped because the caller did not
 /// drain them: the one way every sansrtc state machine reports overflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

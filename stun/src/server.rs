@@ -7,7 +7,11 @@
 //! clients when [`ServerConfig::mapped_address`] is set). It answers:
 //!
 //! - 420 (Unknown Attribute) with UNKNOWN-ATTRIBUTES when a request holds
-//!   comprehension-required attributes it does not know;
+//!   comprehension-required attributes it does not act on: unknown ones,
+//!   and known ones such as RFC 5780's CHANGE-REQUEST, PADDING and
+//!   RESPONSE-PORT (it has no alternate address), or ICE's PRIORITY and
+//!   USE-CANDIDATE (it is not an ICE agent) — [`UNDERSTOOD`] lists what it
+//!   acts on;
 //! - 400 (Bad Request) when a request's header is sound but its attributes
 //!   are malformed (the answer can still carry the transaction id), or when
 //!   the method is not Binding;
@@ -17,36 +21,42 @@
 //!   out (RFC 8489 §9.1.3); its other answers carry MESSAGE-INTEGRITY (or
 //!   MESSAGE-INTEGRITY-SHA256, like the request).
 //!
-//! It stays silent on indications, responses, bytes that are not STUN,
-//! classic RFC 3489 messages, messages whose header is broken (RFC 8489 §6.3
-//! discards those) and messages with a wrong FINGERPRINT;
-//! [`handle_receive`](Server::handle_receive) says why with a [`RecvError`].
+//! It stays silent on indications, responses, classic RFC 3489 messages,
+//! messages whose header is broken (RFC 8489 §6.3 discards those) and
+//! messages with a wrong FINGERPRINT; [`handle_receive`](Server::handle_receive)
+//! says why with a [`RecvError`]. Bytes that are not STUN at all are
+//! [`Handled::NotMine`].
 //! Answers carry SOFTWARE when configured and FINGERPRINT when configured or
 //! when the request had one.
 //!
-//! The server keeps no per-client state and no timers: it has no
-//! `handle_timeout` or `poll_timeout`. Its queues are bounded by
-//! [`MAX_QUEUED`].
+//! The server keeps no per-client state and no timers:
+//! [`poll_timeout`](Server::poll_timeout) is always `None`. Its queues are
+//! bounded by [`MAX_QUEUED`]; what they drop is counted in
+//! [`overflow`](Server::overflow).
 //!
 //! ```
 //! use std::net::SocketAddr;
+//! use std::time::Instant;
 //! use sansrtc_stun::server::{Event, Server, ServerConfig};
-//! use sansrtc_stun::{Class, Message, MessageBuilder, Method, TransactionId};
+//! use sansrtc_stun::{Class, Message, MessageBuilder, Method, Receive, TransactionId};
 //!
 //! let mut config = ServerConfig::default();
 //! config.software = Some("sansrtc example".into());
 //! let mut server = Server::new(config);
 //!
-//! // A Binding request arrives from 192.0.2.10:5000.
+//! // A Binding request arrives from 192.0.2.10:5000 on our socket.
 //! let client: SocketAddr = "192.0.2.10:5000".parse().unwrap();
+//! let local: SocketAddr = "192.0.2.1:3478".parse().unwrap();
 //! let id = TransactionId::new(*b"request-0001");
 //! let mut buf = [0u8; 20];
 //! let len = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, id)?.finish();
-//! server.handle_receive(client, &buf[..len]).expect("a Binding request");
+//! # #[allow(clippy::disallowed_methods)]
+//! let now = Instant::now();
+//! server.handle_receive(now, Receive::udp(client, local, &buf[..len])).expect("a Binding request");
 //!
-//! // Drain the answers and send each to its destination ...
+//! // Drain the answers and send each from its socket to its destination ...
 //! while let Some(transmit) = server.poll_transmit() {
-//!     assert_eq!(transmit.destination, client);
+//!     assert_eq!((transmit.source, transmit.destination), (local, client));
 //!     let response = Message::parse(&transmit.contents).unwrap();
 //!     assert_eq!(response.class(), Class::SuccessResponse);
 //!     assert_eq!(response.xor_mapped_address(), Some(client));
@@ -60,12 +70,13 @@
 //! # Ok::<(), sansrtc_stun::WriteError>(())
 //! ```
 
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
+use std::time::Instant;
 
 use crate::attribute::{Attribute, AttributeType, ErrorCode, MAX_TEXT_LEN, UnknownAttributes};
+use crate::drive::{Outbox, Overflow, Queue, Receive, Transmit, Transport};
 use crate::error::{IntegrityError, ParseError, WriteError};
 use crate::integrity::IntegrityKind;
 use crate::message::{
@@ -74,8 +85,17 @@ use crate::message::{
 };
 
 /// Most answers (and events) the server queues before the caller drains
-/// them; further requests are refused with [`RecvError::QueueFull`].
+/// them; further requests are refused with [`RecvError::QueueFull`] and
+/// counted in [`Server::overflow`].
 pub const MAX_QUEUED: usize = 64;
+
+/// The comprehension-required attributes the server acts on. Any other in
+/// a request, known to the codec or not, gets 420 (Unknown Attribute).
+pub const UNDERSTOOD: [AttributeType; 3] = [
+    AttributeType::USERNAME,
+    AttributeType::MESSAGE_INTEGRITY,
+    AttributeType::MESSAGE_INTEGRITY_SHA256,
+];
 
 /// Largest answer the server writes: header, both address attributes,
 /// SOFTWARE, ERROR-CODE, UNKNOWN-ATTRIBUTES for [`MAX_ATTRIBUTES`] types,
@@ -103,13 +123,15 @@ pub struct ServerConfig {
     pub username: Option<String>,
 }
 
-/// A datagram to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transmit {
-    /// Where to send it: the source of the request.
-    pub destination: SocketAddr,
-    /// The encoded response.
-    pub contents: Vec<u8>,
+/// What the server did with a received packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Handled {
+    /// A request was answered: the answer waits in
+    /// [`poll_transmit`](Server::poll_transmit).
+    Answered,
+    /// Not STUN (the first two bits are not zero): for someone else.
+    NotMine,
 }
 
 /// What the server did.
@@ -163,15 +185,19 @@ pub struct Server {
 
 /// The answers and events waiting for the caller, apart from the
 /// configuration so that an answer can borrow the password while queued.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Queues {
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<Event>,
+    outbox: Outbox,
+    events: Queue<Event>,
 }
 
 /// How an answer is built.
 struct Answer<'a> {
+    /// Where the request came from (and the answer goes).
     source: SocketAddr,
+    /// The local socket it arrived on (and the answer leaves from).
+    local: SocketAddr,
+    transport: Transport,
     class: Class,
     method: Method,
     transaction_id: TransactionId,
@@ -193,7 +219,10 @@ impl Server {
         }
         Self {
             config,
-            queues: Queues::default(),
+            queues: Queues {
+                outbox: Outbox::new(MAX_QUEUED),
+                events: Queue::new(MAX_QUEUED),
+            },
         }
     }
 
@@ -204,14 +233,22 @@ impl Server {
 
     // ----- inputs --------------------------------------------------------
 
-    /// Handles a datagram from `source`. `Ok` means an answer is queued.
-    pub fn handle_receive(&mut self, source: SocketAddr, bytes: &[u8]) -> Result<(), RecvError> {
-        if self.queues.transmits.len() >= MAX_QUEUED {
-            return Err(RecvError::QueueFull);
+    /// Handles a packet that arrived on one of the caller's sockets. The
+    /// server keeps no clock; `now` is there for the shared contract.
+    pub fn handle_receive(
+        &mut self,
+        now: Instant,
+        packet: Receive<'_>,
+    ) -> Result<Handled, RecvError> {
+        let _ = now;
+        let bytes = packet.contents;
+        if bytes.first().is_some_and(|b| b & 0xC0 != 0) {
+            return Ok(Handled::NotMine);
         }
+        let (source, local, transport) = (packet.source, packet.destination, packet.transport);
         let message = match Message::parse(bytes) {
             Ok(message) => message,
-            Err(error) => return self.handle_malformed(source, bytes, error),
+            Err(error) => return self.handle_malformed(packet, error),
         };
         if message.has_fingerprint() {
             message
@@ -223,6 +260,8 @@ impl Server {
         }
         let mut answer = Answer {
             source,
+            local,
+            transport,
             class: Class::ErrorResponse,
             method: message.method(),
             transaction_id: message.transaction_id(),
@@ -256,11 +295,11 @@ impl Server {
                 }
             }
         }
-        if message.has_unknown_comprehension_required() {
-            let unknown: Vec<AttributeType> = message
-                .unknown_comprehension_required()
-                .take(MAX_ATTRIBUTES)
-                .collect();
+        let unknown: Vec<AttributeType> = message
+            .not_understood(&UNDERSTOOD)
+            .take(MAX_ATTRIBUTES)
+            .collect();
+        if !unknown.is_empty() {
             answer.error = Some(ErrorCode::new(
                 ErrorCode::UNKNOWN_ATTRIBUTE,
                 ErrorCode::default_reason(ErrorCode::UNKNOWN_ATTRIBUTE),
@@ -283,10 +322,10 @@ impl Server {
     /// and it is a request, stay silent otherwise.
     fn handle_malformed(
         &mut self,
-        source: SocketAddr,
-        bytes: &[u8],
+        packet: Receive<'_>,
         error: ParseError,
-    ) -> Result<(), RecvError> {
+    ) -> Result<Handled, RecvError> {
+        let bytes = packet.contents;
         let attribute_error = matches!(
             error,
             ParseError::BadAttribute { .. }
@@ -310,7 +349,9 @@ impl Server {
         self.queues.answer(
             &self.config,
             &Answer {
-                source,
+                source: packet.source,
+                local: packet.destination,
+                transport: packet.transport,
                 class: Class::ErrorResponse,
                 method,
                 transaction_id: TransactionId::new(*id),
@@ -326,37 +367,53 @@ impl Server {
 
     /// The next answer to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.queues.transmits.pop_front()
+        self.queues.outbox.pop()
     }
 
-    /// The next event (at most [`MAX_QUEUED`] are kept; older ones are
-    /// dropped first).
+    /// Always `None`: the server has no timers.
+    pub const fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    /// The next event (at most [`MAX_QUEUED`] are kept; newer ones are
+    /// dropped and counted in [`overflow`](Self::overflow)).
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.queues.events.pop_front()
+        self.queues.events.pop()
+    }
+
+    /// Answers and events dropped because the caller did not drain them.
+    pub const fn overflow(&self) -> Overflow {
+        Overflow {
+            transmits: self.queues.outbox.dropped(),
+            events: self.queues.events.dropped(),
+        }
     }
 }
 
 impl Queues {
-    fn answer(&mut self, config: &ServerConfig, answer: &Answer<'_>) -> Result<(), RecvError> {
-        let mut buf = [0u8; ANSWER_BUF_LEN];
+    fn answer(&mut self, config: &ServerConfig, answer: &Answer<'_>) -> Result<Handled, RecvError> {
         // Every value here is bounded (see ANSWER_BUF_LEN) and valid, so
         // writing cannot fail; if it did, the request goes unanswered.
-        let len = write_answer(config, &mut buf, answer).map_err(RecvError::Answer)?;
-        let contents = buf.get(..len).unwrap_or_default().to_vec();
-        self.transmits.push_back(Transmit {
-            destination: answer.source,
-            contents,
-        });
-        if self.events.len() >= MAX_QUEUED {
-            self.events.pop_front();
+        let queued = self
+            .outbox
+            .push_with(
+                answer.local,
+                answer.source,
+                answer.transport,
+                ANSWER_BUF_LEN,
+                |buf| write_answer(config, buf, answer),
+            )
+            .map_err(RecvError::Answer)?;
+        if !queued {
+            return Err(RecvError::QueueFull);
         }
-        self.events.push_back(Event::Answered {
+        self.events.push(Event::Answered {
             source: answer.source,
             method: answer.method,
             transaction_id: answer.transaction_id,
             code: answer.error.map(|e| e.code),
         });
-        Ok(())
+        Ok(Handled::Answered)
     }
 }
 
@@ -407,6 +464,19 @@ mod tests {
         "192.0.2.1:32853".parse().unwrap()
     }
 
+    fn local() -> SocketAddr {
+        "192.0.2.2:3478".parse().unwrap()
+    }
+
+    #[allow(clippy::disallowed_methods)]
+    fn receive(
+        server: &mut Server,
+        source: SocketAddr,
+        bytes: &[u8],
+    ) -> Result<Handled, RecvError> {
+        server.handle_receive(Instant::now(), Receive::udp(source, local(), bytes))
+    }
+
     fn hex(text: &str) -> Vec<u8> {
         (0..text.len())
             .step_by(2)
@@ -415,11 +485,11 @@ mod tests {
     }
 
     fn answer_to(server: &mut Server, bytes: &[u8]) -> Vec<u8> {
-        server.handle_receive(client(), bytes).unwrap();
+        receive(server, client(), bytes).unwrap();
         let transmit = server.poll_transmit().unwrap();
-        assert_eq!(transmit.destination, client());
+        assert_eq!((transmit.source, transmit.destination), (local(), client()));
         assert_eq!(server.poll_transmit(), None);
-        transmit.contents
+        transmit.contents.to_vec()
     }
 
     #[test]
@@ -472,15 +542,48 @@ mod tests {
         // Length field 4, nothing follows.
         let request = hex("000100042112a442303132333435363738396162");
         assert!(matches!(
-            server.handle_receive(client(), &request),
+            receive(&mut server, client(), &request),
             Err(RecvError::Malformed(ParseError::LengthMismatch { .. }))
         ));
+        // Not STUN at all: someone else's.
         assert_eq!(
-            server.handle_receive(client(), &[0x80; 20]),
-            Err(RecvError::Malformed(ParseError::NotStun))
+            receive(&mut server, client(), &[0x80; 20]),
+            Ok(Handled::NotMine)
         );
         assert_eq!(server.poll_transmit(), None);
         assert_eq!(server.poll_event(), None);
+    }
+
+    #[test]
+    fn known_attributes_the_server_does_not_act_on_get_420() {
+        // RFC 5780's CHANGE-REQUEST: without an alternate address the
+        // server cannot honour it, so it is unknown to it (as coturn
+        // answers); ICE's PRIORITY likewise.
+        for attribute in [
+            Attribute::ChangeRequest {
+                change_ip: true,
+                change_port: true,
+            },
+            Attribute::Priority(1),
+        ] {
+            let mut buf = [0u8; 64];
+            let mut builder =
+                MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, ID).unwrap();
+            builder.add(&attribute).unwrap();
+            let len = builder.finish();
+            let mut server = Server::new(ServerConfig::default());
+            let answer = answer_to(&mut server, &buf[..len]);
+            let message = Message::parse(&answer).unwrap();
+            assert_eq!(message.error_code().unwrap().code, 420);
+            assert_eq!(
+                message
+                    .unknown_attributes()
+                    .unwrap()
+                    .iter()
+                    .collect::<Vec<_>>(),
+                [attribute.kind()]
+            );
+        }
     }
 
     #[test]
@@ -488,14 +591,15 @@ mod tests {
         let request = hex("000100002112a442303132333435363738396162");
         let mut server = Server::new(ServerConfig::default());
         for _ in 0..MAX_QUEUED {
-            server.handle_receive(client(), &request).unwrap();
+            receive(&mut server, client(), &request).unwrap();
         }
         assert_eq!(
-            server.handle_receive(client(), &request),
+            receive(&mut server, client(), &request),
             Err(RecvError::QueueFull)
         );
+        assert_eq!(server.overflow().transmits, 1);
         assert!(server.poll_transmit().is_some());
-        server.handle_receive(client(), &request).unwrap();
+        receive(&mut server, client(), &request).unwrap();
         let mut count = 0;
         while server.poll_event().is_some() {
             count += 1;
@@ -534,7 +638,7 @@ mod tests {
                 .unwrap();
             builder.add_fingerprint().unwrap();
             let len = builder.finish();
-            server.handle_receive(source, &buf[..len]).unwrap();
+            receive(&mut server, source, &buf[..len]).unwrap();
             let answer = server.poll_transmit().unwrap().contents;
             assert!(answer.len() < ANSWER_BUF_LEN);
             let message = Message::parse(&answer).unwrap();

@@ -21,7 +21,7 @@
 //! ```
 //! use std::time::{Duration, Instant};
 //! use sansrtc_stun::transaction::{ClientTransaction, Event, TransactionConfig};
-//! use sansrtc_stun::{Class, MessageBuilder, Method, rng::Rng};
+//! use sansrtc_stun::{Class, MessageBuilder, Method, Transmit, Transport, rng::Rng};
 //!
 //! // Transaction ids come from the suite's generator, seeded by the OS.
 //! let transaction_id = Rng::new(None).transaction_id();
@@ -30,9 +30,12 @@
 //! builder.add_fingerprint()?;
 //! let len = builder.finish();
 //!
+//! let local = "192.0.2.10:50000".parse().unwrap();
+//! let server = "192.0.2.1:3478".parse().unwrap();
+//! let request = Transmit::new(local, server, Transport::Udp, buf[..len].to_vec());
 //! let start = Instant::now();
-//! let mut transaction = ClientTransaction::new(
-//!     TransactionConfig::default(), start, transaction_id, buf[..len].to_vec(), false);
+//! let mut transaction = ClientTransaction::new(TransactionConfig::default(), start, request)
+//!     .expect("a STUN request");
 //!
 //! // The drive loop: drain poll_transmit, wait until poll_timeout or a
 //! // datagram, feed it in, drain poll_event. Here nobody answers and the
@@ -41,8 +44,8 @@
 //! let mut outcome = None;
 //! let mut now = start;
 //! loop {
-//!     while let Some(bytes) = transaction.poll_transmit() {
-//!         assert_eq!(bytes, &buf[..len]); // socket.send_to(bytes, server)
+//!     while let Some(transmit) = transaction.poll_transmit() {
+//!         assert_eq!(transmit.contents, &buf[..len]); // socket.send_to(&transmit.contents, server)
 //!         sent += 1;
 //!     }
 //!     if let Some(event) = transaction.poll_event() {
@@ -51,7 +54,7 @@
 //!     }
 //!     let Some(deadline) = transaction.poll_timeout() else { break };
 //!     // socket.recv_from with a timeout of `deadline - now`; a datagram
-//!     // would go to `transaction.handle_receive(now, &datagram)`.
+//!     // would go to `transaction.handle_receive(now, Receive::udp(from, local, &datagram))`.
 //!     now = deadline;
 //!     transaction.handle_timeout(now);
 //! }
@@ -65,15 +68,16 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use sansrtc_stun::transaction::{ClientTransaction, Event, TransactionConfig};
-//! use sansrtc_stun::{Attribute, Class, MessageBuilder, Method, TransactionId};
+//! use sansrtc_stun::transaction::{ClientTransaction, Event, Handled, TransactionConfig};
+//! use sansrtc_stun::{Attribute, Class, MessageBuilder, Method, Receive, TransactionId, Transmit, Transport};
 //!
 //! let id = TransactionId::new(*b"binding-0001");
 //! let mut request = [0u8; 20];
 //! let len = MessageBuilder::new(&mut request, Class::Request, Method::BINDING, id)?.finish();
+//! let (local, server) = ("192.0.2.10:50000".parse().unwrap(), "192.0.2.1:3478".parse().unwrap());
 //! let start = Instant::now();
-//! let mut transaction = ClientTransaction::new(
-//!     TransactionConfig::default(), start, id, request[..len].to_vec(), false);
+//! let request = Transmit::new(local, server, Transport::Udp, request[..len].to_vec());
+//! let mut transaction = ClientTransaction::new(TransactionConfig::default(), start, request).unwrap();
 //! assert!(transaction.poll_transmit().is_some());
 //!
 //! // The server's answer, 40 ms later.
@@ -81,7 +85,9 @@
 //! let mut builder = MessageBuilder::new(&mut answer, Class::SuccessResponse, Method::BINDING, id)?;
 //! builder.add(&Attribute::XorMappedAddress("203.0.113.9:61000".parse().unwrap()))?;
 //! let len = builder.finish();
-//! transaction.handle_receive(start + Duration::from_millis(40), &answer[..len]).unwrap();
+//! let at = start + Duration::from_millis(40);
+//! let handled = transaction.handle_receive(at, Receive::udp(server, local, &answer[..len]));
+//! assert_eq!(handled, Ok(Handled::Response));
 //!
 //! assert_eq!(transaction.poll_transmit(), None);
 //! assert_eq!(transaction.poll_timeout(), None);
@@ -103,8 +109,9 @@ use core::time::Duration;
 use std::time::Instant;
 
 use crate::attribute::ErrorCode;
+use crate::drive::{Receive, Transmit};
 use crate::error::{IntegrityError, ParseError};
-use crate::message::{Class, Message, Method, TransactionId, split_message_type};
+use crate::message::{Class, Message, Method, TransactionId};
 
 /// Default initial retransmission timeout, RTO (RFC 8489 §6.2.1).
 pub const DEFAULT_RTO: Duration = Duration::from_millis(500);
@@ -254,20 +261,38 @@ pub enum Event {
     IntegrityViolated,
 }
 
-/// Why a received message was not accepted as this transaction's response.
-/// The transaction stays usable: it keeps waiting (unless it already ended).
+/// What a transaction did with a received packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Handled {
+    /// This transaction's response: the outcome is ready in
+    /// [`poll_event`](ClientTransaction::poll_event).
+    Response,
+    /// Not this transaction's: another protocol, a request or indication,
+    /// a response to another transaction, or a packet from another address.
+    NotMine,
+}
+
+/// Why a request cannot start a transaction (the caller's mistake).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The request does not parse.
+    #[error("the request is not a valid STUN message: {0}")]
+    Malformed(ParseError),
+    /// The message is not a request.
+    #[error("the message is not a request")]
+    NotRequest,
+}
+
+/// Why a response to this transaction was not accepted. The transaction
+/// stays usable: it keeps waiting (unless it already ended).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecvError {
-    /// The bytes are not a valid STUN message.
+    /// STUN from the server that does not parse.
     #[error("malformed message: {0}")]
     Malformed(#[from] ParseError),
-    /// A request or an indication, not a response.
-    #[error("not a response")]
-    NotResponse,
-    /// A response to another transaction.
-    #[error("response to another transaction")]
-    UnknownTransaction,
     /// A response of another method than the request's.
     #[error("response method {received:?} differs from the request's {expected:?}")]
     MethodMismatch {
@@ -293,8 +318,8 @@ pub enum RecvError {
 pub struct ClientTransaction {
     config: TransactionConfig,
     transaction_id: TransactionId,
-    method: Option<Method>,
-    request: Vec<u8>,
+    method: Method,
+    request: Transmit,
     reliable: bool,
     start: Instant,
     /// Transmissions scheduled so far (those that a late `handle_timeout`
@@ -308,26 +333,29 @@ pub struct ClientTransaction {
 }
 
 impl ClientTransaction {
-    /// Starts a transaction for `request`, whose header carries
-    /// `transaction_id`; the first transmission is ready at once.
-    /// `reliable` says whether the request travels over TCP or TLS (one
-    /// transmission, timeout Ti) rather than UDP.
+    /// Starts a transaction for `request`: a STUN request (its header gives
+    /// the transaction id and method) with the socket to send it from and
+    /// the server it goes to. The first transmission is ready at once. Over
+    /// TCP ([`Transport::is_stream`](crate::Transport::is_stream)) the
+    /// request is sent once and the transaction times out after Ti; over
+    /// UDP it is retransmitted.
+    ///
+    /// Fails when `request` is not a STUN request.
     pub fn new(
         config: TransactionConfig,
         now: Instant,
-        transaction_id: TransactionId,
-        request: Vec<u8>,
-        reliable: bool,
-    ) -> Self {
-        let method = request
-            .first_chunk::<2>()
-            .map(|&bytes| split_message_type(u16::from_be_bytes(bytes) & 0x3FFF).1);
-        Self {
+        request: Transmit,
+    ) -> Result<Self, RequestError> {
+        let message = Message::parse(&request.contents).map_err(RequestError::Malformed)?;
+        if message.class() != Class::Request {
+            return Err(RequestError::NotRequest);
+        }
+        Ok(Self {
             config: config.clamped(),
-            transaction_id,
-            method,
+            transaction_id: message.transaction_id(),
+            method: message.method(),
+            reliable: request.transport.is_stream(),
             request,
-            reliable,
             start: now,
             transmissions: 1,
             transmit_pending: true,
@@ -335,7 +363,7 @@ impl ClientTransaction {
             done: false,
             timed_out: false,
             event: None,
-        }
+        })
     }
 
     /// Checks responses with this key (the short-term password or a
@@ -348,10 +376,20 @@ impl ClientTransaction {
 
     // ----- inputs --------------------------------------------------------
 
-    /// Handles a datagram (or a framed message from a stream) that may be
-    /// this transaction's response.
-    pub fn handle_receive(&mut self, now: Instant, bytes: &[u8]) -> Result<(), RecvError> {
-        let message = Message::parse(bytes)?;
+    /// Handles a datagram (or one framed message of a stream) that may be
+    /// this transaction's response. Anything that is not a response to this
+    /// transaction (another protocol, a request, another transaction's
+    /// response, a packet from elsewhere) is `Ok(Handled::NotMine)`.
+    pub fn handle_receive(
+        &mut self,
+        now: Instant,
+        packet: Receive<'_>,
+    ) -> Result<Handled, RecvError> {
+        let stun = packet.contents.first().is_some_and(|b| b & 0xC0 == 0);
+        if packet.source != self.request.destination || !stun {
+            return Ok(Handled::NotMine);
+        }
+        let message = Message::parse(packet.contents)?;
         self.handle_response(now, &message)
     }
 
@@ -361,23 +399,18 @@ impl ClientTransaction {
         &mut self,
         now: Instant,
         message: &Message<'_>,
-    ) -> Result<(), RecvError> {
-        if !message.class().is_response() {
-            return Err(RecvError::NotResponse);
-        }
-        if message.transaction_id() != self.transaction_id {
-            return Err(RecvError::UnknownTransaction);
+    ) -> Result<Handled, RecvError> {
+        if !message.class().is_response() || message.transaction_id() != self.transaction_id {
+            return Ok(Handled::NotMine);
         }
         if self.done {
             return Err(RecvError::Finished);
         }
-        if let Some(expected) = self.method {
-            if message.method() != expected {
-                return Err(RecvError::MethodMismatch {
-                    expected,
-                    received: message.method(),
-                });
-            }
+        if message.method() != self.method {
+            return Err(RecvError::MethodMismatch {
+                expected: self.method,
+                received: message.method(),
+            });
         }
         if message.has_fingerprint() {
             message
@@ -413,7 +446,7 @@ impl ClientTransaction {
             _ => Event::Success(response),
         };
         self.finish(event);
-        Ok(())
+        Ok(Handled::Response)
     }
 
     fn check_integrity(&self, message: &Message<'_>) -> Result<(), IntegrityError> {
@@ -468,13 +501,10 @@ impl ClientTransaction {
 
     // ----- outputs -------------------------------------------------------
 
-    /// The request's bytes when a (re)transmission is due; `None` otherwise.
-    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
-        if mem::take(&mut self.transmit_pending) {
-            Some(&self.request)
-        } else {
-            None
-        }
+    /// The request when a (re)transmission is due; `None` otherwise. Its
+    /// bytes are shared with the transaction, not copied.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        mem::take(&mut self.transmit_pending).then(|| self.request.clone())
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next:
@@ -504,7 +534,12 @@ impl ClientTransaction {
 
     /// The request's bytes.
     pub fn request(&self) -> &[u8] {
-        &self.request
+        &self.request.contents
+    }
+
+    /// The request's method.
+    pub const fn method(&self) -> Method {
+        self.method
     }
 
     /// Whether the transaction ended (response, timeout or integrity
@@ -558,6 +593,7 @@ impl ClientTransaction {
 mod tests {
     use super::*;
     use crate::attribute::Attribute;
+    use crate::drive::Transport;
     use crate::message::MessageBuilder;
 
     const ID: TransactionId = TransactionId::new(*b"0123456789ab");
@@ -581,29 +617,51 @@ mod tests {
         message(Class::Request, Method::BINDING, ID, &[])
     }
 
+    fn local() -> SocketAddr {
+        "192.0.2.10:50000".parse().unwrap()
+    }
+
+    fn server() -> SocketAddr {
+        "192.0.2.1:3478".parse().unwrap()
+    }
+
+    /// `bytes` from `local()` to `server()`, over TCP when `reliable`.
+    fn to_server(bytes: Vec<u8>, reliable: bool) -> Transmit {
+        let transport = if reliable {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        };
+        Transmit::new(local(), server(), transport, bytes)
+    }
+
+    /// `bytes` from `server()`, arriving on `local()`.
+    fn from_server(bytes: &[u8]) -> Receive<'_> {
+        Receive::udp(server(), local(), bytes)
+    }
+
     /// A Binding transaction with the default settings over UDP.
     fn binding_transaction(now: Instant) -> ClientTransaction {
         ClientTransaction::new(
             TransactionConfig::default(),
             now,
-            ID,
-            binding_request(),
-            false,
+            to_server(binding_request(), false),
         )
+        .unwrap()
     }
 
     #[test]
     fn request_header_gives_the_method() {
         // Allocate request: type 0x0003.
-        let bytes = hex("0003000021120a4230313233343536373839616200000000");
+        let bytes = message(Class::Request, Method::ALLOCATE, ID, &[]);
         let transaction = ClientTransaction::new(
             TransactionConfig::default(),
             Instant::now(),
-            ID,
-            bytes.clone(),
-            false,
-        );
-        assert_eq!(transaction.method, Some(Method::ALLOCATE));
+            to_server(bytes.clone(), false),
+        )
+        .unwrap();
+        assert_eq!(transaction.method(), Method::ALLOCATE);
+        assert_eq!(transaction.transaction_id(), ID);
         assert_eq!(transaction.request(), &bytes[..]);
     }
 
@@ -625,7 +683,7 @@ mod tests {
         let mut transaction = binding_transaction(now);
         assert!(transaction.poll_transmit().is_some());
         transaction
-            .handle_receive(now + Duration::from_millis(20), &response)
+            .handle_receive(now + Duration::from_millis(20), from_server(&response))
             .unwrap();
         let Some(Event::Success(response_event)) = transaction.poll_event() else {
             panic!("expected success");
@@ -684,7 +742,8 @@ mod tests {
             max_transmissions: MAX_TRANSMISSIONS,
             ..TransactionConfig::default()
         };
-        let mut transaction = ClientTransaction::new(config, start, ID, binding_request(), false);
+        let mut transaction =
+            ClientTransaction::new(config, start, to_server(binding_request(), false)).unwrap();
         assert_eq!(transaction.poll_timeout(), None);
         transaction.handle_timeout(start + Duration::from_secs(1_000_000));
         assert!(!transaction.is_finished());
@@ -696,10 +755,9 @@ mod tests {
         let mut transaction = ClientTransaction::new(
             TransactionConfig::with_rto(Duration::ZERO),
             start,
-            ID,
-            binding_request(),
-            false,
-        );
+            to_server(binding_request(), false),
+        )
+        .unwrap();
         assert_eq!(transaction.poll_timeout(), Some(start));
         transaction.handle_timeout(start);
         assert!(transaction.is_timed_out());
@@ -712,12 +770,21 @@ mod tests {
         let now = Instant::now();
         let mut transaction = binding_transaction(now);
         assert_eq!(
-            transaction.handle_receive(now, &[0xff; 20]),
-            Err(RecvError::Malformed(ParseError::NotStun))
+            transaction.handle_receive(now, from_server(&[0xff; 20])),
+            Ok(Handled::NotMine)
         );
         assert_eq!(
-            transaction.handle_receive(now, &binding_request()),
-            Err(RecvError::NotResponse)
+            transaction.handle_receive(now, from_server(&[0x00; 20])),
+            Err(RecvError::Malformed(ParseError::Rfc3489))
+        );
+        assert_eq!(
+            transaction.handle_receive(now, from_server(&binding_request())),
+            Ok(Handled::NotMine)
+        );
+        let elsewhere = Receive::udp("192.0.2.99:3478".parse().unwrap(), local(), &[0x01; 20]);
+        assert_eq!(
+            transaction.handle_receive(now, elsewhere),
+            Ok(Handled::NotMine)
         );
         let other = message(
             Class::SuccessResponse,
@@ -726,12 +793,12 @@ mod tests {
             &[],
         );
         assert_eq!(
-            transaction.handle_receive(now, &other),
-            Err(RecvError::UnknownTransaction)
+            transaction.handle_receive(now, from_server(&other)),
+            Ok(Handled::NotMine)
         );
         let allocate = message(Class::SuccessResponse, Method::ALLOCATE, ID, &[]);
         assert_eq!(
-            transaction.handle_receive(now, &allocate),
+            transaction.handle_receive(now, from_server(&allocate)),
             Err(RecvError::MethodMismatch {
                 expected: Method::BINDING,
                 received: Method::ALLOCATE
@@ -746,7 +813,9 @@ mod tests {
         let now = Instant::now();
         let mut transaction = binding_transaction(now);
         let bytes = message(Class::ErrorResponse, Method::BINDING, ID, &[]);
-        transaction.handle_receive(now, &bytes).unwrap();
+        transaction
+            .handle_receive(now, from_server(&bytes))
+            .unwrap();
         let Some(Event::ErrorResponse { code, reason, .. }) = transaction.poll_event() else {
             panic!("expected an error response");
         };

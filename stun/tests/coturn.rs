@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use sansrtc_stun::rng::Rng;
 use sansrtc_stun::transaction::{ClientTransaction, Event, TransactionConfig};
-use sansrtc_stun::{Attribute, Class, MessageBuilder, Method};
+use sansrtc_stun::{Attribute, Class, MessageBuilder, Method, Receive, Transmit, Transport};
 use support::{coturn_or_skip, free_udp_port, start_coturn};
 
 /// One Binding transaction from `socket` to `server`, retransmitting on our
@@ -36,17 +36,15 @@ fn binding(socket: &UdpSocket, server: SocketAddr, seed: u64) -> Event {
     let len = builder.finish();
     let mut config = TransactionConfig::with_rto(Duration::from_millis(100));
     config.max_transmissions = 10;
-    let mut transaction = ClientTransaction::new(
-        config,
-        Instant::now(),
-        transaction_id,
-        buf[..len].to_vec(),
-        false,
-    );
+    let local = socket.local_addr().unwrap();
+    let request = Transmit::new(local, server, Transport::Udp, buf[..len].to_vec());
+    let mut transaction = ClientTransaction::new(config, Instant::now(), request).unwrap();
     let mut datagram = [0u8; 1500];
     loop {
-        while let Some(bytes) = transaction.poll_transmit() {
-            socket.send_to(bytes, server).unwrap();
+        while let Some(transmit) = transaction.poll_transmit() {
+            socket
+                .send_to(&transmit.contents, transmit.destination)
+                .unwrap();
         }
         if let Some(event) = transaction.poll_event() {
             return event;
@@ -61,12 +59,12 @@ fn binding(socket: &UdpSocket, server: SocketAddr, seed: u64) -> Event {
         }
         socket.set_read_timeout(Some(wait)).unwrap();
         match socket.recv_from(&mut datagram) {
-            Ok((n, from)) if from == server => {
-                if let Err(error) = transaction.handle_receive(Instant::now(), &datagram[..n]) {
+            Ok((n, from)) => {
+                let packet = Receive::udp(from, local, &datagram[..n]);
+                if let Err(error) = transaction.handle_receive(Instant::now(), packet) {
                     println!("ignored a datagram from coturn: {error}");
                 }
             }
-            Ok(_) => {}
             Err(error)
                 if matches!(
                     error.kind(),

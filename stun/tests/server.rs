@@ -8,10 +8,11 @@
 use core::net::SocketAddr;
 use std::time::Instant;
 
-use sansrtc_stun::server::{Event, RecvError, Server, ServerConfig};
+use sansrtc_stun::server::{Event, Handled, RecvError, Server, ServerConfig};
 use sansrtc_stun::transaction::{self, ClientTransaction, TransactionConfig};
 use sansrtc_stun::{
-    Attribute, AttributeType, Class, Message, MessageBuilder, Method, ParseError, TransactionId,
+    Attribute, AttributeType, Class, Message, MessageBuilder, Method, ParseError, Receive,
+    TransactionId, Transmit, Transport,
 };
 
 const ID: TransactionId = TransactionId::new(*b"server-test1");
@@ -64,13 +65,23 @@ impl Request<'_> {
     }
 }
 
+/// The server's socket.
+fn local() -> SocketAddr {
+    "192.0.2.2:3478".parse().unwrap()
+}
+
+/// Hands `bytes` from `source` to the server.
+fn receive(server: &mut Server, source: SocketAddr, bytes: &[u8]) -> Result<Handled, RecvError> {
+    server.handle_receive(Instant::now(), Receive::udp(source, local(), bytes))
+}
+
 /// The server's single answer to `bytes` from `source`.
 fn answer(server: &mut Server, source: SocketAddr, bytes: &[u8]) -> Vec<u8> {
-    server.handle_receive(source, bytes).expect("an answer");
+    assert_eq!(receive(server, source, bytes), Ok(Handled::Answered));
     let transmit = server.poll_transmit().expect("a transmit");
-    assert_eq!(transmit.destination, source);
+    assert_eq!((transmit.source, transmit.destination), (local(), source));
     assert_eq!(server.poll_transmit(), None);
-    transmit.contents
+    transmit.contents.to_vec()
 }
 
 fn error_code(bytes: &[u8]) -> u16 {
@@ -138,7 +149,7 @@ fn fingerprint_is_echoed_and_checked() {
     let last = corrupted.len() - 1;
     corrupted[last] ^= 0xff;
     assert!(matches!(
-        server.handle_receive(v4(), &corrupted),
+        receive(&mut server, v4(), &corrupted),
         Err(RecvError::BadFingerprint(_))
     ));
     assert_eq!(server.poll_transmit(), None);
@@ -200,7 +211,7 @@ fn silent_on_indications_responses_garbage_and_rfc3489() {
         }
         .encode();
         assert_eq!(
-            server.handle_receive(v4(), &bytes),
+            receive(&mut server, v4(), &bytes),
             Err(RecvError::NotRequest)
         );
     }
@@ -209,14 +220,18 @@ fn silent_on_indications_responses_garbage_and_rfc3489() {
         0x00, 0x01, 0x00, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
     ];
     assert_eq!(
-        server.handle_receive(v4(), &classic),
+        receive(&mut server, v4(), &classic),
         Err(RecvError::Malformed(ParseError::Rfc3489))
     );
-    for garbage in [&b""[..], b"hello", &[0xff; 40], &[0x00; 19]] {
+    for garbage in [&b""[..], &[0x00; 19]] {
         assert!(matches!(
-            server.handle_receive(v4(), garbage),
+            receive(&mut server, v4(), garbage),
             Err(RecvError::Malformed(_))
         ));
+    }
+    // Not STUN at all (another protocol on the socket): not the server's.
+    for other in [&b"hello"[..], &[0xff; 40]] {
+        assert_eq!(receive(&mut server, v4(), other), Ok(Handled::NotMine));
     }
     assert_eq!(server.poll_transmit(), None);
     assert_eq!(server.poll_event(), None);
@@ -230,7 +245,7 @@ fn malformed_attribute_in_an_indication_is_not_answered() {
     bytes.extend_from_slice(ID.as_bytes());
     bytes.extend_from_slice(&[0x00, 0x06, 0x00, 0x02, 0xff, 0xfe, 0x00, 0x00]);
     assert!(matches!(
-        server.handle_receive(v4(), &bytes),
+        receive(&mut server, v4(), &bytes),
         Err(RecvError::Malformed(ParseError::BadAttribute { .. }))
     ));
     // The same as a request gets a 400.
@@ -354,18 +369,18 @@ fn client_transaction_against_the_server() {
     let len = builder.finish();
 
     let now = Instant::now();
-    let mut transaction = ClientTransaction::new(
-        TransactionConfig::default(),
-        now,
-        transaction_id,
-        buf[..len].to_vec(),
-        false,
-    );
+    let request = Transmit::new(v6(), local(), Transport::Udp, buf[..len].to_vec());
+    let mut transaction =
+        ClientTransaction::new(TransactionConfig::default(), now, request).unwrap();
     transaction.set_integrity_key(key);
-    let request = transaction.poll_transmit().unwrap().to_vec();
-    server.handle_receive(v6(), &request).unwrap();
+    let request = transaction.poll_transmit().unwrap();
+    receive(&mut server, request.source, &request.contents).unwrap();
     let reply = server.poll_transmit().unwrap();
-    transaction.handle_receive(now, &reply.contents).unwrap();
+    let handled = transaction.handle_receive(
+        now,
+        Receive::udp(reply.source, reply.destination, &reply.contents),
+    );
+    assert_eq!(handled, Ok(transaction::Handled::Response));
     match transaction.poll_event() {
         Some(transaction::Event::Success(response)) => {
             assert_eq!(response.mapped_address(), Some(v6()));

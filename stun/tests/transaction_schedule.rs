@@ -8,9 +8,12 @@
 use core::time::Duration;
 use std::time::Instant;
 
-use sansrtc_stun::transaction::{ClientTransaction, Event, RecvError, TransactionConfig};
+use core::net::SocketAddr;
+
+use sansrtc_stun::transaction::{ClientTransaction, Event, Handled, RecvError, TransactionConfig};
 use sansrtc_stun::{
-    Attribute, Class, ErrorCode, IntegrityError, MessageBuilder, Method, TransactionId,
+    Attribute, Class, ErrorCode, IntegrityError, MessageBuilder, Method, Receive, TransactionId,
+    Transmit, Transport,
 };
 
 const ID: TransactionId = TransactionId::new(*b"schedule-id1");
@@ -42,6 +45,31 @@ fn request() -> Vec<u8> {
     message(Class::Request, ID, &[], None, true)
 }
 
+fn local() -> SocketAddr {
+    "192.0.2.10:50000".parse().unwrap()
+}
+
+fn server() -> SocketAddr {
+    "192.0.2.1:3478".parse().unwrap()
+}
+
+/// A transaction for [`request`] from `local()` to `server()`, over TCP when
+/// `reliable`.
+fn new_transaction(config: TransactionConfig, start: Instant, reliable: bool) -> ClientTransaction {
+    let transport = if reliable {
+        Transport::Tcp
+    } else {
+        Transport::Udp
+    };
+    let request = Transmit::new(local(), server(), transport, request());
+    ClientTransaction::new(config, start, request).unwrap()
+}
+
+/// `bytes` from `server()`, arriving on `local()`.
+fn from_server(bytes: &[u8]) -> Receive<'_> {
+    Receive::udp(server(), local(), bytes)
+}
+
 fn success(key: Option<&[u8]>) -> Vec<u8> {
     let mapped = Attribute::XorMappedAddress("198.51.100.7:40000".parse().unwrap());
     message(Class::SuccessResponse, ID, &[mapped], key, true)
@@ -51,12 +79,13 @@ fn success(key: Option<&[u8]>) -> Vec<u8> {
 /// Returns the offsets of the transmissions and of the timeout.
 fn run_unanswered(config: TransactionConfig, reliable: bool) -> (Vec<Duration>, Duration) {
     let start = Instant::now();
-    let mut transaction = ClientTransaction::new(config, start, ID, request(), reliable);
+    let mut transaction = new_transaction(config, start, reliable);
     let mut now = start;
     let mut sent = Vec::new();
     for _ in 0..100 {
-        while let Some(bytes) = transaction.poll_transmit() {
-            assert_eq!(bytes, &request()[..]);
+        while let Some(transmit) = transaction.poll_transmit() {
+            assert_eq!(transmit.contents, &request()[..]);
+            assert_eq!((transmit.source, transmit.destination), (local(), server()));
             sent.push(now - start);
         }
         if let Some(event) = transaction.poll_event() {
@@ -112,8 +141,7 @@ fn reliable_transport_sends_once_and_waits_ti() {
 #[test]
 fn early_and_repeated_timeouts_do_nothing() {
     let start = Instant::now();
-    let mut transaction =
-        ClientTransaction::new(TransactionConfig::default(), start, ID, request(), false);
+    let mut transaction = new_transaction(TransactionConfig::default(), start, false);
     assert!(transaction.poll_transmit().is_some());
     let first = start + Duration::from_millis(500);
     assert_eq!(transaction.poll_timeout(), Some(first));
@@ -137,13 +165,14 @@ fn early_and_repeated_timeouts_do_nothing() {
 #[test]
 fn success_ends_the_transaction_and_later_copies_are_refused() {
     let start = Instant::now();
-    let mut transaction =
-        ClientTransaction::new(TransactionConfig::default(), start, ID, request(), false);
+    let mut transaction = new_transaction(TransactionConfig::default(), start, false);
     assert!(transaction.poll_transmit().is_some());
     transaction.handle_timeout(start + Duration::from_millis(500));
     assert!(transaction.poll_transmit().is_some());
     let at = start + Duration::from_millis(700);
-    transaction.handle_receive(at, &success(None)).unwrap();
+    transaction
+        .handle_receive(at, from_server(&success(None)))
+        .unwrap();
     let Some(Event::Success(response)) = transaction.poll_event() else {
         panic!("expected a success");
     };
@@ -158,7 +187,7 @@ fn success_ends_the_transaction_and_later_copies_are_refused() {
     assert_eq!(transaction.poll_timeout(), None);
 
     assert_eq!(
-        transaction.handle_receive(at, &success(None)),
+        transaction.handle_receive(at, from_server(&success(None))),
         Err(RecvError::Finished)
     );
     transaction.handle_timeout(start + Duration::from_secs(100));
@@ -170,8 +199,7 @@ fn success_ends_the_transaction_and_later_copies_are_refused() {
 #[test]
 fn responses_to_other_transactions_are_refused() {
     let start = Instant::now();
-    let mut transaction =
-        ClientTransaction::new(TransactionConfig::default(), start, ID, request(), false);
+    let mut transaction = new_transaction(TransactionConfig::default(), start, false);
     let other = message(
         Class::SuccessResponse,
         TransactionId::new(*b"another-id00"),
@@ -180,18 +208,18 @@ fn responses_to_other_transactions_are_refused() {
         false,
     );
     assert_eq!(
-        transaction.handle_receive(start, &other),
-        Err(RecvError::UnknownTransaction)
+        transaction.handle_receive(start, from_server(&other)),
+        Ok(Handled::NotMine)
     );
     assert_eq!(
-        transaction.handle_receive(start, &request()),
-        Err(RecvError::NotResponse)
+        transaction.handle_receive(start, from_server(&request())),
+        Ok(Handled::NotMine)
     );
     let mut corrupted = success(None);
     let last = corrupted.len() - 1;
     corrupted[last] ^= 1;
     assert!(matches!(
-        transaction.handle_receive(start, &corrupted),
+        transaction.handle_receive(start, from_server(&corrupted)),
         Err(RecvError::BadFingerprint(IntegrityError::Mismatch(_)))
     ));
     assert!(!transaction.is_finished());
@@ -204,18 +232,17 @@ fn responses_to_other_transactions_are_refused() {
 #[test]
 fn integrity_failures_are_dropped_and_the_transaction_keeps_waiting() {
     let start = Instant::now();
-    let mut transaction =
-        ClientTransaction::new(TransactionConfig::default(), start, ID, request(), false);
+    let mut transaction = new_transaction(TransactionConfig::default(), start, false);
     transaction.set_integrity_key(KEY);
     assert!(transaction.poll_transmit().is_some());
 
     // No MESSAGE-INTEGRITY, then a wrong one.
     assert!(matches!(
-        transaction.handle_receive(start, &success(None)),
+        transaction.handle_receive(start, from_server(&success(None))),
         Err(RecvError::BadIntegrity(IntegrityError::Missing(_)))
     ));
     assert!(matches!(
-        transaction.handle_receive(start, &success(Some(b"wrong password"))),
+        transaction.handle_receive(start, from_server(&success(Some(b"wrong password")))),
         Err(RecvError::BadIntegrity(IntegrityError::Mismatch(_)))
     ));
     assert_eq!(transaction.poll_event(), None);
@@ -226,7 +253,10 @@ fn integrity_failures_are_dropped_and_the_transaction_keeps_waiting() {
 
     // The right key completes it.
     transaction
-        .handle_receive(start + Duration::from_millis(600), &success(Some(KEY)))
+        .handle_receive(
+            start + Duration::from_millis(600),
+            from_server(&success(Some(KEY))),
+        )
         .unwrap();
     assert!(matches!(transaction.poll_event(), Some(Event::Success(_))));
 }
@@ -234,8 +264,7 @@ fn integrity_failures_are_dropped_and_the_transaction_keeps_waiting() {
 #[test]
 fn unauthenticated_error_needs_no_integrity() {
     let start = Instant::now();
-    let mut transaction =
-        ClientTransaction::new(TransactionConfig::default(), start, ID, request(), false);
+    let mut transaction = new_transaction(TransactionConfig::default(), start, false);
     transaction.set_integrity_key(KEY);
     // 487 without integrity is refused, 401 without integrity is accepted.
     let role_conflict = message(
@@ -246,7 +275,7 @@ fn unauthenticated_error_needs_no_integrity() {
         false,
     );
     assert!(matches!(
-        transaction.handle_receive(start, &role_conflict),
+        transaction.handle_receive(start, from_server(&role_conflict)),
         Err(RecvError::BadIntegrity(_))
     ));
     let unauthenticated = message(
@@ -256,7 +285,9 @@ fn unauthenticated_error_needs_no_integrity() {
         None,
         false,
     );
-    transaction.handle_receive(start, &unauthenticated).unwrap();
+    transaction
+        .handle_receive(start, from_server(&unauthenticated))
+        .unwrap();
     match transaction.poll_event() {
         Some(Event::ErrorResponse { code, reason, .. }) => {
             assert_eq!((code, reason.as_str()), (401, "Unauthenticated"));
@@ -268,12 +299,11 @@ fn unauthenticated_error_needs_no_integrity() {
 #[test]
 fn integrity_failure_over_a_reliable_transport_ends_the_transaction() {
     let start = Instant::now();
-    let mut transaction =
-        ClientTransaction::new(TransactionConfig::default(), start, ID, request(), true);
+    let mut transaction = new_transaction(TransactionConfig::default(), start, true);
     transaction.set_integrity_key(KEY);
     assert!(transaction.poll_transmit().is_some());
     assert!(matches!(
-        transaction.handle_receive(start, &success(Some(b"wrong"))),
+        transaction.handle_receive(start, from_server(&success(Some(b"wrong")))),
         Err(RecvError::BadIntegrity(_))
     ));
     assert_eq!(transaction.poll_event(), Some(Event::IntegrityViolated));
@@ -284,8 +314,7 @@ fn integrity_failure_over_a_reliable_transport_ends_the_transaction() {
 #[test]
 fn try_alternate_is_its_own_outcome() {
     let start = Instant::now();
-    let mut transaction =
-        ClientTransaction::new(TransactionConfig::default(), start, ID, request(), false);
+    let mut transaction = new_transaction(TransactionConfig::default(), start, false);
     let alternate = message(
         Class::ErrorResponse,
         ID,
@@ -297,7 +326,9 @@ fn try_alternate_is_its_own_outcome() {
         None,
         true,
     );
-    transaction.handle_receive(start, &alternate).unwrap();
+    transaction
+        .handle_receive(start, from_server(&alternate))
+        .unwrap();
     match transaction.poll_event() {
         Some(Event::TryAlternate {
             server,
@@ -313,8 +344,7 @@ fn try_alternate_is_its_own_outcome() {
     }
 
     // A 300 without ALTERNATE-SERVER is an ordinary error.
-    let mut transaction =
-        ClientTransaction::new(TransactionConfig::default(), start, ID, request(), false);
+    let mut transaction = new_transaction(TransactionConfig::default(), start, false);
     let bare = message(
         Class::ErrorResponse,
         ID,
@@ -322,7 +352,9 @@ fn try_alternate_is_its_own_outcome() {
         None,
         false,
     );
-    transaction.handle_receive(start, &bare).unwrap();
+    transaction
+        .handle_receive(start, from_server(&bare))
+        .unwrap();
     assert!(matches!(
         transaction.poll_event(),
         Some(Event::ErrorResponse { code: 300, .. })
@@ -333,14 +365,13 @@ fn try_alternate_is_its_own_outcome() {
 fn same_inputs_same_outputs() {
     let run = || {
         let start = Instant::now();
-        let mut transaction =
-            ClientTransaction::new(TransactionConfig::default(), start, ID, request(), false);
+        let mut transaction = new_transaction(TransactionConfig::default(), start, false);
         let mut log = Vec::new();
         for step in [0u64, 300, 500, 501, 2_000, 1_400, 40_000] {
             let now = start + Duration::from_millis(step);
             transaction.handle_timeout(now);
             while let Some(bytes) = transaction.poll_transmit() {
-                log.push((step, bytes.len()));
+                log.push((step, bytes.contents.len()));
             }
             log.push((step, usize::from(transaction.poll_event().is_some())));
             log.push((

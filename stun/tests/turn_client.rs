@@ -12,9 +12,11 @@ use std::time::Instant;
 
 use sansrtc_stun::attribute::{PasswordAlgorithm, PasswordAlgorithms};
 use sansrtc_stun::credentials::{LongTermKey, SecurityFeatures, userhash};
-use sansrtc_stun::framing::{ChannelData, Transport};
-use sansrtc_stun::turn::{Client, Config, Event, RecvError, Transmit};
-use sansrtc_stun::{Attribute, Class, ErrorCode, Message, MessageBuilder, Method};
+use sansrtc_stun::framing::ChannelData;
+use sansrtc_stun::turn::{Client, Config, Event, Handled, Received, RecvError};
+use sansrtc_stun::{
+    Attribute, Class, ErrorCode, Message, MessageBuilder, Method, Receive, Transmit, Transport,
+};
 
 const SERVER: &str = "192.0.2.10:3478";
 const RELAYED: &str = "192.0.2.10:50000";
@@ -25,6 +27,24 @@ const NONCE: &str = "abcdefgh12345678";
 
 fn server() -> SocketAddr {
     SERVER.parse().unwrap()
+}
+
+/// The client's socket.
+fn local() -> SocketAddr {
+    "198.51.100.1:5000".parse().unwrap()
+}
+
+/// `bytes` from the server, arriving on the client's socket.
+fn from_server(bytes: &[u8]) -> Receive<'_> {
+    Receive::udp(server(), local(), bytes)
+}
+
+/// The relayed data in `handled`.
+fn relayed<'a>(handled: Result<Handled<'a>, RecvError>) -> Received<'a> {
+    match handled {
+        Ok(Handled::Data(received)) => received,
+        other => panic!("expected relayed data, got {other:?}"),
+    }
 }
 
 fn addr(text: &str) -> SocketAddr {
@@ -49,7 +69,7 @@ impl Script {
     }
 
     fn client(&self) -> Client {
-        let mut config = Config::new(server(), "user", "pass");
+        let mut config = Config::new(local(), server(), "user", "pass");
         config.seed = Some([7; 32]);
         Client::new(config, self.now)
     }
@@ -61,11 +81,17 @@ impl Script {
     /// Takes the next datagram the client sends and parses it.
     fn next(client: &mut Client) -> Vec<u8> {
         let Transmit {
+            source,
             destination,
+            transport,
             contents,
+            ..
         } = client.poll_transmit().expect("the client sends something");
-        assert_eq!(destination, server());
-        contents
+        assert_eq!(
+            (source, destination, transport),
+            (local(), server(), Transport::Udp)
+        );
+        contents.to_vec()
     }
 
     /// Builds a response to `request` with the given attributes, signed with
@@ -101,7 +127,9 @@ impl Script {
             attributes,
             Some(self.key.as_bytes()),
         );
-        client.handle_receive(self.now, server(), &answer).unwrap();
+        client
+            .handle_receive(self.now, from_server(&answer))
+            .unwrap();
     }
 
     /// Answers `request` with a signed error and feeds it to the client.
@@ -112,7 +140,9 @@ impl Script {
             &[Attribute::ErrorCode(ErrorCode::new(code, reason))],
             Some(self.key.as_bytes()),
         );
-        client.handle_receive(self.now, server(), &answer).unwrap();
+        client
+            .handle_receive(self.now, from_server(&answer))
+            .unwrap();
     }
 
     fn challenge(request: &[u8], code: u16, nonce: &str) -> Vec<u8> {
@@ -144,8 +174,8 @@ impl Script {
         );
         let challenge = Self::challenge(&first, 401, NONCE);
         assert_eq!(
-            client.handle_receive(self.now, server(), &challenge),
-            Ok(None)
+            client.handle_receive(self.now, from_server(&challenge)),
+            Ok(Handled::Response)
         );
 
         let second = Self::next(client);
@@ -168,8 +198,8 @@ impl Script {
             Some(self.key.as_bytes()),
         );
         assert_eq!(
-            client.handle_receive(self.now, server(), &success),
-            Ok(None)
+            client.handle_receive(self.now, from_server(&success)),
+            Ok(Handled::Response)
         );
         assert_eq!(
             client.poll_event(),
@@ -264,7 +294,9 @@ fn stale_nonce_is_retried_with_the_new_nonce() {
         Method::CREATE_PERMISSION
     );
     let stale = Script::challenge(&request, 438, "fresh-nonce-0001");
-    client.handle_receive(script.now, server(), &stale).unwrap();
+    client
+        .handle_receive(script.now, from_server(&stale))
+        .unwrap();
     let retry = Script::next(&mut client);
     let message = Message::parse(&retry).unwrap();
     assert_eq!(message.method(), Method::CREATE_PERMISSION);
@@ -291,7 +323,7 @@ fn allocation_mismatch_is_reported_with_code_and_reason() {
     let first = Script::next(&mut client);
     let challenge = Script::challenge(&first, 401, NONCE);
     client
-        .handle_receive(script.now, server(), &challenge)
+        .handle_receive(script.now, from_server(&challenge))
         .unwrap();
     let second = Script::next(&mut client);
     let mismatch = Script::respond(
@@ -304,7 +336,7 @@ fn allocation_mismatch_is_reported_with_code_and_reason() {
         Some(script.key.as_bytes()),
     );
     client
-        .handle_receive(script.now, server(), &mismatch)
+        .handle_receive(script.now, from_server(&mismatch))
         .unwrap();
     match client.poll_event() {
         Some(Event::AllocationFailed(error)) => {
@@ -341,7 +373,10 @@ fn response_with_bad_integrity_is_dropped() {
     let mut client = script.client();
     let first = Script::next(&mut client);
     client
-        .handle_receive(script.now, server(), &Script::challenge(&first, 401, NONCE))
+        .handle_receive(
+            script.now,
+            from_server(&Script::challenge(&first, 401, NONCE)),
+        )
         .unwrap();
     let second = Script::next(&mut client);
     let forged = Script::respond(
@@ -351,15 +386,15 @@ fn response_with_bad_integrity_is_dropped() {
         Some(b"not the key"),
     );
     assert_eq!(
-        client.handle_receive(script.now, server(), &forged),
+        client.handle_receive(script.now, from_server(&forged)),
         Err(RecvError::BadIntegrity)
     );
     assert_eq!(client.poll_event(), None);
     assert_eq!(client.relayed_address(), None);
     // Packets from elsewhere are refused too.
     assert_eq!(
-        client.handle_receive(script.now, addr(PEER), &forged),
-        Err(RecvError::NotFromServer(addr(PEER)))
+        client.handle_receive(script.now, Receive::udp(addr(PEER), local(), &forged)),
+        Ok(Handled::NotMine)
     );
 }
 
@@ -394,7 +429,7 @@ fn sha256_password_algorithm_and_userhash_when_the_nonce_asks() {
         None,
     );
     client
-        .handle_receive(script.now, server(), &challenge)
+        .handle_receive(script.now, from_server(&challenge))
         .unwrap();
     let second = Script::next(&mut client);
     let message = Message::parse(&second).unwrap();
@@ -469,26 +504,20 @@ fn data_goes_by_indication_then_by_channel() {
         .add(&Attribute::Data(b"from peer"))
         .unwrap();
     let len = builder.finish();
-    let received = client
-        .handle_receive(script.now, server(), &buf[..len])
-        .unwrap()
-        .unwrap();
+    let received = relayed(client.handle_receive(script.now, from_server(&buf[..len])));
     assert_eq!((received.peer, received.data), (peer, &b"from peer"[..]));
     let mut frame = [0u8; 32];
     let len = ChannelData::new(0x4000, b"on channel")
         .write_to(&mut frame, Transport::Udp)
         .unwrap();
-    let received = client
-        .handle_receive(script.now, server(), &frame[..len])
-        .unwrap()
-        .unwrap();
+    let received = relayed(client.handle_receive(script.now, from_server(&frame[..len])));
     assert_eq!((received.peer, received.data), (peer, &b"on channel"[..]));
     // An unbound channel is refused.
     let len = ChannelData::new(0x4001, b"?")
         .write_to(&mut frame, Transport::Udp)
         .unwrap();
     assert_eq!(
-        client.handle_receive(script.now, server(), &frame[..len]),
+        client.handle_receive(script.now, from_server(&frame[..len])),
         Err(RecvError::UnknownChannel(0x4001))
     );
 }
@@ -548,7 +577,7 @@ fn new_credentials_release_the_old_allocation_first() {
     assert_eq!(message.username(), None);
     let challenge = Script::challenge(&allocate, 401, NONCE);
     client
-        .handle_receive(script.now, server(), &challenge)
+        .handle_receive(script.now, from_server(&challenge))
         .unwrap();
     let second = Script::next(&mut client);
     let message = Message::parse(&second).unwrap();
@@ -585,4 +614,79 @@ fn timeouts_during_a_credential_change_do_not_panic() {
         "{events:?}"
     );
     assert!(client.is_closed());
+}
+
+#[test]
+fn refused_credentials_are_not_retried_with_the_same_nonce() {
+    let script = Script::new();
+    let mut client = script.client();
+    let first = Script::next(&mut client);
+    let challenge = Script::challenge(&first, 401, NONCE);
+    client
+        .handle_receive(script.now, from_server(&challenge))
+        .unwrap();
+    let second = Script::next(&mut client);
+    assert_eq!(Message::parse(&second).unwrap().username(), Some("user"));
+    // The server refuses the password: 401 again with the same nonce.
+    let refusal = Script::challenge(&second, 401, NONCE);
+    client
+        .handle_receive(script.now, from_server(&refusal))
+        .unwrap();
+    assert!(client.poll_transmit().is_none(), "no third Allocate");
+    assert!(
+        matches!(client.poll_event(), Some(Event::AllocationFailed(e)) if e.code == 401),
+        "the allocation fails with 401"
+    );
+    assert!(client.is_closed());
+}
+
+#[test]
+fn a_401_with_a_new_nonce_is_retried_once_then_fails() {
+    let script = Script::new();
+    let mut client = script.client();
+    let first = Script::next(&mut client);
+    let challenge = Script::challenge(&first, 401, NONCE);
+    client
+        .handle_receive(script.now, from_server(&challenge))
+        .unwrap();
+    let second = Script::next(&mut client);
+    // A server that answers an expired nonce with 401 instead of 438.
+    let renewed = Script::challenge(&second, 401, "renewed-nonce-01");
+    client
+        .handle_receive(script.now, from_server(&renewed))
+        .unwrap();
+    let third = Script::next(&mut client);
+    assert_eq!(
+        Message::parse(&third).unwrap().nonce(),
+        Some("renewed-nonce-01")
+    );
+    let again = Script::challenge(&third, 401, "renewed-nonce-02");
+    client
+        .handle_receive(script.now, from_server(&again))
+        .unwrap();
+    assert!(client.poll_transmit().is_none(), "one retry is enough");
+    assert!(matches!(
+        client.poll_event(),
+        Some(Event::AllocationFailed(e)) if e.code == 401
+    ));
+}
+
+#[test]
+fn undrained_queues_are_bounded_and_counted() {
+    let script = Script::new();
+    let mut client = script.client();
+    script.allocate(&mut client, 600);
+    let peer = addr(PEER);
+    client.create_permission(script.now, peer.ip()).unwrap();
+    // Nobody drains poll_transmit.
+    for _ in 0..(sansrtc_stun::turn::MAX_QUEUED_TRANSMITS + 10) {
+        client.send_to(script.now, peer, b"data").unwrap();
+    }
+    let overflow = client.overflow();
+    assert!(overflow.transmits >= 10, "{overflow:?}");
+    let mut queued = 0;
+    while client.poll_transmit().is_some() {
+        queued += 1;
+    }
+    assert_eq!(queued, sansrtc_stun::turn::MAX_QUEUED_TRANSMITS);
 }

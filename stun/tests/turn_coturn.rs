@@ -17,7 +17,9 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
 use std::time::Instant;
 
-use sansrtc_stun::turn::{Client, Config, Event, TurnTransport};
+use sansrtc_stun::framing::{StreamFraming, StreamReader};
+use sansrtc_stun::turn::{Client, Config, Event, Handled};
+use sansrtc_stun::{Receive, Transport};
 use support::{coturn_or_skip, free_udp_port, start_relay};
 
 const REALM: &str = "sansrtc.test";
@@ -52,25 +54,25 @@ enum Until {
 /// The client's connection to the server.
 enum Link {
     Udp(UdpSocket),
-    Tcp(TcpStream),
+    Tcp(TcpStream, StreamReader),
 }
 
 impl Link {
     fn local_addr(&self) -> SocketAddr {
         match self {
             Self::Udp(socket) => socket.local_addr().unwrap(),
-            Self::Tcp(stream) => stream.local_addr().unwrap(),
+            Self::Tcp(stream, _) => stream.local_addr().unwrap(),
         }
     }
 
-    fn send(&mut self, transmit: &sansrtc_stun::turn::Transmit) {
+    fn send(&mut self, transmit: &sansrtc_stun::Transmit) {
         match self {
             Self::Udp(socket) => {
                 socket
                     .send_to(&transmit.contents, transmit.destination)
                     .unwrap();
             }
-            Self::Tcp(stream) => stream.write_all(&transmit.contents).unwrap(),
+            Self::Tcp(stream, _) => stream.write_all(&transmit.contents).unwrap(),
         }
     }
 
@@ -84,25 +86,36 @@ impl Link {
         received: &mut Vec<(SocketAddr, Vec<u8>)>,
     ) {
         let mut buf = [0u8; 4096];
+        let local = self.local_addr();
         match self {
             Self::Udp(socket) => {
                 socket.set_read_timeout(Some(wait)).unwrap();
                 match socket.recv_from(&mut buf) {
                     Ok((len, from)) => {
-                        if let Ok(Some(data)) = client.handle_receive(now, from, &buf[..len]) {
+                        let packet = Receive::udp(from, local, &buf[..len]);
+                        if let Ok(Handled::Data(data)) = client.handle_receive(now, packet) {
                             received.push((data.peer, data.data.to_vec()));
                         }
                     }
                     Err(_) => client.handle_timeout(now),
                 }
             }
-            Self::Tcp(stream) => {
+            Self::Tcp(stream, reader) => {
+                let server = stream.peer_addr().unwrap();
                 stream.set_read_timeout(Some(wait)).unwrap();
                 match stream.read(&mut buf) {
                     Ok(len) if len > 0 => {
-                        client.handle_stream(now, &buf[..len]).unwrap();
-                        while let Some(data) = client.poll_stream_data() {
-                            received.push(data);
+                        reader.push(&buf[..len]).unwrap();
+                        while let Some(frame) = reader.next_frame().unwrap() {
+                            let packet = Receive {
+                                source: server,
+                                destination: local,
+                                transport: Transport::Tcp,
+                                contents: frame,
+                            };
+                            if let Ok(Handled::Data(data)) = client.handle_receive(now, packet) {
+                                received.push((data.peer, data.data.to_vec()));
+                            }
                         }
                     }
                     _ => client.handle_timeout(now),
@@ -193,17 +206,17 @@ fn wait_until_listening(server: SocketAddr) {
 
 #[test]
 fn over_udp() {
-    exercise(TurnTransport::Udp);
+    exercise(Transport::Udp);
 }
 
 #[test]
 fn over_tcp() {
-    exercise(TurnTransport::Tcp);
+    exercise(Transport::Tcp);
 }
 
 /// Allocates, relays by Send indication and by channel, refreshes and
 /// releases, over the given transport to coturn.
-fn exercise(transport: TurnTransport) {
+fn exercise(transport: Transport) {
     let Some(version) = coturn_or_skip("coturn TURN test") else {
         return;
     };
@@ -214,13 +227,16 @@ fn exercise(transport: TurnTransport) {
     println!("coturn TURN test ({transport:?}) running against {version} on {server}");
 
     let mut link = match transport {
-        TurnTransport::Udp => Link::Udp(UdpSocket::bind("127.0.0.1:0").unwrap()),
-        TurnTransport::Tcp => Link::Tcp(TcpStream::connect(server).unwrap()),
+        Transport::Tcp => Link::Tcp(
+            TcpStream::connect(server).unwrap(),
+            StreamReader::new(StreamFraming::Turn),
+        ),
+        _ => Link::Udp(UdpSocket::bind("127.0.0.1:0").unwrap()),
     };
     let mut clock = Clock {
         offset: Duration::ZERO,
     };
-    let mut config = Config::new(server, USER, PASSWORD);
+    let mut config = Config::new(link.local_addr(), server, USER, PASSWORD);
     config.transport = transport;
     config.requested_lifetime = Some(Duration::from_secs(300));
     config.software = Some("sansrtc test".to_string());

@@ -464,6 +464,42 @@ impl<'a> Message<'a> {
         })
     }
 
+    /// The comprehension-required attribute types (`0x0000`–`0x7FFF`) of
+    /// this message that an agent acting only on `understood` must refuse
+    /// with 420 (Unknown Attribute), in wire order: those this crate does
+    /// not know, and those it knows but the agent does not act on (a
+    /// Binding server without an alternate address does not act on
+    /// CHANGE-REQUEST, RFC 5780 §7.2; an attribute it decodes but ignores
+    /// is still unknown to it).
+    ///
+    /// ```
+    /// use sansrtc_stun::{Attribute, AttributeType, Class, Message, MessageBuilder, Method, TransactionId};
+    ///
+    /// let mut buf = [0u8; 64];
+    /// let mut builder = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING,
+    ///     TransactionId::new([1; 12]))?;
+    /// builder.add(&Attribute::ChangeRequest { change_ip: true, change_port: false })?;
+    /// let len = builder.finish();
+    /// let request = Message::parse(&buf[..len]).unwrap();
+    /// assert!(!request.has_unknown_comprehension_required()); // the codec knows it
+    /// let refused: Vec<_> = request.not_understood(&[AttributeType::USERNAME]).collect();
+    /// assert_eq!(refused, [AttributeType::CHANGE_REQUEST]);
+    /// # Ok::<(), sansrtc_stun::WriteError>(())
+    /// ```
+    pub fn not_understood<'u>(
+        &self,
+        understood: &'u [AttributeType],
+    ) -> impl Iterator<Item = AttributeType> + 'u
+    where
+        'a: 'u,
+    {
+        let this = *self;
+        self.raw_attributes()
+            .filter(move |(offset, raw)| this.considers_at(*offset, raw.kind))
+            .map(|(_, raw)| raw.kind)
+            .filter(move |kind| kind.is_comprehension_required() && !understood.contains(kind))
+    }
+
     /// Offset of the MESSAGE-INTEGRITY attribute, if any.
     pub(crate) const fn message_integrity_offset(&self) -> Option<usize> {
         attribute_offset(self.index[const { slot(AttributeType::MESSAGE_INTEGRITY) }])

@@ -11,8 +11,9 @@ use crate::attribute::{
     AddressFamily, Attribute, ErrorCode, PasswordAlgorithm, PasswordAlgorithms,
 };
 use crate::credentials::{LongTermKey, Preparation, SecurityFeatures, userhash};
-use crate::framing::{ChannelData, MAX_CHANNEL, MIN_CHANNEL, Transport};
-use crate::message::{Class, MAX_MESSAGE_LEN, Message, MessageBuilder, Method, TransactionId};
+use crate::drive::{Outbox, Overflow, Queue, Receive, Transmit, Transport};
+use crate::framing::{ChannelData, MAX_CHANNEL, MIN_CHANNEL};
+use crate::message::{Class, Message, MessageBuilder, Method, TransactionId};
 use crate::rng::{Rng, Seed};
 use crate::transaction::{ClientTransaction, TransactionConfig};
 
@@ -28,8 +29,18 @@ pub const MAX_CHANNELS: usize = (MAX_CHANNEL - MIN_CHANNEL) as usize + 1;
 /// same bound.
 const MAX_IN_FLIGHT: usize = 32;
 
-/// Most 438 (Stale Nonce) or 401 retries for one request before it fails.
+/// Most 438 (Stale Nonce) retries for one request before it fails. A 401
+/// to a request that carried credentials is retried once, and only when the
+/// server sent a new nonce; a second one fails (the credentials are wrong).
 const MAX_AUTH_RETRIES: u8 = 3;
+
+/// Most packets waiting in [`Client::poll_transmit`]; more are dropped and
+/// counted in [`Client::overflow`].
+pub const MAX_QUEUED_TRANSMITS: usize = 256;
+
+/// Most events waiting in [`Client::poll_event`]; more are dropped and
+/// counted in [`Client::overflow`].
+pub const MAX_QUEUED_EVENTS: usize = 256;
 
 /// Lifetime of a permission (RFC 8656 §9).
 const PERMISSION_LIFETIME: Duration = Duration::from_secs(300);
@@ -44,25 +55,21 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// IANA protocol number of UDP, for REQUESTED-TRANSPORT.
 const PROTOCOL_UDP: u8 = 17;
 
-/// The transport between the client and the TURN server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TurnTransport {
-    /// UDP: one message per datagram; requests are retransmitted.
-    #[default]
-    Udp,
-    /// TCP or TLS: a byte stream; requests are not retransmitted and
-    /// ChannelData is padded to a multiple of four (RFC 8656 §12.5). Feed
-    /// received stream bytes to [`Client::handle_stream`].
-    Tcp,
-}
-
 /// How to reach and authenticate with a TURN server.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
+    /// The local socket the client talks to the server from (the source of
+    /// every [`Transmit`]).
+    pub local: SocketAddr,
     /// The server's address.
     pub server: SocketAddr,
-    /// The transport to the server.
-    pub transport: TurnTransport,
+    /// The transport to the server: over TCP, cut the received stream into
+    /// messages with [`StreamReader`](crate::framing::StreamReader) and
+    /// [`StreamFraming::Turn`](crate::framing::StreamFraming::Turn);
+    /// requests are not retransmitted and ChannelData is padded to a
+    /// multiple of four (RFC 8656 §12.5).
+    pub transport: Transport,
     /// Long-term credential username.
     pub username: String,
     /// Long-term credential password.
@@ -87,12 +94,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// A UDP configuration with defaults for everything but the server and
-    /// the credentials.
-    pub fn new(server: SocketAddr, username: &str, password: &str) -> Self {
+    /// A UDP configuration with defaults for everything but the sockets
+    /// and the credentials.
+    pub fn new(local: SocketAddr, server: SocketAddr, username: &str, password: &str) -> Self {
         Self {
+            local,
             server,
-            transport: TurnTransport::Udp,
+            transport: Transport::Udp,
             username: username.to_string(),
             password: password.to_string(),
             preparation: Preparation::OpaqueString,
@@ -196,15 +204,6 @@ pub enum Event {
     Deallocated,
 }
 
-/// Bytes to send to the TURN server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transmit {
-    /// The server's address.
-    pub destination: SocketAddr,
-    /// The datagram (or, over TCP, the bytes to write to the stream).
-    pub contents: Vec<u8>,
-}
-
 /// Application data a peer sent through the relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received<'a> {
@@ -214,19 +213,28 @@ pub struct Received<'a> {
     pub data: &'a [u8],
 }
 
-/// Why a received packet was dropped. The client stays usable.
+/// What the client did with a received packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Handled<'a> {
+    /// The server's answer to one of the client's requests.
+    Response,
+    /// Application data a peer sent through the relay (a Data indication
+    /// or ChannelData), borrowed from the received packet.
+    Data(Received<'a>),
+    /// Not the client's: from another address or transport than the
+    /// server's, or an answer to no request in flight (a late
+    /// retransmission).
+    NotMine,
+}
+
+/// Why a packet from the server was dropped. The client stays usable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecvError {
-    /// The packet did not come from the TURN server.
-    #[error("packet from {0}, not from the TURN server")]
-    NotFromServer(SocketAddr),
     /// Neither STUN nor ChannelData, or malformed.
     #[error("malformed packet: {0}")]
     Malformed(crate::ParseError),
-    /// A response to no request in flight.
-    #[error("response to an unknown transaction")]
-    UnknownTransaction,
     /// A response whose MESSAGE-INTEGRITY did not verify.
     #[error("response failed its integrity check")]
     BadIntegrity,
@@ -237,10 +245,10 @@ pub enum RecvError {
     /// indication other than Data).
     #[error("unexpected STUN message")]
     Unexpected,
-    /// Over TCP, more bytes than one frame can hold are buffered without
-    /// a complete frame.
-    #[error("stream framing lost")]
-    StreamDesync,
+    /// An answer that fails the request's checks (another method, a bad
+    /// FINGERPRINT).
+    #[error("bad response: {0}")]
+    Response(crate::transaction::RecvError),
 }
 
 /// Why data could not be sent.
@@ -306,6 +314,9 @@ struct Pending {
     purpose: Purpose,
     transaction: ClientTransaction,
     auth_retries: u8,
+    /// Whether this is the retry after a 401 to credentials (there is no
+    /// second one).
+    refused_once: bool,
     /// Whether the request carried MESSAGE-INTEGRITY (its answer must too).
     authenticated: bool,
 }
@@ -339,11 +350,9 @@ pub struct Client {
     channels: BTreeMap<SocketAddr, Channel>,
     channel_peers: BTreeMap<u16, SocketAddr>,
     next_channel: u16,
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<Event>,
+    outbox: Outbox,
+    events: Queue<Event>,
     rng: Rng,
-    stream: Vec<u8>,
-    stream_data: VecDeque<(SocketAddr, Vec<u8>)>,
     /// A credential change waits for the old allocation's release.
     reallocate_after_release: bool,
 }
@@ -375,11 +384,9 @@ impl Client {
             channels: BTreeMap::new(),
             channel_peers: BTreeMap::new(),
             next_channel: MIN_CHANNEL,
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
+            outbox: Outbox::new(MAX_QUEUED_TRANSMITS),
+            events: Queue::new(MAX_QUEUED_EVENTS),
             rng,
-            stream: Vec::new(),
-            stream_data: VecDeque::new(),
             reallocate_after_release: false,
         };
         client.start(now, Purpose::Allocate);
@@ -388,95 +395,44 @@ impl Client {
 
     // ----- inputs -------------------------------------------------------
 
-    /// Handles one datagram from the network. Returns relayed application
-    /// data (from a Data indication or ChannelData), or `None` for the
-    /// client's own traffic.
+    /// Handles one datagram (over TCP, one message cut out of the stream
+    /// by a [`StreamReader`](crate::framing::StreamReader)). Relayed
+    /// application data comes back as [`Handled::Data`], borrowed from
+    /// `packet`.
     pub fn handle_receive<'a>(
         &mut self,
         now: Instant,
-        from: SocketAddr,
-        packet: &'a [u8],
-    ) -> Result<Option<Received<'a>>, RecvError> {
-        if from != self.config.server {
-            return Err(RecvError::NotFromServer(from));
+        packet: Receive<'a>,
+    ) -> Result<Handled<'a>, RecvError> {
+        if packet.source != self.config.server || packet.transport != self.config.transport {
+            return Ok(Handled::NotMine);
         }
-        self.handle_packet(now, packet)
-    }
-
-    /// Handles bytes read from the TCP stream to the server (any chunking).
-    /// Relayed data is queued; read it with
-    /// [`poll_stream_data`](Self::poll_stream_data). At most one frame
-    /// (65 555 bytes) is buffered.
-    pub fn handle_stream(&mut self, now: Instant, bytes: &[u8]) -> Result<(), RecvError> {
-        self.stream.extend_from_slice(bytes);
-        loop {
-            let len = match crate::framing::stream_frame_len(&self.stream) {
-                Ok(Some(len)) => len,
-                Ok(None) => return Ok(()),
-                Err(_) => {
-                    self.stream.clear();
-                    return Err(RecvError::StreamDesync);
-                }
-            };
-            if self.stream.len() < len {
-                if self.stream.len() > MAX_MESSAGE_LEN + 4 {
-                    self.stream.clear();
-                    return Err(RecvError::StreamDesync);
-                }
-                return Ok(());
-            }
-            let frame: Vec<u8> = self.stream.drain(..len).collect();
-            // Bad frames are dropped like bad datagrams; the stream stays
-            // in sync because the frame length was sound.
-            if let Ok(Some(received)) = self.handle_packet(now, &frame) {
-                if self.stream_data.len() < MAX_IN_FLIGHT * 8 {
-                    self.stream_data
-                        .push_back((received.peer, received.data.to_vec()));
-                }
-            }
-        }
-    }
-
-    /// Relayed data received over a TCP connection to the server.
-    pub fn poll_stream_data(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
-        self.stream_data.pop_front()
-    }
-
-    fn handle_packet<'a>(
-        &mut self,
-        now: Instant,
-        packet: &'a [u8],
-    ) -> Result<Option<Received<'a>>, RecvError> {
-        match packet.first() {
+        let bytes = packet.contents;
+        match bytes.first() {
             Some(0x40..=0x4F) => {
-                let transport = match self.config.transport {
-                    TurnTransport::Udp => Transport::Udp,
-                    TurnTransport::Tcp => Transport::Tcp,
-                };
-                let message =
-                    ChannelData::parse(packet, transport).map_err(RecvError::Malformed)?;
+                let message = ChannelData::parse(bytes, self.config.transport)
+                    .map_err(RecvError::Malformed)?;
                 let peer = *self
                     .channel_peers
                     .get(&message.channel_number)
                     .ok_or(RecvError::UnknownChannel(message.channel_number))?;
-                Ok(Some(Received {
+                Ok(Handled::Data(Received {
                     peer,
                     data: message.data,
                 }))
             }
             _ => {
-                let message = Message::parse(packet).map_err(RecvError::Malformed)?;
+                let message = Message::parse(bytes).map_err(RecvError::Malformed)?;
                 match message.class() {
                     Class::Indication if message.method() == Method::DATA => {
                         let (Some(peer), Some(data)) = (message.xor_peer_address(), message.data())
                         else {
                             return Err(RecvError::Unexpected);
                         };
-                        Ok(Some(Received { peer, data }))
+                        Ok(Handled::Data(Received { peer, data }))
                     }
                     Class::SuccessResponse | Class::ErrorResponse => {
-                        self.handle_response(now, &message)?;
-                        Ok(None)
+                        self.handle_response(now, &message)
                     }
                     _ => Err(RecvError::Unexpected),
                 }
@@ -492,11 +448,8 @@ impl Client {
         let mut index = 0;
         while let Some(pending) = self.pending.get_mut(index) {
             pending.transaction.handle_timeout(now);
-            while let Some(bytes) = pending.transaction.poll_transmit() {
-                self.transmits.push_back(Transmit {
-                    destination: self.config.server,
-                    contents: bytes.to_vec(),
-                });
+            while let Some(transmit) = pending.transaction.poll_transmit() {
+                self.outbox.push(transmit);
             }
             if pending.transaction.is_timed_out() {
                 timed_out.push(self.pending.swap_remove(index).purpose);
@@ -624,36 +577,39 @@ impl Client {
             .get(&peer)
             .filter(|c| c.expires.is_some())
             .map(|c| c.number);
-        let contents = match bound {
+        let (local, server, transport) =
+            (self.config.local, self.config.server, self.config.transport);
+        match bound {
             Some(number) => {
-                let transport = match self.config.transport {
-                    TurnTransport::Udp => Transport::Udp,
-                    TurnTransport::Tcp => Transport::Tcp,
-                };
                 let message = ChannelData::new(number, data);
-                let mut buf = alloc::vec![0u8; message.encoded_len(transport)];
-                message
-                    .write_to(&mut buf, transport)
+                self.outbox
+                    .push_with(
+                        local,
+                        server,
+                        transport,
+                        message.encoded_len(transport),
+                        |buf| message.write_to(buf, transport),
+                    )
                     .map_err(|_| SendError::TooLarge)?;
-                buf
             }
             None => {
                 let attributes = [Attribute::XorPeerAddress(peer), Attribute::Data(data)];
                 let transaction_id = self.next_transaction_id();
-                build(
-                    Class::Indication,
-                    Method::SEND,
-                    transaction_id,
-                    &attributes,
-                    None,
-                )
-                .map_err(|_| SendError::TooLarge)?
+                let max_len = encoded_len_bound(&attributes);
+                self.outbox
+                    .push_with(local, server, transport, max_len, |buf| {
+                        write_message(
+                            buf,
+                            Class::Indication,
+                            Method::SEND,
+                            transaction_id,
+                            &attributes,
+                            None,
+                        )
+                    })
+                    .map_err(|_| SendError::TooLarge)?;
             }
-        };
-        self.transmits.push_back(Transmit {
-            destination: self.config.server,
-            contents,
-        });
+        }
         Ok(())
     }
 
@@ -672,7 +628,7 @@ impl Client {
                 self.pending.clear();
                 self.queued.clear();
                 self.state = State::Closed;
-                self.events.push_back(Event::Deallocated);
+                self.events.push(Event::Deallocated);
             }
             State::Deallocating | State::Closed => {}
         }
@@ -701,9 +657,9 @@ impl Client {
 
     // ----- outputs ------------------------------------------------------
 
-    /// The next bytes to send to the server.
+    /// The next packet to send to the server.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        self.outbox.pop()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
@@ -745,7 +701,7 @@ impl Client {
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.events.pop()
     }
 
     // ----- getters ------------------------------------------------------
@@ -776,6 +732,21 @@ impl Client {
             .get(&peer)
             .filter(|c| c.expires.is_some())
             .map(|c| c.number)
+    }
+
+    /// Packets and events dropped because the caller did not drain
+    /// [`poll_transmit`](Self::poll_transmit) and
+    /// [`poll_event`](Self::poll_event).
+    pub const fn overflow(&self) -> Overflow {
+        Overflow {
+            transmits: self.outbox.dropped(),
+            events: self.events.dropped(),
+        }
+    }
+
+    /// The configuration (with the credentials last set).
+    pub const fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Whether the client has stopped (allocation failed, lost or released).
@@ -863,10 +834,16 @@ impl Client {
             }
             return;
         }
-        self.send_request(now, purpose, 0);
+        self.send_request(now, purpose, 0, false);
     }
 
-    fn send_request(&mut self, now: Instant, purpose: Purpose, auth_retries: u8) {
+    fn send_request(
+        &mut self,
+        now: Instant,
+        purpose: Purpose,
+        auth_retries: u8,
+        refused_once: bool,
+    ) {
         let transaction_id = self.next_transaction_id();
         let (method, mut attributes): (Method, Vec<Attribute<'_>>) = match purpose {
             Purpose::Allocate => {
@@ -933,34 +910,45 @@ impl Client {
             self.fail(now, purpose, ServerError::local(reason));
             return;
         };
-        let reliable = self.config.transport == TurnTransport::Tcp;
-        let mut transaction = ClientTransaction::new(
-            self.config.transaction,
-            now,
-            transaction_id,
-            bytes,
-            reliable,
-        );
-        while let Some(bytes) = transaction.poll_transmit() {
-            self.transmits.push_back(Transmit {
-                destination: self.config.server,
-                contents: bytes.to_vec(),
-            });
+        let request = Transmit {
+            source: self.config.local,
+            destination: self.config.server,
+            transport: self.config.transport,
+            contents: bytes.into(),
+        };
+        let Ok(mut transaction) = ClientTransaction::new(self.config.transaction, now, request)
+        else {
+            self.fail(
+                now,
+                purpose,
+                ServerError::local("request could not be parsed back"),
+            );
+            return;
+        };
+        while let Some(transmit) = transaction.poll_transmit() {
+            self.outbox.push(transmit);
         }
         self.pending.push(Pending {
             purpose,
             transaction,
             auth_retries,
+            refused_once,
             authenticated: key.is_some(),
         });
     }
 
-    fn handle_response(&mut self, now: Instant, message: &Message<'_>) -> Result<(), RecvError> {
-        let index = self
+    fn handle_response<'a>(
+        &mut self,
+        now: Instant,
+        message: &Message<'_>,
+    ) -> Result<Handled<'a>, RecvError> {
+        let Some(index) = self
             .pending
             .iter()
             .position(|p| p.transaction.transaction_id() == message.transaction_id())
-            .ok_or(RecvError::UnknownTransaction)?;
+        else {
+            return Ok(Handled::NotMine);
+        };
         let authenticated = self.pending.get(index).is_some_and(|p| p.authenticated);
         let error = message.error_code().map(|e| (e.code, e));
         // Responses to authenticated requests must carry valid integrity,
@@ -973,17 +961,36 @@ impl Client {
                 return Err(RecvError::BadIntegrity);
             }
         }
+        // The transaction itself checks method and fingerprint; its
+        // verdict is the client's.
+        if let Some(pending) = self.pending.get_mut(index) {
+            pending
+                .transaction
+                .handle_response(now, message)
+                .map_err(RecvError::Response)?;
+        }
         let pending = self.pending.swap_remove(index);
+        let used_nonce = self.auth.as_ref().map(|a| a.nonce.as_str());
+        let retry = match error {
+            // The first challenge: learn realm and nonce, then authenticate.
+            Some((401, _)) if !pending.authenticated => true,
+            // Our credentials were refused. Only a nonce that changed since
+            // (a server that sends 401 instead of 438) is worth one retry.
+            Some((401, _)) => !pending.refused_once && message.nonce() != used_nonce,
+            Some((438, _)) => pending.auth_retries < MAX_AUTH_RETRIES,
+            _ => false,
+        };
         match error {
             None if message.class() == Class::SuccessResponse => {
                 self.succeed(now, pending.purpose, message);
             }
-            Some((401 | 438, _)) if pending.auth_retries < MAX_AUTH_RETRIES => {
-                match self.learn_auth(message, error.map(|(c, _)| c) == Some(438)) {
-                    Ok(()) => self.send_request(now, pending.purpose, pending.auth_retries + 1),
-                    Err(reason) => self.fail(now, pending.purpose, reason),
+            Some((code @ (401 | 438), _)) if retry => match self.learn_auth(message, code == 438) {
+                Ok(()) => {
+                    let refused = pending.refused_once || (code == 401 && pending.authenticated);
+                    self.send_request(now, pending.purpose, pending.auth_retries + 1, refused);
                 }
-            }
+                Err(reason) => self.fail(now, pending.purpose, reason),
+            },
             Some((_, code)) => self.fail(now, pending.purpose, ServerError::from_code(code)),
             None => self.fail(
                 now,
@@ -992,7 +999,7 @@ impl Client {
             ),
         }
         self.drain_queue(now);
-        Ok(())
+        Ok(Handled::Response)
     }
 
     fn drain_queue(&mut self, now: Instant) {
@@ -1000,7 +1007,7 @@ impl Client {
             let Some(purpose) = self.queued.pop_front() else {
                 break;
             };
-            self.send_request(now, purpose, 0);
+            self.send_request(now, purpose, 0, false);
         }
     }
 
@@ -1086,7 +1093,7 @@ impl Client {
                     expires: now + lifetime,
                     refresh_at: now + refresh_delay(lifetime),
                 };
-                self.events.push_back(Event::Allocated {
+                self.events.push(Event::Allocated {
                     relayed,
                     mapped: self.mapped,
                     lifetime,
@@ -1105,7 +1112,7 @@ impl Client {
                         expires: now + lifetime,
                         refresh_at: now + refresh_delay(lifetime),
                     };
-                    self.events.push_back(Event::Refreshed { lifetime });
+                    self.events.push(Event::Refreshed { lifetime });
                 }
             }
             Purpose::Permission(ip) => {
@@ -1113,7 +1120,7 @@ impl Client {
                     permission.in_flight = false;
                     permission.expires = Some(now + PERMISSION_LIFETIME);
                     permission.refresh_at = Some(now + PERMISSION_LIFETIME - REFRESH_MARGIN);
-                    self.events.push_back(Event::PermissionCreated(ip));
+                    self.events.push(Event::PermissionCreated(ip));
                 }
             }
             Purpose::ChannelBind { peer, channel } => {
@@ -1133,7 +1140,7 @@ impl Client {
                         permission.refresh_at = Some(now + PERMISSION_LIFETIME - REFRESH_MARGIN);
                     }
                     if first {
-                        self.events.push_back(Event::ChannelBound { peer, channel });
+                        self.events.push(Event::ChannelBound { peer, channel });
                     }
                 }
             }
@@ -1146,7 +1153,7 @@ impl Client {
                 self.state = State::Closed;
                 self.pending.clear();
                 self.queued.clear();
-                self.events.push_back(Event::AllocationFailed(error));
+                self.events.push(Event::AllocationFailed(error));
             }
             Purpose::Refresh { lifetime: 0 } => self.released(now),
             Purpose::Refresh { .. } => {
@@ -1154,13 +1161,13 @@ impl Client {
                     // The server no longer has the allocation.
                     self.lose();
                 } else {
-                    self.events.push_back(Event::RefreshFailed(error));
+                    self.events.push(Event::RefreshFailed(error));
                     self.lose();
                 }
             }
             Purpose::Permission(ip) => {
                 self.permissions.remove(&ip);
-                self.events.push_back(Event::PermissionFailed(ip, error));
+                self.events.push(Event::PermissionFailed(ip, error));
             }
             Purpose::ChannelBind { peer, channel } => {
                 if self
@@ -1173,7 +1180,7 @@ impl Client {
                 } else if let Some(binding) = self.channels.get_mut(&peer) {
                     binding.in_flight = false;
                 }
-                self.events.push_back(Event::ChannelBindFailed(peer, error));
+                self.events.push(Event::ChannelBindFailed(peer, error));
             }
         }
     }
@@ -1186,7 +1193,7 @@ impl Client {
         self.permissions.clear();
         self.channels.clear();
         self.channel_peers.clear();
-        self.events.push_back(Event::AllocationLost);
+        self.events.push(Event::AllocationLost);
     }
 
     /// The allocation was released on purpose.
@@ -1195,7 +1202,7 @@ impl Client {
         self.permissions.clear();
         self.channels.clear();
         self.channel_peers.clear();
-        self.events.push_back(Event::Deallocated);
+        self.events.push(Event::Deallocated);
         if core::mem::take(&mut self.reallocate_after_release) {
             self.auth = None;
             self.restart_allocation(now);
@@ -1219,20 +1226,26 @@ fn refresh_delay(lifetime: Duration) -> Duration {
     }
 }
 
-/// Builds a message into a new buffer, with MESSAGE-INTEGRITY (or
-/// MESSAGE-INTEGRITY-SHA256 when `sha256`) when a key is given.
-fn build(
+/// An upper bound of the encoded length of a message with `attributes` and
+/// MESSAGE-INTEGRITY(-SHA256).
+fn encoded_len_bound(attributes: &[Attribute<'_>]) -> usize {
+    crate::HEADER_LEN
+        + attributes.iter().map(Attribute::encoded_len).sum::<usize>()
+        + crate::MESSAGE_INTEGRITY_SHA256_LEN
+}
+
+/// Writes a message into `buf`, with MESSAGE-INTEGRITY (or
+/// MESSAGE-INTEGRITY-SHA256 when `sha256`) when a key is given; returns its
+/// length.
+fn write_message(
+    buf: &mut [u8],
     class: Class,
     method: Method,
     transaction_id: TransactionId,
     attributes: &[Attribute<'_>],
     key: Option<(LongTermKey, bool)>,
-) -> Result<Vec<u8>, crate::WriteError> {
-    let len = crate::HEADER_LEN
-        + attributes.iter().map(Attribute::encoded_len).sum::<usize>()
-        + crate::MESSAGE_INTEGRITY_SHA256_LEN;
-    let mut buf = alloc::vec![0u8; len];
-    let mut builder = MessageBuilder::new(&mut buf, class, method, transaction_id)?;
+) -> Result<usize, crate::WriteError> {
+    let mut builder = MessageBuilder::new(buf, class, method, transaction_id)?;
     for attribute in attributes {
         builder.add(attribute)?;
     }
@@ -1245,7 +1258,19 @@ fn build(
         }
         None => {}
     }
-    let len = builder.finish();
+    Ok(builder.finish())
+}
+
+/// Builds a message into a new buffer (see [`write_message`]).
+fn build(
+    class: Class,
+    method: Method,
+    transaction_id: TransactionId,
+    attributes: &[Attribute<'_>],
+    key: Option<(LongTermKey, bool)>,
+) -> Result<Vec<u8>, crate::WriteError> {
+    let mut buf = alloc::vec![0u8; encoded_len_bound(attributes)];
+    let len = write_message(&mut buf, class, method, transaction_id, attributes, key)?;
     buf.truncate(len);
     Ok(buf)
 }

@@ -17,15 +17,16 @@
 //! use std::time::{Duration, Instant};
 //! use sansrtc_stun::turn::{Client, Config, Event};
 //!
+//! let local = "127.0.0.1:50000".parse().unwrap();
 //! let server = "127.0.0.1:3478".parse().unwrap();
 //! let now = Instant::now();
-//! let mut client = Client::new(Config::new(server, "user", "secret"), now);
+//! let mut client = Client::new(Config::new(local, server, "user", "secret"), now);
 //!
 //! // The first output is an unauthenticated Allocate request.
 //! let transmit = client.poll_transmit().expect("Allocate request");
-//! assert_eq!(transmit.destination, server);
+//! assert_eq!((transmit.source, transmit.destination), (local, server));
 //! // ... send `transmit.contents` to the server, feed its answers to
-//! // `client.handle_receive(now, server, &bytes)`, call
+//! // `client.handle_receive(now, Receive::udp(server, local, &bytes))`, call
 //! // `client.handle_timeout(now)` at `client.poll_timeout()`, and drain
 //! // `client.poll_event()` after each call:
 //! while let Some(event) = client.poll_event() {
@@ -39,6 +40,6 @@
 mod client;
 
 pub use client::{
-    Client, Config, Event, MAX_CHANNELS, MAX_PERMISSIONS, Received, RecvError, SendError,
-    ServerError, Transmit, TurnTransport,
+    Client, Config, Event, Handled, MAX_CHANNELS, MAX_PERMISSIONS, MAX_QUEUED_EVENTS,
+    MAX_QUEUED_TRANSMITS, Received, RecvError, SendError, ServerError,
 };
