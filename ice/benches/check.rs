@@ -117,7 +117,7 @@ fn bench(c: &mut Criterion) {
                     source,
                     destination: address,
                     transport: Transport::Udp,
-                    bytes: black_box(&request),
+                    contents: black_box(&request),
                 },
             );
             let response = agent.poll_transmit();

@@ -14,18 +14,19 @@
 //! - <https://www.rfc-editor.org/rfc/rfc7983> (demultiplexing)
 //! - <https://www.w3.org/TR/webrtc/#rtciceconnectionstate-enum> (states)
 
-use alloc::collections::VecDeque;
 use core::net::{IpAddr, SocketAddr};
 use core::time::Duration;
 use std::time::Instant;
 
+use bytes::Bytes;
+use sansrtc_stun::drive::{Outbox, Overflow, PacketWriter, Queue};
 use sansrtc_stun::{Class, Message, TransactionId};
 
 use crate::candidate::{self, Address, Candidate, CandidateType, Local, Remote, Transport};
 use crate::check::{Credentials, MAX_CHECK_TRANSMISSIONS};
 use crate::checklist::{CheckList, DEFAULT_MAX_PAIRS};
 use crate::event::{
-    ConnectionState, Error, Event, GatheringState, Handled, Receive, RecvError, Transmit,
+    ConnectionState, Data, Error, Event, GatheringState, Handled, Receive, RecvError, Transmit,
 };
 use crate::gather::{Gather, MAX_STUN_SERVERS, gather_config};
 use crate::nomination::{NominationPolicy, Selected};
@@ -43,12 +44,20 @@ pub const MAX_REMOTE_CANDIDATES: usize = 64;
 pub const MAX_PENDING_NAMES: usize = 16;
 
 /// Most packets queued for [`Agent::poll_transmit`]; beyond this, new
-/// packets are dropped (the caller is expected to drain after every input).
+/// packets are dropped and counted in [`Agent::overflow`] (the caller is
+/// expected to drain after every input).
 pub const MAX_QUEUED_TRANSMITS: usize = 256;
 
 /// Most events queued for [`Agent::poll_event`]; beyond this, new events
-/// are dropped.
+/// are dropped and counted in [`Agent::overflow`].
 pub const MAX_QUEUED_EVENTS: usize = 256;
+
+/// Most error answers (400, 401) the agent sends per second to requests
+/// that do not authenticate. RFC 8489 §9.1.3 asks for those answers, but
+/// they go to whatever source address a packet claims: past this rate the
+/// agent drops such requests silently, so that it cannot be used to reflect
+/// a flood at someone else.
+pub const MAX_UNAUTHENTICATED_ANSWERS: u32 = 20;
 
 /// Configuration of an [`Agent`].
 #[derive(Debug, Clone)]
@@ -190,8 +199,12 @@ pub struct Agent {
     pub(crate) last_local_candidate: Instant,
     pub(crate) stamp_progress: bool,
     pub(crate) stamp_local: bool,
-    pub(crate) transmits: VecDeque<Transmit>,
-    pub(crate) events: VecDeque<Event>,
+    pub(crate) outbox: Outbox,
+    pub(crate) writer: PacketWriter,
+    pub(crate) events: Queue<Event>,
+    /// Error answers to unauthenticated requests in the current second:
+    /// when it started and how many (see [`MAX_UNAUTHENTICATED_ANSWERS`]).
+    pub(crate) unauthenticated_answers: (Instant, u32),
     pub(crate) checks_sent: u64,
     pub(crate) relays: Relays,
 }
@@ -267,8 +280,10 @@ impl Agent {
             last_local_candidate: now,
             stamp_progress: false,
             stamp_local: false,
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
+            outbox: Outbox::new(MAX_QUEUED_TRANSMITS),
+            writer: PacketWriter::new(),
+            events: Queue::new(MAX_QUEUED_EVENTS),
+            unauthenticated_answers: (now, 0),
             checks_sent: 0,
             relays,
         }
@@ -276,36 +291,56 @@ impl Agent {
 
     // ----------------------------------------------------------------- inputs
 
-    /// Handles a packet received on a local socket. STUN messages for the
-    /// agent are consumed; anything else comes back as
-    /// [`RecvError::NotStun`] for the caller to route elsewhere.
+    /// Handles a packet received on a local socket: STUN for the agent is
+    /// consumed; anything else is [`Handled::Data`], application data
+    /// (DTLS, SRTP) for the caller, borrowed from `packet`.
     ///
     /// Packets from a configured TURN server (`source` the server,
     /// `destination` the host socket its allocation uses) go to the agent's
     /// TURN client, even after [`close`](Self::close) so that the
-    /// allocation can be released; data relayed from a peer is then
-    /// handled as if received on the relayed address, and application data
-    /// comes out as [`Event::RelayedData`].
-    pub fn handle_receive(
+    /// allocation can be released; what a peer sent through the relay is
+    /// then handled as if received on the relayed address, so its
+    /// application data is [`Handled::Data`] too, with the relayed address
+    /// as [`Data::local`].
+    pub fn handle_receive<'a>(
         &mut self,
         now: Instant,
-        packet: Receive<'_>,
-    ) -> Result<Handled, RecvError> {
-        if let Some(handled) = self.receive_from_turn_server(now, &packet) {
+        packet: Receive<'a>,
+    ) -> Result<Handled<'a>, RecvError> {
+        if let Some(handled) = self.receive_from_turn_server(now, packet) {
             return handled;
-        }
-        if self.state == ConnectionState::Closed {
-            return Err(RecvError::Closed);
         }
         self.advance(now);
         self.receive(packet)
     }
 
-    /// Handles a packet on a local socket (host or relayed): parsed, then
-    /// dispatched by class to the handlers of requests, indications and
-    /// responses.
-    pub(crate) fn receive(&mut self, packet: Receive<'_>) -> Result<Handled, RecvError> {
-        let message = self.parse_stun(&packet)?;
+    /// Handles a packet on a local socket (host or relayed): application
+    /// data goes back to the caller; STUN is parsed, then dispatched by
+    /// class to the handlers of requests, indications and responses.
+    pub(crate) fn receive<'a>(&mut self, packet: Receive<'a>) -> Result<Handled<'a>, RecvError> {
+        let Some(socket) = self
+            .sockets
+            .iter()
+            .find(|s| s.address == packet.destination && s.transport == packet.transport)
+        else {
+            return Ok(Handled::NotMine);
+        };
+        // RFC 7983: STUN starts with 0 to 3; the rest is the caller's.
+        if packet.contents.first().is_some_and(|b| *b > 3) {
+            return Ok(Handled::Data(Data {
+                component: socket.component,
+                local: packet.destination,
+                remote: packet.source,
+                contents: packet.contents,
+            }));
+        }
+        if self.state == ConnectionState::Closed {
+            return Err(RecvError::Closed);
+        }
+        let message = Message::parse(packet.contents).map_err(RecvError::Malformed)?;
+        if message.has_fingerprint() && message.verify_fingerprint().is_err() {
+            return Err(RecvError::Fingerprint);
+        }
         let handled = match message.class() {
             Class::Request => self.on_request(&message, &packet),
             Class::Indication => Ok(Handled::Indication),
@@ -313,28 +348,6 @@ impl Agent {
         };
         self.update_state();
         handled
-    }
-
-    /// The first step of every received packet: demultiplexing (RFC 7983),
-    /// parsing, the socket it arrived on, and its FINGERPRINT when it has
-    /// one (RFC 8489 §14.7).
-    fn parse_stun<'a>(&self, packet: &Receive<'a>) -> Result<Message<'a>, RecvError> {
-        // RFC 7983: STUN starts with 0 to 3.
-        if packet.bytes.first().is_none_or(|b| *b > 3) {
-            return Err(RecvError::NotStun);
-        }
-        let message = Message::parse(packet.bytes).map_err(RecvError::Malformed)?;
-        if !self
-            .sockets
-            .iter()
-            .any(|s| s.address == packet.destination && s.transport == packet.transport)
-        {
-            return Err(RecvError::UnknownSocket);
-        }
-        if message.has_fingerprint() && message.verify_fingerprint().is_err() {
-            return Err(RecvError::Fingerprint);
-        }
-        Ok(message)
     }
 
     // ------------------------------------------------------------ responses
@@ -345,7 +358,7 @@ impl Agent {
         &mut self,
         message: &Message<'_>,
         packet: &Receive<'_>,
-    ) -> Result<Handled, RecvError> {
+    ) -> Result<Handled<'static>, RecvError> {
         let transaction_id = message.transaction_id();
         if let Some(id) = self
             .checklist
@@ -374,7 +387,7 @@ impl Agent {
         {
             return self.on_gather_response(index, message, packet);
         }
-        Err(RecvError::UnknownTransaction)
+        Ok(Handled::NotMine)
     }
 
     /// Handles the passage of time: retransmissions, the next paced check,
@@ -660,7 +673,7 @@ impl Agent {
         if self.state != ConnectionState::Closed {
             self.set_state(ConnectionState::Closed);
         }
-        self.transmits.clear();
+        self.outbox.clear();
         let now = self.now;
         self.relays.close(now);
         self.drain_relays();
@@ -671,9 +684,11 @@ impl Agent {
     /// is one of the agent's relayed candidates, through the TURN server
     /// (a Send indication, or ChannelData once the channel for the pair is
     /// bound). Read the packet from [`poll_transmit`](Self::poll_transmit).
-    /// Data received on a relayed candidate comes back as
-    /// [`Event::RelayedData`]; on other candidates it arrives on the
-    /// caller's own socket.
+    /// Data received, directly or through a relayed candidate, comes back
+    /// from [`handle_receive`](Self::handle_receive) as [`Handled::Data`].
+    /// The data is copied; a caller that sends on its own sockets can send
+    /// straight to the selected pair of [`Event::SelectedPair`] instead,
+    /// when its local candidate is not relayed.
     pub fn send_data(&mut self, now: Instant, component: u16, data: &[u8]) -> Result<(), Error> {
         self.check_open()?;
         self.advance(now);
@@ -688,20 +703,21 @@ impl Agent {
                 .send(now, source, destination, data)
                 .map_err(Error::Relay)?;
             self.flush_relay_transmits();
-        } else {
-            if self.transmits.len() >= MAX_QUEUED_TRANSMITS {
-                return Err(Error::TooMany("queued transmits"));
-            }
-            self.transmit(source, destination, data.to_vec());
+        } else if !self
+            .outbox
+            .push_copy(source, destination, Transport::Udp, data)
+        {
+            return Err(Error::TooMany("queued transmits"));
         }
         Ok(())
     }
 
     // ---------------------------------------------------------------- outputs
 
-    /// The next packet to send.
+    /// The next packet to send: from the local socket `source` to
+    /// `destination`.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        self.outbox.pop()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
@@ -762,7 +778,7 @@ impl Agent {
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.events.pop()
     }
 
     // ---------------------------------------------------------------- getters
@@ -826,6 +842,17 @@ impl Agent {
         self.checklist.len()
     }
 
+    /// Packets and events dropped because the caller did not drain
+    /// [`poll_transmit`](Self::poll_transmit) and
+    /// [`poll_event`](Self::poll_event) (at most [`MAX_QUEUED_TRANSMITS`]
+    /// and [`MAX_QUEUED_EVENTS`] wait).
+    pub const fn overflow(&self) -> Overflow {
+        Overflow {
+            transmits: self.outbox.dropped(),
+            events: self.events.dropped(),
+        }
+    }
+
     /// Connectivity checks sent so far (first transmissions, not counting
     /// retransmissions or consent checks).
     pub const fn checks_sent(&self) -> u64 {
@@ -869,7 +896,7 @@ impl Agent {
         &mut self,
         source: SocketAddr,
         destination: SocketAddr,
-        contents: Vec<u8>,
+        contents: Bytes,
     ) {
         if self.relays.is_relayed(source) {
             let now = self.now;
@@ -886,10 +913,10 @@ impl Agent {
         source: SocketAddr,
         destination: SocketAddr,
         transport: Transport,
-        contents: Vec<u8>,
+        contents: Bytes,
     ) {
-        if self.transmits.len() < MAX_QUEUED_TRANSMITS && !contents.is_empty() {
-            self.transmits.push_back(Transmit {
+        if !contents.is_empty() {
+            self.outbox.push(Transmit {
                 source,
                 destination,
                 transport,
@@ -899,9 +926,7 @@ impl Agent {
     }
 
     pub(crate) fn event(&mut self, event: Event) {
-        if self.events.len() < MAX_QUEUED_EVENTS {
-            self.events.push_back(event);
-        }
+        self.events.push(event);
     }
 
     fn set_state(&mut self, state: ConnectionState) {

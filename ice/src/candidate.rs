@@ -76,23 +76,8 @@ impl fmt::Display for CandidateType {
     }
 }
 
-/// The transport protocol of a candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Transport {
-    /// UDP.
-    Udp,
-    /// TCP (RFC 6544).
-    Tcp,
-}
-
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Udp => "udp",
-            Self::Tcp => "tcp",
-        })
-    }
-}
+/// The transport protocol of a candidate: the suite's one `Transport`.
+pub use sansrtc_stun::Transport;
 
 /// The role of a TCP candidate (RFC 6544 §4.5).
 ///
@@ -545,8 +530,8 @@ impl fmt::Display for Candidate {
         let transport = match (self.transport, self.transport_uppercase) {
             (Transport::Udp, false) => "udp",
             (Transport::Udp, true) => "UDP",
-            (Transport::Tcp, false) => "tcp",
-            (Transport::Tcp, true) => "TCP",
+            (_, false) => "tcp",
+            (_, true) => "TCP",
         };
         write!(
             f,
@@ -638,7 +623,7 @@ pub fn foundation(
     }
     feed(match transport {
         Transport::Udp => b"u",
-        Transport::Tcp => b"t",
+        _ => b"t",
     });
     let mut text = String::new();
     // Writing to a String cannot fail.

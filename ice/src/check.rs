@@ -11,14 +11,19 @@
 //! - <https://www.rfc-editor.org/rfc/rfc8839#section-5.4>
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::fmt;
 use core::net::SocketAddr;
 
+use bytes::Bytes;
+use sansrtc_stun::attribute::UnknownAttributes;
+use sansrtc_stun::drive::PacketWriter;
 use sansrtc_stun::{
-    Attribute, Class, ErrorCode, IntegrityKey, Message, MessageBuilder, Method, TransactionId,
+    Attribute, AttributeType, Class, ErrorCode, IntegrityKey, MAX_ATTRIBUTES, Message,
+    MessageBuilder, Method, TransactionId,
 };
 
-use crate::agent::Agent;
+use crate::agent::{Agent, MAX_UNAUTHENTICATED_ANSWERS};
 use crate::candidate::{self, Candidate, CandidateType, Local, Remote, Transport};
 use crate::event::{Error, Handled, Receive, RecvError};
 use crate::nomination::nominate_on_request;
@@ -171,12 +176,11 @@ impl Agent {
         let (source, destination) = (pair.local_base, pair.remote_addr);
         let transaction_id = self.transaction_id();
         let Some(bytes) = check_request(
+            &mut self.writer,
             transaction_id,
-            &remote_credentials,
-            &self.local_credentials,
+            (&remote_credentials, &self.local_credentials),
             priority,
-            self.controlling,
-            self.tie_breaker,
+            (self.controlling, self.tie_breaker),
             use_candidate,
         ) else {
             return false;
@@ -208,16 +212,42 @@ impl Agent {
     }
 
     /// An incoming Binding request (RFC 8445 §7.3): authenticated, answered
-    /// (or refused with 400 or 487), then, for this generation, its remote
-    /// candidate found or learned and its pair checked in return.
+    /// (or refused with 400, 401, 420 or 487), then, for this generation,
+    /// its remote candidate found or learned and its pair checked in return.
     pub(crate) fn on_request(
         &mut self,
         message: &Message<'_>,
         packet: &Receive<'_>,
-    ) -> Result<Handled, RecvError> {
-        let credentials = self.authenticate_request(message)?;
+    ) -> Result<Handled<'static>, RecvError> {
+        let credentials = match self.authenticate_request(message) {
+            Ok(credentials) => credentials,
+            Err((error, Some(code))) => {
+                self.refuse_unauthenticated(message, code, packet);
+                return Err(error);
+            }
+            Err((error, None)) => return Err(error),
+        };
         let transaction_id = message.transaction_id();
         let (source, destination) = (packet.source, packet.destination);
+        // RFC 8489 §6.3.1: after authentication, comprehension-required
+        // attributes the agent does not act on get 420.
+        let unknown: Vec<AttributeType> = message
+            .not_understood(&UNDERSTOOD)
+            .take(MAX_ATTRIBUTES)
+            .collect();
+        if !unknown.is_empty() {
+            if let Some(bytes) = unknown_attributes_response(
+                &mut self.writer,
+                transaction_id,
+                &unknown,
+                &credentials,
+            ) {
+                self.transmit(destination, source, bytes);
+            }
+            return Err(RecvError::Unsupported(
+                "unknown comprehension-required attributes",
+            ));
+        }
         let Some(priority) = message.priority() else {
             self.respond_error(transaction_id, ErrorCode::BAD_REQUEST, &credentials, packet);
             return Err(RecvError::Unsupported("no PRIORITY"));
@@ -225,7 +255,9 @@ impl Agent {
         if self.answered_role_conflict(message, &credentials, packet) {
             return Ok(Handled::Request);
         }
-        if let Some(bytes) = success_response(transaction_id, source, &credentials) {
+        if let Some(bytes) =
+            success_response(&mut self.writer, transaction_id, source, &credentials)
+        {
             self.transmit(destination, source, bytes);
         }
         self.refresh_lite_consent(destination, source);
@@ -255,17 +287,47 @@ impl Agent {
     /// whose USERNAME starts with our ufrag (this generation's, or the
     /// previous one's while a pair selected with it is in use) and whose
     /// MESSAGE-INTEGRITY that ufrag's password verifies. Returns the
-    /// credentials it matched.
-    fn authenticate_request(&self, message: &Message<'_>) -> Result<Credentials, RecvError> {
-        if message.method() != Method::BINDING {
-            return Err(RecvError::Unsupported("only Binding requests are served"));
-        }
+    /// credentials it matched, or why not with the error code RFC 8489
+    /// §9.1.3 answers it with:
+    ///
+    /// - no USERNAME or no MESSAGE-INTEGRITY: 400 (Bad Request);
+    /// - a USERNAME that is not ours, or a MESSAGE-INTEGRITY that does not
+    ///   verify: 401 (Unauthenticated);
+    /// - another method: 400;
+    /// - no FINGERPRINT: no answer. Every ICE check carries one
+    ///   (RFC 8445 §7.2.2); without it the message may well be another
+    ///   protocol's that only looks like STUN.
+    ///
+    /// The answers are rate-limited ([`MAX_UNAUTHENTICATED_ANSWERS`]).
+    fn authenticate_request(
+        &self,
+        message: &Message<'_>,
+    ) -> Result<Credentials, (RecvError, Option<u16>)> {
         if !message.has_fingerprint() {
-            return Err(RecvError::Fingerprint);
+            return Err((RecvError::Fingerprint, None));
         }
-        let username = message
-            .username()
-            .ok_or(RecvError::Unauthenticated("no USERNAME"))?;
+        if message.method() != Method::BINDING {
+            let error = RecvError::Unsupported("only Binding requests are served");
+            return Err((error, Some(ErrorCode::BAD_REQUEST)));
+        }
+        let bad_request = |what| {
+            Err((
+                RecvError::Unauthenticated(what),
+                Some(ErrorCode::BAD_REQUEST),
+            ))
+        };
+        let unauthenticated = |what| {
+            Err((
+                RecvError::Unauthenticated(what),
+                Some(ErrorCode::UNAUTHENTICATED),
+            ))
+        };
+        let Some(username) = message.username() else {
+            return bad_request("no USERNAME");
+        };
+        if !message.has_integrity() {
+            return bad_request("no MESSAGE-INTEGRITY");
+        }
         let ours = username.split(':').next().unwrap_or_default();
         let credentials = if ours == &*self.local_credentials.ufrag {
             self.local_credentials.clone()
@@ -276,12 +338,39 @@ impl Agent {
         {
             old.clone()
         } else {
-            return Err(RecvError::Unauthenticated("USERNAME"));
+            return unauthenticated("USERNAME");
         };
-        message
+        if message
             .verify_message_integrity_with(&credentials.key)
-            .map_err(|_| RecvError::Unauthenticated("MESSAGE-INTEGRITY"))?;
+            .is_err()
+        {
+            return unauthenticated("MESSAGE-INTEGRITY");
+        }
         Ok(credentials)
+    }
+
+    /// Answers a request that did not authenticate with `code` (400 or
+    /// 401), without MESSAGE-INTEGRITY (there is no key to sign with,
+    /// RFC 8489 §9.1.3), at most [`MAX_UNAUTHENTICATED_ANSWERS`] times a
+    /// second.
+    fn refuse_unauthenticated(&mut self, message: &Message<'_>, code: u16, packet: &Receive<'_>) {
+        let (since, count) = &mut self.unauthenticated_answers;
+        if self.now.saturating_duration_since(*since) >= core::time::Duration::from_secs(1) {
+            *since = self.now;
+            *count = 0;
+        }
+        if *count >= MAX_UNAUTHENTICATED_ANSWERS {
+            return;
+        }
+        *count += 1;
+        if let Some(bytes) = unsigned_error_response(
+            &mut self.writer,
+            message.method(),
+            message.transaction_id(),
+            code,
+        ) {
+            self.transmit(packet.destination, packet.source, bytes);
+        }
     }
 
     /// The remote candidate a check came from: a known one, or a new
@@ -409,7 +498,7 @@ impl Agent {
         credentials: &Credentials,
         packet: &Receive<'_>,
     ) {
-        if let Some(bytes) = error_response(transaction_id, code, credentials) {
+        if let Some(bytes) = error_response(&mut self.writer, transaction_id, code, credentials) {
             self.transmit(packet.destination, packet.source, bytes);
         }
     }
@@ -421,18 +510,18 @@ impl Agent {
         id: u32,
         message: &Message<'_>,
         packet: &Receive<'_>,
-    ) -> Result<Handled, RecvError> {
+    ) -> Result<Handled<'static>, RecvError> {
         let Some(remote_credentials) = &self.remote_credentials else {
-            return Err(RecvError::UnknownTransaction);
+            return Ok(Handled::NotMine);
         };
         message
             .verify_message_integrity_with(&remote_credentials.key)
             .map_err(|_| RecvError::Unauthenticated("MESSAGE-INTEGRITY"))?;
         let Some(pair) = self.checklist.get_mut(id) else {
-            return Err(RecvError::UnknownTransaction);
+            return Ok(Handled::NotMine);
         };
         let Some(check) = pair.check.take() else {
-            return Err(RecvError::UnknownTransaction);
+            return Ok(Handled::NotMine);
         };
         if message.class() == Class::ErrorResponse {
             self.on_check_error(id, &check, message);
@@ -570,35 +659,59 @@ impl Agent {
 /// the fixed attributes).
 const MESSAGE_BUF: usize = 640;
 
-/// A Binding message of `class` with the attributes `build` adds, in a
-/// new buffer; `None` if it does not fit.
+/// The comprehension-required attributes the agent acts on in a check;
+/// any other gets 420 (Unknown Attribute).
+const UNDERSTOOD: [AttributeType; 5] = [
+    AttributeType::USERNAME,
+    AttributeType::MESSAGE_INTEGRITY,
+    AttributeType::MESSAGE_INTEGRITY_SHA256,
+    AttributeType::PRIORITY,
+    AttributeType::USE_CANDIDATE,
+];
+
+/// A message of `class` and `method` with the attributes `build` adds,
+/// written in pooled memory; `None` if it does not fit.
+fn finish_message(
+    writer: &mut PacketWriter,
+    build: impl FnOnce(&mut MessageBuilder<'_>) -> Result<(), sansrtc_stun::WriteError>,
+    class: Class,
+    method: Method,
+    transaction_id: TransactionId,
+) -> Option<Bytes> {
+    writer
+        .write(MESSAGE_BUF, |buf| {
+            let mut builder = MessageBuilder::new(buf, class, method, transaction_id)?;
+            build(&mut builder)?;
+            Ok::<_, sansrtc_stun::WriteError>(builder.finish())
+        })
+        .ok()
+}
+
+/// A Binding message of `class` with the attributes `build` adds, written
+/// in pooled memory; `None` if it does not fit.
 pub(crate) fn finish(
+    writer: &mut PacketWriter,
     build: impl FnOnce(&mut MessageBuilder<'_>) -> Result<(), sansrtc_stun::WriteError>,
     class: Class,
     transaction_id: TransactionId,
-) -> Option<Vec<u8>> {
-    let mut buf = vec![0u8; MESSAGE_BUF];
-    let mut builder = MessageBuilder::new(&mut buf, class, Method::BINDING, transaction_id).ok()?;
-    build(&mut builder).ok()?;
-    let len = builder.finish();
-    buf.truncate(len);
-    Some(buf)
+) -> Option<Bytes> {
+    finish_message(writer, build, class, Method::BINDING, transaction_id)
 }
 
 /// A connectivity check (RFC 8445 §7.2.2): USERNAME `remote:local`,
 /// PRIORITY, the role with the tie-breaker, USE-CANDIDATE when nominating,
 /// MESSAGE-INTEGRITY with the remote password, FINGERPRINT.
 pub(crate) fn check_request(
+    writer: &mut PacketWriter,
     transaction_id: TransactionId,
-    remote: &Credentials,
-    local: &Credentials,
+    (remote, local): (&Credentials, &Credentials),
     priority: u32,
-    controlling: bool,
-    tie_breaker: u64,
+    (controlling, tie_breaker): (bool, u64),
     use_candidate: bool,
-) -> Option<Vec<u8>> {
+) -> Option<Bytes> {
     let username = format!("{}:{}", remote.ufrag, local.ufrag);
     finish(
+        writer,
         |b| {
             b.add(&Attribute::Username(&username))?
                 .add(&Attribute::Priority(priority))?;
@@ -621,11 +734,13 @@ pub(crate) fn check_request(
 
 /// A success response to a check (RFC 8445 §7.3.1.2).
 fn success_response(
+    writer: &mut PacketWriter,
     transaction_id: TransactionId,
     source: SocketAddr,
     local: &Credentials,
-) -> Option<Vec<u8>> {
+) -> Option<Bytes> {
     finish(
+        writer,
         |b| {
             b.add(&Attribute::XorMappedAddress(source))?;
             b.add_message_integrity_with(&local.key)?;
@@ -640,11 +755,13 @@ fn success_response(
 /// An error response to a check (400 or 487, RFC 8445 §7.3.1.1), with
 /// MESSAGE-INTEGRITY and FINGERPRINT.
 fn error_response(
+    writer: &mut PacketWriter,
     transaction_id: TransactionId,
     code: u16,
     local: &Credentials,
-) -> Option<Vec<u8>> {
+) -> Option<Bytes> {
     finish(
+        writer,
         |b| {
             b.add(&Attribute::ErrorCode(ErrorCode::new(
                 code,
@@ -655,6 +772,57 @@ fn error_response(
             Ok(())
         },
         Class::ErrorResponse,
+        transaction_id,
+    )
+}
+
+/// A 420 (Unknown Attribute) response listing `unknown`, with
+/// MESSAGE-INTEGRITY and FINGERPRINT (RFC 8489 §6.3.1.1).
+fn unknown_attributes_response(
+    writer: &mut PacketWriter,
+    transaction_id: TransactionId,
+    unknown: &[AttributeType],
+    local: &Credentials,
+) -> Option<Bytes> {
+    finish(
+        writer,
+        |b| {
+            b.add(&Attribute::ErrorCode(ErrorCode::new(
+                ErrorCode::UNKNOWN_ATTRIBUTE,
+                ErrorCode::default_reason(ErrorCode::UNKNOWN_ATTRIBUTE),
+            )))?
+            .add(&Attribute::UnknownAttributes(UnknownAttributes::from_list(
+                unknown,
+            )))?;
+            b.add_message_integrity_with(&local.key)?;
+            b.add_fingerprint()?;
+            Ok(())
+        },
+        Class::ErrorResponse,
+        transaction_id,
+    )
+}
+
+/// An error response (400 or 401) to a request that did not authenticate:
+/// FINGERPRINT but no MESSAGE-INTEGRITY (RFC 8489 §9.1.3).
+fn unsigned_error_response(
+    writer: &mut PacketWriter,
+    method: Method,
+    transaction_id: TransactionId,
+    code: u16,
+) -> Option<Bytes> {
+    finish_message(
+        writer,
+        |b| {
+            b.add(&Attribute::ErrorCode(ErrorCode::new(
+                code,
+                ErrorCode::default_reason(code),
+            )))?;
+            b.add_fingerprint()?;
+            Ok(())
+        },
+        Class::ErrorResponse,
+        method,
         transaction_id,
     )
 }

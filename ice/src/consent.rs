@@ -6,6 +6,7 @@
 //! - <https://www.rfc-editor.org/rfc/rfc7675#section-5.1>
 //! - <https://www.rfc-editor.org/rfc/rfc8445#section-11>
 
+use bytes::Bytes;
 use core::net::SocketAddr;
 use core::time::Duration;
 use std::time::Instant;
@@ -20,7 +21,7 @@ use crate::event::{Handled, Receive, RecvError};
 #[derive(Debug, Clone)]
 pub(crate) struct Consent {
     pub(crate) transaction_id: TransactionId,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) bytes: Bytes,
     pub(crate) sent: u32,
     pub(crate) next_at: Instant,
     pub(crate) rto: Duration,
@@ -62,12 +63,11 @@ impl Agent {
             if selected.next_consent <= now {
                 selected.next_consent = now + interval;
                 if let Some(bytes) = check_request(
+                    &mut self.writer,
                     transaction_id,
-                    &selected.remote_credentials,
-                    &selected.local_credentials,
+                    (&selected.remote_credentials, &selected.local_credentials),
                     selected.local_priority,
-                    controlling,
-                    tie_breaker,
+                    (controlling, tie_breaker),
                     false,
                 ) {
                     sends.push((selected.local_base, selected.remote_address, bytes.clone()));
@@ -101,10 +101,10 @@ impl Agent {
         index: usize,
         message: &Message<'_>,
         packet: &Receive<'_>,
-    ) -> Result<Handled, RecvError> {
+    ) -> Result<Handled<'static>, RecvError> {
         let now = self.now;
         let Some(selected) = self.selected.get_mut(index) else {
-            return Err(RecvError::UnknownTransaction);
+            return Ok(Handled::NotMine);
         };
         message
             .verify_message_integrity_with(&selected.remote_credentials.key)

@@ -5,39 +5,32 @@ use core::net::SocketAddr;
 
 use sansrtc_stun::ParseError;
 
-use crate::candidate::{Candidate, Transport};
+use crate::candidate::Candidate;
 
-/// A packet the caller received on one of its local sockets.
-#[derive(Debug, Clone, Copy)]
-pub struct Receive<'a> {
-    /// Where it came from.
-    pub source: SocketAddr,
-    /// The local socket it arrived on (as given to
-    /// [`Agent::add_local_socket`](crate::Agent::add_local_socket)).
-    pub destination: SocketAddr,
-    /// The transport.
-    pub transport: Transport,
-    /// The datagram.
-    pub bytes: &'a [u8],
-}
+pub use sansrtc_stun::{Receive, Transmit};
 
-/// A packet for the caller to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transmit {
-    /// The local socket to send it from.
-    pub source: SocketAddr,
-    /// Where to send it.
-    pub destination: SocketAddr,
-    /// The transport.
-    pub transport: Transport,
-    /// The datagram.
-    pub contents: Vec<u8>,
+/// Application data (DTLS, RTP, ...) that reached the agent: on one of its
+/// local sockets, or through one of its relayed candidates (unwrapped from
+/// the TURN server's Data indication or ChannelData). Either way it is
+/// borrowed from the received packet and handed back to the caller the same
+/// way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Data<'a> {
+    /// The component of the local candidate it arrived on.
+    pub component: u16,
+    /// The local candidate's base: the socket it arrived on, or the relayed
+    /// address it was sent to.
+    pub local: SocketAddr,
+    /// Where it came from (the peer's address, also through a relay).
+    pub remote: SocketAddr,
+    /// The data.
+    pub contents: &'a [u8],
 }
 
 /// What the agent did with a received packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Handled {
+pub enum Handled<'a> {
     /// A connectivity check, answered.
     Request,
     /// A response to one of our checks, consent checks or STUN requests.
@@ -47,9 +40,13 @@ pub enum Handled {
     /// A message from a TURN server for the agent's TURN client (an answer
     /// to one of its requests).
     Turn,
-    /// Application data a peer sent through a relayed candidate, given out
-    /// as [`Event::RelayedData`].
-    Data,
+    /// Not STUN (RFC 7983): application data for the caller's DTLS or
+    /// SRTP, whether it came directly or through a relayed candidate.
+    Data(Data<'a>),
+    /// Not the agent's: it arrived on a socket that was not added, or it is
+    /// a response to no transaction of the agent's (a late retransmission,
+    /// or another agent's on a shared socket).
+    NotMine,
 }
 
 /// Why a received packet was dropped. The agent stays usable; nothing in
@@ -57,31 +54,27 @@ pub enum Handled {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecvError {
-    /// Not a STUN message: the caller should hand it to DTLS, RTP, ...
-    #[error("not a STUN message")]
-    NotStun,
     /// A STUN message that does not parse.
     #[error("malformed STUN message: {0}")]
     Malformed(ParseError),
-    /// Not on a socket the agent knows.
-    #[error("arrived on a socket that was not added")]
-    UnknownSocket,
     /// FINGERPRINT is missing or wrong.
     #[error("FINGERPRINT missing or wrong")]
     Fingerprint,
     /// USERNAME or MESSAGE-INTEGRITY do not match our credentials.
     #[error("not authenticated: {0}")]
     Unauthenticated(&'static str),
-    /// A response that matches no outstanding transaction.
-    #[error("response to no outstanding transaction")]
-    UnknownTransaction,
-    /// A request the agent does not serve (not a Binding request, or
-    /// missing ICE attributes).
+    /// A request the agent does not serve (not a Binding request, missing
+    /// ICE attributes, or comprehension-required attributes it does not
+    /// act on: answered with 400 or 420).
     #[error("unsupported request: {0}")]
     Unsupported(&'static str),
     /// The agent is closed.
     #[error("the agent is closed")]
     Closed,
+    /// A STUN server's answer to a gathering request that fails the
+    /// request's checks (another method, a bad FINGERPRINT).
+    #[error("gathering: {0}")]
+    Gather(sansrtc_stun::transaction::RecvError),
     /// A packet from a TURN server that its TURN client dropped.
     #[error("TURN: {0}")]
     Turn(sansrtc_stun::turn::RecvError),
@@ -205,20 +198,5 @@ pub enum Event {
         code: u16,
         /// The reason phrase, or what happened.
         reason: String,
-    },
-    /// Application data a peer sent to one of the agent's relayed
-    /// candidates, unwrapped from the TURN server's Data indication or
-    /// ChannelData. (Data arriving on the caller's own sockets is the
-    /// caller's: [`RecvError::NotStun`].) Dropped when
-    /// [`MAX_QUEUED_EVENTS`](crate::MAX_QUEUED_EVENTS) events wait.
-    RelayedData {
-        /// The component of the relayed candidate.
-        component: u16,
-        /// The relayed address it arrived at.
-        relayed: SocketAddr,
-        /// The peer that sent it.
-        peer: SocketAddr,
-        /// The data.
-        contents: Vec<u8>,
     },
 }

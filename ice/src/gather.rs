@@ -12,8 +12,12 @@
 
 use core::net::{IpAddr, SocketAddr};
 
-use sansrtc_stun::transaction::{ClientTransaction, Event as TransactionEvent, TransactionConfig};
-use sansrtc_stun::{Class, Message, TransactionId};
+use bytes::Bytes;
+use sansrtc_stun::drive::PacketWriter;
+use sansrtc_stun::transaction::{
+    ClientTransaction, Event as TransactionEvent, Handled as TransactionHandled, TransactionConfig,
+};
+use sansrtc_stun::{Class, Message, TransactionId, Transmit};
 
 use crate::agent::{Agent, Config, LocalSocket};
 use crate::candidate::{self, Candidate, CandidateType, Local, Transport};
@@ -33,7 +37,7 @@ pub(crate) struct Gather {
     pub(crate) component: u16,
     pub(crate) interface_rank: u8,
     pub(crate) transaction_id: TransactionId,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) bytes: Bytes,
     pub(crate) transaction: Option<ClientTransaction>,
     pub(crate) done: bool,
 }
@@ -51,8 +55,9 @@ pub(crate) fn gather_config(config: &Config) -> TransactionConfig {
 }
 
 /// A Binding request to a STUN server (RFC 8489 §6.1).
-fn binding_request(transaction_id: TransactionId) -> Option<Vec<u8>> {
+fn binding_request(writer: &mut PacketWriter, transaction_id: TransactionId) -> Option<Bytes> {
     finish(
+        writer,
         |b| {
             b.add_fingerprint()?;
             Ok(())
@@ -76,7 +81,7 @@ impl Agent {
             .collect();
         for server in servers {
             let transaction_id = self.transaction_id();
-            let bytes = binding_request(transaction_id).unwrap_or_default();
+            let bytes = binding_request(&mut self.writer, transaction_id).unwrap_or_default();
             self.gathers.push(Gather {
                 base: socket.address,
                 server,
@@ -104,14 +109,19 @@ impl Agent {
             .iter_mut()
             .find(|g| !g.done && g.transaction.is_none())
         {
-            let mut transaction = ClientTransaction::new(
-                config,
-                now,
-                gather.transaction_id,
+            let request = Transmit::new(
+                gather.base,
+                gather.server,
+                Transport::Udp,
                 gather.bytes.clone(),
-                false,
             );
-            let bytes = transaction.poll_transmit().map(<[u8]>::to_vec);
+            let Ok(mut transaction) = ClientTransaction::new(config, now, request) else {
+                // Our own Binding request always parses; if it did not,
+                // this gathering ends.
+                gather.done = true;
+                return true;
+            };
+            let bytes = transaction.poll_transmit().map(|t| t.contents);
             gather.transaction = Some(transaction);
             let (base, server) = (gather.base, gather.server);
             if let Some(bytes) = bytes {
@@ -144,8 +154,8 @@ impl Agent {
                 continue;
             }
             transaction.handle_timeout(now);
-            if let Some(bytes) = transaction.poll_transmit() {
-                sends.push((gather.base, gather.server, bytes.to_vec()));
+            if let Some(transmit) = transaction.poll_transmit() {
+                sends.push((gather.base, gather.server, transmit.contents));
             }
             if transaction.is_finished() {
                 gather.done = true;
@@ -190,19 +200,21 @@ impl Agent {
         index: usize,
         message: &Message<'_>,
         packet: &Receive<'_>,
-    ) -> Result<Handled, RecvError> {
+    ) -> Result<Handled<'static>, RecvError> {
         let Some(gather) = self.gathers.get_mut(index) else {
-            return Err(RecvError::UnknownTransaction);
+            return Ok(Handled::NotMine);
         };
         if packet.source != gather.server || packet.destination != gather.base {
-            return Err(RecvError::UnknownTransaction);
+            return Ok(Handled::NotMine);
         }
         let Some(transaction) = &mut gather.transaction else {
-            return Err(RecvError::UnknownTransaction);
+            return Ok(Handled::NotMine);
         };
-        transaction
-            .handle_response(self.now, message)
-            .map_err(|_| RecvError::UnknownTransaction)?;
+        match transaction.handle_response(self.now, message) {
+            Ok(TransactionHandled::Response) => {}
+            Ok(_) => return Ok(Handled::NotMine),
+            Err(error) => return Err(RecvError::Gather(error)),
+        }
         let mapped = match transaction.poll_event() {
             Some(TransactionEvent::Success(response)) => response.mapped_address(),
             _ => None,

@@ -23,7 +23,7 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use sansrtc_ice::{Agent, Config, ConnectionState, Event, LocalSocket, Receive, Transport};
+//! use sansrtc_ice::{Agent, Config, ConnectionState, Event, Handled, LocalSocket, Receive, Transport};
 //!
 //! let mut now = Instant::now();
 //! let mut agents = [
@@ -56,9 +56,16 @@
 //!                 source: transmit.source,
 //!                 destination: transmit.destination,
 //!                 transport: transmit.transport,
-//!                 bytes: &transmit.contents,
+//!                 contents: &transmit.contents,
 //!             };
-//!             let _ = agents[1 - i].handle_receive(now, packet);
+//!             match agents[1 - i].handle_receive(now, packet) {
+//!                 // DTLS or SRTP for the rest of the stack.
+//!                 Ok(Handled::Data(data)) => { let _ = data.contents; }
+//!                 // STUN the agent consumed, or not its own.
+//!                 Ok(_) => {}
+//!                 // A bad packet: dropped, the agent carries on.
+//!                 Err(_error) => {}
+//!             }
 //!         }
 //!     }
 //!     if agents.iter().all(|a| a.state() == ConnectionState::Completed) {
@@ -83,11 +90,14 @@
 //! - **Sockets.** Bind one UDP socket per interface address you want to
 //!   offer (and per component without rtcp-mux) and tell the agent with
 //!   [`Agent::add_local_socket`]. Every datagram received on them goes
-//!   first to a demultiplexer (RFC 7983: first byte 0–3 is STUN); STUN goes
 //!   to [`Agent::handle_receive`] with the socket's own address as
-//!   `destination`. [`RecvError::NotStun`] means "not mine": route it to
-//!   DTLS or SRTP. Send every [`Transmit`] from the socket bound to its
-//!   `source`.
+//!   `destination`: the agent consumes STUN and hands everything else back
+//!   as [`Handled::Data`] (borrowed, not copied) for DTLS or SRTP. Send
+//!   every [`Transmit`] from the socket bound to its `source`.
+//! - **Many agents on one socket** (an SFU): route each STUN packet with
+//!   [`local_ufrag`] (a map from each agent's ufrag) or [`Agent::accepts`]
+//!   before handing it over; application data by the selected pair's
+//!   addresses.
 //! - **Timers.** After every input, drain [`Agent::poll_transmit`] and
 //!   [`Agent::poll_event`], then arm one timer at [`Agent::poll_timeout`];
 //!   when it fires call [`Agent::handle_timeout`] with the current time.
@@ -121,8 +131,9 @@
 //! - Its packets are ordinary [`Transmit`]s from that host socket to the
 //!   server ([`Transport::Tcp`] for a [`TurnServer::tcp`] server: write
 //!   them to your TCP connection to it). Feed what the socket receives from
-//!   the server to [`Agent::handle_receive`] as usual (over TCP, the
-//!   stream's bytes in any chunks, with `transport: Tcp`).
+//!   the server to [`Agent::handle_receive`] as usual (over TCP, cut the
+//!   stream into messages with `sansrtc_stun::framing::StreamReader` and
+//!   hand over each with `transport: Tcp`).
 //! - Once allocated, the relayed address is a relayed candidate
 //!   ([`Event::LocalCandidate`], its related address the server-reflexive
 //!   address the allocation reported), and gathering completes only when
@@ -132,8 +143,9 @@
 //!   selected pair gets a channel (ChannelData, 4 bytes of overhead).
 //! - Application data on the selected pair: [`Agent::send_data`] sends it
 //!   from the right place (wrapped for the relay when the local candidate
-//!   is relayed), and data relayed back comes out as
-//!   [`Event::RelayedData`].
+//!   is relayed), and data relayed back comes out of
+//!   [`Agent::handle_receive`] as [`Handled::Data`] exactly like data on a
+//!   socket, with the relayed address as [`Data::local`].
 //! - Failures (refusals with their ERROR-CODE, timeouts, a lost
 //!   allocation) are [`Event::TurnError`]s; ICE goes on with its other
 //!   candidates. Allocations, permissions and channels are refreshed in
@@ -176,10 +188,12 @@
 //! [`MAX_REMOTE_CANDIDATES`], [`MAX_PEER_REFLEXIVE`],
 //! [`MAX_LOCAL_PEER_REFLEXIVE`], [`MAX_PENDING_NAMES`], [`MAX_TURN_SERVERS`],
 //! [`Config::max_pairs`] (at most [`MAX_PAIRS_LIMIT`]), the output queues
-//! ([`MAX_QUEUED_TRANSMITS`], [`MAX_QUEUED_EVENTS`]) and the candidate
-//! grammar ([`candidate::MAX_CANDIDATE_LEN`], [`candidate::MAX_EXTENSIONS`]).
-//! Unauthenticated packets are dropped without an answer and change
-//! nothing.
+//! ([`MAX_QUEUED_TRANSMITS`], [`MAX_QUEUED_EVENTS`]; what they drop is
+//! counted in [`Agent::overflow`]) and the candidate grammar
+//! ([`candidate::MAX_CANDIDATE_LEN`], [`candidate::MAX_EXTENSIONS`]).
+//! Requests that do not authenticate change nothing; they get the 400 or
+//! 401 of RFC 8489 §9.1.3, at most [`MAX_UNAUTHENTICATED_ANSWERS`] a
+//! second.
 //!
 //! # Panics
 //!
@@ -203,12 +217,13 @@ mod relay;
 mod restart;
 mod rng;
 mod role;
+mod route;
 #[cfg(feature = "sim")]
 pub mod sim;
 
 pub use agent::{
     Agent, Config, LocalSocket, MAX_LOCAL_SOCKETS, MAX_PENDING_NAMES, MAX_QUEUED_EVENTS,
-    MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES,
+    MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES, MAX_UNAUTHENTICATED_ANSWERS,
 };
 pub use candidate::{Address, Candidate, CandidateError, CandidateType, TcpType, Transport};
 pub use check::{
@@ -216,10 +231,12 @@ pub use check::{
 };
 pub use checklist::{DEFAULT_MAX_PAIRS, MAX_PAIRS_LIMIT};
 pub use event::{
-    ConnectionState, Error, Event, GatheringState, Handled, Receive, RecvError, Transmit,
+    ConnectionState, Data, Error, Event, GatheringState, Handled, Receive, RecvError, Transmit,
 };
 pub use gather::MAX_STUN_SERVERS;
 pub use nomination::NominationPolicy;
 pub use pair::{PairInfo, PairState, pair_priority};
 pub use relay::{MAX_TURN_SERVERS, TurnServer};
 pub use rng::{Rng, Seed, seed_from_u64};
+pub use route::local_ufrag;
+pub use sansrtc_stun::Overflow;

@@ -2,6 +2,7 @@
 //!
 //! <https://www.rfc-editor.org/rfc/rfc8445#section-6.1.2>
 
+use bytes::Bytes;
 use core::net::SocketAddr;
 use core::time::Duration;
 use std::time::Instant;
@@ -46,7 +47,7 @@ pub const fn pair_priority(g: u32, d: u32) -> u64 {
 #[derive(Debug, Clone)]
 pub(crate) struct Check {
     pub(crate) transaction_id: TransactionId,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) bytes: Bytes,
     pub(crate) sent: u32,
     pub(crate) next_at: Instant,
     pub(crate) rto: Duration,

@@ -19,8 +19,9 @@ use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
+use sansrtc_stun::Transmit;
 use sansrtc_stun::transaction::TransactionConfig;
-use sansrtc_stun::turn::{self, Client, TurnTransport};
+use sansrtc_stun::turn::{self, Client};
 
 use crate::agent::Agent;
 use crate::candidate::Transport;
@@ -56,7 +57,9 @@ pub struct TurnServer {
     pub password: String,
     /// The transport to the server: [`Transport::Udp`], or
     /// [`Transport::Tcp`] for a TCP connection the caller keeps to the
-    /// server (RFC 8656 §3.1; the relayed transport is UDP either way).
+    /// server (RFC 8656 §3.1; the relayed transport is UDP either way). The
+    /// caller cuts what it reads from the connection into messages with
+    /// `sansrtc_stun::framing::StreamReader` (`StreamFraming::Turn`).
     pub transport: Transport,
 }
 
@@ -126,21 +129,6 @@ pub(crate) enum Output {
     /// A permission for `ip` is installed on the allocation at `relayed`:
     /// checks to it sent before may have been dropped by the server.
     Permitted { relayed: SocketAddr, ip: IpAddr },
-    /// Data a peer sent through a relay over a TCP connection.
-    Data {
-        relayed: SocketAddr,
-        peer: SocketAddr,
-        data: Vec<u8>,
-    },
-}
-
-/// A packet for a TURN server.
-#[derive(Debug)]
-pub(crate) struct RelayTransmit {
-    pub(crate) source: SocketAddr,
-    pub(crate) destination: SocketAddr,
-    pub(crate) transport: Transport,
-    pub(crate) contents: Vec<u8>,
 }
 
 /// The agent's TURN clients.
@@ -182,7 +170,7 @@ impl Relays {
             .cloned()
             .collect();
         for server in servers {
-            let client = Client::new(self.client_config(&server, rng.next_seed()), now);
+            let client = Client::new(self.client_config(base, &server, rng.next_seed()), now);
             self.relays.push(Relay {
                 server,
                 base,
@@ -195,12 +183,10 @@ impl Relays {
         }
     }
 
-    fn client_config(&self, server: &TurnServer, seed: Seed) -> turn::Config {
-        let mut config = turn::Config::new(server.address, &server.username, &server.password);
-        config.transport = match server.transport {
-            Transport::Udp => TurnTransport::Udp,
-            Transport::Tcp => TurnTransport::Tcp,
-        };
+    fn client_config(&self, base: SocketAddr, server: &TurnServer, seed: Seed) -> turn::Config {
+        let mut config =
+            turn::Config::new(base, server.address, &server.username, &server.password);
+        config.transport = server.transport;
         config.transaction = self.transaction;
         config.seed = Some(seed);
         config
@@ -214,6 +200,19 @@ impl Relays {
     /// Whether the agent runs no TURN client.
     pub(crate) fn is_empty(&self) -> bool {
         self.relays.is_empty()
+    }
+
+    /// Whether packets from `source` to the host socket `destination` are
+    /// a TURN server's for one of the clients.
+    pub(crate) fn serves(
+        &self,
+        source: SocketAddr,
+        destination: SocketAddr,
+        transport: Transport,
+    ) -> bool {
+        self.relays.iter().any(|r| {
+            r.server.address == source && r.base == destination && r.server.transport == transport
+        })
     }
 
     /// Whether `address` is the relayed address of a live allocation.
@@ -233,21 +232,19 @@ impl Relays {
     pub(crate) fn handle_receive<'a>(
         &mut self,
         now: Instant,
-        source: SocketAddr,
-        destination: SocketAddr,
-        transport: Transport,
-        bytes: &'a [u8],
-    ) -> Option<Result<Option<(SocketAddr, turn::Received<'a>)>, turn::RecvError>> {
+        packet: Receive<'a>,
+    ) -> Option<Result<(Option<SocketAddr>, turn::Handled<'a>), turn::RecvError>> {
         let relay = self.relays.iter_mut().find(|r| {
-            r.server.address == source && r.base == destination && r.server.transport == transport
+            r.server.address == packet.source
+                && r.base == packet.destination
+                && r.server.transport == packet.transport
         })?;
-        Some(match transport {
-            Transport::Udp => relay
+        Some(
+            relay
                 .client
-                .handle_receive(now, source, bytes)
-                .map(|received| received.and_then(|r| Some((relay.relayed?, r)))),
-            Transport::Tcp => relay.client.handle_stream(now, bytes).map(|()| None),
-        })
+                .handle_receive(now, packet)
+                .map(|handled| (relay.relayed, handled)),
+        )
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
@@ -334,7 +331,7 @@ impl Relays {
             if relay.retired || !relay.client.is_closed() {
                 continue;
             }
-            let config = self.client_config(&relay.server, rng.next_seed());
+            let config = self.client_config(relay.base, &relay.server, rng.next_seed());
             if let Some(relay) = self.relays.get_mut(index) {
                 relay.client = Client::new(config, now);
                 relay.relayed = None;
@@ -415,16 +412,12 @@ impl Relays {
         }
     }
 
-    /// The next packet for a TURN server.
-    pub(crate) fn poll_transmit(&mut self) -> Option<RelayTransmit> {
-        self.relays.iter_mut().find_map(|relay| {
-            relay.client.poll_transmit().map(|t| RelayTransmit {
-                source: relay.base,
-                destination: t.destination,
-                transport: relay.server.transport,
-                contents: t.contents,
-            })
-        })
+    /// The next packet for a TURN server (from the host socket its client
+    /// was made for).
+    pub(crate) fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.relays
+            .iter_mut()
+            .find_map(|relay| relay.client.poll_transmit())
     }
 
     /// The next thing the agent must act on.
@@ -432,16 +425,6 @@ impl Relays {
         for index in 0..self.relays.len() {
             loop {
                 let relay = self.relays.get_mut(index)?;
-                if let Some((peer, data)) = relay.client.poll_stream_data() {
-                    if let Some(relayed) = relay.relayed {
-                        return Some(Output::Data {
-                            relayed,
-                            peer,
-                            data,
-                        });
-                    }
-                    continue;
-                }
                 let Some(event) = relay.client.poll_event() else {
                     break;
                 };
@@ -509,17 +492,12 @@ impl Agent {
     /// Moves the TURN clients' packets to the transmit queue.
     pub(crate) fn flush_relay_transmits(&mut self) {
         while let Some(transmit) = self.relays.poll_transmit() {
-            self.push_transmit(
-                transmit.source,
-                transmit.destination,
-                transmit.transport,
-                transmit.contents,
-            );
+            self.outbox.push(transmit);
         }
     }
 
-    /// Acts on what the TURN clients report: new relayed candidates,
-    /// errors, data relayed over TCP; then moves their packets out.
+    /// Acts on what the TURN clients report: new relayed candidates and
+    /// errors; then moves their packets out.
     pub(crate) fn drain_relays(&mut self) {
         while let Some(output) = self.relays.poll_output() {
             match output {
@@ -568,14 +546,6 @@ impl Agent {
                         }
                     }
                 }
-                Output::Data {
-                    relayed,
-                    peer,
-                    data,
-                } => {
-                    // Bad relayed packets are dropped like bad datagrams.
-                    let _ = self.receive_relayed(relayed, peer, &data);
-                }
             }
         }
         self.flush_relay_transmits();
@@ -596,28 +566,26 @@ impl Agent {
     /// A packet from a TURN server, for one of the agent's TURN clients;
     /// `None` when it is not (or is a STUN answer the client does not know,
     /// such as a Binding response from the same server).
-    pub(crate) fn receive_from_turn_server(
+    pub(crate) fn receive_from_turn_server<'a>(
         &mut self,
         now: Instant,
-        packet: &Receive<'_>,
-    ) -> Option<Result<Handled, RecvError>> {
-        let result = self.relays.handle_receive(
-            now,
-            packet.source,
-            packet.destination,
-            packet.transport,
-            packet.bytes,
-        )?;
+        packet: Receive<'a>,
+    ) -> Option<Result<Handled<'a>, RecvError>> {
+        let result = self.relays.handle_receive(now, packet)?;
         self.advance(now);
         let handled = match result {
-            Ok(Some((relayed, received))) => {
+            Ok((Some(relayed), turn::Handled::Data(received))) => {
                 self.receive_relayed(relayed, received.peer, received.data)
             }
-            Ok(None) => Ok(Handled::Turn),
-            Err(turn::RecvError::UnknownTransaction | turn::RecvError::Unexpected) => {
+            // Data for an allocation the agent no longer uses.
+            Ok((None, turn::Handled::Data(_))) => Ok(Handled::Turn),
+            Ok((_, turn::Handled::NotMine)) | Err(turn::RecvError::Unexpected) => {
+                // Not the TURN client's: a Binding response from the same
+                // server (used for STUN too), for instance.
                 self.drain_relays();
                 return None;
             }
+            Ok(_) => Ok(Handled::Turn),
             Err(error) => Err(RecvError::Turn(error)),
         };
         self.drain_relays();
@@ -625,35 +593,19 @@ impl Agent {
     }
 
     /// Data a TURN client received from `peer` on `relayed`: STUN for the
-    /// agent, or application data for the caller.
-    fn receive_relayed(
+    /// agent, or application data for the caller, exactly as if it had
+    /// arrived on a socket bound to the relayed address.
+    fn receive_relayed<'a>(
         &mut self,
         relayed: SocketAddr,
         peer: SocketAddr,
-        data: &[u8],
-    ) -> Result<Handled, RecvError> {
-        if self.state == ConnectionState::Closed {
-            return Err(RecvError::Closed);
-        }
-        if data.first().is_some_and(|b| *b <= 3) {
-            return self.receive(Receive {
-                source: peer,
-                destination: relayed,
-                transport: Transport::Udp,
-                bytes: data,
-            });
-        }
-        let component = self
-            .sockets
-            .iter()
-            .find(|s| s.address == relayed)
-            .map_or(1, |s| s.component);
-        self.event(Event::RelayedData {
-            component,
-            relayed,
-            peer,
-            contents: data.to_vec(),
-        });
-        Ok(Handled::Data)
+        data: &'a [u8],
+    ) -> Result<Handled<'a>, RecvError> {
+        self.receive(Receive {
+            source: peer,
+            destination: relayed,
+            transport: Transport::Udp,
+            contents: data,
+        })
     }
 }

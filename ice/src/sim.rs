@@ -23,7 +23,7 @@ use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use core::time::Duration;
 use std::time::Instant;
 
-use sansrtc_stun::{Attribute, Class, Message, MessageBuilder, Method};
+use sansrtc_stun::server::{Server, ServerConfig};
 
 use crate::agent::{Agent, Config, LocalSocket};
 use crate::candidate::{CandidateType, Transport};
@@ -208,6 +208,7 @@ pub struct Network {
     hosts: Vec<Host>,
     nats: Vec<NatState>,
     stun_servers: Vec<SocketAddr>,
+    stun_server: Server,
     turn_servers: Vec<turn::Server>,
     in_flight: BTreeMap<(Instant, u64), InFlight>,
     sequence: u64,
@@ -230,6 +231,11 @@ impl Network {
             hosts: Vec::new(),
             nats: Vec::new(),
             stun_servers: Vec::new(),
+            stun_server: Server::new({
+                let mut config = ServerConfig::default();
+                config.fingerprint = true;
+                config
+            }),
             turn_servers: Vec::new(),
             in_flight: BTreeMap::new(),
             sequence: 0,
@@ -323,7 +329,12 @@ impl Network {
             }
             None => transmit.source,
         };
-        self.schedule(now, source, transmit.destination, transmit.contents);
+        self.schedule(
+            now,
+            source,
+            transmit.destination,
+            transmit.contents.to_vec(),
+        );
     }
 
     fn schedule(
@@ -415,32 +426,23 @@ impl Network {
         })
     }
 
+    /// The STUN server of the network answers a Binding request: the
+    /// suite's own [`Server`](sansrtc_stun::server::Server), as a real
+    /// deployment would run it.
     fn answer_stun(&mut self, now: Instant, packet: &InFlight) {
-        let Ok(request) = Message::parse(&packet.bytes) else {
-            return;
-        };
-        if request.class() != Class::Request || request.method() != Method::BINDING {
+        let receive = Receive::udp(packet.source, packet.destination, &packet.bytes);
+        if self.stun_server.handle_receive(now, receive).is_err() {
             return;
         }
-        let mut buf = [0u8; 64];
-        let Ok(mut builder) = MessageBuilder::new(
-            &mut buf,
-            Class::SuccessResponse,
-            Method::BINDING,
-            request.transaction_id(),
-        ) else {
-            return;
-        };
-        if builder
-            .add(&Attribute::XorMappedAddress(packet.source))
-            .and_then(|b| b.add_fingerprint())
-            .is_err()
-        {
-            return;
+        while self.stun_server.poll_event().is_some() {}
+        while let Some(answer) = self.stun_server.poll_transmit() {
+            self.schedule(
+                now,
+                answer.source,
+                answer.destination,
+                answer.contents.to_vec(),
+            );
         }
-        let len = builder.finish();
-        let bytes = buf.get(..len).map(<[u8]>::to_vec).unwrap_or_default();
-        self.schedule(now, packet.destination, packet.source, bytes);
     }
 }
 
@@ -825,7 +827,7 @@ impl Scenario {
                             source: delivery.source,
                             destination: delivery.destination,
                             transport: Transport::Udp,
-                            bytes: &delivery.bytes,
+                            contents: &delivery.bytes,
                         },
                     );
                 }
@@ -907,6 +909,8 @@ impl Scenario {
 // The virtual clock starts at an arbitrary instant.
 #[allow(clippy::disallowed_methods)]
 mod tests {
+    use sansrtc_stun::{Class, Message, MessageBuilder, Method};
+
     use super::*;
 
     fn addr(s: &str) -> SocketAddr {
@@ -918,7 +922,7 @@ mod tests {
             source: addr(source),
             destination: addr(destination),
             transport: Transport::Udp,
-            contents: vec![0x80],
+            contents: vec![0x80].into(),
         }
     }
 
@@ -1072,7 +1076,7 @@ mod tests {
                 source: addr("10.0.0.2:5000"),
                 destination: Scenario::STUN_SERVER,
                 transport: Transport::Udp,
-                contents: buf[..len].to_vec(),
+                contents: buf[..len].to_vec().into(),
             },
         );
         let got = deliver(&mut network, now);

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use sansrtc_ice::sim::{Link, Nat, Scenario, Side};
 use sansrtc_ice::{
-    Agent, Candidate, CandidateType, Config, ConnectionState, Error, Event, LocalSocket,
+    Agent, Candidate, CandidateType, Config, ConnectionState, Error, Event, Handled, LocalSocket,
     MAX_PEER_REFLEXIVE, MAX_REMOTE_CANDIDATES, NominationPolicy, Receive, RecvError, Transport,
 };
 use sansrtc_stun::{Attribute, Class, MessageBuilder, Method, TransactionId};
@@ -315,13 +315,27 @@ fn garbage_and_unauthenticated_packets_change_nothing() {
                     source,
                     destination: address,
                     transport: Transport::Udp,
-                    bytes: packet,
+                    contents: packet,
                 },
             );
             assert!(result.is_err());
         }
     }
-    assert_eq!(agent.poll_transmit(), None);
+    // The unauthenticated checks are refused with 401 (RFC 8489 §9.1.3),
+    // unsigned, and only up to the rate limit: the rest of the flood gets
+    // nothing.
+    let answers: Vec<_> = core::iter::from_fn(|| agent.poll_transmit()).collect();
+    assert_eq!(
+        answers.len(),
+        sansrtc_ice::MAX_UNAUTHENTICATED_ANSWERS as usize
+    );
+    for answer in &answers {
+        assert_eq!(answer.destination, source);
+        let message = sansrtc_stun::Message::parse(&answer.contents).unwrap();
+        assert_eq!(message.class(), Class::ErrorResponse);
+        assert_eq!(message.error_code().unwrap().code, 401);
+        assert!(!message.has_integrity());
+    }
     assert_eq!(agent.poll_event(), None);
     assert_eq!(agent.remote_candidates().count(), 0);
     assert_eq!(agent.pair_count(), 0);
@@ -332,10 +346,10 @@ fn garbage_and_unauthenticated_packets_change_nothing() {
             source,
             destination: "192.0.2.99:1".parse().unwrap(),
             transport: Transport::Udp,
-            bytes: &wrong_pwd,
+            contents: &wrong_pwd,
         },
     );
-    assert_eq!(unknown_socket, Err(RecvError::UnknownSocket));
+    assert_eq!(unknown_socket, Ok(Handled::NotMine));
 }
 
 #[test]
@@ -352,7 +366,7 @@ fn peer_reflexive_candidates_are_capped() {
                 source,
                 destination: address,
                 transport: Transport::Udp,
-                bytes: &packet,
+                contents: &packet,
             },
         );
         assert!(handled.is_ok(), "{handled:?}");
@@ -440,7 +454,7 @@ fn closed_agent_refuses_everything() {
             source: address,
             destination: address,
             transport: Transport::Udp,
-            bytes: &[0, 1, 0, 0],
+            contents: &[0, 1, 0, 0],
         },
     );
     assert_eq!(r, Err(RecvError::Closed));
@@ -492,7 +506,7 @@ fn direct(sockets: [&[&str]; 2], setup: impl FnOnce(&mut [Agent; 2])) -> [Agent;
                         source: t.source,
                         destination: t.destination,
                         transport: t.transport,
-                        bytes: &t.contents,
+                        contents: &t.contents,
                     },
                 );
             }
@@ -636,7 +650,7 @@ fn aggressive_nomination_from_an_old_peer_is_accepted() {
                         source: t.destination,
                         destination: t.source,
                         transport: Transport::Udp,
-                        bytes: &response,
+                        contents: &response,
                     },
                 );
             }
@@ -656,7 +670,7 @@ fn aggressive_nomination_from_an_old_peer_is_accepted() {
                     source,
                     destination: local,
                     transport: Transport::Udp,
-                    bytes,
+                    contents: bytes,
                 },
             )
             .unwrap();
@@ -906,7 +920,7 @@ fn a_lite_agent_nominated_before_the_answer_connects_when_it_arrives() {
                     source: peer,
                     destination: local,
                     transport: Transport::Udp,
-                    bytes,
+                    contents: bytes,
                 },
             )
             .unwrap();
@@ -1042,4 +1056,188 @@ fn the_same_seed_reproduces_a_simulated_run_byte_for_byte() {
     assert!(first.len() > 10);
     assert_eq!(first, run(11));
     assert_ne!(first, run(12));
+}
+
+/// A check like [`check`] with extra attributes, and with or without
+/// USERNAME and MESSAGE-INTEGRITY.
+fn check_with(
+    local_ufrag: &str,
+    pwd: &str,
+    username: bool,
+    integrity: bool,
+    extra: &[Attribute<'_>],
+) -> Vec<u8> {
+    let mut buf = [0u8; 256];
+    let mut b = MessageBuilder::new(
+        &mut buf,
+        Class::Request,
+        Method::BINDING,
+        TransactionId::new([42; 12]),
+    )
+    .unwrap();
+    let name = format!("{local_ufrag}:{REMOTE_UFRAG}");
+    if username {
+        b.add(&Attribute::Username(&name)).unwrap();
+    }
+    b.add(&Attribute::Priority(100))
+        .unwrap()
+        .add(&Attribute::IceControlled(1))
+        .unwrap();
+    for attribute in extra {
+        b.add(attribute).unwrap();
+    }
+    if integrity {
+        b.add_message_integrity(pwd.as_bytes()).unwrap();
+    }
+    b.add_fingerprint().unwrap();
+    let len = b.finish();
+    buf[..len].to_vec()
+}
+
+/// The agent's one answer to `packet`: its error code (`None` for a
+/// success) and whether it carries MESSAGE-INTEGRITY.
+fn answer_to(
+    agent: &mut Agent,
+    address: SocketAddr,
+    now: Instant,
+    packet: &[u8],
+) -> (Option<u16>, bool) {
+    let source: SocketAddr = "198.51.100.20:4000".parse().unwrap();
+    let _ = agent.handle_receive(
+        now,
+        Receive {
+            source,
+            destination: address,
+            transport: Transport::Udp,
+            contents: packet,
+        },
+    );
+    let answer = agent
+        .poll_transmit()
+        .filter(|t| t.destination == source)
+        .expect("an answer");
+    let message = sansrtc_stun::Message::parse(&answer.contents).unwrap();
+    assert_eq!(message.transaction_id(), TransactionId::new([42; 12]));
+    (
+        message.error_code().map(|e| e.code),
+        message.has_integrity(),
+    )
+}
+
+#[test]
+fn checks_that_do_not_authenticate_get_400_or_401() {
+    let (mut agent, address, now) = agent_with_socket(true);
+    let ufrag = agent.local_credentials().ufrag().to_owned();
+    let pwd = agent.local_credentials().pwd().to_owned();
+    // RFC 8489 §9.1.3: no USERNAME or no MESSAGE-INTEGRITY is a bad
+    // request; a USERNAME that is not ours or a wrong MESSAGE-INTEGRITY is
+    // unauthenticated. None of these answers can be signed.
+    let cases = [
+        (check_with(&ufrag, &pwd, false, true, &[]), 400),
+        (check_with(&ufrag, &pwd, true, false, &[]), 400),
+        (check_with("nobody", &pwd, true, true, &[]), 401),
+        (
+            check_with(&ufrag, "wrongpasswordwrongpassword", true, true, &[]),
+            401,
+        ),
+    ];
+    for (packet, code) in cases {
+        assert_eq!(
+            answer_to(&mut agent, address, now, &packet),
+            (Some(code), false)
+        );
+        assert!(agent.poll_transmit().is_none(), "no triggered check");
+    }
+    assert_eq!(agent.remote_candidates().count(), 0);
+}
+
+#[test]
+fn unknown_comprehension_required_attributes_get_420() {
+    let (mut agent, address, now) = agent_with_socket(true);
+    let ufrag = agent.local_credentials().ufrag().to_owned();
+    let pwd = agent.local_credentials().pwd().to_owned();
+    let unknown = Attribute::Unknown {
+        kind: sansrtc_stun::AttributeType(0x7FF0),
+        value: b"????",
+    };
+    let packet = check_with(&ufrag, &pwd, true, true, &[unknown]);
+    // Authenticated, so the 420 is signed; the check is not acted on.
+    assert_eq!(
+        answer_to(&mut agent, address, now, &packet),
+        (Some(420), true)
+    );
+    assert!(agent.poll_transmit().is_none());
+    assert_eq!(agent.remote_candidates().count(), 0);
+    // The same check without it succeeds.
+    let packet = check_with(&ufrag, &pwd, true, true, &[]);
+    assert_eq!(answer_to(&mut agent, address, now, &packet), (None, true));
+}
+
+#[test]
+fn packets_are_routed_to_their_agent_by_ufrag() {
+    let (agent_a, address, now) = agent_with_socket(true);
+    let (agent_b, _) = agent_on_one_socket(config(false, 4), now);
+    let ufrag_a = agent_a.local_credentials().ufrag().to_owned();
+    let packet = check(&ufrag_a, agent_a.local_credentials().pwd(), 1, 1);
+    assert_eq!(sansrtc_ice::local_ufrag(&packet), Some(ufrag_a.as_str()));
+    let receive = Receive {
+        source: "198.51.100.20:4000".parse().unwrap(),
+        destination: address,
+        transport: Transport::Udp,
+        contents: &packet,
+    };
+    assert!(agent_a.accepts(&receive));
+    assert!(!agent_b.accepts(&receive));
+    // Application data is routed by addresses, not by the agents.
+    let data = Receive {
+        contents: b"\x80\x60rtp",
+        ..receive
+    };
+    assert!(!agent_a.accepts(&data));
+    assert_eq!(sansrtc_ice::local_ufrag(b"\x80\x60rtp"), None);
+}
+
+#[test]
+fn data_on_a_socket_comes_back_borrowed_and_undrained_queues_are_counted() {
+    let (mut agent, address, now) = agent_with_socket(true);
+    let source: SocketAddr = "198.51.100.20:4000".parse().unwrap();
+    let datagram = [22u8, 0xfe, 0xfd, 0, 0];
+    let handled = agent
+        .handle_receive(
+            now,
+            Receive {
+                source,
+                destination: address,
+                transport: Transport::Udp,
+                contents: &datagram,
+            },
+        )
+        .unwrap();
+    let Handled::Data(data) = handled else {
+        panic!("{handled:?}");
+    };
+    assert_eq!(
+        (data.component, data.local, data.remote),
+        (1, address, source)
+    );
+    assert!(core::ptr::eq(data.contents, &datagram[..]));
+    // Nobody drains: the flood of checks is answered up to the queue's
+    // bound, and what did not fit is counted.
+    let ufrag = agent.local_credentials().ufrag().to_owned();
+    let pwd = agent.local_credentials().pwd().to_owned();
+    for i in 0..(sansrtc_ice::MAX_QUEUED_TRANSMITS + 50) {
+        let packet = check(&ufrag, &pwd, (i % 200) as u8, 100);
+        let _ = agent.handle_receive(
+            now,
+            Receive {
+                source,
+                destination: address,
+                transport: Transport::Udp,
+                contents: &packet,
+            },
+        );
+    }
+    assert!(agent.overflow().transmits > 0, "{:?}", agent.overflow());
+    let queued = core::iter::from_fn(|| agent.poll_transmit()).count();
+    assert_eq!(queued, sansrtc_ice::MAX_QUEUED_TRANSMITS);
 }

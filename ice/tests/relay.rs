@@ -13,6 +13,7 @@ extern crate alloc;
 use alloc::collections::BTreeMap;
 use core::net::{IpAddr, SocketAddr};
 use core::time::Duration;
+use sansrtc_stun::framing::{StreamFraming, StreamReader};
 use std::time::Instant;
 
 use sansrtc_ice::{
@@ -217,18 +218,18 @@ impl Server {
     }
 }
 
-fn from_server(
+fn from_server<'a>(
     agent: &mut Agent,
     now: Instant,
-    bytes: &[u8],
-) -> Result<Handled, sansrtc_ice::RecvError> {
+    bytes: &'a [u8],
+) -> Result<Handled<'a>, sansrtc_ice::RecvError> {
     agent.handle_receive(
         now,
         Receive {
             source: addr(SERVER),
             destination: addr(HOST_A),
             transport: Transport::Udp,
-            bytes,
+            contents: bytes,
         },
     )
 }
@@ -383,10 +384,6 @@ fn checks_and_data_go_through_the_relay() {
                     b.add_remote_candidate(c).unwrap();
                 }
                 Event::SelectedPair { local, .. } => selected[0] = Some(local.kind()),
-                Event::RelayedData { peer, contents, .. } => {
-                    assert_eq!(peer, addr(HOST_B));
-                    received[0].push(contents);
-                }
                 Event::TurnError { .. } => panic!("{event:?}"),
                 _ => {}
             }
@@ -418,7 +415,7 @@ fn checks_and_data_go_through_the_relay() {
                         source: addr(RELAYED),
                         destination: addr(HOST_B),
                         transport: Transport::Udp,
-                        bytes: &data,
+                        contents: &data,
                     },
                 );
             }
@@ -430,7 +427,14 @@ fn checks_and_data_go_through_the_relay() {
             let wrapped = server.wrap(transmit.source, &transmit.contents);
             let handled = from_server(&mut a, now, &wrapped).unwrap();
             if transmit.contents.first().is_some_and(|b| *b > 3) {
-                assert_eq!(handled, Handled::Data);
+                // Relayed application data comes back like data on a
+                // socket, with the relayed address as the local side.
+                let Handled::Data(data) = handled else {
+                    panic!("{handled:?}");
+                };
+                assert_eq!((data.local, data.remote), (addr(RELAYED), addr(HOST_B)));
+                assert_eq!(data.component, 1);
+                received[0].push(data.contents.to_vec());
             }
         }
         let connected = |agent: &Agent| {
@@ -644,10 +648,10 @@ fn packets_from_elsewhere_are_not_taken_for_the_server() {
             source: addr("192.0.2.99:3478"),
             destination: addr(HOST_A),
             transport: Transport::Udp,
-            bytes: &wrapped,
+            contents: &wrapped,
         },
     );
-    assert_ne!(result, Ok(Handled::Data));
+    assert!(!matches!(result, Ok(Handled::Data(_))), "{result:?}");
     // Garbage from the server is dropped with a TURN error.
     assert!(matches!(
         from_server(&mut agent, now, &[0x40, 0x00, 0x00, 0x10]),
@@ -672,20 +676,24 @@ fn a_server_over_tcp_gets_stream_bytes() {
         requests += 1;
         let (_, answer) = server.handle(&transmit.contents);
         let answer = answer.unwrap();
-        // The stream delivers the answer in two reads.
+        // The stream delivers the answer in two reads; the caller's reader
+        // cuts the stream into messages.
+        let mut reader = StreamReader::new(StreamFraming::Turn);
         let (first, second) = answer.split_at(7);
-        for chunk in [first, second] {
-            let handled = agent.handle_receive(
-                now,
-                Receive {
-                    source: addr(SERVER),
-                    destination: addr(HOST_A),
-                    transport: Transport::Tcp,
-                    bytes: chunk,
-                },
-            );
-            assert_eq!(handled, Ok(Handled::Turn));
-        }
+        reader.push(first).unwrap();
+        assert_eq!(reader.next_frame().unwrap(), None);
+        reader.push(second).unwrap();
+        let frame = reader.next_frame().unwrap().unwrap();
+        let handled = agent.handle_receive(
+            now,
+            Receive {
+                source: addr(SERVER),
+                destination: addr(HOST_A),
+                transport: Transport::Tcp,
+                contents: frame,
+            },
+        );
+        assert_eq!(handled, Ok(Handled::Turn));
     }
     assert_eq!(requests, 2);
     assert!(

@@ -22,7 +22,7 @@ use std::net::UdpSocket;
 use std::time::Instant;
 
 use sansrtc_ice::{
-    Agent, CandidateType, Config, ConnectionState, Event, LocalSocket, Receive, Transport,
+    Agent, CandidateType, Config, ConnectionState, Event, Handled, LocalSocket, Receive, Transport,
     TurnServer,
 };
 use support::{coturn_or_skip, free_udp_port, start_relay};
@@ -85,15 +85,20 @@ impl Side {
     fn receive(&mut self, now: Instant) {
         let mut buf = [0u8; 2048];
         while let Ok((len, source)) = self.socket.recv_from(&mut buf) {
-            let _ = self.agent.handle_receive(
+            let handled = self.agent.handle_receive(
                 now,
                 Receive {
                     source,
                     destination: self.address,
                     transport: Transport::Udp,
-                    bytes: &buf[..len],
+                    contents: &buf[..len],
                 },
             );
+            // Application data relayed by coturn comes back like any
+            // other data, the relayed address as its local side.
+            if let Ok(Handled::Data(data)) = handled {
+                self.received.push((data.remote, data.contents.to_vec()));
+            }
         }
     }
 
@@ -122,7 +127,6 @@ impl Side {
                 Event::StateChanged(ConnectionState::Connected | ConnectionState::Completed) => {
                     self.connected_at.get_or_insert(now);
                 }
-                Event::RelayedData { peer, contents, .. } => self.received.push((peer, contents)),
                 Event::TurnError {
                     server,
                     code,

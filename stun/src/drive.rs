@@ -222,20 +222,65 @@ impl<T> Queue<T> {
     }
 }
 
-/// Size of the blocks [`Outbox`] writes packets into. Packets live in a
-/// block until the caller drops them; once every packet of a block is
+/// Size of the blocks [`PacketWriter`] writes packets into. Packets live in
+/// a block until the caller drops them; once every packet of a block is
 /// dropped, the block is reused.
 #[cfg(feature = "std")]
 pub const OUTBOX_BLOCK: usize = 16 * 1024;
+
+/// Pooled memory to write packets in, handed out as [`Bytes`]: what
+/// [`Outbox`] writes with, and what a machine uses to build a packet it
+/// also keeps (a check it will retransmit).
+///
+/// A packet lives in a block of [`OUTBOX_BLOCK`] bytes until every handle
+/// to it is dropped; then the block is written over again, so a machine
+/// whose packets are sent and dropped allocates nothing per packet.
+#[cfg(feature = "std")]
+#[derive(Debug, Clone, Default)]
+pub struct PacketWriter {
+    buffer: BytesMut,
+}
+
+#[cfg(feature = "std")]
+impl PacketWriter {
+    /// An empty writer (the first packet allocates its block).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes a packet of at most `max_len` bytes with `write`, which
+    /// returns the length it wrote.
+    pub fn write<E>(
+        &mut self,
+        max_len: usize,
+        write: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+    ) -> Result<Bytes, E> {
+        if self.buffer.capacity() < max_len {
+            // Reuses the block when every packet written in it was
+            // dropped, and takes a new one otherwise.
+            self.buffer.reserve(max_len.max(OUTBOX_BLOCK));
+        }
+        self.buffer.resize(max_len, 0);
+        let len = match write(&mut self.buffer) {
+            Ok(len) => len.min(max_len),
+            Err(error) => {
+                self.buffer.clear();
+                return Err(error);
+            }
+        };
+        self.buffer.truncate(len);
+        Ok(self.buffer.split().freeze())
+    }
+}
 
 /// The bounded queue of packets a state machine hands out through
 /// `poll_transmit`, with the memory to write them in.
 ///
 /// Machines write each packet directly into pooled memory
-/// ([`push_with`](Self::push_with)); the [`Transmit`] they hand out shares
-/// it. When the caller has sent and dropped a packet, its memory serves the
-/// next ones: a machine drained after every input allocates nothing per
-/// packet.
+/// ([`push_with`](Self::push_with), through a [`PacketWriter`]); the
+/// [`Transmit`] they hand out shares it. When the caller has sent and
+/// dropped a packet, its memory serves the next ones: a machine drained
+/// after every input allocates nothing per packet.
 ///
 /// ```
 /// use sansrtc_stun::drive::{Outbox, Transport};
@@ -256,7 +301,7 @@ pub const OUTBOX_BLOCK: usize = 16 * 1024;
 #[derive(Debug, Clone)]
 pub struct Outbox {
     queue: Queue<Transmit>,
-    buffer: BytesMut,
+    writer: PacketWriter,
 }
 
 #[cfg(feature = "std")]
@@ -265,7 +310,7 @@ impl Outbox {
     pub fn new(capacity: usize) -> Self {
         Self {
             queue: Queue::new(capacity),
-            buffer: BytesMut::new(),
+            writer: PacketWriter::new(),
         }
     }
 
@@ -280,26 +325,11 @@ impl Outbox {
         max_len: usize,
         write: impl FnOnce(&mut [u8]) -> Result<usize, E>,
     ) -> Result<bool, E> {
-        if self.queue.len() >= self.queue.capacity {
+        if self.is_full() {
             self.queue.dropped = self.queue.dropped.saturating_add(1);
             return Ok(false);
         }
-        if self.buffer.capacity() < max_len {
-            // Reuses the block when every packet written in it was
-            // dropped, and takes a new one otherwise.
-            self.buffer.reserve(max_len.max(OUTBOX_BLOCK));
-        }
-        self.buffer.resize(max_len, 0);
-        let written = write(&mut self.buffer);
-        let len = match written {
-            Ok(len) => len.min(max_len),
-            Err(error) => {
-                self.buffer.clear();
-                return Err(error);
-            }
-        };
-        self.buffer.truncate(len);
-        let contents = self.buffer.split().freeze();
+        let contents = self.writer.write(max_len, write)?;
         Ok(self.queue.push(Transmit {
             source,
             destination,
@@ -344,6 +374,11 @@ impl Outbox {
     /// Whether nothing waits.
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
+    }
+
+    /// Whether another packet would be dropped.
+    pub fn is_full(&self) -> bool {
+        self.queue.len() >= self.queue.capacity
     }
 
     /// Packets dropped so far because the outbox was full.

@@ -580,6 +580,7 @@ fn granted(requested: Option<u32>) -> u32 {
 // The virtual clock starts at an arbitrary instant.
 #[allow(clippy::disallowed_methods, clippy::indexing_slicing)]
 mod tests {
+    use sansrtc_stun::Receive;
     use sansrtc_stun::turn::{self, Client, Event};
 
     use super::*;
@@ -597,7 +598,10 @@ mod tests {
     }
 
     fn client(now: Instant, password: &str) -> Client {
-        Client::new(turn::Config::new(addr(SERVER), "user", password), now)
+        Client::new(
+            turn::Config::new(addr(CLIENT), addr(SERVER), "user", password),
+            now,
+        )
     }
 
     /// Carries the client's packets (sent from `from`) to the server and
@@ -617,7 +621,10 @@ mod tests {
             };
             if out.destination == from {
                 assert_eq!(out.source, addr(SERVER));
-                assert_eq!(client.handle_receive(now, out.source, &out.bytes), Ok(None));
+                assert_eq!(
+                    client.handle_receive(now, Receive::udp(out.source, from, &out.bytes)),
+                    Ok(turn::Handled::Response)
+                );
             } else {
                 relayed.push(out);
             }
@@ -746,11 +753,11 @@ mod tests {
             (Class::Indication, Method::DATA)
         );
         let received = client
-            .handle_receive(now, back.source, &back.bytes)
+            .handle_receive(now, Receive::udp(back.source, addr(CLIENT), &back.bytes))
             .unwrap();
         assert_eq!(
             received,
-            Some(turn::Received {
+            turn::Handled::Data(turn::Received {
                 peer: from,
                 data: b"world"
             })
@@ -806,9 +813,9 @@ mod tests {
         assert_eq!(framed.channel_number, channel);
         assert_eq!(
             client
-                .handle_receive(now, back.source, &back.bytes)
+                .handle_receive(now, Receive::udp(back.source, addr(CLIENT), &back.bytes))
                 .unwrap(),
-            Some(turn::Received {
+            turn::Handled::Data(turn::Received {
                 peer: addr(PEER),
                 data: b"back"
             })
@@ -849,7 +856,7 @@ mod tests {
         let now = Instant::now();
         let (mut server, _client, _) = allocated(now);
         // Another transaction (not a retransmission of the first Allocate).
-        let mut config = turn::Config::new(addr(SERVER), "user", "pass");
+        let mut config = turn::Config::new(addr(CLIENT), addr(SERVER), "user", "pass");
         config.seed = Some([2; 32]);
         let mut again = Client::new(config, now);
         assert_allocation_fails(&mut again, &mut server, now, 437);
