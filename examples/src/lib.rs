@@ -13,6 +13,7 @@ extern crate alloc;
 
 pub mod binding;
 pub mod demo;
+pub mod diagnostics;
 pub mod net;
 pub mod pcmu;
 pub mod peer;

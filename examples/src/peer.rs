@@ -52,7 +52,7 @@ use std::time::{Instant, SystemTime};
 use futures_util::{SinkExt, StreamExt};
 use sansrtc_ice::{
     Agent, Candidate, CandidateType, Config as IceConfig, ConnectionState, Event as IceEvent,
-    LocalSocket, Receive, Transport, TurnServer,
+    Handled, LocalSocket, Receive, Transport, TurnServer,
 };
 use sansrtc_rtp::list::List;
 use sansrtc_rtp::nack::{NackConfig, NackGenerator, NackOutcome};
@@ -76,6 +76,7 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::diagnostics::{RateLimit, Verdict};
 use crate::pcmu;
 
 /// Largest datagram read from the socket.
@@ -545,6 +546,9 @@ fn local_media(ssrc: u32, cname: &str) -> LocalMedia<'static> {
 /// State of a call once the role is known.
 struct Call {
     printer: Printer,
+    /// Per-packet diagnostics (a malformed RTCP packet) are rate-limited:
+    /// a flood of bad packets prints a few lines and a count.
+    diagnostics: RateLimit,
     config: PeerConfig,
     socket: UdpSocket,
     local: SocketAddr,
@@ -741,11 +745,6 @@ impl Call {
                     }
                     self.summary.selected = Some(pair);
                     self.summary.pairs_selected += 1;
-                }
-                IceEvent::RelayedData { peer, contents, .. } => {
-                    if Some(peer) == self.destination {
-                        self.handle_media(Instant::now(), &contents).await;
-                    }
                 }
                 IceEvent::RoleChanged { controlling } => {
                     self.printer.note(
@@ -1125,28 +1124,25 @@ impl Call {
 
     async fn handle_datagram(&mut self, source: SocketAddr, bytes: &[u8]) {
         let now = Instant::now();
-        let from_turn = self
-            .config
-            .turn
-            .as_ref()
-            .is_some_and(|t| t.address == source);
-        match PacketKind::of(bytes) {
-            PacketKind::Stun | PacketKind::ChannelData if from_turn || bytes.first() < Some(&4) => {
-                let receive = Receive {
-                    source,
-                    destination: self.local,
-                    transport: Transport::Udp,
-                    bytes,
+        // Everything goes through the agent: it consumes STUN (its own and
+        // the TURN server's) and hands back media, whether it came
+        // directly or through the relay, unwrapped.
+        let receive = Receive::udp(source, self.local, bytes);
+        match self.agent.handle_receive(now, receive) {
+            Ok(Handled::Data(data)) => {
+                let accepted = if data.local == self.local {
+                    self.accepts_media_from(data.remote)
+                } else {
+                    // Through our relayed candidate.
+                    Some(data.remote) == self.destination
                 };
-                // Bad or stale STUN is dropped by the agent; nothing to do.
-                if self.agent.handle_receive(now, receive).is_ok() {
-                    self.note_stun_received(source, bytes);
+                if accepted && PacketKind::of(data.contents) == PacketKind::Rtp {
+                    self.handle_media(now, data.contents).await;
                 }
             }
-            PacketKind::Rtp if self.accepts_media_from(source) => {
-                self.handle_media(now, bytes).await;
-            }
-            _ => {}
+            // Bad or stale STUN is dropped by the agent; nothing to do.
+            Ok(Handled::NotMine) | Err(_) => {}
+            Ok(_) => self.note_stun_received(source, bytes),
         }
     }
 
@@ -1260,11 +1256,18 @@ impl Call {
 
     async fn handle_rtcp(&mut self, now: Instant, bytes: &[u8]) {
         if let Err(error) = self.rtcp.handle_rtcp_receive(now, bytes) {
-            self.printer.note(
-                "rtcp-malformed",
-                &format!("malformed RTCP ({} bytes): {error}", bytes.len()),
-                json!({ "len": bytes.len(), "error": error.to_string() }),
-            );
+            if let Verdict::Print { suppressed } = self.diagnostics.check("rtcp-malformed", now) {
+                let note = if suppressed > 0 {
+                    format!(" ({suppressed} more since the last such line)")
+                } else {
+                    String::new()
+                };
+                self.printer.note(
+                    "rtcp-malformed",
+                    &format!("malformed RTCP ({} bytes): {error}{note}", bytes.len()),
+                    json!({ "len": bytes.len(), "error": error.to_string(), "suppressed": suppressed }),
+                );
+            }
             return;
         }
         let Ok(compound) = Compound::parse_reduced_size(bytes) else {
@@ -1478,7 +1481,7 @@ impl Call {
         consider(self.hold_signals_until);
         consider(self.restart_at);
         if self.destination.is_some() {
-            consider(Some(self.rtcp.poll_timeout()));
+            consider(self.rtcp.poll_timeout());
             consider(self.nack.poll_timeout());
             consider(self.next_packet);
             consider(self.next_stats);
@@ -1728,6 +1731,7 @@ pub async fn run(
     );
     let mut call = Call {
         printer: printer.clone(),
+        diagnostics: RateLimit::default_for_programs(),
         socket,
         local,
         agent,

@@ -90,7 +90,7 @@ pub struct SessionConfig {
 /// let mut now = start;
 /// let mut reports = 0;
 /// while reports < 3 {
-///     now = session.poll_timeout();            // sleep until then
+///     now = session.poll_timeout().unwrap();   // sleep until then
 ///     session.handle_timeout(now);
 ///     while let Some(datagram) = session.poll_transmit() {
 ///         let compound = Compound::parse(&datagram).unwrap();
@@ -114,6 +114,7 @@ pub struct Session {
     avg_rtcp_size: f64,
     initial: bool,
     queue: VecDeque<Vec<u8>>,
+    dropped_reports: u64,
 }
 
 impl Session {
@@ -142,6 +143,7 @@ impl Session {
             avg_rtcp_size: 100.0 + UDP_IP_OVERHEAD,
             initial: true,
             queue: VecDeque::new(),
+            dropped_reports: 0,
             config,
         };
         session.next_transmit = now + session.interval();
@@ -288,7 +290,9 @@ impl Session {
             let mut buf = [0u8; 1500];
             if let Ok(n) = self.write_report(now, &mut buf) {
                 if self.queue.len() >= MAX_QUEUED_REPORTS {
+                    // The oldest report is stale: drop it and count.
                     self.queue.pop_front();
+                    self.dropped_reports = self.dropped_reports.saturating_add(1);
                 }
                 self.queue
                     .push_back(buf.get(..n).unwrap_or_default().to_vec());
@@ -321,9 +325,17 @@ impl Session {
         self.queue.pop_front()
     }
 
-    /// When [`handle_timeout`](Self::handle_timeout) should be called next.
-    pub const fn poll_timeout(&self) -> Instant {
-        self.next_transmit
+    /// When [`handle_timeout`](Self::handle_timeout) should be called next:
+    /// always `Some` (the next report is always scheduled), in the shape
+    /// every sansrtc state machine shares.
+    pub const fn poll_timeout(&self) -> Option<Instant> {
+        Some(self.next_transmit)
+    }
+
+    /// Reports dropped because [`poll_transmit`](Self::poll_transmit) was
+    /// not drained ([`MAX_QUEUED_REPORTS`] wait at most).
+    pub const fn dropped_reports(&self) -> u64 {
+        self.dropped_reports
     }
 
     /// The sender statistics.
@@ -414,7 +426,7 @@ mod tests {
         let mut seq = 0u16;
         while times.len() < reports {
             let next_media = now + Duration::from_millis(20);
-            let next_timer = session.poll_timeout();
+            let next_timer = session.poll_timeout().unwrap();
             if next_timer <= next_media {
                 now = next_timer.max(now);
                 session.handle_timeout(now);

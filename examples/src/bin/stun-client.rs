@@ -20,11 +20,12 @@ use core::time::Duration;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use sansrtc_examples::diagnostics::{RateLimit, Verdict};
 use sansrtc_examples::{binding, net};
 use sansrtc_stun::rng::Rng;
 use sansrtc_stun::server::{Server, ServerConfig};
-use sansrtc_stun::transaction::{ClientTransaction, Event, TransactionConfig};
-use sansrtc_stun::{Attribute, Class, MessageBuilder, Method};
+use sansrtc_stun::transaction::{ClientTransaction, Event, Handled, TransactionConfig};
+use sansrtc_stun::{Attribute, Class, MessageBuilder, Method, Receive, Transmit, Transport};
 use tokio::net::UdpSocket;
 
 const USAGE: &str =
@@ -85,15 +86,22 @@ async fn query(
             .map_err(|e| e.to_string())?;
         builder.finish()
     };
-    let request = buf.get(..len).unwrap_or_default().to_vec();
+    let local = socket.local_addr().map_err(|e| e.to_string())?;
+    let request = Transmit::new(
+        local,
+        server,
+        Transport::Udp,
+        buf.get(..len).unwrap_or_default().to_vec(),
+    );
     let config = TransactionConfig::with_rto(rto);
     let mut transaction =
-        ClientTransaction::new(config, Instant::now(), transaction_id, request, false);
+        ClientTransaction::new(config, Instant::now(), request).map_err(|e| e.to_string())?;
     let mut datagram = [0u8; 2048];
+    let mut limit = RateLimit::default_for_programs();
     loop {
-        while let Some(bytes) = transaction.poll_transmit() {
+        while let Some(transmit) = transaction.poll_transmit() {
             socket
-                .send_to(bytes, server)
+                .send_to(&transmit.contents, transmit.destination)
                 .await
                 .map_err(|e| format!("send to {server}: {e}"))?;
         }
@@ -124,12 +132,21 @@ async fn query(
                 let Some(bytes) = datagram.get(..len) else {
                     continue;
                 };
-                if from != server {
-                    eprintln!("ignored {len} bytes from {from}");
-                    continue;
-                }
-                if let Err(error) = transaction.handle_receive(Instant::now(), bytes) {
-                    eprintln!("ignored a message from {from}: {error}");
+                let now = Instant::now();
+                let ignored =
+                    match transaction.handle_receive(now, Receive::udp(from, local, bytes)) {
+                        Ok(Handled::Response) => None,
+                        Ok(_) => Some(format!("ignored {len} bytes from {from}")),
+                        Err(error) => Some(format!("ignored a message from {from}: {error}")),
+                    };
+                if let (Some(line), Verdict::Print { suppressed }) =
+                    (ignored, limit.check("ignored", now))
+                {
+                    if suppressed > 0 {
+                        eprintln!("{line} ({suppressed} similar lines suppressed)");
+                    } else {
+                        eprintln!("{line}");
+                    }
                 }
             }
             // ICMP port unreachable shows up as an error on some systems;

@@ -26,9 +26,12 @@ use core::time::Duration;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use sansrtc_examples::diagnostics::{RateLimit, Verdict};
 use sansrtc_examples::net;
 use sansrtc_stun::framing::PacketKind;
-use sansrtc_stun::turn::{Client, Config, Event, TurnTransport};
+use sansrtc_stun::framing::{StreamFraming, StreamReader};
+use sansrtc_stun::turn::{Client, Config, Event, Handled};
+use sansrtc_stun::{Receive, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
@@ -124,7 +127,8 @@ async fn start_local_echo() -> Result<SocketAddr, String> {
 /// The connection to the TURN server.
 enum Link {
     Udp(UdpSocket),
-    Tcp(TcpStream),
+    /// The connection and what cuts its stream into messages.
+    Tcp(TcpStream, StreamReader),
 }
 
 impl Link {
@@ -133,7 +137,7 @@ impl Link {
             let stream = TcpStream::connect(server)
                 .await
                 .map_err(|e| format!("TCP connection to {server}: {e}"))?;
-            Ok(Self::Tcp(stream))
+            Ok(Self::Tcp(stream, StreamReader::new(StreamFraming::Turn)))
         } else {
             let socket = UdpSocket::bind(net::wildcard_for(server))
                 .await
@@ -149,7 +153,7 @@ impl Link {
                 .await
                 .map(|_| ())
                 .map_err(|e| format!("send to {server}: {e}")),
-            Self::Tcp(stream) => stream
+            Self::Tcp(stream, _) => stream
                 .write_all(bytes)
                 .await
                 .map_err(|e| format!("write to {server}: {e}")),
@@ -168,12 +172,21 @@ impl Link {
                 .recv_from(buf)
                 .await
                 .map_err(|e| format!("receive: {e}")),
-            Self::Tcp(stream) => match stream.read(buf).await {
+            Self::Tcp(stream, _) => match stream.read(buf).await {
                 Ok(0) => Err(format!("{server} closed the TCP connection")),
                 Ok(n) => Ok((n, server)),
                 Err(e) => Err(format!("read from {server}: {e}")),
             },
         }
+    }
+
+    /// The local address packets leave from.
+    fn local_addr(&self) -> Result<SocketAddr, String> {
+        match self {
+            Self::Udp(socket) => socket.local_addr(),
+            Self::Tcp(stream, _) => stream.local_addr(),
+        }
+        .map_err(|e| format!("local address: {e}"))
     }
 }
 
@@ -368,11 +381,12 @@ async fn run(args: Args) -> Result<(), String> {
         }
     };
     let mut link = Link::connect(server, args.tcp).await?;
-    let mut config = Config::new(server, &args.username, &args.password);
+    let local = link.local_addr()?;
+    let mut config = Config::new(local, server, &args.username, &args.password);
     config.transport = if args.tcp {
-        TurnTransport::Tcp
+        Transport::Tcp
     } else {
-        TurnTransport::Udp
+        Transport::Udp
     };
     config.software = Some("sansrtc turn-client".to_owned());
     println!(
@@ -391,6 +405,7 @@ async fn run(args: Args) -> Result<(), String> {
         phase: Phase::Allocating,
     };
     let mut buf = vec![0u8; MAX_READ];
+    let mut limit = RateLimit::default_for_programs();
     loop {
         // Events first: handling them queues requests and data, which go
         // out with the client's own transmits before waiting.
@@ -410,24 +425,45 @@ async fn run(args: Args) -> Result<(), String> {
                 let (n, from) = received?;
                 let now = Instant::now();
                 let bytes = buf.get(..n).unwrap_or_default();
-                match &link {
+                match &mut link {
                     Link::Udp(_) => {
                         let kind = PacketKind::of(bytes);
-                        match run.client.handle_receive(now, from, bytes) {
-                            Ok(Some(data)) => {
+                        match run.client.handle_receive(now, Receive::udp(from, local, bytes)) {
+                            Ok(Handled::Data(data)) => {
                                 let (peer, data) = (data.peer, data.data.to_vec());
                                 run.handle_data(now, peer, &data, Some(kind))?;
                             }
-                            Ok(None) => {}
-                            Err(error) => println!("dropped a packet from {from}: {error}"),
+                            Ok(_) => {}
+                            Err(error) => {
+                                if let Verdict::Print { suppressed } = limit.check("dropped", now) {
+                                    let note = if suppressed > 0 {
+                                        format!(" ({suppressed} similar lines suppressed)")
+                                    } else {
+                                        String::new()
+                                    };
+                                    println!("dropped a packet from {from}: {error}{note}");
+                                }
+                            }
                         }
                     }
-                    Link::Tcp(_) => {
-                        if let Err(error) = run.client.handle_stream(now, bytes) {
-                            return Err(format!("stream from {server}: {error}"));
-                        }
-                        while let Some((peer, data)) = run.client.poll_stream_data() {
-                            run.handle_data(now, peer, &data, None)?;
+                    Link::Tcp(_, reader) => {
+                        reader
+                            .push(bytes)
+                            .map_err(|e| format!("stream from {server}: {e}"))?;
+                        while let Some(frame) = reader
+                            .next_frame()
+                            .map_err(|e| format!("stream from {server}: {e}"))?
+                        {
+                            let packet = Receive {
+                                source: server,
+                                destination: local,
+                                transport: Transport::Tcp,
+                                contents: frame,
+                            };
+                            if let Ok(Handled::Data(data)) = run.client.handle_receive(now, packet) {
+                                let (peer, data) = (data.peer, data.data.to_vec());
+                                run.handle_data(now, peer, &data, None)?;
+                            }
                         }
                     }
                 }
