@@ -106,7 +106,7 @@ fn handle_sansrtc(agent: &mut Agent, now: Instant, request: &[u8]) -> u64 {
                 source: address(SOURCE),
                 destination: address(LOCAL),
                 transport: Transport::Udp,
-                bytes: request,
+                contents: request,
             },
         )
         .expect("sansrtc accepts the check");
@@ -167,7 +167,7 @@ mod tests {
                     source: address(SOURCE),
                     destination: address(LOCAL),
                     transport: Transport::Udp,
-                    bytes: &request,
+                    contents: &request,
                 },
             )
             .unwrap();

@@ -52,7 +52,7 @@ use std::time::{Instant, SystemTime};
 use futures_util::{SinkExt, StreamExt};
 use sansrtc_ice::{
     Agent, Candidate, CandidateType, Config as IceConfig, ConnectionState, Event as IceEvent,
-    Handled, LocalSocket, Receive, Transport, TurnServer,
+    Handled, LocalSocket, Receive, TurnServer,
 };
 use sansrtc_rtp::list::List;
 use sansrtc_rtp::nack::{NackConfig, NackGenerator, NackOutcome};
@@ -1670,22 +1670,14 @@ pub async fn run(
     let mut rng = Rng::new(config.seed);
     let ssrc = rng.next_u32();
     let rtx_ssrc = rng.next_u32();
-    let ice_config = IceConfig {
-        controlling: offerer && !config.ice_lite,
-        lite: config.ice_lite,
-        seed: Some(rng.next_seed()),
-        stun_servers: config.stun.into_iter().collect(),
-        turn_servers: config.turn.clone().into_iter().collect(),
-        ..IceConfig::default()
-    };
+    let mut ice_config = IceConfig::new(offerer && !config.ice_lite);
+    ice_config.lite = config.ice_lite;
+    ice_config.seed = Some(rng.next_seed());
+    ice_config.stun_servers = config.stun.into_iter().collect();
+    ice_config.turn_servers = config.turn.clone().into_iter().collect();
     let mut agent = Agent::new(ice_config, started);
     agent
-        .add_local_socket(LocalSocket {
-            address: local,
-            transport: Transport::Udp,
-            component: 1,
-            interface_rank: 0,
-        })
+        .add_local_socket(LocalSocket::udp(local))
         .map_err(|e| PeerError::Negotiation(e.to_string()))?;
     let credentials = agent.local_credentials().clone();
     let mut fingerprint_bytes = Vec::with_capacity(32);

@@ -236,7 +236,7 @@ fuzz_target!(|input: Input| {
                         source: address(source),
                         destination: socket(s),
                         transport: Transport::Udp,
-                        bytes: &bytes,
+                        contents: &bytes,
                     },
                 );
             }
@@ -274,7 +274,7 @@ fuzz_target!(|input: Input| {
                         source: address(source),
                         destination: socket(s),
                         transport: Transport::Udp,
-                        bytes: &bytes,
+                        contents: &bytes,
                     },
                 );
             }
@@ -324,7 +324,7 @@ fuzz_target!(|input: Input| {
                         source,
                         destination: transmit.source,
                         transport: Transport::Udp,
-                        bytes: &bytes,
+                        contents: &bytes,
                     },
                 );
             }
@@ -414,7 +414,7 @@ fuzz_target!(|input: Input| {
                         source: TURN.parse().unwrap(),
                         destination: socket(s & 0x7f),
                         transport: if tcp { Transport::Tcp } else { Transport::Udp },
-                        bytes: &bytes,
+                        contents: &bytes,
                     },
                 );
             }
@@ -464,7 +464,7 @@ fuzz_target!(|input: Input| {
                         source: turn,
                         destination: transmit.source,
                         transport: turn_transport,
-                        bytes: &bytes,
+                        contents: &bytes,
                     },
                 );
             }
@@ -504,7 +504,7 @@ fuzz_target!(|input: Input| {
                         source: TURN.parse().unwrap(),
                         destination: socket(s & 0x7f),
                         transport: turn_transport,
-                        bytes: &packet,
+                        contents: &packet,
                     },
                 );
             }

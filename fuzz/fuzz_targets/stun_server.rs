@@ -9,8 +9,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use sansrtc_stun::server::{MAX_QUEUED, Server, ServerConfig};
-use sansrtc_stun::{Class, MAGIC_COOKIE, Message};
+use std::time::Instant;
+
+use sansrtc_stun::server::{Handled, MAX_QUEUED, Server, ServerConfig};
+use sansrtc_stun::{Class, MAGIC_COOKIE, Message, Receive};
+
+const LOCAL: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)), 3478);
 
 #[derive(Arbitrary, Debug)]
 struct Datagram {
@@ -68,7 +72,8 @@ fuzz_target!(|input: Input| {
         if datagram.patch {
             patch(&mut datagram.bytes);
         }
-        if server.handle_receive(source, &datagram.bytes).is_ok() {
+        let receive = Receive::udp(source, LOCAL, &datagram.bytes);
+        if server.handle_receive(Instant::now(), receive) == Ok(Handled::Answered) {
             queued.push_back((source, datagram.bytes[8..20].to_vec()));
         }
         assert!(queued.len() <= MAX_QUEUED);

@@ -11,8 +11,9 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use sansrtc_stun::attribute::ErrorCode;
 use sansrtc_stun::credentials::LongTermKey;
+use sansrtc_stun::framing::{StreamFraming, StreamReader};
 use sansrtc_stun::turn::{Client, Config};
-use sansrtc_stun::{Attribute, Class, Message, MessageBuilder};
+use sansrtc_stun::{Attribute, Class, Message, MessageBuilder, Receive, Transport};
 
 #[derive(Debug, Arbitrary)]
 enum Op {
@@ -37,6 +38,7 @@ enum Op {
 }
 
 const SERVER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 3478);
+const LOCAL: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)), 5000);
 
 fn peer(last_octet: u8, port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::new(203, 0, 113, last_octet)), port)
@@ -67,20 +69,35 @@ fn answer(request: &[u8], success: bool, code: u16, lifetime: u32, sign: bool, n
     Some(buf)
 }
 
-fuzz_target!(|ops: Vec<Op>| {
+/// What the client's socket received from `source`.
+fn packet(source: SocketAddr, transport: Transport, contents: &[u8]) -> Receive<'_> {
+    Receive {
+        source,
+        destination: LOCAL,
+        transport,
+        contents,
+    }
+}
+
+fuzz_target!(|input: (bool, Vec<Op>)| {
+    let (tcp, ops) = input;
     let start = Instant::now();
     let mut now = start;
-    let mut client = Client::new(Config::new(SERVER, "user", "pass"), now);
+    let mut config = Config::new(LOCAL, SERVER, "user", "pass");
+    let transport = if tcp { Transport::Tcp } else { Transport::Udp };
+    config.transport = transport;
+    let mut client = Client::new(config, now);
+    let mut reader = StreamReader::new(StreamFraming::Turn);
     let mut last_request: Vec<u8> = Vec::new();
     for op in ops.into_iter().take(256) {
         match op {
             Op::Receive { from_server, bytes } => {
                 let from = if from_server { SERVER } else { peer(1, 1) };
-                let _ = client.handle_receive(now, from, &bytes);
+                let _ = client.handle_receive(now, packet(from, transport, &bytes));
             }
             Op::Answer { success, code, lifetime, sign, nonce } => {
                 if let Some(bytes) = answer(&last_request, success, code, lifetime, sign, nonce) {
-                    let _ = client.handle_receive(now, SERVER, &bytes);
+                    let _ = client.handle_receive(now, packet(SERVER, transport, &bytes));
                 }
             }
             Op::Advance { millis } => {
@@ -100,15 +117,21 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Deallocate => client.deallocate(now),
             Op::Credentials { user } => client.set_credentials(now, &format!("user{user}"), "pass"),
             Op::Stream { bytes } => {
-                let _ = client.handle_stream(now, &bytes);
-                while client.poll_stream_data().is_some() {}
+                // Bytes of a TCP stream from the server, cut into messages.
+                if reader.push(&bytes).is_err() {
+                    reader = StreamReader::new(StreamFraming::Turn);
+                }
+                while let Ok(Some(frame)) = reader.next_frame() {
+                    let _ = client.handle_receive(now, packet(SERVER, transport, frame));
+                }
+                assert!(reader.buffered() <= sansrtc_stun::framing::MAX_STREAM_BUFFER);
             }
         }
         let mut transmits = 0;
         while let Some(transmit) = client.poll_transmit() {
             assert_eq!(transmit.destination, SERVER);
             if Message::parse(&transmit.contents).is_ok_and(|m| m.class() == Class::Request) {
-                last_request = transmit.contents;
+                last_request = transmit.contents.to_vec();
             }
             transmits += 1;
             assert!(transmits < 10_000, "transmit queue must stay bounded");

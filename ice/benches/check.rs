@@ -20,10 +20,11 @@ mod one_socket;
 use one_socket::{REMOTE_PWD, REMOTE_UFRAG, agent_on_one_socket};
 
 fn lite_agent(now: Instant) -> (Agent, SocketAddr) {
-    let config = Config {
-        lite: true,
-        seed: Some(sansrtc_ice::seed_from_u64(1)),
-        ..Config::default()
+    let config = {
+        let mut config = Config::new(true);
+        config.lite = true;
+        config.seed = Some(sansrtc_ice::seed_from_u64(1));
+        config
     };
     agent_on_one_socket(config, now)
 }
@@ -65,12 +66,10 @@ fn memory_of_10_by_10() {
         let mut agent = Agent::new(Config::default(), now);
         for i in 0..10u8 {
             agent
-                .add_local_socket(LocalSocket {
-                    address: SocketAddr::new([10, 0, 0, i + 1].into(), 5000),
-                    transport: Transport::Udp,
-                    component: 1,
-                    interface_rank: i,
-                })
+                .add_local_socket(
+                    LocalSocket::udp(SocketAddr::new([10, 0, 0, i + 1].into(), 5000))
+                        .with_interface_rank(i),
+                )
                 .unwrap();
         }
         agent

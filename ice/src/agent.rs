@@ -59,8 +59,18 @@ pub const MAX_QUEUED_EVENTS: usize = 256;
 /// a flood at someone else.
 pub const MAX_UNAUTHENTICATED_ANSWERS: u32 = 20;
 
-/// Configuration of an [`Agent`].
+/// Configuration of an [`Agent`]: start from [`Config::new`] (or
+/// `Config::default()`, controlling) and set the fields you need.
+///
+/// ```
+/// use sansrtc_ice::Config;
+///
+/// let mut config = Config::new(false); // the answerer is controlled
+/// config.stun_servers.push("192.0.2.1:3478".parse().unwrap());
+/// assert!(config.seed.is_none()); // randomness from the operating system
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// Start as the controlling agent (the offerer, in WebRTC).
     pub controlling: bool,
@@ -114,6 +124,16 @@ pub struct Config {
     pub disconnected_timeout: Duration,
 }
 
+impl Config {
+    /// The defaults, controlling (the offerer in WebRTC) or controlled.
+    pub fn new(controlling: bool) -> Self {
+        Self {
+            controlling,
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -140,6 +160,7 @@ impl Default for Config {
 
 /// A local socket the caller owns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LocalSocket {
     /// Its bound address (the base of its candidates).
     pub address: SocketAddr,
@@ -150,6 +171,32 @@ pub struct LocalSocket {
     /// Rank of its interface, 0 the most preferred (see
     /// [`candidate::local_preference`]).
     pub interface_rank: u8,
+}
+
+impl LocalSocket {
+    /// A UDP socket bound to `address` for component 1 (RTP, or everything
+    /// with rtcp-mux) on the most preferred interface.
+    pub const fn udp(address: SocketAddr) -> Self {
+        Self {
+            address,
+            transport: Transport::Udp,
+            component: 1,
+            interface_rank: 0,
+        }
+    }
+
+    /// The same socket serving `component` (2 for RTCP without rtcp-mux).
+    pub const fn with_component(mut self, component: u16) -> Self {
+        self.component = component;
+        self
+    }
+
+    /// The same socket on the interface of rank `rank` (0 the most
+    /// preferred, see [`candidate::local_preference`]).
+    pub const fn with_interface_rank(mut self, rank: u8) -> Self {
+        self.interface_rank = rank;
+        self
+    }
 }
 
 /// An ICE agent: full (RFC 8445) or lite, controlling or controlled, with

@@ -126,6 +126,7 @@ pub enum Error {
 ///
 /// <https://www.w3.org/TR/webrtc/#rtciceconnectionstate-enum>
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConnectionState {
     /// Gathering or waiting for remote candidates; no check sent.
     New,
@@ -145,6 +146,7 @@ pub enum ConnectionState {
 
 /// Whether local candidates are still being gathered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GatheringState {
     /// No socket added yet.
     New,

@@ -22,12 +22,10 @@ use one_socket::{
 };
 
 fn config(controlling: bool, seed: u64) -> Config {
-    Config {
-        controlling,
-        seed: Some(sansrtc_ice::seed_from_u64(seed)),
-        stun_servers: vec![Scenario::STUN_SERVER],
-        ..Config::default()
-    }
+    let mut config = Config::new(controlling);
+    config.seed = Some(sansrtc_ice::seed_from_u64(seed));
+    config.stun_servers = vec![Scenario::STUN_SERVER];
+    config
 }
 
 fn scenario(configs: [Config; 2], sides: [Side; 2]) -> Scenario {
@@ -479,12 +477,7 @@ fn direct(sockets: [&[&str]; 2], setup: impl FnOnce(&mut [Agent; 2])) -> [Agent;
             .unwrap();
         for address in sockets[i] {
             agents[i]
-                .add_local_socket(LocalSocket {
-                    address: address.parse().unwrap(),
-                    transport: Transport::Udp,
-                    component: 1,
-                    interface_rank: 0,
-                })
+                .add_local_socket(LocalSocket::udp(address.parse().unwrap()))
                 .unwrap();
         }
     }
@@ -775,12 +768,7 @@ fn mdns_names_hide_the_related_address_of_srflx() {
         "{srflx}"
     );
     let (mut agent, _, _) = agent_with_socket(true);
-    let socket = LocalSocket {
-        address: "192.0.2.11:5000".parse().unwrap(),
-        transport: Transport::Udp,
-        component: 1,
-        interface_rank: 0,
-    };
+    let socket = LocalSocket::udp("192.0.2.11:5000".parse().unwrap());
     assert!(matches!(
         agent.add_local_socket_with_name(socket, "not-mdns.example"),
         Err(Error::Name(_))
@@ -880,11 +868,11 @@ fn a_relay_connects_where_no_direct_path_exists() {
 fn a_lite_agent_nominated_before_the_answer_connects_when_it_arrives() {
     let now = Instant::now();
     let (mut agent, local) = agent_on_one_socket_without_credentials(
-        Config {
-            controlling: false,
-            lite: true,
-            seed: Some(sansrtc_ice::seed_from_u64(5)),
-            ..Config::default()
+        {
+            let mut config = Config::new(false);
+            config.lite = true;
+            config.seed = Some(sansrtc_ice::seed_from_u64(5));
+            config
         },
         now,
     );
@@ -966,12 +954,7 @@ fn first_check(config: Config) -> (TransactionId, u64, String, String) {
     let now = Instant::now();
     let mut agent = Agent::new(config, now);
     agent
-        .add_local_socket(LocalSocket {
-            address: "192.0.2.10:5000".parse().unwrap(),
-            transport: Transport::Udp,
-            component: 1,
-            interface_rank: 0,
-        })
+        .add_local_socket(LocalSocket::udp("192.0.2.10:5000".parse().unwrap()))
         .unwrap();
     agent
         .set_remote_credentials("rmte", "remotepasswordof22chars0")
@@ -1024,9 +1007,10 @@ fn default_agents_share_no_secret() {
     assert_eq!(a.3.len(), 24);
     // An explicit seed reproduces all of it.
     let seeded = || {
-        first_check(Config {
-            seed: Some([9; 32]),
-            ..Config::default()
+        first_check({
+            let mut config = Config::new(true);
+            config.seed = Some([9; 32]);
+            config
         })
     };
     assert_eq!(seeded(), seeded());

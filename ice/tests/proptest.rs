@@ -33,14 +33,12 @@ use topology::{SIDES, path_exists};
 const BOUND: Duration = Duration::from_secs(90);
 
 fn config(controlling: bool, seed: u64) -> Config {
-    Config {
-        controlling,
-        seed: Some(sansrtc_ice::seed_from_u64(seed)),
-        max_transmissions: 12,
-        failure_timeout: Duration::from_secs(60),
-        stun_servers: vec![Scenario::STUN_SERVER],
-        ..Config::default()
-    }
+    let mut config = Config::new(controlling);
+    config.seed = Some(sansrtc_ice::seed_from_u64(seed));
+    config.max_transmissions = 12;
+    config.failure_timeout = Duration::from_secs(60);
+    config.stun_servers = vec![Scenario::STUN_SERVER];
+    config
 }
 
 proptest! {

@@ -37,21 +37,14 @@ fn addr(text: &str) -> SocketAddr {
 }
 
 fn turn_config(controlling: bool, seed: u64, servers: Vec<TurnServer>) -> Config {
-    Config {
-        controlling,
-        seed: Some(sansrtc_ice::seed_from_u64(seed)),
-        turn_servers: servers,
-        ..Config::default()
-    }
+    let mut config = Config::new(controlling);
+    config.seed = Some(sansrtc_ice::seed_from_u64(seed));
+    config.turn_servers = servers;
+    config
 }
 
 fn socket(address: &str) -> LocalSocket {
-    LocalSocket {
-        address: addr(address),
-        transport: Transport::Udp,
-        component: 1,
-        interface_rank: 0,
-    }
+    LocalSocket::udp(addr(address))
 }
 
 /// What the scripted server made of a packet from the client.

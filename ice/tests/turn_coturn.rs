@@ -47,11 +47,11 @@ impl Side {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.set_nonblocking(true).unwrap();
         let address = socket.local_addr().unwrap();
-        let config = Config {
-            controlling,
-            seed: Some(sansrtc_ice::seed_from_u64(seed)),
-            turn_servers: vec![TurnServer::udp(server, USER, PASSWORD)],
-            ..Config::default()
+        let config = {
+            let mut config = Config::new(controlling);
+            config.seed = Some(sansrtc_ice::seed_from_u64(seed));
+            config.turn_servers = vec![TurnServer::udp(server, USER, PASSWORD)];
+            config
         };
         Self {
             agent: Agent::new(config, now),
@@ -165,12 +165,7 @@ fn two_agents_connect_relay_to_relay_through_coturn() {
             .set_remote_credentials(other.ufrag(), other.pwd())
             .unwrap();
         side.agent
-            .add_local_socket(LocalSocket {
-                address: side.address,
-                transport: Transport::Udp,
-                component: 1,
-                interface_rank: 0,
-            })
+            .add_local_socket(LocalSocket::udp(side.address))
             .unwrap();
     }
 

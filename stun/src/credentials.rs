@@ -19,6 +19,7 @@ use crate::error::CredentialError;
 
 /// How a password (and realm) is prepared before hashing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Preparation {
     /// PRECIS OpaqueString (RFC 8265), as RFC 8489 requires. ASCII only.
     #[default]

@@ -221,6 +221,7 @@ pub mod rfc4571 {
 
 /// How messages are cut out of a byte stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StreamFraming {
     /// A stream to a TURN server: STUN messages and ChannelData back to
     /// back, each delimited by its own length field (RFC 8656 §12.5).
@@ -332,6 +333,7 @@ impl StreamReader {
 ///
 /// <https://www.rfc-editor.org/rfc/rfc9443#section-3>
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PacketKind {
     /// 0–3: STUN.
     Stun,

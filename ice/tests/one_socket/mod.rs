@@ -4,7 +4,7 @@
 use core::net::SocketAddr;
 use std::time::Instant;
 
-use sansrtc_ice::{Agent, Config, LocalSocket, Transport};
+use sansrtc_ice::{Agent, Config, LocalSocket};
 
 /// The peer's ufrag.
 pub(crate) const REMOTE_UFRAG: &str = "rEmO";
@@ -34,14 +34,7 @@ pub(crate) fn agent_on_one_socket_without_credentials(
 ) -> (Agent, SocketAddr) {
     let mut agent = Agent::new(config, now);
     let address: SocketAddr = "192.0.2.10:5000".parse().unwrap();
-    agent
-        .add_local_socket(LocalSocket {
-            address,
-            transport: Transport::Udp,
-            component: 1,
-            interface_rank: 0,
-        })
-        .unwrap();
+    agent.add_local_socket(LocalSocket::udp(address)).unwrap();
     while agent.poll_event().is_some() {}
     (agent, address)
 }
