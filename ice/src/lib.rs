@@ -27,8 +27,8 @@
 //!
 //! let mut now = Instant::now();
 //! let mut agents = [
-//!     Agent::new(Config { controlling: true, ..Config::default() }, now),
-//!     Agent::new(Config { controlling: false, ..Config::default() }, now),
+//!     Agent::new(Config::new(true), now),  // the offerer controls
+//!     Agent::new(Config::new(false), now),
 //! ];
 //! let addresses = ["192.0.2.1:5000".parse()?, "192.0.2.2:5000".parse()?];
 //! // Signaling: exchange credentials (a=ice-ufrag, a=ice-pwd).
@@ -36,9 +36,7 @@
 //! for i in 0..2 {
 //!     let other = &credentials[1 - i];
 //!     agents[i].set_remote_credentials(other.ufrag(), other.pwd())?;
-//!     agents[i].add_local_socket(LocalSocket {
-//!         address: addresses[i], transport: Transport::Udp, component: 1, interface_rank: 0,
-//!     })?;
+//!     agents[i].add_local_socket(LocalSocket::udp(addresses[i]))?;
 //! }
 //! for _ in 0..1000 {
 //!     for i in 0..2 {
