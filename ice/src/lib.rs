@@ -23,7 +23,7 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use sansrtc_ice::{Agent, Config, ConnectionState, Event, Handled, LocalSocket, Receive, Transport};
+//! use sansrtc_ice::{Agent, Config, ConnectionState, Event, Handled, LocalSocket, Receive};
 //!
 //! let mut now = Instant::now();
 //! let mut agents = [
