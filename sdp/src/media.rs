@@ -8,6 +8,7 @@ use crate::attribute::Attribute;
 use crate::bandwidth::Bandwidth;
 use crate::connection::Connection;
 use crate::fmtp::Fmtp;
+use crate::layout::Layout;
 use crate::line::Line;
 use crate::rtp::{Direction, Rtpmap};
 use crate::token::{fields, is_token, number, own, own_all, split_once, write_number};
@@ -65,6 +66,17 @@ pub struct MediaLine<'a> {
 impl<'a> MediaLine<'a> {
     /// Parses the text after `m=`.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
+        Self::parse_with(text, true)
+    }
+
+    /// Like [`MediaLine::parse`], but a line without any format
+    /// (`m=video 0 UDP/TLS/RTP/SAVPF`, as legacy Edge wrote rejected
+    /// sections) is accepted, with an empty [`formats`](Self::formats).
+    pub fn parse_lenient(text: &'a str) -> Result<Self, &'static str> {
+        Self::parse_with(text, false)
+    }
+
+    fn parse_with(text: &'a str, format_required: bool) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`m=<media> <port> <proto> <fmt> ...`";
         let mut columns = fields(text, b' ');
         let media = match columns.next().ok_or(EXPECTED)? {
@@ -102,7 +114,7 @@ impl<'a> MediaLine<'a> {
             }
             formats.push(Cow::Borrowed(format));
         }
-        if formats.is_empty() {
+        if formats.is_empty() && format_required {
             return Err("at least one media format");
         }
         Ok(Self {
@@ -179,6 +191,10 @@ pub struct Media<'a> {
     pub key: Option<Line<'a, Cow<'a, str>>>,
     /// `a=` lines, in order.
     pub attributes: Vec<Line<'a, Attribute<'a>>>,
+    /// The order of the lines as parsed, when it is not RFC order (lenient
+    /// mode).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) layout: Layout,
 }
 
 impl<'a> Media<'a> {
@@ -191,6 +207,7 @@ impl<'a> Media<'a> {
             bandwidths: Vec::new(),
             key: None,
             attributes: Vec::new(),
+            layout: Layout::default(),
         }
     }
 
@@ -288,6 +305,7 @@ impl<'a> Media<'a> {
                 .into_iter()
                 .map(|l| l.map_owned(Attribute::into_owned))
                 .collect(),
+            layout: self.layout,
         }
     }
 }
