@@ -119,6 +119,9 @@ struct Position {
     rank: u8,
     /// The type of the last line that was not blank.
     last: u8,
+    /// Whether the section keeps a layout (it had a line out of order or a
+    /// blank line).
+    laid_out: bool,
 }
 
 /// The rank of a line type in RFC 8866 section 9 order, and whether it may
@@ -398,6 +401,7 @@ impl<'a> Partial<'a> {
     /// Notes the next line of a section in its layout. The layout starts
     /// (with the lines parsed so far, which were in order) at the first
     /// line that is not where the writer would put it.
+    #[cold]
     fn record(&mut self, in_media: bool, slot: Slot, out_of_place: bool) {
         let attributes = self.section_attributes.len();
         if in_media {
@@ -538,6 +542,7 @@ impl Parser {
             in_media: false,
             rank: 0,
             last: 0,
+            laid_out: false,
         };
         // `number` counts every line, `index` the lines that are not blank.
         let mut number = 0usize;
@@ -579,6 +584,7 @@ impl Parser {
             // before them.
             for _ in 0..blank_lines {
                 partial.record(position.in_media, Slot::Blank, true);
+                position.laid_out = true;
             }
             blank_lines = 0;
             index += 1;
@@ -621,7 +627,9 @@ impl Parser {
                     if self.strict() && version != 0 {
                         return Err(syntax("`v=0` (strict mode)"));
                     }
-                    sdp.record(false, Slot::Version, false);
+                    if position.laid_out {
+                        sdp.record(false, Slot::Version, false);
+                    }
                     sdp.version = Some(Line::parsed(version, value));
                     return Ok(());
                 }
@@ -632,7 +640,9 @@ impl Parser {
                     } else {
                         Origin::parse_lenient(value)
                     };
-                    sdp.record(false, Slot::Origin, false);
+                    if position.laid_out {
+                        sdp.record(false, Slot::Origin, false);
+                    }
                     sdp.origin = Some(Line::parsed(origin.map_err(syntax)?, value));
                     return Ok(());
                 }
@@ -665,6 +675,7 @@ impl Parser {
                         in_media: true,
                         rank: 0,
                         last: b'm',
+                        laid_out: false,
                     };
                     return Ok(());
                 }
@@ -699,7 +710,10 @@ impl Parser {
         if !position.in_media && rank > 9 && sdp.times.is_empty() && sdp.after_times.is_none() {
             sdp.after_times = Some((number, line));
         }
-        sdp.record(position.in_media, Slot::of(kind), !in_order);
+        if position.laid_out || !in_order {
+            sdp.record(position.in_media, Slot::of(kind), !in_order);
+            position.laid_out = true;
+        }
         position.rank = position.rank.max(rank);
         position.last = kind;
         if let (true, Some(media)) = (position.in_media, sdp.media.last_mut()) {
@@ -949,7 +963,10 @@ type Emit<'e> = dyn FnMut(&str, &dyn fmt::Display) -> fmt::Result + 'e;
 
 impl Sdp<'_> {
     /// Writes the session-level lines in RFC order.
-    fn write_session(&self, emit: &mut Emit<'_>) -> fmt::Result {
+    fn write_session<E: FnMut(&str, &dyn fmt::Display) -> fmt::Result>(
+        &self,
+        emit: &mut E,
+    ) -> fmt::Result {
         emit("v=", &self.version)?;
         emit("o=", &self.origin)?;
         emit("s=", &self.session_name)?;
@@ -1071,7 +1088,10 @@ impl Sdp<'_> {
             && attributes == self.attributes.len())
     }
 
-    fn emit_all(&self, emit: &mut Emit<'_>) -> fmt::Result {
+    fn emit_all<E: FnMut(&str, &dyn fmt::Display) -> fmt::Result>(
+        &self,
+        emit: &mut E,
+    ) -> fmt::Result {
         let in_layout =
             !self.layout.is_empty() && self.write_session_in_layout(&mut |_, _| Ok(()))?;
         if in_layout {
@@ -1115,7 +1135,7 @@ fn next<'l, T: fmt::Display>(lines: &'l [T], at: &mut usize) -> Option<&'l dyn f
 
 impl Media<'_> {
     /// Writes the lines after `m=` in RFC order.
-    fn write(&self, emit: &mut Emit<'_>) -> fmt::Result {
+    fn write<E: FnMut(&str, &dyn fmt::Display) -> fmt::Result>(&self, emit: &mut E) -> fmt::Result {
         if let Some(i) = &self.information {
             emit("i=", i)?;
         }
