@@ -505,8 +505,15 @@ proptest! {
     }
 
     #[test]
-    fn answers_to_generated_offers_parse_and_fit(sdp in sdp()) {
+    fn answers_to_generated_offers_parse_and_fit(mut sdp in sdp(), transport in any::<bool>()) {
         let capabilities = Capabilities::webrtc_defaults(Session::example());
+        if transport {
+            // ICE and DTLS at session level, so that m-lines can be taken.
+            let session = Session::example();
+            sdp.push(Attribute::IceUfrag(session.ice_ufrag.clone()));
+            sdp.push(Attribute::IcePwd(session.ice_pwd.clone()));
+            sdp.push(Attribute::Fingerprint(session.fingerprint.clone()));
+        }
         let text = sdp.to_string();
         let offer = Sdp::parse(&text).unwrap();
         if let Ok(answer) = create_answer(&offer, &capabilities) {
