@@ -10,8 +10,9 @@
 //!   `extmap` are intersected, directions are answered, BUNDLE is accepted,
 //!   m-lines we cannot take are rejected with port 0 and a data channel
 //!   m-line is answered;
-//! - [`apply_answer`] reads an offer and its answer and reports what was
-//!   agreed for each m-line.
+//! - [`agree`] reads an offer and its answer and reports what was agreed
+//!   for each m-line, in our terms (local and remote) whichever [`Side`] we
+//!   are; [`apply_answer`] is the offerer's shorthand.
 //!
 //! ```
 //! use sansrtc_sdp::negotiate::{Capabilities, Session, apply_answer, create_answer};
@@ -33,7 +34,7 @@ mod answer;
 mod codec;
 mod offer;
 
-pub use agreement::{AgreedCodec, AgreedMedia, Agreement, apply_answer};
+pub use agreement::{AgreedCodec, AgreedMedia, Agreement, Side, agree, apply_answer};
 pub use answer::{MAX_SIMULCAST_ALTERNATIVES, MAX_SIMULCAST_STREAMS, create_answer};
 pub use codec::{Codec, MAX_FEEDBACK};
 pub use offer::create_offer;

@@ -5,8 +5,8 @@
 #![allow(clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
 
 use sansrtc_sdp::negotiate::{
-    Capabilities, Codec, LocalMedia, NegotiationError, Session, apply_answer, create_answer,
-    create_offer,
+    Capabilities, Codec, LocalMedia, NegotiationError, Session, Side, agree, apply_answer,
+    create_answer, create_offer,
 };
 use sansrtc_sdp::{Attribute, Direction, Media, MediaType, Sdp, Setup};
 
@@ -445,6 +445,53 @@ fn apply_answer_reports_codecs_extensions_direction_and_ssrcs() {
     assert_eq!(video.codecs[0].rtx_payload_type, Some(121));
     assert_eq!(video.codecs[1].rtx_payload_type, Some(127));
     assert_eq!(video.remote_ssrcs, [4242]);
+}
+
+/// Both sides read the same exchange in their own terms: what one sends
+/// the other receives, and "local" is always the reader.
+#[test]
+fn each_side_reads_the_agreement_in_its_own_terms() {
+    let offer_text = offer_text(
+        "",
+        &[&video(
+            "v",
+            "a=sendonly\r\na=extmap:4/sendonly urn:3gpp:video-orientation\r\n\
+             a=rid:h send\r\na=rid:l send\r\na=simulcast:send h;l\r\na=ssrc:11 cname:x\r\n",
+        )],
+    );
+    let mut caps = capabilities();
+    caps.video.as_mut().unwrap().ssrcs = vec![sansrtc_sdp::Ssrc::parse("4242 cname:y").unwrap()];
+    caps.video.as_mut().unwrap().direction = Direction::SendRecv;
+    let answer_text = answer_for(&offer_text, &caps);
+    let offer = Sdp::parse(&offer_text).unwrap();
+    let answer = Sdp::parse(&answer_text).unwrap();
+    let offerer = agree(&offer, &answer, Side::Offerer).unwrap();
+    let answerer = agree(&offer, &answer, Side::Answerer).unwrap();
+    assert_eq!(offerer, apply_answer(&offer, &answer).unwrap());
+    assert_eq!(
+        (offerer.side, answerer.side),
+        (Side::Offerer, Side::Answerer)
+    );
+    let (o, a) = (&offerer.media[0], &answerer.media[0]);
+    assert_eq!(o.direction, Direction::SendOnly);
+    assert_eq!(a.direction, Direction::RecvOnly);
+    assert_eq!(
+        (&o.local_ssrcs[..], &o.remote_ssrcs[..]),
+        (&[11][..], &[][..])
+    );
+    assert_eq!(
+        (&a.local_ssrcs[..], &a.remote_ssrcs[..]),
+        (&[][..], &[11][..])
+    );
+    assert_eq!(o.send_layers, ["h", "l"]);
+    assert!(o.recv_layers.is_empty());
+    assert_eq!(a.recv_layers, ["h", "l"]);
+    assert!(a.send_layers.is_empty());
+    assert_eq!(o.extensions[0].direction, Some(Direction::SendOnly));
+    assert_eq!(a.extensions[0].direction, Some(Direction::RecvOnly));
+    // What does not depend on the side is the same.
+    assert_eq!(o.codecs, a.codecs);
+    assert_eq!((o.accepted, &o.mid), (a.accepted, &a.mid));
 }
 
 #[test]
