@@ -158,6 +158,25 @@ impl<'a> Origin<'a> {
         })
     }
 
+    /// The origin of a description we make (RFC 8829 section 5.2.1):
+    /// username `-`, `session_id` (a random number below 2^63 that stays
+    /// for the session), session version 1 (increase it with each new
+    /// description), and the address with its type.
+    pub fn new(session_id: u64, unicast_address: core::net::IpAddr) -> Origin<'static> {
+        let (address_type, unicast_address) = match unicast_address {
+            core::net::IpAddr::V4(a) => (AddressType::Ip4, Address::Ip4(a)),
+            core::net::IpAddr::V6(a) => (AddressType::Ip6, Address::Ip6(a)),
+        };
+        Origin {
+            username: Cow::Borrowed("-"),
+            session_id,
+            session_version: 1,
+            network_type: Cow::Borrowed("IN"),
+            address_type,
+            unicast_address,
+        }
+    }
+
     /// Like [`Origin::parse`], but also accepts the `o=` lines with fewer
     /// than six fields that some IP cameras and streaming servers write
     /// (`- 1 IN IP4 192.168.1.2`, `StreamingServer 3331435948 1116907222000

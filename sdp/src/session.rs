@@ -58,6 +58,7 @@ pub const MAX_LINES: usize = 16 * 1024;
 /// [`Sdp::regenerate`]. That order is formatting: two descriptions that
 /// differ only in it are equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Mode {
     /// RFC 8866 and the attribute RFCs to the letter.
     Strict,
