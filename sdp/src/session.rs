@@ -258,11 +258,12 @@ impl<'a> Sdp<'a> {
     }
 
     /// Forgets the original text of every line, the order of lines parsed
-    /// out of RFC order and the blank lines, so that the whole description
-    /// is written from its typed values (canonical form).
+    /// out of RFC order and the blank lines between lines, so that the
+    /// whole description is written from its typed values in RFC order
+    /// (canonical form). [`trailing_blank_lines`](Self::trailing_blank_lines)
+    /// is a field of the description and stays.
     pub fn regenerate(&mut self) {
         self.layout.clear();
-        self.trailing_blank_lines = 0;
         self.version.regenerate();
         self.origin.regenerate();
         self.session_name.regenerate();
@@ -1457,8 +1458,9 @@ a=sendrecv\r\n";
         assert_eq!(
             canonical.to_string(),
             "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n\
-             c=IN IP4 0.0.0.0\r\na=sendrecv\r\n"
+             c=IN IP4 0.0.0.0\r\na=sendrecv\r\n\r\n"
         );
+        assert_eq!(Sdp::parse(&canonical.to_string()).unwrap(), sdp);
     }
 
     /// Media-level ICE and image attributes at session level, and a
