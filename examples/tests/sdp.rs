@@ -48,3 +48,41 @@ fn answer_is_a_description_and_bad_input_fails() {
     assert!(text.contains("line 2"), "{text}");
     assert_eq!(sdp(&["json"]).0, 2);
 }
+
+/// SIP equipment's offers (plain RTP, or SDES keys) have no ICE and no DTLS:
+/// the answer rejects their m-line with port 0 instead of answering with
+/// transport attributes the offerer cannot use, and says so.
+#[test]
+fn answer_rejects_offers_without_ice_and_dtls() {
+    let sip = "v=0\r\no=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\ns=-\r\n\
+               c=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0 8\r\n\
+               a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n";
+    let sdes = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nt=0 0\r\n\
+                m=audio 9 RTP/SAVP 0\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:sdes\r\n\
+                a=ice-pwd:sdespassword0123456789ab\r\n\
+                a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n\
+                a=rtpmap:0 PCMU/8000\r\n";
+    for (name, offer, protocol) in [("sip", sip, "RTP/AVP"), ("sdes", sdes, "RTP/SAVP")] {
+        let path =
+            std::env::temp_dir().join(format!("sansrtc-{name}-offer-{}.sdp", std::process::id()));
+        std::fs::write(&path, offer).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_sdp"))
+            .args(["answer", path.to_str().unwrap()])
+            .output()
+            .expect("run sdp");
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        let answer = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            answer.contains(&format!("m=audio 0 {protocol} ")),
+            "{name}: {answer}"
+        );
+        assert!(!answer.contains("a=fingerprint"), "{name}: {answer}");
+        assert!(!answer.contains("a=ice-ufrag"), "{name}: {answer}");
+        let errors = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            errors.contains("media description 0 (audio"),
+            "{name}: {errors}"
+        );
+    }
+}

@@ -27,9 +27,14 @@ pub enum SequenceOutcome {
     Valid,
     /// The source is still on probation (A.1): not counted yet.
     Probation,
-    /// A jump too large: not counted; a second packet right after it makes
-    /// the receiver resynchronise on the new sequence.
+    /// A jump too large (more than [`MAX_DROPOUT`] ahead or
+    /// [`MAX_MISORDER`] behind): not counted; a second packet right after
+    /// it makes the receiver resynchronise on the new sequence.
     BadSequence,
+    /// The packet followed a [`BadSequence`](Self::BadSequence) one: the
+    /// sender restarted its sequence there, and counting started again
+    /// from this packet (RFC 3550 A.1).
+    Resynchronised,
 }
 
 /// Reception statistics for one source.
@@ -109,7 +114,13 @@ impl ReceiverStats {
             self.max_seq = seq;
         } else if u32::from(udelta) <= RTP_SEQ_MOD - u32::from(MAX_MISORDER) {
             if u32::from(seq) == self.bad_seq {
+                // Two packets in a row: the sender restarted. Its timestamps
+                // restarted too, so the jitter estimate keeps its value but
+                // the transit time starts again.
                 self.init_seq(seq);
+                self.last_transit = None;
+                self.received = self.received.wrapping_add(1);
+                return SequenceOutcome::Resynchronised;
             } else {
                 self.bad_seq = (u32::from(seq) + 1) & (RTP_SEQ_MOD - 1);
                 return SequenceOutcome::BadSequence;
@@ -141,7 +152,10 @@ impl ReceiverStats {
         };
         self.last_seen = Some(now);
         let outcome = self.update_seq(sequence_number);
-        if outcome == SequenceOutcome::Valid {
+        if matches!(
+            outcome,
+            SequenceOutcome::Valid | SequenceOutcome::Resynchronised
+        ) {
             // A.8: transit time in timestamp units; its variation feeds the
             // jitter estimate.
             let elapsed = now.saturating_duration_since(started);
@@ -380,7 +394,10 @@ mod tests {
         s.handle_packet(t0, 100, 0);
         s.handle_packet(t0, 101, 0);
         assert_eq!(s.handle_packet(t0, 20000, 0), SequenceOutcome::BadSequence);
-        assert_eq!(s.handle_packet(t0, 20001, 0), SequenceOutcome::Valid);
+        assert_eq!(
+            s.handle_packet(t0, 20001, 0),
+            SequenceOutcome::Resynchronised
+        );
         assert_eq!(s.extended_highest_sequence(), 20001);
         assert_eq!(s.expected(), 1);
         // Reordering within MAX_MISORDER counts but does not move max_seq.
@@ -430,5 +447,91 @@ mod tests {
         assert_eq!(sr.rtp_time, 1000 + 24000);
         assert_eq!((sr.packet_count, sr.octet_count), (2, 150));
         assert_eq!(sr.ntp_time, NtpTime(5));
+    }
+
+    /// Feeds `range` 20 ms apart from `*t` with matching timestamps from
+    /// `ts`; every packet must count.
+    fn feed(
+        s: &mut ReceiverStats,
+        t0: Instant,
+        t: &mut u64,
+        ts: &mut u32,
+        range: core::ops::Range<u32>,
+    ) {
+        for seq in range {
+            let on_probation = !s.is_valid();
+            let outcome = s.handle_packet(t0 + ms(*t), seq as u16, *ts);
+            if !(on_probation && outcome == SequenceOutcome::Probation) {
+                assert_eq!(outcome, SequenceOutcome::Valid, "{seq}");
+            }
+            *t += 20;
+            *ts = ts.wrapping_add(160);
+        }
+    }
+
+    #[test]
+    fn one_stray_packet_far_ahead_is_not_counted() {
+        let t0 = start();
+        let mut s = ReceiverStats::new(1, 8000);
+        let (mut t, mut ts) = (0, 0);
+        feed(&mut s, t0, &mut t, &mut ts, 1000..1100);
+        for jump in [u32::from(MAX_DROPOUT), 5000, 32767] {
+            let stray = (1100 + jump) as u16;
+            assert_eq!(
+                s.handle_packet(t0 + ms(t), stray, 12345),
+                SequenceOutcome::BadSequence
+            );
+        }
+        feed(&mut s, t0, &mut t, &mut ts, 1100..1200);
+        assert_eq!(s.extended_highest_sequence(), 1199);
+        assert_eq!(s.cumulative_lost(), 0);
+        assert_eq!(s.jitter(), 0);
+    }
+
+    #[test]
+    fn a_sender_that_restarts_is_followed_after_two_packets() {
+        let t0 = start();
+        let mut s = ReceiverStats::new(1, 8000);
+        let (mut t, mut ts) = (0, 0);
+        feed(&mut s, t0, &mut t, &mut ts, 30_000..30_100);
+        assert_eq!(s.report_block(t0 + ms(t)).fraction_lost, 0);
+        // The sender restarts lower, with a new timestamp base.
+        ts = 0x8000_0000;
+        assert_eq!(
+            s.handle_packet(t0 + ms(t), 100, ts),
+            SequenceOutcome::BadSequence
+        );
+        t += 20;
+        ts += 160;
+        assert_eq!(
+            s.handle_packet(t0 + ms(t), 101, ts),
+            SequenceOutcome::Resynchronised
+        );
+        t += 20;
+        ts += 160;
+        feed(&mut s, t0, &mut t, &mut ts, 102..200);
+        assert_eq!(s.extended_highest_sequence(), 199);
+        assert_eq!(s.expected(), 99);
+        assert_eq!(s.cumulative_lost(), 0);
+        // The jump of the timestamps is not jitter.
+        assert_eq!(s.jitter(), 0);
+        // The interval after the restart lost nothing either.
+        assert_eq!(s.report_block(t0 + ms(t)).fraction_lost, 0);
+    }
+
+    #[test]
+    fn a_single_old_packet_changes_nothing() {
+        let t0 = start();
+        let mut s = ReceiverStats::new(1, 8000);
+        let (mut t, mut ts) = (0, 0);
+        feed(&mut s, t0, &mut t, &mut ts, 5000..5100);
+        assert_eq!(
+            s.handle_packet(t0 + ms(t), 4000, 7),
+            SequenceOutcome::BadSequence
+        );
+        feed(&mut s, t0, &mut t, &mut ts, 5100..5200);
+        assert_eq!(s.extended_highest_sequence(), 5199);
+        assert_eq!(s.cumulative_lost(), 0);
+        assert_eq!(s.jitter(), 0);
     }
 }

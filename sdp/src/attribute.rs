@@ -5,13 +5,15 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::fmtp::Fmtp;
+use crate::imageattr::Imageattr;
 use crate::rtp::{Direction, Extmap, RtcpFb, Rtpmap, Ssrc, SsrcGroup};
 use crate::simulcast::{Rid, Simulcast};
 use crate::token::{
     is_token, is_word, number, own, own_all, skip_spaces, split_once, words, write_number,
 };
 use crate::transport::{
-    ConnectionMode, Decimal, Fingerprint, Group, Msid, MsidSemantic, Rtcp, Sctpmap, Setup,
+    ConnectionMode, Decimal, Fingerprint, Group, Msid, MsidSemantic, RemoteCandidate, Rtcp,
+    Sctpmap, Setup,
 };
 
 /// Where an attribute may appear.
@@ -74,6 +76,12 @@ pub enum Attribute<'a> {
     Candidate(Cow<'a, str>),
     /// `a=end-of-candidates`, RFC 8840.
     EndOfCandidates,
+    /// `a=remote-candidates`, RFC 8839 section 5.2.
+    RemoteCandidates(Vec<RemoteCandidate<'a>>),
+    /// `a=ice-mismatch`, RFC 8839 section 5.3.
+    IceMismatch,
+    /// `a=imageattr`, RFC 6236.
+    Imageattr(Imageattr<'a>),
     /// `a=fingerprint`, RFC 8122.
     Fingerprint(Fingerprint<'a>),
     /// `a=setup`, RFC 4145.
@@ -164,10 +172,10 @@ impl<'a> Attribute<'a> {
                 Err(FLAG_VALUE)
             }
         };
-        let text = || {
-            value
-                .filter(|v| !v.is_empty() && !v.starts_with(' '))
-                .ok_or("`<name>:<value>` with no space after `:`")
+        let text = || match value {
+            None | Some("") => Err("a value after `:`"),
+            Some(v) if v.starts_with(' ') => Err("no space after `:`"),
+            Some(v) => Ok(v),
         };
         let string = || text().map(Cow::Borrowed);
         let word = || {
@@ -202,6 +210,9 @@ impl<'a> Attribute<'a> {
             }
             "ice-lite" => flag(Self::IceLite)?,
             "end-of-candidates" => flag(Self::EndOfCandidates)?,
+            "remote-candidates" => Self::RemoteCandidates(RemoteCandidate::parse_list(text()?)?),
+            "ice-mismatch" => flag(Self::IceMismatch)?,
+            "imageattr" => Self::Imageattr(Imageattr::parse(text()?)?),
             "fingerprint" => Self::Fingerprint(Fingerprint::parse(text()?)?),
             "setup" => Self::Setup(Setup::parse(text()?)?),
             "connection" => Self::Connection(ConnectionMode::parse(text()?)?),
@@ -258,6 +269,9 @@ impl<'a> Attribute<'a> {
             Self::IceLite => "ice-lite",
             Self::Candidate(_) => "candidate",
             Self::EndOfCandidates => "end-of-candidates",
+            Self::RemoteCandidates(_) => "remote-candidates",
+            Self::IceMismatch => "ice-mismatch",
+            Self::Imageattr(_) => "imageattr",
             Self::Fingerprint(_) => "fingerprint",
             Self::Setup(_) => "setup",
             Self::Connection(_) => "connection",
@@ -296,6 +310,9 @@ impl<'a> Attribute<'a> {
             | Self::Rid(_)
             | Self::Simulcast(_)
             | Self::Candidate(_)
+            | Self::RemoteCandidates(_)
+            | Self::IceMismatch
+            | Self::Imageattr(_)
             | Self::Rtcp(_)
             | Self::RtcpMux
             | Self::RtcpMuxOnly
@@ -344,6 +361,11 @@ impl<'a> Attribute<'a> {
             Self::IceLite => Attribute::IceLite,
             Self::Candidate(v) => Attribute::Candidate(own(v)),
             Self::EndOfCandidates => Attribute::EndOfCandidates,
+            Self::RemoteCandidates(v) => Attribute::RemoteCandidates(
+                v.into_iter().map(RemoteCandidate::into_owned).collect(),
+            ),
+            Self::IceMismatch => Attribute::IceMismatch,
+            Self::Imageattr(v) => Attribute::Imageattr(v.into_owned()),
             Self::Fingerprint(v) => Attribute::Fingerprint(v.into_owned()),
             Self::Setup(v) => Attribute::Setup(v),
             Self::Connection(v) => Attribute::Connection(v),
@@ -394,6 +416,14 @@ impl fmt::Display for Attribute<'_> {
                 f.write_str(v)
             }
             Self::Msid(v) => colon(f, v),
+            Self::RemoteCandidates(v) => {
+                for (i, candidate) in v.iter().enumerate() {
+                    f.write_str(if i == 0 { ":" } else { " " })?;
+                    fmt::Display::fmt(candidate, f)?;
+                }
+                Ok(())
+            }
+            Self::Imageattr(v) => colon(f, v),
             Self::MsidSemantic(v) => colon(f, v),
             Self::Rtpmap(v) => colon(f, v),
             Self::Fmtp(v) => colon(f, v),
@@ -423,6 +453,7 @@ impl fmt::Display for Attribute<'_> {
             Self::ExtmapAllowMixed
             | Self::IceLite
             | Self::EndOfCandidates
+            | Self::IceMismatch
             | Self::RtcpMux
             | Self::RtcpMuxOnly
             | Self::RtcpRsize
@@ -476,6 +507,9 @@ mod tests {
             "identity:eyJpZHAiOnt9fQ",
             "bundle-only",
             "x-google-flag:conference",
+            "remote-candidates:1 192.0.2.3 45664 2 192.0.2.3 45665",
+            "ice-mismatch",
+            "imageattr:97 send [x=800,y=640,sar=1.1,q=0.6] [x=480,y=320] recv [x=330,y=250]",
             "crypto:1 AES_CM_128_HMAC_SHA1_80 inline:abc",
         ] {
             let attribute = Attribute::parse(text).unwrap();
@@ -518,6 +552,24 @@ mod tests {
 
     #[test]
     fn levels() {
+        assert_eq!(Attribute::IceMismatch.level(), Level::Media);
+        assert_eq!(
+            Attribute::parse("remote-candidates:1 192.0.2.3 45664")
+                .unwrap()
+                .level(),
+            Level::Media
+        );
+        assert_eq!(
+            Attribute::parse("imageattr:120 send * recv *")
+                .unwrap()
+                .level(),
+            Level::Media
+        );
+        assert!(Attribute::parse("imageattr:flob").is_err());
+        assert!(matches!(
+            Attribute::parse_lenient("imageattr:flob"),
+            Attribute::Other { .. }
+        ));
         assert_eq!(Attribute::IceLite.level(), Level::Session);
         assert_eq!(Attribute::RtcpMux.level(), Level::Media);
         assert_eq!(Attribute::Setup(Setup::Active).level(), Level::Both);

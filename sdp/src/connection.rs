@@ -110,6 +110,9 @@ impl fmt::Display for Address<'_> {
     }
 }
 
+const ORIGIN_EXPECTED: &str =
+    "`o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address>`";
+
 /// `o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>`.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.2>
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -132,8 +135,7 @@ pub struct Origin<'a> {
 impl<'a> Origin<'a> {
     /// Parses the text after `o=`.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
-        const EXPECTED: &str =
-            "`o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address>`";
+        const EXPECTED: &str = ORIGIN_EXPECTED;
         let mut columns = fields(text, b' ');
         let mut next = || columns.next().filter(|f| is_word(f)).ok_or(EXPECTED);
         let username = next()?;
@@ -151,6 +153,82 @@ impl<'a> Origin<'a> {
             session_id,
             session_version,
             network_type: Cow::Borrowed(network_type),
+            address_type,
+            unicast_address,
+        })
+    }
+
+    /// The origin of a description we make (RFC 8829 section 5.2.1):
+    /// username `-`, `session_id` (a random number below 2^63 that stays
+    /// for the session), session version 1 (increase it with each new
+    /// description), and the address with its type.
+    pub fn new(session_id: u64, unicast_address: core::net::IpAddr) -> Origin<'static> {
+        let (address_type, unicast_address) = match unicast_address {
+            core::net::IpAddr::V4(a) => (AddressType::Ip4, Address::Ip4(a)),
+            core::net::IpAddr::V6(a) => (AddressType::Ip6, Address::Ip6(a)),
+        };
+        Origin {
+            username: Cow::Borrowed("-"),
+            session_id,
+            session_version: 1,
+            network_type: Cow::Borrowed("IN"),
+            address_type,
+            unicast_address,
+        }
+    }
+
+    /// Like [`Origin::parse`], but also accepts the `o=` lines with fewer
+    /// than six fields that some IP cameras and streaming servers write
+    /// (`- 1 IN IP4 192.168.1.2`, `StreamingServer 3331435948 1116907222000
+    /// IN IP4`). The fields are found around the network type `IN`: before
+    /// it, in order, the username, the session id and the session version;
+    /// after it, the address type and the address. A missing field takes a
+    /// placeholder: username `-`, session id and version 0, address type
+    /// `IP4`, address `0.0.0.0` (`::` for `IP6`). The line's text is kept
+    /// (a [`Line`](crate::Line) writes it back as it was), so only a changed
+    /// origin is written with six fields.
+    pub fn parse_lenient(text: &'a str) -> Result<Self, &'static str> {
+        let complete = Self::parse(text);
+        if complete.is_ok() {
+            return complete;
+        }
+        let mut parts = [""; 5];
+        let mut count = 0;
+        for field in fields(text, b' ') {
+            let slot = parts.get_mut(count).ok_or(ORIGIN_EXPECTED)?;
+            *slot = field;
+            count += 1;
+        }
+        let parts = parts.get(..count).unwrap_or_default();
+        let network = parts
+            .iter()
+            .position(|p| *p == "IN")
+            .ok_or(ORIGIN_EXPECTED)?;
+        let (before, after) = parts.split_at(network);
+        if before.len() > 3 || after.len() > 3 || parts.iter().any(|p| !is_word(p)) {
+            return Err(ORIGIN_EXPECTED);
+        }
+        let id = |i: usize, expected| match before.get(i) {
+            Some(text) => number(text).ok_or(expected),
+            None => Ok(0),
+        };
+        let session_id = id(1, "a numeric session id of at most 20 digits")?;
+        let session_version = id(2, "a numeric session version of at most 20 digits")?;
+        let address_type = match after.get(1) {
+            Some(text) => AddressType::parse(text)?,
+            None => AddressType::Ip4,
+        };
+        let unicast_address = match (after.get(2), &address_type) {
+            (Some(text), _) => Address::parse(text, &address_type)?,
+            (None, AddressType::Ip4) => Address::Ip4(Ipv4Addr::UNSPECIFIED),
+            (None, AddressType::Ip6) => Address::Ip6(Ipv6Addr::UNSPECIFIED),
+            (None, AddressType::Other(_)) => return Err(ORIGIN_EXPECTED),
+        };
+        Ok(Self {
+            username: Cow::Borrowed(before.first().copied().unwrap_or("-")),
+            session_id,
+            session_version,
+            network_type: Cow::Borrowed("IN"),
             address_type,
             unicast_address,
         })

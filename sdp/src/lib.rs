@@ -67,6 +67,8 @@ mod bandwidth;
 mod connection;
 mod error;
 mod fmtp;
+mod imageattr;
+mod layout;
 mod line;
 mod media;
 pub mod negotiate;
@@ -84,6 +86,7 @@ pub use error::{ERROR_EXCERPT_LEN, ErrorKind, LineExcerpt, ParseError};
 pub use fmtp::{
     Av1Parameters, Fmtp, FmtpParameter, H264Parameters, H264Profile, OpusParameters, ProfileLevelId,
 };
+pub use imageattr::Imageattr;
 pub use line::{Line, LineMut};
 pub use media::{Media, MediaLine, MediaType};
 pub use rtp::{Direction, Extmap, RtcpFb, Rtpmap, Ssrc, SsrcGroup};
@@ -93,6 +96,6 @@ pub use time::{
     Repeat, TimeDescription, TimeUnit, TimeZoneAdjustment, TimeZones, Timing, TypedTime,
 };
 pub use transport::{
-    ConnectionMode, Decimal, Fingerprint, Group, MAX_FINGERPRINT_LEN, Msid, MsidSemantic, Rtcp,
-    Sctpmap, Setup,
+    ConnectionMode, Decimal, Fingerprint, Group, MAX_FINGERPRINT_LEN, Msid, MsidSemantic,
+    RemoteCandidate, Rtcp, Sctpmap, Setup,
 };

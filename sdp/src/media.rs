@@ -8,9 +8,12 @@ use crate::attribute::Attribute;
 use crate::bandwidth::Bandwidth;
 use crate::connection::Connection;
 use crate::fmtp::Fmtp;
+use crate::layout::Layout;
 use crate::line::Line;
-use crate::rtp::{Direction, Rtpmap};
+use crate::rtp::{Direction, Extmap, Rtpmap};
+use crate::session::Sdp;
 use crate::token::{fields, is_token, number, own, own_all, split_once, write_number};
+use crate::transport::{Fingerprint, Setup};
 
 /// `<media>` of an `m=` line.
 /// <https://www.rfc-editor.org/rfc/rfc8866#section-5.14>
@@ -65,6 +68,17 @@ pub struct MediaLine<'a> {
 impl<'a> MediaLine<'a> {
     /// Parses the text after `m=`.
     pub fn parse(text: &'a str) -> Result<Self, &'static str> {
+        Self::parse_with(text, true)
+    }
+
+    /// Like [`MediaLine::parse`], but a line without any format
+    /// (`m=video 0 UDP/TLS/RTP/SAVPF`, as legacy Edge wrote rejected
+    /// sections) is accepted, with an empty [`formats`](Self::formats).
+    pub fn parse_lenient(text: &'a str) -> Result<Self, &'static str> {
+        Self::parse_with(text, false)
+    }
+
+    fn parse_with(text: &'a str, format_required: bool) -> Result<Self, &'static str> {
         const EXPECTED: &str = "`m=<media> <port> <proto> <fmt> ...`";
         let mut columns = fields(text, b' ');
         let media = match columns.next().ok_or(EXPECTED)? {
@@ -102,7 +116,7 @@ impl<'a> MediaLine<'a> {
             }
             formats.push(Cow::Borrowed(format));
         }
-        if formats.is_empty() {
+        if formats.is_empty() && format_required {
             return Err("at least one media format");
         }
         Ok(Self {
@@ -179,6 +193,10 @@ pub struct Media<'a> {
     pub key: Option<Line<'a, Cow<'a, str>>>,
     /// `a=` lines, in order.
     pub attributes: Vec<Line<'a, Attribute<'a>>>,
+    /// The order of the lines as parsed, when it is not RFC order (lenient
+    /// mode).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) layout: Layout,
 }
 
 impl<'a> Media<'a> {
@@ -191,6 +209,7 @@ impl<'a> Media<'a> {
             bandwidths: Vec::new(),
             key: None,
             attributes: Vec::new(),
+            layout: Layout::default(),
         }
     }
 
@@ -262,6 +281,130 @@ impl<'a> Media<'a> {
         })
     }
 
+    /// The first attribute `pick` finds in this media description, or else
+    /// at the session level of `session`.
+    fn here_or_session<'s, T: ?Sized>(
+        &'s self,
+        session: &'s Sdp<'_>,
+        pick: impl Fn(&'s Attribute<'_>) -> Option<&'s T>,
+    ) -> Option<&'s T> {
+        self.attributes()
+            .find_map(&pick)
+            .or_else(|| session.attributes().find_map(pick))
+    }
+
+    /// `a=ice-ufrag` of this media description, or of the session (RFC
+    /// 8839 section 5.4 allows both; the media level wins).
+    pub fn ice_ufrag<'s>(&'s self, session: &'s Sdp<'_>) -> Option<&'s str> {
+        self.here_or_session(session, |a| match a {
+            Attribute::IceUfrag(u) => Some(&**u),
+            _ => None,
+        })
+    }
+
+    /// `a=ice-pwd` of this media description, or of the session (RFC 8839
+    /// section 5.4).
+    pub fn ice_pwd<'s>(&'s self, session: &'s Sdp<'_>) -> Option<&'s str> {
+        self.here_or_session(session, |a| match a {
+            Attribute::IcePwd(p) => Some(&**p),
+            _ => None,
+        })
+    }
+
+    /// The `a=ice-options` tags of this media description, or of the
+    /// session (RFC 8839 section 5.6); empty when there are none.
+    pub fn ice_options<'s>(&'s self, session: &'s Sdp<'a>) -> &'s [Cow<'a, str>] {
+        let pick = |a: &'s Attribute<'a>| match a {
+            Attribute::IceOptions(o) => Some(o.as_slice()),
+            _ => None,
+        };
+        self.attributes()
+            .find_map(pick)
+            .or_else(|| session.attributes().find_map(pick))
+            .unwrap_or_default()
+    }
+
+    /// Whether the agent at the other end is ICE-lite: `a=ice-lite` at
+    /// session level (RFC 8839 section 5.3; a media-level one, which only
+    /// lenient mode takes, counts too).
+    pub fn ice_lite(&self, session: &Sdp<'_>) -> bool {
+        self.has(&Attribute::IceLite) || session.attributes().any(|a| *a == Attribute::IceLite)
+    }
+
+    /// The `a=candidate` values of this media description (the text after
+    /// `candidate:`, for the `ice` crate's candidate parser), in order.
+    /// Candidates are media-level only (RFC 8839 section 5.1).
+    pub fn candidates(&self) -> impl Iterator<Item = &str> + '_ {
+        self.attributes().filter_map(|a| match a {
+            Attribute::Candidate(c) => Some(&**c),
+            _ => None,
+        })
+    }
+
+    /// Whether no more candidates will come: `a=end-of-candidates` in this
+    /// media description or at session level (RFC 8840 section 8.2).
+    pub fn end_of_candidates(&self, session: &Sdp<'_>) -> bool {
+        self.has(&Attribute::EndOfCandidates)
+            || session
+                .attributes()
+                .any(|a| *a == Attribute::EndOfCandidates)
+    }
+
+    /// The `a=fingerprint` lines that apply to this media description: its
+    /// own, or else the session's (RFC 8122 section 5). There may be several
+    /// (one per hash function or certificate).
+    pub fn fingerprints<'s>(
+        &'s self,
+        session: &'s Sdp<'a>,
+    ) -> impl Iterator<Item = &'s Fingerprint<'a>> + 's {
+        let pick = |a: &'s Attribute<'a>| match a {
+            Attribute::Fingerprint(f) => Some(f),
+            _ => None,
+        };
+        let here = self.attributes().any(|a| pick(a).is_some());
+        let from = if here {
+            &self.attributes
+        } else {
+            &session.attributes
+        };
+        from.iter().filter_map(move |line| pick(line.value()))
+    }
+
+    /// The first fingerprint that applies to this media description (see
+    /// [`fingerprints`](Self::fingerprints)).
+    pub fn fingerprint<'s>(&'s self, session: &'s Sdp<'a>) -> Option<&'s Fingerprint<'a>> {
+        self.fingerprints(session).next()
+    }
+
+    /// `a=setup` of this media description, or of the session (RFC 4145
+    /// section 4, RFC 8842).
+    pub fn setup(&self, session: &Sdp<'_>) -> Option<Setup> {
+        self.here_or_session(session, |a| match a {
+            Attribute::Setup(s) => Some(s),
+            _ => None,
+        })
+        .copied()
+    }
+
+    /// The header extensions that apply to this media description: its own
+    /// `a=extmap` lines, then the session-level ones (RFC 8285 section 5)
+    /// whose id it does not use itself.
+    pub fn extmaps<'s>(
+        &'s self,
+        session: &'s Sdp<'a>,
+    ) -> impl Iterator<Item = &'s Extmap<'a>> + 's {
+        let extmap = |a: &'s Attribute<'a>| match a {
+            Attribute::Extmap(e) => Some(e),
+            _ => None,
+        };
+        let here = self.attributes().filter_map(extmap);
+        let inherited = session
+            .attributes()
+            .filter_map(extmap)
+            .filter(move |e| !self.attributes().filter_map(extmap).any(|m| m.id == e.id));
+        here.chain(inherited)
+    }
+
     /// Whether the port is 0 (rejected, or bundled and `bundle-only`).
     pub fn is_port_zero(&self) -> bool {
         self.media_line.port == 0
@@ -288,6 +431,7 @@ impl<'a> Media<'a> {
                 .into_iter()
                 .map(|l| l.map_owned(Attribute::into_owned))
                 .collect(),
+            layout: self.layout,
         }
     }
 }
@@ -295,7 +439,7 @@ impl<'a> Media<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
+    use alloc::string::{String, ToString};
 
     #[test]
     fn media_line_fields() {
@@ -326,5 +470,75 @@ mod tests {
         m.set_direction(Direction::SendOnly);
         assert_eq!(m.direction(), Direction::SendOnly);
         assert_eq!(m.attributes.len(), 1);
+    }
+
+    #[test]
+    fn transport_helpers_fall_back_to_the_session() {
+        let text = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n\
+                    a=ice-ufrag:sess\r\na=ice-pwd:sessionpassword0123456789\r\n\
+                    a=ice-options:trickle\r\na=ice-lite\r\n\
+                    a=fingerprint:sha-1 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13\r\n\
+                    a=setup:actpass\r\na=extmap:1 urn:a\r\na=extmap:2 urn:b\r\na=end-of-candidates\r\n\
+                    m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\na=mid:a\r\n\
+                    a=candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host\r\n\
+                    a=candidate:2 1 udp 1686052607 198.51.100.1 54400 typ srflx raddr 192.0.2.1 rport 54400\r\n\
+                    m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:v\r\n\
+                    a=ice-ufrag:vid\r\na=ice-pwd:videopassword0123456789\r\na=ice-options:renomination\r\n\
+                    a=fingerprint:sha-256 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F\r\n\
+                    a=fingerprint:sha-1 FF:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13\r\n\
+                    a=setup:active\r\na=extmap:2/recvonly urn:c\r\n";
+        let sdp = Sdp::parse(text).unwrap();
+        let (audio, video) = (&sdp.media[0], &sdp.media[1]);
+        assert_eq!(audio.mid(), Some("a"));
+        assert_eq!(audio.ice_ufrag(&sdp), Some("sess"));
+        assert_eq!(video.ice_ufrag(&sdp), Some("vid"));
+        assert_eq!(audio.ice_pwd(&sdp), Some("sessionpassword0123456789"));
+        assert_eq!(video.ice_pwd(&sdp), Some("videopassword0123456789"));
+        assert_eq!(audio.ice_options(&sdp), ["trickle"]);
+        assert_eq!(video.ice_options(&sdp), ["renomination"]);
+        assert!(audio.ice_lite(&sdp) && video.ice_lite(&sdp));
+        assert_eq!(audio.candidates().count(), 2);
+        assert!(audio.candidates().next().unwrap().starts_with("1 1 udp"));
+        assert_eq!(video.candidates().count(), 0);
+        assert!(audio.end_of_candidates(&sdp));
+        let hashes = |m: &Media<'_>| -> Vec<String> {
+            m.fingerprints(&sdp)
+                .map(|f| f.hash_function.to_string())
+                .collect()
+        };
+        assert_eq!(hashes(audio), ["sha-1"]);
+        assert_eq!(hashes(video), ["sha-256", "sha-1"]);
+        assert_eq!(video.fingerprint(&sdp).unwrap().bytes.len(), 32);
+        assert_eq!(audio.setup(&sdp), Some(Setup::Actpass));
+        assert_eq!(video.setup(&sdp), Some(Setup::Active));
+        let extmaps = |m: &Media<'_>| -> Vec<(u16, String, Option<Direction>)> {
+            m.extmaps(&sdp)
+                .map(|e| (e.id, e.uri.to_string(), e.direction))
+                .collect()
+        };
+        assert_eq!(
+            extmaps(audio),
+            [(1, "urn:a".into(), None), (2, "urn:b".into(), None)]
+        );
+        assert_eq!(
+            extmaps(video),
+            [
+                (2, "urn:c".into(), Some(Direction::RecvOnly)),
+                (1, "urn:a".into(), None)
+            ]
+        );
+        // Nothing anywhere.
+        let bare =
+            Sdp::parse("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n")
+                .unwrap();
+        let m = &bare.media[0];
+        assert_eq!(
+            (m.ice_ufrag(&bare), m.ice_pwd(&bare), m.setup(&bare)),
+            (None, None, None)
+        );
+        assert!(
+            m.ice_options(&bare).is_empty() && !m.ice_lite(&bare) && !m.end_of_candidates(&bare)
+        );
+        assert!(m.fingerprint(&bare).is_none() && m.extmaps(&bare).next().is_none());
     }
 }

@@ -10,6 +10,7 @@ use crate::attribute::{Attribute, Level};
 use crate::bandwidth::Bandwidth;
 use crate::connection::{Connection, Origin};
 use crate::error::{ErrorKind, ParseError};
+use crate::layout::{Layout, Slot};
 use crate::line::Line;
 use crate::media::{Media, MediaLine};
 use crate::time::{Repeat, TimeDescription, TimeZones, Timing};
@@ -29,20 +30,35 @@ pub const MAX_LINES: usize = 16 * 1024;
 /// How strictly to parse.
 ///
 /// Both modes accept CRLF and LF line endings (RFC 8866 section 5 asks
-/// parsers to), keep unknown attributes, enforce the line order of RFC 8866
-/// section 9, and reject unknown line types, NUL characters and lone CRs. They differ in what they do with what browsers and SIP
-/// equipment send in the wild:
+/// parsers to), keep unknown attributes, want `v=` and `o=` as the first two
+/// lines, keep session lines (`u= e= p= t= r= z=`) out of media
+/// descriptions and `r=` right after its `t=`, allow the lines that may
+/// appear once in a section only once, and reject unknown line types, NUL
+/// characters and lone CRs. They differ in what they do with what browsers
+/// and SIP equipment send in the wild:
 ///
 /// | | [`Mode::Strict`] | [`Mode::Lenient`] |
 /// |---|---|---|
+/// | lines of a section out of RFC 8866 section 9 order (`c=` after `t=`, `c=` before `s=` as in RFC 7273's examples, `b=` after `t=`, a media `b=` before `c=`, a media `c=` or `i=` after `a=` lines) | error | accepted, and written back where they were while the section keeps its lines (see below) |
+/// | blank lines | error | skipped, and written back |
+/// | an `m=` line without any format (`m=video 0 UDP/TLS/RTP/SAVPF`, a rejected section of legacy Edge) | error | accepted, with no format |
+/// | an `o=` line with fewer than six fields (some IP cameras) | error | accepted, see [`Origin::parse_lenient`] |
 /// | a known attribute whose value does not follow its grammar (a wrong-length `a=fingerprint`, `a=ssrc:5150`) | error | kept as [`Attribute::Other`], written back as it was |
 /// | spaces before a typed value (`a=msid-semantic: WMS`, as Chrome writes) | error | skipped for the typed value, kept in the text |
 /// | an attribute at a level its definition forbids (`a=rtpmap` at session level, `a=ice-lite` in a media description) | error | accepted |
 /// | no `t=` line | error | accepted |
 /// | no `c=` line at session level nor in every media description | error | accepted |
 /// | `v=` other than `0` | error | accepted |
-/// | blank lines at the end | error | kept, and written back |
+///
+/// A section parsed out of order or with blank lines remembers the order
+/// of its lines, so that it is written back byte for byte. The writer
+/// follows that order as long as the section holds as many lines of each
+/// type as when it was parsed (values may change); a section that gained
+/// or lost lines is written in RFC order, as is everything after
+/// [`Sdp::regenerate`]. That order is formatting: two descriptions that
+/// differ only in it are equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Mode {
     /// RFC 8866 and the attribute RFCs to the letter.
     Strict,
@@ -90,20 +106,30 @@ pub struct Sdp<'a> {
     pub media: Vec<Media<'a>>,
     /// Blank lines after the last line (lenient mode), written back.
     pub trailing_blank_lines: usize,
+    /// The order of the session-level lines as parsed, when it is not RFC
+    /// order (lenient mode).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) layout: Layout,
 }
 
 /// Where the parser is in the RFC 8866 line order.
 #[derive(Clone, Copy)]
 struct Position {
     in_media: bool,
+    /// The highest rank of a line of the section so far.
     rank: u8,
+    /// The type of the last line that was not blank.
     last: u8,
+    /// Whether the section keeps a layout (it had a line out of order or a
+    /// blank line).
+    laid_out: bool,
 }
 
 /// The rank of a line type in RFC 8866 section 9 order, and whether it may
 /// repeat.
 fn session_rank(kind: u8) -> Option<(u8, bool)> {
     Some(match kind {
+        b's' => (2, false),
         b'i' => (3, false),
         b'u' => (4, false),
         b'e' => (5, true),
@@ -173,6 +199,7 @@ impl<'a> Sdp<'a> {
             attributes: Vec::new(),
             media: Vec::new(),
             trailing_blank_lines: 0,
+            layout: Layout::default(),
         }
     }
 
@@ -230,9 +257,13 @@ impl<'a> Sdp<'a> {
         lines * 48
     }
 
-    /// Forgets the original text of every line, so that the whole
-    /// description is written from its typed values (canonical form).
+    /// Forgets the original text of every line, the order of lines parsed
+    /// out of RFC order and the blank lines between lines, so that the
+    /// whole description is written from its typed values in RFC order
+    /// (canonical form). [`trailing_blank_lines`](Self::trailing_blank_lines)
+    /// is a field of the description and stays.
     pub fn regenerate(&mut self) {
+        self.layout.clear();
         self.version.regenerate();
         self.origin.regenerate();
         self.session_name.regenerate();
@@ -254,6 +285,7 @@ impl<'a> Sdp<'a> {
         self.time_zones.iter_mut().for_each(Line::regenerate);
         self.attributes.iter_mut().for_each(Line::regenerate);
         for media in &mut self.media {
+            media.layout.clear();
             media.media_line.regenerate();
             media
                 .information
@@ -296,6 +328,7 @@ impl<'a> Sdp<'a> {
                 .collect(),
             media: self.media.into_iter().map(Media::into_owned).collect(),
             trailing_blank_lines: self.trailing_blank_lines,
+            layout: self.layout,
         }
     }
 }
@@ -303,6 +336,9 @@ impl<'a> Sdp<'a> {
 struct Parser {
     mode: Mode,
 }
+
+/// A line of the input: its number (from 1) and its text.
+type Place<'a> = (usize, &'a str);
 
 /// The fields of a description as they are collected, before the required
 /// ones are known to be present.
@@ -322,6 +358,8 @@ struct Partial<'a> {
     key: Option<Line<'a, Cow<'a, str>>>,
     attributes: Vec<Line<'a, Attribute<'a>>>,
     media: Vec<Media<'a>>,
+    /// The session's line order, when it is not the writer's.
+    layout: Layout,
     /// The `a=` lines of the section being parsed (the session, or the last
     /// media description), in a vector allocated for the rest of the text
     /// (see [`attribute_capacity`]) and shrunk to its length when the
@@ -330,12 +368,26 @@ struct Partial<'a> {
     section_attributes: Vec<Line<'a, Attribute<'a>>>,
     /// How many bytes of the text follow the line being parsed.
     rest_len: usize,
+    /// The `m=` line of the media description being parsed.
+    media_line: Place<'a>,
+    /// The first `m=` line.
+    first_media: Option<Place<'a>>,
+    /// The `m=` line of the first media description without `c=`.
+    media_without_connection: Option<Place<'a>>,
+    /// The first line that belongs after the `t=` lines, while there is
+    /// none: where a missing `t=` is reported.
+    after_times: Option<Place<'a>>,
 }
 
-impl Partial<'_> {
+impl<'a> Partial<'a> {
     /// Moves the attributes collected so far to the section they belong to,
     /// and starts the list of the next section.
     fn close_section(&mut self, in_media: bool) {
+        if let (true, Some(media)) = (in_media, self.media.last()) {
+            if media.connections.is_empty() && self.media_without_connection.is_none() {
+                self.media_without_connection = Some(self.media_line);
+            }
+        }
         if self.section_attributes.is_empty() {
             return;
         }
@@ -346,6 +398,114 @@ impl Partial<'_> {
             (true, Some(media)) => media.attributes = attributes,
             _ => self.attributes = attributes,
         }
+    }
+
+    /// Notes the next line of a section in its layout. The layout starts
+    /// (with the lines parsed so far, which were in order) at the first
+    /// line that is not where the writer would put it.
+    #[cold]
+    fn record(&mut self, in_media: bool, slot: Slot, out_of_place: bool) {
+        let attributes = self.section_attributes.len();
+        if in_media {
+            if let Some(media) = self.media.last_mut() {
+                if media.layout.is_empty() {
+                    if !out_of_place {
+                        return;
+                    }
+                    let so_far = media_slots(media, attributes);
+                    media.layout.start(so_far);
+                }
+                media.layout.push(slot);
+            }
+        } else {
+            if self.layout.is_empty() {
+                if !out_of_place {
+                    return;
+                }
+                let so_far = self.session_slots(attributes);
+                self.layout.start(so_far);
+            }
+            self.layout.push(slot);
+        }
+    }
+
+    /// The session lines parsed so far, in order (they were in the
+    /// writer's order).
+    fn session_slots(&self, attributes: usize) -> Vec<Slot> {
+        let mut slots = Vec::new();
+        let one = |present: bool, slot: Slot| core::iter::repeat_n(slot, usize::from(present));
+        slots.extend(one(self.version.is_some(), Slot::Version));
+        slots.extend(one(self.origin.is_some(), Slot::Origin));
+        slots.extend(one(self.session_name.is_some(), Slot::SessionName));
+        slots.extend(one(self.information.is_some(), Slot::Information));
+        slots.extend(one(self.uri.is_some(), Slot::Uri));
+        slots.extend(core::iter::repeat_n(Slot::Email, self.emails.len()));
+        slots.extend(core::iter::repeat_n(Slot::Phone, self.phones.len()));
+        slots.extend(one(self.connection.is_some(), Slot::Connection));
+        slots.extend(core::iter::repeat_n(Slot::Bandwidth, self.bandwidths.len()));
+        for time in &self.times {
+            slots.push(Slot::Time);
+            slots.extend(core::iter::repeat_n(Slot::Repeat, time.repeats.len()));
+        }
+        slots.extend(one(self.time_zones.is_some(), Slot::TimeZones));
+        slots.extend(one(self.key.is_some(), Slot::Key));
+        slots.extend(core::iter::repeat_n(Slot::Attribute, attributes));
+        slots
+    }
+
+    /// Whether a line that may appear once in a section is already there.
+    fn has(&self, in_media: bool, kind: u8) -> bool {
+        match (in_media, self.media.last()) {
+            (true, Some(media)) => match kind {
+                b'i' => media.information.is_some(),
+                b'k' => media.key.is_some(),
+                _ => false,
+            },
+            _ => match kind {
+                b's' => self.session_name.is_some(),
+                b'i' => self.information.is_some(),
+                b'u' => self.uri.is_some(),
+                b'c' => self.connection.is_some(),
+                b'z' => self.time_zones.is_some(),
+                b'k' => self.key.is_some(),
+                _ => false,
+            },
+        }
+    }
+}
+
+/// The lines of a media description parsed so far, after its `m=` line.
+fn media_slots(media: &Media<'_>, attributes: usize) -> Vec<Slot> {
+    let mut slots = Vec::new();
+    if media.information.is_some() {
+        slots.push(Slot::Information);
+    }
+    slots.extend(core::iter::repeat_n(
+        Slot::Connection,
+        media.connections.len(),
+    ));
+    slots.extend(core::iter::repeat_n(
+        Slot::Bandwidth,
+        media.bandwidths.len(),
+    ));
+    if media.key.is_some() {
+        slots.push(Slot::Key);
+    }
+    slots.extend(core::iter::repeat_n(Slot::Attribute, attributes));
+    slots
+}
+
+/// What a second line of a type that may appear once in a section gets.
+fn only_once(in_media: bool, kind: u8) -> &'static str {
+    match (in_media, kind) {
+        (_, b's') => "one `s=` line",
+        (false, b'i') => "at most one `i=` line at session level",
+        (true, b'i') => "at most one `i=` line per media description",
+        (_, b'u') => "at most one `u=` line",
+        (_, b'c') => "at most one `c=` line at session level",
+        (_, b'z') => "at most one `z=` line",
+        (false, _) => "at most one `k=` line at session level",
+        (true, _) => "at most one `k=` line per media description",
     }
 }
 
@@ -384,10 +544,12 @@ impl Parser {
             in_media: false,
             rank: 0,
             last: 0,
+            laid_out: false,
         };
+        // `number` counts every line, `index` the lines that are not blank.
         let mut number = 0usize;
+        let mut index = 0usize;
         let mut blank_lines = 0usize;
-        let mut last_line = "";
         let mut lines = Lines::new(text);
         while let Some(RawLine { raw, bad_byte }) = lines.next() {
             number += 1;
@@ -412,14 +574,6 @@ impl Parser {
                 blank_lines += 1;
                 continue;
             }
-            if blank_lines > 0 {
-                return Err(ParseError::new(
-                    number,
-                    line,
-                    ErrorKind::Syntax,
-                    "no line after a blank line",
-                ));
-            }
             if let Some(byte) = bad_byte {
                 let expected = if byte == b'\r' {
                     "lines ending in CRLF or LF (no lone CR)"
@@ -428,24 +582,37 @@ impl Parser {
                 };
                 return Err(ParseError::new(number, line, ErrorKind::Syntax, expected));
             }
-            last_line = line;
+            // Blank lines followed by more lines belong to the section
+            // before them.
+            for _ in 0..blank_lines {
+                partial.record(position.in_media, Slot::Blank, true);
+                position.laid_out = true;
+            }
+            blank_lines = 0;
+            index += 1;
             partial.rest_len = text.len().saturating_sub(lines.start);
-            self.line(&mut partial, &mut position, number, line)
+            self.line(&mut partial, &mut position, (number, line), index)
                 .map_err(|(kind, expected)| ParseError::new(number, line, kind, expected))?;
         }
         partial.rest_len = 0;
         partial.close_section(position.in_media);
-        self.finish(partial, number, last_line, blank_lines)
+        self.finish(partial, number, blank_lines)
     }
 
     fn line<'a>(
         &self,
         sdp: &mut Partial<'a>,
         position: &mut Position,
-        number: usize,
-        line: &'a str,
+        (number, line): Place<'a>,
+        index: usize,
     ) -> Result<(), (ErrorKind, &'static str)> {
         let syntax = |expected| (ErrorKind::Syntax, expected);
+        let order = |in_media: bool| {
+            (
+                ErrorKind::Order,
+                if in_media { ORDER_MEDIA } else { ORDER_SESSION },
+            )
+        };
         let Some(([kind, b'='], _)) = line.as_bytes().split_first_chunk::<2>() else {
             return Err(syntax("`<type>=<value>` with a one-letter type"));
         };
@@ -453,62 +620,68 @@ impl Parser {
         let value = line.get(2..).unwrap_or_default();
         // `a=` lines after the first three (most lines) are neither one of
         // the leading lines nor one of the lines handled here.
-        if number <= 3 || kind != b'a' {
-            // v=, o= and s= are the first three lines.
-            let leading = match number {
-                1 => Some(b'v'),
-                2 => Some(b'o'),
-                3 => Some(b's'),
-                _ => None,
-            };
-            if let Some(expected_kind) = leading {
-                if kind != expected_kind {
-                    return Err((
-                        ErrorKind::Missing,
-                        match expected_kind {
-                            b'v' => "`v=0` as the first line",
-                            b'o' => "`o=` as the second line",
-                            _ => "`s=` as the third line",
-                        },
-                    ));
-                }
-            }
-            match kind {
-                b'v' if number == 1 => {
+        if index <= 3 || kind != b'a' {
+            // v= and o= are the first two lines; s= the third in strict
+            // mode, anywhere in the session section in lenient mode.
+            match (index, kind) {
+                (1, b'v') => {
                     let version = number_value(value).ok_or(syntax("`v=0`"))?;
                     if self.strict() && version != 0 {
                         return Err(syntax("`v=0` (strict mode)"));
                     }
+                    if position.laid_out {
+                        sdp.record(false, Slot::Version, false);
+                    }
                     sdp.version = Some(Line::parsed(version, value));
                     return Ok(());
                 }
-                b'o' if number == 2 => {
-                    sdp.origin = Some(Line::parsed(Origin::parse(value).map_err(syntax)?, value));
+                (1, _) => return Err((ErrorKind::Missing, "`v=0` as the first line")),
+                (2, b'o') => {
+                    let origin = if self.strict() {
+                        Origin::parse(value)
+                    } else {
+                        Origin::parse_lenient(value)
+                    };
+                    if position.laid_out {
+                        sdp.record(false, Slot::Origin, false);
+                    }
+                    sdp.origin = Some(Line::parsed(origin.map_err(syntax)?, value));
                     return Ok(());
                 }
-                b's' if number == 3 => {
-                    sdp.session_name =
-                        Some(Line::parsed(text_value(value).map_err(syntax)?, value));
-                    position.rank = 2;
-                    position.last = b's';
-                    return Ok(());
+                (2, _) => return Err((ErrorKind::Missing, "`o=` as the second line")),
+                (3, kind) if kind != b's' && self.strict() => {
+                    return Err((ErrorKind::Missing, "`s=` as the third line"));
                 }
+                _ => {}
+            }
+            match kind {
                 b'm' => {
                     if sdp.media.len() >= MAX_MEDIA {
                         return Err((ErrorKind::Limit, "at most 1024 media descriptions"));
                     }
-                    let media_line = MediaLine::parse(value).map_err(syntax)?;
-                    let mut media = Media::new(media_line);
+                    let media_line = if self.strict() {
+                        MediaLine::parse(value)
+                    } else {
+                        MediaLine::parse_lenient(value)
+                    };
+                    let mut media = Media::new(media_line.map_err(syntax)?);
                     media.media_line.mark_parsed(value);
                     sdp.close_section(position.in_media);
+                    if sdp.times.is_empty() && sdp.after_times.is_none() {
+                        sdp.after_times = Some((number, line));
+                    }
+                    sdp.first_media.get_or_insert((number, line));
+                    sdp.media_line = (number, line);
                     sdp.media.push(media);
                     *position = Position {
                         in_media: true,
                         rank: 0,
                         last: b'm',
+                        laid_out: false,
                     };
                     return Ok(());
                 }
+                b'v' | b'o' => return Err(order(position.in_media)),
                 _ => {}
             }
         }
@@ -519,18 +692,10 @@ impl Parser {
         };
         let Some((rank, repeats)) = ranked else {
             return Err(
-                if matches!(kind, b'v' | b'o' | b's')
-                    || (position.in_media
-                        && matches!(kind, b'u' | b'e' | b'p' | b't' | b'r' | b'z'))
+                if position.in_media
+                    && matches!(kind, b's' | b'u' | b'e' | b'p' | b't' | b'r' | b'z')
                 {
-                    (
-                        ErrorKind::Order,
-                        if position.in_media {
-                            ORDER_MEDIA
-                        } else {
-                            ORDER_SESSION
-                        },
-                    )
+                    order(true)
                 } else {
                     syntax("a known line type (v o s i u e p c b t r z k a m)")
                 },
@@ -538,17 +703,20 @@ impl Parser {
         };
         let in_order = rank > position.rank || (rank == position.rank && repeats);
         let repeat_ok = kind != b'r' || matches!(position.last, b't' | b'r');
-        if !in_order || !repeat_ok {
-            return Err((
-                ErrorKind::Order,
-                if position.in_media {
-                    ORDER_MEDIA
-                } else {
-                    ORDER_SESSION
-                },
-            ));
+        if (!in_order && self.strict()) || !repeat_ok {
+            return Err(order(position.in_media));
         }
-        position.rank = rank;
+        if !repeats && sdp.has(position.in_media, kind) {
+            return Err((ErrorKind::Order, only_once(position.in_media, kind)));
+        }
+        if !position.in_media && rank > 9 && sdp.times.is_empty() && sdp.after_times.is_none() {
+            sdp.after_times = Some((number, line));
+        }
+        if position.laid_out || !in_order {
+            sdp.record(position.in_media, Slot::of(kind), !in_order);
+            position.laid_out = true;
+        }
+        position.rank = position.rank.max(rank);
         position.last = kind;
         if let (true, Some(media)) = (position.in_media, sdp.media.last_mut()) {
             match kind {
@@ -570,6 +738,9 @@ impl Parser {
             return Ok(());
         }
         match kind {
+            b's' => {
+                sdp.session_name = Some(Line::parsed(text_value(value).map_err(syntax)?, value))
+            }
             b'i' => sdp.information = Some(Line::parsed(text_value(value).map_err(syntax)?, value)),
             b'u' => sdp.uri = Some(Line::parsed(text_value(value).map_err(syntax)?, value)),
             b'e' => sdp
@@ -636,32 +807,48 @@ impl Parser {
         Ok(())
     }
 
+    /// Checks that the required lines are there. A missing line is reported
+    /// at the line it should come before (the first `m=` line for `s=`, the
+    /// first line after the `t=` lines for `t=`, the `m=` line of the media
+    /// description for `c=`), or after the last line, with an empty text,
+    /// when the description ends before it.
     fn finish<'a>(
         &self,
         sdp: Partial<'a>,
         lines: usize,
-        last_line: &'a str,
         blank_lines: usize,
     ) -> Result<Sdp<'a>, ParseError> {
-        let missing =
-            |expected| ParseError::new(lines + 1, last_line, ErrorKind::Missing, expected);
+        let missing = |place: Option<Place<'_>>, expected| {
+            let (number, line) = place.unwrap_or((lines + 1, ""));
+            ParseError::new(number, line, ErrorKind::Missing, expected)
+        };
         let version = sdp
             .version
-            .ok_or_else(|| missing("`v=0` as the first line"))?;
+            .ok_or_else(|| missing(None, "`v=0` as the first line"))?;
         let origin = sdp
             .origin
-            .ok_or_else(|| missing("`o=` as the second line"))?;
-        let session_name = sdp
-            .session_name
-            .ok_or_else(|| missing("`s=` as the third line"))?;
+            .ok_or_else(|| missing(None, "`o=` as the second line"))?;
+        let session_name = sdp.session_name.ok_or_else(|| {
+            if self.strict() {
+                missing(None, "`s=` as the third line")
+            } else {
+                missing(sdp.first_media, "an `s=` line before the first `m=` line")
+            }
+        })?;
         if self.strict() {
             if sdp.times.is_empty() {
-                return Err(missing("at least one `t=` line"));
+                return Err(match sdp.after_times {
+                    Some(place) => missing(Some(place), "a `t=` line before this one"),
+                    None => missing(None, "at least one `t=` line"),
+                });
             }
-            if sdp.connection.is_none() && sdp.media.iter().any(|m| m.connections.is_empty()) {
-                return Err(missing(
-                    "`c=` at session level or in every media description",
-                ));
+            if sdp.connection.is_none() {
+                if let Some(place) = sdp.media_without_connection {
+                    return Err(missing(
+                        Some(place),
+                        "`c=` at session level or in this media description",
+                    ));
+                }
             }
         }
         Ok(Sdp {
@@ -680,6 +867,7 @@ impl Parser {
             attributes: sdp.attributes,
             media: sdp.media,
             trailing_blank_lines: blank_lines,
+            layout: sdp.layout,
         })
     }
 }
@@ -771,76 +959,249 @@ fn number_value(text: &str) -> Option<u32> {
     number(text)
 }
 
-fn write_line<T: fmt::Display>(
-    f: &mut fmt::Formatter<'_>,
-    kind: &str,
-    line: &Line<'_, T>,
-) -> fmt::Result {
-    f.write_str(kind)?;
-    fmt::Display::fmt(line, f)?;
-    f.write_str("\r\n")
-}
+/// What the writer does with each line: `(line type with "=", value)`;
+/// a blank line is `("", "")`.
+type Emit<'e> = dyn FnMut(&str, &dyn fmt::Display) -> fmt::Result + 'e;
 
-impl fmt::Display for Sdp<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_line(f, "v=", &self.version)?;
-        write_line(f, "o=", &self.origin)?;
-        write_line(f, "s=", &self.session_name)?;
+impl Sdp<'_> {
+    /// Writes the session-level lines in RFC order.
+    fn write_session<E: FnMut(&str, &dyn fmt::Display) -> fmt::Result>(
+        &self,
+        emit: &mut E,
+    ) -> fmt::Result {
+        emit("v=", &self.version)?;
+        emit("o=", &self.origin)?;
+        emit("s=", &self.session_name)?;
         if let Some(i) = &self.information {
-            write_line(f, "i=", i)?;
+            emit("i=", i)?;
         }
         if let Some(u) = &self.uri {
-            write_line(f, "u=", u)?;
+            emit("u=", u)?;
         }
         for e in &self.emails {
-            write_line(f, "e=", e)?;
+            emit("e=", e)?;
         }
         for p in &self.phones {
-            write_line(f, "p=", p)?;
+            emit("p=", p)?;
         }
         if let Some(c) = &self.connection {
-            write_line(f, "c=", c)?;
+            emit("c=", c)?;
         }
         for b in &self.bandwidths {
-            write_line(f, "b=", b)?;
+            emit("b=", b)?;
         }
         for t in &self.times {
-            write_line(f, "t=", &t.timing)?;
+            emit("t=", &t.timing)?;
             for r in &t.repeats {
-                write_line(f, "r=", r)?;
+                emit("r=", r)?;
             }
         }
         if let Some(z) = &self.time_zones {
-            write_line(f, "z=", z)?;
+            emit("z=", z)?;
         }
         if let Some(k) = &self.key {
-            write_line(f, "k=", k)?;
+            emit("k=", k)?;
         }
         for a in &self.attributes {
-            write_line(f, "a=", a)?;
+            emit("a=", a)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the session-level lines in the order of the layout. Returns
+    /// `Ok(false)`, having emitted only part of the lines, when the layout
+    /// does not describe the lines the description holds.
+    fn write_session_in_layout(&self, emit: &mut Emit<'_>) -> Result<bool, fmt::Error> {
+        let (mut fixed, mut emails, mut phones, mut bandwidths) = ([0u8; 9], 0, 0, 0);
+        let (mut times, mut repeats, mut attributes) = (0, 0, 0);
+        for slot in self.layout.slots() {
+            let line: Option<(&str, &dyn fmt::Display)> =
+                match slot {
+                    Slot::Version => once(&mut fixed[0], Some(&self.version as &dyn fmt::Display))
+                        .map(|l| ("v=", l)),
+                    Slot::Origin => once(&mut fixed[1], Some(&self.origin as &dyn fmt::Display))
+                        .map(|l| ("o=", l)),
+                    Slot::SessionName => {
+                        once(&mut fixed[2], Some(&self.session_name as &dyn fmt::Display))
+                            .map(|l| ("s=", l))
+                    }
+                    Slot::Information => {
+                        once(&mut fixed[3], display(&self.information)).map(|l| ("i=", l))
+                    }
+                    Slot::Uri => once(&mut fixed[4], display(&self.uri)).map(|l| ("u=", l)),
+                    Slot::Connection => {
+                        once(&mut fixed[5], display(&self.connection)).map(|l| ("c=", l))
+                    }
+                    Slot::TimeZones => {
+                        once(&mut fixed[6], display(&self.time_zones)).map(|l| ("z=", l))
+                    }
+                    Slot::Key => once(&mut fixed[7], display(&self.key)).map(|l| ("k=", l)),
+                    Slot::Email => next(&self.emails, &mut emails).map(|l| ("e=", l)),
+                    Slot::Phone => next(&self.phones, &mut phones).map(|l| ("p=", l)),
+                    Slot::Bandwidth => next(&self.bandwidths, &mut bandwidths).map(|l| ("b=", l)),
+                    Slot::Attribute => next(&self.attributes, &mut attributes).map(|l| ("a=", l)),
+                    Slot::Time => {
+                        // Every repeat of the time before was written.
+                        let done = times == 0
+                            || self
+                                .times
+                                .get(times - 1)
+                                .is_some_and(|t| t.repeats.len() == repeats);
+                        let time = self.times.get(times).filter(|_| done);
+                        times += 1;
+                        repeats = 0;
+                        time.map(|t| ("t=", &t.timing as &dyn fmt::Display))
+                    }
+                    Slot::Repeat => {
+                        let time = times.checked_sub(1).and_then(|i| self.times.get(i));
+                        let repeat = time.and_then(|t| next(&t.repeats, &mut repeats));
+                        repeat.map(|l| ("r=", l))
+                    }
+                    Slot::Blank => Some(("", &"" as &dyn fmt::Display)),
+                };
+            let Some((kind, line)) = line else {
+                return Ok(false);
+            };
+            emit(kind, line)?;
+        }
+        let last_repeats = times
+            .checked_sub(1)
+            .and_then(|i| self.times.get(i))
+            .map_or(0, |t| t.repeats.len());
+        let present = [
+            true,
+            true,
+            true,
+            self.information.is_some(),
+            self.uri.is_some(),
+            self.connection.is_some(),
+            self.time_zones.is_some(),
+            self.key.is_some(),
+        ];
+        Ok(present
+            .iter()
+            .zip(&fixed)
+            .all(|(present, count)| u8::from(*present) == *count)
+            && emails == self.emails.len()
+            && phones == self.phones.len()
+            && bandwidths == self.bandwidths.len()
+            && times == self.times.len()
+            && repeats == last_repeats
+            && attributes == self.attributes.len())
+    }
+
+    fn emit_all<E: FnMut(&str, &dyn fmt::Display) -> fmt::Result>(
+        &self,
+        emit: &mut E,
+    ) -> fmt::Result {
+        let in_layout =
+            !self.layout.is_empty() && self.write_session_in_layout(&mut |_, _| Ok(()))?;
+        if in_layout {
+            self.write_session_in_layout(emit)?;
+        } else {
+            self.write_session(emit)?;
         }
         for m in &self.media {
-            write_line(f, "m=", &m.media_line)?;
-            if let Some(i) = &m.information {
-                write_line(f, "i=", i)?;
-            }
-            for c in &m.connections {
-                write_line(f, "c=", c)?;
-            }
-            for b in &m.bandwidths {
-                write_line(f, "b=", b)?;
-            }
-            if let Some(k) = &m.key {
-                write_line(f, "k=", k)?;
-            }
-            for a in &m.attributes {
-                write_line(f, "a=", a)?;
+            emit("m=", &m.media_line)?;
+            let in_layout = !m.layout.is_empty() && m.write_in_layout(&mut |_, _| Ok(()))?;
+            if in_layout {
+                m.write_in_layout(emit)?;
+            } else {
+                m.write(emit)?;
             }
         }
         for _ in 0..self.trailing_blank_lines {
-            f.write_str("\r\n")?;
+            emit("", &"")?;
         }
         Ok(())
+    }
+}
+
+/// A line that may appear once: `None` the second time.
+fn once<'l>(count: &mut u8, line: Option<&'l dyn fmt::Display>) -> Option<&'l dyn fmt::Display> {
+    *count = count.saturating_add(1);
+    line.filter(|_| *count == 1)
+}
+
+/// An optional line as something to write.
+fn display<T: fmt::Display>(line: &Option<T>) -> Option<&dyn fmt::Display> {
+    line.as_ref().map(|l| l as &dyn fmt::Display)
+}
+
+/// The next line of a list, advancing `at`.
+fn next<'l, T: fmt::Display>(lines: &'l [T], at: &mut usize) -> Option<&'l dyn fmt::Display> {
+    let line = lines.get(*at)?;
+    *at += 1;
+    Some(line)
+}
+
+impl Media<'_> {
+    /// Writes the lines after `m=` in RFC order.
+    fn write<E: FnMut(&str, &dyn fmt::Display) -> fmt::Result>(&self, emit: &mut E) -> fmt::Result {
+        if let Some(i) = &self.information {
+            emit("i=", i)?;
+        }
+        for c in &self.connections {
+            emit("c=", c)?;
+        }
+        for b in &self.bandwidths {
+            emit("b=", b)?;
+        }
+        if let Some(k) = &self.key {
+            emit("k=", k)?;
+        }
+        for a in &self.attributes {
+            emit("a=", a)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the lines after `m=` in the order of the layout; `Ok(false)`
+    /// when the layout does not describe them.
+    fn write_in_layout(&self, emit: &mut Emit<'_>) -> Result<bool, fmt::Error> {
+        let (mut information, mut key) = (0u8, 0u8);
+        let (mut connections, mut bandwidths, mut attributes) = (0, 0, 0);
+        for slot in self.layout.slots() {
+            let line: Option<(&str, &dyn fmt::Display)> = match slot {
+                Slot::Information => {
+                    information = information.saturating_add(1);
+                    display(&self.information)
+                        .filter(|_| information == 1)
+                        .map(|l| ("i=", l))
+                }
+                Slot::Key => {
+                    key = key.saturating_add(1);
+                    display(&self.key).filter(|_| key == 1).map(|l| ("k=", l))
+                }
+                Slot::Connection => next(&self.connections, &mut connections).map(|l| ("c=", l)),
+                Slot::Bandwidth => next(&self.bandwidths, &mut bandwidths).map(|l| ("b=", l)),
+                Slot::Attribute => next(&self.attributes, &mut attributes).map(|l| ("a=", l)),
+                Slot::Blank => Some(("", &"" as &dyn fmt::Display)),
+                _ => None,
+            };
+            let Some((kind, line)) = line else {
+                return Ok(false);
+            };
+            emit(kind, line)?;
+        }
+        Ok(u8::from(self.information.is_some()) == information
+            && u8::from(self.key.is_some()) == key
+            && connections == self.connections.len()
+            && bandwidths == self.bandwidths.len()
+            && attributes == self.attributes.len())
+    }
+}
+
+/// Writes every line, each ended by CRLF: in RFC 8866 order, or, for a
+/// section parsed out of that order or with blank lines (lenient mode) and
+/// still holding the same lines, in the order it was parsed.
+impl fmt::Display for Sdp<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.emit_all(&mut |kind, line| {
+            f.write_str(kind)?;
+            fmt::Display::fmt(line, f)?;
+            f.write_str("\r\n")
+        })
     }
 }
 
@@ -855,6 +1216,7 @@ impl FromStr for Sdp<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Direction;
     use alloc::string::ToString;
 
     const OFFER: &str = "v=0\r\n\
@@ -922,14 +1284,20 @@ a=sendrecv\r\n";
         assert_eq!(Sdp::parse_strict(OFFER).unwrap_err().line_number, 6);
     }
 
+    /// `OFFER` with the spacing strict mode takes.
+    fn strict_offer() -> String {
+        OFFER.replace(": WMS", ":WMS")
+    }
+
     #[test]
     fn order_rules() {
-        let swapped = OFFER.replace(
+        let swapped = strict_offer().replace(
             "t=0 0\r\na=group:BUNDLE 0\r\n",
             "a=group:BUNDLE 0\r\nt=0 0\r\n",
         );
-        let error = Sdp::parse(&swapped).unwrap_err();
+        let error = Sdp::parse_strict(&swapped).unwrap_err();
         assert_eq!((error.line_number, error.kind), (5, ErrorKind::Order));
+        assert_eq!(error.line.as_str(), "t=0 0");
         let no_origin = OFFER.replace("o=- 4294967296 2 IN IP4 127.0.0.1\r\n", "");
         assert_eq!(Sdp::parse(&no_origin).unwrap_err().line_number, 2);
         let repeat_first = OFFER.replace("t=0 0\r\n", "r=7d 1h 0\r\nt=0 0\r\n");
@@ -937,17 +1305,115 @@ a=sendrecv\r\n";
             Sdp::parse(&repeat_first).unwrap_err().kind,
             ErrorKind::Order
         );
-        let media_connection_late = OFFER.replace(
-            "c=IN IP4 0.0.0.0\r\na=mid:0\r\n",
-            "a=mid:0\r\nc=IN IP4 0.0.0.0\r\n",
-        );
-        assert_eq!(
-            Sdp::parse(&media_connection_late).unwrap_err().line_number,
-            9
-        );
         let unknown = OFFER.replace("t=0 0\r\n", "t=0 0\r\nx=1\r\n");
         assert_eq!(Sdp::parse(&unknown).unwrap_err().line_number, 5);
         assert_eq!(Sdp::parse("").unwrap_err().line_number, 1);
+        // Lines that may appear once per section do, in either mode.
+        for (twice, line) in [
+            (OFFER.replace("s=-\r\n", "s=-\r\ns=x\r\n"), 4),
+            (
+                OFFER.replace("t=0 0\r\n", "t=0 0\r\nk=clear:x\r\nk=clear:y\r\n"),
+                6,
+            ),
+            (
+                OFFER.replace(
+                    "t=0 0\r\n",
+                    "c=IN IP4 0.0.0.0\r\nt=0 0\r\nc=IN IP4 0.0.0.0\r\n",
+                ),
+                6,
+            ),
+            (
+                OFFER.replace("a=mid:0\r\n", "i=a\r\na=mid:0\r\ni=b\r\n"),
+                11,
+            ),
+        ] {
+            let error = Sdp::parse(&twice).unwrap_err();
+            assert_eq!((error.line_number, error.kind), (line, ErrorKind::Order));
+        }
+    }
+
+    /// Lines out of RFC 8866 order that real equipment (and RFC 7273's
+    /// examples) write: lenient mode takes them and writes them back where
+    /// they were; strict mode refuses them at the first such line.
+    #[test]
+    fn lenient_mode_takes_lines_out_of_order_and_writes_them_back() {
+        let cases = [
+            // `c=` after `t=`.
+            (
+                "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nc=IN IP4 192.0.2.1\r\n\
+                 m=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+                (5, ErrorKind::Order),
+            ),
+            // `c=` before `s=`, as in RFC 7273's examples.
+            (
+                "v=0\r\no=jdoe 2890844526 2890842807 IN IP4 192.0.2.1\r\nc=IN IP4 233.252.0.1/64\r\n\
+                 s=SDP Seminar\r\nt=0 0\r\na=ts-refclk:ntp=/traceable/\r\n\
+                 m=audio 49170 RTP/AVP 0\r\n",
+                (3, ErrorKind::Missing),
+            ),
+            // `b=` after `t=`.
+            (
+                "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nb=AS:64\r\n\
+                 m=audio 5004 RTP/AVP 0\r\n",
+                (6, ErrorKind::Order),
+            ),
+            // A media `b=` before its `c=`.
+            (
+                "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=video 5006 RTP/AVP 96\r\n\
+                 b=AS:512\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 H264/90000\r\n",
+                (7, ErrorKind::Order),
+            ),
+            // A media `c=` and `i=` after its `a=` lines.
+            (
+                "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=audio 5004 RTP/AVP 0\r\n\
+                 a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\nc=IN IP4 192.0.2.1\r\ni=voice\r\n\
+                 m=video 5006 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\nc=IN IP4 192.0.2.1\r\n",
+                (8, ErrorKind::Order),
+            ),
+        ];
+        for (text, strict_error) in cases {
+            let sdp = Sdp::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(sdp.to_string(), text);
+            assert_eq!(sdp.encoded_len(), text.len());
+            let written = sdp.to_string();
+            assert_eq!(Sdp::parse(&written).unwrap(), sdp);
+            assert_eq!(sdp.clone().into_owned().to_string(), text);
+            let error = Sdp::parse_strict(text).unwrap_err();
+            assert_eq!((error.line_number, error.kind), strict_error, "{text}");
+            // Canonical form is RFC order, which strict mode takes.
+            let mut canonical = sdp.clone();
+            canonical.regenerate();
+            let written = canonical.to_string();
+            assert_eq!(Sdp::parse_strict(&written).unwrap(), sdp, "{written}");
+        }
+        // The values are where they belong.
+        let sdp = Sdp::parse(cases[1].0).unwrap();
+        assert_eq!(sdp.session_name.as_ref(), "SDP Seminar");
+        assert!(sdp.connection.is_some());
+        let sdp = Sdp::parse(cases[4].0).unwrap();
+        assert_eq!(sdp.media[0].connections.len(), 1);
+        assert_eq!(
+            sdp.media[0].information.as_deref().map(|i| &**i),
+            Some("voice")
+        );
+        assert_eq!(sdp.media[0].attributes.len(), 2);
+    }
+
+    #[test]
+    fn a_changed_section_is_written_in_rfc_order() {
+        let text = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nc=IN IP4 192.0.2.1\r\n\
+                    m=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\nc=IN IP4 192.0.2.1\r\n";
+        let mut sdp = Sdp::parse(text).unwrap();
+        // A changed value keeps the layout: the line count is the same.
+        sdp.media[0].set_direction(Direction::RecvOnly);
+        sdp.connection = None;
+        let written = sdp.to_string();
+        assert_eq!(
+            written,
+            "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n\
+             m=audio 5004 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:0 PCMU/8000\r\na=recvonly\r\n"
+        );
+        assert_eq!(Sdp::parse_strict(&written).unwrap(), sdp);
     }
 
     #[test]
@@ -957,10 +1423,187 @@ a=sendrecv\r\n";
         assert_eq!(sdp.trailing_blank_lines, 1);
         assert_eq!(sdp.to_string(), trailing);
         assert!(Sdp::parse_strict(&trailing).is_err());
-        let middle = OFFER.replace("s=-\r\n", "s=-\r\n\r\n");
-        assert_eq!(Sdp::parse(&middle).unwrap_err().line_number, 5);
         let cr = OFFER.replace("s=-", "s=a\rb");
         assert_eq!(Sdp::parse(&cr).unwrap_err().line_number, 3);
+    }
+
+    /// Blank lines inside a description (Mozilla's, pion's and aiortc's
+    /// test descriptions have them, and those parsers skip them): lenient
+    /// mode skips them and writes them back; strict mode refuses them.
+    #[test]
+    fn blank_lines_inside_are_skipped_and_written_back() {
+        let strict = strict_offer();
+        for (blank, line) in [
+            ("v=0\r\n", 2),
+            ("s=-\r\n", 4),
+            ("a=msid-semantic:WMS\r\n", 7),
+            ("a=mid:0\r\n", 10),
+        ] {
+            let with_blank = strict.replacen(blank, &alloc::format!("{blank}\r\n"), 1);
+            let sdp = Sdp::parse(&with_blank).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(sdp, Sdp::parse(&strict).unwrap());
+            assert_eq!(sdp.to_string(), with_blank);
+            let error = Sdp::parse_strict(&with_blank).unwrap_err();
+            assert_eq!((error.line_number, error.line.as_str()), (line, ""));
+        }
+        // Several, before the first line, with LF endings, and at the end.
+        let text = "\n\nv=0\no=- 1 1 IN IP4 0.0.0.0\n\ns=-\nt=0 0\n\n\nm=audio 9 RTP/AVP 0\n\
+                    c=IN IP4 0.0.0.0\n\na=sendrecv\n\n";
+        let sdp = Sdp::parse(text).unwrap();
+        assert_eq!(sdp.media.len(), 1);
+        assert_eq!(sdp.trailing_blank_lines, 1);
+        assert_eq!(sdp.to_string(), text.replace('\n', "\r\n"));
+        let mut canonical = sdp.clone();
+        canonical.regenerate();
+        assert_eq!(
+            canonical.to_string(),
+            "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n\
+             c=IN IP4 0.0.0.0\r\na=sendrecv\r\n\r\n"
+        );
+        assert_eq!(Sdp::parse(&canonical.to_string()).unwrap(), sdp);
+    }
+
+    /// Media-level ICE and image attributes at session level, and a
+    /// malformed `a=imageattr`: strict mode refuses them (as Firefox's
+    /// parser does), lenient mode keeps them.
+    #[test]
+    fn strict_mode_refuses_media_attributes_at_session_level() {
+        const BASE: &str = "v=0\r\no=- 5184 0 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n\
+                            m=video 9 RTP/SAVPF 120\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:120 VP8/90000\r\n";
+        assert!(Sdp::parse_strict(BASE).is_ok());
+        for line in [
+            "a=ice-mismatch",
+            "a=remote-candidates:0 10.0.0.1 5555",
+            "a=imageattr:120 send * recv *",
+        ] {
+            let text = BASE.replace("t=0 0\r\n", &alloc::format!("t=0 0\r\n{line}\r\n"));
+            let error = Sdp::parse_strict(&text).unwrap_err();
+            assert_eq!(
+                (error.line_number, error.line.as_str(), error.kind),
+                (6, line, ErrorKind::Level)
+            );
+            assert_eq!(Sdp::parse(&text).unwrap().to_string(), text);
+            // In a media description they are fine.
+            let media = alloc::format!("{BASE}{line}\r\n");
+            let sdp = Sdp::parse_strict(&media).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(sdp.to_string(), media);
+        }
+        let flob = alloc::format!("{BASE}a=imageattr:flob\r\n");
+        let error = Sdp::parse_strict(&flob).unwrap_err();
+        assert_eq!((error.line_number, error.kind), (9, ErrorKind::Syntax));
+        let sdp = Sdp::parse(&flob).unwrap();
+        assert!(matches!(
+            sdp.media[0].attributes().last(),
+            Some(Attribute::Other { .. })
+        ));
+        assert_eq!(sdp.to_string(), flob);
+    }
+
+    /// A rejected section of a legacy Edge answer has no format.
+    #[test]
+    fn a_media_line_without_format_is_lenient() {
+        let text = strict_offer().replace(
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n",
+            "m=video 0 UDP/TLS/RTP/SAVPF\r\nc=IN IP4 0.0.0.0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n",
+        );
+        let sdp = Sdp::parse(&text).unwrap();
+        assert!(sdp.media[0].media_line.formats.is_empty());
+        assert!(sdp.media[0].is_port_zero());
+        assert_eq!(sdp.to_string(), text);
+        let error = Sdp::parse_strict(&text).unwrap_err();
+        assert_eq!((error.line_number, error.kind), (7, ErrorKind::Syntax));
+        assert_eq!(error.expected, "at least one media format");
+    }
+
+    /// `o=` lines with fewer than six fields, as some IP cameras write.
+    #[test]
+    fn short_origins_are_lenient() {
+        for (origin, fields) in [
+            ("- 1 IN IP4 192.168.1.2", ("-", 1, 0, "IN IP4 192.168.1.2")),
+            (
+                "StreamingServer 3331435948 1116907222000 IN IP4",
+                (
+                    "StreamingServer",
+                    3_331_435_948,
+                    1_116_907_222_000,
+                    "IN IP4 0.0.0.0",
+                ),
+            ),
+        ] {
+            let text = OFFER.replace("- 4294967296 2 IN IP4 127.0.0.1", origin);
+            let mut sdp = Sdp::parse(&text).unwrap();
+            let o = sdp.origin.value();
+            assert_eq!(
+                (&*o.username, o.session_id, o.session_version),
+                (fields.0, fields.1, fields.2)
+            );
+            assert_eq!(sdp.to_string(), text);
+            let error = Sdp::parse_strict(&text.replace(": WMS", ":WMS")).unwrap_err();
+            assert_eq!((error.line_number, error.kind), (2, ErrorKind::Syntax));
+            // A changed origin is written whole.
+            sdp.origin.get_mut().session_version += 1;
+            let written = sdp.to_string();
+            let expected = alloc::format!(
+                "o={} {} {} {}\r\n",
+                fields.0,
+                fields.1,
+                fields.2 + 1,
+                fields.3
+            );
+            assert!(written.contains(&expected), "{written}");
+        }
+        for bad in [
+            "- x IN IP4 1.2.3.4",
+            "- 1 2 3 IP4",
+            "- 1 IN FOO",
+            "a b c d e f g",
+        ] {
+            let text = OFFER.replace("- 4294967296 2 IN IP4 127.0.0.1", bad);
+            assert_eq!(Sdp::parse(&text).unwrap_err().line_number, 2, "{bad}");
+        }
+    }
+
+    /// Errors name the line they are about, and that line's text.
+    #[test]
+    fn errors_point_at_the_right_line() {
+        let error = Sdp::parse("v=0\r\n").unwrap_err();
+        assert_eq!(
+            (error.line_number, error.line.as_str(), error.kind),
+            (2, "", ErrorKind::Missing)
+        );
+        let error = Sdp::parse("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n").unwrap_err();
+        assert_eq!((error.line_number, error.line.as_str()), (3, ""));
+        // Lenient: `s=` may come late, but before the first `m=`.
+        let error = Sdp::parse("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n")
+            .unwrap_err();
+        assert_eq!(
+            (error.line_number, error.line.as_str()),
+            (4, "m=audio 9 RTP/AVP 0")
+        );
+        // Strict: a missing `t=` is reported where it should have been.
+        let no_time = strict_offer().replace("t=0 0\r\n", "");
+        let error = Sdp::parse_strict(&no_time).unwrap_err();
+        assert_eq!(
+            (error.line_number, error.line.as_str(), error.kind),
+            (4, "a=group:BUNDLE 0", ErrorKind::Missing)
+        );
+        // Strict: the media description without `c=`.
+        let no_connection = strict_offer().replace("c=IN IP4 0.0.0.0\r\n", "");
+        let error = Sdp::parse_strict(&no_connection).unwrap_err();
+        assert_eq!(
+            (error.line_number, error.line.as_str()),
+            (7, "m=audio 9 UDP/TLS/RTP/SAVPF 111")
+        );
+        // An empty value is not a space after `:`.
+        let empty = strict_offer().replace("a=sendrecv", "a=setup:");
+        let error = Sdp::parse_strict(&empty).unwrap_err();
+        assert_eq!((error.line_number, error.line.as_str()), (12, "a=setup:"));
+        assert_eq!(error.expected, "a value after `:`");
+        let spaced = strict_offer().replace("a=sendrecv", "a=setup: active");
+        assert_eq!(
+            Sdp::parse_strict(&spaced).unwrap_err().expected,
+            "no space after `:`"
+        );
     }
 
     #[test]

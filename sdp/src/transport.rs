@@ -450,6 +450,62 @@ impl fmt::Display for Sctpmap<'_> {
     }
 }
 
+/// One candidate of `a=remote-candidates`: the remote candidate a
+/// controlling agent selected for a component.
+/// <https://www.rfc-editor.org/rfc/rfc8839#section-5.2>
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteCandidate<'a> {
+    /// The component id (1 for RTP, 2 for RTCP).
+    pub component: u16,
+    /// The candidate's address (an IP address or a name).
+    pub address: Cow<'a, str>,
+    /// The candidate's port.
+    pub port: u16,
+}
+
+impl<'a> RemoteCandidate<'a> {
+    /// Parses the value of `a=remote-candidates`: one or more
+    /// `<component> <address> <port>` triples separated by single spaces.
+    pub fn parse_list(text: &'a str) -> Result<Vec<Self>, &'static str> {
+        const EXPECTED: &str = "`<component> <address> <port>` triples separated by spaces";
+        let mut columns = fields(text, b' ');
+        let mut candidates = Vec::new();
+        while let Some(component) = columns.next() {
+            let component = Some(component)
+                .filter(|c| c.len() <= 3)
+                .and_then(number)
+                .ok_or("a component id of at most 3 digits")?;
+            let address = columns.next().filter(|a| is_word(a)).ok_or(EXPECTED)?;
+            let port = columns.next().and_then(number).ok_or("a port")?;
+            candidates.push(Self {
+                component,
+                address: Cow::Borrowed(address),
+                port,
+            });
+        }
+        if candidates.is_empty() {
+            return Err(EXPECTED);
+        }
+        Ok(candidates)
+    }
+
+    /// An owned copy.
+    pub fn into_owned(self) -> RemoteCandidate<'static> {
+        RemoteCandidate {
+            component: self.component,
+            address: own(self.address),
+            port: self.port,
+        }
+    }
+}
+
+impl fmt::Display for RemoteCandidate<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.component, self.address, self.port)
+    }
+}
+
 /// A non-negative decimal such as `20`, `0.5` or `29.97`, kept exactly:
 /// the value is `units / 10^scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -606,6 +662,27 @@ mod tests {
             (5000, "webrtc-datachannel", Some(16))
         );
         assert!(Sctpmap::parse("5000").is_err());
+    }
+
+    #[test]
+    fn remote_candidates() {
+        let list = RemoteCandidate::parse_list("1 192.0.2.3 45664 2 192.0.2.3 45665").unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(
+            (list[1].component, &*list[1].address, list[1].port),
+            (2, "192.0.2.3", 45665)
+        );
+        assert_eq!(list[0].to_string(), "1 192.0.2.3 45664");
+        for bad in [
+            "",
+            "1 192.0.2.3",
+            "1 192.0.2.3 x",
+            "1234 a 1",
+            "1 a 1 2",
+            "1  a 1",
+        ] {
+            assert!(RemoteCandidate::parse_list(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -51,3 +51,18 @@ fn nul_is_rejected_in_both_modes() {
         assert_eq!(Sdp::parse_with(text, mode).unwrap_err().line_number, 7);
     }
 }
+
+/// The fuzz target's check holds for descriptions with lines out of order
+/// and blank lines, trailing ones included (a section's layout takes no
+/// part in equality, and the canonical form drops it).
+#[test]
+fn layouts_pass_the_round_trip_check() {
+    for text in [
+        "\r\nv=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nc=IN IP4 0.0.0.0\r\ns=-\r\n\r\na=x\r\nt=0 0\r\nr=7d 1h 0\r\n\
+         m=audio 9 RTP/AVP 0\r\na=sendrecv\r\nb=AS:1\r\nc=IN IP4 0.0.0.0\r\n\r\n\r\n",
+        "v=0\no=- 1 IN IP4 192.168.1.2\ns=-\nt=0 0\nm=video 0 UDP/TLS/RTP/SAVPF\n\nm=audio 9 RTP/AVP 0\ni=x\n",
+    ] {
+        assert!(Sdp::parse(text).is_ok(), "{text}");
+        check_parse(text);
+    }
+}

@@ -5,12 +5,16 @@
 #![allow(clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
 
 use sansrtc_sdp::negotiate::{
-    Capabilities, Codec, LocalMedia, NegotiationError, Session, apply_answer, create_answer,
-    create_offer,
+    Capabilities, Codec, LocalMedia, NegotiationError, Session, Side, agree, apply_answer,
+    create_answer, create_offer,
 };
 use sansrtc_sdp::{Attribute, Direction, Media, MediaType, Sdp, Setup};
 
-const HEADER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+/// The session part of the offers: ICE credentials and a DTLS fingerprint
+/// at session level, for every m-line.
+const HEADER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+    a=ice-ufrag:oFfR\r\na=ice-pwd:offererpassword0123456789\r\n\
+    a=fingerprint:sha-256 29:E2:1C:3B:4B:9F:81:E6:B8:5C:F4:A5:A8:D8:73:04:BB:05:2F:70:9F:04:A9:0E:05:E9:26:33:E8:70:88:A2\r\n";
 
 fn offer_text(session_lines: &str, media: &[&str]) -> String {
     let mut text = format!("{HEADER}{session_lines}");
@@ -443,6 +447,53 @@ fn apply_answer_reports_codecs_extensions_direction_and_ssrcs() {
     assert_eq!(video.remote_ssrcs, [4242]);
 }
 
+/// Both sides read the same exchange in their own terms: what one sends
+/// the other receives, and "local" is always the reader.
+#[test]
+fn each_side_reads_the_agreement_in_its_own_terms() {
+    let offer_text = offer_text(
+        "",
+        &[&video(
+            "v",
+            "a=sendonly\r\na=extmap:4/sendonly urn:3gpp:video-orientation\r\n\
+             a=rid:h send\r\na=rid:l send\r\na=simulcast:send h;l\r\na=ssrc:11 cname:x\r\n",
+        )],
+    );
+    let mut caps = capabilities();
+    caps.video.as_mut().unwrap().ssrcs = vec![sansrtc_sdp::Ssrc::parse("4242 cname:y").unwrap()];
+    caps.video.as_mut().unwrap().direction = Direction::SendRecv;
+    let answer_text = answer_for(&offer_text, &caps);
+    let offer = Sdp::parse(&offer_text).unwrap();
+    let answer = Sdp::parse(&answer_text).unwrap();
+    let offerer = agree(&offer, &answer, Side::Offerer).unwrap();
+    let answerer = agree(&offer, &answer, Side::Answerer).unwrap();
+    assert_eq!(offerer, apply_answer(&offer, &answer).unwrap());
+    assert_eq!(
+        (offerer.side, answerer.side),
+        (Side::Offerer, Side::Answerer)
+    );
+    let (o, a) = (&offerer.media[0], &answerer.media[0]);
+    assert_eq!(o.direction, Direction::SendOnly);
+    assert_eq!(a.direction, Direction::RecvOnly);
+    assert_eq!(
+        (&o.local_ssrcs[..], &o.remote_ssrcs[..]),
+        (&[11][..], &[][..])
+    );
+    assert_eq!(
+        (&a.local_ssrcs[..], &a.remote_ssrcs[..]),
+        (&[][..], &[11][..])
+    );
+    assert_eq!(o.send_layers, ["h", "l"]);
+    assert!(o.recv_layers.is_empty());
+    assert_eq!(a.recv_layers, ["h", "l"]);
+    assert!(a.send_layers.is_empty());
+    assert_eq!(o.extensions[0].direction, Some(Direction::SendOnly));
+    assert_eq!(a.extensions[0].direction, Some(Direction::RecvOnly));
+    // What does not depend on the side is the same.
+    assert_eq!(o.codecs, a.codecs);
+    assert_eq!((o.accepted, &o.mid), (a.accepted, &a.mid));
+}
+
 #[test]
 fn apply_answer_rejects_answers_that_do_not_fit() {
     let text = offer_text("", &[&audio("a", ""), &video("v", "")]);
@@ -599,4 +650,70 @@ fn hostile_offers_are_answered_within_caps() {
     assert!(agreement.media[0].codecs[0].feedback.is_empty());
     assert_eq!(agreement.media[0].local_ssrcs, [0, 1, 2, 3, 4, 5, 6]);
     assert_eq!(agreement.media[0].codecs.len(), 1);
+}
+
+/// A SIP phone's offer: plain RTP, a real address, no ICE, no DTLS.
+const SIP_OFFER: &str = "v=0\r\no=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\ns=-\r\n\
+    c=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0 8 101\r\n\
+    a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n\
+    a=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv\r\n";
+
+/// An SDES offer: SRTP keyed by `a=crypto`, with ICE but no DTLS.
+const SDES_OFFER: &str = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nt=0 0\r\n\
+    m=audio 9 RTP/SAVP 0\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n\
+    a=ice-ufrag:sdes\r\na=ice-pwd:sdespassword0123456789ab\r\n\
+    a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj|2^20|1:32\r\n\
+    a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+
+/// Offers without ICE credentials or a DTLS fingerprint cannot use an
+/// answer that carries ours: each m-line is rejected with port 0, keeping
+/// the offer's protocol, and without transport attributes.
+#[test]
+fn offers_without_ice_and_dtls_are_rejected() {
+    for (name, text) in [("SIP", SIP_OFFER), ("SDES", SDES_OFFER)] {
+        let answer = answer_for(text, &capabilities());
+        let answered = media_of(&answer, 0);
+        assert!(answered.is_port_zero(), "{name}: {answer}");
+        assert!(answered.media_line.protocol.starts_with("RTP/"), "{name}");
+        assert!(
+            answered.attributes().all(|a| !matches!(
+                a,
+                Attribute::IceUfrag(_) | Attribute::Fingerprint(_) | Attribute::Setup(_)
+            )),
+            "{name}: {answer}"
+        );
+        let offer = Sdp::parse(text).unwrap();
+        let answer = Sdp::parse(&answer).unwrap();
+        let agreement = apply_answer(&offer, &answer).unwrap();
+        assert!(!agreement.media[0].accepted, "{name}");
+    }
+    // The same m-line with ICE and a fingerprint is taken, with the
+    // offer's profile (RFC 8829 section 5.1.3).
+    let with_dtls = SIP_OFFER.replace(
+        "t=0 0\r\n",
+        &HEADER.replacen("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n", "", 1),
+    );
+    let answer = answer_for(&with_dtls, &capabilities());
+    let answered = media_of(&answer, 0);
+    assert!(!answered.is_port_zero(), "{answer}");
+    assert_eq!(answered.media_line.protocol, "RTP/AVP");
+    assert_eq!(payload_types(&answered), [0, 8, 101]);
+    // A bundled m-line without transport attributes of its own uses those
+    // of the first m-line of its group.
+    let bundled = offer_text(
+        "a=group:BUNDLE a v\r\n",
+        &[&audio("a", ""), &video("v", "")],
+    );
+    let bundled = bundled.replacen(
+        "a=ice-ufrag:oFfR\r\na=ice-pwd:offererpassword0123456789\r\n",
+        "",
+        1,
+    );
+    let bundled = bundled.replacen(
+        "a=mid:a\r\n",
+        "a=mid:a\r\na=ice-ufrag:oFfR\r\na=ice-pwd:offererpassword0123456789\r\n",
+        1,
+    );
+    let answer = answer_for(&bundled, &capabilities());
+    assert!(!media_of(&answer, 1).is_port_zero(), "{answer}");
 }

@@ -343,13 +343,14 @@ fn media() -> impl Strategy<Value = Media<'static>> {
         vec(attribute(), 0..12),
     )
         .prop_map(
-            |(line, information, connections, bandwidths, key, attributes)| Media {
-                media_line: Line::new(line),
-                information: information.map(Line::new),
-                connections: connections.into_iter().map(Line::new).collect(),
-                bandwidths: bandwidths.into_iter().map(Line::new).collect(),
-                key: key.map(Line::new),
-                attributes: attributes.into_iter().map(Line::new).collect(),
+            |(line, information, connections, bandwidths, key, attributes)| {
+                let mut media = Media::new(line);
+                media.information = information.map(Line::new);
+                media.connections = connections.into_iter().map(Line::new).collect();
+                media.bandwidths = bandwidths.into_iter().map(Line::new).collect();
+                media.key = key.map(Line::new);
+                media.attributes = attributes.into_iter().map(Line::new).collect();
+                media
             },
         )
 }
@@ -391,6 +392,77 @@ prop_compose! {
     }
 }
 
+/// `text` (written by this crate, CRLF line endings) with the lines of each
+/// section after its first (`v=` `o=`, or `m=`) put in the order of `keys`
+/// (a `t=` line keeps its `r=` lines after it), and a blank line inserted
+/// after the lines whose key is odd.
+#[allow(clippy::indexing_slicing)]
+fn shuffled(text: &str, keys: &[u32]) -> String {
+    let mut sections: Vec<Vec<&str>> = Vec::new();
+    for line in text.split_terminator("\r\n") {
+        if line.starts_with("m=") || sections.is_empty() {
+            sections.push(Vec::new());
+        }
+        if let Some(section) = sections.last_mut() {
+            section.push(line);
+        }
+    }
+    let mut keys = keys.iter().copied().cycle();
+    let mut out = String::new();
+    for section in sections {
+        let head = if section.first().is_some_and(|l| l.starts_with("v=")) {
+            2
+        } else {
+            1
+        };
+        let (first, rest) = section.split_at(head.min(section.len()));
+        // Units: a line, or a `t=` line with its `r=` lines.
+        let mut units: Vec<Vec<&str>> = Vec::new();
+        for line in rest {
+            match (line.starts_with("r="), units.last_mut()) {
+                (true, Some(unit)) => unit.push(line),
+                _ => units.push(vec![line]),
+            }
+        }
+        let mut keyed: Vec<(u32, usize)> = (0..units.len())
+            .map(|i| (keys.next().unwrap_or(0), i))
+            .collect();
+        keyed.sort_by_key(|(key, _)| *key >> 1);
+        // Lines of one type keep their order (it is the order of the
+        // lists): each type takes the places its lines were sorted to, in
+        // its own order.
+        let kind = |i: usize| units[i][0].as_bytes()[0];
+        let mut queues: std::collections::BTreeMap<u8, std::collections::VecDeque<usize>> =
+            Default::default();
+        for i in 0..units.len() {
+            queues.entry(kind(i)).or_default().push_back(i);
+        }
+        let keyed: Vec<(u32, &Vec<&str>)> = keyed
+            .iter()
+            .map(|&(key, i)| {
+                (
+                    key,
+                    &units[queues.get_mut(&kind(i)).unwrap().pop_front().unwrap()],
+                )
+            })
+            .collect();
+        for line in first {
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+        for (key, unit) in keyed {
+            for line in unit.iter() {
+                out.push_str(line);
+                out.push_str("\r\n");
+            }
+            if key & 1 == 1 {
+                out.push_str("\r\n");
+            }
+        }
+    }
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 512,
@@ -409,9 +481,38 @@ proptest! {
         prop_assert_eq!(parsed.into_owned(), sdp);
     }
 
+
+    /// Lenient mode takes the lines of each section in any order, and blank
+    /// lines between them, and writes them back as they were.
     #[test]
-    fn answers_to_generated_offers_parse_and_fit(sdp in sdp()) {
+    fn shuffled_lines_and_blank_lines_round_trip(mut sdp in sdp(), keys in vec(any::<u32>(), 1..40)) {
+        sdp.trailing_blank_lines = 0;
+        let text = sdp.to_string();
+        let mut expected = Sdp::parse(&text).unwrap();
+        let shuffled = shuffled(&text, &keys);
+        // Blank lines after the last line are counted apart.
+        let body = shuffled.trim_end_matches("\r\n");
+        expected.trailing_blank_lines = (shuffled.len() - body.len()) / 2 - 1;
+        let parsed = Sdp::parse(&shuffled).map_err(|e| TestCaseError::fail(format!("{e}\n{shuffled}")))?;
+        prop_assert_eq!(&parsed, &expected);
+        prop_assert_eq!(parsed.to_string(), shuffled.clone());
+        prop_assert_eq!(parsed.encoded_len(), shuffled.len());
+        let mut canonical = parsed.clone().into_owned();
+        canonical.regenerate();
+        let written = canonical.to_string();
+        prop_assert_eq!(Sdp::parse(&written).unwrap(), expected);
+    }
+
+    #[test]
+    fn answers_to_generated_offers_parse_and_fit(mut sdp in sdp(), transport in any::<bool>()) {
         let capabilities = Capabilities::webrtc_defaults(Session::example());
+        if transport {
+            // ICE and DTLS at session level, so that m-lines can be taken.
+            let session = Session::example();
+            sdp.push(Attribute::IceUfrag(session.ice_ufrag.clone()));
+            sdp.push(Attribute::IcePwd(session.ice_pwd.clone()));
+            sdp.push(Attribute::Fingerprint(session.fingerprint.clone()));
+        }
         let text = sdp.to_string();
         let offer = Sdp::parse(&text).unwrap();
         if let Ok(answer) = create_answer(&offer, &capabilities) {

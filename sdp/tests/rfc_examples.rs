@@ -235,12 +235,20 @@ fn rfc8829_section7_2_detailed_example() {
         answer_b2.media_by_mid("v1").unwrap().direction(),
         Direction::RecvOnly
     );
-    // `a=imageattr` is not typed: kept and written back as it came.
-    assert!(
-        answer_b2
-            .media_by_mid("v1")
-            .unwrap()
-            .attributes()
-            .any(|a| matches!(a, Attribute::Other { name, .. } if name == "imageattr"))
+    // `a=imageattr` is typed (RFC 6236), and written back as it came.
+    let imageattr = answer_b2
+        .media_by_mid("v1")
+        .unwrap()
+        .attributes()
+        .find_map(|a| match a {
+            Attribute::Imageattr(i) => Some(i),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(imageattr.payload_type, Some(100));
+    assert!(imageattr.send.is_none());
+    assert_eq!(
+        imageattr.recv.as_deref(),
+        Some("[x=[48:1920],y=[48:1080],q=1.0]")
     );
 }

@@ -5,7 +5,8 @@
 //! sdp fmt [--canonical] FILE  parse and write back (CRLF line endings)
 //! sdp json FILE               the typed view of the description as JSON
 //! sdp answer OFFER            the answer our negotiation gives with the
-//!                             default capabilities
+//!                             default capabilities; a media description
+//!                             it rejects is named on standard error
 //! ```
 //!
 //! FILE `-` reads standard input.
@@ -139,6 +140,23 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let capabilities = Capabilities::webrtc_defaults(session);
             let answer = create_answer(&offer, &capabilities).map_err(|e| e.to_string())?;
             write!(out, "{answer}").map_err(|e| e.to_string())?;
+            for (index, (offered, answered)) in offer.media.iter().zip(&answer.media).enumerate() {
+                if answered.is_port_zero() && !offered.is_port_zero() {
+                    let line = offered.media_line.value();
+                    let reason = if offered.ice_ufrag(&offer).is_none()
+                        || offered.fingerprint(&offer).is_none()
+                    {
+                        "the offer has no ICE credentials or no DTLS fingerprint"
+                    } else {
+                        "nothing in it is supported"
+                    };
+                    eprintln!(
+                        "sdp: media description {index} ({} {}) rejected: {reason}",
+                        line.media.as_str(),
+                        line.protocol
+                    );
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!("unknown command `{other}`")),

@@ -3,7 +3,8 @@
 //!
 //! Start from [`Compound::parse`] for a datagram, or [`Packet::parse`] for
 //! one packet. Each packet type also has its own `parse`, `encoded_len` and
-//! `write_to`; [`write_compound`] writes several back to back.
+//! `write_to`; [`write_compound`] and [`write_reduced_size`] write several
+//! back to back.
 //!
 //! <https://www.rfc-editor.org/rfc/rfc3550#section-6>
 
@@ -30,7 +31,9 @@ pub use ccfb::{CcfbMetric, CcfbStream, CcfbStreams, CongestionControlFeedback};
 pub use fir::{FirEntry, FullIntraRequest};
 pub use header::Header;
 pub use nack::{Nack, NackEntry, NackEntryLost, NackPacker};
-pub use packet::{Compound, Packet, Packets, Unknown, compound_len, write_compound};
+pub use packet::{
+    Compound, Packet, Packets, Unknown, compound_len, write_compound, write_reduced_size,
+};
 pub use pli::PictureLossIndication;
 pub use remb::{REMB_IDENTIFIER, Remb};
 pub use report::{ReceiverReport, ReportBlock, SenderReport};

@@ -4,7 +4,7 @@
 //! <https://www.rfc-editor.org/rfc/rfc5506>
 
 use crate::cursor::Writer;
-use crate::error::{ParseError, WriteError, invalid};
+use crate::error::{ParseError, WriteError, invalid, write_invalid};
 use crate::rtcp::header::{
     self, HEADER_LEN, Header, payload_format, single_packet, split_packet, transport_format,
 };
@@ -396,9 +396,58 @@ pub fn compound_len(packets: &[Packet<'_>]) -> usize {
     packets.iter().map(Packet::encoded_len).sum()
 }
 
-/// Writes `packets` back to back into `buf` (a compound packet when the
-/// first is an SR or RR); returns the length written.
+/// Writes `packets` back to back into `buf` as a compound RTCP packet;
+/// returns the length written.
+///
+/// The writer and [`Compound::parse`] follow one rule (RFC 3550 section
+/// 6.1 and appendix A.2): a compound packet has at least one packet, its
+/// first packet is an SR or an RR, and only its last packet may be padded.
+/// What breaks it is refused here with [`WriteError::Invalid`], so every
+/// compound this writes parses, and a list of packets writes exactly when
+/// the packets written back to back would parse. For feedback sent alone
+/// (RFC 5506), use [`write_reduced_size`].
 pub fn write_compound(packets: &[Packet<'_>], buf: &mut [u8]) -> Result<usize, WriteError> {
+    check_compound(packets, true)?;
+    write_packets(packets, buf)
+}
+
+/// Writes `packets` back to back into `buf` as a reduced-size RTCP packet
+/// (RFC 5506): the rule of [`write_compound`] without the first-packet
+/// one, as [`Compound::parse_reduced_size`] reads it.
+pub fn write_reduced_size(packets: &[Packet<'_>], buf: &mut [u8]) -> Result<usize, WriteError> {
+    check_compound(packets, false)?;
+    write_packets(packets, buf)
+}
+
+/// The rule [`Compound::check`] applies, on the packets to write.
+fn check_compound(packets: &[Packet<'_>], first_must_be_report: bool) -> Result<(), WriteError> {
+    const WHAT: &str = "compound RTCP packet";
+    let Some((last, before)) = packets.split_last() else {
+        return Err(write_invalid(WHAT, "no packet"));
+    };
+    let first = before.first().unwrap_or(last);
+    if first_must_be_report
+        && !matches!(
+            first.packet_type(),
+            header::SENDER_REPORT | header::RECEIVER_REPORT
+        )
+    {
+        return Err(write_invalid(WHAT, "first packet is not an SR or RR"));
+    }
+    // Only packets kept as bytes can be padded.
+    if before
+        .iter()
+        .any(|p| matches!(p, Packet::Unknown(u) if u.header().padding))
+    {
+        return Err(write_invalid(
+            WHAT,
+            "padding on a packet that is not the last",
+        ));
+    }
+    Ok(())
+}
+
+fn write_packets(packets: &[Packet<'_>], buf: &mut [u8]) -> Result<usize, WriteError> {
     let needed = compound_len(packets);
     if buf.len() < needed {
         return Err(WriteError::BufferTooSmall {
@@ -488,5 +537,68 @@ mod tests {
         assert!(results[0].is_ok());
         assert!(results[1].is_err());
         assert!(matches!(results[2], Ok(Packet::PictureLossIndication(_))));
+    }
+
+    /// The writer refuses exactly what the parser refuses: a list with no
+    /// packet, a first packet that is not a report (compound only), padding
+    /// before the last packet.
+    #[test]
+    fn writer_and_parser_follow_one_rule() {
+        let rr = "80c90001 00000001";
+        let pli = "81ce0002 00000001 00000002";
+        let padded_unknown = "a0d00003 01020304 05060708 00000004";
+        let cases = [
+            ("", false, false),
+            (rr, true, true),
+            (pli, false, true),
+            (&*alloc::format!("{rr} {pli}"), true, true),
+            (&*alloc::format!("{pli} {rr}"), false, true),
+            (&*alloc::format!("{rr} {padded_unknown}"), true, true),
+            (
+                &*alloc::format!("{rr} {padded_unknown} {pli}"),
+                false,
+                false,
+            ),
+        ];
+        for (text, compound, reduced) in cases {
+            let bytes = hex(text);
+            let packets: Vec<Packet<'_>> = Packets::new(&bytes).map(Result::unwrap).collect();
+            assert_eq!(Compound::parse(&bytes).is_ok(), compound, "{text}");
+            assert_eq!(
+                Compound::parse_reduced_size(&bytes).is_ok(),
+                reduced,
+                "{text}"
+            );
+            let mut out = [0u8; 64];
+            let written = write_compound(&packets, &mut out);
+            assert_eq!(written.is_ok(), compound, "{text}");
+            if let Ok(n) = written {
+                assert_eq!(&out[..n], &bytes[..]);
+            }
+            let written = write_reduced_size(&packets, &mut out);
+            assert_eq!(written.is_ok(), reduced, "{text}");
+            if let Ok(n) = written {
+                assert_eq!(
+                    Compound::parse_reduced_size(&out[..n]).unwrap().as_bytes(),
+                    &bytes[..]
+                );
+            }
+        }
+        assert_eq!(
+            write_compound(&[], &mut [0u8; 8]),
+            Err(WriteError::Invalid {
+                what: "compound RTCP packet",
+                reason: "no packet"
+            })
+        );
+        let bytes = hex(pli);
+        let packets: Vec<Packet<'_>> = Packets::new(&bytes).map(Result::unwrap).collect();
+        assert_eq!(
+            write_compound(&packets, &mut [0u8; 16]),
+            Err(WriteError::Invalid {
+                what: "compound RTCP packet",
+                reason: "first packet is not an SR or RR"
+            })
+        );
     }
 }

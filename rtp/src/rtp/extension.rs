@@ -689,6 +689,480 @@ impl PlayoutDelay {
     }
 }
 
+/// The header extensions this crate reads and writes as typed values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExtensionKind {
+    /// [`AbsSendTime`].
+    AbsSendTime,
+    /// [`TransportSequenceNumber`] (transport-cc).
+    TransportSequenceNumber,
+    /// [`Mid`].
+    Mid,
+    /// [`Rid`].
+    Rid,
+    /// [`RepairedRid`].
+    RepairedRid,
+    /// [`AudioLevel`].
+    AudioLevel,
+    /// [`VideoOrientation`].
+    VideoOrientation,
+    /// [`AbsCaptureTime`].
+    AbsCaptureTime,
+    /// [`PlayoutDelay`].
+    PlayoutDelay,
+}
+
+impl ExtensionKind {
+    /// Every kind, in the order of [`ExtensionKind`].
+    pub const ALL: [Self; 9] = [
+        Self::AbsSendTime,
+        Self::TransportSequenceNumber,
+        Self::Mid,
+        Self::Rid,
+        Self::RepairedRid,
+        Self::AudioLevel,
+        Self::VideoOrientation,
+        Self::AbsCaptureTime,
+        Self::PlayoutDelay,
+    ];
+
+    /// The URI that names the extension in `a=extmap` (see [`uri`]).
+    pub const fn uri(self) -> &'static str {
+        match self {
+            Self::AbsSendTime => uri::ABS_SEND_TIME,
+            Self::TransportSequenceNumber => uri::TRANSPORT_WIDE_CC,
+            Self::Mid => uri::MID,
+            Self::Rid => uri::RID,
+            Self::RepairedRid => uri::REPAIRED_RID,
+            Self::AudioLevel => uri::AUDIO_LEVEL,
+            Self::VideoOrientation => uri::VIDEO_ORIENTATION,
+            Self::AbsCaptureTime => uri::ABS_CAPTURE_TIME,
+            Self::PlayoutDelay => uri::PLAYOUT_DELAY,
+        }
+    }
+
+    /// The kind a URI names, if this crate knows it. URIs are compared
+    /// exactly, as RFC 8285 section 5 asks.
+    pub fn from_uri(uri: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.uri() == uri)
+    }
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A header extension with a typed value: how to decode and encode its
+/// element data.
+pub trait TypedExtension<'a>: Sized {
+    /// Which extension this is.
+    const KIND: ExtensionKind;
+
+    /// Decodes the element data.
+    fn decode(data: &'a [u8]) -> Result<Self, ParseError>;
+
+    /// Length of the element data.
+    fn encoded_len(&self) -> usize;
+
+    /// Writes the element data into `buf` and returns its length.
+    fn encode(&self, buf: &mut [u8]) -> Result<usize, WriteError>;
+}
+
+/// Writes `data` at the start of `buf`.
+fn put(buf: &mut [u8], data: &[u8]) -> Result<usize, WriteError> {
+    let mut w = Writer::with_capacity(buf, data.len())?;
+    w.bytes(data)?;
+    Ok(w.written())
+}
+
+macro_rules! typed_fixed {
+    ($type:ident, $kind:ident, $len:literal) => {
+        impl TypedExtension<'_> for $type {
+            const KIND: ExtensionKind = ExtensionKind::$kind;
+            fn decode(data: &[u8]) -> Result<Self, ParseError> {
+                Self::parse(data)
+            }
+            fn encoded_len(&self) -> usize {
+                $len
+            }
+            fn encode(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
+                put(buf, &self.to_bytes())
+            }
+        }
+    };
+}
+
+typed_fixed!(AbsSendTime, AbsSendTime, 3);
+typed_fixed!(TransportSequenceNumber, TransportSequenceNumber, 2);
+typed_fixed!(AudioLevel, AudioLevel, 1);
+typed_fixed!(VideoOrientation, VideoOrientation, 1);
+typed_fixed!(PlayoutDelay, PlayoutDelay, 3);
+
+macro_rules! typed_sdes {
+    ($type:ident) => {
+        impl<'a> TypedExtension<'a> for $type<'a> {
+            const KIND: ExtensionKind = ExtensionKind::$type;
+            fn decode(data: &'a [u8]) -> Result<Self, ParseError> {
+                Self::parse(data)
+            }
+            fn encoded_len(&self) -> usize {
+                self.0.len()
+            }
+            fn encode(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
+                put(buf, self.as_bytes())
+            }
+        }
+    };
+}
+
+typed_sdes!(Mid);
+typed_sdes!(Rid);
+typed_sdes!(RepairedRid);
+
+impl TypedExtension<'_> for AbsCaptureTime {
+    const KIND: ExtensionKind = ExtensionKind::AbsCaptureTime;
+    fn decode(data: &[u8]) -> Result<Self, ParseError> {
+        Self::parse(data)
+    }
+    fn encoded_len(&self) -> usize {
+        Self::encoded_len(self)
+    }
+    fn encode(&self, buf: &mut [u8]) -> Result<usize, WriteError> {
+        self.write_to(buf)
+    }
+}
+
+/// A decoded header extension element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExtensionValue<'a> {
+    /// abs-send-time.
+    AbsSendTime(AbsSendTime),
+    /// Transport-wide sequence number.
+    TransportSequenceNumber(TransportSequenceNumber),
+    /// `mid`.
+    Mid(Mid<'a>),
+    /// `rtp-stream-id`.
+    Rid(Rid<'a>),
+    /// `repaired-rtp-stream-id`.
+    RepairedRid(RepairedRid<'a>),
+    /// Audio level.
+    AudioLevel(AudioLevel),
+    /// Video orientation.
+    VideoOrientation(VideoOrientation),
+    /// abs-capture-time.
+    AbsCaptureTime(AbsCaptureTime),
+    /// playout-delay.
+    PlayoutDelay(PlayoutDelay),
+    /// An element whose id the map does not know, as it is.
+    Unknown(Element<'a>),
+}
+
+impl<'a> ExtensionValue<'a> {
+    /// Decodes `data` as an element of `kind`.
+    pub fn decode(kind: ExtensionKind, data: &'a [u8]) -> Result<Self, ParseError> {
+        Ok(match kind {
+            ExtensionKind::AbsSendTime => Self::AbsSendTime(AbsSendTime::parse(data)?),
+            ExtensionKind::TransportSequenceNumber => {
+                Self::TransportSequenceNumber(TransportSequenceNumber::parse(data)?)
+            }
+            ExtensionKind::Mid => Self::Mid(Mid::parse(data)?),
+            ExtensionKind::Rid => Self::Rid(Rid::parse(data)?),
+            ExtensionKind::RepairedRid => Self::RepairedRid(RepairedRid::parse(data)?),
+            ExtensionKind::AudioLevel => Self::AudioLevel(AudioLevel::parse(data)?),
+            ExtensionKind::VideoOrientation => {
+                Self::VideoOrientation(VideoOrientation::parse(data)?)
+            }
+            ExtensionKind::AbsCaptureTime => Self::AbsCaptureTime(AbsCaptureTime::parse(data)?),
+            ExtensionKind::PlayoutDelay => Self::PlayoutDelay(PlayoutDelay::parse(data)?),
+        })
+    }
+}
+
+/// Why an extension map could not take an `a=extmap` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExtensionMapError {
+    /// The id is not a local identifier a packet can carry (1 to 255; the
+    /// 4096-4351 range of RFC 8285 section 6 is only for offers).
+    #[error("extension id {0}: not from 1 to 255")]
+    InvalidId(u16),
+    /// The id already stands for another extension.
+    #[error("extension id {id}: already mapped to another extension")]
+    Conflict {
+        /// The id.
+        id: u8,
+    },
+}
+
+/// Which local id (negotiated with `a=extmap`, RFC 8285 section 5) stands
+/// for which of the extensions this crate knows, in both directions.
+///
+/// Built from `(id, URI)` pairs, such as the `a=extmap` lines an SDP
+/// negotiation agreed on; URIs this crate does not know are left out. It
+/// is a fixed-size table (about 270 bytes, `Copy`, no allocation), so that
+/// it can sit in every stream of an SFU.
+///
+/// ```
+/// use sansrtc_rtp::rtp::extension::{uri, ExtensionKind, ExtensionMap, TransportSequenceNumber};
+/// use sansrtc_rtp::rtp::{Builder, Element, Packet};
+///
+/// let map = ExtensionMap::from_pairs([(3, uri::TRANSPORT_WIDE_CC), (1, "urn:x-unknown")])?;
+/// assert_eq!(map.id(ExtensionKind::TransportSequenceNumber), Some(3));
+/// assert_eq!(map.kind(1), None);
+///
+/// let elements = [Element::new(3, &[0x01, 0x02])];
+/// let mut buf = [0u8; 64];
+/// let len = Builder::new().extensions(&elements).payload(b"x").write_to(&mut buf)?;
+/// let packet = Packet::parse(&buf[..len])?;
+/// let seq: TransportSequenceNumber = map.read(&packet).unwrap()?;
+/// assert_eq!(seq.0, 0x0102);
+///
+/// // An SFU renumbers transport-cc in place, without rebuilding the packet.
+/// map.rewrite(&mut buf[..len], &TransportSequenceNumber(7))?;
+/// let packet = Packet::parse(&buf[..len])?;
+/// assert_eq!(map.read::<TransportSequenceNumber, _>(&packet).unwrap()?.0, 7);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ExtensionMap {
+    /// The kind of each id (index 0 is never used).
+    kinds: [Option<ExtensionKind>; 256],
+    /// The id of each kind (0: none), the first one mapped.
+    ids: [u8; ExtensionKind::ALL.len()],
+}
+
+impl Default for ExtensionMap {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for ExtensionMap {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_map()
+            .entries(
+                self.kinds
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(id, kind)| kind.map(|k| (id, k))),
+            )
+            .finish()
+    }
+}
+
+impl ExtensionMap {
+    /// A map with no extension.
+    pub const fn new() -> Self {
+        Self {
+            kinds: [None; 256],
+            ids: [0; ExtensionKind::ALL.len()],
+        }
+    }
+
+    /// A map of `(id, URI)` pairs (see [`insert`](Self::insert)).
+    pub fn from_pairs<'u>(
+        pairs: impl IntoIterator<Item = (u16, &'u str)>,
+    ) -> Result<Self, ExtensionMapError> {
+        let mut map = Self::new();
+        for (id, uri) in pairs {
+            map.insert(id, uri)?;
+        }
+        Ok(map)
+    }
+
+    /// Maps `id` to the extension `uri` names; returns its kind, or `None`
+    /// (and changes nothing) for a URI this crate does not know. Mapping
+    /// an id again to the same extension is allowed; an id already mapped
+    /// to another extension is an error. When an extension has several
+    /// ids, [`id`](Self::id) gives the first.
+    pub fn insert(
+        &mut self,
+        id: u16,
+        uri: &str,
+    ) -> Result<Option<ExtensionKind>, ExtensionMapError> {
+        let id = u8::try_from(id)
+            .ok()
+            .filter(|id| *id != 0)
+            .ok_or(ExtensionMapError::InvalidId(id))?;
+        let Some(kind) = ExtensionKind::from_uri(uri) else {
+            return Ok(None);
+        };
+        self.insert_kind(id, kind)?;
+        Ok(Some(kind))
+    }
+
+    /// Maps `id` (1 to 255) to `kind`.
+    pub fn insert_kind(&mut self, id: u8, kind: ExtensionKind) -> Result<(), ExtensionMapError> {
+        let slot = self
+            .kinds
+            .get_mut(usize::from(id))
+            .filter(|_| id != 0)
+            .ok_or(ExtensionMapError::InvalidId(u16::from(id)))?;
+        match slot {
+            Some(existing) if *existing != kind => return Err(ExtensionMapError::Conflict { id }),
+            _ => *slot = Some(kind),
+        }
+        if let Some(first) = self.ids.get_mut(kind.index()) {
+            if *first == 0 {
+                *first = id;
+            }
+        }
+        Ok(())
+    }
+
+    /// The extension an id stands for.
+    pub fn kind(&self, id: u8) -> Option<ExtensionKind> {
+        self.kinds.get(usize::from(id)).copied().flatten()
+    }
+
+    /// The id of an extension.
+    pub fn id(&self, kind: ExtensionKind) -> Option<u8> {
+        self.ids.get(kind.index()).copied().filter(|id| *id != 0)
+    }
+
+    /// Whether no extension is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.ids.iter().all(|id| *id == 0)
+    }
+
+    /// The typed value of extension `E` in `extension`: `None` when `E` is
+    /// not mapped or the block has no element with its id, an error when
+    /// the element does not decode.
+    pub fn get<'a, E: TypedExtension<'a>>(
+        &self,
+        extension: HeaderExtension<'a>,
+    ) -> Option<Result<E, ParseError>> {
+        let data = extension.get(self.id(E::KIND)?)?;
+        Some(E::decode(data))
+    }
+
+    /// The typed value of extension `E` in a packet (see [`get`](Self::get)).
+    pub fn read<'p, E: TypedExtension<'p>, T: AsRef<[u8]>>(
+        &self,
+        packet: &'p crate::rtp::Packet<T>,
+    ) -> Option<Result<E, ParseError>> {
+        self.get(packet.extension()?)
+    }
+
+    /// Every element of `extension`, decoded by the kind its id is mapped
+    /// to ([`ExtensionValue::Unknown`] for an id the map does not know).
+    pub fn values<'a>(
+        &self,
+        extension: HeaderExtension<'a>,
+    ) -> impl Iterator<Item = Result<ExtensionValue<'a>, ParseError>> {
+        extension
+            .elements()
+            .map(|element| match self.kind(element.id) {
+                Some(kind) => ExtensionValue::decode(kind, element.data),
+                None => Ok(ExtensionValue::Unknown(element)),
+            })
+    }
+
+    /// Overwrites, in the RTP packet `packet`, the element of extension `E`
+    /// with `value`, in place (see [`rewrite_element`]): an SFU renumbers
+    /// transport-cc or restamps abs-send-time this way without rebuilding
+    /// the packet. The new value must be as long as the old one.
+    pub fn rewrite<'v, E: TypedExtension<'v>>(
+        &self,
+        packet: &mut [u8],
+        value: &E,
+    ) -> Result<(), RewriteError> {
+        let id = self.id(E::KIND).ok_or(RewriteError::NotMapped(E::KIND))?;
+        let slot = element_mut(packet, id)?.ok_or(RewriteError::NoElement { id })?;
+        let len = value.encoded_len();
+        if slot.len() != len {
+            return Err(RewriteError::LengthMismatch {
+                id,
+                have: slot.len(),
+                want: len,
+            });
+        }
+        value
+            .encode(slot)
+            .map_err(|_| RewriteError::LengthMismatch {
+                id,
+                have: slot.len(),
+                want: len,
+            })?;
+        Ok(())
+    }
+}
+
+/// Why an extension element could not be rewritten in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RewriteError {
+    /// The bytes are not an RTP packet.
+    #[error("not an RTP packet: {0}")]
+    Packet(#[from] ParseError),
+    /// The packet has no element with this id (or no RFC 8285 extension).
+    #[error("no extension element with id {id}")]
+    NoElement {
+        /// The id.
+        id: u8,
+    },
+    /// The new data is not as long as the element: rewriting in place
+    /// cannot change the length (rebuild the packet with a
+    /// [`Builder`](crate::rtp::Builder) instead).
+    #[error("extension element {id} is {have} bytes long, the new data {want}")]
+    LengthMismatch {
+        /// The id.
+        id: u8,
+        /// The element's length.
+        have: usize,
+        /// The new data's length.
+        want: usize,
+    },
+    /// The extension map has no id for this extension.
+    #[error("{0:?} has no id in the extension map")]
+    NotMapped(ExtensionKind),
+}
+
+/// The data of the first extension element with id `id` in the RTP packet
+/// `packet`, writable in place: `Ok(None)` when the packet has no such
+/// element (or no RFC 8285 header extension). Only the element's data can
+/// change, never its length.
+pub fn element_mut(packet: &mut [u8], id: u8) -> Result<Option<&mut [u8]>, ParseError> {
+    let range = {
+        let view = crate::rtp::Packet::new_checked(&*packet)?;
+        let Some(extension) = view.extension() else {
+            return Ok(None);
+        };
+        // The extension data starts after the CSRCs and the 4-byte
+        // extension header.
+        let start = crate::rtp::FIXED_HEADER_LEN + 4 * usize::from(view.csrc_count()) + 4;
+        let mut elements = extension.elements();
+        let mut found = None;
+        while let Some(element) = elements.next() {
+            if element.id == id {
+                let end = elements.pos as usize;
+                found = Some(start + end - element.data.len()..start + end);
+                break;
+            }
+        }
+        found
+    };
+    Ok(range.and_then(|range| packet.get_mut(range)))
+}
+
+/// Overwrites the data of the first extension element with id `id` in the
+/// RTP packet `packet` with `data`, in place. `data` must be exactly as
+/// long as the element's data.
+pub fn rewrite_element(packet: &mut [u8], id: u8, data: &[u8]) -> Result<(), RewriteError> {
+    let slot = element_mut(packet, id)?.ok_or(RewriteError::NoElement { id })?;
+    if slot.len() != data.len() {
+        return Err(RewriteError::LengthMismatch {
+            id,
+            have: slot.len(),
+            want: data.len(),
+        });
+    }
+    slot.copy_from_slice(data);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -866,5 +1340,210 @@ mod tests {
         let d = PlayoutDelay::parse(&[0x01, 0x40, 0x64]).unwrap();
         assert_eq!(d, PlayoutDelay { min: 20, max: 100 });
         assert_eq!(d.to_bytes(), [0x01, 0x40, 0x64]);
+    }
+
+    /// Chrome's audio ids, plus one it does not know.
+    fn chrome_map() -> ExtensionMap {
+        ExtensionMap::from_pairs([
+            (1, uri::AUDIO_LEVEL),
+            (2, uri::ABS_SEND_TIME),
+            (3, uri::TRANSPORT_WIDE_CC),
+            (4, uri::MID),
+            (5, "urn:ietf:params:rtp-hdrext:csrc-audio-level"),
+            (20, uri::PLAYOUT_DELAY),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn extension_map_turns_extmap_ids_into_kinds() {
+        let map = chrome_map();
+        assert_eq!(map.kind(1), Some(ExtensionKind::AudioLevel));
+        assert_eq!(map.kind(5), None);
+        assert_eq!(map.kind(0), None);
+        assert_eq!(map.id(ExtensionKind::TransportSequenceNumber), Some(3));
+        assert_eq!(map.id(ExtensionKind::Mid), Some(4));
+        assert_eq!(map.id(ExtensionKind::PlayoutDelay), Some(20));
+        assert_eq!(map.id(ExtensionKind::Rid), None);
+        assert!(!map.is_empty() && ExtensionMap::new().is_empty());
+        for kind in ExtensionKind::ALL {
+            assert_eq!(ExtensionKind::from_uri(kind.uri()), Some(kind));
+        }
+        let mut map = map;
+        // The same extension again is fine; another one on a used id is not.
+        assert_eq!(
+            map.insert(3, uri::TRANSPORT_WIDE_CC),
+            Ok(Some(ExtensionKind::TransportSequenceNumber))
+        );
+        assert_eq!(
+            map.insert(3, uri::ABS_SEND_TIME),
+            Err(ExtensionMapError::Conflict { id: 3 })
+        );
+        // A second id for a kind: both read, the first is its id.
+        map.insert(9, uri::MID).unwrap();
+        assert_eq!(
+            (map.kind(9), map.id(ExtensionKind::Mid)),
+            (Some(ExtensionKind::Mid), Some(4))
+        );
+        for bad in [0, 256, 4096] {
+            assert_eq!(
+                map.insert(bad, uri::MID),
+                Err(ExtensionMapError::InvalidId(bad))
+            );
+        }
+        assert_eq!(map.insert(7, "urn:x-unknown"), Ok(None));
+        assert_eq!(map.kind(7), None);
+    }
+
+    /// A packet with two CSRCs and the elements, in the given form.
+    fn packet(elements: &[Element<'_>], two_byte: bool) -> Vec<u8> {
+        let csrcs = [0x1111_1111, 0x2222_2222];
+        let builder = crate::rtp::Builder::new()
+            .payload_type(111)
+            .sequence_number(9)
+            .ssrc(0xabcd)
+            .csrcs(&csrcs)
+            .payload(b"payload");
+        let builder = if two_byte {
+            builder.two_byte_extensions(elements)
+        } else {
+            builder.extensions(elements)
+        };
+        let mut buf = alloc::vec![0u8; builder.encoded_len()];
+        let n = builder.write_to(&mut buf).unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    #[test]
+    fn extension_map_reads_typed_values() {
+        let map = chrome_map();
+        let elements = [
+            Element::new(1, &[0x80 | 30]),
+            Element::new(2, &[0x12, 0x34, 0x56]),
+            Element::new(3, &[0xff, 0xfe]),
+            Element::new(4, b"0"),
+            Element::new(5, &[1, 2]),
+        ];
+        for two_byte in [false, true] {
+            let bytes = packet(&elements, two_byte);
+            let packet = crate::rtp::Packet::parse(&bytes).unwrap();
+            let level: AudioLevel = map.read(&packet).unwrap().unwrap();
+            assert_eq!((level.voice_activity, level.level), (true, 30));
+            let seq: TransportSequenceNumber = map.read(&packet).unwrap().unwrap();
+            assert_eq!(seq.0, 0xfffe);
+            let mid: Mid<'_> = map.read(&packet).unwrap().unwrap();
+            assert_eq!(mid.0, "0");
+            assert!(map.read::<PlayoutDelay, _>(&packet).is_none());
+            assert!(map.read::<Rid<'_>, _>(&packet).is_none());
+            let values: Vec<_> = map
+                .values(packet.extension().unwrap())
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(
+                values,
+                [
+                    ExtensionValue::AudioLevel(level),
+                    ExtensionValue::AbsSendTime(AbsSendTime(0x12_3456)),
+                    ExtensionValue::TransportSequenceNumber(seq),
+                    ExtensionValue::Mid(Mid("0")),
+                    ExtensionValue::Unknown(Element::new(5, &[1, 2])),
+                ]
+            );
+        }
+        // A malformed element is an error, not a missing one.
+        let bytes = packet(&[Element::new(3, &[1, 2, 3])], false);
+        let packet = crate::rtp::Packet::parse(&bytes).unwrap();
+        assert!(
+            map.read::<TransportSequenceNumber, _>(&packet)
+                .unwrap()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn elements_are_rewritten_in_place() {
+        let map = chrome_map();
+        let elements = [
+            Element::new(2, &[0x12, 0x34, 0x56]),
+            Element::new(3, &[0x00, 0x01]),
+            Element::new(4, b"audio"),
+        ];
+        for two_byte in [false, true] {
+            let original = packet(&elements, two_byte);
+            let mut bytes = original.clone();
+            map.rewrite(&mut bytes, &TransportSequenceNumber(0xbeef))
+                .unwrap();
+            map.rewrite(&mut bytes, &AbsSendTime(0x65_4321)).unwrap();
+            let expected = packet(
+                &[
+                    Element::new(2, &[0x65, 0x43, 0x21]),
+                    Element::new(3, &[0xbe, 0xef]),
+                    Element::new(4, b"audio"),
+                ],
+                two_byte,
+            );
+            assert_eq!(bytes, expected);
+            // Raw bytes, by id.
+            rewrite_element(&mut bytes, 4, b"video").unwrap();
+            let view = crate::rtp::Packet::parse(&bytes).unwrap();
+            assert_eq!(view.extension().unwrap().get(4), Some(&b"video"[..]));
+            assert_eq!(view.payload(), b"payload");
+            assert_eq!(view.csrcs().iter().count(), 2);
+            element_mut(&mut bytes, 3)
+                .unwrap()
+                .unwrap()
+                .copy_from_slice(&[0, 9]);
+            let view = crate::rtp::Packet::parse(&bytes).unwrap();
+            assert_eq!(
+                map.read::<TransportSequenceNumber, _>(&view)
+                    .unwrap()
+                    .unwrap()
+                    .0,
+                9
+            );
+            // The length cannot change.
+            assert_eq!(
+                map.rewrite(&mut bytes, &Mid("0")),
+                Err(RewriteError::LengthMismatch {
+                    id: 4,
+                    have: 5,
+                    want: 1
+                })
+            );
+            assert_eq!(
+                rewrite_element(&mut bytes, 2, &[1, 2]),
+                Err(RewriteError::LengthMismatch {
+                    id: 2,
+                    have: 3,
+                    want: 2
+                })
+            );
+            assert_eq!(
+                rewrite_element(&mut bytes, 7, &[1]),
+                Err(RewriteError::NoElement { id: 7 })
+            );
+            assert_eq!(
+                map.rewrite(&mut bytes, &Rid("h")),
+                Err(RewriteError::NotMapped(ExtensionKind::Rid))
+            );
+            assert_eq!(
+                map.rewrite(
+                    &mut bytes,
+                    &AudioLevel {
+                        voice_activity: false,
+                        level: 1
+                    }
+                ),
+                Err(RewriteError::NoElement { id: 1 })
+            );
+        }
+        // No extension, and not RTP.
+        let mut plain = packet(&[], false);
+        assert_eq!(element_mut(&mut plain, 1), Ok(None));
+        assert!(matches!(
+            rewrite_element(&mut [0x40, 0, 0], 1, &[1]),
+            Err(RewriteError::Packet(_))
+        ));
     }
 }

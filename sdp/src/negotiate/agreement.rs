@@ -14,6 +14,7 @@ use crate::session::Sdp;
 /// and the RTX payload type repairing it.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AgreedCodec<'a> {
     /// The codec as the answer describes it.
     #[cfg_attr(feature = "serde", serde(flatten))]
@@ -30,9 +31,21 @@ impl<'a> core::ops::Deref for AgreedCodec<'a> {
     }
 }
 
-/// What was agreed for one m-line, from the offerer's point of view.
+/// Which side of an offer/answer exchange we are.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// We sent the offer and received the answer.
+    Offerer,
+    /// We received the offer and sent the answer.
+    Answerer,
+}
+
+/// What was agreed for one m-line, in our terms: "local" is us, "remote"
+/// the other side, whichever of the two offered (see [`Side`]).
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AgreedMedia<'a> {
     /// Index of the m-line.
     pub index: usize,
@@ -45,24 +58,30 @@ pub struct AgreedMedia<'a> {
     /// Codecs in the answer's order (RTX and RED are not listed on their
     /// own: RTX is in [`AgreedCodec::rtx_payload_type`]; RED is listed).
     pub codecs: Vec<AgreedCodec<'a>>,
-    /// Header extensions in both offer and answer (same id and URI).
+    /// Header extensions in both offer and answer (same id and URI), with
+    /// their direction, if restricted, from our side (`sendonly`: we send
+    /// it).
     pub extensions: Vec<Extmap<'a>>,
-    /// The offerer's direction (the answer's, reversed).
+    /// Our direction: whether we send and receive on this m-line (the
+    /// answer's direction, reversed for the offerer).
     pub direction: Direction,
-    /// SSRCs the offerer announced.
+    /// SSRCs we announced.
     pub local_ssrcs: Vec<u32>,
-    /// SSRCs the answerer announced.
+    /// SSRCs the other side announced.
     pub remote_ssrcs: Vec<u32>,
-    /// Simulcast rids the offerer sends (the answer's `recv` list).
+    /// Simulcast rids we send.
     pub send_layers: Vec<Cow<'a, str>>,
-    /// Simulcast rids the offerer receives (the answer's `send` list).
+    /// Simulcast rids we receive.
     pub recv_layers: Vec<Cow<'a, str>>,
 }
 
-/// The outcome of an offer/answer exchange.
+/// The outcome of an offer/answer exchange, in our terms.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Agreement<'a> {
+    /// Which side we were.
+    pub side: Side,
     /// One entry per m-line, in order.
     pub media: Vec<AgreedMedia<'a>>,
     /// The answer's `BUNDLE` groups (mids, first is the tagged one).
@@ -114,14 +133,31 @@ fn mid_of<'a>(media: &Media<'a>) -> Option<Cow<'a, str>> {
     })
 }
 
-/// Reads an offer and its answer and reports what was agreed for each
-/// m-line (RFC 3264 section 7, JSEP section 5.10).
+/// Reads the offer we sent and the answer we received, and reports what
+/// was agreed for each m-line (RFC 3264 section 7, JSEP section 5.10):
+/// [`agree`] as the [`Side::Offerer`].
 ///
 /// Fails when the answer does not answer the offer: a different number of
 /// m-lines, a different media type or `mid` on an m-line.
 pub fn apply_answer<'a>(
     offer: &Sdp<'a>,
     answer: &Sdp<'a>,
+) -> Result<Agreement<'a>, NegotiationError> {
+    agree(offer, answer, Side::Offerer)
+}
+
+/// Reads an offer and its answer and reports what was agreed for each
+/// m-line, in the terms of `side`: the offerer calls it with the answer it
+/// received, the answerer with the answer it sent (from
+/// [`create_answer`](super::create_answer)), and both read the same
+/// agreement from their own side.
+///
+/// Fails when the answer does not answer the offer: a different number of
+/// m-lines, a different media type or `mid` on an m-line.
+pub fn agree<'a>(
+    offer: &Sdp<'a>,
+    answer: &Sdp<'a>,
+    side: Side,
 ) -> Result<Agreement<'a>, NegotiationError> {
     if offer.media.len() != answer.media.len() {
         return Err(NegotiationError::MediaCount {
@@ -179,6 +215,7 @@ pub fn apply_answer<'a>(
         } else {
             Vec::new()
         };
+        let offerer = side == Side::Offerer;
         let extensions = if accepted {
             answered
                 .attributes()
@@ -191,7 +228,11 @@ pub fn apply_answer<'a>(
                         |a| matches!(a, Attribute::Extmap(o) if o.id == e.id && o.uri == e.uri),
                     )
                 })
-                .cloned()
+                .map(|e| Extmap {
+                    // The answer's direction is the answerer's.
+                    direction: e.direction.map(|d| if offerer { d.reverse() } else { d }),
+                    ..e.clone()
+                })
                 .collect()
         } else {
             Vec::new()
@@ -207,9 +248,21 @@ pub fn apply_answer<'a>(
                 .filter_map(|alternatives| alternatives.into_iter().next().map(|id| id.id))
                 .collect()
         };
+        // The answer's simulcast lists are the answerer's.
         let (send_layers, recv_layers) = match simulcast {
-            Some(s) if accepted => (layers(s.recv), layers(s.send)),
+            Some(s) if accepted && offerer => (layers(s.recv), layers(s.send)),
+            Some(s) if accepted => (layers(s.send), layers(s.recv)),
             _ => (Vec::new(), Vec::new()),
+        };
+        let direction = match (accepted, offerer) {
+            (false, _) => Direction::Inactive,
+            (true, true) => answered.direction().reverse(),
+            (true, false) => answered.direction(),
+        };
+        let (ours, theirs) = if offerer {
+            (offered, answered)
+        } else {
+            (answered, offered)
         };
         media.push(AgreedMedia {
             index,
@@ -218,22 +271,19 @@ pub fn apply_answer<'a>(
             accepted,
             codecs,
             extensions,
-            direction: if accepted {
-                answered.direction().reverse()
-            } else {
-                Direction::Inactive
-            },
-            local_ssrcs: ssrcs(offered),
-            remote_ssrcs: if accepted {
-                ssrcs(answered)
+            direction,
+            local_ssrcs: if accepted || offerer {
+                ssrcs(ours)
             } else {
                 Vec::new()
             },
+            remote_ssrcs: if accepted { ssrcs(theirs) } else { Vec::new() },
             send_layers,
             recv_layers,
         });
     }
     Ok(Agreement {
+        side,
         media,
         bundle_groups,
     })

@@ -16,15 +16,54 @@ use crate::session::Sdp;
 use crate::simulcast::{Rid, RidDirection, Simulcast};
 use crate::transport::{Group, Sctpmap, Setup};
 
-/// The offer's `a=setup` for an m-line (media level first, then session).
-fn offered_setup(offer: &Sdp<'_>, media: &Media<'_>) -> Option<Setup> {
-    media
-        .attributes()
-        .chain(offer.attributes())
-        .find_map(|a| match a {
-            Attribute::Setup(s) => Some(*s),
-            _ => None,
-        })
+/// The profiles of RTP m-lines an answer takes (RFC 8829 section 5.1.3):
+/// with DTLS-SRTP required they all mean `UDP/TLS/RTP/SAVPF`, and the
+/// answer repeats the offer's.
+const RTP_PROFILES: [&str; 8] = [
+    "UDP/TLS/RTP/SAVPF",
+    "UDP/TLS/RTP/SAVP",
+    "TCP/DTLS/RTP/SAVPF",
+    "TCP/DTLS/RTP/SAVP",
+    "RTP/SAVPF",
+    "RTP/SAVP",
+    "RTP/AVPF",
+    "RTP/AVP",
+];
+
+/// The profiles of data channel m-lines an answer takes (RFC 8841 section
+/// 4.1, and the pre-standard `DTLS/SCTP`).
+const SCTP_PROFILES: [&str; 3] = ["UDP/DTLS/SCTP", "TCP/DTLS/SCTP", "DTLS/SCTP"];
+
+/// The m-line whose transport an offered m-line uses: itself, or, when it
+/// is in a `BUNDLE` group and has no ICE credentials of its own, the first
+/// m-line of the group (RFC 8843 section 7: bundled m-lines share the
+/// offerer-tagged m-line's transport).
+fn transport_of<'o, 'a>(offer: &'o Sdp<'a>, offered: &'o Media<'a>) -> &'o Media<'a> {
+    if offered.ice_ufrag(offer).is_some() {
+        return offered;
+    }
+    let Some(mid) = offered.mid() else {
+        return offered;
+    };
+    offer
+        .bundle_groups()
+        .find(|g| g.mids.iter().any(|m| m == mid))
+        .and_then(|g| g.mids.first())
+        .and_then(|tagged| offer.media_by_mid(tagged))
+        .unwrap_or(offered)
+}
+
+/// Whether the offerer can run ICE and DTLS for an m-line: ICE credentials
+/// and a DTLS fingerprint, at media or session level. SIP equipment offering
+/// plain RTP (`RTP/AVP`) or SDES (`RTP/SAVP` with `a=crypto`) has neither,
+/// and could not use an answer that carries them: JSEP rejects such an
+/// m-line (RFC 8829 section 5.8 requires ICE credentials and a
+/// fingerprint).
+fn offers_ice_and_dtls(offer: &Sdp<'_>, offered: &Media<'_>) -> bool {
+    let transport = transport_of(offer, offered);
+    transport.ice_ufrag(offer).is_some()
+        && transport.ice_pwd(offer).is_some()
+        && transport.fingerprint(offer).is_some()
 }
 
 /// Our role for the offered one (RFC 8842 section 5.3): `active` unless
@@ -150,12 +189,19 @@ fn answer_codecs<'a>(offered: &[Codec<'a>], local: &[Codec<'a>]) -> Vec<Codec<'a
 /// the `mid`.
 fn rejected<'a>(offered: &Media<'a>) -> Media<'a> {
     let line = offered.media_line.value();
+    // An m-line needs a format, even a rejected one (an offer without any
+    // is only taken in lenient mode).
+    let formats = if line.formats.is_empty() {
+        alloc::vec![Cow::Borrowed("0")]
+    } else {
+        line.formats.clone()
+    };
     let mut media = Media::new(MediaLine {
         media: line.media.clone(),
         port: 0,
         port_count: None,
         protocol: line.protocol.clone(),
-        formats: line.formats.clone(),
+        formats,
     });
     media
         .connections
@@ -194,8 +240,11 @@ fn local_for<'c, 'a>(
 ///   types; `rtcp-fb` and `extmap` are intersected;
 /// - the direction is the offer's, reversed, restricted to what we want
 ///   (`sendonly` ↔ `recvonly`, `inactive` when neither side can send);
-/// - an m-line we cannot take (unknown kind, no common codec, wrong
-///   protocol, port 0) is rejected with port 0;
+/// - an m-line we cannot take is rejected with port 0: an unknown kind, no
+///   common codec, a protocol JSEP does not answer (RFC 8829 section 5.1.3),
+///   port 0, or an offer without ICE credentials or a DTLS fingerprint
+///   (plain RTP or SDES from SIP equipment: answering it with ICE and DTLS
+///   would give the offerer a transport it cannot use);
 /// - a data channel m-line is answered with our `max-message-size`;
 /// - a `BUNDLE` group is accepted with the m-lines we accepted, in the
 ///   offer's order;
@@ -274,9 +323,12 @@ fn answer_media<'a>(
     if line.port == 0 && !(bundle && bundle_only) {
         return rejected(offered);
     }
-    let setup = answer_setup(offered_setup(offer, offered));
+    if !offers_ice_and_dtls(offer, offered) {
+        return rejected(offered);
+    }
+    let setup = answer_setup(transport_of(offer, offered).setup(offer));
     if line.media == MediaType::Application {
-        if !line.protocol.contains("SCTP") {
+        if !SCTP_PROFILES.contains(&&*line.protocol) {
             return rejected(offered);
         }
         let mut media = media_section(
@@ -305,7 +357,7 @@ fn answer_media<'a>(
         push_candidates(&mut media, session);
         return media;
     }
-    if !line.is_rtp() {
+    if !RTP_PROFILES.contains(&&*line.protocol) {
         return rejected(offered);
     }
     let codecs = answer_codecs(&Codec::from_media(offered), &local.codecs);

@@ -12,8 +12,11 @@ use crate::rtp::{RtcpFb, Rtpmap};
 pub const MAX_FEEDBACK: usize = 32;
 
 /// An RTP format: `a=rtpmap`, `a=fmtp` and `a=rtcp-fb` of one payload type.
+/// Made with [`Codec::new`] or one of the named constructors
+/// ([`Codec::opus`], [`Codec::vp8`], ...).
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Codec<'a> {
     /// Payload type.
     pub payload_type: u8,
