@@ -55,20 +55,16 @@ fn check(local_ufrag: &str, local_pwd: &str) -> Vec<u8> {
 /// credentials, and a check for it.
 fn sansrtc_agent(now: Instant) -> (Agent, Vec<u8>) {
     let mut agent = Agent::new(
-        Config {
-            lite: true,
-            seed: Some(sansrtc_ice::seed_from_u64(1)),
-            ..Config::default()
+        {
+            let mut config = Config::new(true);
+            config.lite = true;
+            config.seed = Some(sansrtc_ice::seed_from_u64(1));
+            config
         },
         now,
     );
     agent
-        .add_local_socket(LocalSocket {
-            address: address(LOCAL),
-            transport: Transport::Udp,
-            component: 1,
-            interface_rank: 0,
-        })
+        .add_local_socket(LocalSocket::udp(address(LOCAL)))
         .expect("a local socket");
     agent
         .set_remote_credentials(REMOTE_UFRAG, REMOTE_PWD)

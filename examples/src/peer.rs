@@ -932,12 +932,7 @@ impl Call {
             &format!("received offer ({} bytes)", text.len()),
             json!({ "sdp_len": text.len() }),
         );
-        let capabilities = Capabilities {
-            session: self.session.clone(),
-            audio: Some(self.media.clone()),
-            video: None,
-            data_channel: None,
-        };
+        let capabilities = Capabilities::new(self.session.clone()).with_audio(self.media.clone());
         let answer = create_answer(&offer, &capabilities)
             .map_err(|e| PeerError::Negotiation(e.to_string()))?
             .into_owned();
@@ -1217,14 +1212,24 @@ impl Call {
         if *self.remote_ssrc.get_or_insert(ssrc) != ssrc {
             return;
         }
-        let outcome = self.nack.handle_packet(now, packet.sequence_number());
-        match outcome {
-            NackOutcome::Ignored => return,
-            NackOutcome::Recovered { .. } if via_rtx => self.summary.packets_recovered += 1,
-            _ => {}
-        }
+        // The statistics see every packet of the source (they follow RFC
+        // 3550 A.1 themselves, and must see a restart's first packet).
         self.rtcp
             .handle_rtp_receive(now, ssrc, packet.sequence_number(), packet.timestamp());
+        let outcome = self.nack.handle_packet(now, packet.sequence_number());
+        match outcome {
+            // A duplicate, or one stray packet far from the stream: not
+            // played.
+            NackOutcome::Ignored | NackOutcome::OutOfSequence => return,
+            NackOutcome::Recovered { .. } if via_rtx => self.summary.packets_recovered += 1,
+            NackOutcome::Resynchronised => {
+                // The sender restarted (or jumped): the recording goes on
+                // from where it is, with the new timestamp base.
+                let recorded = u32::try_from(self.summary.recording.len()).unwrap_or(u32::MAX);
+                self.first_timestamp = Some(packet.timestamp().wrapping_sub(recorded));
+            }
+            _ => {}
+        }
         if let Some(stats) = self.rtcp.source_stats(ssrc) {
             self.summary.packets_lost = stats.cumulative_lost();
             self.summary.jitter_ms =
@@ -1684,43 +1689,31 @@ pub async fn run(
     while fingerprint_bytes.len() < 32 {
         fingerprint_bytes.extend_from_slice(&rng.next_u64().to_be_bytes());
     }
-    let session = SdpSession {
-        origin: Origin {
-            username: Cow::Borrowed("-"),
-            session_id: rng.next_u64() >> 2,
-            session_version: 1,
-            network_type: Cow::Borrowed("IN"),
-            address_type: sansrtc_sdp::AddressType::Ip4,
-            unicast_address: sansrtc_sdp::Address::Ip4(core::net::Ipv4Addr::LOCALHOST),
-        },
-        ice_ufrag: Cow::Owned(credentials.ufrag().to_owned()),
-        ice_pwd: Cow::Owned(credentials.pwd().to_owned()),
-        ice_options: vec![Cow::Borrowed("trickle")],
-        ice_lite: config.ice_lite,
-        fingerprint: Fingerprint {
-            hash_function: Cow::Borrowed("sha-256"),
-            bytes: fingerprint_bytes,
-        },
-        candidates: Vec::new(),
-        end_of_candidates: false,
-        bundle: true,
-        extmap_allow_mixed: false,
+    let fingerprint = Fingerprint {
+        hash_function: Cow::Borrowed("sha-256"),
+        bytes: fingerprint_bytes,
     };
+    let session = SdpSession::new(
+        Origin::new(rng.next_u64() >> 2, core::net::Ipv4Addr::LOCALHOST.into()),
+        credentials.ufrag().to_owned(),
+        credentials.pwd().to_owned(),
+        fingerprint,
+    )
+    .map_err(|e| PeerError::Negotiation(e.to_string()))?
+    .with_ice_lite(config.ice_lite)
+    .with_extmap_allow_mixed(false);
     let media = local_media(ssrc, &config.name);
     let ntp_anchor = NtpTime::from_system_time(SystemTime::now());
-    let rtcp = RtcpSession::new(
-        SessionConfig {
-            ssrc,
-            cname: config.name.clone().into_bytes(),
-            clock_rate: pcmu::SAMPLE_RATE,
-            session_bandwidth: 64_000,
-            min_interval: config.rtcp_interval,
-            seed: Some(rng.next_seed()),
-            ntp_at_anchor: ntp_anchor,
-            anchor: started,
-        },
+    let mut rtcp_config = SessionConfig::new(
+        ssrc,
+        config.name.as_bytes(),
+        pcmu::SAMPLE_RATE,
+        ntp_anchor,
         started,
     );
+    rtcp_config.min_interval = config.rtcp_interval;
+    rtcp_config.seed = Some(rng.next_seed());
+    let rtcp = RtcpSession::new(rtcp_config, started);
     let mut call = Call {
         printer: printer.clone(),
         diagnostics: RateLimit::default_for_programs(),
@@ -1961,12 +1954,7 @@ mod tests {
         assert!(text.contains("a=rtcp-mux\r\n") && text.contains("a=group:BUNDLE 0\r\n"));
         assert!(text.contains("a=ssrc:1 cname:a\r\n"));
         assert!(!text.contains("a=ssrc-group"), "{text}");
-        let capabilities = Capabilities {
-            session: session.clone(),
-            audio: Some(media),
-            video: None,
-            data_channel: None,
-        };
+        let capabilities = Capabilities::new(session.clone()).with_audio(media);
         // RTX at 8 kHz repairing PCMU is negotiated (RFC 4588 section 8.1).
         let answer = create_answer(&offer, &capabilities).unwrap().into_owned();
         let agreed = agreed(&offer, &answer).unwrap();

@@ -199,20 +199,20 @@ fn build_method(
 fuzz_target!(|input: Input| {
     let start = Instant::now();
     let mut now = start;
-    let config = Config {
-        controlling: input.controlling,
-        lite: input.lite,
-        components: u16::from(input.components % 3),
-        seed: Some(sansrtc_ice::seed_from_u64(input.seed)),
-        max_pairs: usize::from(input.max_pairs),
-        nomination: if input.first_valid {
+    let config = {
+        let mut config = Config::new(input.controlling);
+        config.lite = input.lite;
+        config.components = u16::from(input.components % 3);
+        config.seed = Some(sansrtc_ice::seed_from_u64(input.seed));
+        config.max_pairs = usize::from(input.max_pairs);
+        config.nomination = if input.first_valid {
             NominationPolicy::FirstValid
         } else {
             NominationPolicy::default_wait()
-        },
-        stun_servers: vec!["192.0.2.200:3478".parse().unwrap()],
-        turn_servers: vec![turn_server(input.turn_tcp, false)],
-        ..Config::default()
+        };
+        config.stun_servers = vec!["192.0.2.200:3478".parse().unwrap()];
+        config.turn_servers = vec![turn_server(input.turn_tcp, false)];
+        config
     };
     let turn_transport = if input.turn_tcp {
         Transport::Tcp
@@ -383,12 +383,9 @@ fuzz_target!(|input: Input| {
                 name,
             } => {
                 let _ = agent.add_local_socket_with_name(
-                    LocalSocket {
-                        address: socket(a & 0x7f),
-                        transport: Transport::Udp,
-                        component: u16::from(component % 3),
-                        interface_rank: a,
-                    },
+                    LocalSocket::udp(socket(a & 0x7f))
+                        .with_component(u16::from(component % 3))
+                        .with_interface_rank(a),
                     &name,
                 );
             }
@@ -521,12 +518,11 @@ fuzz_target!(|input: Input| {
                 address: a,
                 component,
             } => {
-                let _ = agent.add_local_socket(LocalSocket {
-                    address: socket(a & 0x7f),
-                    transport: Transport::Udp,
-                    component: u16::from(component % 3),
-                    interface_rank: a,
-                });
+                let _ = agent.add_local_socket(
+                    LocalSocket::udp(socket(a & 0x7f))
+                        .with_component(u16::from(component % 3))
+                        .with_interface_rank(a),
+                );
             }
         }
         let mut transmits = 0;

@@ -13,8 +13,14 @@ use libfuzzer_sys::fuzz_target;
 use sansrtc_stun::transaction::{ClientTransaction, MAX_TRANSMISSIONS, TransactionConfig};
 use sansrtc_stun::{MAGIC_COOKIE, Receive, TransactionId, Transmit, Transport};
 
-const LOCAL: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 10)), 5000);
-const SERVER: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)), 3478);
+const LOCAL: SocketAddr = SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 10)),
+    5000,
+);
+const SERVER: SocketAddr = SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)),
+    3478,
+);
 
 const ID: TransactionId = TransactionId::new(*b"fuzz-transac");
 /// A Binding request with that id.
@@ -75,13 +81,20 @@ fuzz_target!(|input: Input| {
     config.max_transmissions = u32::from(input.max_transmissions);
     config.last_wait_multiplier = u32::from(input.last_wait_multiplier);
     config.reliable_timeout = Duration::from_millis(u64::from(input.reliable_timeout_ms));
-    let transport = if input.reliable { Transport::Tcp } else { Transport::Udp };
+    let transport = if input.reliable {
+        Transport::Tcp
+    } else {
+        Transport::Udp
+    };
     let request = Transmit::new(LOCAL, SERVER, transport, REQUEST.to_vec());
     let mut transaction = ClientTransaction::new(config, start, request).expect("a request");
     if let Some(key) = &input.key {
         transaction.set_integrity_key(key);
     }
-    assert_eq!(transaction.poll_transmit().map(|t| t.contents), Some(REQUEST[..].to_vec().into()));
+    assert_eq!(
+        transaction.poll_transmit().map(|t| t.contents),
+        Some(REQUEST[..].to_vec().into())
+    );
     let mut now = start;
     let mut last_deadline = transaction.poll_timeout();
     for step in input.steps {

@@ -43,8 +43,10 @@ fn unit_interval(rng: &mut ChaCha20Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// How a [`Session`] behaves.
+/// How a [`Session`] behaves: start from [`SessionConfig::new`] and set
+/// what differs from its defaults.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SessionConfig {
     /// Our SSRC.
     pub ssrc: u32,
@@ -67,6 +69,31 @@ pub struct SessionConfig {
     pub anchor: Instant,
 }
 
+impl SessionConfig {
+    /// A session for our `ssrc` and `cname` at `clock_rate` Hz, whose
+    /// wallclock at `anchor` is `ntp_at_anchor`; a session bandwidth of
+    /// 64 kbit/s, RFC 3550's 5 s minimum interval, randomness from the
+    /// operating system.
+    pub fn new(
+        ssrc: u32,
+        cname: &[u8],
+        clock_rate: u32,
+        ntp_at_anchor: NtpTime,
+        anchor: Instant,
+    ) -> Self {
+        Self {
+            ssrc,
+            cname: cname.to_vec(),
+            clock_rate,
+            session_bandwidth: 64_000,
+            min_interval: MIN_INTERVAL,
+            seed: None,
+            ntp_at_anchor,
+            anchor,
+        }
+    }
+}
+
 /// The RTCP side of one RTP session.
 ///
 /// ```
@@ -77,16 +104,10 @@ pub struct SessionConfig {
 ///
 /// # #[allow(clippy::disallowed_methods)]
 /// let start = Instant::now(); // the caller's clock
-/// let mut session = Session::new(SessionConfig {
-///     ssrc: 1,
-///     cname: b"me@example".to_vec(),
-///     clock_rate: 90_000,
-///     session_bandwidth: 1_000_000,
-///     min_interval: Duration::from_secs(5),
-///     seed: None,
-///     ntp_at_anchor: NtpTime::from_parts(3_900_000_000, 0),
-///     anchor: start,
-/// }, start);
+/// let mut config =
+///     SessionConfig::new(1, b"me@example", 90_000, NtpTime::from_parts(3_900_000_000, 0), start);
+/// config.session_bandwidth = 1_000_000;
+/// let mut session = Session::new(config, start);
 /// let mut now = start;
 /// let mut reports = 0;
 /// while reports < 3 {
@@ -547,5 +568,20 @@ mod tests {
         assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
         let mean = xs.iter().sum::<f64>() / 1000.0;
         assert!((0.45..0.55).contains(&mean), "mean {mean}");
+    }
+
+    #[test]
+    fn undrained_reports_are_bounded_and_counted() {
+        let t0 = start();
+        let mut session = Session::new(config(3, t0), t0);
+        for _ in 0..20 {
+            let Some(next) = session.poll_timeout() else {
+                break;
+            };
+            session.handle_timeout(next);
+        }
+        assert!(session.dropped_reports() > 0);
+        let queued = core::iter::from_fn(|| session.poll_transmit()).count();
+        assert_eq!(queued, MAX_QUEUED_REPORTS);
     }
 }

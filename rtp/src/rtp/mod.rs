@@ -7,7 +7,10 @@ mod packet;
 pub mod rtx;
 mod sequence;
 
-pub use extension::{Element, Elements, ExtensionForm, HeaderExtension, MAX_EXTENSION_LEN};
+pub use extension::{
+    Element, Elements, ExtensionForm, ExtensionKind, ExtensionMap, ExtensionMapError,
+    ExtensionValue, HeaderExtension, MAX_EXTENSION_LEN, RewriteError, element_mut, rewrite_element,
+};
 pub use packet::{Builder, FIXED_HEADER_LEN, MAX_CSRCS, Packet};
 pub use sequence::{
     SequenceUnwrapper, TimestampUnwrapper, seq_diff, seq_is_newer, timestamp_diff,
