@@ -40,6 +40,7 @@ pub mod list;
 #[cfg(feature = "std")]
 pub mod nack;
 pub mod ntp;
+pub mod payload;
 pub mod rtcp;
 pub mod rtp;
 #[cfg(feature = "std")]
