@@ -18,6 +18,8 @@
 //! | RED (redundant audio) | [`red`] | [RFC 2198](https://www.rfc-editor.org/rfc/rfc2198) |
 //! | VP8 | [`vp8`] | [RFC 7741](https://www.rfc-editor.org/rfc/rfc7741) |
 //! | VP9 | [`vp9`] | [RFC 9628](https://www.rfc-editor.org/rfc/rfc9628) |
+//! | H.264 | [`h264`] | [RFC 6184](https://www.rfc-editor.org/rfc/rfc6184) |
+//! | H.265 | [`h265`] | [RFC 7798](https://www.rfc-editor.org/rfc/rfc7798) |
 //!
 //! Each format also has zero-copy views over its payload headers (the VP8
 //! payload descriptor, H.264 NAL unit types, VP9 layer indices, the AV1
@@ -84,6 +86,8 @@ use crate::rtp::Builder;
 mod bits;
 pub mod g711;
 pub mod g722;
+pub mod h264;
+pub mod h265;
 pub mod opus;
 pub mod red;
 pub mod telephone_event;
@@ -441,12 +445,25 @@ impl Payloads {
         self.close(marker);
     }
 
+    /// The bytes of the payload being built, to patch a header in place.
+    fn open_mut(&mut self) -> &mut [u8] {
+        let start = self.entries.last().map_or(0, |e| e.end);
+        self.bytes.get_mut(start..).unwrap_or_default()
+    }
+
     /// Ends the payload being built.
     fn close(&mut self, marker: bool) {
         self.entries.push(Entry {
             end: self.bytes.len(),
             marker,
         });
+    }
+
+    /// Sets the marker bit of the last payload.
+    fn mark_last(&mut self) {
+        if let Some(last) = self.entries.last_mut() {
+            last.marker = true;
+        }
     }
 }
 
@@ -500,11 +517,15 @@ pub enum Codec {
     Vp8,
     /// VP9, `VP9/90000`.
     Vp9,
+    /// H.264, `H264/90000`.
+    H264,
+    /// H.265, `H265/90000`.
+    H265,
 }
 
 impl Codec {
     /// Every format, in the order of this enum.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Opus,
         Self::Pcmu,
         Self::Pcma,
@@ -513,6 +534,8 @@ impl Codec {
         Self::Red,
         Self::Vp8,
         Self::Vp9,
+        Self::H264,
+        Self::H265,
     ];
 
     /// The format with this SDP encoding name (`a=rtpmap`), any case.
@@ -533,6 +556,8 @@ impl Codec {
             Self::Red => "red",
             Self::Vp8 => "VP8",
             Self::Vp9 => "VP9",
+            Self::H264 => "H264",
+            Self::H265 => "H265",
         }
     }
 
@@ -544,13 +569,13 @@ impl Codec {
             Self::Opus => Some(48_000),
             Self::Pcmu | Self::Pcma | Self::G722 => Some(8_000),
             Self::TelephoneEvent | Self::Red => None,
-            Self::Vp8 | Self::Vp9 => Some(90_000),
+            Self::Vp8 | Self::Vp9 | Self::H264 | Self::H265 => Some(90_000),
         }
     }
 
     /// Whether it is a video format.
     pub const fn is_video(self) -> bool {
-        matches!(self, Self::Vp8 | Self::Vp9)
+        matches!(self, Self::Vp8 | Self::Vp9 | Self::H264 | Self::H265)
     }
 
     /// A depacketizer for the format, with its default settings.
@@ -563,6 +588,8 @@ impl Codec {
             Self::Red => Box::new(red::RedDepacketizer::new()),
             Self::Vp8 => Box::new(vp8::Vp8Depacketizer::new()),
             Self::Vp9 => Box::new(vp9::Vp9Depacketizer::new()),
+            Self::H264 => Box::new(h264::H264Depacketizer::new()),
+            Self::H265 => Box::new(h265::H265Depacketizer::new()),
         }
     }
 
@@ -578,6 +605,8 @@ impl Codec {
             Self::Red => return None,
             Self::Vp8 => Box::new(vp8::Vp8Packetizer::new()),
             Self::Vp9 => Box::new(vp9::Vp9Packetizer::new()),
+            Self::H264 => Box::new(h264::H264Packetizer::new()),
+            Self::H265 => Box::new(h265::H265Packetizer::new()),
         })
     }
 }
