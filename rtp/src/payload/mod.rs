@@ -20,6 +20,7 @@
 //! | VP9 | [`vp9`] | [RFC 9628](https://www.rfc-editor.org/rfc/rfc9628) |
 //! | H.264 | [`h264`] | [RFC 6184](https://www.rfc-editor.org/rfc/rfc6184) |
 //! | H.265 | [`h265`] | [RFC 7798](https://www.rfc-editor.org/rfc/rfc7798) |
+//! | AV1 | [`av1`] | [RTP Payload Format for AV1](https://aomediacodec.github.io/av1-rtp-spec/) |
 //!
 //! Each format also has zero-copy views over its payload headers (the VP8
 //! payload descriptor, H.264 NAL unit types, VP9 layer indices, the AV1
@@ -83,6 +84,7 @@ use alloc::vec::Vec;
 use crate::error::{ParseError, WriteError, write_invalid};
 use crate::rtp::Builder;
 
+pub mod av1;
 mod bits;
 pub mod g711;
 pub mod g722;
@@ -521,11 +523,13 @@ pub enum Codec {
     H264,
     /// H.265, `H265/90000`.
     H265,
+    /// AV1, `AV1/90000`.
+    Av1,
 }
 
 impl Codec {
     /// Every format, in the order of this enum.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Opus,
         Self::Pcmu,
         Self::Pcma,
@@ -536,6 +540,7 @@ impl Codec {
         Self::Vp9,
         Self::H264,
         Self::H265,
+        Self::Av1,
     ];
 
     /// The format with this SDP encoding name (`a=rtpmap`), any case.
@@ -558,6 +563,7 @@ impl Codec {
             Self::Vp9 => "VP9",
             Self::H264 => "H264",
             Self::H265 => "H265",
+            Self::Av1 => "AV1",
         }
     }
 
@@ -569,13 +575,16 @@ impl Codec {
             Self::Opus => Some(48_000),
             Self::Pcmu | Self::Pcma | Self::G722 => Some(8_000),
             Self::TelephoneEvent | Self::Red => None,
-            Self::Vp8 | Self::Vp9 | Self::H264 | Self::H265 => Some(90_000),
+            Self::Vp8 | Self::Vp9 | Self::H264 | Self::H265 | Self::Av1 => Some(90_000),
         }
     }
 
     /// Whether it is a video format.
     pub const fn is_video(self) -> bool {
-        matches!(self, Self::Vp8 | Self::Vp9 | Self::H264 | Self::H265)
+        matches!(
+            self,
+            Self::Vp8 | Self::Vp9 | Self::H264 | Self::H265 | Self::Av1
+        )
     }
 
     /// A depacketizer for the format, with its default settings.
@@ -590,6 +599,7 @@ impl Codec {
             Self::Vp9 => Box::new(vp9::Vp9Depacketizer::new()),
             Self::H264 => Box::new(h264::H264Depacketizer::new()),
             Self::H265 => Box::new(h265::H265Depacketizer::new()),
+            Self::Av1 => Box::new(av1::Av1Depacketizer::new()),
         }
     }
 
@@ -607,6 +617,7 @@ impl Codec {
             Self::Vp9 => Box::new(vp9::Vp9Packetizer::new()),
             Self::H264 => Box::new(h264::H264Packetizer::new()),
             Self::H265 => Box::new(h265::H265Packetizer::new()),
+            Self::Av1 => Box::new(av1::Av1Packetizer::new()),
         })
     }
 }
