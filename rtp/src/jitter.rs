@@ -274,6 +274,10 @@ pub struct JitterBuffer<D> {
     last_timestamp: Option<u32>,
     /// Whether anything was handed out or dropped yet.
     consumed_any: bool,
+    /// When the first packet arrived: until `min_wait` later, a frame
+    /// that may begin at the first packet waits for earlier ones that
+    /// were only reordered.
+    first_arrival: Option<Instant>,
     need_keyframe: bool,
     discontinuity: bool,
     keyframe_request: Option<KeyframeRequestState>,
@@ -316,6 +320,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             at_boundary: false,
             last_timestamp: None,
             consumed_any: false,
+            first_arrival: None,
             need_keyframe: true,
             discontinuity: false,
             keyframe_request: None,
@@ -349,6 +354,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             None => {
                 self.next = Some(seq);
                 self.highest = seq;
+                self.first_arrival = Some(now);
                 seq
             }
             Some(next) => next,
@@ -485,6 +491,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
         self.next = None;
         self.unwrapper = SequenceUnwrapper::new();
         self.consumed_any = false;
+        self.first_arrival = None;
         self.last_timestamp = None;
     }
 
@@ -516,6 +523,9 @@ impl<D: Depacketizer> JitterBuffer<D> {
                 // the one before it may only be late, so wait for it.
                 self.next = Some(next - 1);
                 self.missing.insert(next - 1, self.now);
+                return None;
+            }
+            if self.probation_holds(slot) {
                 return None;
             }
             if !self.begins_frame(slot) {
@@ -585,10 +595,11 @@ impl<D: Depacketizer> JitterBuffer<D> {
             .first_key_value()
             .map(|(_, &detected)| detected + self.wait());
         let request = self.keyframe_request.map(|r| r.next);
-        match (give_up, request) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let head = self.next.and_then(|next| self.packets.get(&next));
+        let probation = self
+            .probation_end()
+            .filter(|_| head.is_some_and(|slot| self.probation_holds(slot)));
+        [give_up, request, probation].into_iter().flatten().min()
     }
 
     // ----------------------------------------------------------------- getters
@@ -679,6 +690,24 @@ impl<D: Depacketizer> JitterBuffer<D> {
             self.given_up.pop_front();
         }
         self.given_up.push_back((seq, detected));
+    }
+
+    fn probation_end(&self) -> Option<Instant> {
+        self.first_arrival.map(|t| t + self.config.min_wait)
+    }
+
+    /// Whether the first video frame waits for packets reordered before
+    /// it: the stream has just started (nothing handed out or dropped yet,
+    /// the first packet arrived less than `min_wait` ago) and `head` (the
+    /// packet at `next`) does not certainly begin a keyframe.
+    fn probation_holds(&self, head: &Slot) -> bool {
+        let keyframe_start = head
+            .info()
+            .is_some_and(|i| i.start == Boundary::Yes && i.keyframe);
+        !self.independent
+            && !self.consumed_any
+            && !keyframe_start
+            && self.probation_end().is_some_and(|end| self.now < end)
     }
 
     /// Whether the packet at `next` (described by `slot`) begins a frame.

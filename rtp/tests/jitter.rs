@@ -292,6 +292,12 @@ fn a_stream_that_starts_without_a_keyframe_asks_for_one() {
     for i in stream.frame_packets[0].clone() {
         feed(&mut jitter, t0, &stream.packets[i]);
     }
+    // The first frame waits a moment for packets reordered before it.
+    assert!(frames(&mut jitter).is_empty());
+    assert!(events(&mut jitter).is_empty());
+    let min_wait = JitterConfig::default().min_wait;
+    assert_eq!(jitter.poll_timeout(), Some(t0 + min_wait));
+    jitter.handle_timeout(t0 + min_wait);
     assert!(frames(&mut jitter).is_empty());
     assert_eq!(
         events(&mut jitter),
@@ -304,7 +310,7 @@ fn a_stream_that_starts_without_a_keyframe_asks_for_one() {
         ]
     );
     for i in stream.frame_packets[1].clone() {
-        feed(&mut jitter, t0 + ms(5), &stream.packets[i]);
+        feed(&mut jitter, t0 + ms(15), &stream.packets[i]);
     }
     let out = frames(&mut jitter);
     assert_eq!(out.len(), 1);
@@ -357,6 +363,19 @@ fn packets_reordered_before_the_first_one_seen_still_count() {
     }
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].data, stream.frames[0]);
+    assert!(events(&mut jitter).is_empty());
+
+    // A whole interframe arrives before the key frame it follows: it waits
+    // a moment rather than being dropped for want of a keyframe.
+    let stream = vp8_stream(900, &[(true, 900), (false, 300)]);
+    let mut jitter = vp8_jitter(t0);
+    let mut out = Vec::new();
+    for (i, index) in [2, 0, 1].into_iter().enumerate() {
+        feed(&mut jitter, t0 + ms(2 * i as u64), &stream.packets[index]);
+        out.extend(frames(&mut jitter));
+    }
+    assert_eq!(out.len(), 2);
+    assert!(out[0].keyframe);
     assert!(events(&mut jitter).is_empty());
 }
 
@@ -483,6 +502,14 @@ fn h264_frames_need_their_parameter_sets() {
     feed(&mut jitter, t0, &Rtp::new(2, 0, true, &fu_end));
     feed(&mut jitter, t0, &Rtp::new(1, 0, false, &fu_start));
     feed(&mut jitter, t0, &Rtp::new(3, 3000, true, &idr_alone));
+    // A packet that may begin the stream's first frame waits a moment for
+    // packets reordered before it.
+    assert!(frames(&mut jitter).is_empty());
+    assert_eq!(
+        jitter.poll_timeout(),
+        Some(t0 + JitterConfig::default().min_wait)
+    );
+    jitter.handle_timeout(t0 + JitterConfig::default().min_wait);
     let out = frames(&mut jitter);
     assert_eq!(out.len(), 2);
     assert!(out[0].keyframe);
