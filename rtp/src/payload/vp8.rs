@@ -327,12 +327,9 @@ impl Depacketizer for Vp8Depacketizer {
         if !started {
             return Err(invalid(WHAT, "no payloads"));
         }
-        let keyframe = is_keyframe(frame).ok_or(ParseError::Truncated {
-            what: "VP8 frame header",
-            needed: 3,
-            have: frame.len(),
-        })?;
-        Ok(FrameInfo::new(keyframe))
+        // The frame header only tells key frames apart: a frame too short
+        // for one is the decoder's to refuse.
+        Ok(FrameInfo::new(is_keyframe(frame).unwrap_or(false)))
     }
 
     fn reset(&mut self) {

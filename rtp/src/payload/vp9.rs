@@ -735,10 +735,12 @@ impl Depacketizer for Vp9Depacketizer {
         if unfinished {
             return Err(invalid(WHAT, "last layer frame has no end (E)"));
         }
-        let keyframe = match base.and_then(|at| frame.get(at..)) {
-            Some(base) => Vp9FrameHeader::parse(base)?.keyframe,
-            None => false,
-        };
+        // The frame header only tells keyframes apart: a frame whose header
+        // does not parse is the decoder's to refuse.
+        let keyframe = base
+            .and_then(|at| frame.get(at..))
+            .and_then(|base| Vp9FrameHeader::parse(base).ok())
+            .is_some_and(|header| header.keyframe);
         Ok(FrameInfo::new(keyframe))
     }
 
