@@ -15,7 +15,8 @@
 //!   RTX packets.
 //! - [`payload`]: packetizers and depacketizers for Opus, G.711, G.722,
 //!   telephone-event, RED, VP8, VP9, H.264, H.265 and AV1, with zero-copy
-//!   views over their payload headers.
+//!   views over their payload headers, and a reader of the dependency
+//!   descriptor header extension.
 //! - `jitter` (feature `std`): a jitter buffer that reorders packets,
 //!   assembles frames in decode order, waits a bounded, adaptive time for
 //!   missing packets and asks for keyframes when decoding cannot go on.

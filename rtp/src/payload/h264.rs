@@ -360,6 +360,12 @@ impl Packetizer for H264Packetizer {
         };
         let (mut has_sps, mut has_pps, mut has_idr) = (false, false, false);
         for nal in units() {
+            if !nal
+                .first()
+                .is_some_and(|&h| (1..=23).contains(&nal_unit_type(h)))
+            {
+                return Err(write_invalid(WHAT, "NAL unit type reserved for RTP"));
+            }
             match nal.first().map(|&h| nal_unit_type(h)) {
                 Some(nal_type::SPS) => {
                     has_sps = true;
@@ -432,7 +438,12 @@ fn packetize_nal_units<'n>(
             }
             continue;
         }
-        let fits_with_next = |next: &&[u8]| 1 + 2 + nal.len() + 2 + next.len() <= max_payload_len;
+        // A STAP-A gives each unit a 16-bit size.
+        let fits_with_next = |next: &&[u8]| {
+            nal.len() <= usize::from(u16::MAX)
+                && next.len() <= usize::from(u16::MAX)
+                && 1 + 2 + nal.len() + 2 + next.len() <= max_payload_len
+        };
         if mode == PacketizationMode::NonInterleaved && units.peek().is_some_and(fits_with_next) {
             // STAP-A: F is the OR of the units' F bits, NRI their highest.
             let mut forbidden = header & 0x80;
@@ -441,7 +452,9 @@ fn packetize_nal_units<'n>(
             out.extend(&(nal.len() as u16).to_be_bytes());
             out.extend(nal);
             let mut len = 1 + 2 + nal.len();
-            while let Some(next) = units.next_if(|next| len + 2 + next.len() <= max_payload_len) {
+            while let Some(next) = units.next_if(|next| {
+                next.len() <= usize::from(u16::MAX) && len + 2 + next.len() <= max_payload_len
+            }) {
                 let h = next.first().copied().unwrap_or(0);
                 forbidden |= h & 0x80;
                 nri = nri.max(h & 0x60);
@@ -842,8 +855,16 @@ mod tests {
             .unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(out.get(0).unwrap().data, hex("41 9a 01"));
-        // Nothing to send.
+        // Nothing to send; a unit of a type only RTP may use.
         assert!(p.packetize(&hex("000001 0910"), 0, 1200, &mut out).is_err());
+        assert!(
+            p.packetize(&annex_b(&["78 0001 41"]), 0, 1200, &mut out)
+                .is_err()
+        );
+        assert!(
+            p.packetize(&annex_b(&["00 11"]), 0, 1200, &mut out)
+                .is_err()
+        );
         assert!(p.packetize(&annex_b(&[IDR]), 0, 2, &mut out).is_err());
     }
 }

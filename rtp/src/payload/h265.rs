@@ -270,6 +270,12 @@ impl Packetizer for H265Packetizer {
         let mut has_irap = false;
         for nal in units() {
             let t = unit_type(nal);
+            if nal.len() < 2 {
+                return Err(write_invalid(WHAT, "NAL unit shorter than its header"));
+            }
+            if t > 47 {
+                return Err(write_invalid(WHAT, "NAL unit type reserved for RTP"));
+            }
             if (nal_type::VPS..=nal_type::PPS).contains(&t) {
                 let index = usize::from(t - nal_type::VPS);
                 if let Some(seen) = present.get_mut(index) {
@@ -327,7 +333,13 @@ fn packetize_nal_units<'n>(
             }
             continue;
         }
-        let fits_with_next = |next: &&[u8]| 2 + 2 + nal.len() + 2 + next.len() <= max_payload_len;
+        // An AP gives each unit a 16-bit size.
+        let fits_with_next = |next: &&[u8]| {
+            nal.len() <= usize::from(u16::MAX)
+                && next.len() >= 2
+                && next.len() <= usize::from(u16::MAX)
+                && 2 + 2 + nal.len() + 2 + next.len() <= max_payload_len
+        };
         if units.peek().is_some_and(fits_with_next) {
             // AP: F is the OR of the units' F bits, LayerId and TID the
             // lowest.
@@ -339,9 +351,11 @@ fn packetize_nal_units<'n>(
             out.extend(&(nal.len() as u16).to_be_bytes());
             out.extend(nal);
             let mut len = 2 + 2 + nal.len();
-            while let Some(next) =
-                units.next_if(|next| next.len() >= 2 && len + 2 + next.len() <= max_payload_len)
-            {
+            while let Some(next) = units.next_if(|next| {
+                next.len() >= 2
+                    && next.len() <= usize::from(u16::MAX)
+                    && len + 2 + next.len() <= max_payload_len
+            }) {
                 if let Some(&[b0, b1]) = next.first_chunk::<2>() {
                     forbidden |= b0 & 0x80;
                     layer_id = layer_id.min(layer(b0, b1));
@@ -670,5 +684,9 @@ mod tests {
         );
         assert!(p.packetize(&hex("000001 4601"), 0, 1200, &mut out).is_err());
         assert!(p.packetize(&annex_b(&["40"]), 0, 1200, &mut out).is_err());
+        assert!(
+            p.packetize(&annex_b(&["6001 0002 4001"]), 0, 1200, &mut out)
+                .is_err()
+        );
     }
 }

@@ -25,7 +25,8 @@
 //! Each format also has zero-copy views over its payload headers (the VP8
 //! payload descriptor, H.264 NAL unit types, VP9 layer indices, the AV1
 //! aggregation header, ...) for code that forwards packets without
-//! assembling frames.
+//! assembling frames; [`dependency_descriptor`] reads the header
+//! extension that describes frames and layers without the payload.
 //!
 //! # Sending
 //!
@@ -86,6 +87,7 @@ use crate::rtp::Builder;
 
 pub mod av1;
 mod bits;
+pub mod dependency_descriptor;
 pub mod g711;
 pub mod g722;
 pub mod h264;

@@ -37,6 +37,9 @@ const WHAT: &str = "VP8 payload descriptor";
 /// <https://www.rfc-editor.org/rfc/rfc7741#section-4.2>
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Vp8Descriptor {
+    /// X: the extension byte is present. It is written whenever one of
+    /// the optional fields is set; this keeps an empty one as received.
+    pub extended: bool,
     /// N: the frame is not used as a reference; it can be discarded.
     pub non_reference: bool,
     /// S: the payload begins a VP8 partition.
@@ -66,6 +69,7 @@ impl Vp8Descriptor {
             ..Self::default()
         };
         if first & 0x80 != 0 {
+            descriptor.extended = true;
             let extension = r.u8()?;
             if extension & 0x80 != 0 {
                 descriptor.picture_id = Some(PictureId::read(&mut r)?);
@@ -87,7 +91,8 @@ impl Vp8Descriptor {
     }
 
     fn has_extension(&self) -> bool {
-        self.picture_id.is_some()
+        self.extended
+            || self.picture_id.is_some()
             || self.tl0_pic_idx.is_some()
             || self.temporal_id.is_some()
             || self.key_index.is_some()
@@ -242,6 +247,7 @@ impl Vp8Packetizer {
             return Err(write_invalid(WHAT, "empty frame"));
         }
         let mut descriptor = Vp8Descriptor {
+            extended: false,
             non_reference: layer.non_reference,
             start_of_partition: true,
             partition_index: 0,
@@ -357,6 +363,7 @@ mod tests {
             (
                 "90 80 12",
                 Vp8Descriptor {
+                    extended: true,
                     start_of_partition: true,
                     picture_id: Some(PictureId::Short(0x12)),
                     ..Vp8Descriptor::default()
@@ -367,6 +374,7 @@ mod tests {
             (
                 "a3 f0 9234 05 b1",
                 Vp8Descriptor {
+                    extended: true,
                     non_reference: true,
                     start_of_partition: false,
                     partition_index: 3,
@@ -380,6 +388,7 @@ mod tests {
             (
                 "80 10 1f",
                 Vp8Descriptor {
+                    extended: true,
                     key_index: Some(31),
                     ..Vp8Descriptor::default()
                 },
@@ -397,6 +406,16 @@ mod tests {
             assert_eq!(descriptor.write_to(&mut out).unwrap(), len);
             assert_eq!(&out[..len], &payload[..len], "{bytes}");
         }
+        // Found by the rtp_payload fuzz target: X set, an extension byte
+        // with nothing in it (and reserved bits set, which are not kept).
+        let crash = hex("ff 00 ef");
+        let (descriptor, data) = Vp8Descriptor::parse(&crash).unwrap();
+        assert_eq!(data, [0xef]);
+        assert!(descriptor.extended && descriptor.picture_id.is_none());
+        assert_eq!(descriptor.encoded_len(), 2);
+        let mut out = [0u8; 8];
+        assert_eq!(descriptor.write_to(&mut out).unwrap(), 2);
+        assert_eq!(&out[..2], hex("b7 00"));
         for truncated in ["", "80", "90 80", "90 80 92", "90 40", "90 20"] {
             assert!(
                 Vp8Descriptor::parse(&hex(truncated)).is_err(),
