@@ -79,6 +79,8 @@ pub const MAX_BUFFERED_BYTES: usize = 16 << 20;
 pub const MAX_EVENTS: usize = 256;
 /// Packet buffers kept for reuse.
 const MAX_SPARE_BUFFERS: usize = 64;
+/// Largest packet buffer kept for reuse.
+const MAX_SPARE_CAPACITY: usize = 2048;
 /// Sequence numbers given up on, remembered to learn from their late
 /// arrival.
 const GIVEN_UP_MEMORY: usize = 64;
@@ -761,7 +763,9 @@ impl<D: Depacketizer> JitterBuffer<D> {
     fn recycle(&mut self, slot: Slot) {
         if let Content::Media(_, buffer) = slot.content {
             self.bytes -= buffer.len();
-            if self.spare.len() < MAX_SPARE_BUFFERS {
+            // Keep buffers of the usual packet size for reuse, a bounded
+            // number of them.
+            if self.spare.len() < MAX_SPARE_BUFFERS && buffer.capacity() <= MAX_SPARE_CAPACITY {
                 self.spare.push(buffer);
             }
         }

@@ -680,3 +680,73 @@ const fn empty_payload(what: &'static str) -> ParseError {
         have: 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_share_one_buffer() {
+        let mut payloads = Payloads::new();
+        payloads.push(&[b"ab", b"c"], false);
+        payloads.push(&[b"de"], true);
+        assert_eq!(payloads.len(), 2);
+        assert_eq!(
+            payloads.get(0),
+            Some(Payload {
+                data: b"abc",
+                marker: false
+            })
+        );
+        assert_eq!(payloads.get(1).unwrap().data, b"de");
+        assert_eq!(payloads.get(2), None);
+        assert_eq!(payloads.iter().len(), 2);
+        let mut buf = [0u8; 32];
+        let len = payloads
+            .get(1)
+            .unwrap()
+            .to_builder()
+            .write_to(&mut buf)
+            .unwrap();
+        assert_eq!(buf[1] & 0x80, 0x80);
+        assert_eq!(&buf[12..len], b"de");
+        let capacity = payloads.bytes.capacity();
+        payloads.clear();
+        assert!(payloads.is_empty());
+        assert_eq!(payloads.bytes.capacity(), capacity);
+    }
+
+    #[test]
+    fn codecs_by_name() {
+        assert_eq!(Codec::from_encoding_name("OPUS"), Some(Codec::Opus));
+        assert_eq!(Codec::from_encoding_name("h264"), Some(Codec::H264));
+        assert_eq!(
+            Codec::from_encoding_name("telephone-event"),
+            Some(Codec::TelephoneEvent)
+        );
+        assert_eq!(Codec::from_encoding_name("VP10"), None);
+        assert_eq!(Codec::G722.clock_rate(), Some(8000));
+        assert_eq!(Codec::Red.clock_rate(), None);
+        for codec in Codec::ALL {
+            assert_eq!(
+                Codec::from_encoding_name(codec.encoding_name()),
+                Some(codec)
+            );
+            assert_eq!(
+                codec.depacketizer().frames_are_independent(),
+                !codec.is_video()
+            );
+            assert_eq!(codec.packetizer().is_none(), codec == Codec::Red);
+        }
+    }
+
+    #[test]
+    fn balanced_splits() {
+        let sizes: Vec<usize> = balanced_split(10, 4).collect();
+        assert_eq!(sizes, [4, 3, 3]);
+        let sizes: Vec<usize> = balanced_split(8, 4).collect();
+        assert_eq!(sizes, [4, 4]);
+        let sizes: Vec<usize> = balanced_split(3, 100).collect();
+        assert_eq!(sizes, [3]);
+    }
+}
