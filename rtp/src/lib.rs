@@ -13,6 +13,13 @@
 //! - `nack` (feature `std`) and [`rtp::rtx`]: which packets to NACK and
 //!   when, and a bounded send-side buffer that answers NACKs with RFC 4588
 //!   RTX packets.
+//! - [`payload`]: packetizers and depacketizers for Opus, G.711, G.722,
+//!   telephone-event, RED, VP8, VP9, H.264, H.265 and AV1, with zero-copy
+//!   views over their payload headers, and a reader of the dependency
+//!   descriptor header extension.
+//! - `jitter` (feature `std`): a jitter buffer that reorders packets,
+//!   assembles frames in decode order, waits a bounded, adaptive time for
+//!   missing packets and asks for keyframes when decoding cannot go on.
 //!
 //! # Zero copy, zero allocation
 //!
@@ -36,10 +43,13 @@ extern crate std;
 
 mod cursor;
 mod error;
+#[cfg(feature = "std")]
+pub mod jitter;
 pub mod list;
 #[cfg(feature = "std")]
 pub mod nack;
 pub mod ntp;
+pub mod payload;
 pub mod rtcp;
 pub mod rtp;
 #[cfg(feature = "std")]
