@@ -468,8 +468,7 @@ fn kind(value: &Value) -> &str {
 
 /// The `a=candidate` value of a candidate (without `candidate:`).
 fn candidate_value(candidate: &Candidate) -> String {
-    let text = candidate.to_string();
-    text.strip_prefix("candidate:").unwrap_or(&text).to_owned()
+    candidate.sdp_value().to_string()
 }
 
 /// What the media side of the call agreed on.

@@ -523,10 +523,42 @@ impl FromStr for Candidate {
     }
 }
 
-impl fmt::Display for Candidate {
-    /// Writes `candidate:<foundation> <component> ...` (the attribute value,
-    /// without `a=`).
+/// A candidate written as the value of an SDP `a=candidate:` attribute:
+/// `<foundation> <component> ...`, without the `candidate:` prefix. See
+/// [`Candidate::sdp_value`].
+#[derive(Debug, Clone, Copy)]
+pub struct SdpValue<'a>(&'a Candidate);
+
+impl fmt::Display for SdpValue<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write_value(f)
+    }
+}
+
+impl Candidate {
+    /// The candidate as the value of SDP's `a=candidate:` attribute (the
+    /// text after the colon, what `sansrtc_sdp`'s `Attribute::Candidate`
+    /// and its media-section `candidates()` hold). [`Display`](fmt::Display)
+    /// writes the other common form, with the `candidate:` prefix, as the
+    /// W3C `RTCIceCandidate.candidate` field and trickle messages carry it;
+    /// [`str::parse`] takes both.
+    ///
+    /// ```
+    /// use sansrtc_ice::Candidate;
+    ///
+    /// let candidate: Candidate = "candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host".parse()?;
+    /// assert_eq!(candidate.sdp_value().to_string(), "1 1 udp 2130706431 192.0.2.1 5000 typ host");
+    /// assert_eq!(format!("a=candidate:{}", candidate.sdp_value()),
+    ///            format!("a={candidate}"));
+    /// let again: Candidate = candidate.sdp_value().to_string().parse()?;
+    /// assert_eq!(again, candidate);
+    /// # Ok::<(), sansrtc_ice::CandidateError>(())
+    /// ```
+    pub const fn sdp_value(&self) -> SdpValue<'_> {
+        SdpValue(self)
+    }
+
+    fn write_value(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let transport = match (self.transport, self.transport_uppercase) {
             (Transport::Udp, false) => "udp",
             (Transport::Udp, true) => "UDP",
@@ -535,7 +567,7 @@ impl fmt::Display for Candidate {
         };
         write!(
             f,
-            "candidate:{} {} {} {} {} {} typ {}",
+            "{} {} {} {} {} {} typ {}",
             self.foundation,
             self.component,
             transport,
@@ -551,6 +583,16 @@ impl fmt::Display for Candidate {
             write!(f, " {name} {value}")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for Candidate {
+    /// Writes `candidate:<foundation> <component> ...`: the attribute
+    /// without `a=`, as `RTCIceCandidate.candidate` carries it. For the
+    /// value of an SDP `a=candidate:` line use [`Candidate::sdp_value`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("candidate:")?;
+        self.write_value(f)
     }
 }
 

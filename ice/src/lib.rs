@@ -101,7 +101,8 @@
 //!   when it fires call [`Agent::handle_timeout`] with the current time.
 //! - **SDP.** Put [`Agent::local_credentials`] in `a=ice-ufrag` and
 //!   `a=ice-pwd`, each [`Event::LocalCandidate`] in an `a=candidate` line
-//!   (`Candidate`'s `Display` writes the value) or a trickle message, and
+//!   ([`Candidate::sdp_value`] writes the value after the colon) or a
+//!   trickle message (its `Display` writes `candidate:...`), and
 //!   [`Event::GatheringComplete`] as `a=end-of-candidates`. From the remote
 //!   description: [`Agent::set_remote_credentials`], each `a=candidate`
 //!   parsed with [`str::parse`] into [`Agent::add_remote_candidate`],
@@ -223,7 +224,9 @@ pub use agent::{
     Agent, Config, LocalSocket, MAX_LOCAL_SOCKETS, MAX_PENDING_NAMES, MAX_QUEUED_EVENTS,
     MAX_QUEUED_TRANSMITS, MAX_REMOTE_CANDIDATES, MAX_UNAUTHENTICATED_ANSWERS,
 };
-pub use candidate::{Address, Candidate, CandidateError, CandidateType, TcpType, Transport};
+pub use candidate::{
+    Address, Candidate, CandidateError, CandidateType, SdpValue, TcpType, Transport,
+};
 pub use check::{
     Credentials, MAX_CHECK_TRANSMISSIONS, MAX_LOCAL_PEER_REFLEXIVE, MAX_PEER_REFLEXIVE,
 };
