@@ -3,7 +3,9 @@
 //! candidate's [`Candidate::sdp_value`] is what an `a=candidate` attribute
 //! holds, so a description written with it reads back the same.
 
-use std::borrow::Cow;
+extern crate alloc;
+
+use alloc::borrow::Cow;
 
 use sansrtc_ice::Candidate;
 use sansrtc_sdp::{Attribute, Sdp};
