@@ -61,6 +61,7 @@
 //! [`attribute::MAX_TEXT_LEN`], ...).
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -69,6 +70,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "arbitrary", feature = "proptest"))))]
+pub mod arbitrary;
 pub mod attribute;
 pub mod credentials;
 pub mod drive;
@@ -79,6 +83,9 @@ mod message;
 pub mod rng;
 #[cfg(feature = "std")]
 pub mod server;
+#[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+pub mod strategy;
 #[cfg(feature = "std")]
 pub mod transaction;
 #[cfg(feature = "std")]
