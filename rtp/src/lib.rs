@@ -34,6 +34,7 @@
 //! No input may cause a panic; a panic is a bug.
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -41,6 +42,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "arbitrary", feature = "proptest"))))]
+pub mod arbitrary;
 mod cursor;
 mod error;
 #[cfg(feature = "std")]
@@ -56,6 +60,9 @@ pub mod rtp;
 pub mod session;
 #[cfg(feature = "std")]
 pub mod stats;
+#[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+pub mod strategy;
 
 pub use error::{ParseError, WriteError};
 
