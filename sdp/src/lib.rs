@@ -55,6 +55,7 @@
 //! No input may cause a panic; a panic is a bug.
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -62,6 +63,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "arbitrary", feature = "proptest"))))]
+pub mod arbitrary;
 mod attribute;
 mod bandwidth;
 mod connection;
@@ -75,6 +79,9 @@ pub mod negotiate;
 mod rtp;
 mod session;
 mod simulcast;
+#[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+pub mod strategy;
 mod time;
 mod token;
 mod transport;
