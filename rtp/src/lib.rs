@@ -29,6 +29,14 @@
 //! Writers fill a buffer the caller owns. A test with a counting global
 //! allocator checks this.
 //!
+//! # Fuzzing and property testing
+//!
+//! The `arbitrary` feature implements `arbitrary::Arbitrary` for owned
+//! packet specs (`arbitrary::PacketSpec`, `RtcpSpec`, `CompoundSpec`) that
+//! write themselves with this crate's writers; the `proptest` feature adds
+//! strategies for them (`strategy`), and near-valid packets for negative
+//! tests.
+//!
 //! # Panics
 //!
 //! No input may cause a panic; a panic is a bug.

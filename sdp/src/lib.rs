@@ -43,6 +43,12 @@
 //! - `std` (default): nothing yet needs it; the crate is `no_std` + `alloc`.
 //! - `serde`: `serde::Serialize` for the typed model and the negotiation
 //!   results; a [`Line`] serializes as its value.
+//! - `arbitrary`: `arbitrary::Arbitrary` for [`Sdp<'static>`](Sdp), [`Media`]
+//!   and [`Attribute`] (any description the grammar allows) and for JSEP
+//!   offers and answerers (`arbitrary::OfferSpec`, `negotiate::Capabilities`):
+//!   generated input for your fuzz targets, written by this crate.
+//! - `proptest`: proptest strategies for the same (`strategy`), and
+//!   near-valid descriptions for negative tests.
 //!
 //! # Limits
 //!

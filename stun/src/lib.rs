@@ -54,6 +54,14 @@
 //! The codec is `no_std` and allocates nothing: parsing borrows from your
 //! bytes, writing fills your buffer, errors are `Copy`.
 //!
+//! # Fuzzing and property testing
+//!
+//! The `arbitrary` feature implements `arbitrary::Arbitrary` for owned
+//! message specs (`arbitrary::MessageSpec`) that write themselves with
+//! [`MessageBuilder`], signed and fingerprinted with the keys you give; the
+//! `proptest` feature adds strategies for them (`strategy`), and near-valid
+//! messages for negative tests.
+//!
 //! # Panics
 //!
 //! No input from the network may cause a panic; a panic is a bug. Every cap
