@@ -426,7 +426,7 @@ def campaign(target, seconds):
     dictionary = {"sdp": "sdp.dict", "stu": "stun.dict", "tur": "stun.dict", "ice": "stun.dict"}.get(target[:3])
     subprocess.run(
         [str(BINARIES / target), f"-max_total_time={seconds}", "-rss_limit_mb=2048",
-         "-max_len=2048", "-print_final_stats=0", str(corpus)]
+         "-max_len=4096", "-len_control=0", "-print_final_stats=0", str(corpus)]
         + ([f"-dict={FUZZ / 'dict' / dictionary}"] if dictionary else []),
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     reduce_into(target, corpus, MAX_STRUCTURED_FILES)

@@ -16,10 +16,17 @@ pub enum TextEdit {
     ReplaceValue(u8, String),
 }
 
+/// Edits stop once the text is this long (an SDP parser refuses more
+/// than 512 KiB anyway).
+const MAX_LEN: usize = 64 * 1024;
+
 /// The text with `edits` applied, if it is still UTF-8.
 pub fn edited(text: &str, edits: &[TextEdit]) -> Option<String> {
     let mut text = text.to_owned();
     for edit in edits {
+        if text.len() > MAX_LEN {
+            break;
+        }
         let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
         let pick = |i: u8, n: usize| usize::from(i) % n.max(1);
         match edit {
@@ -34,7 +41,11 @@ pub fn edited(text: &str, edits: &[TextEdit]) -> Option<String> {
             }
             TextEdit::RepeatLine(i) if !lines.is_empty() => {
                 let i = pick(*i, lines.len());
-                lines.insert(i, lines[i].clone());
+                let mut line = lines[i].clone();
+                if !line.ends_with('\n') {
+                    line.push_str("\r\n");
+                }
+                lines.insert(i, line);
             }
             TextEdit::SwapLines(i, j) if !lines.is_empty() => {
                 let (i, j) = (pick(*i, lines.len()), pick(*j, lines.len()));
