@@ -37,7 +37,7 @@ for target in $targets; do
         tail -n 30 "$scratch/$target.log" >&2
         exit 1
     }
-    cargo fuzz coverage "$target" "$scratch/corpus/$target" "seeds/$target" >"$scratch/$target.cov.log" 2>&1 || {
+    cargo fuzz coverage -O "$target" "$scratch/corpus/$target" "seeds/$target" >"$scratch/$target.cov.log" 2>&1 || {
         tail -n 30 "$scratch/$target.cov.log" >&2
         exit 1
     }

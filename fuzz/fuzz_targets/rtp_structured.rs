@@ -36,7 +36,9 @@ fn check_rtp(bytes: &[u8]) {
     };
     let builder = packet.to_builder();
     let mut out = vec![0u8; builder.encoded_len()];
-    let n = builder.write_to(&mut out).expect("a parsed packet writes back");
+    let n = builder
+        .write_to(&mut out)
+        .expect("a parsed packet writes back");
     assert_eq!(n, bytes.len());
     let again = rtp::Packet::parse(&out).expect("a written packet parses");
     assert_eq!(again.marker(), packet.marker());

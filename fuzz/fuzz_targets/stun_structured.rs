@@ -54,7 +54,9 @@ fn run(input: Input) {
         expected.with_attribute(|expected| assert_eq!(&attribute, expected));
     }
     if let Some(key) = &spec.message_integrity {
-        message.verify_message_integrity(key).expect("signed with the key");
+        message
+            .verify_message_integrity(key)
+            .expect("signed with the key");
     }
     if let Some(sha256) = &spec.message_integrity_sha256 {
         message
@@ -94,7 +96,10 @@ fn run(input: Input) {
     let Ok(edited) = Message::parse(&mutated) else {
         return;
     };
-    if let (Some(key), true) = (&spec.message_integrity, edited.has(AttributeType::MESSAGE_INTEGRITY)) {
+    if let (Some(key), true) = (
+        &spec.message_integrity,
+        edited.has(AttributeType::MESSAGE_INTEGRITY),
+    ) {
         assert_eq!(
             edited.verify_message_integrity(key).is_ok(),
             untouched(&bytes, &mutated, integrity_end),
@@ -114,10 +119,16 @@ fn run(input: Input) {
     if spec.fingerprint && edited.has_fingerprint() {
         let intact = untouched(&bytes, &mutated, bytes.len());
         if intact {
-            assert!(edited.verify_fingerprint().is_ok(), "an untouched fingerprint verifies");
+            assert!(
+                edited.verify_fingerprint().is_ok(),
+                "an untouched fingerprint verifies"
+            );
         } else if edits.len() == 1 && edits[0].is_single_byte() && mutated.len() == bytes.len() {
             // CRC-32 detects every change of one byte.
-            assert!(edited.verify_fingerprint().is_err(), "a changed byte fails the fingerprint");
+            assert!(
+                edited.verify_fingerprint().is_err(),
+                "a changed byte fails the fingerprint"
+            );
         }
     }
 }

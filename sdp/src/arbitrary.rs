@@ -294,12 +294,16 @@ impl MediaChoice {
             .filter(|(i, _)| self.codecs & (1 << i) != 0)
             .map(|(_, codec)| codec)
             .collect();
-        if chosen.is_empty() {
-            chosen = if kind == MediaType::Audio {
-                vec![Codec::opus(111)]
-            } else {
-                vec![Codec::vp8(96)]
-            };
+        // RED and FEC protect other codecs: an m-line needs one of those.
+        if chosen.iter().all(|c| matches!(&*c.name, "red" | "ulpfec")) {
+            chosen.insert(
+                0,
+                if kind == MediaType::Audio {
+                    Codec::opus(111)
+                } else {
+                    Codec::vp8(pt())
+                },
+            );
         }
         let turns = usize::from(self.rotate) % chosen.len();
         chosen.rotate_left(turns);

@@ -62,6 +62,28 @@ fn check_offer(
             answer
         );
     }
+    // The answer is itself a description that negotiates to the same
+    // result: offered back to the same capabilities, each m-line agrees on
+    // the same codecs again.
+    let again =
+        create_answer(&answer, &ours).map_err(|e| TestCaseError::fail(format!("{e}\n{answer}")))?;
+    let second = apply_answer(&answer, &again).unwrap();
+    for (i, local) in spec.media.iter().enumerate() {
+        let first = spec.media.iter().position(|m| m.kind == local.kind) == Some(i);
+        if first {
+            let names = |media: &sansrtc_sdp::negotiate::AgreedMedia<'_>| {
+                let mut names: Vec<String> = media
+                    .codecs
+                    .iter()
+                    .map(|c| format!("{}/{}", c.name, c.clock_rate))
+                    .collect();
+                names.sort();
+                names
+            };
+            prop_assert!(second.media[i].accepted);
+            prop_assert_eq!(names(&second.media[i]), names(&agreement.media[i]));
+        }
+    }
     // Someone else's capabilities: an answer, if any, fits.
     if let Ok(answer) = create_answer(&parsed, capabilities) {
         let written = answer.to_string();
