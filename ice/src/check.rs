@@ -231,11 +231,11 @@ impl Agent {
         let (source, destination) = (packet.source, packet.destination);
         // RFC 8489 §6.3.1: after authentication, comprehension-required
         // attributes the agent does not act on get 420.
-        let unknown: Vec<AttributeType> = message
-            .not_understood(&UNDERSTOOD)
-            .take(MAX_ATTRIBUTES)
-            .collect();
-        if !unknown.is_empty() {
+        if message.not_understood(&UNDERSTOOD).next().is_some() {
+            let unknown: Vec<AttributeType> = message
+                .not_understood(&UNDERSTOOD)
+                .take(MAX_ATTRIBUTES)
+                .collect();
             if let Some(bytes) = unknown_attributes_response(
                 &mut self.writer,
                 transaction_id,
