@@ -10,7 +10,7 @@ use sansrtc_srtp::DtlsRole;
 use crate::certificate::{self, Fingerprint, Mismatch};
 use crate::config::{Config, Version, Versions};
 use crate::event::{Connected, Error, Event, Failure, Handled, RecvError, State, Stats};
-use crate::framing::{self, Kind};
+use crate::framing::{self, Kind, Plaintext};
 use crate::keying::{self, Srtp};
 
 /// At most this many datagrams wait in [`Endpoint::poll_transmit`]; past
@@ -160,7 +160,7 @@ impl Endpoint {
     /// match the fingerprint) returns [`RecvError::Failed`] and queues
     /// [`Event::Failed`].
     pub fn handle_receive(&mut self, now: Instant, datagram: &[u8]) -> Result<Handled, RecvError> {
-        match framing::classify(datagram) {
+        match framing::classify_for(datagram, self.plaintext()) {
             Ok(Kind::NotDtls) => return Ok(Handled::NotDtls),
             Err(reason) => return Err(RecvError::Malformed(reason)),
             Ok(Kind::Dtls) => {}
@@ -424,6 +424,21 @@ impl Endpoint {
         };
         if let Err(error) = dtls.handle_timeout(now) {
             self.fail(failure_of(&error));
+        }
+    }
+
+    /// Which plaintext handshake messages can be real for this endpoint:
+    /// for a server, a second ClientHello only where a cookie exchange or
+    /// a DTLS 1.3 HelloRetryRequest asks for one.
+    fn plaintext(&self) -> Plaintext {
+        match self.role {
+            None => Plaintext::Any,
+            Some(DtlsRole::Client) => Plaintext::Client,
+            Some(DtlsRole::Server) => {
+                let retry =
+                    self.config.cookie_exchange() || self.config.versions() != Versions::Dtls12;
+                Plaintext::Server(u16::from(retry))
+            }
         }
     }
 

@@ -15,8 +15,67 @@ pub(crate) enum Kind {
 /// length.
 const HEADER_LEN: usize = 13;
 
+/// Which plaintext (epoch 0) handshake messages an endpoint takes. The
+/// library keys the handshake messages it holds by message sequence number
+/// and keeps the first copy of each, so a stray message with a number a
+/// real one will use could take that one's place: what the role never
+/// receives is better dropped before it gets there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plaintext {
+    /// Role not known yet: everything is kept for later.
+    Any,
+    /// A client: HelloVerifyRequest, ServerHello, Certificate,
+    /// ServerKeyExchange, CertificateRequest, ServerHelloDone.
+    Client,
+    /// A server: ClientHello (numbered up to this: 0, or 1 where a cookie
+    /// or a HelloRetryRequest can make the client send a second one),
+    /// Certificate, CertificateVerify, ClientKeyExchange.
+    Server(u16),
+}
+
+/// Handshake message types (RFC 5246 §7.4, RFC 6347 §4.3.2).
+const CLIENT_HELLO: u8 = 1;
+const FROM_SERVERS: [u8; 6] = [2, 3, 11, 12, 13, 14];
+const FROM_CLIENTS: [u8; 4] = [CLIENT_HELLO, 11, 15, 16];
+
+/// Checks a DTLS 1.2-style record against `plaintext`.
+fn check_plaintext(
+    header: &[u8; HEADER_LEN],
+    body: &[u8],
+    plaintext: Plaintext,
+) -> Result<(), &'static str> {
+    let plaintext_handshake = header[0] == 22 && header[3] == 0 && header[4] == 0;
+    let Some(&[msg_type, _, _, _, seq_high, seq_low]) = body.first_chunk::<6>() else {
+        return Ok(());
+    };
+    if !plaintext_handshake {
+        return Ok(());
+    }
+    match plaintext {
+        Plaintext::Any => Ok(()),
+        Plaintext::Client if FROM_SERVERS.contains(&msg_type) => Ok(()),
+        Plaintext::Client => Err("a handshake message no server sends in the clear"),
+        Plaintext::Server(max) if msg_type == CLIENT_HELLO => {
+            if u16::from_be_bytes([seq_high, seq_low]) > max {
+                Err("a ClientHello with a message sequence number no client sends")
+            } else {
+                Ok(())
+            }
+        }
+        Plaintext::Server(_) if FROM_CLIENTS.contains(&msg_type) => Ok(()),
+        Plaintext::Server(_) => Err("a handshake message no client sends in the clear"),
+    }
+}
+
 /// Classifies `datagram` and checks that its records tile it.
+#[cfg(test)]
 pub(crate) fn classify(datagram: &[u8]) -> Result<Kind, &'static str> {
+    classify_for(datagram, Plaintext::Any)
+}
+
+/// Classifies `datagram`, checks that its records tile it, and refuses
+/// the plaintext handshake messages `plaintext` does not take.
+pub(crate) fn classify_for(datagram: &[u8], plaintext: Plaintext) -> Result<Kind, &'static str> {
     let Some(&first) = datagram.first() else {
         return Err("empty datagram");
     };
@@ -54,8 +113,11 @@ pub(crate) fn classify(datagram: &[u8]) -> Result<Kind, &'static str> {
                     .split_first_chunk::<HEADER_LEN>()
                     .ok_or("truncated record header")?;
                 let length = usize::from(u16::from_be_bytes([header[11], header[12]]));
-                body.get(length..)
-                    .ok_or("record longer than the datagram")?
+                let (record, after) = body
+                    .split_at_checked(length)
+                    .ok_or("record longer than the datagram")?;
+                check_plaintext(header, record, plaintext)?;
+                after
             }
             _ => return Err("a record of no DTLS content type"),
         };
@@ -97,6 +159,59 @@ mod tests {
         trailing.pop();
         trailing.push(22);
         assert_eq!(classify(&trailing), Err("truncated record header"));
+    }
+
+    #[test]
+    fn plaintext_messages_a_role_never_receives_are_refused() {
+        // Handshake header: type, length, message_seq, offset, fragment length.
+        let message = |msg_type: u8, seq: u16| {
+            let mut body = vec![msg_type, 0, 0, 1];
+            body.extend_from_slice(&seq.to_be_bytes());
+            body.extend_from_slice(&[0, 0, 0, 0, 0, 1, 0xaa]);
+            record(22, &body)
+        };
+        let hello = |seq| message(CLIENT_HELLO, seq);
+        assert_eq!(classify_for(&hello(0), Plaintext::Any), Ok(Kind::Dtls));
+        assert_eq!(classify_for(&hello(7), Plaintext::Any), Ok(Kind::Dtls));
+        assert_eq!(
+            classify_for(&hello(0), Plaintext::Server(0)),
+            Ok(Kind::Dtls)
+        );
+        assert!(classify_for(&hello(1), Plaintext::Server(0)).is_err());
+        assert_eq!(
+            classify_for(&hello(1), Plaintext::Server(1)),
+            Ok(Kind::Dtls)
+        );
+        assert!(classify_for(&hello(0), Plaintext::Client).is_err());
+        for msg_type in FROM_SERVERS {
+            assert_eq!(
+                classify_for(&message(msg_type, 1), Plaintext::Client),
+                Ok(Kind::Dtls)
+            );
+        }
+        for msg_type in FROM_CLIENTS {
+            assert_eq!(
+                classify_for(&message(msg_type, 0), Plaintext::Server(0)),
+                Ok(Kind::Dtls)
+            );
+        }
+        for msg_type in [0, 2, 20, 0xee] {
+            assert!(classify_for(&message(msg_type, 1), Plaintext::Server(1)).is_err());
+        }
+        for msg_type in [0, 16, 20, 0xee] {
+            assert!(classify_for(&message(msg_type, 1), Plaintext::Client).is_err());
+        }
+        // In a later record of the datagram too.
+        let mut two = message(11, 1);
+        two.extend(hello(0));
+        assert!(classify_for(&two, Plaintext::Client).is_err());
+        // Encrypted records (epoch 1) pass.
+        let mut encrypted = hello(5);
+        encrypted[4] = 1;
+        assert_eq!(
+            classify_for(&encrypted, Plaintext::Server(0)),
+            Ok(Kind::Dtls)
+        );
     }
 
     #[test]
