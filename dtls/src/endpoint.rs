@@ -3,6 +3,7 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::mem;
+use core::time::Duration;
 use std::time::Instant;
 
 use sansrtc_srtp::DtlsRole;
@@ -49,6 +50,9 @@ pub const MAX_APPLICATION_DATA: usize = 16_384;
 /// The largest output the library may ask a buffer for: a full record with
 /// its protection and header.
 const MAX_OUTPUT: usize = MAX_APPLICATION_DATA + 2048;
+
+/// A library timer at least this far away means "idle".
+const IDLE: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
 /// How many spare datagram buffers are kept for reuse.
 const MAX_SPARE_BUFFERS: usize = 16;
@@ -349,14 +353,18 @@ impl Endpoint {
 
     /// When to call [`handle_timeout`](Self::handle_timeout) next: the
     /// earliest retransmission timer or the handshake timeout. `None` when
-    /// closed, failed or not started.
+    /// nothing is scheduled: connected and idle, closed, failed or not
+    /// started.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             State::Handshaking => match (self.library_timeout, self.deadline) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             },
-            State::Connected => self.library_timeout,
+            // Idle, the library keeps a timer years away: no timer at all.
+            State::Connected => self
+                .library_timeout
+                .filter(|at| at.saturating_duration_since(self.now) < IDLE),
             State::New | State::Closed | State::Failed(_) => None,
         }
     }

@@ -135,6 +135,25 @@
 //! for out-of-order handshake messages (30 datagrams; past it
 //! [`RecvError::QueueFull`]). What was dropped is counted in [`Stats`].
 //!
+//! # Limits
+//!
+//! What the DTLS library (dimpl 0.9) does not do, and so neither does this
+//! crate:
+//!
+//! - `SRTP_AES128_CM_HMAC_SHA1_32` is neither offered nor accepted, and
+//!   the order of the `use_srtp` profiles is the library's
+//!   ([`ConfigBuilder::srtp_profiles`] is a list of accepted profiles).
+//! - No alert is sent when the fingerprint check refuses the peer: the
+//!   endpoint stops, and the peer times out.
+//! - The library keeps the first copy of each handshake message number, so
+//!   a forged plaintext handshake message of a type the role expects,
+//!   arriving before the real one, stalls the handshake until its timeout
+//!   (the keys stay safe: the peer is still checked). Messages a role never
+//!   receives are refused before they get there.
+//! - A server takes up the first ClientHello it receives, even with a
+//!   cookie exchange: spoofed ClientHellos ahead of the real one make the
+//!   handshake fail (again without keys for anyone).
+//!
 //! # Randomness
 //!
 //! Certificates (keys and serial numbers), ECDHE keys and signatures come

@@ -329,6 +329,9 @@ fn application_data_crosses_both_ways_and_close_notify_closes_both() {
     pair.run_until(100, |p| p.link.next_arrival().is_none());
     assert_eq!(pair.data(1), [b"from 0".to_vec(), big]);
     assert_eq!(pair.data(0), [b"from 1".to_vec()]);
+    // Connected and idle: no timer.
+    assert_eq!(pair.endpoints[0].poll_timeout(), None);
+    assert_eq!(pair.endpoints[1].poll_timeout(), None);
 
     pair.endpoints[0].close();
     assert_eq!(pair.endpoints[0].state(), State::Closed);

@@ -572,3 +572,50 @@ fn srtp_aes128_cm_sha1_32_alone_is_not_negotiated() {
     );
     assert!(client.connected().is_none());
 }
+
+#[test]
+fn without_srtp_required_a_server_without_use_srtp_still_connects() {
+    let Some(_) = openssl_or_skip() else {
+        return;
+    };
+    // DTLS for data only: s_server offers no use_srtp.
+    let certificates = Certificates::new("no-srtp");
+    let port = free_udp_port();
+    let mut args: Vec<String> = ["s_server", "-dtls1_2", "-accept"]
+        .map(String::from)
+        .to_vec();
+    args.push(format!("127.0.0.1:{port}"));
+    args.extend(certificates.args());
+    let mut server = OpenSsl::spawn(&args);
+    assert!(server.wait_for("ACCEPT", Duration::from_secs(10)).is_some());
+    let peer: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let config = Config::builder(certificates.ours.clone())
+        .require_srtp(false)
+        .initial_rto(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let mut client = Driver::new(config, Some(peer));
+    client
+        .endpoint
+        .set_remote_fingerprints([certificates.theirs.fingerprint().clone()])
+        .unwrap();
+    client
+        .endpoint
+        .start(Instant::now(), DtlsRole::Client)
+        .unwrap();
+    client.run_until(Duration::from_secs(10), |d| {
+        d.connected().is_some() || d.failure().is_some()
+    });
+    let connected = client.connected().expect("connected").clone();
+    assert_eq!(connected.srtp, None);
+    client
+        .endpoint
+        .send_application_data(b"data only\n")
+        .unwrap();
+    client.flush();
+    assert!(
+        server
+            .wait_for("data only", Duration::from_secs(5))
+            .is_some()
+    );
+}
