@@ -683,3 +683,17 @@ fn failure_of(error: &dimpl::Error) -> Failure {
         _ => "handshake error",
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_and_configs_move_between_threads() {
+        fn send<T: Send>() {}
+        fn share<T: Send + Sync>() {}
+        send::<Endpoint>();
+        share::<Config>();
+        share::<crate::Certificate>();
+    }
+}

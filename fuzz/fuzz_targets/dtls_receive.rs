@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use sansrtc_dtls::{
-    Certificate, Config, DtlsRole, Endpoint, Event, MAX_QUEUED_EVENTS, MAX_QUEUED_TRANSMITS,
-    State, Versions,
+    Certificate, Config, DtlsRole, Endpoint, Event, MAX_QUEUED_EVENTS, MAX_QUEUED_TRANSMITS, State,
+    Versions,
 };
 
 /// Two certificates for every run: generating them is the slow part.
@@ -150,7 +150,10 @@ fuzz_target!(|input: Input| {
         let mut transmits = 0;
         while let Some(datagram) = endpoint.poll_transmit() {
             transmits += 1;
-            assert!(transmits <= MAX_QUEUED_TRANSMITS, "more datagrams queued than the cap");
+            assert!(
+                transmits <= MAX_QUEUED_TRANSMITS,
+                "more datagrams queued than the cap"
+            );
             if to_peer.len() < 256 {
                 to_peer.push(datagram.to_vec());
             }
