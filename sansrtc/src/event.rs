@@ -1,0 +1,260 @@
+//! What comes out of a [`Peer`](crate::Peer): events, the states of the W3C
+//! `RTCPeerConnection`, received media, and the errors of its inputs and
+//! commands.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use sansrtc_srtp::ProtectionProfile;
+
+pub use sansrtc_ice::ConnectionState as IceConnectionState;
+
+/// A transceiver's media identification tag (`a=mid`), which names it in
+/// every command and event.
+pub type Mid = String;
+
+/// The kind of media a transceiver carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MediaKind {
+    /// `m=audio`.
+    Audio,
+    /// `m=video`.
+    Video,
+}
+
+/// Where the offer/answer exchange is, after the W3C `RTCSignalingState`.
+///
+/// <https://www.w3.org/TR/webrtc/#rtcsignalingstate-enum>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignalingState {
+    /// No exchange under way.
+    Stable,
+    /// We sent an offer and wait for the answer.
+    HaveLocalOffer,
+    /// We received an offer and owe an answer.
+    HaveRemoteOffer,
+    /// The peer connection is closed.
+    Closed,
+}
+
+/// Where DTLS is, after the W3C `RTCDtlsTransportState`.
+///
+/// <https://www.w3.org/TR/webrtc/#rtcdtlstransportstate-enum>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DtlsState {
+    /// Not started: ICE has no pair yet, or the remote description is
+    /// missing.
+    New,
+    /// Handshaking.
+    Connecting,
+    /// Handshake done and the peer's certificate matched its fingerprint.
+    Connected,
+    /// Closed by either side.
+    Closed,
+    /// Failed (the cause is in [`Event::Failed`]).
+    Failed,
+}
+
+/// The state of the whole connection, after the W3C
+/// `RTCPeerConnectionState`: the worst of ICE and DTLS.
+///
+/// <https://www.w3.org/TR/webrtc/#rtcpeerconnectionstate-enum>
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConnectionState {
+    /// Nothing started.
+    New,
+    /// ICE checking or DTLS handshaking.
+    Connecting,
+    /// ICE connected and DTLS connected: media flows.
+    Connected,
+    /// ICE lost consent for a while; may recover.
+    Disconnected,
+    /// ICE or DTLS failed.
+    Failed,
+    /// Closed.
+    Closed,
+}
+
+/// Why a keyframe was asked for (RFC 4585 §6.3.1, RFC 5104 §4.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyframeRequest {
+    /// Picture Loss Indication.
+    Pli,
+    /// Full Intra Request.
+    Fir,
+}
+
+/// An RTP packet received, decrypted and routed to its transceiver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MediaPacket {
+    /// The transceiver it belongs to.
+    pub mid: Mid,
+    /// Its payload type (one of the transceiver's agreed codecs).
+    pub payload_type: u8,
+    /// The sender's sequence number.
+    pub sequence_number: u16,
+    /// The RTP timestamp.
+    pub timestamp: u32,
+    /// The marker bit.
+    pub marker: bool,
+    /// The sender's SSRC.
+    pub ssrc: u32,
+    /// The payload (padding removed).
+    pub payload: Vec<u8>,
+}
+
+/// Something the caller should know about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A local ICE candidate to signal to the other side (trickle ICE):
+    /// `candidate` is the `candidate:...` string of
+    /// `RTCIceCandidate.candidate`, `mid` the m-line it belongs to (the
+    /// BUNDLE group's first).
+    LocalCandidate {
+        /// `candidate:<foundation> ...`.
+        candidate: String,
+        /// The `sdpMid`.
+        mid: Mid,
+    },
+    /// Gathering is complete: signal the end of candidates.
+    GatheringComplete,
+    /// The ICE connection state changed.
+    IceConnectionState(IceConnectionState),
+    /// The DTLS state changed.
+    DtlsState(DtlsState),
+    /// The connection state changed.
+    ConnectionState(ConnectionState),
+    /// The signaling state changed.
+    SignalingState(SignalingState),
+    /// DTLS-SRTP is keyed with this profile: media can flow.
+    SrtpReady {
+        /// The negotiated protection profile.
+        profile: ProtectionProfile,
+    },
+    /// A remote offer brought a new m-line: a transceiver now exists for
+    /// it (receiving; make it send with
+    /// [`Peer::set_direction`](crate::Peer::set_direction) before
+    /// answering).
+    TransceiverAdded {
+        /// Its mid.
+        mid: Mid,
+        /// Its kind.
+        kind: MediaKind,
+    },
+    /// An RTP packet for one of the transceivers.
+    Media(MediaPacket),
+    /// The other side asks for a keyframe on a transceiver we send on.
+    KeyframeRequested {
+        /// The transceiver.
+        mid: Mid,
+        /// How it asked.
+        request: KeyframeRequest,
+    },
+    /// The other side said goodbye (RTCP BYE) on a transceiver.
+    RemoteEnded {
+        /// The transceiver.
+        mid: Mid,
+    },
+    /// The connection failed; the cause says why.
+    Failed(Failure),
+}
+
+/// Why the connection failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Failure {
+    /// ICE found no working pair, or consent expired.
+    #[error("ICE failed")]
+    Ice,
+    /// DTLS failed: the peer's certificate did not match the fingerprint in
+    /// its description, the handshake timed out, or a protocol error.
+    #[error("DTLS failed: {0}")]
+    Dtls(sansrtc_dtls::Failure),
+    /// DTLS gave keys SRTP could not take.
+    #[error("SRTP could not be keyed")]
+    Srtp,
+}
+
+/// Why a received packet was dropped. The peer stays usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecvError {
+    /// STUN the ICE agent refused.
+    #[error("ICE: {0}")]
+    Ice(sansrtc_ice::RecvError),
+    /// A DTLS datagram DTLS refused.
+    #[error("DTLS: {0}")]
+    Dtls(sansrtc_dtls::RecvError),
+    /// SRTP or SRTCP that did not authenticate, was replayed, or came
+    /// before the keys.
+    #[error("SRTP: {0}")]
+    Srtp(sansrtc_srtp::UnprotectError),
+    /// SRTP before DTLS gave keys.
+    #[error("SRTP before the keys")]
+    NotKeyed,
+    /// RTP or RTCP that does not parse after decryption.
+    #[error("malformed RTP or RTCP: {0}")]
+    Malformed(sansrtc_rtp::ParseError),
+    /// A datagram larger than [`MAX_DATAGRAM`](crate::MAX_DATAGRAM).
+    #[error("datagram too large")]
+    TooLarge,
+    /// RTP for no transceiver (unknown MID, SSRC and payload type).
+    #[error("RTP for no transceiver")]
+    Unrouted,
+    /// A packet that is neither STUN, DTLS, RTP nor RTCP (RFC 7983).
+    #[error("not a WebRTC packet")]
+    Unknown,
+    /// Too many [`Event::Media`] wait in [`Peer::poll_event`](crate::Peer::poll_event).
+    #[error("too many events wait")]
+    QueueFull,
+}
+
+/// Misuse of the API by the caller, or a description the peer cannot take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A description that does not parse.
+    #[error("invalid SDP: {0}")]
+    Sdp(String),
+    /// An offer/answer rule is broken.
+    #[error("negotiation: {0}")]
+    Negotiation(String),
+    /// The call does not fit the signaling state (an answer without an
+    /// offer, an offer while one is pending).
+    #[error("not allowed in signaling state {0:?}")]
+    SignalingState(SignalingState),
+    /// No transceiver with this mid.
+    #[error("no transceiver {0:?}")]
+    UnknownMid(String),
+    /// The transceiver does not send (its direction, or the answer's).
+    #[error("transceiver {0:?} does not send")]
+    NotSending(String),
+    /// The payload type is not one the transceiver agreed on.
+    #[error("payload type {0} was not agreed")]
+    PayloadType(u8),
+    /// Media before DTLS-SRTP is keyed, or without a selected ICE pair.
+    #[error("not connected")]
+    NotConnected,
+    /// The packet does not fit in a datagram.
+    #[error("packet too large")]
+    TooLarge,
+    /// A candidate that does not parse, or the ICE agent refused.
+    #[error("ICE: {0}")]
+    Ice(String),
+    /// The certificate could not be made.
+    #[error("certificate: {0}")]
+    Certificate(String),
+    /// Too many transceivers ([`MAX_TRANSCEIVERS`](crate::MAX_TRANSCEIVERS)).
+    #[error("too many transceivers")]
+    TooManyTransceivers,
+    /// The peer connection is closed.
+    #[error("closed")]
+    Closed,
+}

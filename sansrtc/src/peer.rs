@@ -1,0 +1,869 @@
+//! The peer connection: its configuration, its state, and the drive loop
+//! that ties ICE, DTLS, SRTP and RTP together.
+//!
+//! Every datagram goes to the ICE agent first; what ICE hands back as
+//! application data is demultiplexed (RFC 7983) to DTLS or, once DTLS has
+//! keyed SRTP, to SRTP and SRTCP. Everything we send (DTLS records, SRTP,
+//! SRTCP) goes out through the agent on the selected pair, wrapped for the
+//! TURN server when that pair's local candidate is relayed.
+//!
+//! - <https://www.rfc-editor.org/rfc/rfc8829> (JSEP)
+//! - <https://www.rfc-editor.org/rfc/rfc8834> (media transport)
+//! - <https://www.rfc-editor.org/rfc/rfc8835> (transports)
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+use core::time::Duration;
+use std::time::Instant;
+
+use sansrtc_dtls::{Certificate, Endpoint};
+use sansrtc_ice::{Agent, Handled, LocalSocket, Receive, Transmit, TurnServer};
+use sansrtc_rtp::ntp::NtpTime;
+use sansrtc_rtp::rtcp::{Compound, Packet as RtcpPacket};
+use sansrtc_rtp::rtp::{ExtensionKind, Packet as RtpPacket, extension::Mid as MidExtension};
+use sansrtc_sdp::negotiate::Codec;
+use sansrtc_sdp::Direction;
+use sansrtc_srtp::{KeyingMaterial, ProtectionProfile, Session as SrtpSession};
+use sansrtc_stun::drive::Queue;
+use sansrtc_stun::rng::{Rng, Seed};
+
+use crate::demux::{self, Packet};
+use crate::event::{
+    ConnectionState, DtlsState, Error, Event, Failure, IceConnectionState, KeyframeRequest,
+    MediaKind, MediaPacket, Mid, RecvError, SignalingState,
+};
+use crate::transceiver::Transceiver;
+
+/// Most transceivers a peer connection has.
+pub const MAX_TRANSCEIVERS: usize = 64;
+
+/// Most events waiting in [`Peer::poll_event`]; further received media is
+/// dropped ([`RecvError::QueueFull`]) and counted in [`Peer::overflow`].
+pub const MAX_QUEUED_EVENTS: usize = 1024;
+
+/// The largest datagram the peer writes or reads: an Ethernet MTU less the
+/// IPv6 and UDP headers, with room for the SRTP tag and MKI.
+pub const MAX_DATAGRAM: usize = 1500;
+
+/// How a [`Peer`] behaves: start from [`Config::new`] and set what differs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The DTLS certificate; `None` generates a fresh ECDSA P-256 one.
+    /// Browsers keep one per origin and reuse it: pass the same one to
+    /// many peers to do the same.
+    pub certificate: Option<Certificate>,
+    /// The seed of every random value (ICE credentials and tie-breaker,
+    /// SSRCs, sequence numbers, timestamps): `None` (the default) takes it
+    /// from the operating system; `Some` makes a run reproducible (tests,
+    /// simulations).
+    pub seed: Option<Seed>,
+    /// STUN servers for server-reflexive candidates.
+    pub stun_servers: Vec<SocketAddr>,
+    /// TURN servers for relayed candidates.
+    pub turn_servers: Vec<TurnServer>,
+    /// Be an ICE-lite agent (a server with a public address).
+    pub ice_lite: bool,
+    /// Audio codecs we offer and accept, in order of preference.
+    pub audio_codecs: Vec<Codec<'static>>,
+    /// Video codecs we offer and accept, in order of preference.
+    pub video_codecs: Vec<Codec<'static>>,
+    /// SRTP profiles DTLS may negotiate.
+    pub srtp_profiles: Vec<ProtectionProfile>,
+    /// The CNAME of our RTP sources (RFC 7022: random by default).
+    pub cname: Option<String>,
+    /// The minimum interval between RTCP reports (RFC 3550: 5 s; WebRTC
+    /// stacks report every second).
+    pub rtcp_interval: Duration,
+    /// The wallclock at an instant, for the NTP time of sender reports:
+    /// the peer never reads a clock. `None` counts NTP time from the
+    /// instant the peer was made.
+    pub ntp_anchor: Option<(Instant, NtpTime)>,
+}
+
+impl Config {
+    /// The defaults: Opus and PCMU for audio, VP8, VP9, H.264 and AV1 with
+    /// RTX for video, every SRTP profile, randomness from the operating
+    /// system, a generated certificate.
+    pub fn new() -> Self {
+        Self {
+            certificate: None,
+            seed: None,
+            stun_servers: Vec::new(),
+            turn_servers: Vec::new(),
+            ice_lite: false,
+            audio_codecs: Codec::default_audio(),
+            video_codecs: Codec::default_video(),
+            srtp_profiles: ProtectionProfile::ALL.to_vec(),
+            cname: None,
+            rtcp_interval: Duration::from_secs(1),
+            ntp_anchor: None,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The SRTP contexts once DTLS has keyed them.
+#[derive(Debug)]
+pub(crate) struct Srtp {
+    pub(crate) profile: ProtectionProfile,
+    /// Protects what we send (RTP and RTCP).
+    pub(crate) outbound: SrtpSession,
+    /// Unprotects what we receive.
+    pub(crate) inbound: SrtpSession,
+}
+
+/// A sans-IO WebRTC peer connection. See the [crate docs](crate) for the
+/// drive loop.
+#[derive(Debug)]
+pub struct Peer {
+    pub(crate) config: Config,
+    pub(crate) rng: Rng,
+    pub(crate) now: Instant,
+    pub(crate) anchor: (Instant, NtpTime),
+    pub(crate) cname: String,
+    pub(crate) ice: Agent,
+    pub(crate) dtls: Endpoint,
+    pub(crate) dtls_started: bool,
+    pub(crate) srtp: Option<Srtp>,
+    pub(crate) transceivers: Vec<Transceiver>,
+    pub(crate) signaling: crate::jsep::Signaling,
+    pub(crate) events: Queue<Event>,
+    pub(crate) ice_state: IceConnectionState,
+    pub(crate) dtls_state: DtlsState,
+    pub(crate) connection_state: ConnectionState,
+    /// Scratch space to protect and unprotect in, reused for every packet.
+    pub(crate) buffer: Vec<u8>,
+    pub(crate) closed: bool,
+}
+
+impl Peer {
+    /// A peer connection with no transceivers and no sockets yet.
+    pub fn new(config: Config, now: Instant) -> Result<Self, Error> {
+        let mut rng = Rng::new(config.seed);
+        let certificate = match &config.certificate {
+            Some(certificate) => certificate.clone(),
+            None => Certificate::generate().map_err(|e| Error::Certificate(e.to_string()))?,
+        };
+        let mut dtls_config = sansrtc_dtls::Config::builder(certificate)
+            .srtp_profiles(&config.srtp_profiles)
+            .seed(rng.next_seed());
+        if config.srtp_profiles.is_empty() {
+            dtls_config = dtls_config.require_srtp(false);
+        }
+        let dtls_config = dtls_config
+            .build()
+            .map_err(|e| Error::Certificate(e.to_string()))?;
+        let dtls = Endpoint::new(dtls_config, now);
+        let mut ice_config = sansrtc_ice::Config::new(true);
+        ice_config.lite = config.ice_lite;
+        ice_config.seed = Some(rng.next_seed());
+        ice_config.stun_servers = config.stun_servers.clone();
+        ice_config.turn_servers = config.turn_servers.clone();
+        let ice = Agent::new(ice_config, now);
+        let cname = config
+            .cname
+            .clone()
+            .unwrap_or_else(|| crate::jsep::random_token(&mut rng, 16));
+        let anchor = config
+            .ntp_anchor
+            .unwrap_or((now, NtpTime::from_parts(0, 0)));
+        let signaling = crate::jsep::Signaling::new(&mut rng);
+        Ok(Self {
+            config,
+            rng,
+            now,
+            anchor,
+            cname,
+            ice,
+            dtls,
+            dtls_started: false,
+            srtp: None,
+            transceivers: Vec::new(),
+            signaling,
+            events: Queue::new(MAX_QUEUED_EVENTS),
+            ice_state: IceConnectionState::New,
+            dtls_state: DtlsState::New,
+            connection_state: ConnectionState::New,
+            buffer: alloc::vec![0u8; MAX_DATAGRAM + 64],
+            closed: false,
+        })
+    }
+
+    // ----------------------------------------------------------------- inputs
+
+    /// Handles a datagram received on one of the caller's sockets (or one
+    /// message framed out of a TCP stream to a TURN server).
+    pub fn handle_receive(&mut self, now: Instant, packet: Receive<'_>) -> Result<(), RecvError> {
+        self.advance(now);
+        let handled = self.ice.handle_receive(now, packet);
+        let result = match handled {
+            Ok(Handled::Data(data)) => self.receive_data(now, data.contents),
+            Ok(_) => Ok(()),
+            Err(error) => Err(RecvError::Ice(error)),
+        };
+        self.pump(now);
+        result
+    }
+
+    /// Handles the passage of time: ICE checks and consent, DTLS
+    /// retransmissions, RTCP reports. Calling it early or twice is
+    /// harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.advance(now);
+        self.ice.handle_timeout(now);
+        self.dtls.handle_timeout(now);
+        for index in 0..self.transceivers.len() {
+            self.send_reports(now, index);
+        }
+        self.pump(now);
+    }
+
+    // --------------------------------------------------------------- commands
+
+    /// Adds a local socket for ICE (its host candidate, and server-reflexive
+    /// and relayed ones through the configured servers).
+    pub fn add_local_socket(&mut self, socket: LocalSocket) -> Result<(), Error> {
+        self.ice
+            .add_local_socket(socket)
+            .map_err(|e| Error::Ice(e.to_string()))?;
+        let now = self.now;
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Adds a transceiver that sends and receives `kind` (or only one of
+    /// the two, with `direction`); it goes into the next offer. Returns its
+    /// mid.
+    pub fn add_transceiver(&mut self, kind: MediaKind, direction: Direction) -> Result<Mid, Error> {
+        self.check_open()?;
+        if self.transceivers.len() >= MAX_TRANSCEIVERS {
+            return Err(Error::TooManyTransceivers);
+        }
+        let mid = self.signaling.next_mid(&self.transceivers);
+        let transceiver = Transceiver::new(mid.clone(), kind, direction, &mut self.rng);
+        self.transceivers.push(transceiver);
+        Ok(mid)
+    }
+
+    /// Changes what a transceiver wants to do; takes effect at the next
+    /// offer or answer.
+    pub fn set_direction(&mut self, mid: &str, direction: Direction) -> Result<(), Error> {
+        let transceiver = self
+            .transceivers
+            .iter_mut()
+            .find(|t| t.mid == mid)
+            .ok_or_else(|| Error::UnknownMid(mid.to_string()))?;
+        transceiver.direction = direction;
+        Ok(())
+    }
+
+    /// Adds a remote ICE candidate (`candidate:...`, with or without the
+    /// prefix, as trickle ICE delivers it).
+    pub fn add_remote_candidate(&mut self, candidate: &str) -> Result<(), Error> {
+        let candidate = candidate
+            .trim()
+            .trim_start_matches("a=")
+            .parse()
+            .map_err(|e: sansrtc_ice::CandidateError| Error::Ice(e.to_string()))?;
+        self.ice
+            .add_remote_candidate(candidate)
+            .map_err(|e| Error::Ice(e.to_string()))?;
+        let now = self.now;
+        self.pump(now);
+        Ok(())
+    }
+
+    /// The other side has no more candidates.
+    pub fn end_of_remote_candidates(&mut self) {
+        self.ice.end_of_remote_candidates();
+        let now = self.now;
+        self.pump(now);
+    }
+
+    /// Sends an RTP packet on a transceiver: the peer fills in our SSRC,
+    /// the next sequence number, `timestamp` plus our random offset and the
+    /// MID header extension, then protects it with SRTP.
+    pub fn write_rtp(
+        &mut self,
+        now: Instant,
+        mid: &str,
+        payload_type: u8,
+        timestamp: u32,
+        marker: bool,
+        payload: &[u8],
+    ) -> Result<(), Error> {
+        self.check_open()?;
+        self.advance(now);
+        let index = self.index_of(mid)?;
+        let transceiver = self
+            .transceivers
+            .get_mut(index)
+            .ok_or_else(|| Error::UnknownMid(mid.to_string()))?;
+        if !transceiver.sends() {
+            return Err(Error::NotSending(mid.to_string()));
+        }
+        if transceiver
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.codec(payload_type))
+            .is_none()
+        {
+            return Err(Error::PayloadType(payload_type));
+        }
+        let Some(srtp) = &mut self.srtp else {
+            return Err(Error::NotConnected);
+        };
+        let room = self.buffer.len().saturating_sub(srtp.outbound.rtp_overhead());
+        let buf = self.buffer.get_mut(..room).ok_or(Error::TooLarge)?;
+        let len = transceiver
+            .write_rtp(buf, payload_type, timestamp, marker, payload)
+            .ok_or(Error::TooLarge)?;
+        let rtp_timestamp = timestamp.wrapping_add(transceiver.timestamp_offset);
+        if let Some(rtcp) = &mut transceiver.rtcp {
+            rtcp.handle_rtp_send(now, rtp_timestamp, payload.len());
+        }
+        let len = srtp
+            .outbound
+            .protect_rtp(&mut self.buffer, len)
+            .map_err(|_| Error::TooLarge)?;
+        self.send(now, len)?;
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Asks the other side for a keyframe on a transceiver we receive on
+    /// (an RTCP PLI, RFC 4585 §6.3.1).
+    pub fn request_keyframe(&mut self, now: Instant, mid: &str) -> Result<(), Error> {
+        self.advance(now);
+        let index = self.index_of(mid)?;
+        let Some(transceiver) = self.transceivers.get(index) else {
+            return Err(Error::UnknownMid(mid.to_string()));
+        };
+        let media_ssrc = transceiver
+            .remote_ssrc
+            .or_else(|| {
+                transceiver
+                    .negotiated
+                    .as_ref()
+                    .and_then(|n| n.remote_ssrcs.first().copied())
+            })
+            .unwrap_or(0);
+        let pli = sansrtc_rtp::rtcp::PictureLossIndication {
+            sender_ssrc: transceiver.ssrc,
+            media_ssrc,
+        };
+        let mut plain = [0u8; 64];
+        let len = sansrtc_rtp::rtcp::write_reduced_size(&[RtcpPacket::PictureLossIndication(pli)], &mut plain)
+            .map_err(|_| Error::TooLarge)?;
+        self.send_rtcp(now, plain.get(..len).unwrap_or_default())?;
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Closes the connection: RTCP BYE on every transceiver we send on,
+    /// DTLS close_notify, ICE closed. Keep driving the peer until
+    /// [`poll_timeout`](Self::poll_timeout) is `None` so that TURN
+    /// allocations are released.
+    pub fn close(&mut self, now: Instant) {
+        if self.closed {
+            return;
+        }
+        self.advance(now);
+        for index in 0..self.transceivers.len() {
+            self.send_bye(now, index);
+        }
+        self.dtls.close();
+        self.flush_dtls(now);
+        self.closed = true;
+        self.ice.close();
+        self.signaling.close();
+        self.event(Event::SignalingState(SignalingState::Closed));
+        self.set_dtls_state(DtlsState::Closed);
+        self.update_connection_state();
+        self.pump(now);
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    /// The next packet to send: from the local socket `source` to
+    /// `destination`.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.ice.poll_transmit()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let rtcp = self
+            .transceivers
+            .iter()
+            .filter(|t| !self.closed && self.srtp.is_some() && t.negotiated.is_some())
+            .filter_map(|t| t.rtcp.as_ref()?.poll_timeout());
+        [self.ice.poll_timeout(), self.dtls.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .chain(rtcp)
+            .min()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop()
+    }
+
+    // ---------------------------------------------------------------- getters
+
+    /// The signaling state.
+    pub fn signaling_state(&self) -> SignalingState {
+        self.signaling.state
+    }
+
+    /// The ICE connection state.
+    pub const fn ice_connection_state(&self) -> IceConnectionState {
+        self.ice_state
+    }
+
+    /// The DTLS state.
+    pub const fn dtls_state(&self) -> DtlsState {
+        self.dtls_state
+    }
+
+    /// The connection state.
+    pub const fn connection_state(&self) -> ConnectionState {
+        self.connection_state
+    }
+
+    /// Our certificate's fingerprint, as `a=fingerprint` carries it.
+    pub fn fingerprint(&self) -> String {
+        self.dtls.local_fingerprint().to_string()
+    }
+
+    /// The negotiated SRTP profile, once keyed.
+    pub fn srtp_profile(&self) -> Option<ProtectionProfile> {
+        self.srtp.as_ref().map(|s| s.profile)
+    }
+
+    /// The mids of the transceivers, in m-line order.
+    pub fn mids(&self) -> impl Iterator<Item = &str> {
+        self.transceivers.iter().map(|t| t.mid.as_str())
+    }
+
+    /// The payload types agreed for a transceiver, with their encoding
+    /// names and clock rates, in the answer's order of preference.
+    pub fn codecs(&self, mid: &str) -> Vec<(u8, String, u32)> {
+        self.transceivers
+            .iter()
+            .find(|t| t.mid == mid)
+            .and_then(|t| t.negotiated.as_ref())
+            .map(|n| {
+                n.codecs
+                    .iter()
+                    .map(|c| (c.payload_type, c.name.clone(), c.clock_rate))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The ICE agent, for its candidates, pairs and credentials.
+    pub const fn ice(&self) -> &Agent {
+        &self.ice
+    }
+
+    /// Events dropped because the caller did not drain
+    /// [`poll_event`](Self::poll_event), and packets the ICE agent dropped.
+    pub fn overflow(&self) -> sansrtc_stun::Overflow {
+        let ice = self.ice.overflow();
+        sansrtc_stun::Overflow {
+            transmits: ice.transmits,
+            events: ice.events + self.events.dropped(),
+        }
+    }
+
+    // -------------------------------------------------------------- internals
+
+    fn advance(&mut self, now: Instant) {
+        if now > self.now {
+            self.now = now;
+        }
+    }
+
+    pub(crate) fn check_open(&self) -> Result<(), Error> {
+        if self.closed {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) fn event(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    fn index_of(&self, mid: &str) -> Result<usize, Error> {
+        self.transceivers
+            .iter()
+            .position(|t| t.mid == mid)
+            .ok_or_else(|| Error::UnknownMid(mid.to_string()))
+    }
+
+    /// Sends the first `len` bytes of the scratch buffer on the selected
+    /// pair.
+    fn send(&mut self, now: Instant, len: usize) -> Result<(), Error> {
+        let data = self.buffer.get(..len).ok_or(Error::TooLarge)?;
+        self.ice
+            .send_data(now, 1, data)
+            .map_err(|_| Error::NotConnected)
+    }
+
+    /// Protects a plain RTCP compound and sends it.
+    fn send_rtcp(&mut self, now: Instant, plain: &[u8]) -> Result<(), Error> {
+        let Some(srtp) = &mut self.srtp else {
+            return Err(Error::NotConnected);
+        };
+        let room = self.buffer.len().saturating_sub(srtp.outbound.rtcp_overhead());
+        if plain.len() > room {
+            return Err(Error::TooLarge);
+        }
+        self.buffer
+            .get_mut(..plain.len())
+            .ok_or(Error::TooLarge)?
+            .copy_from_slice(plain);
+        let len = srtp
+            .outbound
+            .protect_rtcp(&mut self.buffer, plain.len())
+            .map_err(|_| Error::TooLarge)?;
+        self.send(now, len)
+    }
+
+    /// RTCP reports a transceiver's session has due.
+    fn send_reports(&mut self, now: Instant, index: usize) {
+        if self.srtp.is_none() || self.closed {
+            return;
+        }
+        let Some(rtcp) = self.transceivers.get_mut(index).and_then(|t| t.rtcp.as_mut()) else {
+            return;
+        };
+        rtcp.handle_timeout(now);
+        let mut reports = Vec::new();
+        while let Some(report) = rtcp.poll_transmit() {
+            reports.push(report);
+        }
+        for report in reports {
+            // Lost like a datagram when there is no pair to send on.
+            let _ = self.send_rtcp(now, &report);
+        }
+    }
+
+    /// RTCP BYE (RFC 3550 §6.6) for a transceiver that sent.
+    fn send_bye(&mut self, now: Instant, index: usize) {
+        let Some(transceiver) = self.transceivers.get(index) else {
+            return;
+        };
+        if transceiver.packets_sent == 0 || self.srtp.is_none() {
+            return;
+        }
+        let ssrc = [transceiver.ssrc];
+        let bye = sansrtc_rtp::rtcp::Goodbye {
+            sources: sansrtc_rtp::list::List::new(&ssrc),
+            reason: None,
+        };
+        let mut plain = [0u8; 64];
+        if let Ok(len) =
+            sansrtc_rtp::rtcp::write_reduced_size(&[RtcpPacket::Goodbye(bye)], &mut plain)
+        {
+            let _ = self.send_rtcp(now, plain.get(..len).unwrap_or_default());
+        }
+    }
+
+    /// Application data ICE handed back: DTLS, SRTP or SRTCP.
+    fn receive_data(&mut self, now: Instant, contents: &[u8]) -> Result<(), RecvError> {
+        match demux::classify(contents) {
+            Packet::Dtls => self
+                .dtls
+                .handle_receive(now, contents)
+                .map(|_| ())
+                .map_err(RecvError::Dtls),
+            Packet::Rtp => self.receive_rtp(now, contents),
+            Packet::Rtcp => self.receive_rtcp(now, contents),
+            Packet::Other => Err(RecvError::Unknown),
+        }
+    }
+
+    fn receive_rtp(&mut self, now: Instant, contents: &[u8]) -> Result<(), RecvError> {
+        let Some(srtp) = &mut self.srtp else {
+            return Err(RecvError::NotKeyed);
+        };
+        let buf = self
+            .buffer
+            .get_mut(..contents.len())
+            .ok_or(RecvError::TooLarge)?;
+        buf.copy_from_slice(contents);
+        let len = srtp.inbound.unprotect_rtp(buf).map_err(RecvError::Srtp)?;
+        let plain = self.buffer.get(..len).unwrap_or_default();
+        let packet = RtpPacket::parse(plain).map_err(RecvError::Malformed)?;
+        let index = route(&self.transceivers, &packet).ok_or(RecvError::Unrouted)?;
+        let Some(transceiver) = self.transceivers.get_mut(index) else {
+            return Err(RecvError::Unrouted);
+        };
+        transceiver.remote_ssrc = Some(packet.ssrc());
+        transceiver.packets_received += 1;
+        transceiver.bytes_received += packet.payload().len() as u64;
+        if let Some(rtcp) = &mut transceiver.rtcp {
+            rtcp.handle_rtp_receive(
+                now,
+                packet.ssrc(),
+                packet.sequence_number(),
+                packet.timestamp(),
+            );
+        }
+        let media = MediaPacket {
+            mid: transceiver.mid.clone(),
+            payload_type: packet.payload_type(),
+            sequence_number: packet.sequence_number(),
+            timestamp: packet.timestamp(),
+            marker: packet.marker(),
+            ssrc: packet.ssrc(),
+            payload: packet.payload().to_vec(),
+        };
+        if self.events.push(Event::Media(media)) {
+            Ok(())
+        } else {
+            Err(RecvError::QueueFull)
+        }
+    }
+
+    fn receive_rtcp(&mut self, now: Instant, contents: &[u8]) -> Result<(), RecvError> {
+        let Some(srtp) = &mut self.srtp else {
+            return Err(RecvError::NotKeyed);
+        };
+        let buf = self
+            .buffer
+            .get_mut(..contents.len())
+            .ok_or(RecvError::TooLarge)?;
+        buf.copy_from_slice(contents);
+        let len = srtp.inbound.unprotect_rtcp(buf).map_err(RecvError::Srtp)?;
+        let plain = self.buffer.get(..len).unwrap_or_default().to_vec();
+        let compound = Compound::parse_reduced_size(&plain).map_err(RecvError::Malformed)?;
+        let mut requests = Vec::new();
+        let mut ended = Vec::new();
+        for packet in compound.packets() {
+            let packet = packet.map_err(RecvError::Malformed)?;
+            match packet {
+                RtcpPacket::PictureLossIndication(pli) => {
+                    requests.push((pli.media_ssrc, KeyframeRequest::Pli));
+                }
+                RtcpPacket::FullIntraRequest(fir) => {
+                    for entry in fir.entries.iter() {
+                        requests.push((entry.ssrc, KeyframeRequest::Fir));
+                    }
+                }
+                RtcpPacket::Goodbye(bye) => {
+                    for ssrc in bye.sources.iter() {
+                        if let Some(t) = self.transceivers.iter().find(|t| t.remote_ssrc == Some(ssrc)) {
+                            ended.push(t.mid.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Reports go to every session: each takes the blocks about its own
+        // source and the sender reports of the sources it receives.
+        for transceiver in &mut self.transceivers {
+            if let Some(rtcp) = &mut transceiver.rtcp {
+                let _ = rtcp.handle_rtcp_receive(now, &plain);
+            }
+        }
+        for (ssrc, request) in requests {
+            if let Some(t) = self.transceivers.iter().find(|t| t.ssrc == ssrc) {
+                let mid = t.mid.clone();
+                self.event(Event::KeyframeRequested { mid, request });
+            }
+        }
+        for mid in ended {
+            self.event(Event::RemoteEnded { mid });
+        }
+        Ok(())
+    }
+
+    /// Moves what ICE and DTLS produced along: DTLS datagrams out through
+    /// ICE, ICE's and DTLS's events into ours, DTLS started when ICE has a
+    /// pair, SRTP keyed when DTLS connects.
+    pub(crate) fn pump(&mut self, now: Instant) {
+        while let Some(event) = self.ice.poll_event() {
+            self.on_ice_event(event);
+        }
+        self.maybe_start_dtls(now);
+        self.flush_dtls(now);
+        while let Some(event) = self.dtls.poll_event() {
+            self.on_dtls_event(event);
+        }
+        self.flush_dtls(now);
+        self.update_connection_state();
+    }
+
+    fn flush_dtls(&mut self, now: Instant) {
+        while let Some(datagram) = self.dtls.poll_transmit() {
+            // Without a selected pair the datagram is lost; DTLS sends its
+            // flight again on its timer.
+            let _ = self.ice.send_data(now, 1, datagram);
+        }
+    }
+
+    fn on_ice_event(&mut self, event: sansrtc_ice::Event) {
+        match event {
+            sansrtc_ice::Event::LocalCandidate(candidate) => {
+                let mid = self.signaling.bundle_mid(&self.transceivers);
+                self.event(Event::LocalCandidate {
+                    candidate: candidate.to_string(),
+                    mid,
+                });
+            }
+            sansrtc_ice::Event::GatheringComplete => self.event(Event::GatheringComplete),
+            sansrtc_ice::Event::StateChanged(state) => {
+                self.ice_state = state;
+                self.event(Event::IceConnectionState(state));
+                if state == IceConnectionState::Failed {
+                    self.event(Event::Failed(Failure::Ice));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn maybe_start_dtls(&mut self, now: Instant) {
+        if self.dtls_started || self.closed {
+            return;
+        }
+        let connected = matches!(
+            self.ice_state,
+            IceConnectionState::Connected | IceConnectionState::Completed
+        );
+        let Some(role) = self.signaling.dtls_role else {
+            return;
+        };
+        if !connected {
+            return;
+        }
+        if self.dtls.start(now, role).is_ok() {
+            self.dtls_started = true;
+            self.set_dtls_state(DtlsState::Connecting);
+        }
+    }
+
+    fn on_dtls_event(&mut self, event: sansrtc_dtls::Event) {
+        match event {
+            sansrtc_dtls::Event::Connected(connected) => {
+                let Some(keys) = connected.srtp else {
+                    self.set_dtls_state(DtlsState::Connected);
+                    return;
+                };
+                match srtp_sessions(keys.profile, &keys.keying_material) {
+                    Some(srtp) => {
+                        let profile = srtp.profile;
+                        self.srtp = Some(srtp);
+                        self.set_dtls_state(DtlsState::Connected);
+                        self.event(Event::SrtpReady { profile });
+                    }
+                    None => {
+                        self.set_dtls_state(DtlsState::Failed);
+                        self.event(Event::Failed(Failure::Srtp));
+                    }
+                }
+            }
+            sansrtc_dtls::Event::Failed(failure) => {
+                self.set_dtls_state(DtlsState::Failed);
+                self.event(Event::Failed(Failure::Dtls(failure)));
+            }
+            sansrtc_dtls::Event::PeerClosed => self.set_dtls_state(DtlsState::Closed),
+            _ => {}
+        }
+    }
+
+    fn set_dtls_state(&mut self, state: DtlsState) {
+        if self.dtls_state != state {
+            self.dtls_state = state;
+            self.event(Event::DtlsState(state));
+        }
+    }
+
+    fn update_connection_state(&mut self) {
+        let state = if self.closed {
+            ConnectionState::Closed
+        } else if self.ice_state == IceConnectionState::Failed || self.dtls_state == DtlsState::Failed {
+            ConnectionState::Failed
+        } else if self.ice_state == IceConnectionState::Disconnected {
+            ConnectionState::Disconnected
+        } else if self.dtls_state == DtlsState::Connected
+            && matches!(
+                self.ice_state,
+                IceConnectionState::Connected | IceConnectionState::Completed
+            )
+        {
+            ConnectionState::Connected
+        } else if self.ice_state == IceConnectionState::New && self.dtls_state == DtlsState::New {
+            ConnectionState::New
+        } else {
+            ConnectionState::Connecting
+        };
+        if state != self.connection_state {
+            self.connection_state = state;
+            self.event(Event::ConnectionState(state));
+        }
+    }
+}
+
+/// SRTP sessions for both directions from DTLS's keys.
+fn srtp_sessions(profile: ProtectionProfile, keys: &KeyingMaterial) -> Option<Srtp> {
+    let config = sansrtc_srtp::Config::default();
+    Some(Srtp {
+        profile,
+        outbound: SrtpSession::new(&keys.local, config.clone()).ok()?,
+        inbound: SrtpSession::new(&keys.remote, config).ok()?,
+    })
+}
+
+/// The transceiver an RTP packet belongs to (RFC 8843 §9.2): by its MID
+/// header extension, else by the SSRCs the other side announced or that
+/// it sent before, else by a payload type only one transceiver agreed on.
+fn route(transceivers: &[Transceiver], packet: &RtpPacket<&[u8]>) -> Option<usize> {
+    let by_mid = transceivers.iter().position(|t| {
+        t.negotiated.as_ref().is_some_and(|n| {
+            n.extensions.id(ExtensionKind::Mid).is_some()
+                && n
+                    .extensions
+                    .read::<MidExtension<'_>, _>(packet)
+                    .and_then(Result::ok)
+                    .is_some_and(|mid| mid.as_bytes() == t.mid.as_bytes())
+        })
+    });
+    if by_mid.is_some() {
+        return by_mid;
+    }
+    let ssrc = packet.ssrc();
+    let by_ssrc = transceivers.iter().position(|t| {
+        t.remote_ssrc == Some(ssrc)
+            || t.negotiated
+                .as_ref()
+                .is_some_and(|n| n.remote_ssrcs.contains(&ssrc))
+    });
+    if by_ssrc.is_some() {
+        return by_ssrc;
+    }
+    let payload_type = packet.payload_type();
+    let mut candidates = transceivers.iter().enumerate().filter(|(_, t)| {
+        t.negotiated
+            .as_ref()
+            .is_some_and(|n| n.direction.receives() && n.codec(payload_type).is_some())
+    });
+    match (candidates.next(), candidates.next()) {
+        (Some((index, _)), None) => Some(index),
+        _ => None,
+    }
+}

@@ -1,0 +1,192 @@
+//! Transceivers: one m-line each, with what we send (our SSRC, sequence
+//! numbers, timestamps, the MID header extension of RFC 8843) and what we
+//! agreed to receive, and the RTCP session that reports on both
+//! (RFC 3550 §6).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::time::Duration;
+use std::time::Instant;
+
+use sansrtc_rtp::ntp::NtpTime;
+use sansrtc_rtp::rtp::{Builder, Element, ExtensionKind, ExtensionMap};
+use sansrtc_rtp::session::{Session as RtcpSession, SessionConfig};
+use sansrtc_sdp::Direction;
+use sansrtc_sdp::negotiate::AgreedMedia;
+use sansrtc_stun::rng::Rng;
+
+use crate::event::{MediaKind, Mid};
+
+/// The RTP header extension a transceiver writes on every packet: its mid
+/// (RFC 8843 §15), so that BUNDLE can route it.
+pub(crate) const MID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
+
+/// The id we offer for the MID extension.
+pub(crate) const MID_EXTENSION_ID: u16 = 9;
+
+/// A codec both sides agreed on for a transceiver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AgreedCodec {
+    pub(crate) payload_type: u8,
+    pub(crate) name: String,
+    pub(crate) clock_rate: u32,
+    pub(crate) rtx_payload_type: Option<u8>,
+}
+
+/// What an offer/answer exchange settled for a transceiver.
+#[derive(Debug, Clone)]
+pub(crate) struct Negotiated {
+    /// Our direction.
+    pub(crate) direction: Direction,
+    pub(crate) codecs: Vec<AgreedCodec>,
+    /// Header extension ids both sides use.
+    pub(crate) extensions: ExtensionMap,
+    /// SSRCs the other side announced.
+    pub(crate) remote_ssrcs: Vec<u32>,
+}
+
+impl Negotiated {
+    pub(crate) fn from_agreement(agreed: &AgreedMedia<'_>) -> Self {
+        let codecs = agreed
+            .codecs
+            .iter()
+            .map(|c| AgreedCodec {
+                payload_type: c.payload_type,
+                name: c.name.to_string(),
+                clock_rate: c.clock_rate,
+                rtx_payload_type: c.rtx_payload_type,
+            })
+            .collect();
+        let mut extensions = ExtensionMap::new();
+        for extmap in &agreed.extensions {
+            // An id the map refuses (0, or one id for two extensions) is
+            // left out: packets carrying it are read without it.
+            let _ = extensions.insert(extmap.id, &extmap.uri);
+        }
+        Self {
+            direction: if agreed.accepted {
+                agreed.direction
+            } else {
+                Direction::Inactive
+            },
+            codecs,
+            extensions,
+            remote_ssrcs: agreed.remote_ssrcs.clone(),
+        }
+    }
+
+    pub(crate) fn codec(&self, payload_type: u8) -> Option<&AgreedCodec> {
+        self.codecs.iter().find(|c| c.payload_type == payload_type)
+    }
+}
+
+/// One transceiver.
+#[derive(Debug)]
+pub(crate) struct Transceiver {
+    pub(crate) mid: Mid,
+    pub(crate) kind: MediaKind,
+    /// What the application wants.
+    pub(crate) direction: Direction,
+    /// After the last offer/answer exchange.
+    pub(crate) negotiated: Option<Negotiated>,
+    /// Our SSRC (RFC 3550 §8: random).
+    pub(crate) ssrc: u32,
+    pub(crate) sequence_number: u16,
+    /// Added to the application's timestamps (RFC 3550 §5.1: a random
+    /// start).
+    pub(crate) timestamp_offset: u32,
+    /// The RTCP session, once the clock rate is known.
+    pub(crate) rtcp: Option<RtcpSession>,
+    /// Packets sent and received, for statistics.
+    pub(crate) packets_sent: u64,
+    pub(crate) bytes_sent: u64,
+    pub(crate) packets_received: u64,
+    pub(crate) bytes_received: u64,
+    /// The SSRC we heard from most recently.
+    pub(crate) remote_ssrc: Option<u32>,
+}
+
+impl Transceiver {
+    pub(crate) fn new(mid: Mid, kind: MediaKind, direction: Direction, rng: &mut Rng) -> Self {
+        Self {
+            mid,
+            kind,
+            direction,
+            negotiated: None,
+            ssrc: rng.next_u32(),
+            sequence_number: (rng.next_u32() & 0x7fff) as u16,
+            timestamp_offset: rng.next_u32(),
+            rtcp: None,
+            packets_sent: 0,
+            bytes_sent: 0,
+            packets_received: 0,
+            bytes_received: 0,
+            remote_ssrc: None,
+        }
+    }
+
+    /// Whether the agreed direction lets us send.
+    pub(crate) fn sends(&self) -> bool {
+        self.negotiated
+            .as_ref()
+            .is_some_and(|n| n.direction.sends())
+    }
+
+    /// Applies a new agreement, and starts the RTCP session at the first
+    /// codec's clock rate.
+    pub(crate) fn negotiate(
+        &mut self,
+        negotiated: Negotiated,
+        cname: &str,
+        anchor: (Instant, NtpTime),
+        rtcp_interval: Duration,
+        rng: &mut Rng,
+    ) {
+        let clock_rate = negotiated.codecs.first().map(|c| c.clock_rate);
+        if let (None, Some(clock_rate)) = (&self.rtcp, clock_rate) {
+            let mut config =
+                SessionConfig::new(self.ssrc, cname.as_bytes(), clock_rate, anchor.1, anchor.0);
+            config.min_interval = rtcp_interval;
+            config.seed = Some(rng.next_seed());
+            config.session_bandwidth = match self.kind {
+                MediaKind::Audio => 64_000,
+                _ => 2_000_000,
+            };
+            self.rtcp = Some(RtcpSession::new(config, anchor.0));
+        }
+        self.negotiated = Some(negotiated);
+    }
+
+    /// Writes the header and `payload` of our next RTP packet into `buf`;
+    /// returns its length.
+    pub(crate) fn write_rtp(
+        &mut self,
+        buf: &mut [u8],
+        payload_type: u8,
+        timestamp: u32,
+        marker: bool,
+        payload: &[u8],
+    ) -> Option<usize> {
+        let negotiated = self.negotiated.as_ref()?;
+        let mid_id = negotiated.extensions.id(ExtensionKind::Mid);
+        let element;
+        let elements;
+        let mut builder = Builder::new()
+            .payload_type(payload_type)
+            .sequence_number(self.sequence_number)
+            .timestamp(timestamp.wrapping_add(self.timestamp_offset))
+            .ssrc(self.ssrc)
+            .marker(marker)
+            .payload(payload);
+        if let Some(id) = mid_id {
+            element = [Element::new(id, self.mid.as_bytes())];
+            elements = &element[..];
+            builder = builder.extensions(elements);
+        }
+        let len = builder.write_to(buf).ok()?;
+        self.sequence_number = self.sequence_number.wrapping_add(1);
+        self.packets_sent += 1;
+        self.bytes_sent += payload.len() as u64;
+        Some(len)
+    }
+}

@@ -1,0 +1,318 @@
+//! Two peers on `ice`'s simulated network (NATs, latency, loss): they
+//! connect through ICE, DTLS and SRTP and exchange media both ways; a wrong
+//! fingerprint fails cleanly; renegotiation adds video mid-call; an ICE
+//! restart keeps SRTP running.
+
+// The virtual clock starts at an arbitrary instant.
+#![allow(clippy::disallowed_methods, clippy::indexing_slicing)]
+
+use core::net::{IpAddr, SocketAddr};
+use core::time::Duration;
+use std::time::Instant;
+
+use sansrtc::ice::LocalSocket;
+use sansrtc::ice::sim::{Link, Nat, Network};
+use sansrtc::sdp::Direction;
+use sansrtc::stun::Receive;
+use sansrtc::stun::rng::seed_from_u64;
+use sansrtc::{
+    Config, ConnectionState, DtlsState, Event, Failure, MediaKind, MediaPacket, Peer,
+};
+
+/// The STUN server of the network.
+const STUN_SERVER: &str = "192.0.2.1:3478";
+
+/// Two peers, each on its own host (behind its own NAT when given), and
+/// the network between them.
+struct Call {
+    peers: [Peer; 2],
+    network: Network,
+    now: Instant,
+    /// Media each peer received.
+    received: [Vec<MediaPacket>; 2],
+    /// Everything else each peer reported.
+    events: [Vec<Event>; 2],
+    /// Trickle candidates to the other side.
+    trickle: bool,
+    /// Each peer's host address.
+    addresses: [SocketAddr; 2],
+}
+
+impl Call {
+    fn new(seed: u64, link: Link, nats: [Option<Nat>; 2]) -> Self {
+        let now = Instant::now();
+        let mut network = Network::new(seed, link);
+        let stun: SocketAddr = STUN_SERVER.parse().unwrap();
+        network.add_stun_server(stun);
+        let hosts: [SocketAddr; 2] = ["10.0.1.2:5000".parse().unwrap(), "10.0.2.2:5000".parse().unwrap()];
+        let publics: [IpAddr; 2] = ["203.0.113.1".parse().unwrap(), "203.0.113.2".parse().unwrap()];
+        let mut peers = Vec::new();
+        let mut addresses = Vec::new();
+        for i in 0..2 {
+            let (address, nat) = match nats[i] {
+                Some(nat) => (hosts[i], Some(network.add_nat(publics[i], nat))),
+                None => (SocketAddr::new(publics[i], 5000), None),
+            };
+            network.add_host(address, nat);
+            addresses.push(address);
+            let mut config = Config::new();
+            config.seed = Some(seed_from_u64(seed * 2 + i as u64));
+            config.stun_servers = vec![stun];
+            let mut peer = Peer::new(config, now).unwrap();
+            peer.add_local_socket(LocalSocket::udp(address)).unwrap();
+            peers.push(peer);
+        }
+        let peers: [Peer; 2] = peers.try_into().ok().unwrap();
+        Self {
+            peers,
+            network,
+            now,
+            received: [Vec::new(), Vec::new()],
+            events: [Vec::new(), Vec::new()],
+            trickle: true,
+            addresses: [addresses[0], addresses[1]],
+        }
+    }
+
+    /// Offer from peer `from`, answer from the other.
+    fn negotiate(&mut self, from: usize) {
+        let offer = self.peers[from].create_offer().unwrap();
+        self.peers[1 - from].set_remote_offer(&offer).unwrap();
+        self.drain_events();
+        let answer = self.peers[1 - from].create_answer().unwrap();
+        self.peers[from].set_remote_answer(&answer).unwrap();
+    }
+
+    fn drain_events(&mut self) {
+        for i in 0..2 {
+            while let Some(event) = self.peers[i].poll_event() {
+                match event {
+                    Event::LocalCandidate { candidate, .. } if self.trickle => {
+                        let _ = self.peers[1 - i].add_remote_candidate(&candidate);
+                    }
+                    Event::Media(packet) => self.received[i].push(packet),
+                    other => self.events[i].push(other),
+                }
+            }
+        }
+    }
+
+    /// Moves packets and time forward by `duration`; `each` runs at every
+    /// step with the call (to send media).
+    fn run(&mut self, duration: Duration, mut each: impl FnMut(&mut Self)) {
+        let end = self.now + duration;
+        for _ in 0..1_000_000 {
+            self.drain_events();
+            for i in 0..2 {
+                while let Some(transmit) = self.peers[i].poll_transmit() {
+                    self.network.send(self.now, transmit);
+                }
+            }
+            while let Some(delivery) = self.network.poll_delivery(self.now) {
+                let to = self.addresses.iter().position(|a| *a == delivery.destination);
+                if let Some(to) = to {
+                    let packet = Receive::udp(delivery.source, delivery.destination, &delivery.bytes);
+                    let _ = self.peers[to].handle_receive(self.now, packet);
+                }
+            }
+            each(self);
+            self.drain_events();
+            if self.now >= end {
+                return;
+            }
+            let next = [
+                self.peers[0].poll_timeout(),
+                self.peers[1].poll_timeout(),
+                self.network.next_arrival(),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(end)
+            .max(self.now)
+            .min(self.now + Duration::from_millis(10))
+            .min(end);
+            self.now = next;
+            for peer in &mut self.peers {
+                peer.handle_timeout(next);
+            }
+        }
+        panic!("the call did not advance");
+    }
+
+    fn connected(&self) -> bool {
+        self.peers
+            .iter()
+            .all(|p| p.connection_state() == ConnectionState::Connected)
+    }
+}
+
+/// Sends one 20 ms audio packet from each peer on `mid` when it is due.
+struct Tone {
+    next: Option<Instant>,
+    timestamp: u32,
+}
+
+impl Tone {
+    fn new() -> Self {
+        Self {
+            next: None,
+            timestamp: 0,
+        }
+    }
+
+    fn send(&mut self, call: &mut Call, mid: &str, payload_type: u8) {
+        let now = call.now;
+        let next = *self.next.get_or_insert(now);
+        if now < next {
+            return;
+        }
+        for peer in &mut call.peers {
+            let payload = [0x55u8; 160];
+            let _ = peer.write_rtp(now, mid, payload_type, self.timestamp, false, &payload);
+        }
+        self.timestamp = self.timestamp.wrapping_add(160);
+        self.next = Some(next + Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn peers_behind_nats_exchange_audio_with_loss() {
+    let link = Link {
+        loss_permille: 50,
+        ..Link::default()
+    };
+    let mut call = Call::new(1, link, [Some(Nat::RESTRICTED_CONE), Some(Nat::PORT_RESTRICTED_CONE)]);
+    let mid = call.peers[0]
+        .add_transceiver(MediaKind::Audio, Direction::SendRecv)
+        .unwrap();
+    call.negotiate(0);
+    // The answerer received a transceiver for the offer's m-line and sends
+    // on it too.
+    call.run(Duration::from_secs(15), |call| {
+        if call.connected() {
+            return;
+        }
+    });
+    assert!(call.connected(), "{:?} {:?}", call.events[0], call.events[1]);
+    let profile = call.peers[0].srtp_profile().unwrap();
+    assert_eq!(call.peers[1].srtp_profile(), Some(profile));
+    let mut tone = Tone::new();
+    call.run(Duration::from_secs(5), |call| tone.send(call, &mid, 0));
+    for i in 0..2 {
+        let got = call.received[i].len();
+        // 250 packets sent each way; 5 % loss.
+        assert!(got > 200 && got <= 250, "peer {i} received {got}");
+        assert!(call.received[i].iter().all(|p| p.mid == mid && p.payload == [0x55; 160]));
+    }
+}
+
+#[test]
+fn a_wrong_fingerprint_fails_dtls_and_no_media_flows() {
+    let mut call = Call::new(2, Link::default(), [None, None]);
+    let mid = call.peers[0]
+        .add_transceiver(MediaKind::Audio, Direction::SendRecv)
+        .unwrap();
+    let offer = call.peers[0].create_offer().unwrap();
+    call.peers[1].set_remote_offer(&offer).unwrap();
+    let answer = call.peers[1].create_answer().unwrap();
+    // Someone in the middle swaps the answerer's fingerprint for another
+    // certificate's.
+    let other = sansrtc::dtls::Certificate::generate().unwrap();
+    let real = call.peers[1].fingerprint();
+    let forged = answer.replace(&real, &other.fingerprint().to_string());
+    assert_ne!(forged, answer);
+    call.peers[0].set_remote_answer(&forged).unwrap();
+    let mut tone = Tone::new();
+    call.run(Duration::from_secs(40), |call| tone.send(call, &mid, 0));
+    assert_eq!(call.peers[0].dtls_state(), DtlsState::Failed);
+    assert!(
+        call.events[0].contains(&Event::Failed(Failure::Dtls(
+            sansrtc::dtls::Failure::FingerprintMismatch
+        ))),
+        "{:?}",
+        call.events[0]
+    );
+    assert_eq!(call.peers[0].connection_state(), ConnectionState::Failed);
+    assert_eq!(call.peers[0].srtp_profile(), None);
+    assert!(call.received[0].is_empty() && call.received[1].is_empty());
+}
+
+#[test]
+fn renegotiation_adds_video_mid_call() {
+    let mut call = Call::new(3, Link::default(), [Some(Nat::FULL_CONE), None]);
+    let audio = call.peers[0]
+        .add_transceiver(MediaKind::Audio, Direction::SendRecv)
+        .unwrap();
+    call.negotiate(0);
+    call.run(Duration::from_secs(10), |_| {});
+    assert!(call.connected());
+    let mut tone = Tone::new();
+    call.run(Duration::from_secs(1), |call| tone.send(call, &audio, 0));
+    // Peer 1 adds video and offers; peer 0 answers and sends video too.
+    let video = call.peers[1]
+        .add_transceiver(MediaKind::Video, Direction::SendRecv)
+        .unwrap();
+    assert_ne!(video, audio);
+    let offer = call.peers[1].create_offer().unwrap();
+    call.peers[0].set_remote_offer(&offer).unwrap();
+    call.drain_events();
+    assert!(call.events[0].contains(&Event::TransceiverAdded {
+        mid: video.clone(),
+        kind: MediaKind::Video
+    }));
+    call.peers[0].set_direction(&video, Direction::SendRecv).unwrap();
+    let answer = call.peers[0].create_answer().unwrap();
+    call.peers[1].set_remote_answer(&answer).unwrap();
+    let vp8 = call.peers[0]
+        .codecs(&video)
+        .into_iter()
+        .find(|(_, name, _)| name == "VP8")
+        .map(|(pt, _, _)| pt)
+        .unwrap();
+    let before = [call.received[0].len(), call.received[1].len()];
+    let mut frames = 0u32;
+    call.run(Duration::from_secs(2), |call| {
+        tone.send(call, &audio, 0);
+        if frames < 30 {
+            for peer in &mut call.peers {
+                peer.write_rtp(call.now, &video, vp8, frames * 3000, true, &[0x10, 0, 0x9d, 1, 0x2a])
+                    .unwrap();
+            }
+            frames += 1;
+        }
+    });
+    for i in 0..2 {
+        let video_packets = call.received[i].iter().filter(|p| p.mid == video).count();
+        assert_eq!(video_packets, 30, "peer {i}");
+        let audio_after = call.received[i].len() - before[i] - video_packets;
+        assert!(audio_after > 90, "peer {i}: {audio_after} audio packets");
+    }
+    // Still one DTLS connection: the SRTP profile did not change.
+    assert_eq!(call.peers[0].dtls_state(), DtlsState::Connected);
+}
+
+#[test]
+fn an_ice_restart_keeps_srtp_running() {
+    let mut call = Call::new(4, Link::default(), [Some(Nat::RESTRICTED_CONE), None]);
+    let mid = call.peers[0]
+        .add_transceiver(MediaKind::Audio, Direction::SendRecv)
+        .unwrap();
+    call.negotiate(0);
+    call.run(Duration::from_secs(10), |_| {});
+    assert!(call.connected());
+    let profile = call.peers[0].srtp_profile();
+    let old_ufrag = call.peers[0].ice().local_credentials().ufrag().to_string();
+    let mut tone = Tone::new();
+    call.run(Duration::from_secs(1), |call| tone.send(call, &mid, 0));
+    let before = call.received[1].len();
+    call.peers[0].restart_ice();
+    call.negotiate(0);
+    assert_ne!(call.peers[0].ice().local_credentials().ufrag(), old_ufrag);
+    call.run(Duration::from_secs(5), |call| tone.send(call, &mid, 0));
+    assert!(call.connected());
+    assert_eq!(call.peers[0].srtp_profile(), profile);
+    let after = call.received[1].len() - before;
+    // 250 packets in 5 s; a few may be lost while the pair changes.
+    assert!(after > 230, "{after} packets after the restart");
+}
