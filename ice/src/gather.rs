@@ -125,7 +125,7 @@ impl Agent {
             gather.transaction = Some(transaction);
             let (base, server) = (gather.base, gather.server);
             if let Some(bytes) = bytes {
-                self.transmit(base, server, bytes);
+                self.transmit(base, server, Transport::Udp, bytes);
             }
             self.next_pacing = now + self.config.ta;
             return true;
@@ -162,7 +162,7 @@ impl Agent {
             }
         }
         for (source, destination, bytes) in sends {
-            self.transmit(source, destination, bytes);
+            self.transmit(source, destination, Transport::Udp, bytes);
         }
         self.check_gathering_complete();
     }
@@ -178,15 +178,13 @@ impl Agent {
             // first checks open their NAT to ours: pairs that failed get one
             // more round, checks in progress a fresh retransmission budget.
             self.last_local_candidate = self.now;
-            let (now, rto) = (self.now, self.config.initial_rto);
+            let (now, rto, span) = (self.now, self.config.initial_rto, self.check_span());
             for pair in self.checklist.pairs_mut() {
                 if pair.state == PairState::Failed && !pair.valid {
                     pair.state = PairState::Waiting;
                 }
                 if let (PairState::InProgress, Some(check)) = (pair.state, &mut pair.check) {
-                    check.sent = 1;
-                    check.rto = rto;
-                    check.next_at = now + rto;
+                    check.refresh(now, rto, span);
                 }
             }
             self.event(Event::GatheringComplete);

@@ -219,6 +219,7 @@ mod role;
 mod route;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod tcp;
 
 pub use agent::{
     Agent, Config, LocalSocket, MAX_LOCAL_SOCKETS, MAX_PENDING_NAMES, MAX_QUEUED_EVENTS,
@@ -241,3 +242,6 @@ pub use relay::{MAX_TURN_SERVERS, TurnServer};
 pub use rng::{Rng, Seed, seed_from_u64};
 pub use route::local_ufrag;
 pub use sansrtc_stun::Overflow;
+pub use tcp::{
+    ConnectRequest, ConnectionEvent, FrameError, FrameReader, MAX_TCP_CONNECTIONS, TcpPolicy,
+};

@@ -102,5 +102,8 @@ impl Agent {
         self.first_valid_at.clear();
         self.checking_since = None;
         self.lite_nominated.clear();
+        self.first_tcp_valid_at.clear();
+        // TCP connections of the old pairs go; a selected pair's stays.
+        self.close_connections(false);
     }
 }
