@@ -243,15 +243,19 @@ impl Agent {
     ) {
         // Behind an mDNS name the host address is not announced, so a
         // server-reflexive candidate equal to it is not redundant.
+        // TCP candidates on the same address and port are not its kin.
+        let udp_base = |l: &&Local| l.base == base && l.candidate.transport() == Transport::Udp;
         let named = self
             .locals
             .iter()
-            .any(|l| l.base == base && l.candidate.address().ip().is_none());
+            .filter(udp_base)
+            .any(|l| l.candidate.address().ip().is_none());
         let redundant = (mapped == base && !named)
             || self
                 .locals
                 .iter()
-                .any(|l| l.base == base && l.candidate.socket_addr() == Some(mapped));
+                .filter(udp_base)
+                .any(|l| l.candidate.socket_addr() == Some(mapped));
         if !redundant {
             let priority = candidate::priority(
                 CandidateType::ServerReflexive,

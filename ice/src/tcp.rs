@@ -172,11 +172,11 @@ impl Default for TcpPolicy {
     }
 }
 
-/// The agent's request for a TCP connection, in
-/// [`Event::OpenConnection`](crate::Event::OpenConnection): connect from
-/// `local`'s IP address (any port: `local` is the active candidate's base,
-/// port 0) to `remote`, then hand the request back with the outcome in
-/// [`ConnectionEvent::Opened`] or [`ConnectionEvent::Failed`].
+/// The agent's request for a TCP connection, carried by an
+/// [`Event::OpenConnection`]. Connect from `local`'s IP address (any port:
+/// `local` is the active candidate's base, port 0) to `remote`, then hand
+/// the request back with the outcome in [`ConnectionEvent::Opened`] or
+/// [`ConnectionEvent::Failed`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ConnectRequest {
     /// The active socket (IP address and port 0) to connect from.
