@@ -912,6 +912,7 @@ impl Call {
                             "local_type": pair.local_type,
                             "remote": pair.remote.to_string(),
                             "remote_type": pair.remote_type,
+                            "transport": local.transport().to_string(),
                         }),
                     );
                     self.destination = Some(remote_address);

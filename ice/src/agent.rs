@@ -825,10 +825,11 @@ impl Agent {
     pub fn send_data(&mut self, now: Instant, component: u16, data: &[u8]) -> Result<(), Error> {
         self.check_open()?;
         self.advance(now);
+        // A selected TCP pair whose connection closed is no pair any more.
         let (source, destination, transport) = self
             .selected
             .iter()
-            .find(|s| s.component == component)
+            .find(|s| s.component == component && !s.lost)
             .map(|s| (s.local_base, s.remote_address, s.transport))
             .ok_or(Error::NoSelectedPair(component))?;
         if transport == Transport::Tcp {

@@ -384,6 +384,10 @@ fn an_active_pair_opens_a_connection_checks_nominates_and_carries_data() {
         .unwrap();
     assert_eq!(agent.state(), ConnectionState::Failed);
     assert_eq!(agent.connection_count(), 0);
+    assert_eq!(
+        agent.send_data(now, 1, b"\x80media"),
+        Err(Error::NoSelectedPair(1))
+    );
 }
 
 #[test]
