@@ -105,8 +105,9 @@ pub enum Error {
     /// Data too long for one RFC 4571 frame (65535 bytes).
     #[error("data too long for a TCP frame")]
     TooLarge,
-    /// The local socket was already added.
-    #[error("local socket already added")]
+    /// The local socket was already added (or the TCP connection
+    /// reported is one the agent already has).
+    #[error("local socket or connection already added")]
     DuplicateSocket,
     /// The candidate belongs to another ICE generation (its `ufrag`
     /// extension does not match the remote credentials).

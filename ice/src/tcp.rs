@@ -441,8 +441,9 @@ impl Agent {
     /// That is the answer to an opened connection nobody waits for any
     /// more (it took longer than [`Config::tcp_timeout`](crate::Config::tcp_timeout),
     /// or the agent restarted), to a connection accepted on an address that
-    /// is no passive socket of the agent, and to one beyond
-    /// [`MAX_TCP_CONNECTIONS`].
+    /// is no passive socket of the agent, to one whose two ends the agent
+    /// already has a connection between, to one beyond
+    /// [`MAX_TCP_CONNECTIONS`], and to any after [`close`](Agent::close).
     pub fn handle_connection(&mut self, now: Instant, event: ConnectionEvent) -> Result<(), Error> {
         self.advance(now);
         let result = match event {
@@ -477,8 +478,16 @@ impl Agent {
             .opening(request)
             .ok_or(Error::UnknownConnection)?;
         if self.connections.open(local, request.remote).is_some() {
+            // The caller reports a connection it already has: the request
+            // is void, and so are the pairs that waited for it.
             self.connections.connections.remove(index);
-            return Err(Error::UnknownConnection);
+            self.fail_tcp_pairs(|p| {
+                p.active == Some(request.local)
+                    && p.remote_addr == request.remote
+                    && p.state == PairState::InProgress
+                    && p.check.is_none()
+            });
+            return Err(Error::DuplicateSocket);
         }
         let now = self.now;
         let Some(connection) = self.connections.connections.get_mut(index) else {
