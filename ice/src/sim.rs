@@ -1,7 +1,9 @@
 //! A deterministic simulated network for testing ICE (and your own
 //! integration of the agent): a virtual clock, latency, jitter, loss and
 //! reordering, NATs with the RFC 4787 mapping and filtering behaviours,
-//! hairpinning, firewalls, a STUN server, and a TURN server ([`turn`])
+//! hairpinning, firewalls (that can block all UDP, or UDP between two
+//! hosts), TCP listeners and streams for ICE-TCP ([`StreamEvent`],
+//! [`Network::connect`]), a STUN server, and a TURN server ([`turn`])
 //! that speaks RFC 8656 to the agent's own TURN clients.
 //!
 //! Enable with the cargo feature `sim`. Everything is driven by the caller's
@@ -216,6 +218,8 @@ pub struct Network {
     turn_servers: Vec<turn::Server>,
     in_flight: BTreeMap<(Instant, u64), InFlight>,
     streams: stream::Streams,
+    /// Pairs of IP addresses between which UDP is dropped.
+    udp_blocked: Vec<(IpAddr, IpAddr)>,
     sequence: u64,
     /// Packets sent by hosts so far.
     pub sent: u64,
@@ -244,6 +248,7 @@ impl Network {
             turn_servers: Vec::new(),
             in_flight: BTreeMap::new(),
             streams: stream::Streams::default(),
+            udp_blocked: Vec::new(),
             sequence: 0,
             sent: 0,
             dropped: 0,
@@ -287,6 +292,19 @@ impl Network {
         }
     }
 
+    /// A firewall rule that drops UDP between the IP addresses `a` and `b`,
+    /// either way, as packets carry them on the wire (a host's own address,
+    /// or its NAT's public one). TCP passes.
+    pub fn block_udp_between(&mut self, a: IpAddr, b: IpAddr) {
+        self.udp_blocked.push((a, b));
+    }
+
+    fn udp_blocked(&self, from: IpAddr, to: IpAddr) -> bool {
+        self.udp_blocked
+            .iter()
+            .any(|&(a, b)| (a, b) == (from, to) || (b, a) == (from, to))
+    }
+
     /// Adds a STUN server that answers Binding requests.
     pub fn add_stun_server(&mut self, address: SocketAddr) {
         self.stun_servers.push(address);
@@ -328,7 +346,16 @@ impl Network {
             .firewall
             .as_ref()
             .is_some_and(|allowed| !allowed.contains(&transmit.destination))
+            || self.udp_blocked(transmit.source.ip(), transmit.destination.ip())
         {
+            self.dropped += 1;
+            return;
+        }
+        let public = host
+            .nat
+            .and_then(|n| self.nats.get(n))
+            .map(|nat| nat.public_ip);
+        if public.is_some_and(|ip| self.udp_blocked(ip, transmit.destination.ip())) {
             self.dropped += 1;
             return;
         }
@@ -1225,6 +1252,40 @@ mod tests {
         // A private address is not reachable from outside.
         network.send(now, datagram("198.51.100.2:7000", "10.0.0.2:5000"));
         assert!(deliver(&mut network, now).is_empty());
+    }
+
+    #[test]
+    fn udp_blocked_between_two_hosts() {
+        let (mut network, now) = network(Nat::FULL_CONE);
+        network.block_udp_between(
+            "203.0.113.1".parse().unwrap(),
+            "198.51.100.1".parse().unwrap(),
+        );
+        // A mapping open to everyone (full cone), made towards another host.
+        network.send(now, datagram("10.0.0.2:5000", "198.51.100.2:7000"));
+        let public = deliver(&mut network, now)[0].source;
+        // Between the NAT's public address and 198.51.100.1, either way:
+        // dropped; from 198.51.100.2: delivered.
+        network.send(now, datagram("10.0.0.2:5000", "198.51.100.1:7000"));
+        network.send(now, datagram("198.51.100.1:7000", &public.to_string()));
+        assert!(deliver(&mut network, now).is_empty());
+        network.send(now, datagram("198.51.100.2:7000", &public.to_string()));
+        assert_eq!(deliver(&mut network, now).len(), 1);
+        // TCP passes the rule.
+        network.add_listener(addr("198.51.100.1:7000"), None);
+        network.connect(
+            now,
+            ConnectRequest {
+                local: addr("10.0.0.2:0"),
+                remote: addr("198.51.100.1:7000"),
+            },
+        );
+        let later = now + Duration::from_secs(1);
+        let events: Vec<StreamEvent> = core::iter::from_fn(|| network.poll_stream(later)).collect();
+        assert!(matches!(
+            events.as_slice(),
+            [StreamEvent::Accepted { .. }, StreamEvent::Connected { .. }]
+        ));
     }
 
     #[test]

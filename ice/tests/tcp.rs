@@ -792,3 +792,33 @@ fn an_ice_restart_over_tcp_reconnects() {
         ));
     }
 }
+
+#[test]
+fn a_firewall_rule_between_two_hosts_leaves_them_tcp() {
+    // Both public with TCP candidates; a rule drops UDP between them only
+    // (each still reaches the STUN server).
+    let mut scenario = Scenario::new(
+        17,
+        Instant::now(),
+        Link::default(),
+        Side::PUBLIC.with_tcp(),
+        Side::PUBLIC.with_tcp(),
+    );
+    let ip = |agent: &Agent| {
+        agent
+            .local_candidates()
+            .find_map(|c| c.socket_addr().filter(|_| c.transport() == Transport::Udp))
+            .unwrap()
+            .ip()
+    };
+    let (a, b) = (ip(&scenario.agents[0]), ip(&scenario.agents[1]));
+    scenario.network.block_udp_between(a, b);
+    let outcome = scenario.run_until(Duration::from_secs(60), |s| {
+        s.iter().all(|s| *s == ConnectionState::Completed)
+    });
+    assert!(outcome.same_pair(), "{outcome:?}");
+    assert_eq!(outcome.transports, [Some(Transport::Tcp); 2]);
+    // Gathering was not held up: the STUN server answered both.
+    assert!(scenario.log.iter().any(|(at, _, e)| matches!(e, Event::GatheringComplete)
+        && *at < Duration::from_secs(1)));
+}
