@@ -22,6 +22,7 @@ import json
 import os
 import pathlib
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -73,7 +74,17 @@ CASES = {
         {"offer": "1", "turn": f"{TURN_USER}:{TURN_PASSWORD}@127.0.0.1:{TURN_PORT}"},
         ["--answer", "--turn", f"{TURN_USER}:{TURN_PASSWORD}@127.0.0.1:{TURN_PORT}"],
     ),
+    "tcp": (
+        "UDP dropped in the namespace: Chromium's active TCP candidate reaches our passive one (ICE-TCP); "
+        "our peer offers and nominates the TCP pair once its UDP checks have had a second",
+        {"settle": "3000"},
+        ["--tcp"],
+    ),
 }
+# Cases run with every UDP packet in the namespace dropped (an nftables or
+# iptables rule added before the case and removed after it).
+UDP_BLOCKED_CASES = ("tcp",)
+NFT_TABLE = "sansrtc_block_udp"
 CAPTURED_CASES = ("chromium-offers", "sansrtc-offers")
 CASE_TIMEOUT = 30.0
 
@@ -297,12 +308,49 @@ def run_case(name, args, netns, bin_dir, profile_root):
             failures.append("our peer gathered no relay candidate through coturn")
         else:
             print(f"our relay candidate: {relayed[0]}")
+    if name in UDP_BLOCKED_CASES:
+        protocols = [c.get("protocol") for c in (local, remote) if c]
+        print(f"Chromium's selected candidates' protocols: {protocols}")
+        if protocols != ["tcp", "tcp"]:
+            failures.append(f"Chromium's selected pair is not over TCP: {protocols}")
+        if pairs and pairs[-1].get("transport") != "tcp":
+            failures.append(f"our selected pair is not over TCP: {pairs[-1]}")
+        accepted = [e for e in events if e.get("event") == "tcp-accepted"]
+        print(f"our peer accepted {len(accepted)} TCP connection(s) from Chromium")
+        if not accepted:
+            failures.append("our peer accepted no TCP connection")
     if name == "late-trickle":
         late = [e for e in events if e.get("event") == "late-candidates"]
         if not late:
             failures.append("our peer did not send its candidates late")
     print(f"{name}: {'PASS' if not failures else 'FAIL'} ({elapsed:.1f} s)")
     return not failures, failures, peer, chromium, result
+
+
+def block_udp(netns):
+    """Drops every UDP packet in the namespace: with nftables when present,
+    else with iptables."""
+    if shutil.which("nft"):
+        rules = (f"table inet {NFT_TABLE} {{\n"
+                 "  chain output { type filter hook output priority 0; meta l4proto udp drop; }\n"
+                 "  chain input { type filter hook input priority 0; meta l4proto udp drop; }\n"
+                 "}\n")
+        subprocess.run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input=rules, text=True, check=True)
+        print(f"UDP dropped in the namespace (nft table inet {NFT_TABLE})")
+    else:
+        for chain in ("OUTPUT", "INPUT"):
+            subprocess.run(["ip", "netns", "exec", netns, "iptables", "-A", chain, "-p", "udp", "-j", "DROP"],
+                           check=True)
+        print("UDP dropped in the namespace (iptables)")
+
+
+def unblock_udp(netns):
+    if shutil.which("nft"):
+        subprocess.run(["ip", "netns", "exec", netns, "nft", "delete", "table", "inet", NFT_TABLE], check=False)
+    else:
+        for chain in ("OUTPUT", "INPUT"):
+            subprocess.run(["ip", "netns", "exec", netns, "iptables", "-D", chain, "-p", "udp", "-j", "DROP"],
+                           check=False)
 
 
 def start_capture(netns, path):
@@ -393,7 +441,13 @@ def main():
             pcap = pathlib.Path(profile_root) / f"{name}.pcapng"
             if args.save_test_data and name in CAPTURED_CASES:
                 capture = start_capture(netns, pcap)
-            ok, failures, peer, chromium, result = run_case(name, args, netns, args.bin, profile_root)
+            if name in UDP_BLOCKED_CASES:
+                block_udp(netns)
+            try:
+                ok, failures, peer, chromium, result = run_case(name, args, netns, args.bin, profile_root)
+            finally:
+                if name in UDP_BLOCKED_CASES:
+                    unblock_udp(netns)
             if capture is not None:
                 time.sleep(0.5)
                 capture.stop(signal.SIGINT)

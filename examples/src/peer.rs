@@ -2,7 +2,8 @@
 //! copy and paste on stdin/stdout ([`PeerConfig::stdio_signaling`]), ICE with
 //! [`sansrtc_ice::Agent`], offer and answer with [`sansrtc_sdp::negotiate`],
 //! and a PCMU tone over RTP with RTCP reports, NACK and RTX from
-//! [`sansrtc_rtp`], all on one UDP socket.
+//! [`sansrtc_rtp`], all on one UDP socket (and, with [`PeerConfig::tcp`],
+//! a TCP listener for ICE-TCP).
 //!
 //! [`run`] drives one call from joining a room to hanging up and returns a
 //! [`CallSummary`] of what happened; every line it prints reports an event
@@ -17,6 +18,17 @@
 //! share the port (`a=rtcp-mux`) and are told apart by the second byte (RFC
 //! 5761 §4: RTCP packet types 200–207 read as marker bit plus payload type
 //! 72–79).
+//!
+//! # ICE over TCP
+//!
+//! With [`PeerConfig::tcp`] the peer also listens on TCP (the UDP socket's
+//! address and port when free) and offers it as a passive candidate
+//! (RFC 6544), which a browser behind a network that blocks UDP connects
+//! to. Each accepted connection is read by a task; a
+//! [`sansrtc_ice::FrameReader`] cuts its bytes into RFC 4571 frames for the
+//! agent, and every packet the agent hands out for a TCP connection is
+//! already framed and written as it is. On a selected TCP pair media goes
+//! through [`sansrtc_ice::Agent::send_data`], which frames it.
 //!
 //! # Copy-paste signaling
 //!
@@ -51,8 +63,8 @@ use std::time::{Instant, SystemTime};
 
 use futures_util::{SinkExt, StreamExt};
 use sansrtc_ice::{
-    Agent, Candidate, CandidateType, Config as IceConfig, ConnectionState, Event as IceEvent,
-    Handled, LocalSocket, Receive, TurnServer,
+    Agent, Candidate, CandidateType, Config as IceConfig, ConnectionEvent, ConnectionState,
+    Event as IceEvent, FrameReader, Handled, LocalSocket, Receive, Transmit, Transport, TurnServer,
 };
 use sansrtc_rtp::list::List;
 use sansrtc_rtp::nack::{NackConfig, NackGenerator, NackOutcome};
@@ -66,13 +78,14 @@ use sansrtc_sdp::negotiate::{
     create_offer,
 };
 use sansrtc_sdp::{Attribute, Fingerprint, MediaType, Origin, Sdp, Ssrc};
-use sansrtc_stun::framing::PacketKind;
+use sansrtc_stun::framing::{PacketKind, rfc4571};
 use sansrtc_stun::rng::{Rng, Seed};
 use sansrtc_stun::{Class, Message as StunMessage};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Stdin, Stdout};
-use tokio::net::UdpSocket;
-use tokio::sync::Notify;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Stdin, Stdout};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::{Notify, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
@@ -168,6 +181,9 @@ pub struct PeerConfig {
     /// Restart ICE this long after connecting (once): new credentials in a
     /// new offer (RFC 8445 §9, RFC 8839 §4.4.1.1.1).
     pub restart_after: Option<Duration>,
+    /// Also listen on TCP and offer a passive TCP candidate (ICE-TCP,
+    /// RFC 6544), for peers whose network blocks UDP.
+    pub tcp: bool,
 }
 
 impl PeerConfig {
@@ -199,6 +215,7 @@ impl PeerConfig {
             ice_lite: false,
             candidate_delay: None,
             restart_after: None,
+            tcp: false,
         }
     }
 }
@@ -352,8 +369,7 @@ impl Printer {
     }
 }
 
-type WebSocket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type WebSocket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
 /// The signaling connection.
 enum Signaling {
@@ -577,9 +593,16 @@ struct Call {
     state: ConnectionState,
     /// Our address as the STUN server saw it.
     stun_mapped: Option<SocketAddr>,
-    /// Whether the selected pair's local candidate is relayed (media goes
-    /// through the agent's TURN client).
-    relayed: bool,
+    /// Whether media on the selected pair goes through the agent: its local
+    /// candidate is relayed (the agent's TURN client wraps it) or TCP (the
+    /// agent frames it for the connection).
+    via_agent: bool,
+    /// The TCP listener's address (`--tcp`).
+    tcp_local: Option<SocketAddr>,
+    /// Accepted TCP connections.
+    tcp_connections: Vec<TcpConnection>,
+    /// Where the connections' reader tasks send what they read.
+    tcp_reads: mpsc::Sender<TcpRead>,
     signal_ready: bool,
     pending_signals: Vec<Value>,
     /// Signals are held until then (late candidates).
@@ -627,15 +650,19 @@ impl Call {
         {
             return false;
         }
-        if self.relayed {
-            // The selected pair's local candidate is relayed: the agent
-            // wraps the packet for the TURN server.
+        self.send_on_pair(destination, bytes).await
+    }
+
+    /// Sends a media-side packet on the selected pair: directly, or through
+    /// the agent when its local candidate is relayed (the agent wraps the
+    /// packet for the TURN server) or TCP (the agent frames it).
+    async fn send_on_pair(&mut self, destination: SocketAddr, bytes: &[u8]) -> bool {
+        if self.via_agent {
             if self.agent.send_data(Instant::now(), 1, bytes).is_err() {
                 return false;
             }
             while let Some(transmit) = self.agent.poll_transmit() {
-                self.send_datagram(transmit.destination, &transmit.contents)
-                    .await;
+                self.send_transmit(&transmit).await;
             }
         } else {
             self.send_datagram(destination, bytes).await;
@@ -643,12 +670,166 @@ impl Call {
         true
     }
 
+    /// Sends a packet the agent handed out: a datagram, or bytes (already
+    /// RFC 4571-framed) for one of our TCP connections.
+    async fn send_transmit(&mut self, transmit: &Transmit) {
+        if transmit.transport != Transport::Tcp {
+            self.send_datagram(transmit.destination, &transmit.contents)
+                .await;
+            return;
+        }
+        let Some(connection) = self
+            .tcp_connections
+            .iter_mut()
+            .find(|c| c.local == transmit.source && c.remote == transmit.destination)
+        else {
+            return;
+        };
+        if let Err(error) = connection.writer.write_all(&transmit.contents).await {
+            self.printer.note(
+                "send-error",
+                &format!("cannot send to {} over TCP: {error}", transmit.destination),
+                json!({ "destination": transmit.destination.to_string(), "error": error.to_string() }),
+            );
+        }
+    }
+
+    /// A peer connected to our TCP listener: the agent takes it (or not),
+    /// and a task reads it.
+    fn accept_tcp(&mut self, stream: TcpStream, remote: SocketAddr) {
+        let Some(local) = self.tcp_local else {
+            return;
+        };
+        let accepted = ConnectionEvent::Accepted { local, remote };
+        if let Err(error) = self.agent.handle_connection(Instant::now(), accepted) {
+            self.printer.note(
+                "tcp-refused",
+                &format!("TCP connection from {remote} refused: {error}"),
+                json!({ "remote": remote.to_string(), "error": error.to_string() }),
+            );
+            return;
+        }
+        self.printer.note(
+            "tcp-accepted",
+            &format!("TCP connection from {remote} accepted"),
+            json!({ "remote": remote.to_string() }),
+        );
+        let (mut read, writer) = stream.into_split();
+        let reads = self.tcp_reads.clone();
+        let reader = tokio::spawn(async move {
+            let mut buf = vec![0u8; MAX_DATAGRAM];
+            loop {
+                let read = match read.read(&mut buf).await {
+                    Ok(0) | Err(_) => TcpRead::Closed(local, remote),
+                    Ok(len) => {
+                        TcpRead::Bytes(local, remote, buf.get(..len).unwrap_or_default().to_vec())
+                    }
+                };
+                let closed = matches!(read, TcpRead::Closed(..));
+                if reads.send(read).await.is_err() || closed {
+                    break;
+                }
+            }
+        });
+        self.tcp_connections.push(TcpConnection {
+            local,
+            remote,
+            writer,
+            frames: FrameReader::new(),
+            reader,
+        });
+    }
+
+    /// What a connection's reader task read: its frames go to the agent;
+    /// the end of the stream or a framing error closes it.
+    async fn handle_tcp_read(&mut self, read: TcpRead) {
+        let (local, remote, bytes) = match read {
+            TcpRead::Bytes(local, remote, bytes) => (local, remote, bytes),
+            TcpRead::Closed(local, remote) => {
+                self.close_tcp(local, remote, true);
+                return;
+            }
+        };
+        let Some(connection) = self
+            .tcp_connections
+            .iter_mut()
+            .find(|c| c.local == local && c.remote == remote)
+        else {
+            return;
+        };
+        let mut frames = Vec::new();
+        let mut broken = connection.frames.push(&bytes).is_err();
+        while !broken {
+            match connection.frames.next_frame() {
+                Ok(Some(frame)) => frames.push(frame.to_vec()),
+                Ok(None) => break,
+                Err(_) => broken = true,
+            }
+        }
+        for frame in frames {
+            self.handle_frame(local, remote, &frame).await;
+        }
+        if broken {
+            self.close_tcp(local, remote, true);
+        }
+    }
+
+    /// Drops a TCP connection (closing it); `tell_agent` when the agent did
+    /// not ask for it.
+    fn close_tcp(&mut self, local: SocketAddr, remote: SocketAddr, tell_agent: bool) {
+        let Some(index) = self
+            .tcp_connections
+            .iter()
+            .position(|c| c.local == local && c.remote == remote)
+        else {
+            return;
+        };
+        let connection = self.tcp_connections.remove(index);
+        connection.reader.abort();
+        if tell_agent {
+            let closed = ConnectionEvent::Closed { local, remote };
+            let _ = self.agent.handle_connection(Instant::now(), closed);
+        }
+        self.printer.note(
+            "tcp-closed",
+            &format!("TCP connection from {remote} closed"),
+            json!({ "remote": remote.to_string() }),
+        );
+    }
+
+    /// One frame of a TCP connection, for the agent: STUN it consumes,
+    /// media from the selected pair's connection.
+    async fn handle_frame(&mut self, local: SocketAddr, remote: SocketAddr, frame: &[u8]) {
+        let now = Instant::now();
+        let receive = Receive {
+            source: remote,
+            destination: local,
+            transport: Transport::Tcp,
+            contents: frame,
+        };
+        match self.agent.handle_receive(now, receive) {
+            Ok(Handled::Data(data)) => {
+                if self.via_agent
+                    && Some(data.remote) == self.destination
+                    && PacketKind::of(data.contents) == PacketKind::Rtp
+                {
+                    self.handle_media(now, data.contents).await;
+                }
+            }
+            Ok(Handled::NotMine) | Err(_) => {}
+            Ok(_) => self.note_stun_received(remote, frame),
+        }
+    }
+
     /// Drains the agent: transmits, then events.
     async fn drain_agent(&mut self, signaling: &mut Signaling) -> Result<(), PeerError> {
         while let Some(transmit) = self.agent.poll_transmit() {
-            self.note_stun_sent(transmit.destination, &transmit.contents);
-            self.send_datagram(transmit.destination, &transmit.contents)
-                .await;
+            let packet = match transmit.transport {
+                Transport::Tcp => rfc4571::split(&transmit.contents).map_or(&[][..], |(p, _)| p),
+                _ => &transmit.contents,
+            };
+            self.note_stun_sent(transmit.destination, packet);
+            self.send_transmit(&transmit).await;
         }
         while let Some(event) = self.agent.poll_event() {
             match event {
@@ -731,10 +912,12 @@ impl Call {
                             "local_type": pair.local_type,
                             "remote": pair.remote.to_string(),
                             "remote_type": pair.remote_type,
+                            "transport": local.transport().to_string(),
                         }),
                     );
                     self.destination = Some(remote_address);
-                    self.relayed = local.kind() == CandidateType::Relayed;
+                    self.via_agent = local.kind() == CandidateType::Relayed
+                        || local.transport() == Transport::Tcp;
                     if self.connected_at.is_none() {
                         let now = Instant::now();
                         self.connected_at = Some(now);
@@ -744,6 +927,9 @@ impl Call {
                     }
                     self.summary.selected = Some(pair);
                     self.summary.pairs_selected += 1;
+                }
+                IceEvent::CloseConnection { local, remote } => {
+                    self.close_tcp(local, remote, false);
                 }
                 IceEvent::RoleChanged { controlling } => {
                     self.printer.note(
@@ -1147,7 +1333,7 @@ impl Call {
     /// media a controlling peer sends as soon as it has nominated is not
     /// lost while this side's own checks are still on their way.
     fn accepts_media_from(&self, source: SocketAddr) -> bool {
-        if self.relayed {
+        if self.via_agent {
             return false;
         }
         match self.destination {
@@ -1543,7 +1729,7 @@ impl Call {
                         let bytes = bytes.to_vec();
                         // The BYE is not subject to the loss injection.
                         if let Some(destination) = self.destination {
-                            self.send_datagram(destination, &bytes).await;
+                            self.send_on_pair(destination, &bytes).await;
                         }
                         self.summary.rtcp_sent += 1;
                         self.printer
@@ -1557,16 +1743,45 @@ impl Call {
         }
         self.agent.close();
         while let Some(transmit) = self.agent.poll_transmit() {
-            self.send_datagram(transmit.destination, &transmit.contents)
-                .await;
+            self.send_transmit(&transmit).await;
         }
-        while self.agent.poll_event().is_some() {}
+        while let Some(event) = self.agent.poll_event() {
+            if let IceEvent::CloseConnection { local, remote } = event {
+                self.close_tcp(local, remote, false);
+            }
+        }
         let state = self.agent.state();
         self.printer.note(
             "ice-state",
             &format!("ICE {state:?}"),
             json!({ "state": format!("{state:?}").to_lowercase() }),
         );
+    }
+}
+
+/// An accepted TCP connection (`--tcp`).
+struct TcpConnection {
+    /// Our end: the listener's address.
+    local: SocketAddr,
+    remote: SocketAddr,
+    writer: OwnedWriteHalf,
+    /// Cuts what the connection carries into RFC 4571 frames.
+    frames: FrameReader,
+    /// The task that reads the connection.
+    reader: tokio::task::JoinHandle<()>,
+}
+
+/// What a TCP connection's reader task read: bytes, or the end.
+enum TcpRead {
+    Bytes(SocketAddr, SocketAddr, Vec<u8>),
+    Closed(SocketAddr, SocketAddr),
+}
+
+/// The next connection on `listener`; never, without one.
+async fn accept(listener: Option<&TcpListener>) -> std::io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(listener) => listener.accept().await,
+        None => core::future::pending().await,
     }
 }
 
@@ -1594,6 +1809,29 @@ pub async fn run(
         context: "reading the UDP socket address",
         source,
     })?;
+    // ICE-TCP: a listener on the UDP socket's address and port if free.
+    let tcp_listener = if config.tcp {
+        let listener = match TcpListener::bind(local).await {
+            Ok(listener) => listener,
+            Err(_) => TcpListener::bind(SocketAddr::new(local.ip(), 0))
+                .await
+                .map_err(|source| PeerError::Io {
+                    context: "binding the TCP listener",
+                    source,
+                })?,
+        };
+        Some(listener)
+    } else {
+        None
+    };
+    let tcp_local = match &tcp_listener {
+        Some(listener) => Some(listener.local_addr().map_err(|source| PeerError::Io {
+            context: "reading the TCP listener address",
+            source,
+        })?),
+        None => None,
+    };
+    let (tcp_reads, mut tcp_read) = mpsc::channel(64);
     let url = format!("ws://{}/", config.signal);
     let mut signaling = if config.stdio_signaling {
         printer.note(
@@ -1644,10 +1882,16 @@ pub async fn run(
                     printer.note(
                         "joined",
                         &format!(
-                            "joined room {:?} on {url} ({peers} of 2); UDP socket {local}",
-                            config.room
+                            "joined room {:?} on {url} ({peers} of 2); UDP socket {local}{}",
+                            config.room,
+                            tcp_local.map_or(String::new(), |a| format!(", TCP listener {a}"))
                         ),
-                        json!({ "room": config.room, "peers": peers, "socket": local.to_string() }),
+                        json!({
+                            "room": config.room,
+                            "peers": peers,
+                            "socket": local.to_string(),
+                            "tcp": tcp_local.map(|a| a.to_string()),
+                        }),
                     );
                     if let Some(joined) = &config.joined {
                         joined.notify_one();
@@ -1683,6 +1927,11 @@ pub async fn run(
     agent
         .add_local_socket(LocalSocket::udp(local))
         .map_err(|e| PeerError::Negotiation(e.to_string()))?;
+    if let Some(tcp_local) = tcp_local {
+        agent
+            .add_local_socket(LocalSocket::tcp_passive(tcp_local))
+            .map_err(|e| PeerError::Negotiation(e.to_string()))?;
+    }
     let credentials = agent.local_credentials().clone();
     let mut fingerprint_bytes = Vec::with_capacity(32);
     while fingerprint_bytes.len() < 32 {
@@ -1747,7 +1996,10 @@ pub async fn run(
         remote_report: None,
         state: ConnectionState::New,
         stun_mapped: None,
-        relayed: false,
+        via_agent: false,
+        tcp_local,
+        tcp_connections: Vec::new(),
+        tcp_reads,
         signal_ready: false,
         pending_signals: Vec::new(),
         hold_signals_until: None,
@@ -1831,6 +2083,12 @@ pub async fn run(
                     call.handle_datagram(source, &datagram).await;
                 }
             }
+            accepted = accept(tcp_listener.as_ref()) => {
+                if let Ok((stream, remote)) = accepted {
+                    call.accept_tcp(stream, remote);
+                }
+            }
+            Some(read) = tcp_read.recv() => call.handle_tcp_read(read).await,
             message = signaling.receive(), if signaling_open => {
                 match message {
                     Ok(Some(message)) => call.handle_signal(&mut signaling, message).await?,

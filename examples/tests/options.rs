@@ -119,3 +119,36 @@ async fn a_restart_offer_from_the_answerer_is_answered() {
     assert!(alice.pairs_selected >= 2, "{}", alice.pairs_selected);
     assert!(bob.pairs_selected >= 2, "{}", bob.pairs_selected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_with_tcp_offer_a_passive_candidate_and_connect() {
+    let (alice, bob) = call(1.0, |alice, bob| {
+        alice.tcp = true;
+        bob.tcp = true;
+    })
+    .await;
+    assert_same_pair(&alice, &bob);
+    for summary in [&alice, &bob] {
+        // The listener is announced next to the UDP host candidate
+        // (RFC 6544: `tcptype passive` on the listener's port).
+        let tcp: Vec<&String> = summary
+            .local_candidates
+            .iter()
+            .filter(|c| c.contains(" tcp "))
+            .collect();
+        assert_eq!(tcp.len(), 1, "{:?}", summary.local_candidates);
+        assert!(tcp[0].ends_with("typ host tcptype passive"), "{}", tcp[0]);
+        // Two passive candidates do not pair: the call is on UDP.
+        let local = summary.selected.as_ref().unwrap().local_base;
+        let address = format!(" {} {} typ host", local.ip(), local.port());
+        assert!(
+            summary
+                .local_candidates
+                .iter()
+                .any(|c| c.contains(" udp ") && c.ends_with(&address)),
+            "{local} in {:?}",
+            summary.local_candidates
+        );
+    }
+    assert!(bob.packets_received > 0 && alice.packets_received > 0);
+}

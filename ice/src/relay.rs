@@ -516,8 +516,12 @@ impl Agent {
                         // its sockets, or no room): never relay through it.
                         self.relays.reject(now, relayed);
                     } else {
-                        let ips: Vec<IpAddr> =
-                            self.remotes.iter().map(|r| r.address.ip()).collect();
+                        let ips: Vec<IpAddr> = self
+                            .remotes
+                            .iter()
+                            .filter(|r| r.candidate.transport() == Transport::Udp)
+                            .map(|r| r.address.ip())
+                            .collect();
                         for ip in ips {
                             self.relays.permit(now, ip);
                         }
