@@ -1,0 +1,246 @@
+//! SRTP (RFC 3711 §3.1, §4; RFC 7714 §8): protecting and unprotecting RTP
+//! packets in place.
+//!
+//! AES-CM packet: `header | encrypted payload | MKI | tag`, the tag over
+//! `header | encrypted payload | ROC`. GCM packet: `header | encrypted
+//! payload | tag | MKI`, the header as associated data.
+
+use crate::cipher::{Cipher, GCM_TAG_LEN};
+use crate::context::{MAX_RTP_INDEX, Replay, ReplayWindow, estimate_index};
+use crate::error::{ProtectError, UnprotectError};
+use crate::session::Session;
+
+/// The fixed RTP header, in bytes.
+const RTP_HEADER_LEN: usize = 12;
+
+/// What protection needs from an RTP header.
+#[derive(Debug, Clone, Copy)]
+struct Header {
+    /// Header length: fixed part, CSRCs and extension.
+    len: usize,
+    sequence_number: u16,
+    ssrc: u32,
+}
+
+/// Reads the RTP header at the start of `packet` (RFC 3550 §5.1): version
+/// 2, then the CSRC list and the header extension must fit.
+fn parse_header(packet: &[u8]) -> Result<Header, &'static str> {
+    let Some((fixed, _)) = packet.split_first_chunk::<RTP_HEADER_LEN>() else {
+        return Err("shorter than an RTP header");
+    };
+    let [first, _, seq_hi, seq_lo, _, _, _, _, s0, s1, s2, s3] = *fixed;
+    if first >> 6 != 2 {
+        return Err("RTP version is not 2");
+    }
+    let mut len = RTP_HEADER_LEN + 4 * usize::from(first & 0x0f);
+    if first & 0x10 != 0 {
+        let Some(&[_, _, words_hi, words_lo]) =
+            packet.get(len..).and_then(|rest| rest.first_chunk::<4>())
+        else {
+            return Err("header extension does not fit");
+        };
+        len += 4 + 4 * usize::from(u16::from_be_bytes([words_hi, words_lo]));
+    }
+    if len > packet.len() {
+        return Err("CSRC list or header extension does not fit");
+    }
+    Ok(Header {
+        len,
+        sequence_number: u16::from_be_bytes([seq_hi, seq_lo]),
+        ssrc: u32::from_be_bytes([s0, s1, s2, s3]),
+    })
+}
+
+const INTERNAL_LENGTH: ProtectError = ProtectError::Malformed {
+    reason: "length out of range",
+};
+
+impl Session {
+    /// Protects the RTP packet `buf[..len]` in place: encrypts its payload
+    /// and appends the MKI (if configured) and the authentication tag.
+    /// Returns the length of the SRTP packet, at most `len +`
+    /// [`rtp_overhead`](Self::rtp_overhead); `buf` must be that long.
+    ///
+    /// The packet index comes from the sequence number and the stream's
+    /// rollover counter (RFC 3711 §3.3.1), which follows the sequence
+    /// numbers this session protected for the SSRC, reordered or not. The
+    /// first packet of an SSRC starts the stream at rollover counter 0.
+    pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize, ProtectError> {
+        let have = buf.len();
+        let packet = buf
+            .get(..len)
+            .ok_or(ProtectError::BufferTooSmall { needed: len, have })?;
+        let header = parse_header(packet).map_err(|reason| ProtectError::Malformed { reason })?;
+        let mki_len = self.mki_len();
+        let tag_len = self.profile.rtp_auth_tag_len();
+        let total = len + mki_len + tag_len;
+        if have < total {
+            return Err(ProtectError::BufferTooSmall {
+                needed: total,
+                have,
+            });
+        }
+        let ssrc = header.ssrc;
+        let limit = self.config.max_streams;
+        let highest = match self.outbound.find(ssrc) {
+            Ok(position) => self.outbound.get(position).and_then(|s| s.rtp.highest),
+            Err(_) if self.outbound.has_room(limit) => None,
+            Err(_) => return Err(ProtectError::TooManyStreams { ssrc, limit }),
+        };
+        let index = highest.map_or(u64::from(header.sequence_number), |highest| {
+            estimate_index(highest, header.sequence_number)
+        });
+        if index > MAX_RTP_INDEX {
+            return Err(ProtectError::IndexExhausted { ssrc });
+        }
+        let roc = (index >> 16) as u32;
+
+        let (packet, trailer) = buf.split_at_mut(len);
+        let trailer = trailer
+            .get_mut(..mki_len + tag_len)
+            .ok_or(INTERNAL_LENGTH)?;
+        let (head, payload) = packet.split_at_mut(header.len);
+        match &self.rtp {
+            Cipher::AesCm { aes, mac, salt } => {
+                let iv = Cipher::cm_iv(salt, ssrc, index);
+                Cipher::apply_keystream(aes, &iv, payload);
+                let digest = Cipher::hmac(mac, packet, &roc.to_be_bytes());
+                let (mki, tag) = trailer.split_at_mut(mki_len);
+                mki.copy_from_slice(self.config.mki.as_deref().unwrap_or(&[]));
+                tag.copy_from_slice(digest.get(..tag_len).ok_or(INTERNAL_LENGTH)?);
+            }
+            cipher @ (Cipher::Gcm128 { salt, .. } | Cipher::Gcm256 { salt, .. }) => {
+                let iv = Cipher::gcm_iv(salt, ssrc, roc, header.sequence_number);
+                let sealed = cipher.gcm_seal(&iv, head, payload).ok_or(INTERNAL_LENGTH)?;
+                let (tag, mki) = trailer.split_at_mut(GCM_TAG_LEN);
+                tag.copy_from_slice(&sealed);
+                mki.copy_from_slice(self.config.mki.as_deref().unwrap_or(&[]));
+            }
+        }
+
+        let stream = self
+            .outbound
+            .get_or_insert(ssrc, limit)
+            .ok_or(ProtectError::TooManyStreams { ssrc, limit })?;
+        stream.rtp.highest = Some(highest.map_or(index, |highest| highest.max(index)));
+        Ok(total)
+    }
+
+    /// Unprotects the SRTP packet that fills `buf`, in place: checks its
+    /// MKI, replay status and tag, then decrypts. Returns the length of
+    /// the RTP packet, now at `buf[..n]`.
+    ///
+    /// On any error the session is unchanged: a packet that does not
+    /// authenticate, or that was already received, neither moves the
+    /// rollover counter nor the replay window, nor creates a stream.
+    pub fn unprotect_rtp(&mut self, buf: &mut [u8]) -> Result<usize, UnprotectError> {
+        let len = buf.len();
+        let mki_len = self.mki_len();
+        let tag_len = self.profile.rtp_auth_tag_len();
+        let needed = RTP_HEADER_LEN + mki_len + tag_len;
+        if len < needed {
+            return Err(UnprotectError::TooShort { needed, have: len });
+        }
+        let body_len = len - mki_len - tag_len;
+        let too_short = UnprotectError::TooShort { needed, have: len };
+        let (body, trailer) = buf.split_at_mut(body_len);
+        let header = parse_header(body).map_err(|reason| UnprotectError::Malformed { reason })?;
+        let (mki, tag) = if self.profile.is_aead() {
+            let (tag, mki) = trailer.split_at(tag_len);
+            (mki, tag)
+        } else {
+            trailer.split_at(mki_len)
+        };
+        if mki != self.mki() {
+            return Err(UnprotectError::UnknownMki);
+        }
+
+        let ssrc = header.ssrc;
+        let limit = self.config.max_streams;
+        let (highest, window) = match self.inbound.find(ssrc) {
+            Ok(position) => {
+                let rtp = self.inbound.get(position).map(|s| &s.rtp);
+                (
+                    rtp.and_then(|rtp| rtp.highest),
+                    rtp.and_then(|rtp| rtp.window.as_ref()),
+                )
+            }
+            Err(_) if self.inbound.has_room(limit) => (None, None),
+            Err(_) => return Err(UnprotectError::TooManyStreams { ssrc, limit }),
+        };
+        let index = highest.map_or(u64::from(header.sequence_number), |highest| {
+            estimate_index(highest, header.sequence_number)
+        });
+        if index > MAX_RTP_INDEX {
+            return Err(UnprotectError::IndexExhausted);
+        }
+        if let Some(window) = window {
+            match window.check(index) {
+                Replay::New => {}
+                Replay::Replayed => return Err(UnprotectError::Replayed { index }),
+                Replay::TooOld => {
+                    return Err(UnprotectError::TooOld {
+                        index,
+                        highest: window.top().unwrap_or(index),
+                    });
+                }
+            }
+        }
+        let roc = (index >> 16) as u32;
+
+        match &self.rtp {
+            Cipher::AesCm { aes, mac, salt } => {
+                let digest = Cipher::hmac(mac, body, &roc.to_be_bytes());
+                if !Cipher::tag_matches(&digest, tag) {
+                    return Err(UnprotectError::AuthenticationFailed);
+                }
+                let iv = Cipher::cm_iv(salt, ssrc, index);
+                let payload = body.get_mut(header.len..).ok_or(too_short)?;
+                Cipher::apply_keystream(aes, &iv, payload);
+            }
+            cipher @ (Cipher::Gcm128 { salt, .. } | Cipher::Gcm256 { salt, .. }) => {
+                let iv = Cipher::gcm_iv(salt, ssrc, roc, header.sequence_number);
+                let (head, payload) = body.split_at_mut(header.len);
+                if !cipher.gcm_open(&iv, head, payload, tag) {
+                    return Err(UnprotectError::AuthenticationFailed);
+                }
+            }
+        }
+
+        let replay_window = self.config.replay_window;
+        let stream = self
+            .inbound
+            .get_or_insert(ssrc, limit)
+            .ok_or(UnprotectError::TooManyStreams { ssrc, limit })?;
+        stream.rtp.highest = Some(highest.map_or(index, |highest| highest.max(index)));
+        stream
+            .rtp
+            .window
+            .get_or_insert_with(|| ReplayWindow::new(replay_window))
+            .accept(index);
+        Ok(body_len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lengths_count_csrcs_and_the_extension() {
+        let mut packet = [0u8; 40];
+        packet[0] = 0x80;
+        assert_eq!(parse_header(&packet).unwrap().len, 12);
+        packet[0] = 0x82;
+        assert_eq!(parse_header(&packet).unwrap().len, 20);
+        packet[0] = 0x92;
+        packet[22] = 0;
+        packet[23] = 2;
+        assert_eq!(parse_header(&packet).unwrap().len, 32);
+        packet[23] = 5;
+        assert!(parse_header(&packet).is_err());
+        packet[0] = 0x40;
+        assert_eq!(parse_header(&packet).unwrap_err(), "RTP version is not 2");
+        assert!(parse_header(&packet[..11]).is_err());
+    }
+}
