@@ -22,17 +22,20 @@ pub(crate) enum Cipher {
     AesCm {
         aes: aes::Aes128Enc,
         mac: Hmac<Sha1>,
-        salt: [u8; 14],
+        /// The session salt times 2^16 (RFC 3711 §4.1.1).
+        salt: u128,
     },
     /// AES-128-GCM.
     Gcm128 {
         aead: aes_gcm::Aes128Gcm,
-        salt: [u8; 12],
+        /// The 96-bit session salt.
+        salt: u128,
     },
     /// AES-256-GCM.
     Gcm256 {
         aead: aes_gcm::Aes256Gcm,
-        salt: [u8; 12],
+        /// The 96-bit session salt.
+        salt: u128,
     },
 }
 
@@ -41,8 +44,7 @@ impl Cipher {
     pub(crate) fn new(keys: &SessionKeys) -> Self {
         match keys.profile() {
             ProtectionProfile::Aes128CmHmacSha1_80 | ProtectionProfile::Aes128CmHmacSha1_32 => {
-                let mut salt = [0; 14];
-                copy(&mut salt, keys.salt());
+                let salt = Self::cm_salt(keys.salt());
                 Self::AesCm {
                     aes: aes::Aes128Enc::new(GenericArray::from_slice(
                         keys.encryption_key().get(..16).unwrap_or(&[0; 16]),
@@ -53,8 +55,7 @@ impl Cipher {
                 }
             }
             ProtectionProfile::AeadAes128Gcm => {
-                let mut salt = [0; 12];
-                copy(&mut salt, keys.salt());
+                let salt = Self::gcm_salt(keys.salt());
                 Self::Gcm128 {
                     aead: aes_gcm::Aes128Gcm::new(GenericArray::from_slice(
                         keys.encryption_key().get(..16).unwrap_or(&[0; 16]),
@@ -63,8 +64,7 @@ impl Cipher {
                 }
             }
             ProtectionProfile::AeadAes256Gcm => {
-                let mut salt = [0; 12];
-                copy(&mut salt, keys.salt());
+                let salt = Self::gcm_salt(keys.salt());
                 Self::Gcm256 {
                     aead: aes_gcm::Aes256Gcm::new(GenericArray::from_slice(
                         keys.encryption_key().get(..32).unwrap_or(&[0; 32]),
@@ -75,35 +75,43 @@ impl Cipher {
         }
     }
 
-    /// The AES-CM initialization vector of RFC 3711 §4.1.1:
-    /// `(salt * 2^16) XOR (ssrc * 2^64) XOR (index * 2^16)`, where `index`
-    /// is the 48-bit SRTP packet index or the 31-bit SRTCP index.
-    #[inline]
-    pub(crate) fn cm_iv(salt: &[u8; 14], ssrc: u32, index: u64) -> [u8; 16] {
-        let mut iv = [0u8; 16];
-        iv[..14].copy_from_slice(salt);
-        for (byte, ssrc) in iv[4..8].iter_mut().zip(ssrc.to_be_bytes()) {
-            *byte ^= ssrc;
-        }
-        for (byte, index) in iv[8..14].iter_mut().zip(&index.to_be_bytes()[2..]) {
-            *byte ^= index;
-        }
-        iv
+    /// A 112-bit AES-CM session salt as the first 14 bytes of a 128-bit
+    /// block: `salt * 2^16`.
+    pub(crate) fn cm_salt(salt: &[u8]) -> u128 {
+        let mut block = [0u8; 16];
+        copy(&mut block, salt);
+        u128::from_be_bytes(block)
     }
 
-    /// The GCM initialization vector of RFC 7714 §8.1 (SRTP: `roc` and
-    /// `seq` from the packet index) and §9.1 (SRTCP: `roc` 0 and the
-    /// 31-bit index split as `index >> 16`, `index & 0xffff`).
-    #[inline]
-    pub(crate) fn gcm_iv(salt: &[u8; 12], ssrc: u32, high: u32, low: u16) -> [u8; 12] {
-        let mut iv = [0u8; 12];
-        iv[2..6].copy_from_slice(&ssrc.to_be_bytes());
-        iv[6..10].copy_from_slice(&high.to_be_bytes());
-        iv[10..12].copy_from_slice(&low.to_be_bytes());
-        for (byte, salt) in iv.iter_mut().zip(salt) {
-            *byte ^= salt;
+    /// A 96-bit GCM session salt as a number.
+    pub(crate) fn gcm_salt(salt: &[u8]) -> u128 {
+        let mut block = [0u8; 16];
+        if let Some(low) = block.get_mut(4..) {
+            copy(low, salt);
         }
-        iv
+        u128::from_be_bytes(block)
+    }
+
+    /// The AES-CM initialization vector of RFC 3711 §4.1.1:
+    /// `(salt * 2^16) XOR (ssrc * 2^64) XOR (index * 2^16)`, where `index`
+    /// is the 48-bit SRTP packet index or the 31-bit SRTCP index and `salt`
+    /// comes from [`cm_salt`](Self::cm_salt).
+    #[inline]
+    pub(crate) fn cm_iv(salt: u128, ssrc: u32, index: u64) -> [u8; 16] {
+        (salt ^ (u128::from(ssrc) << 64) ^ (u128::from(index) << 16)).to_be_bytes()
+    }
+
+    /// The GCM initialization vector of RFC 7714 §8.1 (SRTP: `0x0000 ||
+    /// SSRC || ROC || SEQ`) and §9.1 (SRTCP: `0x0000 || SSRC || 0x0000 ||
+    /// index`, so `high` is `index >> 16` and `low` the rest), XORed with
+    /// the salt from [`gcm_salt`](Self::gcm_salt).
+    #[inline]
+    pub(crate) fn gcm_iv(salt: u128, ssrc: u32, high: u32, low: u16) -> [u8; 12] {
+        let iv = salt ^ (u128::from(ssrc) << 48) ^ (u128::from(high) << 16) ^ u128::from(low);
+        let bytes = iv.to_be_bytes();
+        let mut out = [0u8; 12];
+        out.copy_from_slice(&bytes[4..]);
+        out
     }
 
     /// XORs the AES-CM keystream that starts at `iv` into `data`.
@@ -178,13 +186,13 @@ mod tests {
 
     #[test]
     fn the_cm_iv_places_ssrc_and_index_as_rfc_3711_says() {
-        let iv = Cipher::cm_iv(&[0; 14], 0x0102_0304, 0x0000_5566_7788);
+        let iv = Cipher::cm_iv(0, 0x0102_0304, 0x0000_5566_7788);
         assert_eq!(
             iv,
             [0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0x55, 0x66, 0x77, 0x88, 0, 0]
         );
         let salt: [u8; 14] = core::array::from_fn(|i| 0xf0 + i as u8);
-        let iv = Cipher::cm_iv(&salt, 0, 0);
+        let iv = Cipher::cm_iv(Cipher::cm_salt(&salt), 0, 0);
         assert_eq!(iv[..14], salt);
         assert_eq!(iv[14..], [0, 0]);
     }
@@ -192,15 +200,15 @@ mod tests {
     #[test]
     fn the_gcm_iv_matches_rfc_7714() {
         // RFC 7714 §16.1.1 and §17.1.1.
-        let salt = *b"Quid pro quo";
+        let salt = Cipher::gcm_salt(b"Quid pro quo");
         assert_eq!(
-            Cipher::gcm_iv(&salt, 0x5501_a0b2, 0, 0xf17b),
+            Cipher::gcm_iv(salt, 0x5501_a0b2, 0, 0xf17b),
             [
                 0x51, 0x75, 0x3c, 0x65, 0x80, 0xc2, 0x72, 0x6f, 0x20, 0x71, 0x84, 0x14
             ]
         );
         assert_eq!(
-            Cipher::gcm_iv(&salt, 0x4d61_7273, 0, 0x05d4),
+            Cipher::gcm_iv(salt, 0x4d61_7273, 0, 0x05d4),
             [
                 0x51, 0x75, 0x24, 0x05, 0x52, 0x03, 0x72, 0x6f, 0x20, 0x71, 0x70, 0xbb
             ]

@@ -99,7 +99,7 @@ impl ReplayWindow {
     }
 
     /// Whether `index` would be accepted; changes nothing.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn check(&self, index: u64) -> Replay {
         if self.empty || index > self.top {
             return Replay::New;
@@ -116,31 +116,44 @@ impl ReplayWindow {
 
     /// Records `index` as accepted (after [`check`](Self::check) said
     /// [`Replay::New`] and the packet was authenticated).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn accept(&mut self, index: u64) {
-        if self.empty {
-            self.words.fill(0);
-            self.top = index;
-            self.empty = false;
-        } else if index > self.top {
-            let from = self.top >> 6;
-            let to = index >> 6;
-            if to - from >= self.words.len() as u64 {
-                self.words.fill(0);
-            } else {
-                let mask = self.words.len() - 1;
-                for word in from + 1..=to {
-                    if let Some(bits) = self.words.get_mut(word as usize & mask) {
-                        *bits = 0;
-                    }
-                }
-            }
-            self.top = index;
+        // The usual case: within the word of the highest index, or behind
+        // it; no word to clear.
+        if !self.empty && index >> 6 <= self.top >> 6 {
+            self.top = self.top.max(index);
+            self.set(index);
+        } else {
+            self.advance(index);
         }
+    }
+
+    #[inline]
+    fn set(&mut self, index: u64) {
         let (word, bit) = self.position(index);
         if let Some(bits) = self.words.get_mut(word) {
             *bits |= bit;
         }
+    }
+
+    /// Moves the window forward to `index` (or starts it), clearing the
+    /// words it enters, and records `index`.
+    #[cold]
+    #[inline(never)]
+    fn advance(&mut self, index: u64) {
+        if self.empty || (index >> 6) - (self.top >> 6) >= self.words.len() as u64 {
+            self.words.fill(0);
+        } else {
+            let mask = self.words.len() - 1;
+            for word in (self.top >> 6) + 1..=index >> 6 {
+                if let Some(bits) = self.words.get_mut(word as usize & mask) {
+                    *bits = 0;
+                }
+            }
+        }
+        self.top = index;
+        self.empty = false;
+        self.set(index);
     }
 }
 
@@ -215,8 +228,18 @@ impl Streams {
         self.streams.get_mut(position)
     }
 
-    /// The stream of `ssrc`, created if there is room for one more.
+    /// The stream [`find`](Self::find) found, or a new one for `ssrc`
+    /// where it said to insert it.
     #[inline]
+    pub(crate) fn entry(&mut self, found: Result<usize, usize>, ssrc: u32) -> Option<&mut Stream> {
+        match found {
+            Ok(position) => self.streams.get_mut(position),
+            Err(position) => self.insert(position, ssrc),
+        }
+    }
+
+    /// The stream of `ssrc`, created if there is room for one more.
+    #[cfg(test)]
     pub(crate) fn get_or_insert(&mut self, ssrc: u32, limit: usize) -> Option<&mut Stream> {
         match self.find(ssrc) {
             Ok(position) => self.streams.get_mut(position),

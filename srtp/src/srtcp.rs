@@ -65,7 +65,8 @@ impl Session {
             });
         }
         let limit = self.config.max_streams;
-        let index = match self.outbound.find(ssrc) {
+        let found = self.outbound.find(ssrc);
+        let index = match found {
             Ok(position) => self.outbound.get(position).map_or(0, |s| s.rtcp.next_index),
             Err(_) if self.outbound.has_room(limit) => 0,
             Err(_) => return Err(ProtectError::TooManyStreams { ssrc, limit }),
@@ -84,7 +85,7 @@ impl Session {
         match &self.rtcp {
             Cipher::AesCm { aes, mac, salt } => {
                 if encrypt {
-                    let iv = Cipher::cm_iv(salt, ssrc, u64::from(index));
+                    let iv = Cipher::cm_iv(*salt, ssrc, u64::from(index));
                     let rest = packet.get_mut(RTCP_HEADER_LEN..).ok_or(INTERNAL_LENGTH)?;
                     Cipher::apply_keystream(aes, &iv, rest);
                 }
@@ -96,7 +97,7 @@ impl Session {
                 tag.copy_from_slice(digest.get(..tag_len).ok_or(INTERNAL_LENGTH)?);
             }
             cipher @ (Cipher::Gcm128 { salt, .. } | Cipher::Gcm256 { salt, .. }) => {
-                let iv = Cipher::gcm_iv(salt, ssrc, index >> 16, index as u16);
+                let iv = Cipher::gcm_iv(*salt, ssrc, index >> 16, index as u16);
                 let sealed = if encrypt {
                     let (head, rest) = packet.split_at_mut(RTCP_HEADER_LEN);
                     let mut aad = [0u8; RTCP_HEADER_LEN + INDEX_LEN];
@@ -127,7 +128,7 @@ impl Session {
 
         let stream = self
             .outbound
-            .get_or_insert(ssrc, limit)
+            .entry(found, ssrc)
             .ok_or(ProtectError::TooManyStreams { ssrc, limit })?;
         stream.rtcp.next_index = index + 1;
         Ok(total)
@@ -168,12 +169,13 @@ impl Session {
         let word = u32::from_be_bytes(word);
         let encrypted = word & E_FLAG != 0;
         let index = word & !E_FLAG;
-        if buf.get(mki_at..mki_at + mki_len) != Some(self.mki()) {
+        if mki_len != 0 && buf.get(mki_at..mki_at + mki_len) != Some(self.mki()) {
             return Err(UnprotectError::UnknownMki);
         }
 
         let limit = self.config.max_streams;
-        let window = match self.inbound.find(ssrc) {
+        let found = self.inbound.find(ssrc);
+        let window = match found {
             Ok(position) => self
                 .inbound
                 .get(position)
@@ -204,7 +206,7 @@ impl Session {
                     return Err(UnprotectError::AuthenticationFailed);
                 }
                 if encrypted {
-                    let iv = Cipher::cm_iv(salt, ssrc, u64::from(index));
+                    let iv = Cipher::cm_iv(*salt, ssrc, u64::from(index));
                     let rest = authenticated
                         .get_mut(RTCP_HEADER_LEN..plain_len)
                         .ok_or(too_short)?;
@@ -212,7 +214,7 @@ impl Session {
                 }
             }
             cipher @ (Cipher::Gcm128 { salt, .. } | Cipher::Gcm256 { salt, .. }) => {
-                let iv = Cipher::gcm_iv(salt, ssrc, index >> 16, index as u16);
+                let iv = Cipher::gcm_iv(*salt, ssrc, index >> 16, index as u16);
                 let word = word.to_be_bytes();
                 let (body, rest) = buf.split_at_mut(tag_at);
                 let mut tag = [0u8; GCM_TAG_LEN];
@@ -246,7 +248,7 @@ impl Session {
         let replay_window = self.config.replay_window;
         let stream = self
             .inbound
-            .get_or_insert(ssrc, limit)
+            .entry(found, ssrc)
             .ok_or(UnprotectError::TooManyStreams { ssrc, limit })?;
         stream
             .rtcp

@@ -82,7 +82,8 @@ impl Session {
         }
         let ssrc = header.ssrc;
         let limit = self.config.max_streams;
-        let highest = match self.outbound.find(ssrc) {
+        let found = self.outbound.find(ssrc);
+        let highest = match found {
             Ok(position) => self.outbound.get(position).and_then(|s| s.rtp.highest),
             Err(_) if self.outbound.has_room(limit) => None,
             Err(_) => return Err(ProtectError::TooManyStreams { ssrc, limit }),
@@ -102,25 +103,29 @@ impl Session {
         let (head, payload) = packet.split_at_mut(header.len);
         match &self.rtp {
             Cipher::AesCm { aes, mac, salt } => {
-                let iv = Cipher::cm_iv(salt, ssrc, index);
+                let iv = Cipher::cm_iv(*salt, ssrc, index);
                 Cipher::apply_keystream(aes, &iv, payload);
                 let digest = Cipher::hmac(mac, packet, &roc.to_be_bytes());
                 let (mki, tag) = trailer.split_at_mut(mki_len);
-                mki.copy_from_slice(self.config.mki.as_deref().unwrap_or(&[]));
+                if mki_len != 0 {
+                    mki.copy_from_slice(self.config.mki.as_deref().unwrap_or(&[]));
+                }
                 tag.copy_from_slice(digest.get(..tag_len).ok_or(INTERNAL_LENGTH)?);
             }
             cipher @ (Cipher::Gcm128 { salt, .. } | Cipher::Gcm256 { salt, .. }) => {
-                let iv = Cipher::gcm_iv(salt, ssrc, roc, header.sequence_number);
+                let iv = Cipher::gcm_iv(*salt, ssrc, roc, header.sequence_number);
                 let sealed = cipher.gcm_seal(&iv, head, payload).ok_or(INTERNAL_LENGTH)?;
                 let (tag, mki) = trailer.split_at_mut(GCM_TAG_LEN);
                 tag.copy_from_slice(&sealed);
-                mki.copy_from_slice(self.config.mki.as_deref().unwrap_or(&[]));
+                if mki_len != 0 {
+                    mki.copy_from_slice(self.config.mki.as_deref().unwrap_or(&[]));
+                }
             }
         }
 
         let stream = self
             .outbound
-            .get_or_insert(ssrc, limit)
+            .entry(found, ssrc)
             .ok_or(ProtectError::TooManyStreams { ssrc, limit })?;
         stream.rtp.highest = Some(highest.map_or(index, |highest| highest.max(index)));
         Ok(total)
@@ -151,13 +156,14 @@ impl Session {
         } else {
             trailer.split_at(mki_len)
         };
-        if mki != self.mki() {
+        if mki_len != 0 && mki != self.mki() {
             return Err(UnprotectError::UnknownMki);
         }
 
         let ssrc = header.ssrc;
         let limit = self.config.max_streams;
-        let (highest, window) = match self.inbound.find(ssrc) {
+        let found = self.inbound.find(ssrc);
+        let (highest, window) = match found {
             Ok(position) => {
                 let rtp = self.inbound.get(position).map(|s| &s.rtp);
                 (
@@ -194,12 +200,12 @@ impl Session {
                 if !Cipher::tag_matches(&digest, tag) {
                     return Err(UnprotectError::AuthenticationFailed);
                 }
-                let iv = Cipher::cm_iv(salt, ssrc, index);
+                let iv = Cipher::cm_iv(*salt, ssrc, index);
                 let payload = body.get_mut(header.len..).ok_or(too_short)?;
                 Cipher::apply_keystream(aes, &iv, payload);
             }
             cipher @ (Cipher::Gcm128 { salt, .. } | Cipher::Gcm256 { salt, .. }) => {
-                let iv = Cipher::gcm_iv(salt, ssrc, roc, header.sequence_number);
+                let iv = Cipher::gcm_iv(*salt, ssrc, roc, header.sequence_number);
                 let (head, payload) = body.split_at_mut(header.len);
                 if !cipher.gcm_open(&iv, head, payload, tag) {
                     return Err(UnprotectError::AuthenticationFailed);
@@ -210,7 +216,7 @@ impl Session {
         let replay_window = self.config.replay_window;
         let stream = self
             .inbound
-            .get_or_insert(ssrc, limit)
+            .entry(found, ssrc)
             .ok_or(UnprotectError::TooManyStreams { ssrc, limit })?;
         stream.rtp.highest = Some(highest.map_or(index, |highest| highest.max(index)));
         stream
