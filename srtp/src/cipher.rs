@@ -1,14 +1,16 @@
 //! The ciphers and MACs of the profiles, keyed once per session: AES-CM
 //! with HMAC-SHA1 (RFC 3711 §4.1.1, §4.2.1) and AES-GCM (RFC 7714).
+//!
+//! Two backends give the same three primitives ([`Ctr`], [`Mac`],
+//! [`Gcm`]): RustCrypto's crates by default, AWS-LC's with the `aws-lc-rs`
+//! feature.
 
-use aes::cipher::{InnerIvInit, KeyInit, StreamCipher, generic_array::GenericArray};
-use aes_gcm::aead::AeadInPlace;
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
 use subtle::ConstantTimeEq;
 
 use crate::kdf::SessionKeys;
 use crate::profile::ProtectionProfile;
+
+pub(crate) use backend::{Ctr, Gcm, Mac};
 
 /// An HMAC-SHA1 output.
 pub(crate) type Digest = [u8; 20];
@@ -16,24 +18,18 @@ pub(crate) type Digest = [u8; 20];
 /// The GCM tag length of both AEAD profiles, in bytes.
 pub(crate) const GCM_TAG_LEN: usize = 16;
 
-/// One direction-independent set of keyed primitives.
+/// The keyed primitives of one of SRTP or SRTCP.
 pub(crate) enum Cipher {
     /// AES-128 in counter mode, HMAC-SHA1.
     AesCm {
-        aes: aes::Aes128Enc,
-        mac: Hmac<Sha1>,
+        ctr: Ctr,
+        mac: Mac,
         /// The session salt times 2^16 (RFC 3711 §4.1.1).
         salt: u128,
     },
-    /// AES-128-GCM.
-    Gcm128 {
-        aead: aes_gcm::Aes128Gcm,
-        /// The 96-bit session salt.
-        salt: u128,
-    },
-    /// AES-256-GCM.
-    Gcm256 {
-        aead: aes_gcm::Aes256Gcm,
+    /// AES-128-GCM or AES-256-GCM.
+    Gcm {
+        gcm: Gcm,
         /// The 96-bit session salt.
         salt: u128,
     },
@@ -44,34 +40,16 @@ impl Cipher {
     pub(crate) fn new(keys: &SessionKeys) -> Self {
         match keys.profile() {
             ProtectionProfile::Aes128CmHmacSha1_80 | ProtectionProfile::Aes128CmHmacSha1_32 => {
-                let salt = Self::cm_salt(keys.salt());
                 Self::AesCm {
-                    aes: aes::Aes128Enc::new(GenericArray::from_slice(
-                        keys.encryption_key().get(..16).unwrap_or(&[0; 16]),
-                    )),
-                    mac: <Hmac<Sha1> as Mac>::new_from_slice(keys.auth_key())
-                        .unwrap_or_else(|_| <Hmac<Sha1> as Mac>::new(&Default::default())),
-                    salt,
+                    ctr: Ctr::new(keys.encryption_key()),
+                    mac: Mac::new(keys.auth_key()),
+                    salt: Self::cm_salt(keys.salt()),
                 }
             }
-            ProtectionProfile::AeadAes128Gcm => {
-                let salt = Self::gcm_salt(keys.salt());
-                Self::Gcm128 {
-                    aead: aes_gcm::Aes128Gcm::new(GenericArray::from_slice(
-                        keys.encryption_key().get(..16).unwrap_or(&[0; 16]),
-                    )),
-                    salt,
-                }
-            }
-            ProtectionProfile::AeadAes256Gcm => {
-                let salt = Self::gcm_salt(keys.salt());
-                Self::Gcm256 {
-                    aead: aes_gcm::Aes256Gcm::new(GenericArray::from_slice(
-                        keys.encryption_key().get(..32).unwrap_or(&[0; 32]),
-                    )),
-                    salt,
-                }
-            }
+            ProtectionProfile::AeadAes128Gcm | ProtectionProfile::AeadAes256Gcm => Self::Gcm {
+                gcm: Gcm::new(keys.encryption_key()),
+                salt: Self::gcm_salt(keys.salt()),
+            },
         }
     }
 
@@ -114,24 +92,6 @@ impl Cipher {
         out
     }
 
-    /// XORs the AES-CM keystream that starts at `iv` into `data`.
-    #[inline]
-    pub(crate) fn apply_keystream(aes: &aes::Aes128Enc, iv: &[u8; 16], data: &mut [u8]) {
-        let core =
-            ctr::CtrCore::<&aes::Aes128Enc, ctr::flavors::Ctr128BE>::inner_iv_init(aes, iv.into());
-        let mut ctr = ctr::cipher::StreamCipherCoreWrapper::from_core(core);
-        ctr.apply_keystream(data);
-    }
-
-    /// HMAC-SHA1 of `first` followed by `second`.
-    #[inline]
-    pub(crate) fn hmac(mac: &Hmac<Sha1>, first: &[u8], second: &[u8]) -> Digest {
-        let mut mac = mac.clone();
-        mac.update(first);
-        mac.update(second);
-        mac.finalize().into_bytes().into()
-    }
-
     /// Whether `tag` is the first `tag.len()` bytes of `digest`, compared
     /// in constant time.
     #[inline]
@@ -140,43 +100,213 @@ impl Cipher {
             .get(..tag.len())
             .is_some_and(|expected| bool::from(expected.ct_eq(tag)))
     }
-
-    /// GCM seal in place: encrypts `data`, returns the tag.
-    #[inline]
-    pub(crate) fn gcm_seal(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8]) -> Option<[u8; 16]> {
-        let nonce = GenericArray::from_slice(iv);
-        let tag = match self {
-            Self::Gcm128 { aead, .. } => aead.encrypt_in_place_detached(nonce, aad, data),
-            Self::Gcm256 { aead, .. } => aead.encrypt_in_place_detached(nonce, aad, data),
-            Self::AesCm { .. } => return None,
-        };
-        tag.ok().map(Into::into)
-    }
-
-    /// GCM open in place: checks `tag` over `aad` and `data` (in constant
-    /// time), and only then decrypts `data`.
-    #[inline]
-    pub(crate) fn gcm_open(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8], tag: &[u8]) -> bool {
-        let nonce = GenericArray::from_slice(iv);
-        if tag.len() != GCM_TAG_LEN {
-            return false;
-        }
-        let tag = GenericArray::from_slice(tag);
-        match self {
-            Self::Gcm128 { aead, .. } => aead
-                .decrypt_in_place_detached(nonce, aad, data, tag)
-                .is_ok(),
-            Self::Gcm256 { aead, .. } => aead
-                .decrypt_in_place_detached(nonce, aad, data, tag)
-                .is_ok(),
-            Self::AesCm { .. } => false,
-        }
-    }
 }
 
 fn copy(into: &mut [u8], from: &[u8]) {
     if let Some(into) = into.get_mut(..from.len()) {
         into.copy_from_slice(from);
+    }
+}
+
+/// RustCrypto: `aes` (AES-NI where the CPU has it), `ctr`, `hmac`, `sha1`,
+/// `aes-gcm`.
+#[cfg(not(feature = "aws-lc-rs"))]
+mod backend {
+    use aes::cipher::{InnerIvInit, KeyInit, StreamCipher, generic_array::GenericArray};
+    use aes_gcm::aead::AeadInPlace;
+    use hmac::{Hmac, Mac as _};
+    use sha1::Sha1;
+
+    use super::{Digest, GCM_TAG_LEN};
+
+    /// AES-128 counter mode.
+    pub(crate) struct Ctr(aes::Aes128Enc);
+
+    impl Ctr {
+        /// Keyed with a 16-byte key (anything else keys with zeros; the
+        /// session keys have the profile's lengths).
+        pub(crate) fn new(key: &[u8]) -> Self {
+            Self(aes::Aes128Enc::new(GenericArray::from_slice(
+                key.get(..16).unwrap_or(&[0; 16]),
+            )))
+        }
+
+        /// XORs the keystream that starts at counter block `iv` into `data`.
+        #[inline]
+        pub(crate) fn apply(&self, iv: &[u8; 16], data: &mut [u8]) {
+            let core = ctr::CtrCore::<&aes::Aes128Enc, ctr::flavors::Ctr128BE>::inner_iv_init(
+                &self.0,
+                iv.into(),
+            );
+            ctr::cipher::StreamCipherCoreWrapper::from_core(core).apply_keystream(data);
+        }
+    }
+
+    /// HMAC-SHA1, its padded key blocks hashed once.
+    pub(crate) struct Mac(Hmac<Sha1>);
+
+    impl Mac {
+        pub(crate) fn new(key: &[u8]) -> Self {
+            Self(
+                <Hmac<Sha1> as hmac::Mac>::new_from_slice(key)
+                    .unwrap_or_else(|_| <Hmac<Sha1> as hmac::Mac>::new(&Default::default())),
+            )
+        }
+
+        /// The HMAC of `first` followed by `second`.
+        #[inline]
+        pub(crate) fn digest(&self, first: &[u8], second: &[u8]) -> Digest {
+            let mut mac = self.0.clone();
+            mac.update(first);
+            mac.update(second);
+            mac.finalize().into_bytes().into()
+        }
+    }
+
+    /// AES-GCM with a 128- or 256-bit key.
+    pub(crate) enum Gcm {
+        Aes128(aes_gcm::Aes128Gcm),
+        Aes256(aes_gcm::Aes256Gcm),
+    }
+
+    impl Gcm {
+        /// Keyed with a 16- or 32-byte key.
+        pub(crate) fn new(key: &[u8]) -> Self {
+            match key.get(..32) {
+                Some(key) => Self::Aes256(aes_gcm::Aes256Gcm::new(GenericArray::from_slice(key))),
+                None => Self::Aes128(aes_gcm::Aes128Gcm::new(GenericArray::from_slice(
+                    key.get(..16).unwrap_or(&[0; 16]),
+                ))),
+            }
+        }
+
+        /// Encrypts `data` in place; returns the tag.
+        #[inline]
+        pub(crate) fn seal(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8]) -> Option<[u8; 16]> {
+            let nonce = GenericArray::from_slice(iv);
+            let tag = match self {
+                Self::Aes128(aead) => aead.encrypt_in_place_detached(nonce, aad, data),
+                Self::Aes256(aead) => aead.encrypt_in_place_detached(nonce, aad, data),
+            };
+            tag.ok().map(Into::into)
+        }
+
+        /// Checks the tag at the end of `data_and_tag` over `aad` and the
+        /// data before it (in constant time), and only then decrypts that
+        /// data in place.
+        #[inline]
+        pub(crate) fn open(&self, iv: &[u8; 12], aad: &[u8], data_and_tag: &mut [u8]) -> bool {
+            let Some(data_len) = data_and_tag.len().checked_sub(GCM_TAG_LEN) else {
+                return false;
+            };
+            let (data, tag) = data_and_tag.split_at_mut(data_len);
+            let nonce = GenericArray::from_slice(iv);
+            let tag = GenericArray::from_slice(tag);
+            match self {
+                Self::Aes128(aead) => aead.decrypt_in_place_detached(nonce, aad, data, tag),
+                Self::Aes256(aead) => aead.decrypt_in_place_detached(nonce, aad, data, tag),
+            }
+            .is_ok()
+        }
+    }
+}
+
+/// AWS-LC, through `aws-lc-rs`.
+#[cfg(feature = "aws-lc-rs")]
+mod backend {
+    use aws_lc_rs::{aead, cipher, hmac};
+
+    use super::{Digest, GCM_TAG_LEN};
+
+    /// AES-128 counter mode.
+    pub(crate) struct Ctr(cipher::EncryptingKey);
+
+    impl Ctr {
+        /// Keyed with a 16-byte key (anything else keys with zeros; the
+        /// session keys have the profile's lengths).
+        pub(crate) fn new(key: &[u8]) -> Self {
+            let key = key.get(..16).unwrap_or(&[0; 16]);
+            let unbound = cipher::UnboundCipherKey::new(&cipher::AES_128, key)
+                .or_else(|_| cipher::UnboundCipherKey::new(&cipher::AES_128, &[0; 16]));
+            #[allow(clippy::expect_used)]
+            let unbound = unbound.expect("AWS-LC takes a 16-byte AES key");
+            #[allow(clippy::expect_used)]
+            Self(cipher::EncryptingKey::ctr(unbound).expect("AWS-LC has AES-CTR"))
+        }
+
+        /// XORs the keystream that starts at counter block `iv` into `data`.
+        #[inline]
+        pub(crate) fn apply(&self, iv: &[u8; 16], data: &mut [u8]) {
+            let context = cipher::EncryptionContext::Iv128((*iv).into());
+            // Counter mode with a 16-byte IV cannot fail.
+            let _ = self.0.less_safe_encrypt(data, context);
+        }
+    }
+
+    /// HMAC-SHA1.
+    pub(crate) struct Mac(hmac::Key);
+
+    impl Mac {
+        pub(crate) fn new(key: &[u8]) -> Self {
+            Self(hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, key))
+        }
+
+        /// The HMAC of `first` followed by `second`.
+        #[inline]
+        pub(crate) fn digest(&self, first: &[u8], second: &[u8]) -> Digest {
+            let mut context = hmac::Context::with_key(&self.0);
+            context.update(first);
+            context.update(second);
+            let tag = context.sign();
+            let mut digest = [0u8; 20];
+            if let Some(bytes) = tag.as_ref().get(..20) {
+                digest.copy_from_slice(bytes);
+            }
+            digest
+        }
+    }
+
+    /// AES-GCM with a 128- or 256-bit key.
+    pub(crate) struct Gcm(aead::LessSafeKey);
+
+    impl Gcm {
+        /// Keyed with a 16- or 32-byte key.
+        pub(crate) fn new(key: &[u8]) -> Self {
+            let unbound = match key.get(..32) {
+                Some(key) => aead::UnboundKey::new(&aead::AES_256_GCM, key),
+                None => {
+                    aead::UnboundKey::new(&aead::AES_128_GCM, key.get(..16).unwrap_or(&[0; 16]))
+                }
+            };
+            #[allow(clippy::expect_used)]
+            Self(aead::LessSafeKey::new(
+                unbound.expect("AWS-LC takes 16- and 32-byte AES-GCM keys"),
+            ))
+        }
+
+        /// Encrypts `data` in place; returns the tag.
+        #[inline]
+        pub(crate) fn seal(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8]) -> Option<[u8; 16]> {
+            let nonce = aead::Nonce::assume_unique_for_key(*iv);
+            let tag = self
+                .0
+                .seal_in_place_separate_tag(nonce, aead::Aad::from(aad), data)
+                .ok()?;
+            let mut out = [0u8; GCM_TAG_LEN];
+            out.copy_from_slice(tag.as_ref().get(..GCM_TAG_LEN)?);
+            Some(out)
+        }
+
+        /// Checks the tag at the end of `data_and_tag` over `aad` and the
+        /// data before it, and decrypts that data in place. On failure the
+        /// data is overwritten.
+        #[inline]
+        pub(crate) fn open(&self, iv: &[u8; 12], aad: &[u8], data_and_tag: &mut [u8]) -> bool {
+            let nonce = aead::Nonce::assume_unique_for_key(*iv);
+            self.0
+                .open_in_place(nonce, aead::Aad::from(aad), data_and_tag)
+                .is_ok()
+        }
     }
 }
 

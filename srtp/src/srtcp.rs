@@ -83,20 +83,20 @@ impl Session {
             .get_mut(..INDEX_LEN + mki_len + tag_len)
             .ok_or(INTERNAL_LENGTH)?;
         match &self.rtcp {
-            Cipher::AesCm { aes, mac, salt } => {
+            Cipher::AesCm { ctr, mac, salt } => {
                 if encrypt {
                     let iv = Cipher::cm_iv(*salt, ssrc, u64::from(index));
                     let rest = packet.get_mut(RTCP_HEADER_LEN..).ok_or(INTERNAL_LENGTH)?;
-                    Cipher::apply_keystream(aes, &iv, rest);
+                    ctr.apply(&iv, rest);
                 }
-                let digest = Cipher::hmac(mac, packet, &word);
+                let digest = mac.digest(packet, &word);
                 let (word_out, rest) = trailer.split_at_mut(INDEX_LEN);
                 let (mki_out, tag) = rest.split_at_mut(mki_len);
                 word_out.copy_from_slice(&word);
                 mki_out.copy_from_slice(mki);
                 tag.copy_from_slice(digest.get(..tag_len).ok_or(INTERNAL_LENGTH)?);
             }
-            cipher @ (Cipher::Gcm128 { salt, .. } | Cipher::Gcm256 { salt, .. }) => {
+            Cipher::Gcm { gcm, salt } => {
                 let iv = Cipher::gcm_iv(*salt, ssrc, index >> 16, index as u16);
                 let sealed = if encrypt {
                     let (head, rest) = packet.split_at_mut(RTCP_HEADER_LEN);
@@ -104,7 +104,7 @@ impl Session {
                     let (aad_head, aad_word) = aad.split_at_mut(RTCP_HEADER_LEN);
                     aad_head.copy_from_slice(head);
                     aad_word.copy_from_slice(&word);
-                    cipher.gcm_seal(&iv, &aad, rest)
+                    gcm.seal(&iv, &aad, rest)
                 } else {
                     // The associated data is the packet then the word:
                     // put the word right after the packet for the call,
@@ -112,7 +112,7 @@ impl Session {
                     let (word_slot, _) = trailer.split_at_mut(INDEX_LEN);
                     word_slot.copy_from_slice(&word);
                     let whole = buf.get(..len + INDEX_LEN).ok_or(INTERNAL_LENGTH)?;
-                    cipher.gcm_seal(&iv, whole, &mut [])
+                    gcm.seal(&iv, whole, &mut [])
                 }
                 .ok_or(INTERNAL_LENGTH)?;
                 let trailer = buf
@@ -198,10 +198,10 @@ impl Session {
         }
 
         match &self.rtcp {
-            Cipher::AesCm { aes, mac, salt } => {
+            Cipher::AesCm { ctr, mac, salt } => {
                 let (authenticated, rest) = buf.split_at_mut(mki_at);
                 let tag = rest.get(mki_len..).ok_or(too_short)?;
-                let digest = Cipher::hmac(mac, authenticated, &[]);
+                let digest = mac.digest(authenticated, &[]);
                 if !Cipher::tag_matches(&digest, tag) {
                     return Err(UnprotectError::AuthenticationFailed);
                 }
@@ -210,32 +210,37 @@ impl Session {
                     let rest = authenticated
                         .get_mut(RTCP_HEADER_LEN..plain_len)
                         .ok_or(too_short)?;
-                    Cipher::apply_keystream(aes, &iv, rest);
+                    ctr.apply(&iv, rest);
                 }
             }
-            cipher @ (Cipher::Gcm128 { salt, .. } | Cipher::Gcm256 { salt, .. }) => {
+            Cipher::Gcm { gcm, salt } => {
                 let iv = Cipher::gcm_iv(*salt, ssrc, index >> 16, index as u16);
                 let word = word.to_be_bytes();
-                let (body, rest) = buf.split_at_mut(tag_at);
-                let mut tag = [0u8; GCM_TAG_LEN];
-                tag.copy_from_slice(rest.get(..GCM_TAG_LEN).ok_or(too_short)?);
                 let opened = if encrypted {
-                    let (head, ciphertext) = body.split_at_mut(RTCP_HEADER_LEN);
+                    let (head, rest) = buf.split_at_mut(RTCP_HEADER_LEN);
                     let mut aad = [0u8; RTCP_HEADER_LEN + INDEX_LEN];
                     let (aad_head, aad_word) = aad.split_at_mut(RTCP_HEADER_LEN);
                     aad_head.copy_from_slice(head);
                     aad_word.copy_from_slice(&word);
-                    cipher.gcm_open(&iv, &aad, ciphertext, &tag)
+                    let data_and_tag = rest
+                        .get_mut(..tag_at + GCM_TAG_LEN - RTCP_HEADER_LEN)
+                        .ok_or(too_short)?;
+                    gcm.open(&iv, &aad, data_and_tag)
                 } else {
                     // The associated data is the packet then the word: put
-                    // the word where the tag starts for the call, then put
-                    // the tag back.
-                    let slot = rest.get_mut(..INDEX_LEN).ok_or(too_short)?;
-                    slot.copy_from_slice(&word);
+                    // the word where the tag starts for the call (the tag
+                    // kept aside), then put the tag back.
+                    let mut tag = [0u8; GCM_TAG_LEN];
+                    let slot = buf.get_mut(tag_at..tag_at + GCM_TAG_LEN).ok_or(too_short)?;
+                    tag.copy_from_slice(slot);
+                    let mut kept = tag;
+                    if let Some(slot) = slot.get_mut(..INDEX_LEN) {
+                        slot.copy_from_slice(&word);
+                    }
                     let whole = buf.get(..tag_at + INDEX_LEN).ok_or(too_short)?;
-                    let opened = cipher.gcm_open(&iv, whole, &mut [], &tag);
+                    let opened = gcm.open(&iv, whole, &mut tag);
                     if let Some(slot) = buf.get_mut(tag_at..tag_at + GCM_TAG_LEN) {
-                        slot.copy_from_slice(&tag);
+                        slot.copy_from_slice(&kept);
                     }
                     opened
                 };

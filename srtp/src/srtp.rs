@@ -102,19 +102,19 @@ impl Session {
             .ok_or(INTERNAL_LENGTH)?;
         let (head, payload) = packet.split_at_mut(header.len);
         match &self.rtp {
-            Cipher::AesCm { aes, mac, salt } => {
+            Cipher::AesCm { ctr, mac, salt } => {
                 let iv = Cipher::cm_iv(*salt, ssrc, index);
-                Cipher::apply_keystream(aes, &iv, payload);
-                let digest = Cipher::hmac(mac, packet, &roc.to_be_bytes());
+                ctr.apply(&iv, payload);
+                let digest = mac.digest(packet, &roc.to_be_bytes());
                 let (mki, tag) = trailer.split_at_mut(mki_len);
                 if mki_len != 0 {
                     mki.copy_from_slice(self.config.mki.as_deref().unwrap_or(&[]));
                 }
                 tag.copy_from_slice(digest.get(..tag_len).ok_or(INTERNAL_LENGTH)?);
             }
-            cipher @ (Cipher::Gcm128 { salt, .. } | Cipher::Gcm256 { salt, .. }) => {
+            Cipher::Gcm { gcm, salt } => {
                 let iv = Cipher::gcm_iv(*salt, ssrc, roc, header.sequence_number);
-                let sealed = cipher.gcm_seal(&iv, head, payload).ok_or(INTERNAL_LENGTH)?;
+                let sealed = gcm.seal(&iv, head, payload).ok_or(INTERNAL_LENGTH)?;
                 let (tag, mki) = trailer.split_at_mut(GCM_TAG_LEN);
                 tag.copy_from_slice(&sealed);
                 if mki_len != 0 {
@@ -148,15 +148,15 @@ impl Session {
         }
         let body_len = len - mki_len - tag_len;
         let too_short = UnprotectError::TooShort { needed, have: len };
-        let (body, trailer) = buf.split_at_mut(body_len);
-        let header = parse_header(body).map_err(|reason| UnprotectError::Malformed { reason })?;
-        let (mki, tag) = if self.profile.is_aead() {
-            let (tag, mki) = trailer.split_at(tag_len);
-            (mki, tag)
+        let header = parse_header(buf.get(..body_len).ok_or(too_short)?)
+            .map_err(|reason| UnprotectError::Malformed { reason })?;
+        // AES-CM: body | MKI | tag. GCM: body | tag | MKI.
+        let mki_at = if self.profile.is_aead() {
+            len - mki_len
         } else {
-            trailer.split_at(mki_len)
+            body_len
         };
-        if mki_len != 0 && mki != self.mki() {
+        if mki_len != 0 && buf.get(mki_at..mki_at + mki_len) != Some(self.mki()) {
             return Err(UnprotectError::UnknownMki);
         }
 
@@ -195,19 +195,23 @@ impl Session {
         let roc = (index >> 16) as u32;
 
         match &self.rtp {
-            Cipher::AesCm { aes, mac, salt } => {
-                let digest = Cipher::hmac(mac, body, &roc.to_be_bytes());
+            Cipher::AesCm { ctr, mac, salt } => {
+                let (body, trailer) = buf.split_at_mut(body_len);
+                let tag = trailer.get(mki_len..).ok_or(too_short)?;
+                let digest = mac.digest(body, &roc.to_be_bytes());
                 if !Cipher::tag_matches(&digest, tag) {
                     return Err(UnprotectError::AuthenticationFailed);
                 }
                 let iv = Cipher::cm_iv(*salt, ssrc, index);
-                let payload = body.get_mut(header.len..).ok_or(too_short)?;
-                Cipher::apply_keystream(aes, &iv, payload);
+                ctr.apply(&iv, body.get_mut(header.len..).ok_or(too_short)?);
             }
-            cipher @ (Cipher::Gcm128 { salt, .. } | Cipher::Gcm256 { salt, .. }) => {
+            Cipher::Gcm { gcm, salt } => {
                 let iv = Cipher::gcm_iv(*salt, ssrc, roc, header.sequence_number);
-                let (head, payload) = body.split_at_mut(header.len);
-                if !cipher.gcm_open(&iv, head, payload, tag) {
+                let (head, rest) = buf.split_at_mut(header.len);
+                let data_and_tag = rest
+                    .get_mut(..body_len + tag_len - header.len)
+                    .ok_or(too_short)?;
+                if !gcm.open(&iv, head, data_and_tag) {
                     return Err(UnprotectError::AuthenticationFailed);
                 }
             }
