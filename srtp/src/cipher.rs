@@ -164,6 +164,8 @@ mod backend {
     }
 
     /// AES-GCM with a 128- or 256-bit key.
+    // One per session: the 256-bit variant's size is not worth a box.
+    #[allow(clippy::large_enum_variant)]
     pub(crate) enum Gcm {
         Aes128(aes_gcm::Aes128Gcm),
         Aes256(aes_gcm::Aes256Gcm),

@@ -233,7 +233,7 @@ impl Session {
                     let mut tag = [0u8; GCM_TAG_LEN];
                     let slot = buf.get_mut(tag_at..tag_at + GCM_TAG_LEN).ok_or(too_short)?;
                     tag.copy_from_slice(slot);
-                    let mut kept = tag;
+                    let kept = tag;
                     if let Some(slot) = slot.get_mut(..INDEX_LEN) {
                         slot.copy_from_slice(&word);
                     }
