@@ -10,8 +10,10 @@
 
 /// Why a received SRTP or SRTCP packet was refused. In every case the
 /// session's state is unchanged (an authentication failure or a replay
-/// never moves a rollover counter or a replay window); the buffer's bytes
-/// may have been rewritten only where the error says nothing of them.
+/// never moves a rollover counter or a replay window, nor creates a
+/// stream). The buffer's contents after an error are unspecified (with the
+/// `aws-lc-rs` backend, the payload of a GCM packet that fails
+/// authentication is overwritten).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UnprotectError {

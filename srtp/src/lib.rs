@@ -19,8 +19,16 @@
 //! at the start of a buffer with room for the tag and returns the new
 //! length; [`Session::unprotect_rtp`] takes the received packet and returns
 //! the length of the plain one, decrypted where it was. Tags are compared
-//! in constant time. The ciphers are RustCrypto's `aes` (AES-NI where the
-//! CPU has it), `ctr`, `hmac`, `sha1` and `aes-gcm`.
+//! in constant time.
+//!
+//! # Backends
+//!
+//! By default the ciphers and MACs are RustCrypto's `aes` (AES-NI where the
+//! CPU has it), `ctr`, `hmac`, `sha1` and `aes-gcm`: pure Rust, builds
+//! anywhere, `no_std`. The `aws-lc-rs` feature swaps in AWS-LC's (a C and
+//! assembly library, through `aws-lc-rs`; needs a C compiler and `std`),
+//! whose AES-GCM interleaves AES and GHASH and is several times faster on
+//! x86-64. Both give the same bytes and pass the same tests.
 //!
 //! ```
 //! use sansrtc_srtp::{Config, DtlsRole, KeyingMaterial, ProtectionProfile, Session};
