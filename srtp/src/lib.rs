@@ -25,10 +25,12 @@
 //!
 //! By default the ciphers and MACs are RustCrypto's `aes` (AES-NI where the
 //! CPU has it), `ctr`, `hmac`, `sha1` and `aes-gcm`: pure Rust, builds
-//! anywhere, `no_std`. The `aws-lc-rs` feature swaps in AWS-LC's (a C and
-//! assembly library, through `aws-lc-rs`; needs a C compiler and `std`),
-//! whose AES-GCM interleaves AES and GHASH and is several times faster on
-//! x86-64. Both give the same bytes and pass the same tests.
+//! anywhere, `no_std`. The `aws-lc-rs` feature takes AES-GCM from AWS-LC
+//! instead (a C and assembly library, through `aws-lc-rs`; needs a C
+//! compiler and `std`), whose AES-GCM interleaves AES and GHASH and is
+//! several times faster on x86-64; AES-CM and HMAC-SHA1 stay RustCrypto's,
+//! which AWS-LC's do not beat. Both give the same bytes and pass the same
+//! tests.
 //!
 //! ```
 //! use sansrtc_srtp::{Config, DtlsRole, KeyingMaterial, ProtectionProfile, Session};
