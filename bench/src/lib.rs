@@ -59,10 +59,16 @@ pub struct Case {
     /// unprotecting a packet in place, where a packet is accepted once
     /// only): makes the next input, outside the timing. `run` is then
     /// unused; the benchmark calls `prepare` and [`Case::run_on`].
-    pub prepare: Option<Box<dyn FnMut(&mut Buffer)>>,
+    pub prepare: Option<Prepare>,
     /// The operation on a prepared input.
-    pub run_on: Option<Box<dyn FnMut(&mut Buffer) -> u64>>,
+    pub run_on: Option<RunOn>,
 }
+
+/// Makes the next input of a prepared case.
+pub type Prepare = Box<dyn FnMut(&mut Buffer)>;
+
+/// Runs a prepared case on its input.
+pub type RunOn = Box<dyn FnMut(&mut Buffer) -> u64>;
 
 /// A packet buffer a prepared case works on: the packet is
 /// `bytes[..len]`, with room after it.

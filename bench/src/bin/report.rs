@@ -503,8 +503,13 @@ fn judge(target: &Target, summary: &Summary) -> (String, String, &'static str) {
             };
             let ratio = ours / floor_median;
             let speedup = best / ours;
+            let relation = if speedup >= 1.0 {
+                format!("{speedup:.2}x faster than")
+            } else {
+                format!("{:.2}x slower than", 1.0 / speedup)
+            };
             let measured = format!(
-                "{ratio:.2}x the floor ({} vs {}); {speedup:.2}x faster than {peer} ({}); {} allocations",
+                "{ratio:.2}x the floor ({} vs {}); {relation} {peer} ({}); {} allocations",
                 time(ours),
                 time(floor_median),
                 time(best),
