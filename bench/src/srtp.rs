@@ -238,7 +238,9 @@ impl Floor {
             (false, true) => {
                 let authenticated = len - CM_TAG;
                 let tag = self.hmac(&buffer.bytes[..authenticated], &[]);
-                assert!(bool::from(tag[..CM_TAG].ct_eq(&buffer.bytes[authenticated..len])));
+                assert!(bool::from(
+                    tag[..CM_TAG].ct_eq(&buffer.bytes[authenticated..len])
+                ));
                 self.keystream(&mut buffer.bytes[8..authenticated - 4]);
                 authenticated - 4
             }
@@ -248,7 +250,12 @@ impl Floor {
                 tag.copy_from_slice(&buffer.bytes[body..len]);
                 let (header, payload) = buffer.bytes[..body].split_at_mut(self.start);
                 self.gcm
-                    .decrypt_in_place_detached(nonce, header, payload, GenericArray::from_slice(&tag))
+                    .decrypt_in_place_detached(
+                        nonce,
+                        header,
+                        payload,
+                        GenericArray::from_slice(&tag),
+                    )
                     .expect("GCM opens");
                 body
             }

@@ -260,18 +260,54 @@ fn targets() -> Vec<(&'static str, &'static str, Target)> {
 
 /// The SRTP groups of `sansrtc_bench::srtp`, as the table names them.
 const SRTP_GROUPS: [(&str, &str); 12] = [
-    ("srtp_protect_aes128_cm_80_video_1200", "SRTP protect, AES-CM-80, video 1200 B"),
-    ("srtp_unprotect_aes128_cm_80_video_1200", "SRTP unprotect, AES-CM-80, video 1200 B"),
-    ("srtp_protect_aes128_cm_80_audio_160", "SRTP protect, AES-CM-80, audio 160 B"),
-    ("srtp_unprotect_aes128_cm_80_audio_160", "SRTP unprotect, AES-CM-80, audio 160 B"),
-    ("srtp_protect_aes128_cm_80_rtcp_100", "SRTCP protect, AES-CM-80, RTCP 100 B"),
-    ("srtp_unprotect_aes128_cm_80_rtcp_100", "SRTCP unprotect, AES-CM-80, RTCP 100 B"),
-    ("srtp_protect_aes128_gcm_video_1200", "SRTP protect, AES-128-GCM, video 1200 B"),
-    ("srtp_unprotect_aes128_gcm_video_1200", "SRTP unprotect, AES-128-GCM, video 1200 B"),
-    ("srtp_protect_aes128_gcm_audio_160", "SRTP protect, AES-128-GCM, audio 160 B"),
-    ("srtp_unprotect_aes128_gcm_audio_160", "SRTP unprotect, AES-128-GCM, audio 160 B"),
-    ("srtp_protect_aes128_gcm_rtcp_100", "SRTCP protect, AES-128-GCM, RTCP 100 B"),
-    ("srtp_unprotect_aes128_gcm_rtcp_100", "SRTCP unprotect, AES-128-GCM, RTCP 100 B"),
+    (
+        "srtp_protect_aes128_cm_80_video_1200",
+        "SRTP protect, AES-CM-80, video 1200 B",
+    ),
+    (
+        "srtp_unprotect_aes128_cm_80_video_1200",
+        "SRTP unprotect, AES-CM-80, video 1200 B",
+    ),
+    (
+        "srtp_protect_aes128_cm_80_audio_160",
+        "SRTP protect, AES-CM-80, audio 160 B",
+    ),
+    (
+        "srtp_unprotect_aes128_cm_80_audio_160",
+        "SRTP unprotect, AES-CM-80, audio 160 B",
+    ),
+    (
+        "srtp_protect_aes128_cm_80_rtcp_100",
+        "SRTCP protect, AES-CM-80, RTCP 100 B",
+    ),
+    (
+        "srtp_unprotect_aes128_cm_80_rtcp_100",
+        "SRTCP unprotect, AES-CM-80, RTCP 100 B",
+    ),
+    (
+        "srtp_protect_aes128_gcm_video_1200",
+        "SRTP protect, AES-128-GCM, video 1200 B",
+    ),
+    (
+        "srtp_unprotect_aes128_gcm_video_1200",
+        "SRTP unprotect, AES-128-GCM, video 1200 B",
+    ),
+    (
+        "srtp_protect_aes128_gcm_audio_160",
+        "SRTP protect, AES-128-GCM, audio 160 B",
+    ),
+    (
+        "srtp_unprotect_aes128_gcm_audio_160",
+        "SRTP unprotect, AES-128-GCM, audio 160 B",
+    ),
+    (
+        "srtp_protect_aes128_gcm_rtcp_100",
+        "SRTCP protect, AES-128-GCM, RTCP 100 B",
+    ),
+    (
+        "srtp_unprotect_aes128_gcm_rtcp_100",
+        "SRTCP unprotect, AES-128-GCM, RTCP 100 B",
+    ),
 ];
 
 /// One measured row.
