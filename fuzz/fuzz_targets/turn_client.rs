@@ -17,10 +17,7 @@ use sansrtc_stun::{Attribute, Class, Message, MessageBuilder};
 #[derive(Debug, Arbitrary)]
 enum Op {
     /// Raw bytes from the server (or from elsewhere).
-    Receive {
-        from_server: bool,
-        bytes: Vec<u8>,
-    },
+    Receive { from_server: bool, bytes: Vec<u8> },
     /// A well-formed answer to the last request the client sent.
     Answer {
         success: bool,
@@ -30,28 +27,13 @@ enum Op {
         nonce: u8,
     },
     /// Time passes.
-    Advance {
-        millis: u32,
-    },
-    Permission {
-        last_octet: u8,
-    },
-    Channel {
-        last_octet: u8,
-        port: u16,
-    },
-    Send {
-        last_octet: u8,
-        port: u16,
-        len: u16,
-    },
+    Advance { millis: u32 },
+    Permission { last_octet: u8 },
+    Channel { last_octet: u8, port: u16 },
+    Send { last_octet: u8, port: u16, len: u16 },
     Deallocate,
-    Credentials {
-        user: u8,
-    },
-    Stream {
-        bytes: Vec<u8>,
-    },
+    Credentials { user: u8 },
+    Stream { bytes: Vec<u8> },
 }
 
 const SERVER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 3478);
@@ -60,37 +42,19 @@ fn peer(last_octet: u8, port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::new(203, 0, 113, last_octet)), port)
 }
 
-fn answer(
-    request: &[u8],
-    success: bool,
-    code: u16,
-    lifetime: u32,
-    sign: bool,
-    nonce: u8,
-) -> Option<Vec<u8>> {
+fn answer(request: &[u8], success: bool, code: u16, lifetime: u32, sign: bool, nonce: u8) -> Option<Vec<u8>> {
     let request = Message::parse(request).ok()?;
-    let class = if success {
-        Class::SuccessResponse
-    } else {
-        Class::ErrorResponse
-    };
+    let class = if success { Class::SuccessResponse } else { Class::ErrorResponse };
     let mut buf = vec![0u8; 512];
-    let mut builder =
-        MessageBuilder::new(&mut buf, class, request.method(), request.transaction_id()).ok()?;
+    let mut builder = MessageBuilder::new(&mut buf, class, request.method(), request.transaction_id()).ok()?;
     let nonce = format!("nonce-{nonce}");
     if success {
-        builder
-            .add(&Attribute::XorRelayedAddress(peer(9, 50000)))
-            .ok()?;
-        builder
-            .add(&Attribute::XorMappedAddress(peer(10, 40000)))
-            .ok()?;
+        builder.add(&Attribute::XorRelayedAddress(peer(9, 50000))).ok()?;
+        builder.add(&Attribute::XorMappedAddress(peer(10, 40000))).ok()?;
         builder.add(&Attribute::Lifetime(lifetime % 7200)).ok()?;
     } else {
         let code = 300 + code % 400;
-        builder
-            .add(&Attribute::ErrorCode(ErrorCode::new(code, "fuzz")))
-            .ok()?;
+        builder.add(&Attribute::ErrorCode(ErrorCode::new(code, "fuzz"))).ok()?;
         builder.add(&Attribute::Realm("realm")).ok()?;
         builder.add(&Attribute::Nonce(&nonce)).ok()?;
     }
@@ -114,13 +78,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 let from = if from_server { SERVER } else { peer(1, 1) };
                 let _ = client.handle_receive(now, from, &bytes);
             }
-            Op::Answer {
-                success,
-                code,
-                lifetime,
-                sign,
-                nonce,
-            } => {
+            Op::Answer { success, code, lifetime, sign, nonce } => {
                 if let Some(bytes) = answer(&last_request, success, code, lifetime, sign, nonce) {
                     let _ = client.handle_receive(now, SERVER, &bytes);
                 }
@@ -135,11 +93,7 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Channel { last_octet, port } => {
                 let _ = client.bind_channel(now, peer(last_octet, port));
             }
-            Op::Send {
-                last_octet,
-                port,
-                len,
-            } => {
+            Op::Send { last_octet, port, len } => {
                 let data = vec![0xAB; usize::from(len % 2048)];
                 let _ = client.send_to(now, peer(last_octet, port), &data);
             }
