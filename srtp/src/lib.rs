@@ -12,7 +12,9 @@
 //!   SSRC it sees (created on first use, up to [`Config::max_streams`]):
 //!   key derivation (RFC 3711 §4.3), rollover counter and packet index
 //!   estimation (§3.3.1, Appendix A), replay protection (§3.3.2) with a
-//!   configurable window, SRTCP index and E flag, an optional MKI.
+//!   configurable window, SRTCP index and E flag, an optional MKI, and
+//!   cryptex ([RFC 9335](https://www.rfc-editor.org/rfc/rfc9335): CSRCs
+//!   and header extensions encrypted too) when [`Config::cryptex`] is on.
 //!
 //! Protecting and unprotecting work in place on the caller's buffer and
 //! allocate nothing per packet: [`Session::protect_rtp`] takes the packet

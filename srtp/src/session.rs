@@ -51,6 +51,12 @@ pub struct Config {
     /// one (RFC 3711 §3.1); default `None`, as in WebRTC (RFC 5764 keys
     /// carry no MKI).
     pub mki: Option<Vec<u8>>,
+    /// Cryptex (RFC 9335, negotiated by `a=cryptex`): also encrypt the
+    /// CSRCs and RFC 8285 header extensions of SRTP packets (marking the
+    /// extension block 0xC0DE or 0xC2DE, and adding an empty one to a
+    /// packet with CSRCs and no extension), and decrypt received packets
+    /// so marked. Default `false`.
+    pub cryptex: bool,
 }
 
 impl Default for Config {
@@ -60,6 +66,7 @@ impl Default for Config {
             max_streams: DEFAULT_MAX_STREAMS,
             encrypt_rtcp: true,
             mki: None,
+            cryptex: false,
         }
     }
 }
@@ -145,10 +152,11 @@ impl Session {
         &self.config
     }
 
-    /// How many bytes [`protect_rtp`](Self::protect_rtp) adds to a packet:
-    /// the MKI, if any, and the authentication tag.
+    /// How many bytes [`protect_rtp`](Self::protect_rtp) may add to a
+    /// packet: the MKI, if any, the authentication tag, and with cryptex
+    /// the 4 bytes of an empty extension block.
     pub fn rtp_overhead(&self) -> usize {
-        self.mki_len() + self.profile.rtp_auth_tag_len()
+        self.mki_len() + self.profile.rtp_auth_tag_len() + if self.config.cryptex { 4 } else { 0 }
     }
 
     /// How many bytes [`protect_rtcp`](Self::protect_rtcp) adds to a

@@ -20,6 +20,8 @@ struct Header {
     len: usize,
     sequence_number: u16,
     ssrc: u32,
+    /// Whether the X bit is set.
+    has_extension: bool,
 }
 
 /// Reads the RTP header at the start of `packet` (RFC 3550 §5.1): version
@@ -48,7 +50,79 @@ fn parse_header(packet: &[u8]) -> Result<Header, &'static str> {
         len,
         sequence_number: u16::from_be_bytes([seq_hi, seq_lo]),
         ssrc: u32::from_be_bytes([s0, s1, s2, s3]),
+        has_extension: first & 0x10 != 0,
     })
+}
+
+/// The RFC 8285 one-byte and two-byte header extension profiles, and their
+/// encrypted counterparts of RFC 9335 §4.
+const ONE_BYTE: u16 = 0xbede;
+const TWO_BYTE: u16 = 0x1000;
+const ONE_BYTE_CRYPTEX: u16 = 0xc0de;
+const TWO_BYTE_CRYPTEX: u16 = 0xc2de;
+
+/// What cryptex (RFC 9335) does to a packet about to be protected.
+#[derive(Debug, Clone, Copy)]
+enum CryptexPlan {
+    /// Nothing: cryptex is off, or there is nothing to hide (no CSRC, no
+    /// extension), or the extension is not of RFC 8285.
+    None,
+    /// Mark the extension block at `at` with `profile` (0xC0DE or 0xC2DE).
+    Mark { at: usize, profile: u16 },
+    /// CSRCs without an extension: add an empty 0xC0DE block at `at`.
+    AddEmpty { at: usize },
+}
+
+/// How a packet is encrypted under cryptex: its `csrc_len` bytes of CSRCs
+/// and the extension data are encrypted along with the payload; the
+/// 4-byte extension header stays in clear. The transform moves that header
+/// in front of the CSRCs, so the clear part is the first 16 bytes and the
+/// encrypted part is contiguous, then moves it back.
+const CRYPTEX_CLEAR_LEN: usize = RTP_HEADER_LEN + 4;
+
+fn cryptex_plan(packet: &[u8]) -> CryptexPlan {
+    let Some(&first) = packet.first() else {
+        return CryptexPlan::None;
+    };
+    let at = RTP_HEADER_LEN + 4 * usize::from(first & 0x0f);
+    if first & 0x10 == 0 {
+        return if first & 0x0f == 0 {
+            CryptexPlan::None
+        } else {
+            CryptexPlan::AddEmpty { at }
+        };
+    }
+    match extension_profile(packet, at) {
+        Some(ONE_BYTE) => CryptexPlan::Mark {
+            at,
+            profile: ONE_BYTE_CRYPTEX,
+        },
+        Some(TWO_BYTE) => CryptexPlan::Mark {
+            at,
+            profile: TWO_BYTE_CRYPTEX,
+        },
+        _ => CryptexPlan::None,
+    }
+}
+
+fn extension_profile(packet: &[u8], at: usize) -> Option<u16> {
+    let &[high, low] = packet.get(at..)?.first_chunk::<2>()?;
+    Some(u16::from_be_bytes([high, low]))
+}
+
+/// Moves the extension header in front of the CSRCs (`to_front`) or back
+/// behind them; `csrc_len` is the CSRC list's length.
+fn move_extension_header(buf: &mut [u8], csrc_len: usize, to_front: bool) {
+    if csrc_len == 0 {
+        return;
+    }
+    if let Some(block) = buf.get_mut(RTP_HEADER_LEN..CRYPTEX_CLEAR_LEN + csrc_len) {
+        if to_front {
+            block.rotate_right(4);
+        } else {
+            block.rotate_left(4);
+        }
+    }
 }
 
 const INTERNAL_LENGTH: ProtectError = ProtectError::Malformed {
@@ -71,9 +145,19 @@ impl Session {
             .get(..len)
             .ok_or(ProtectError::BufferTooSmall { needed: len, have })?;
         let header = parse_header(packet).map_err(|reason| ProtectError::Malformed { reason })?;
+        let plan = if self.config.cryptex {
+            cryptex_plan(packet)
+        } else {
+            CryptexPlan::None
+        };
+        let added = if matches!(plan, CryptexPlan::AddEmpty { .. }) {
+            4
+        } else {
+            0
+        };
         let mki_len = self.mki_len();
         let tag_len = self.profile.rtp_auth_tag_len();
-        let total = len + mki_len + tag_len;
+        let total = len + added + mki_len + tag_len;
         if have < total {
             return Err(ProtectError::BufferTooSmall {
                 needed: total,
@@ -96,15 +180,40 @@ impl Session {
         }
         let roc = (index >> 16) as u32;
 
+        // RFC 9335: mark (or add) the extension block, and encrypt from
+        // byte 16 with the extension header moved in front of the CSRCs.
+        let (len, encrypt_from, csrc_len) = match plan {
+            CryptexPlan::None => (len, header.len, 0),
+            CryptexPlan::Mark { at, profile } => {
+                buf.get_mut(at..at + 2)
+                    .ok_or(INTERNAL_LENGTH)?
+                    .copy_from_slice(&profile.to_be_bytes());
+                (len, CRYPTEX_CLEAR_LEN, at - RTP_HEADER_LEN)
+            }
+            CryptexPlan::AddEmpty { at } => {
+                buf.copy_within(at..len, at + 4);
+                let [high, low] = ONE_BYTE_CRYPTEX.to_be_bytes();
+                buf.get_mut(at..at + 4)
+                    .ok_or(INTERNAL_LENGTH)?
+                    .copy_from_slice(&[high, low, 0, 0]);
+                if let Some(first) = buf.first_mut() {
+                    *first |= 0x10;
+                }
+                (len + 4, CRYPTEX_CLEAR_LEN, at - RTP_HEADER_LEN)
+            }
+        };
+        move_extension_header(buf, csrc_len, true);
+
         let (packet, trailer) = buf.split_at_mut(len);
         let trailer = trailer
             .get_mut(..mki_len + tag_len)
             .ok_or(INTERNAL_LENGTH)?;
-        let (head, payload) = packet.split_at_mut(header.len);
+        let (head, payload) = packet.split_at_mut(encrypt_from);
         match &self.rtp {
             Cipher::AesCm { ctr, mac, salt } => {
                 let iv = Cipher::cm_iv(*salt, ssrc, index);
                 ctr.apply(&iv, payload);
+                move_extension_header(packet, csrc_len, false);
                 let digest = mac.digest(packet, &roc.to_be_bytes());
                 let (mki, tag) = trailer.split_at_mut(mki_len);
                 if mki_len != 0 {
@@ -115,6 +224,7 @@ impl Session {
             Cipher::Gcm { gcm, salt } => {
                 let iv = Cipher::gcm_iv(*salt, ssrc, roc, header.sequence_number);
                 let sealed = gcm.seal(&iv, head, payload).ok_or(INTERNAL_LENGTH)?;
+                move_extension_header(packet, csrc_len, false);
                 let (tag, mki) = trailer.split_at_mut(GCM_TAG_LEN);
                 tag.copy_from_slice(&sealed);
                 if mki_len != 0 {
@@ -194,6 +304,23 @@ impl Session {
         }
         let roc = (index >> 16) as u32;
 
+        // RFC 9335: an extension block marked 0xC0DE or 0xC2DE means the
+        // CSRCs and the extension data are encrypted too.
+        let cryptex = if self.config.cryptex && header.len > RTP_HEADER_LEN {
+            let csrc_len = buf.first().map_or(0, |first| 4 * usize::from(first & 0x0f));
+            match extension_profile(buf, RTP_HEADER_LEN + csrc_len) {
+                Some(ONE_BYTE_CRYPTEX) if header.has_extension => Some((csrc_len, ONE_BYTE)),
+                Some(TWO_BYTE_CRYPTEX) if header.has_extension => Some((csrc_len, TWO_BYTE)),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let (decrypt_from, csrc_len) = match cryptex {
+            Some((csrc_len, _)) => (CRYPTEX_CLEAR_LEN, csrc_len),
+            None => (header.len, 0),
+        };
+
         match &self.rtp {
             Cipher::AesCm { ctr, mac, salt } => {
                 let (body, trailer) = buf.split_at_mut(body_len);
@@ -203,18 +330,29 @@ impl Session {
                     return Err(UnprotectError::AuthenticationFailed);
                 }
                 let iv = Cipher::cm_iv(*salt, ssrc, index);
-                ctr.apply(&iv, body.get_mut(header.len..).ok_or(too_short)?);
+                move_extension_header(body, csrc_len, true);
+                ctr.apply(&iv, body.get_mut(decrypt_from..).ok_or(too_short)?);
+                move_extension_header(body, csrc_len, false);
             }
             Cipher::Gcm { gcm, salt } => {
                 let iv = Cipher::gcm_iv(*salt, ssrc, roc, header.sequence_number);
-                let (head, rest) = buf.split_at_mut(header.len);
-                let data_and_tag = rest
-                    .get_mut(..body_len + tag_len - header.len)
-                    .ok_or(too_short)?;
-                if !gcm.open(&iv, head, data_and_tag) {
+                move_extension_header(buf, csrc_len, true);
+                let (head, rest) = buf.split_at_mut(decrypt_from);
+                let opened = match rest.get_mut(..body_len + tag_len - decrypt_from) {
+                    Some(data_and_tag) => gcm.open(&iv, head, data_and_tag),
+                    None => false,
+                };
+                move_extension_header(buf, csrc_len, false);
+                if !opened {
                     return Err(UnprotectError::AuthenticationFailed);
                 }
             }
+        }
+        if let Some((csrc_len, profile)) = cryptex
+            && let Some(field) =
+                buf.get_mut(RTP_HEADER_LEN + csrc_len..RTP_HEADER_LEN + csrc_len + 2)
+        {
+            field.copy_from_slice(&profile.to_be_bytes());
         }
 
         let replay_window = self.config.replay_window;
