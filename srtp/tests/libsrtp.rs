@@ -94,7 +94,14 @@ impl Libsrtp {
             eprintln!("skipped: libsrtp not installed");
             return None;
         }
-        let dir = std::env::temp_dir().join(format!("sansrtc-srtp-libsrtp-{}", std::process::id()));
+        // One directory per harness: the tests run in parallel in one
+        // process, and each removes its own when it ends.
+        static HARNESSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let number = HARNESSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "sansrtc-srtp-libsrtp-{}-{number}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let binary = dir.join("harness");
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/libsrtp/harness.c");
