@@ -96,8 +96,8 @@ impl Libsrtp {
         }
         // One directory per harness: the tests run in parallel in one
         // process, and each removes its own when it ends.
-        static HARNESSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let number = HARNESSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        static HARNESSES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+        let number = HARNESSES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!(
             "sansrtc-srtp-libsrtp-{}-{number}",
             std::process::id()
