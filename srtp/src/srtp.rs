@@ -111,11 +111,9 @@ fn extension_profile(packet: &[u8], at: usize) -> Option<u16> {
 }
 
 /// Moves the extension header in front of the CSRCs (`to_front`) or back
-/// behind them; `csrc_len` is the CSRC list's length.
+/// behind them; `csrc_len` is the CSRC list's length (not 0).
+#[cold]
 fn move_extension_header(buf: &mut [u8], csrc_len: usize, to_front: bool) {
-    if csrc_len == 0 {
-        return;
-    }
     if let Some(block) = buf.get_mut(RTP_HEADER_LEN..CRYPTEX_CLEAR_LEN + csrc_len) {
         if to_front {
             block.rotate_right(4);
@@ -202,7 +200,9 @@ impl Session {
                 (len + 4, CRYPTEX_CLEAR_LEN, at - RTP_HEADER_LEN)
             }
         };
-        move_extension_header(buf, csrc_len, true);
+        if csrc_len != 0 {
+            move_extension_header(buf, csrc_len, true);
+        }
 
         let (packet, trailer) = buf.split_at_mut(len);
         let trailer = trailer
@@ -213,7 +213,9 @@ impl Session {
             Cipher::AesCm { ctr, mac, salt } => {
                 let iv = Cipher::cm_iv(*salt, ssrc, index);
                 ctr.apply(&iv, payload);
-                move_extension_header(packet, csrc_len, false);
+                if csrc_len != 0 {
+                    move_extension_header(packet, csrc_len, false);
+                }
                 let digest = mac.digest(packet, &roc.to_be_bytes());
                 let (mki, tag) = trailer.split_at_mut(mki_len);
                 if mki_len != 0 {
@@ -224,7 +226,9 @@ impl Session {
             Cipher::Gcm { gcm, salt } => {
                 let iv = Cipher::gcm_iv(*salt, ssrc, roc, header.sequence_number);
                 let sealed = gcm.seal(&iv, head, payload).ok_or(INTERNAL_LENGTH)?;
-                move_extension_header(packet, csrc_len, false);
+                if csrc_len != 0 {
+                    move_extension_header(packet, csrc_len, false);
+                }
                 let (tag, mki) = trailer.split_at_mut(GCM_TAG_LEN);
                 tag.copy_from_slice(&sealed);
                 if mki_len != 0 {
@@ -330,19 +334,27 @@ impl Session {
                     return Err(UnprotectError::AuthenticationFailed);
                 }
                 let iv = Cipher::cm_iv(*salt, ssrc, index);
-                move_extension_header(body, csrc_len, true);
+                if csrc_len != 0 {
+                    move_extension_header(body, csrc_len, true);
+                }
                 ctr.apply(&iv, body.get_mut(decrypt_from..).ok_or(too_short)?);
-                move_extension_header(body, csrc_len, false);
+                if csrc_len != 0 {
+                    move_extension_header(body, csrc_len, false);
+                }
             }
             Cipher::Gcm { gcm, salt } => {
                 let iv = Cipher::gcm_iv(*salt, ssrc, roc, header.sequence_number);
-                move_extension_header(buf, csrc_len, true);
+                if csrc_len != 0 {
+                    move_extension_header(buf, csrc_len, true);
+                }
                 let (head, rest) = buf.split_at_mut(decrypt_from);
                 let opened = match rest.get_mut(..body_len + tag_len - decrypt_from) {
                     Some(data_and_tag) => gcm.open(&iv, head, data_and_tag),
                     None => false,
                 };
-                move_extension_header(buf, csrc_len, false);
+                if csrc_len != 0 {
+                    move_extension_header(buf, csrc_len, false);
+                }
                 if !opened {
                     return Err(UnprotectError::AuthenticationFailed);
                 }
