@@ -17,7 +17,6 @@
 
 #![allow(clippy::indexing_slicing)]
 
-use std::io::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
