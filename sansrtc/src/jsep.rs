@@ -25,9 +25,7 @@ use sansrtc_dtls::{DtlsRole, Fingerprint as DtlsFingerprint, HashFunction, Setup
 use sansrtc_sdp::negotiate::{
     Capabilities, LocalMedia, Session, Side, agree, create_answer, create_offer,
 };
-use sansrtc_sdp::{
-    Direction, Extmap, Fingerprint, MediaType, Msid, Origin, Sdp, Ssrc,
-};
+use sansrtc_sdp::{Direction, Extmap, Fingerprint, MediaType, Msid, Origin, Sdp, Ssrc};
 use sansrtc_stun::rng::Rng;
 
 use crate::event::{Error, Event, MediaKind, Mid, SignalingState};
@@ -233,8 +231,12 @@ impl Peer {
             };
             let local = self.local_media(transceiver);
             match transceiver.kind {
-                MediaKind::Audio if capabilities.audio.is_none() => capabilities.audio = Some(local),
-                MediaKind::Video if capabilities.video.is_none() => capabilities.video = Some(local),
+                MediaKind::Audio if capabilities.audio.is_none() => {
+                    capabilities.audio = Some(local)
+                }
+                MediaKind::Video if capabilities.video.is_none() => {
+                    capabilities.video = Some(local)
+                }
                 _ => {}
             }
         }
@@ -362,7 +364,11 @@ impl Peer {
     /// from its description (its first m-line carries the BUNDLE
     /// transport).
     fn apply_remote_transport(&mut self, sdp: &Sdp<'_>, is_offer: bool) -> Result<(), Error> {
-        let Some(media) = sdp.media.iter().find(|m| !m.is_port_zero()).or(sdp.media.first())
+        let Some(media) = sdp
+            .media
+            .iter()
+            .find(|m| !m.is_port_zero())
+            .or(sdp.media.first())
         else {
             return Ok(());
         };
@@ -400,7 +406,9 @@ impl Peer {
         if !self.signaling.fingerprints_set {
             let fingerprints: Vec<DtlsFingerprint> = media
                 .fingerprints(sdp)
-                .map(|f| DtlsFingerprint::new(HashFunction::from_name(&f.hash_function), f.bytes.clone()))
+                .map(|f| {
+                    DtlsFingerprint::new(HashFunction::from_name(&f.hash_function), f.bytes.clone())
+                })
                 .collect();
             if !fingerprints.is_empty() {
                 self.dtls

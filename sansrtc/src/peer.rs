@@ -22,8 +22,8 @@ use sansrtc_ice::{Agent, Handled, LocalSocket, Receive, Transmit, TurnServer};
 use sansrtc_rtp::ntp::NtpTime;
 use sansrtc_rtp::rtcp::{Compound, Packet as RtcpPacket};
 use sansrtc_rtp::rtp::{ExtensionKind, Packet as RtpPacket, extension::Mid as MidExtension};
-use sansrtc_sdp::negotiate::Codec;
 use sansrtc_sdp::Direction;
+use sansrtc_sdp::negotiate::Codec;
 use sansrtc_srtp::{KeyingMaterial, ProtectionProfile, Session as SrtpSession};
 use sansrtc_stun::drive::Queue;
 use sansrtc_stun::rng::{Rng, Seed};
@@ -320,7 +320,10 @@ impl Peer {
         let Some(srtp) = &mut self.srtp else {
             return Err(Error::NotConnected);
         };
-        let room = self.buffer.len().saturating_sub(srtp.outbound.rtp_overhead());
+        let room = self
+            .buffer
+            .len()
+            .saturating_sub(srtp.outbound.rtp_overhead());
         let buf = self.buffer.get_mut(..room).ok_or(Error::TooLarge)?;
         let len = transceiver
             .write_rtp(buf, payload_type, timestamp, marker, payload)
@@ -360,8 +363,11 @@ impl Peer {
             media_ssrc,
         };
         let mut plain = [0u8; 64];
-        let len = sansrtc_rtp::rtcp::write_reduced_size(&[RtcpPacket::PictureLossIndication(pli)], &mut plain)
-            .map_err(|_| Error::TooLarge)?;
+        let len = sansrtc_rtp::rtcp::write_reduced_size(
+            &[RtcpPacket::PictureLossIndication(pli)],
+            &mut plain,
+        )
+        .map_err(|_| Error::TooLarge)?;
         self.send_rtcp(now, plain.get(..len).unwrap_or_default())?;
         self.pump(now);
         Ok(())
@@ -526,7 +532,10 @@ impl Peer {
         let Some(srtp) = &mut self.srtp else {
             return Err(Error::NotConnected);
         };
-        let room = self.buffer.len().saturating_sub(srtp.outbound.rtcp_overhead());
+        let room = self
+            .buffer
+            .len()
+            .saturating_sub(srtp.outbound.rtcp_overhead());
         if plain.len() > room {
             return Err(Error::TooLarge);
         }
@@ -546,7 +555,11 @@ impl Peer {
         if self.srtp.is_none() || self.closed {
             return;
         }
-        let Some(rtcp) = self.transceivers.get_mut(index).and_then(|t| t.rtcp.as_mut()) else {
+        let Some(rtcp) = self
+            .transceivers
+            .get_mut(index)
+            .and_then(|t| t.rtcp.as_mut())
+        else {
             return;
         };
         rtcp.handle_timeout(now);
@@ -665,7 +678,11 @@ impl Peer {
                 }
                 RtcpPacket::Goodbye(bye) => {
                     for ssrc in bye.sources.iter() {
-                        if let Some(t) = self.transceivers.iter().find(|t| t.remote_ssrc == Some(ssrc)) {
+                        if let Some(t) = self
+                            .transceivers
+                            .iter()
+                            .find(|t| t.remote_ssrc == Some(ssrc))
+                        {
                             ended.push(t.mid.clone());
                         }
                     }
@@ -796,7 +813,9 @@ impl Peer {
     fn update_connection_state(&mut self) {
         let state = if self.closed {
             ConnectionState::Closed
-        } else if self.ice_state == IceConnectionState::Failed || self.dtls_state == DtlsState::Failed {
+        } else if self.ice_state == IceConnectionState::Failed
+            || self.dtls_state == DtlsState::Failed
+        {
             ConnectionState::Failed
         } else if self.ice_state == IceConnectionState::Disconnected {
             ConnectionState::Disconnected
@@ -836,8 +855,7 @@ fn route(transceivers: &[Transceiver], packet: &RtpPacket<&[u8]>) -> Option<usiz
     let by_mid = transceivers.iter().position(|t| {
         t.negotiated.as_ref().is_some_and(|n| {
             n.extensions.id(ExtensionKind::Mid).is_some()
-                && n
-                    .extensions
+                && n.extensions
                     .read::<MidExtension<'_>, _>(packet)
                     .and_then(Result::ok)
                     .is_some_and(|mid| mid.as_bytes() == t.mid.as_bytes())
