@@ -36,6 +36,7 @@ use crate::pair::PairInfo;
 use crate::relay::{Relays, TurnServer};
 use crate::rng::{Rng, Seed};
 use crate::tcp::{self as tcp, Connections, TcpPolicy};
+use crate::trace::decision;
 
 /// Most local sockets an agent takes.
 pub const MAX_LOCAL_SOCKETS: usize = 16;
@@ -1087,6 +1088,7 @@ impl Agent {
 
     fn set_state(&mut self, state: ConnectionState) {
         if self.state != state {
+            decision!("state {:?} -> {:?}", self.state, state);
             self.state = state;
             self.event(Event::StateChanged(state));
         }

@@ -30,6 +30,7 @@ use crate::nomination::nominate_on_request;
 use crate::pair::{Check, PairState};
 use crate::rng::Rng;
 use crate::tcp;
+use crate::trace::decision;
 
 /// Most peer-reflexive remote candidates an agent learns from incoming
 /// checks (per generation). Checks from further unknown addresses are
@@ -137,7 +138,16 @@ impl Agent {
                 continue;
             }
             if check.sent >= max {
+                let sent = check.sent;
                 pair.check = None;
+                if !pair.valid {
+                    decision!(
+                        "pair {} -> {} failed: no answer after {} checks",
+                        pair.local_base,
+                        pair.remote_addr,
+                        sent
+                    );
+                }
                 pair.state = if pair.valid {
                     PairState::Succeeded
                 } else {
@@ -277,10 +287,19 @@ impl Agent {
         let credentials = match self.authenticate_request(message) {
             Ok(credentials) => credentials,
             Err((error, Some(code))) => {
+                decision!(
+                    "check from {} refused with {}: {}",
+                    packet.source,
+                    code,
+                    error
+                );
                 self.refuse_unauthenticated(message, code, packet);
                 return Err(error);
             }
-            Err((error, None)) => return Err(error),
+            Err((error, None)) => {
+                decision!("check from {} dropped: {}", packet.source, error);
+                return Err(error);
+            }
         };
         let transaction_id = message.transaction_id();
         let (source, destination, transport) =
@@ -636,6 +655,12 @@ impl Agent {
         if code == Some(ErrorCode::ROLE_CONFLICT) {
             self.on_role_conflict(id, check);
         } else if let Some(pair) = self.checklist.get_mut(id) {
+            decision!(
+                "pair {} -> {} failed: error response {:?}",
+                pair.local_base,
+                pair.remote_addr,
+                code
+            );
             pair.state = PairState::Failed;
             pair.use_candidate = false;
         }
@@ -661,11 +686,23 @@ impl Agent {
             || packet.destination != pair.local_base
             || packet.transport != pair.transport
         {
+            decision!(
+                "pair {} -> {} failed: the response came from {} to {} (not symmetric, RFC 8445 7.2.5.2.1)",
+                pair.local_base,
+                pair.remote_addr,
+                packet.source,
+                packet.destination
+            );
             pair.state = PairState::Failed;
             pair.use_candidate = false;
             return;
         }
         let Some(mapped) = mapped else {
+            decision!(
+                "pair {} -> {} failed: success without XOR-MAPPED-ADDRESS",
+                pair.local_base,
+                pair.remote_addr
+            );
             pair.state = PairState::Failed;
             return;
         };

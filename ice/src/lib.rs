@@ -240,6 +240,14 @@
 //! 401 of RFC 8489 §9.1.3, at most [`MAX_UNAUTHENTICATED_ANSWERS`] a
 //! second.
 //!
+//! # Seeing why
+//!
+//! With the `tracing` feature (off by default) the agent tells
+//! [`tracing`](https://docs.rs/tracing) why it did what it did: each pair
+//! that fails and the reason, the pair selected, role switches, state
+//! changes, refused checks and TURN errors, at `DEBUG` level under the
+//! target `sansrtc_ice`.
+//!
 //! # Panics
 //!
 //! No input may cause a panic; a panic is a bug.
@@ -266,6 +274,7 @@ mod route;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod tcp;
+mod trace;
 
 pub use agent::{
     Agent, Config, LocalSocket, MAX_LOCAL_SOCKETS, MAX_PENDING_NAMES, MAX_QUEUED_EVENTS,

@@ -18,6 +18,7 @@ use crate::consent::Consent;
 use crate::event::{ConnectionState, Event};
 use crate::pair::{Pair, PairState};
 use crate::tcp::{self, TcpPolicy};
+use crate::trace::decision;
 
 /// When the controlling agent nominates (regular nomination, RFC 8445
 /// §8.1.1).
@@ -257,6 +258,15 @@ impl Agent {
                 return;
             }
         }
+        decision!(
+            "component {}: selected {} {} -> {} {} ({})",
+            component,
+            local.candidate.kind(),
+            pair.local_base,
+            remote.candidate.kind(),
+            pair.remote_addr,
+            pair.transport
+        );
         let local_preference = if pair.transport == Transport::Tcp {
             let direction = if pair.active.is_some() {
                 TcpType::Active

@@ -15,6 +15,7 @@ use crate::agent::Agent;
 use crate::check::Credentials;
 use crate::event::{Event, Receive};
 use crate::pair::{Check, PairState};
+use crate::trace::decision;
 
 impl Agent {
     /// Sets the role: in JSEP the offerer is controlling and the answerer
@@ -32,6 +33,14 @@ impl Agent {
     /// Takes the role `controlling`: pair priorities are recomputed and
     /// the caller is told ([`Event::RoleChanged`]).
     pub(crate) fn set_role(&mut self, controlling: bool) {
+        decision!(
+            "role: now {}",
+            if controlling {
+                "controlling"
+            } else {
+                "controlled"
+            }
+        );
         self.controlling = controlling;
         self.checklist.set_role(controlling);
         self.event(Event::RoleChanged { controlling });
