@@ -4,7 +4,7 @@
 
 #![cfg(feature = "tracing")]
 // The virtual clock starts at an arbitrary instant.
-#![allow(clippy::disallowed_methods)]
+#![allow(clippy::disallowed_methods, clippy::std_instead_of_alloc)]
 
 use core::time::Duration;
 use std::io::Write;
