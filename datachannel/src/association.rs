@@ -72,6 +72,12 @@ const COMMON_HEADER_LEN: usize = 12;
 const DATA_OVERHEAD: usize = COMMON_HEADER_LEN + 16;
 /// Chunk type of INIT.
 const CHUNK_INIT: u8 = 1;
+/// Chunk type of ABORT.
+const CHUNK_ABORT: u8 = 6;
+/// Chunk type of SHUTDOWN.
+const CHUNK_SHUTDOWN: u8 = 7;
+/// Chunk type of SHUTDOWN COMPLETE.
+const CHUNK_SHUTDOWN_COMPLETE: u8 = 14;
 /// Payload of an empty message (RFC 8831 §6.6: one zero byte with the
 /// "empty" PPIDs).
 const EMPTY_PAYLOAD: [u8; 1] = [0];
@@ -379,6 +385,9 @@ pub struct Association {
     /// Bytes of the messages waiting in `events`.
     queued_message_bytes: usize,
     remote_max_message_size: u32,
+    /// Why the association will close, when the SCTP layer's reason is
+    /// less precise (a shutdown it reports as a close, a peer's ABORT).
+    close_reason: Option<CloseReason>,
     last_now: Instant,
     stats: Stats,
 }
@@ -424,6 +433,7 @@ impl Association {
             transmits: VecDeque::new(),
             events: Queue::new(MAX_EVENTS),
             queued_message_bytes: 0,
+            close_reason: None,
             last_now: now,
             stats: Stats::default(),
         }
@@ -465,7 +475,16 @@ impl Association {
                 self.state = State::Connecting;
             }
             Some((handle, DatagramEvent::AssociationEvent(event))) => match self.sctp.as_mut() {
-                Some(sctp) if handle == self.handle => sctp.handle_event(event),
+                Some(sctp) if handle == self.handle => {
+                    sctp.handle_event(event);
+                    // Name the reason the SCTP layer reports vaguely, once
+                    // it took the chunk.
+                    if header.abort && sctp.is_closed() {
+                        self.close_reason.get_or_insert(CloseReason::Aborted);
+                    } else if header.shutdown && (sctp.is_closing() || sctp.is_closed()) {
+                        self.close_reason.get_or_insert(CloseReason::ShutDownByPeer);
+                    }
+                }
                 _ => self.stats.packets_ignored += 1,
             },
             None => self.stats.packets_ignored += 1,
@@ -573,6 +592,7 @@ impl Association {
                 state: ChannelState::Connecting,
                 buffered_amount: 0,
                 buffered_amount_low_threshold: 0,
+                dcep_unacked: 0,
                 remote: false,
                 awaiting_ack: in_band,
                 stream_open: false,
@@ -646,7 +666,7 @@ impl Association {
             })?;
         let amount = stream.buffered_amount().unwrap_or(0);
         if let Some(entry) = self.channels.get_mut(&channel.0) {
-            entry.buffered_amount = amount;
+            entry.buffered_amount = amount.saturating_sub(entry.dcep_unacked);
         }
         self.sending.insert(channel.0);
         Ok(())
@@ -715,6 +735,7 @@ impl Association {
             (State::Established, Some(sctp)) => {
                 sctp.shutdown()
                     .map_err(|_| Error::Sctp("the SCTP association cannot shut down now"))?;
+                self.close_reason.get_or_insert(CloseReason::ShutDown);
             }
             (State::Closed, _) => return Err(Error::AssociationClosed),
             _ => {
@@ -860,11 +881,11 @@ impl Association {
         let Some(sctp) = self.sctp.as_mut() else {
             return false;
         };
-        while let Some(event) = sctp.poll_endpoint_event() {
-            if let Some(back) = self.endpoint.handle_event(self.handle, event) {
-                sctp.handle_event(back);
-            }
-        }
+        // The only endpoint event says the association is drained, and
+        // sctp-proto sends it as soon as a shutdown starts: handing it to
+        // the endpoint then would unroute the peer's SHUTDOWN ACK. The one
+        // association never leaves the endpoint.
+        while sctp.poll_endpoint_event().is_some() {}
         while sctp.accept_stream().is_some() {}
         let mut events = Vec::new();
         while let Some(event) = sctp.poll() {
@@ -896,6 +917,8 @@ impl Association {
             sctp_proto::Event::AssociationLost { reason } => {
                 let reason = if self.state == State::Connecting {
                     CloseReason::HandshakeFailed
+                } else if let Some(known) = self.close_reason {
+                    known
                 } else {
                     CloseReason::from_sctp(&reason)
                 };
@@ -1026,6 +1049,8 @@ impl Association {
                 .write_to(&mut buf)
                 .ok()
                 .and_then(|len| stream.write_with_ppi(buf.get(..len)?, Ppid::Dcep).ok());
+            channel.dcep_unacked = written.unwrap_or(0);
+            self.sending.insert(id);
             if written.is_none() {
                 self.report_closing(id);
                 if !self.reset_stream(id) {
@@ -1190,6 +1215,7 @@ impl Association {
                 state: ChannelState::Open,
                 buffered_amount: 0,
                 buffered_amount_low_threshold: 0,
+                dcep_unacked: 1,
                 remote: true,
                 awaiting_ack: false,
                 stream_open: true,
@@ -1197,6 +1223,7 @@ impl Association {
                 incoming_reset: false,
             },
         );
+        self.sending.insert(id);
         self.push_event(Event::IncomingChannel {
             channel: ChannelId(id),
         });
@@ -1277,7 +1304,10 @@ impl Association {
                 .and_then(|s| s.buffered_amount().ok())
                 .unwrap_or(0);
             if let Some(channel) = self.channels.get_mut(&id) {
-                channel.buffered_amount = amount;
+                if amount == 0 {
+                    channel.dcep_unacked = 0;
+                }
+                channel.buffered_amount = amount.saturating_sub(channel.dcep_unacked);
             }
             if amount == 0 {
                 self.sending.remove(&id);
@@ -1320,7 +1350,22 @@ impl Association {
         match transmit.payload {
             sctp_proto::Payload::RawEncode(packets) => {
                 let any = !packets.is_empty();
-                self.transmits.extend(packets);
+                let mut shut_down = false;
+                for packet in packets {
+                    shut_down |= packet.get(COMMON_HEADER_LEN) == Some(&CHUNK_SHUTDOWN_COMPLETE);
+                    if packet.len() <= self.config.max_packet_size {
+                        self.transmits.push_back(packet);
+                    } else {
+                        split_packet(&packet, self.config.max_packet_size, &mut self.transmits);
+                    }
+                }
+                if shut_down {
+                    // sctp-proto does not close the side that sends
+                    // SHUTDOWN COMPLETE (RFC 9260 §9.2: it is closed then).
+                    if let Some(sctp) = self.sctp.as_mut() {
+                        let _ = sctp.close();
+                    }
+                }
                 any
             }
             sctp_proto::Payload::PartialDecode(_) => false,
@@ -1380,10 +1425,58 @@ fn transport_config(config: &Config) -> TransportConfig {
         .with_rto_max_ms(millis(config.rto_max))
 }
 
+/// Cuts a packet the SCTP layer bundled past `max_len` into packets of at
+/// most `max_len` bytes, at chunk boundaries, in order: each gets the same
+/// common header and its own checksum. (sctp-proto leaves the header and
+/// padding of the last DATA chunk out of its size check, so a bundle can
+/// pass its MTU.) A chunk alone larger than `max_len` goes out alone.
+fn split_packet(packet: &Bytes, max_len: usize, out: &mut VecDeque<Bytes>) {
+    let Some((header, chunks)) = packet.split_first_chunk::<COMMON_HEADER_LEN>() else {
+        return;
+    };
+    let mut current: Vec<u8> = Vec::with_capacity(max_len);
+    let mut rest = chunks;
+    while !rest.is_empty() {
+        let len = match rest.split_first_chunk::<4>() {
+            Some((&[_, _, l0, l1], _)) => usize::from(u16::from_be_bytes([l0, l1])).max(4),
+            None => rest.len(),
+        };
+        let padded = len.next_multiple_of(4).min(rest.len());
+        let (chunk, tail) = rest.split_at(padded);
+        if !current.is_empty() && current.len() + padded > max_len {
+            out.push_back(finish_packet(&mut current));
+        }
+        if current.is_empty() {
+            current.extend_from_slice(header);
+        }
+        current.extend_from_slice(chunk);
+        rest = tail;
+    }
+    if current.len() > COMMON_HEADER_LEN {
+        out.push_back(finish_packet(&mut current));
+    }
+}
+
+/// Writes the checksum of a packet built in `buf` and hands it out.
+fn finish_packet(buf: &mut Vec<u8>) -> Bytes {
+    if let Some(checksum) = buf.get_mut(8..12) {
+        checksum.fill(0);
+    }
+    let crc = CRC32C.checksum(buf);
+    if let Some(checksum) = buf.get_mut(8..12) {
+        checksum.copy_from_slice(&crc.to_le_bytes());
+    }
+    Bytes::from(core::mem::take(buf))
+}
+
 /// What [`check_packet`] learned about a packet.
 struct Header {
     /// The initiate tag when the packet carries an INIT.
     init_tag: Option<u32>,
+    /// It carries an ABORT.
+    abort: bool,
+    /// It carries a SHUTDOWN.
+    shutdown: bool,
 }
 
 /// Checks the common header, the checksum and the chunk layout
@@ -1412,6 +1505,8 @@ fn check_packet(packet: &[u8], local_port: u16, remote_port: u16) -> Result<Head
     }
     let verification_tag = u32::from_be_bytes([v0, v1, v2, v3]);
     let mut init_tag = None;
+    let mut abort = false;
+    let mut shutdown = false;
     let mut rest = chunks;
     let mut first = true;
     while !rest.is_empty() {
@@ -1443,11 +1538,17 @@ fn check_packet(packet: &[u8], local_port: u16, remote_port: u16) -> Result<Head
             bytes.copy_from_slice(tag);
             init_tag = Some(u32::from_be_bytes(bytes));
         }
+        abort |= kind == CHUNK_ABORT;
+        shutdown |= kind == CHUNK_SHUTDOWN;
         first = false;
         let padded = len.next_multiple_of(4).min(rest.len());
         rest = rest.get(padded..).unwrap_or_default();
     }
-    Ok(Header { init_tag })
+    Ok(Header {
+        init_tag,
+        abort,
+        shutdown,
+    })
 }
 
 #[cfg(test)]

@@ -217,6 +217,10 @@ pub struct Channel {
     pub(crate) state: ChannelState,
     pub(crate) buffered_amount: usize,
     pub(crate) buffered_amount_low_threshold: usize,
+    /// DCEP bytes written on the stream and perhaps not acknowledged yet:
+    /// the SCTP layer counts them in its buffered amount, `bufferedAmount`
+    /// must not. Cleared when the SCTP buffered amount reaches 0.
+    pub(crate) dcep_unacked: usize,
     /// Whether it was opened by the peer's DATA_CHANNEL_OPEN.
     pub(crate) remote: bool,
     /// For channels we opened in band: DATA_CHANNEL_ACK not seen yet, so
