@@ -1138,10 +1138,11 @@ impl Association {
     fn on_dcep(&mut self, id: u16, data: &[u8]) {
         match dcep::Message::parse(data) {
             Ok(dcep::Message::Ack) => {
-                if self.channels.get(&id).is_some_and(|c| c.awaiting_ack) {
-                    self.on_ack(id);
-                } else {
-                    self.stats.dcep_refused += 1;
+                match self.channels.get(&id) {
+                    Some(channel) if channel.awaiting_ack => self.on_ack(id),
+                    Some(_) => self.stats.dcep_refused += 1,
+                    // An ACK for no OPEN of ours: the stream has no use.
+                    None => self.refuse(id),
                 }
             }
             Ok(dcep::Message::Open(open)) => self.on_open(id, &open),
