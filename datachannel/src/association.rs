@@ -1118,6 +1118,11 @@ impl Association {
         };
         let Some(channel) = self.channels.get_mut(&id) else {
             self.stats.messages_dropped += 1;
+            if usize::from(id) >= MAX_CHANNELS {
+                // No channel can ever use this stream: reset it, so that
+                // the SCTP layer does not keep it.
+                self.reset_stream(id);
+            }
             return;
         };
         if channel.state != ChannelState::Open && channel.state != ChannelState::Closing {
@@ -1255,15 +1260,12 @@ impl Association {
         let Some(channel) = self.channels.get_mut(&id) else {
             return;
         };
-        let was_open = channel.state != ChannelState::Connecting || channel.stream_open;
         channel.state = ChannelState::Closing;
         if !channel.closing_reported {
             channel.closing_reported = true;
-            if was_open || !channel.remote {
-                self.push_event(Event::ChannelClosing {
-                    channel: ChannelId(id),
-                });
-            }
+            self.push_event(Event::ChannelClosing {
+                channel: ChannelId(id),
+            });
         }
     }
 

@@ -13,8 +13,8 @@ use core::time::Duration;
 
 use link::{Link, Pair};
 use sansrtc_datachannel::{
-    ChannelId, ChannelOptions, ChannelState, CloseReason, Config, DtlsRole, Error, Event, Message,
-    Payload, Reliability, State,
+    ChannelId, ChannelOptions, ChannelState, CloseReason, Config, DtlsRole, Error, Event,
+    MAX_EVENTS, Message, Payload, Reliability, State,
 };
 use sansrtc_stun::rng::Rng;
 
@@ -724,5 +724,52 @@ fn many_channels_up_to_the_cap() {
     );
     pair.run_until(10_000, |pair| incoming(&pair.server_events).len() == 512);
     assert_eq!(pair.server.channels().count(), 512);
+    assert!(pair.server.overflow().is_empty());
+}
+
+#[test]
+fn a_receiver_that_stops_reading_holds_the_sender_back() {
+    let mut pair = Pair::with_link(12, Link::perfect(), Link::perfect());
+    let channel = pair
+        .client
+        .create_channel(pair.now, ChannelOptions::new("slow reader"))
+        .unwrap();
+    pair.connect();
+    pair.run_until(1000, |pair| incoming(&pair.server_events).len() == 1);
+    pair.drain_server_events = false;
+    // Five times what the event queue holds, and more bytes than the
+    // receive buffer.
+    let count = 5 * MAX_EVENTS as u32;
+    for sequence in 0..count {
+        pair.client
+            .send(
+                pair.now,
+                channel,
+                Message::Binary(&message(0, sequence, 1000)),
+            )
+            .unwrap();
+    }
+    pair.advance(Duration::from_secs(30));
+    // The window closed: most of it still waits on the sender's side, and
+    // nothing was dropped.
+    assert!(
+        pair.client.buffered_amount(channel).unwrap() > 2_000_000,
+        "{:?}",
+        pair.client.buffered_amount(channel)
+    );
+    assert!(pair.server.overflow().is_empty());
+    assert!(pair.server_events.len() < 10);
+    pair.drain_server_events = true;
+    pair.run_until(100_000, |pair| {
+        messages_on(&pair.server_events, channel).len() == count as usize
+    });
+    let sequences: Vec<u32> = messages_on(&pair.server_events, channel)
+        .iter()
+        .map(|p| match p {
+            Payload::Binary(bytes) => check(bytes).1,
+            Payload::Text(_) => unreachable!(),
+        })
+        .collect();
+    assert_eq!(sequences, (0..count).collect::<Vec<_>>());
     assert!(pair.server.overflow().is_empty());
 }

@@ -69,9 +69,13 @@ impl Hostile {
             let mut any = false;
             while let Some(packet) = self.ours.poll_transmit() {
                 any = true;
-                let handled =
-                    self.endpoint
-                        .handle(self.now, addr, None, None, Bytes::copy_from_slice(&packet));
+                let handled = self.endpoint.handle(
+                    self.now,
+                    addr,
+                    None,
+                    None,
+                    Bytes::copy_from_slice(&packet),
+                );
                 match handled {
                     Some((_, DatagramEvent::NewAssociation(association))) => {
                         self.raw = Some(association);
@@ -107,7 +111,12 @@ impl Hostile {
                     raw.handle_timeout(self.now);
                 }
                 if self.ours.poll_timeout().is_none_or(|t| t > self.now)
-                    && self.raw.as_ref().unwrap().poll_timeout().is_none_or(|t| t > self.now)
+                    && self
+                        .raw
+                        .as_ref()
+                        .unwrap()
+                        .poll_timeout()
+                        .is_none_or(|t| t > self.now)
                 {
                     return;
                 }
@@ -122,7 +131,10 @@ impl Hostile {
             raw.open_stream(stream, PayloadProtocolIdentifier::Binary)
                 .unwrap();
         }
-        raw.stream(stream).unwrap().write_with_ppi(data, ppid).unwrap();
+        raw.stream(stream)
+            .unwrap()
+            .write_with_ppi(data, ppid)
+            .unwrap();
         self.exchange();
     }
 
@@ -206,11 +218,14 @@ fn bad_opens_are_refused_by_resetting_the_stream() {
 fn messages_without_a_channel_or_with_foreign_ppids_are_dropped() {
     let mut peer = Hostile::new();
     peer.write(3, PayloadProtocolIdentifier::Binary, b"nobody listens");
+    // Past the cap, the stream is reset as well.
+    peer.write(4000, PayloadProtocolIdentifier::Binary, b"far away");
+    assert!(peer.reset_by_us(4000));
     peer.write(5, PayloadProtocolIdentifier::Dcep, &open("ok"));
     peer.write(5, PayloadProtocolIdentifier::Unknown, b"not webrtc");
     // Invalid UTF-8 as text: decoded as browsers do.
     peer.write(5, PayloadProtocolIdentifier::String, &[b'a', 0xff, b'b']);
-    assert_eq!(peer.ours.stats().messages_dropped, 2);
+    assert_eq!(peer.ours.stats().messages_dropped, 3);
     assert!(peer.events.contains(&Event::Message {
         channel: ChannelId(5),
         payload: Payload::Text("a\u{fffd}b".into())

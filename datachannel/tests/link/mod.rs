@@ -98,6 +98,9 @@ pub struct Pair {
     pub backward: Link,
     pub client_events: Vec<Event>,
     pub server_events: Vec<Event>,
+    /// When false, the server's events are left in its queue (an
+    /// application that stopped reading).
+    pub drain_server_events: bool,
     rng: Rng,
 }
 
@@ -113,6 +116,7 @@ impl Pair {
             backward,
             client_events: Vec::new(),
             server_events: Vec::new(),
+            drain_server_events: true,
             rng: Rng::from_u64(seed),
         }
     }
@@ -145,7 +149,10 @@ impl Pair {
                 any = true;
                 self.client_events.push(event);
             }
-            while let Some(event) = self.server.poll_event() {
+            while self.drain_server_events {
+                let Some(event) = self.server.poll_event() else {
+                    break;
+                };
                 any = true;
                 self.server_events.push(event);
             }
