@@ -62,6 +62,15 @@ pub const MIN_PACKET_SIZE: usize = 256;
 /// message; other events past the cap are dropped and counted.
 pub const MAX_EVENTS: usize = 1024;
 
+/// Most DATA chunks accepted beyond the peer's cumulative TSN as our latest
+/// SACK acknowledged it. A packet carrying DATA further ahead is refused
+/// ([`ReceiveError::BeyondWindow`]) before it reaches sctp-proto, which,
+/// once its receive window is full, still stores every chunk that fills a
+/// gap below the highest TSN seen: without this bound a peer could make it
+/// hold up to 2^31 chunks. A sender that respects our window never comes
+/// near it with full-size chunks (a 1 MiB window is about 900 of them).
+pub const MAX_TSN_GAP: u32 = 4096;
+
 /// Event slots kept free of messages for channel and association events.
 const RESERVED_EVENTS: usize = 64;
 
@@ -70,8 +79,16 @@ const COMMON_HEADER_LEN: usize = 12;
 /// SCTP common header plus DATA chunk header: what a full packet adds to
 /// its payload.
 const DATA_OVERHEAD: usize = COMMON_HEADER_LEN + 16;
+/// Chunk type of DATA.
+const CHUNK_DATA: u8 = 0;
 /// Chunk type of INIT.
 const CHUNK_INIT: u8 = 1;
+/// Chunk type of INIT ACK.
+const CHUNK_INIT_ACK: u8 = 2;
+/// Chunk type of SACK.
+const CHUNK_SACK: u8 = 3;
+/// Chunk type of I-DATA (RFC 8260).
+const CHUNK_I_DATA: u8 = 64;
 /// Chunk type of ABORT.
 const CHUNK_ABORT: u8 = 6;
 /// Chunk type of SHUTDOWN.
@@ -388,6 +405,10 @@ pub struct Association {
     /// Why the association will close, when the SCTP layer's reason is
     /// less precise (a shutdown it reports as a close, a peer's ABORT).
     close_reason: Option<CloseReason>,
+    /// The peer's TSN our latest SACK acknowledged cumulatively (before the
+    /// first, its initial TSN minus one): DATA is accepted up to
+    /// [`MAX_TSN_GAP`] past it.
+    peer_cumulative_tsn: Option<u32>,
     last_now: Instant,
     stats: Stats,
 }
@@ -434,6 +455,7 @@ impl Association {
             events: Queue::new(MAX_EVENTS),
             queued_message_bytes: 0,
             close_reason: None,
+            peer_cumulative_tsn: None,
             last_now: now,
             stats: Stats::default(),
         }
@@ -449,7 +471,12 @@ impl Association {
     /// Either way the association stays usable.
     pub fn handle_receive(&mut self, now: Instant, packet: &[u8]) -> Result<(), ReceiveError> {
         self.last_now = now;
-        let header = check_packet(packet, self.config.local_port, self.config.remote_port)?;
+        let header = check_packet(
+            packet,
+            self.config.local_port,
+            self.config.remote_port,
+            self.peer_cumulative_tsn,
+        )?;
         if self.state == State::Closed {
             self.stats.packets_ignored += 1;
             return Ok(());
@@ -473,10 +500,16 @@ impl Association {
                 self.sctp = Some(association);
                 self.peer_init_tag = header.init_tag;
                 self.state = State::Connecting;
+                if let Some(tsn) = header.initial_tsn {
+                    self.peer_cumulative_tsn = Some(tsn.wrapping_sub(1));
+                }
             }
             Some((handle, DatagramEvent::AssociationEvent(event))) => match self.sctp.as_mut() {
                 Some(sctp) if handle == self.handle => {
                     sctp.handle_event(event);
+                    if let (None, Some(tsn)) = (self.peer_cumulative_tsn, header.initial_tsn) {
+                        self.peer_cumulative_tsn = Some(tsn.wrapping_sub(1));
+                    }
                     // Name the reason the SCTP layer reports vaguely, once
                     // it took the chunk.
                     if header.abort && sctp.is_closed() {
@@ -1356,6 +1389,9 @@ impl Association {
                 let mut shut_down = false;
                 for packet in packets {
                     shut_down |= packet.get(COMMON_HEADER_LEN) == Some(&CHUNK_SHUTDOWN_COMPLETE);
+                    if let Some(tsn) = sack_cumulative_tsn(&packet) {
+                        self.peer_cumulative_tsn = Some(tsn);
+                    }
                     if packet.len() <= self.config.max_packet_size {
                         self.transmits.push_back(packet);
                     } else {
@@ -1428,6 +1464,26 @@ fn transport_config(config: &Config) -> TransportConfig {
         .with_rto_max_ms(millis(config.rto_max))
 }
 
+/// The big-endian `u32` at `offset`.
+fn read_u32(bytes: &[u8], offset: usize) -> Option<u32> {
+    let (value, _) = bytes.get(offset..)?.split_first_chunk::<4>()?;
+    Some(u32::from_be_bytes(*value))
+}
+
+/// The cumulative TSN ack of the last SACK in a packet we send.
+fn sack_cumulative_tsn(packet: &[u8]) -> Option<u32> {
+    let mut rest = packet.get(COMMON_HEADER_LEN..)?;
+    let mut found = None;
+    while let Some((&[kind, _, l0, l1], _)) = rest.split_first_chunk::<4>() {
+        let len = usize::from(u16::from_be_bytes([l0, l1])).max(4);
+        if kind == CHUNK_SACK {
+            found = read_u32(rest, 4).or(found);
+        }
+        rest = rest.get(len.next_multiple_of(4)..).unwrap_or_default();
+    }
+    found
+}
+
 /// Cuts a packet the SCTP layer bundled past `max_len` into packets of at
 /// most `max_len` bytes, at chunk boundaries, in order: each gets the same
 /// common header and its own checksum. (sctp-proto leaves the header and
@@ -1476,6 +1532,8 @@ fn finish_packet(buf: &mut Vec<u8>) -> Bytes {
 struct Header {
     /// The initiate tag when the packet carries an INIT.
     init_tag: Option<u32>,
+    /// The peer's initial TSN when the packet carries an INIT or INIT ACK.
+    initial_tsn: Option<u32>,
     /// It carries an ABORT.
     abort: bool,
     /// It carries a SHUTDOWN.
@@ -1484,7 +1542,12 @@ struct Header {
 
 /// Checks the common header, the checksum and the chunk layout
 /// (RFC 9260 §3) before the packet reaches the SCTP layer.
-fn check_packet(packet: &[u8], local_port: u16, remote_port: u16) -> Result<Header, ReceiveError> {
+fn check_packet(
+    packet: &[u8],
+    local_port: u16,
+    remote_port: u16,
+    cumulative_tsn: Option<u32>,
+) -> Result<Header, ReceiveError> {
     let (header, chunks) = packet
         .split_first_chunk::<COMMON_HEADER_LEN>()
         .ok_or(ReceiveError::Truncated { len: packet.len() })?;
@@ -1508,6 +1571,7 @@ fn check_packet(packet: &[u8], local_port: u16, remote_port: u16) -> Result<Head
     }
     let verification_tag = u32::from_be_bytes([v0, v1, v2, v3]);
     let mut init_tag = None;
+    let mut initial_tsn = None;
     let mut abort = false;
     let mut shutdown = false;
     let mut rest = chunks;
@@ -1534,12 +1598,22 @@ fn check_packet(packet: &[u8], local_port: u16, remote_port: u16) -> Result<Head
                     reason: "INIT bundled or with a verification tag",
                 });
             }
-            let tag = chunk.get(4..8).ok_or(ReceiveError::Malformed {
+            init_tag = Some(read_u32(chunk, 4).ok_or(ReceiveError::Malformed {
                 reason: "INIT without initiate tag",
-            })?;
-            let mut bytes = [0u8; 4];
-            bytes.copy_from_slice(tag);
-            init_tag = Some(u32::from_be_bytes(bytes));
+            })?);
+        }
+        if kind == CHUNK_INIT || kind == CHUNK_INIT_ACK {
+            initial_tsn = read_u32(chunk, 16);
+        }
+        if let (CHUNK_DATA | CHUNK_I_DATA, Some(base), Some(tsn)) =
+            (kind, cumulative_tsn, read_u32(chunk, 4))
+        {
+            let ahead = tsn.wrapping_sub(base);
+            // Behind (retransmissions, duplicates) is the SCTP layer's to
+            // sort out; far ahead is refused.
+            if ahead < 1 << 31 && ahead > MAX_TSN_GAP {
+                return Err(ReceiveError::BeyondWindow { tsn });
+            }
         }
         abort |= kind == CHUNK_ABORT;
         shutdown |= kind == CHUNK_SHUTDOWN;
@@ -1549,6 +1623,7 @@ fn check_packet(packet: &[u8], local_port: u16, remote_port: u16) -> Result<Head
     }
     Ok(Header {
         init_tag,
+        initial_tsn,
         abort,
         shutdown,
     })
@@ -1574,13 +1649,13 @@ mod tests {
     fn packets_are_checked_before_sctp() {
         // A COOKIE-ACK (type 11, length 4).
         let good = packet(5000, 5000, 7, &[11, 0, 0, 4]);
-        assert!(check_packet(&good, 5000, 5000).is_ok());
+        assert!(check_packet(&good, 5000, 5000, None).is_ok());
         assert_eq!(
-            check_packet(&good[..11], 5000, 5000).err(),
+            check_packet(&good[..11], 5000, 5000, None).err(),
             Some(ReceiveError::Truncated { len: 11 })
         );
         assert_eq!(
-            check_packet(&good, 5001, 5000).err(),
+            check_packet(&good, 5001, 5000, None).err(),
             Some(ReceiveError::WrongPorts {
                 source_port: 5000,
                 destination_port: 5000
@@ -1589,24 +1664,24 @@ mod tests {
         let mut corrupt = good.clone();
         corrupt[13] ^= 1;
         assert_eq!(
-            check_packet(&corrupt, 5000, 5000).err(),
+            check_packet(&corrupt, 5000, 5000, None).err(),
             Some(ReceiveError::BadChecksum)
         );
         let long = packet(5000, 5000, 7, &[11, 0, 0, 8]);
         assert_eq!(
-            check_packet(&long, 5000, 5000).err(),
+            check_packet(&long, 5000, 5000, None).err(),
             Some(ReceiveError::Malformed {
                 reason: "chunk longer than the packet"
             })
         );
         let short = packet(5000, 5000, 7, &[11, 0, 0, 2]);
         assert!(matches!(
-            check_packet(&short, 5000, 5000),
+            check_packet(&short, 5000, 5000, None),
             Err(ReceiveError::Malformed { .. })
         ));
         let empty = packet(5000, 5000, 7, &[]);
         assert!(matches!(
-            check_packet(&empty, 5000, 5000),
+            check_packet(&empty, 5000, 5000, None),
             Err(ReceiveError::Malformed { .. })
         ));
     }
@@ -1618,11 +1693,11 @@ mod tests {
         init.extend_from_slice(&[0; 12]);
         let p = packet(5000, 5000, 0, &init);
         assert_eq!(
-            check_packet(&p, 5000, 5000).unwrap().init_tag,
+            check_packet(&p, 5000, 5000, None).unwrap().init_tag,
             Some(0x1234_5678)
         );
         let tagged = packet(5000, 5000, 9, &init);
-        assert!(check_packet(&tagged, 5000, 5000).is_err());
+        assert!(check_packet(&tagged, 5000, 5000, None).is_err());
     }
 
     #[test]

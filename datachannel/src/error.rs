@@ -29,6 +29,15 @@ pub enum ReceiveError {
     /// The CRC32c checksum does not match (RFC 9260 §6.8).
     #[error("SCTP checksum mismatch")]
     BadChecksum,
+    /// The packet carries DATA more than
+    /// [`MAX_TSN_GAP`](crate::MAX_TSN_GAP) chunks beyond what we
+    /// acknowledged: past any window we offered (RFC 9260 §6.2 lets a
+    /// receiver drop it; a real sender retransmits).
+    #[error("SCTP DATA with TSN {tsn} is far beyond the receive window")]
+    BeyondWindow {
+        /// The TSN.
+        tsn: u32,
+    },
     /// The chunks do not fit the packet.
     #[error("malformed SCTP packet: {reason}")]
     Malformed {

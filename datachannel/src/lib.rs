@@ -88,7 +88,10 @@
 //! messages being reassembled and as much again waiting in the event queue
 //! (at most [`MAX_EVENTS`] events; past that, messages wait in SCTP and the
 //! peer's window closes), messages up to [`Config::max_message_size`].
-//! What we send is capped by [`Config::max_buffered_amount`].
+//! What we send is capped by [`Config::max_buffered_amount`]. DATA more
+//! than [`MAX_TSN_GAP`] chunks past what we acknowledged is refused before
+//! it reaches SCTP (sctp-proto itself would keep every chunk that fills a
+//! gap, window or not).
 //!
 //! # Panics
 //!
@@ -109,7 +112,8 @@ mod error;
 pub use association::{
     Association, CloseReason, Config, DEFAULT_MAX_BUFFERED_AMOUNT, DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_PACKET_SIZE, DEFAULT_RECEIVE_BUFFER_SIZE, DEFAULT_REMOTE_MAX_MESSAGE_SIZE,
-    DEFAULT_SCTP_PORT, DtlsRole, Event, MAX_CHANNELS, MAX_EVENTS, MIN_PACKET_SIZE, State, Stats,
+    DEFAULT_SCTP_PORT, DtlsRole, Event, MAX_CHANNELS, MAX_EVENTS, MAX_TSN_GAP, MIN_PACKET_SIZE,
+    State, Stats,
 };
 pub use channel::{
     Channel, ChannelId, ChannelOptions, ChannelState, Message, Payload, Priority, Reliability,

@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use sansrtc_datachannel::{
-    Association, ChannelId, ChannelOptions, Config, DtlsRole, Event, Message, Payload,
-    ReceiveError, State,
+    Association, ChannelId, ChannelOptions, Config, DtlsRole, Event, MAX_TSN_GAP, Message,
+    Payload, ReceiveError, State,
 };
 use sansrtc_stun::rng::Rng;
 use sctp_proto::{
@@ -31,6 +31,9 @@ struct Hostile {
     events: Vec<Event>,
     endpoint: Endpoint,
     raw: Option<sctp_proto::Association>,
+    /// The verification tag and the last DATA TSN of the peer's packets.
+    tag: [u8; 4],
+    last_tsn: u32,
 }
 
 const ADDR: &str = "127.0.0.1:5000";
@@ -50,6 +53,8 @@ impl Hostile {
             events: Vec::new(),
             endpoint,
             raw: None,
+            tag: [0; 4],
+            last_tsn: 0,
         };
         hostile.exchange();
         assert_eq!(hostile.ours.state(), State::Established);
@@ -98,6 +103,11 @@ impl Hostile {
                     if let RawPayload::RawEncode(packets) = transmit.payload {
                         for packet in packets {
                             any = true;
+                            self.tag.copy_from_slice(&packet[4..8]);
+                            if packet.len() > 20 && packet[12] == 0 {
+                                self.last_tsn =
+                                    u32::from_be_bytes(packet[16..20].try_into().unwrap());
+                            }
                             self.ours.handle_receive(self.now, &packet).unwrap();
                         }
                     }
@@ -301,4 +311,50 @@ fn broken_packets_are_errors_and_change_nothing() {
         found |= buf == b"ping";
     }
     assert!(found);
+}
+
+/// A packet from the peer with one DATA chunk on stream 5, written by
+/// hand: TSN, stream sequence number and 1000 bytes.
+fn data_packet(tag: [u8; 4], tsn: u32, ssn: u16) -> Vec<u8> {
+    let mut packet = vec![0x13, 0x88, 0x13, 0x88];
+    packet.extend_from_slice(&tag);
+    packet.extend_from_slice(&[0; 4]);
+    packet.extend_from_slice(&[0, 0x03]);
+    packet.extend_from_slice(&(16u16 + 1000).to_be_bytes());
+    packet.extend_from_slice(&tsn.to_be_bytes());
+    packet.extend_from_slice(&5u16.to_be_bytes());
+    packet.extend_from_slice(&ssn.to_be_bytes());
+    packet.extend_from_slice(&53u32.to_be_bytes());
+    packet.extend_from_slice(&[7; 1000]);
+    let crc = crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI).checksum(&packet);
+    packet[8..12].copy_from_slice(&crc.to_le_bytes());
+    packet
+}
+
+#[test]
+fn data_far_beyond_the_window_is_refused() {
+    let mut peer = Hostile::new();
+    peer.write(5, PayloadProtocolIdentifier::Dcep, &open("window"));
+    let (tag, base) = (peer.tag, peer.last_tsn);
+    let now = peer.now;
+    // A chunk far ahead, then gap fillers carrying messages that can never
+    // be delivered (their predecessor never comes): sctp-proto alone would
+    // keep every one of them.
+    assert_eq!(
+        peer.ours.handle_receive(now, &data_packet(tag, base + 100_000, 9)),
+        Err(ReceiveError::BeyondWindow { tsn: base + 100_000 })
+    );
+    let mut accepted = 0;
+    for i in 2..=2 * MAX_TSN_GAP {
+        match peer.ours.handle_receive(now, &data_packet(tag, base + i, 100 + i as u16)) {
+            Ok(()) => accepted += 1,
+            Err(ReceiveError::BeyondWindow { .. }) => {}
+            Err(other) => panic!("{other}"),
+        }
+        while peer.ours.poll_transmit().is_some() {}
+    }
+    assert!(accepted < MAX_TSN_GAP, "{accepted} chunks kept");
+    // A chunk within the window is taken as ever.
+    let fresh = base + 1;
+    assert_eq!(peer.ours.handle_receive(now, &data_packet(tag, fresh, 1)), Ok(()));
 }
