@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod datachannel;
 pub mod ice;
 pub mod inputs;
 pub mod rtcp;
@@ -115,6 +116,7 @@ pub fn cases() -> Vec<Case> {
     all.extend(stun::cases());
     all.extend(sdp::cases());
     all.extend(ice::cases());
+    all.extend(datachannel::cases());
     all
 }
 

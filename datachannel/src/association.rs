@@ -99,9 +99,6 @@ const CHUNK_SHUTDOWN_COMPLETE: u8 = 14;
 /// "empty" PPIDs).
 const EMPTY_PAYLOAD: [u8; 1] = [0];
 
-static CRC32C: crc::Crc<u32, crc::Table<16>> =
-    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
-
 /// Our DTLS role, which picks the stream ids we open (RFC 8832 §6: even
 /// for the DTLS client, odd for the server) and who sends the SCTP INIT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1374,11 +1371,6 @@ impl Association {
                 any |= self.queue_transmit(transmit);
             }
         }
-        if any {
-            // Sending can complete a shutdown or start timers: keep the
-            // events and buffered amounts current.
-            self.drive();
-        }
         any
     }
 
@@ -1404,6 +1396,7 @@ impl Association {
                     if let Some(sctp) = self.sctp.as_mut() {
                         let _ = sctp.close();
                     }
+                    self.drive();
                 }
                 any
             }
@@ -1521,7 +1514,7 @@ fn finish_packet(buf: &mut Vec<u8>) -> Bytes {
     if let Some(checksum) = buf.get_mut(8..12) {
         checksum.fill(0);
     }
-    let crc = CRC32C.checksum(buf);
+    let crc = crc32c::crc32c(buf);
     if let Some(checksum) = buf.get_mut(8..12) {
         checksum.copy_from_slice(&crc.to_le_bytes());
     }
@@ -1560,10 +1553,8 @@ fn check_packet(
             destination_port,
         });
     }
-    let mut digest = CRC32C.digest();
-    digest.update(&[s0, s1, d0, d1, v0, v1, v2, v3, 0, 0, 0, 0]);
-    digest.update(chunks);
-    if digest.finalize() != u32::from_le_bytes([c0, c1, c2, c3]) {
+    let crc = crc32c::crc32c(&[s0, s1, d0, d1, v0, v1, v2, v3, 0, 0, 0, 0]);
+    if crc32c::crc32c_append(crc, chunks) != u32::from_le_bytes([c0, c1, c2, c3]) {
         return Err(ReceiveError::BadChecksum);
     }
     if chunks.is_empty() {
@@ -1640,7 +1631,7 @@ mod tests {
         p.extend_from_slice(&tag.to_be_bytes());
         p.extend_from_slice(&[0; 4]);
         p.extend_from_slice(chunks);
-        let crc = CRC32C.checksum(&p);
+        let crc = crc32c::crc32c(&p);
         p[8..12].copy_from_slice(&crc.to_le_bytes());
         p
     }

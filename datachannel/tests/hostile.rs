@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use sansrtc_datachannel::{
-    Association, ChannelId, ChannelOptions, Config, DtlsRole, Event, MAX_TSN_GAP, Message,
-    Payload, ReceiveError, State,
+    Association, ChannelId, ChannelOptions, Config, DtlsRole, Event, MAX_TSN_GAP, Message, Payload,
+    ReceiveError, State,
 };
 use sansrtc_stun::rng::Rng;
 use sctp_proto::{
@@ -326,7 +326,7 @@ fn data_packet(tag: [u8; 4], tsn: u32, ssn: u16) -> Vec<u8> {
     packet.extend_from_slice(&ssn.to_be_bytes());
     packet.extend_from_slice(&53u32.to_be_bytes());
     packet.extend_from_slice(&[7; 1000]);
-    let crc = crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI).checksum(&packet);
+    let crc = crc32c::crc32c(&packet);
     packet[8..12].copy_from_slice(&crc.to_le_bytes());
     packet
 }
@@ -341,12 +341,18 @@ fn data_far_beyond_the_window_is_refused() {
     // be delivered (their predecessor never comes): sctp-proto alone would
     // keep every one of them.
     assert_eq!(
-        peer.ours.handle_receive(now, &data_packet(tag, base + 100_000, 9)),
-        Err(ReceiveError::BeyondWindow { tsn: base + 100_000 })
+        peer.ours
+            .handle_receive(now, &data_packet(tag, base + 100_000, 9)),
+        Err(ReceiveError::BeyondWindow {
+            tsn: base + 100_000
+        })
     );
     let mut accepted = 0;
     for i in 2..=2 * MAX_TSN_GAP {
-        match peer.ours.handle_receive(now, &data_packet(tag, base + i, 100 + i as u16)) {
+        match peer
+            .ours
+            .handle_receive(now, &data_packet(tag, base + i, 100 + i as u16))
+        {
             Ok(()) => accepted += 1,
             Err(ReceiveError::BeyondWindow { .. }) => {}
             Err(other) => panic!("{other}"),
@@ -356,5 +362,8 @@ fn data_far_beyond_the_window_is_refused() {
     assert!(accepted < MAX_TSN_GAP, "{accepted} chunks kept");
     // A chunk within the window is taken as ever.
     let fresh = base + 1;
-    assert_eq!(peer.ours.handle_receive(now, &data_packet(tag, fresh, 1)), Ok(()));
+    assert_eq!(
+        peer.ours.handle_receive(now, &data_packet(tag, fresh, 1)),
+        Ok(())
+    );
 }

@@ -66,15 +66,12 @@ struct Input {
     ops: Vec<Op>,
 }
 
-static CRC32C: crc::Crc<u32, crc::Table<16>> =
-    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
-
 fn set_checksum(packet: &mut [u8]) {
     if packet.len() < 12 {
         return;
     }
     packet[8..12].fill(0);
-    let crc = CRC32C.checksum(packet);
+    let crc = crc32c::crc32c(packet);
     packet[8..12].copy_from_slice(&crc.to_le_bytes());
 }
 
