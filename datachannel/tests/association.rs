@@ -13,8 +13,8 @@ use core::time::Duration;
 
 use link::{Link, Pair};
 use sansrtc_datachannel::{
-    ChannelId, ChannelOptions, ChannelState, CloseReason, Config, DtlsRole, Error, Event,
-    MAX_EVENTS, Message, Payload, Reliability, State,
+    Association, ChannelId, ChannelOptions, ChannelState, CloseReason, Config, DtlsRole, Error,
+    Event, MAX_EVENTS, Message, Payload, Priority, ReceiveError, Reliability, State,
 };
 use sansrtc_stun::rng::Rng;
 
@@ -163,8 +163,9 @@ fn eight_channels_of_1000_messages_over_a_lossy_link_arrive_as_promised() {
                 kinds[index].0
             );
         } else {
+            // Sent once each over a link losing 5 %: most arrive, not all.
             assert!(
-                received.len() > COUNT as usize / 2,
+                received.len() > COUNT as usize * 3 / 4 && received.len() < COUNT as usize,
                 "{}: {} arrived",
                 kinds[index].0,
                 received.len()
@@ -772,4 +773,54 @@ fn a_receiver_that_stops_reading_holds_the_sender_back() {
         .collect();
     assert_eq!(sequences, (0..count).collect::<Vec<_>>());
     assert!(pair.server.overflow().is_empty());
+}
+
+#[test]
+fn ports_priority_and_protocol_reach_the_peer() {
+    let client = Config::new(DtlsRole::Client).with_ports(5001, 5002);
+    let server = Config::new(DtlsRole::Server).with_ports(5002, 5001);
+    let mut pair = Pair::new(13, client, server, Link::perfect(), Link::perfect());
+    let channel = pair
+        .client
+        .create_channel(
+            pair.now,
+            ChannelOptions::new("tagged")
+                .with_protocol("json")
+                .with_priority(Priority::HIGH)
+                .with_ordered(false)
+                .with_reliability(Reliability::MaxRetransmits(3)),
+        )
+        .unwrap();
+    pair.connect();
+    pair.run_until(1000, |pair| incoming(&pair.server_events).len() == 1);
+    let seen = pair.server.channel(channel).unwrap();
+    assert_eq!(
+        (
+            seen.label(),
+            seen.protocol(),
+            seen.priority(),
+            seen.ordered()
+        ),
+        ("tagged", "json", Priority::HIGH, false)
+    );
+    assert_eq!(seen.reliability(), Reliability::MaxRetransmits(3));
+    assert!(!seen.negotiated());
+    // Both ways.
+    pair.server
+        .send(pair.now, channel, Message::Text("back"))
+        .unwrap();
+    pair.run_until(1000, |pair| {
+        !messages_on(&pair.client_events, channel).is_empty()
+    });
+    // A packet for other ports is refused.
+    let mut stray = Association::new(Config::new(DtlsRole::Client), pair.now);
+    stray.connect(pair.now).unwrap();
+    let init = stray.poll_transmit().unwrap();
+    assert_eq!(
+        pair.server.handle_receive(pair.now, &init),
+        Err(ReceiveError::WrongPorts {
+            source_port: 5000,
+            destination_port: 5000
+        })
+    );
 }
