@@ -1678,6 +1678,32 @@ mod tests {
     }
 
     #[test]
+    fn oversized_bundles_are_cut_at_chunk_boundaries() {
+        // Five DATA-like chunks of 300 bytes (297 + 3 padding) and a SACK.
+        let mut chunks = Vec::new();
+        for i in 0..5u8 {
+            chunks.extend_from_slice(&[0, 3, 0x01, 0x29]);
+            chunks.extend(core::iter::repeat_n(i, 293));
+            chunks.extend_from_slice(&[0, 0, 0]);
+        }
+        chunks.extend_from_slice(&[3, 0, 0, 16]);
+        chunks.extend_from_slice(&[0; 12]);
+        let big = Bytes::from(packet(5000, 5000, 9, &chunks));
+        assert_eq!(big.len(), 12 + 5 * 300 + 16);
+        let mut out = VecDeque::new();
+        split_packet(&big, 700, &mut out);
+        assert_eq!(out.len(), 3);
+        let mut rejoined = Vec::new();
+        for piece in &out {
+            assert!(piece.len() <= 700);
+            assert_eq!(piece[..8], big[..8]);
+            assert!(check_packet(piece, 5000, 5000, None).is_ok());
+            rejoined.extend_from_slice(&piece[12..]);
+        }
+        assert_eq!(rejoined, chunks);
+    }
+
+    #[test]
     fn init_tags_are_read() {
         let mut init = vec![1, 0, 0, 20];
         init.extend_from_slice(&0x1234_5678u32.to_be_bytes());
