@@ -406,6 +406,9 @@ pub struct Association {
     /// first, its initial TSN minus one): DATA is accepted up to
     /// [`MAX_TSN_GAP`] past it.
     peer_cumulative_tsn: Option<u32>,
+    /// The verification tag our packets carry (the peer's tag), for an
+    /// ABORT of our own.
+    peer_verification_tag: Option<u32>,
     last_now: Instant,
     stats: Stats,
 }
@@ -453,6 +456,7 @@ impl Association {
             queued_message_bytes: 0,
             close_reason: None,
             peer_cumulative_tsn: None,
+            peer_verification_tag: None,
             last_now: now,
             stats: Stats::default(),
         }
@@ -950,7 +954,17 @@ impl Association {
                 } else if let Some(known) = self.close_reason {
                     known
                 } else {
-                    CloseReason::from_sctp(&reason)
+                    let reason = CloseReason::from_sctp(&reason);
+                    if matches!(
+                        reason,
+                        CloseReason::Aborted | CloseReason::ProtocolViolation
+                    ) {
+                        // The SCTP layer gave up on the peer's input (a
+                        // message over our limit, a broken chunk) without
+                        // telling it: it would retransmit for ever.
+                        self.send_abort();
+                    }
+                    reason
                 };
                 self.lose(reason);
             }
@@ -1384,6 +1398,9 @@ impl Association {
                     if let Some(tsn) = sack_cumulative_tsn(&packet) {
                         self.peer_cumulative_tsn = Some(tsn);
                     }
+                    if let Some(tag) = read_u32(&packet, 4).filter(|&tag| tag != 0) {
+                        self.peer_verification_tag = Some(tag);
+                    }
                     if packet.len() <= self.config.max_packet_size {
                         self.transmits.push_back(packet);
                     } else {
@@ -1402,6 +1419,19 @@ impl Association {
             }
             sctp_proto::Payload::PartialDecode(_) => false,
         }
+    }
+
+    /// Queues an ABORT (RFC 9260 §3.3.7) with the peer's verification tag.
+    fn send_abort(&mut self) {
+        let Some(tag) = self.peer_verification_tag else {
+            return;
+        };
+        let mut packet = Vec::with_capacity(COMMON_HEADER_LEN + 4);
+        packet.extend_from_slice(&self.config.local_port.to_be_bytes());
+        packet.extend_from_slice(&self.config.remote_port.to_be_bytes());
+        packet.extend_from_slice(&tag.to_be_bytes());
+        packet.extend_from_slice(&[0, 0, 0, 0, CHUNK_ABORT, 0, 0, 4]);
+        self.transmits.push_back(finish_packet(&mut packet));
     }
 
     fn has_room_for_messages(&self) -> bool {

@@ -483,15 +483,22 @@ fn message_size_limits_hold_both_ways() {
     pair.client
         .send(pair.now, channel, Message::Binary(&[1; 5000]))
         .unwrap();
-    pair.run_until(1000, |pair| pair.server.state() == State::Closed);
+    pair.run_until(1000, |pair| {
+        pair.server.state() == State::Closed && pair.client.state() == State::Closed
+    });
     assert!(
         pair.server_events
             .contains(&Event::ChannelClosed { channel })
     );
-    assert!(matches!(
-        pair.server_events.last(),
-        Some(Event::AssociationClosed { .. })
-    ));
+    // The server aborts; the client learns it from the ABORT.
+    for events in [&pair.server_events, &pair.client_events] {
+        assert_eq!(
+            events.last(),
+            Some(&Event::AssociationClosed {
+                reason: CloseReason::Aborted
+            })
+        );
+    }
 }
 
 #[test]
