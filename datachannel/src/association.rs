@@ -266,8 +266,9 @@ pub enum CloseReason {
     /// The handshake did not complete (no answer to INIT after the
     /// configured retransmissions, or a broken answer).
     HandshakeFailed,
-    /// The peer aborted the association, or the SCTP layer aborted it after
-    /// an error (a message over our `max-message-size`, for instance).
+    /// The peer aborted the association, or the SCTP layer gave up on the
+    /// peer's input (a message over our `max-message-size`, for instance),
+    /// and then an ABORT tells the peer.
     Aborted,
     /// The peer shut the association down.
     ShutDownByPeer,
