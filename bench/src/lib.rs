@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod dtls;
+pub mod datachannel;
 pub mod ice;
 pub mod inputs;
 pub mod rtcp;
@@ -194,6 +195,7 @@ pub fn cases() -> Vec<Case> {
     all.extend(ice::cases());
     all.extend(dtls::cases());
     all.extend(srtp::cases());
+    all.extend(datachannel::cases());
     all
 }
 
