@@ -18,7 +18,7 @@ use core::time::Duration;
 use std::time::Instant;
 
 use sansrtc_dtls::{Certificate, Endpoint};
-use sansrtc_ice::{Agent, Handled, LocalSocket, Receive, Transmit, TurnServer};
+use sansrtc_ice::{Agent, ConnectionEvent, Handled, LocalSocket, Receive, Transmit, TurnServer};
 use sansrtc_rtp::ntp::NtpTime;
 use sansrtc_rtp::rtcp::{Compound, Packet as RtcpPacket};
 use sansrtc_rtp::rtp::{ExtensionKind, Packet as RtpPacket, extension::Mid as MidExtension};
@@ -223,6 +223,21 @@ impl Peer {
             self.send_reports(now, index);
         }
         self.pump(now);
+    }
+
+    /// Reports an ICE-TCP connection to the agent (see [`sansrtc_ice::tcp`]):
+    /// one accepted on a passive socket, one opened (or not) for an
+    /// [`OpenConnection`](sansrtc_ice::Event::OpenConnection) request, or
+    /// one the other side closed. An `Err` means the agent does not take
+    /// the connection: close it.
+    pub fn handle_connection(&mut self, now: Instant, event: ConnectionEvent) -> Result<(), Error> {
+        self.advance(now);
+        let result = self
+            .ice
+            .handle_connection(now, event)
+            .map_err(|e| Error::Ice(e.to_string()));
+        self.pump(now);
+        result
     }
 
     // --------------------------------------------------------------- commands
@@ -448,6 +463,12 @@ impl Peer {
     /// Our certificate's fingerprint, as `a=fingerprint` carries it.
     pub fn fingerprint(&self) -> String {
         self.dtls.local_fingerprint().to_string()
+    }
+
+    /// Our DTLS role (client or server), once the offer/answer exchange
+    /// settled it from both sides' `a=setup` (RFC 8842 §5).
+    pub fn dtls_role(&self) -> Option<sansrtc_dtls::DtlsRole> {
+        self.signaling.dtls_role
     }
 
     /// The negotiated SRTP profile, once keyed.
@@ -750,7 +771,7 @@ impl Peer {
                     self.event(Event::Failed(Failure::Ice));
                 }
             }
-            _ => {}
+            other => self.event(Event::Ice(other)),
         }
     }
 
