@@ -141,6 +141,9 @@ pub struct Peer {
     /// Scratch space to protect and unprotect in, reused for every packet.
     pub(crate) buffer: Vec<u8>,
     pub(crate) closed: bool,
+    /// What was queued to send when [`Peer::close`] closed the agent
+    /// (which drops its queue): the last RTCP and DTLS's close_notify.
+    pub(crate) closing: alloc::collections::VecDeque<Transmit>,
 }
 
 impl Peer {
@@ -193,6 +196,7 @@ impl Peer {
             connection_state: ConnectionState::New,
             buffer: alloc::vec![0u8; MAX_DATAGRAM + 64],
             closed: false,
+            closing: alloc::collections::VecDeque::new(),
         })
     }
 
@@ -402,6 +406,9 @@ impl Peer {
         }
         self.dtls.close();
         self.flush_dtls(now);
+        while let Some(transmit) = self.ice.poll_transmit() {
+            self.closing.push_back(transmit);
+        }
         self.closed = true;
         self.ice.close();
         self.signaling.close();
@@ -416,7 +423,9 @@ impl Peer {
     /// The next packet to send: from the local socket `source` to
     /// `destination`.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.ice.poll_transmit()
+        self.closing
+            .pop_front()
+            .or_else(|| self.ice.poll_transmit())
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
