@@ -414,7 +414,9 @@ def check_case(name, result, peer, recording):
 def run_cases(names, args, netns, profile_root, on_case_start, on_case_end):
     """Runs the cases in one Chromium: the page goes through them in
     order, and an example peer is started for each. Yields (name, ok,
-    failures, peer, result)."""
+    peer, result)."""
+    if not names:
+        return
     page_cases = []
     for name in names:
         page = dict(CASES[name][1])
@@ -463,6 +465,92 @@ def run_cases(names, args, netns, profile_root, on_case_start, on_case_end):
             yield name, ok, peer, result
     finally:
         chromium.stop()
+
+
+# The signaling server's own page (`signal` serves it at /), as a person
+# would use it to call a running peer: the page joins second, the peer
+# offers.
+BROWSER_PAGE = "browser-page"
+BROWSER_PAGE_TITLE = ("the signaling server's call page, as a person uses it: it calls a waiting peer, "
+                      "plays its tone, and the peer records the microphone")
+
+
+def run_browser_page(args, netns, profile_root):
+    """Calls a peer from the page at / in a Chromium of its own; returns
+    (ok, peer)."""
+    print(f"\n--- {BROWSER_PAGE}: {BROWSER_PAGE_TITLE}")
+    started = time.monotonic()
+    recording = pathlib.Path(profile_root) / f"{BROWSER_PAGE}.wav"
+    peer = Process(
+        netns,
+        [str(args.bin / "peer"), "--signal", f"127.0.0.1:{SIGNAL_PORT}", "--room", BROWSER_PAGE,
+         "--name", "sansrtc", "--json", "--stats-interval", "0.5", "--record", str(recording)],
+        "peer",
+    )
+    failures = []
+    chromium = None
+    state = {}
+    try:
+        if peer.wait_for(lambda l: '"event":"joined"' in l, 10) is None:
+            failures.append("our peer did not join the room")
+        else:
+            url = f"http://127.0.0.1:{SIGNAL_PORT}/?room={BROWSER_PAGE}&autostart=1&raw=1"
+            profile = tempfile.mkdtemp(dir=profile_root)
+            chromium = Process(netns, ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", url], "chromium")
+
+            def heard(line):
+                if "SANSRTC-PAGE " not in line:
+                    return False
+                state.update(result_of(line.replace("SANSRTC-PAGE ", "SANSRTC-RESULT ")))
+                inbound = state.get("inbound") or {}
+                return (state.get("connection_state") == "connected" and inbound.get("packets_received", 0) >= 100
+                        and inbound.get("total_audio_energy", 0) > 0)
+
+            if chromium.wait_for(heard, CASE_TIMEOUT) is None:
+                failures.append(f"the page did not hear the peer within {CASE_TIMEOUT:.0f} s: {state}")
+    finally:
+        # Closing the browser leaves the room: our peer ends.
+        if chromium is not None:
+            chromium.stop()
+        if peer.proc.poll() is None:
+            try:
+                peer.proc.wait(8)
+            except subprocess.TimeoutExpired:
+                peer.stop(signal.SIGINT)
+    events = peer_events(peer)
+    keyed = [e["profile"] for e in events if e.get("event") == "srtp-ready"]
+    stats = [e for e in events if e.get("event") == "stats"]
+    received = stats[-1]["received_packets"] if stats else 0
+    loud, seconds, peak = beeps(recording) if recording.exists() else (0, 0.0, 0)
+    inbound = state.get("inbound") or {}
+    print(f"the page: connection {state.get('connection_state')}, DTLS {state.get('dtls_state')} "
+          f"{state.get('srtp_cipher')}, pair {state.get('pair')}; heard {inbound.get('packets_received')} packets of "
+          f"{inbound.get('codec')}, audio level {inbound.get('audio_level')}, "
+          f"total audio energy {inbound.get('total_audio_energy')}")
+    print(f"our peer: SRTP {keyed}; received {received} packets; its recording: {seconds:.2f} s, "
+          f"{loud} loud 20 ms windows, peak {peak}")
+    if not failures:
+        if not keyed or state.get("srtp_cipher") not in (keyed[-1], SRTP_CIPHERS.get(keyed[-1])):
+            failures.append(f"SRTP profiles differ: ours {keyed}, the page's {state.get('srtp_cipher')}")
+        if inbound.get("codec") != "audio/PCMU":
+            failures.append(f"the page received {inbound.get('codec')}")
+        if received < 50:
+            failures.append(f"our peer received {received} packets from the page")
+        if loud < 2 or peak < 1000:
+            failures.append(f"our recording of the page's microphone is silence ({loud} loud windows, peak {peak})")
+    ok = not failures
+    print(f"{BROWSER_PAGE}: {'PASS' if ok else 'FAIL'} ({time.monotonic() - started:.1f} s)")
+    if not ok:
+        for failure in failures:
+            print(f"  failure: {failure}")
+        if chromium is not None:
+            print("  Chromium's log:")
+            for line in chromium_log(chromium.lines):
+                print(f"    {line}")
+        print("  our peer's output:")
+        for line in peer.lines[-60:]:
+            print(f"    {line[:400]}")
+    return ok
 
 
 def block_udp(netns):
@@ -537,10 +625,11 @@ def save_stun(path, case, result, peer, out):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", type=pathlib.Path, required=True, help="directory of the signal and peer programs")
-    parser.add_argument("--case", action="append", choices=sorted(CASES), help="run only these cases")
+    parser.add_argument("--case", action="append", choices=sorted([*CASES, BROWSER_PAGE]),
+                        help="run only these cases")
     parser.add_argument("--save-test-data", action="store_true")
     args = parser.parse_args()
-    cases = args.case or list(CASES)
+    cases = args.case or [*CASES, BROWSER_PAGE]
 
     netns = f"sansrtc-chromium-{os.getpid()}"
     subprocess.run(["ip", "netns", "add", netns], check=True)
@@ -589,7 +678,8 @@ def main():
                 time.sleep(0.5)
                 captures[name].stop(signal.SIGINT)
 
-        for name, ok, peer, result in run_cases(cases, args, netns, profile_root, on_case_start, on_case_end):
+        page_cases = [name for name in cases if name in CASES]
+        for name, ok, peer, result in run_cases(page_cases, args, netns, profile_root, on_case_start, on_case_end):
             results.append((name, ok))
             if ok and args.save_test_data and result is not None:
                 for description in result["descriptions"]:
@@ -600,6 +690,8 @@ def main():
                     pcap = pathlib.Path(profile_root) / f"{name}.pcapng"
                     ufrag, count = save_stun(pcap, name, result, peer, stun_lines)
                     print(f"captured {count} STUN messages from Chromium to our peer (ufrag {ufrag})")
+        if BROWSER_PAGE in cases:
+            results.append((BROWSER_PAGE, run_browser_page(args, netns, profile_root)))
     finally:
         for process in reversed(processes):
             process.stop()
