@@ -302,14 +302,7 @@ impl Call {
         };
         let ufrag = self.peer.ice().local_credentials().ufrag().to_owned();
         let first = self.descriptions == 0;
-        let (len, lite) = (
-            sdp.len(),
-            if self.config.ice_lite {
-                ", ICE-lite"
-            } else {
-                ""
-            },
-        );
+        let len = sdp.len();
         let message = json!({ "type": kind, "sdp": sdp });
         if kind == "offer" {
             let joined = if self.summary.offerer && first {
@@ -317,18 +310,18 @@ impl Call {
             } else {
                 ""
             };
-            note!(
-                self.out,
-                kind,
-                "{joined}sending offer ({len} bytes, ICE ufrag {ufrag}{lite})",
-                sdp
-            );
+            let lite = if self.config.ice_lite {
+                ", ICE-lite"
+            } else {
+                ""
+            };
+            note!(self.out, kind =>
+                "{joined}sending offer ({len} bytes, ICE ufrag {ufrag}{lite})", sdp);
         } else {
-            let payload_type = self.payload_type.unwrap_or_default();
-            let text = format!(
-                "sending answer ({len} bytes, ICE ufrag {ufrag}): PCMU/8000 payload type {payload_type}"
-            );
-            note!(self.out, kind, "{text}", sdp);
+            let pt = self.payload_type.unwrap_or_default();
+            note!(self.out, kind =>
+                "sending answer ({len} bytes, ICE ufrag {ufrag}): PCMU/8000 payload type {pt}",
+                sdp);
         }
         self.signaling.send(message).await?;
         self.descriptions += 1;
@@ -345,14 +338,11 @@ impl Call {
             return Ok(());
         }
         if self.hold_until.take().is_some() {
-            let candidates = self
-                .pending
-                .iter()
-                .filter(|v| kind(v) == "candidate")
-                .count();
+            let candidates = self.pending.iter().filter(|v| kind(v) == "candidate");
+            let candidates = candidates.count();
             self.summary.late_candidates += candidates;
-            let text = format!("signalling our {candidates} candidate(s) late");
-            note!(self.out, "late-candidates", "{text}", candidates);
+            note!(self.out, "late-candidates" => "signalling our {candidates} candidate(s) late",
+                candidates);
         }
         for value in core::mem::take(&mut self.pending) {
             self.signaling.send(value).await?;
@@ -377,18 +367,12 @@ impl Call {
         let sdp_len = text("sdp").len();
         match kind(&message) {
             "offer" => {
-                note!(
-                    self.out,
-                    "offer",
-                    "received offer ({sdp_len} bytes)",
-                    sdp_len
-                );
+                note!(self.out, "offer" => "received offer ({sdp_len} bytes)", sdp_len);
                 let ufrag = self.peer.ice().local_credentials().ufrag().to_owned();
                 // Candidates of a restart wait for the answer.
                 self.described = false;
-                self.peer
-                    .set_remote_offer(text("sdp"))
-                    .map_err(negotiation)?;
+                let offer = self.peer.set_remote_offer(text("sdp"));
+                offer.map_err(negotiation)?;
                 self.drain_events().await?;
                 let answer = self.peer.create_answer().map_err(negotiation)?;
                 self.agree()?;
@@ -399,56 +383,33 @@ impl Call {
                 self.describe("answer", answer).await?;
             }
             "answer" => {
-                self.peer
-                    .set_remote_answer(text("sdp"))
-                    .map_err(negotiation)?;
+                let answer = self.peer.set_remote_answer(text("sdp"));
+                answer.map_err(negotiation)?;
                 self.agree()?;
                 let payload_type = self.payload_type.unwrap_or_default();
-                let text = format!(
-                    "received answer ({sdp_len} bytes): PCMU/8000 payload type {payload_type}"
-                );
-                note!(self.out, "answer", "{text}", sdp_len, payload_type);
+                note!(self.out, "answer" =>
+                    "received answer ({sdp_len} bytes): PCMU/8000 payload type {payload_type}",
+                    sdp_len, payload_type);
             }
             "candidate" => {
                 let candidate = text("candidate").trim_start_matches("candidate:");
                 match self.peer.add_remote_candidate(candidate) {
-                    Ok(()) => note!(
-                        self.out,
-                        "remote-candidate",
-                        "remote candidate {candidate}",
-                        candidate
-                    ),
-                    Err(e) => {
-                        let error = e.to_string();
-                        let text = format!("remote candidate {candidate:?} refused: {error}");
-                        note!(
-                            self.out,
-                            "remote-candidate-refused",
-                            "{text}",
-                            candidate,
-                            error
-                        );
-                    }
+                    Ok(()) => note!(self.out, "remote-candidate" => "remote candidate {candidate}",
+                        candidate),
+                    Err(e) => note!(self.out, "remote-candidate-refused" =>
+                        "remote candidate {candidate:?} refused: {error}",
+                        candidate, error = e.to_string()),
                 }
             }
             "end-of-candidates" => {
-                note!(
-                    self.out,
-                    "remote-end-of-candidates",
-                    "remote end-of-candidates"
-                );
+                note!(self.out, "remote-end-of-candidates" => "remote end-of-candidates");
                 self.peer.end_of_remote_candidates();
             }
             "bye" => self.end("remote-bye", "the other side hung up"),
             "peer-left" => self.end("peer-left", "the other side left the room"),
             "error" => {
                 let reason = text("reason");
-                note!(
-                    self.out,
-                    "signal-error",
-                    "signaling server error: {reason}",
-                    reason
-                );
+                note!(self.out, "signal-error" => "signaling server error: {reason}", reason);
             }
             _ => {}
         }
@@ -456,14 +417,15 @@ impl Call {
     }
 
     fn end(&mut self, event: &str, reason: &str) {
-        note!(self.out, event, "{reason}");
+        note!(self.out, event => "{reason}");
         self.ended.get_or_insert_with(|| reason.to_owned());
     }
 
     fn restarted(&mut self, by: &str, local_ufrag: String) {
         self.summary.ice_restarts += 1;
-        let text = format!("ICE restart by the {by} side: our new ICE ufrag is {local_ufrag}");
-        note!(self.out, "ice-restart", "{text}", by, local_ufrag);
+        note!(self.out, "ice-restart" =>
+            "ICE restart by the {by} side: our new ICE ufrag is {local_ufrag}",
+            by, local_ufrag);
     }
 
     // --------------------------------------------------------------- events
@@ -476,64 +438,38 @@ impl Call {
                 Event::LocalCandidate { candidate, mid } => {
                     let value = candidate.trim_start_matches("candidate:").to_owned();
                     let kind = value.split(' ').nth(7).unwrap_or("?");
-                    let text = format!("gathered {kind} candidate {value}");
-                    note!(
-                        self.out,
-                        "local-candidate",
-                        "{text}",
-                        candidate = &value,
-                        candidate_type = kind
-                    );
+                    note!(self.out, "local-candidate" => "gathered {kind} candidate {value}",
+                        candidate = &value, candidate_type = kind);
                     self.summary.local_candidates.push(value.clone());
                     let message =
                         json!({ "type": "candidate", "candidate": candidate, "mid": mid });
                     self.signal(message).await?;
                 }
                 Event::GatheringComplete => {
-                    note!(
-                        self.out,
-                        "gathering-complete",
-                        "gathering complete, sent end-of-candidates"
-                    );
+                    note!(self.out, "gathering-complete" =>
+                        "gathering complete, sent end-of-candidates");
                     self.signal(json!({ "type": "end-of-candidates" })).await?;
                 }
-                Event::IceConnectionState(state) => {
-                    self.ice_state = state;
-                    let text = format!("ICE {state:?}");
-                    note!(self.out, "ice-state", "{text}", state = lower(&state));
+                Event::IceConnectionState(ice) => {
+                    self.ice_state = ice;
+                    note!(self.out, "ice-state" => "ICE {ice:?}", state = lower(&ice));
                 }
-                Event::DtlsState(state) => {
+                Event::DtlsState(dtls) => {
                     let role = self.peer.dtls_role().map(|role| lower(&role));
                     self.summary.dtls_role = role.clone();
-                    let shown = role.as_deref().unwrap_or("?");
-                    let text = format!("DTLS {state:?} (we are the {shown})");
-                    note!(
-                        self.out,
-                        "dtls-state",
-                        "{text}",
-                        state = lower(&state),
-                        role
-                    );
+                    let shown = role.clone().unwrap_or_default();
+                    note!(self.out, "dtls-state" => "DTLS {dtls:?} (we are the {shown})",
+                        state = lower(&dtls), role);
                 }
                 Event::SrtpReady { profile } => {
                     let profile = profile.to_string();
                     self.summary.srtp_profile = Some(profile.clone());
-                    note!(
-                        self.out,
-                        "srtp-ready",
-                        "DTLS-SRTP keyed: {profile}",
-                        profile
-                    );
+                    note!(self.out, "srtp-ready" => "DTLS-SRTP keyed: {profile}", profile);
                 }
-                Event::ConnectionState(state) => {
-                    let text = format!("connection {state:?}");
-                    note!(
-                        self.out,
-                        "connection-state",
-                        "{text}",
-                        state = lower(&state)
-                    );
-                    if state == ConnectionState::Connected && !self.summary.connected {
+                Event::ConnectionState(connection) => {
+                    note!(self.out, "connection-state" => "connection {connection:?}",
+                        state = lower(&connection));
+                    if connection == ConnectionState::Connected && !self.summary.connected {
                         self.summary.connected = true;
                         self.summary.time_to_connected = Some(now - self.started);
                         self.connected_at = Some(now);
@@ -552,11 +488,11 @@ impl Call {
                 Event::Media(packet) => self.receive_media(now, packet),
                 Event::RemoteEnded { .. } => {
                     self.summary.bye_received = true;
-                    note!(self.out, "rtcp-bye", "received RTCP BYE");
+                    note!(self.out, "rtcp-bye" => "received RTCP BYE");
                 }
                 Event::Failed(failure) => {
                     let reason = failure.to_string();
-                    note!(self.out, "failed", "failed: {reason}", reason = &reason);
+                    note!(self.out, "failed" => "failed: {reason}", reason = &reason);
                     self.summary.failure = Some(reason.clone());
                     self.ended.get_or_insert(reason);
                 }
@@ -584,28 +520,17 @@ impl Call {
                     remote_type: remote.kind().to_string(),
                 };
                 let transport = local.transport().to_string();
-                note!(
-                    self.out,
-                    "selected-pair",
-                    "selected pair {local_type} {local} -> {remote_type} {remote}",
-                    local = pair.local.to_string(),
-                    local_type = &pair.local_type,
-                    remote = pair.remote.to_string(),
-                    remote_type = &pair.remote_type,
-                    transport,
-                );
+                let (l, lt, r, rt) = (pair.local, &pair.local_type, pair.remote, &pair.remote_type);
+                note!(self.out, "selected-pair" => "selected pair {lt} {l} -> {rt} {r}",
+                    local = l.to_string(), local_type = lt, remote = r.to_string(),
+                    remote_type = rt, transport);
                 self.summary.selected = Some(pair);
                 self.summary.pairs_selected += 1;
             }
             IceEvent::CloseConnection { local, remote } => {
                 if self.tcp.close(local, remote) {
-                    let remote = remote.to_string();
-                    note!(
-                        self.out,
-                        "tcp-closed",
-                        "TCP connection from {remote} closed",
-                        remote
-                    );
+                    note!(self.out, "tcp-closed" => "TCP connection from {remote} closed",
+                        remote = remote.to_string());
                 }
             }
             IceEvent::RoleChanged { controlling } => {
@@ -614,11 +539,10 @@ impl Call {
                 } else {
                     "controlled"
                 };
-                note!(self.out, "ice-role", "ICE role: {role}", controlling);
+                note!(self.out, "ice-role" => "ICE role: {role}", controlling);
             }
             other => {
-                let detail = format!("{other:?}");
-                note!(self.out, "ice-event", "ICE event {detail}", detail);
+                note!(self.out, "ice-event" => "ICE event {detail}", detail = format!("{other:?}"))
             }
         }
     }
@@ -629,10 +553,8 @@ impl Call {
             return;
         }
         let (stats, first) = self.received.get_or_insert_with(|| {
-            (
-                ReceiverStats::new(packet.ssrc, pcmu::SAMPLE_RATE),
-                packet.timestamp,
-            )
+            let stats = ReceiverStats::new(packet.ssrc, pcmu::SAMPLE_RATE);
+            (stats, packet.timestamp)
         });
         if stats.ssrc() != packet.ssrc {
             return;
@@ -682,14 +604,8 @@ impl Call {
                 continue;
             }
             if let Err(e) = self.socket.send_to(&transmit.contents, to).await {
-                let (destination, error) = (to.to_string(), e.to_string());
-                note!(
-                    self.out,
-                    "send-error",
-                    "cannot send to {destination}: {error}",
-                    destination,
-                    error
-                );
+                note!(self.out, "send-error" => "cannot send to {destination}: {error}",
+                    destination = to.to_string(), error = e.to_string());
             }
         }
     }
@@ -707,8 +623,9 @@ impl Call {
         };
         let to = transmit.destination.to_string();
         if Some(transmit.destination) == self.config.stun {
-            let text = format!("asked STUN server {to} for our server-reflexive address");
-            note!(self.out, "stun-request", "{text}", server = to);
+            note!(self.out, "stun-request" =>
+                "asked STUN server {to} for our server-reflexive address",
+                server = &to);
         } else if message.class() == Class::Request {
             self.summary.checks_sent += 1;
             if matches!(self.ice_state, IceState::New | IceState::Checking) {
@@ -718,8 +635,8 @@ impl Call {
                 } else {
                     ""
                 };
-                let text = format!("connectivity check to {to}{nomination}");
-                note!(self.out, "check-sent", "{text}", to, use_candidate);
+                note!(self.out, "check-sent" => "connectivity check to {to}{nomination}",
+                    to = &to, use_candidate);
             }
         }
     }
@@ -728,15 +645,10 @@ impl Call {
         if Some(source) == self.config.stun {
             if let Ok(message) = StunMessage::parse(bytes) {
                 let mapped = message.xor_mapped_address().map(|a| a.to_string());
-                let shown = mapped.clone().unwrap_or_else(|| "(no address)".to_owned());
-                let text = format!("STUN server {source} answered: we are seen as {shown}");
-                note!(
-                    self.out,
-                    "stun-response",
-                    "{text}",
-                    server = source.to_string(),
-                    mapped
-                );
+                let seen = mapped.clone().unwrap_or_else(|| "(no address)".to_owned());
+                note!(self.out, "stun-response" =>
+                    "STUN server {source} answered: we are seen as {seen}",
+                    server = source.to_string(), mapped);
             }
         }
         // A packet the `Peer` refuses (garbage, a stranger's) changes
@@ -759,18 +671,14 @@ impl Call {
                 let remote = address.to_string();
                 match self.peer.handle_connection(now, accepted) {
                     Ok(()) => {
-                        note!(
-                            self.out,
-                            "tcp-accepted",
-                            "TCP connection from {remote} accepted",
-                            remote
-                        );
+                        note!(self.out, "tcp-accepted" =>
+                            "TCP connection from {remote} accepted", remote);
                         self.tcp.add(stream, address);
                     }
                     Err(e) => {
-                        let error = e.to_string();
-                        let text = format!("TCP connection from {remote} refused: {error}");
-                        note!(self.out, "tcp-refused", "{text}", remote, error);
+                        note!(self.out, "tcp-refused" =>
+                            "TCP connection from {remote} refused: {error}",
+                        remote, error = e.to_string())
                     }
                 }
             }
@@ -780,12 +688,13 @@ impl Call {
                 frames,
                 closed,
             } => {
-                for frame in &frames {
+                for contents in &frames {
+                    let (source, destination, transport) = (remote, local, Transport::Tcp);
                     let packet = Receive {
-                        source: remote,
-                        destination: local,
-                        transport: Transport::Tcp,
-                        contents: frame,
+                        source,
+                        destination,
+                        transport,
+                        contents,
                     };
                     let _ = self.peer.handle_receive(now, packet);
                 }
@@ -793,13 +702,8 @@ impl Call {
                     let _ = self
                         .peer
                         .handle_connection(now, ConnectionEvent::Closed { local, remote });
-                    let remote = remote.to_string();
-                    note!(
-                        self.out,
-                        "tcp-closed",
-                        "TCP connection from {remote} closed",
-                        remote
-                    );
+                    note!(self.out, "tcp-closed" => "TCP connection from {remote} closed",
+                        remote = remote.to_string());
                 }
             }
         }
@@ -820,12 +724,11 @@ impl Call {
             self.hold_until,
             self.restart_at,
         ];
-        timers
+        let timers = timers
             .into_iter()
-            .chain([end, connect, self.peer.poll_timeout()])
-            .flatten()
-            .min()
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))
+            .chain([end, connect, self.peer.poll_timeout()]);
+        let next = timers.flatten().min();
+        next.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))
     }
 
     async fn handle_timeouts(&mut self) -> Result<(), PeerError> {
@@ -847,8 +750,9 @@ impl Call {
         }
         if let Some((at, duration)) = self.connected_at.zip(self.config.duration) {
             if now >= at + duration {
+                let seconds = duration.as_secs_f64();
                 self.ended
-                    .get_or_insert(format!("hung up after {} s", duration.as_secs_f64()));
+                    .get_or_insert(format!("hung up after {seconds} s"));
             }
         }
         if !self.summary.connected && now >= self.started + self.config.connect_timeout {
@@ -870,11 +774,10 @@ impl Call {
         while due <= now && sent < MAX_CATCH_UP_PACKETS {
             let payload = self.tone.next_packet();
             let (timestamp, first) = (self.tone_timestamp, self.summary.packets_sent == 0);
-            if self
+            let written = self
                 .peer
-                .write_rtp(now, &mid, payload_type, timestamp, first, &payload)
-                .is_ok()
-            {
+                .write_rtp(now, &mid, payload_type, timestamp, first, &payload);
+            if written.is_ok() {
                 self.summary.packets_sent += 1;
                 self.summary.bytes_sent += payload.len() as u64;
             }
@@ -893,23 +796,17 @@ impl Call {
     fn print_stats(&mut self) {
         if let Some((stats, _)) = &self.received {
             self.summary.packets_lost = stats.cumulative_lost();
-            self.summary.jitter_ms =
-                f64::from(stats.jitter()) * 1000.0 / f64::from(pcmu::SAMPLE_RATE);
+            let jitter = f64::from(stats.jitter());
+            self.summary.jitter_ms = jitter * 1000.0 / f64::from(pcmu::SAMPLE_RATE);
         }
         let s = &self.summary;
-        note!(
-            self.out,
-            "stats",
-            "stats: sent {sent_packets} packets / {sent_bytes} bytes ({dropped} dropped by the loss injection), received {received_packets} packets / {received_bytes} bytes, {lost} lost, jitter {jitter_ms:.2} ms",
-            sent_packets = s.packets_sent,
-            sent_bytes = s.bytes_sent,
-            dropped = s.packets_dropped,
-            received_packets = s.packets_received,
-            received_bytes = s.bytes_received,
-            lost = s.packets_lost,
-            jitter_ms = s.jitter_ms,
-            srtp_profile = &s.srtp_profile,
-        );
+        note!(self.out, "stats" =>
+            "stats: sent {sent_packets} packets / {sent_bytes} bytes ({dropped} dropped by the \
+             loss injection), received {received_packets} packets / {received_bytes} bytes, \
+             {lost} lost, jitter {jitter_ms:.2} ms",
+            sent_packets = s.packets_sent, sent_bytes = s.bytes_sent, dropped = s.packets_dropped,
+            received_packets = s.packets_received, received_bytes = s.bytes_received,
+            lost = s.packets_lost, jitter_ms = s.jitter_ms, srtp_profile = &s.srtp_profile);
     }
 
     /// Closes the `Peer` (RTCP BYE, DTLS close_notify, ICE closed, TURN
@@ -919,7 +816,7 @@ impl Call {
         self.peer.close(Instant::now());
         self.flush().await;
         if keyed && self.summary.packets_sent > 0 {
-            note!(self.out, "rtcp-bye-sent", "sent RTCP BYE");
+            note!(self.out, "rtcp-bye-sent" => "sent RTCP BYE");
         }
         if tell_peer {
             let _ = self.signaling.send(json!({ "type": "bye" })).await;
@@ -937,14 +834,8 @@ impl Call {
             }
             self.flush().await;
         }
-        let state = self.peer.ice_connection_state();
-        let text = format!("ICE {state:?}");
-        note!(
-            self.out,
-            "ice-state",
-            "{text}",
-            state = format!("{state:?}").to_lowercase()
-        );
+        let ice = self.peer.ice_connection_state();
+        note!(self.out, "ice-state" => "ICE {ice:?}", state = format!("{ice:?}").to_lowercase());
     }
 }
 
@@ -962,10 +853,9 @@ async fn open_signaling(
     let (socket, tcp) = (local.to_string(), tcp.map(|a| a.to_string()));
     let url = format!("ws://{}/", config.signal);
     let mut signaling = if config.stdio_signaling {
-        let text = format!(
-            "copy-paste signaling: our messages are the JSON lines on stdout, the other side's are read from stdin; {sockets}"
-        );
-        note!(out, "stdio-signaling", "{text}", socket = &socket);
+        note!(out, "stdio-signaling" =>
+            "copy-paste signaling: our messages are the JSON lines on stdout, the other side's are \
+             read from stdin; {sockets}", socket = &socket);
         if let Some(joined) = &config.joined {
             joined.notify_one();
         }
@@ -976,9 +866,8 @@ async fn open_signaling(
         Signaling::stdio()
     } else {
         let mut signaling = Signaling::connect(&url).await?;
-        signaling
-            .send(json!({ "type": "join", "room": config.room }))
-            .await?;
+        let join = json!({ "type": "join", "room": config.room });
+        signaling.send(join).await?;
         signaling
     };
     // The first in the room offers once the second arrives (unless told to
@@ -986,26 +875,18 @@ async fn open_signaling(
     loop {
         let message = tokio::select! {
             message = signaling.receive() => message?,
-            () = &mut *stop => return Err(PeerError::Signaling("interrupted before the call".to_owned())),
+            () = &mut *stop => {
+                return Err(PeerError::Signaling("interrupted before the call".to_owned()));
+            }
         };
         let message =
             message.ok_or_else(|| PeerError::Signaling("connection closed".to_owned()))?;
         match kind(&message) {
             "joined" => {
                 let (room, peers) = (&config.room, message.get("peers").and_then(Value::as_u64));
-                let text = format!(
-                    "joined room {room:?} on {url} ({} of 2); {sockets}",
-                    peers.unwrap_or(0)
-                );
-                note!(
-                    out,
-                    "joined",
-                    "{text}",
-                    room,
-                    peers,
-                    socket = &socket,
-                    tcp = &tcp
-                );
+                let count = peers.unwrap_or(0);
+                note!(out, "joined" => "joined room {room:?} on {url} ({count} of 2); {sockets}",
+                    room, peers, socket = &socket, tcp = &tcp);
                 if let Some(joined) = &config.joined {
                     joined.notify_one();
                 }
@@ -1052,12 +933,8 @@ pub async fn run(
     peer_config.stun_servers = config.stun.into_iter().collect();
     peer_config.turn_servers = config.turn.clone().into_iter().collect();
     peer_config.ice_lite = config.ice_lite;
-    peer_config.audio_codecs = vec![Codec::new(
-        pcmu::PAYLOAD_TYPE,
-        "PCMU",
-        pcmu::SAMPLE_RATE,
-        None,
-    )];
+    let pcmu = Codec::new(pcmu::PAYLOAD_TYPE, "PCMU", pcmu::SAMPLE_RATE, None);
+    peer_config.audio_codecs = vec![pcmu];
     peer_config.cname = Some(config.name.clone());
     peer_config.rtcp_interval = config.rtcp_interval;
     let mut peer = Peer::new(peer_config, Instant::now()).map_err(negotiation)?;
@@ -1065,8 +942,7 @@ pub async fn run(
         false => None,
         true => {
             let other = sansrtc::dtls::Certificate::generate();
-            let other =
-                other.map_err(|e| PeerError::Negotiation(format!("another certificate: {e}")))?;
+            let other = other.map_err(|e| PeerError::Negotiation(format!("a certificate: {e}")))?;
             Some((peer.fingerprint(), other.fingerprint().to_string()))
         }
     };
@@ -1139,7 +1015,7 @@ pub async fn run(
                 Ok(Some(message)) => call.handle_signal(message).await?,
                 Ok(None) | Err(_) => {
                     signaling_open = false;
-                    note!(out, "signal-closed", "signaling connection closed");
+                    note!(out, "signal-closed" => "signaling connection closed");
                     if !call.summary.connected {
                         call.ended = Some("signaling closed before the call connected".to_owned());
                     }
@@ -1172,26 +1048,20 @@ pub async fn run(
     call.print_stats();
     let we_hang_up = interrupted || !reason.starts_with("the other side");
     call.hang_up(we_hang_up && signaling_open).await;
-    note!(out, "end", "call ended: {reason}", reason = &reason);
+    note!(out, "end" => "call ended: {reason}", reason = &reason);
     call.summary.end_reason = reason;
     call.signaling.close().await;
     if let Some(path) = &call.config.record {
         let samples = &call.summary.recording;
         let wav = crate::wav::encode(samples, pcmu::SAMPLE_RATE);
         std::fs::write(path, wav).map_err(io("writing the recording"))?;
-        let seconds = samples.len() as f64 / f64::from(pcmu::SAMPLE_RATE);
-        let text = format!(
-            "wrote {} samples ({seconds:.2} s) to {}",
+        let (count, seconds) = (
             samples.len(),
-            path.display()
+            samples.len() as f64 / f64::from(pcmu::SAMPLE_RATE),
         );
-        note!(
-            out,
-            "recorded",
-            "{text}",
-            path = path.display().to_string(),
-            samples = samples.len()
-        );
+        let shown = path.display();
+        note!(out, "recorded" => "wrote {count} samples ({seconds:.2} s) to {shown}",
+            path = shown.to_string(), samples = count);
     }
     Ok(call.summary)
 }

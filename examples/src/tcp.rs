@@ -83,7 +83,9 @@ impl Tcp {
         };
         loop {
             let (local, remote, bytes) = tokio::select! {
-                Ok((stream, remote)) = listener.accept() => return TcpEvent::Accepted(stream, remote),
+                Ok((stream, remote)) = listener.accept() => {
+                    return TcpEvent::Accepted(stream, remote);
+                }
                 Some(read) = self.reads.1.recv() => read,
             };
             let Some(connection) = self

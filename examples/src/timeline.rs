@@ -57,13 +57,14 @@ impl Timeline {
     }
 }
 
-/// One timeline line: `note!(timeline, "event", "text with {field}",
+/// One timeline line: `note!(timeline, "event" => "text with {field}",
 /// field = value, other, ...)` (`other` alone is `other = other`). The
 /// fields are what the text may name, and the JSON object's members.
 macro_rules! note {
-    ($timeline:expr, $event:expr, $text:literal $(, $field:ident $(= $value:expr)?)* $(,)?) => {{
+    ($timeline:expr, $event:expr => $text:literal $(, $field:ident $(= $value:expr)?)* $(,)?) => {{
         $(let $field = note!(@value $field $($value)?);)*
-        $timeline.note($event, &format!($text), serde_json::json!({ $(stringify!($field): $field),* }))
+        let fields = serde_json::json!({ $(stringify!($field): $field),* });
+        $timeline.note($event, &format!($text), fields)
     }};
     (@value $field:ident $value:expr) => {
         $value
