@@ -196,6 +196,8 @@ def chromium_log(lines, limit=80):
             continue
         if "SANSRTC-RESULT" in line or "dbus" in line or "zygote" in line:
             continue
+        # The page's console lines end with its (long) address.
+        line = line.split('", source: ', 1)[0]
         message = line.split("] ", 1)[-1]
         if message == previous:
             repeats += 1
