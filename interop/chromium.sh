@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Chromium's ICE agent against the example peer (see interop/README.md).
+# Chromium against the example peer: ICE, DTLS-SRTP and audio both ways
+# (see interop/README.md).
 # Installs what it needs (Debian packages chromium, coturn, tshark, iproute2,
 # python3, nftables), builds the programs, then runs every case of
-# interop/chromium.py in a network namespace of its own.
+# interop/chromium.py in a network namespace of its own, in one Chromium.
 #
 # Needs root (network namespaces). Outside CI, a machine where Chromium
 # cannot be installed prints one `skipped: ...` line (which fails .ci/run).

@@ -1,6 +1,6 @@
 //! The peer options the browser interop test uses, between two of our
-//! peers on 127.0.0.1: an ICE-lite offerer, candidates signalled late, and
-//! an ICE restart started by either side.
+//! peers on 127.0.0.1: an ICE-lite offerer, candidates signalled late, an
+//! ICE restart started by either side, ICE-TCP, a forged fingerprint.
 
 // The test owns the clock (the peers' epoch).
 #![allow(clippy::disallowed_methods)]
@@ -151,4 +151,30 @@ async fn peers_with_tcp_offer_a_passive_candidate_and_connect() {
         );
     }
     assert!(bob.packets_received > 0 && alice.packets_received > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_fingerprint_fails_dtls_and_no_media_flows() {
+    let (alice, bob) = call(1.0, |alice, bob| {
+        alice.forge_fingerprint = true;
+        alice.connect_timeout = Duration::from_secs(5);
+        bob.connect_timeout = Duration::from_secs(5);
+    })
+    .await;
+    // ICE connects; bob, who checks alice's certificate against the
+    // fingerprint her offer carried, refuses it.
+    assert!(alice.selected.is_some() && bob.selected.is_some());
+    assert_eq!(
+        bob.failure.as_deref(),
+        Some("DTLS failed: the peer's certificate does not match the remote fingerprint"),
+        "{bob:?}"
+    );
+    assert!(!alice.connected && !bob.connected);
+    assert_eq!(
+        (alice.srtp_profile.clone(), bob.srtp_profile.clone()),
+        (None, None)
+    );
+    assert_eq!(alice.packets_received + bob.packets_received, 0);
+    // Bob hangs up; alice learns it from the signaling channel.
+    assert_eq!(alice.end_reason, "the other side hung up");
 }

@@ -164,6 +164,17 @@ pub enum Event {
     },
     /// The connection failed; the cause says why.
     Failed(Failure),
+    /// An ICE event the peer does not turn into one of its own, as the
+    /// agent gave it: the pair selected ([`SelectedPair`]), TCP
+    /// connections to open or close for ICE-TCP ([`OpenConnection`],
+    /// [`CloseConnection`]: report back with
+    /// [`Peer::handle_connection`](crate::Peer::handle_connection)), TURN
+    /// errors and role changes.
+    ///
+    /// [`SelectedPair`]: sansrtc_ice::Event::SelectedPair
+    /// [`OpenConnection`]: sansrtc_ice::Event::OpenConnection
+    /// [`CloseConnection`]: sansrtc_ice::Event::CloseConnection
+    Ice(sansrtc_ice::Event),
 }
 
 /// Why the connection failed.

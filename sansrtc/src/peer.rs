@@ -18,7 +18,7 @@ use core::time::Duration;
 use std::time::Instant;
 
 use sansrtc_dtls::{Certificate, Endpoint};
-use sansrtc_ice::{Agent, Handled, LocalSocket, Receive, Transmit, TurnServer};
+use sansrtc_ice::{Agent, ConnectionEvent, Handled, LocalSocket, Receive, Transmit, TurnServer};
 use sansrtc_rtp::ntp::NtpTime;
 use sansrtc_rtp::rtcp::{Compound, Packet as RtcpPacket};
 use sansrtc_rtp::rtp::{ExtensionKind, Packet as RtpPacket, extension::Mid as MidExtension};
@@ -141,6 +141,9 @@ pub struct Peer {
     /// Scratch space to protect and unprotect in, reused for every packet.
     pub(crate) buffer: Vec<u8>,
     pub(crate) closed: bool,
+    /// What was queued to send when [`Peer::close`] closed the agent
+    /// (which drops its queue): the last RTCP and DTLS's close_notify.
+    pub(crate) closing: alloc::collections::VecDeque<Transmit>,
 }
 
 impl Peer {
@@ -193,6 +196,7 @@ impl Peer {
             connection_state: ConnectionState::New,
             buffer: alloc::vec![0u8; MAX_DATAGRAM + 64],
             closed: false,
+            closing: alloc::collections::VecDeque::new(),
         })
     }
 
@@ -223,6 +227,21 @@ impl Peer {
             self.send_reports(now, index);
         }
         self.pump(now);
+    }
+
+    /// Reports an ICE-TCP connection to the agent (see [`sansrtc_ice::tcp`]):
+    /// one accepted on a passive socket, one opened (or not) for an
+    /// [`OpenConnection`](sansrtc_ice::Event::OpenConnection) request, or
+    /// one the other side closed. An `Err` means the agent does not take
+    /// the connection: close it.
+    pub fn handle_connection(&mut self, now: Instant, event: ConnectionEvent) -> Result<(), Error> {
+        self.advance(now);
+        let result = self
+            .ice
+            .handle_connection(now, event)
+            .map_err(|e| Error::Ice(e.to_string()));
+        self.pump(now);
+        result
     }
 
     // --------------------------------------------------------------- commands
@@ -387,6 +406,9 @@ impl Peer {
         }
         self.dtls.close();
         self.flush_dtls(now);
+        while let Some(transmit) = self.ice.poll_transmit() {
+            self.closing.push_back(transmit);
+        }
         self.closed = true;
         self.ice.close();
         self.signaling.close();
@@ -401,7 +423,9 @@ impl Peer {
     /// The next packet to send: from the local socket `source` to
     /// `destination`.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.ice.poll_transmit()
+        self.closing
+            .pop_front()
+            .or_else(|| self.ice.poll_transmit())
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
@@ -448,6 +472,12 @@ impl Peer {
     /// Our certificate's fingerprint, as `a=fingerprint` carries it.
     pub fn fingerprint(&self) -> String {
         self.dtls.local_fingerprint().to_string()
+    }
+
+    /// Our DTLS role (client or server), once the offer/answer exchange
+    /// settled it from both sides' `a=setup` (RFC 8842 §5).
+    pub fn dtls_role(&self) -> Option<sansrtc_dtls::DtlsRole> {
+        self.signaling.dtls_role
     }
 
     /// The negotiated SRTP profile, once keyed.
@@ -750,7 +780,7 @@ impl Peer {
                     self.event(Event::Failed(Failure::Ice));
                 }
             }
-            _ => {}
+            other => self.event(Event::Ice(other)),
         }
     }
 
