@@ -134,6 +134,7 @@ pub struct Peer {
     pub(crate) srtp: Option<Srtp>,
     pub(crate) transceivers: Vec<Transceiver>,
     pub(crate) signaling: crate::jsep::Signaling,
+    pub(crate) data: crate::data::DataChannels,
     pub(crate) events: Queue<Event>,
     pub(crate) ice_state: IceConnectionState,
     pub(crate) dtls_state: DtlsState,
@@ -187,6 +188,7 @@ impl Peer {
             srtp: None,
             transceivers: Vec::new(),
             signaling,
+            data: crate::data::DataChannels::default(),
             events: Queue::new(MAX_QUEUED_EVENTS),
             ice_state: IceConnectionState::New,
             dtls_state: DtlsState::New,
@@ -219,6 +221,9 @@ impl Peer {
         self.advance(now);
         self.ice.handle_timeout(now);
         self.dtls.handle_timeout(now);
+        if let Some(association) = &mut self.data.association {
+            association.handle_timeout(now);
+        }
         for index in 0..self.transceivers.len() {
             self.send_reports(now, index);
         }
@@ -246,7 +251,9 @@ impl Peer {
         if self.transceivers.len() >= MAX_TRANSCEIVERS {
             return Err(Error::TooManyTransceivers);
         }
-        let mid = self.signaling.next_mid(&self.transceivers);
+        let mid = self
+            .signaling
+            .next_mid(&self.transceivers, self.data.mid.as_deref());
         let transceiver = Transceiver::new(mid.clone(), kind, direction, &mut self.rng);
         self.transceivers.push(transceiver);
         Ok(mid)
@@ -385,6 +392,11 @@ impl Peer {
         for index in 0..self.transceivers.len() {
             self.send_bye(now, index);
         }
+        if let Some(association) = &mut self.data.association {
+            // SCTP SHUTDOWN, then DTLS close_notify (RFC 8831 §6.2).
+            let _ = association.shutdown(now);
+        }
+        self.pump_data(now);
         self.dtls.close();
         self.flush_dtls(now);
         self.closed = true;
@@ -411,7 +423,12 @@ impl Peer {
             .iter()
             .filter(|t| !self.closed && self.srtp.is_some() && t.negotiated.is_some())
             .filter_map(|t| t.rtcp.as_ref()?.poll_timeout());
-        [self.ice.poll_timeout(), self.dtls.poll_timeout()]
+        let sctp = self
+            .data
+            .association
+            .as_ref()
+            .and_then(sansrtc_datachannel::Association::poll_timeout);
+        [self.ice.poll_timeout(), self.dtls.poll_timeout(), sctp]
             .into_iter()
             .flatten()
             .chain(rtcp)
@@ -719,8 +736,12 @@ impl Peer {
         self.maybe_start_dtls(now);
         self.flush_dtls(now);
         while let Some(event) = self.dtls.poll_event() {
-            self.on_dtls_event(event);
+            self.on_dtls_event(now, event);
         }
+        if let Some(role) = self.signaling.dtls_role {
+            self.start_data(now, role);
+        }
+        self.pump_data(now);
         self.flush_dtls(now);
         self.update_connection_state();
     }
@@ -774,7 +795,7 @@ impl Peer {
         }
     }
 
-    fn on_dtls_event(&mut self, event: sansrtc_dtls::Event) {
+    fn on_dtls_event(&mut self, now: Instant, event: sansrtc_dtls::Event) {
         match event {
             sansrtc_dtls::Event::Connected(connected) => {
                 let Some(keys) = connected.srtp else {
@@ -798,6 +819,7 @@ impl Peer {
                 self.set_dtls_state(DtlsState::Failed);
                 self.event(Event::Failed(Failure::Dtls(failure)));
             }
+            sansrtc_dtls::Event::ApplicationData(packet) => self.receive_sctp(now, &packet),
             sansrtc_dtls::Event::PeerClosed => self.set_dtls_state(DtlsState::Closed),
             _ => {}
         }
