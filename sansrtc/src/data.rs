@@ -22,13 +22,25 @@ use sansrtc_datachannel::{
     Event as AssociationEvent, Message, Payload,
 };
 use sansrtc_dtls::DtlsRole;
+use sansrtc_ice::MAX_QUEUED_TRANSMITS;
 use sansrtc_sdp::{Attribute, Media, MediaType, Sdp};
 
 use crate::event::{Error, Event, Mid};
-use crate::peer::Peer;
+use crate::peer::{MAX_QUEUED_EVENTS, Peer};
 
 /// The most data channels waiting for the association to exist.
 pub const MAX_PENDING_DATA_CHANNELS: usize = 64;
+
+/// Slots of the ICE agent's transmit queue ([`MAX_QUEUED_TRANSMITS`]) that
+/// SCTP leaves to everything else (checks, consent, media): SCTP packets go
+/// out while more than this is free, and the rest wait in the association.
+const TRANSMIT_RESERVE: usize = 32;
+
+/// Slots of the peer's event queue ([`MAX_QUEUED_EVENTS`]) that data
+/// channels leave to the other events: their events move over while more
+/// than this is free, and the rest wait in the association (messages in
+/// SCTP, whose receive window then holds the sender back).
+const EVENT_RESERVE: usize = 64;
 
 /// A data channel, named by the peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -72,6 +84,9 @@ pub(crate) struct DataChannels {
     pub(crate) remote_max_message_size: Option<u64>,
     pub(crate) association: Option<Association>,
     pub(crate) connected: bool,
+    /// SCTP packets were left in the association for lack of room in ICE's
+    /// queue: they go out on the next call.
+    pub(crate) held_back: bool,
     /// Channels made before the association.
     pending: Vec<(DataChannelId, ChannelOptions)>,
     ids: Vec<(DataChannelId, ChannelId)>,
@@ -236,8 +251,14 @@ impl Peer {
         self.data.association = Some(association);
     }
 
-    /// Moves SCTP along: DTLS's application data in, SCTP's packets out
-    /// through DTLS, SCTP's events into ours; connects once DTLS is up.
+    /// Moves SCTP along: SCTP's packets out through DTLS and ICE, SCTP's
+    /// events into ours; connects once DTLS is up.
+    ///
+    /// Both go only as far as there is room (in ICE's transmit queue, in
+    /// our event queue): the association keeps the rest, where nothing is
+    /// lost. A burst of small messages makes more SCTP packets than ICE
+    /// queues between two [`Peer::poll_transmit`] drains, and the packets
+    /// it would drop look to SCTP like loss on the path.
     pub(crate) fn pump_data(&mut self, now: Instant) {
         let Some(association) = &mut self.data.association else {
             return;
@@ -249,16 +270,37 @@ impl Peer {
                 let _ = association.connect(now);
             }
         }
-        while let Some(packet) = association.poll_transmit() {
-            // A record DTLS cannot take is lost like a datagram; SCTP
-            // retransmits.
+        self.data.held_back = false;
+        loop {
+            if self.ice.queued_transmits() + TRANSMIT_RESERVE >= MAX_QUEUED_TRANSMITS {
+                self.data.held_back = true;
+                break;
+            }
+            let Some(packet) = association.poll_transmit() else {
+                break;
+            };
+            // A record DTLS cannot take (closed, or not connected yet) is
+            // lost like a datagram; SCTP retransmits.
             let _ = self.dtls.send_application_data(&packet);
+            while let Some(datagram) = self.dtls.poll_transmit() {
+                // Without a selected pair the datagram is lost likewise.
+                let _ = self.ice.send_data(now, 1, datagram);
+            }
         }
-        let mut events = Vec::new();
-        while let Some(event) = association.poll_event() {
-            events.push(event);
-        }
-        for event in events {
+        self.pull_data_events();
+    }
+
+    /// Moves the association's events into ours while there is room.
+    pub(crate) fn pull_data_events(&mut self) {
+        while self.events.len() + EVENT_RESERVE < MAX_QUEUED_EVENTS {
+            let Some(event) = self
+                .data
+                .association
+                .as_mut()
+                .and_then(Association::poll_event)
+            else {
+                return;
+            };
             self.on_association_event(event);
         }
     }

@@ -40,6 +40,8 @@ pub const MAX_TRANSCEIVERS: usize = 64;
 
 /// Most events waiting in [`Peer::poll_event`]; further received media is
 /// dropped ([`RecvError::QueueFull`]) and counted in [`Peer::overflow`].
+/// Data-channel messages are never dropped: they wait in SCTP, whose
+/// receive window holds the sender back, until there is room.
 pub const MAX_QUEUED_EVENTS: usize = 1024;
 
 /// The largest datagram the peer writes or reads: an Ethernet MTU less the
@@ -423,11 +425,14 @@ impl Peer {
             .iter()
             .filter(|t| !self.closed && self.srtp.is_some() && t.negotiated.is_some())
             .filter_map(|t| t.rtcp.as_ref()?.poll_timeout());
-        let sctp = self
-            .data
-            .association
-            .as_ref()
-            .and_then(sansrtc_datachannel::Association::poll_timeout);
+        let sctp = if self.data.held_back {
+            Some(self.now)
+        } else {
+            self.data
+                .association
+                .as_ref()
+                .and_then(sansrtc_datachannel::Association::poll_timeout)
+        };
         [self.ice.poll_timeout(), self.dtls.poll_timeout(), sctp]
             .into_iter()
             .flatten()
@@ -436,8 +441,15 @@ impl Peer {
     }
 
     /// The next event.
+    ///
+    /// Taking one out makes room for data-channel events that waited in
+    /// the association; a window update this frees goes out on the next
+    /// [`handle_timeout`](Self::handle_timeout), which
+    /// [`poll_timeout`](Self::poll_timeout) then asks for at once.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop()
+        let event = self.events.pop();
+        self.pull_data_events();
+        event.or_else(|| self.events.pop())
     }
 
     // ---------------------------------------------------------------- getters
