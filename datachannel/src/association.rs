@@ -411,6 +411,8 @@ pub struct Association {
     /// ABORT of our own.
     peer_verification_tag: Option<u32>,
     last_now: Instant,
+    /// Our time as the SCTP layer sees it.
+    clock: Clock,
     stats: Stats,
 }
 
@@ -459,6 +461,7 @@ impl Association {
             peer_cumulative_tsn: None,
             peer_verification_tag: None,
             last_now: now,
+            clock: Clock::new(now),
             stats: Stats::default(),
         }
     }
@@ -492,7 +495,8 @@ impl Association {
             }
         }
         let data = Bytes::copy_from_slice(packet);
-        match self.endpoint.handle(now, PEER, None, None, data) {
+        let sctp_now = self.clock.sctp_time(now);
+        match self.endpoint.handle(sctp_now, PEER, None, None, data) {
             Some((handle, DatagramEvent::NewAssociation(association))) => {
                 if self.sctp.is_some() {
                     self.stats.packets_ignored += 1;
@@ -532,8 +536,9 @@ impl Association {
     /// harmful.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.last_now = now;
+        let sctp_now = self.clock.sctp_time(now);
         if let Some(sctp) = self.sctp.as_mut() {
-            sctp.handle_timeout(now);
+            sctp.handle_timeout(sctp_now);
         }
         self.drive();
     }
@@ -561,6 +566,18 @@ impl Association {
             .endpoint
             .connect(client, PEER)
             .map_err(|_| Error::Sctp("the SCTP endpoint refused to connect"))?;
+        // The only timer running is T1-init, started from the system clock
+        // one initial RTO before it fires: that instant is `now` for it.
+        if let Some(t1_init) = association.poll_timeout() {
+            let rto = self.config.rto_initial.min(self.config.rto_max);
+            let rto = Duration::from_millis(millis(rto));
+            if let Some(start) = t1_init.checked_sub(rto) {
+                self.clock = Clock {
+                    ours: now,
+                    sctp: start,
+                };
+            }
+        }
         self.handle = handle;
         self.sctp = Some(association);
         self.state = State::Connecting;
@@ -806,9 +823,11 @@ impl Association {
         if !self.transmits.is_empty() {
             return Some(self.last_now);
         }
+        let clock = self.clock;
         self.sctp
             .as_ref()
             .and_then(sctp_proto::Association::poll_timeout)
+            .map(|at| clock.caller_time(at))
     }
 
     /// The next event.
@@ -1113,7 +1132,16 @@ impl Association {
 
     /// Reads the messages waiting on readable streams, as far as the event
     /// queue has room; whether any was read.
+    ///
+    /// Only once established: the DTLS client, whose COOKIE ACK was lost,
+    /// receives the server's DATA while still COOKIE-ECHOED, and the SCTP
+    /// layer takes it then but sends nothing before it is established (a
+    /// DATA_CHANNEL_ACK could not answer a DATA_CHANNEL_OPEN). The
+    /// messages wait in SCTP until the handshake completes.
     fn read_streams(&mut self) -> bool {
+        if self.state != State::Established {
+            return false;
+        }
         let mut progressed = false;
         let ids: Vec<u16> = self.readable.iter().copied().collect();
         for id in ids {
@@ -1378,11 +1406,8 @@ impl Association {
             any |= self.queue_transmit(transmit);
         }
         if !any {
-            if let Some(transmit) = self
-                .sctp
-                .as_mut()
-                .and_then(|s| s.poll_transmit(self.last_now))
-            {
+            let sctp_now = self.clock.sctp_time(self.last_now);
+            if let Some(transmit) = self.sctp.as_mut().and_then(|s| s.poll_transmit(sctp_now)) {
                 any |= self.queue_transmit(transmit);
             }
         }
@@ -1453,6 +1478,53 @@ impl Association {
     }
 }
 
+/// Maps the caller's time to the SCTP layer's and back.
+///
+/// sctp-proto takes the time from its caller everywhere but in
+/// `Endpoint::connect`, which starts the INIT timer (T1-init) from the
+/// system clock: on a caller's clock ahead of it (a simulation, a test)
+/// INIT would be retransmitted at once, on one behind it (a paused runtime
+/// clock) only after the difference. [`Association::connect`] reads back
+/// that timer and shifts every time it gives sctp-proto so that, for it,
+/// the association began when the caller connected; nothing else changes.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    /// An instant of the caller's ...
+    ours: Instant,
+    /// ... and the same instant for the SCTP layer.
+    sctp: Instant,
+}
+
+impl Clock {
+    /// The identity.
+    const fn new(now: Instant) -> Self {
+        Self {
+            ours: now,
+            sctp: now,
+        }
+    }
+
+    /// The SCTP layer's time for our `now`.
+    fn sctp_time(self, now: Instant) -> Instant {
+        shift(now, self.ours, self.sctp)
+    }
+
+    /// Our time for the SCTP layer's `at`.
+    fn caller_time(self, at: Instant) -> Instant {
+        shift(at, self.sctp, self.ours)
+    }
+}
+
+/// `at` moved from a timeline where `from` happens to one where `to`
+/// does (saturating at `to` where an `Instant` cannot go).
+fn shift(at: Instant, from: Instant, to: Instant) -> Instant {
+    if at >= from {
+        to.checked_add(at.duration_since(from)).unwrap_or(to)
+    } else {
+        to.checked_sub(from.duration_since(at)).unwrap_or(to)
+    }
+}
+
 /// What the SCTP layer is told to refuse: sends are checked above it, so
 /// only an unlimited peer (0) changes anything.
 fn sctp_send_limit(remote_max_message_size: u32) -> u32 {
@@ -1471,8 +1543,14 @@ fn sctp_reliability(reliability: Reliability) -> ReliabilityType {
     }
 }
 
+/// A duration in whole milliseconds, at least 1, as sctp-proto takes them.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
 fn transport_config(config: &Config) -> TransportConfig {
-    let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1);
     TransportConfig::default()
         .with_local_port(config.local_port)
         .with_remote_port(config.remote_port)

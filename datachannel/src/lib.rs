@@ -72,6 +72,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Time
+//!
+//! Every timer runs on the caller's clock, which may be virtual and run
+//! far ahead of or behind the system's. (`sctp-proto` starts its INIT
+//! timer from the system clock in `Endpoint::connect`;
+//! [`Association::connect`] reads that deadline back and shifts the time
+//! it gives `sctp-proto` to match.)
+//!
 //! # Randomness
 //!
 //! The SCTP verification tags, initial TSNs and state cookies come from

@@ -10,6 +10,7 @@ mod link;
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use core::time::Duration;
+use std::time::Instant;
 
 use link::{Link, Pair};
 use sansrtc_datachannel::{
@@ -629,6 +630,130 @@ fn an_unanswered_association_fails_and_closes_its_channels() {
             .create_channel(pair.now, ChannelOptions::new("late")),
         Err(Error::AssociationClosed)
     );
+}
+
+#[test]
+fn a_lost_cookie_ack_holds_the_servers_first_messages_until_established() {
+    // The server (the DTLS server) made its channels before the
+    // association and sends as soon as it is established, on receiving
+    // COOKIE ECHO; the COOKIE ACK it answers with is lost, so its DCEP
+    // OPENs and messages reach a client still COOKIE-ECHOED, which the
+    // SCTP layer lets take DATA but not send any.
+    let mut pair = Pair::with_link(13, Link::perfect(), Link::perfect());
+    let labels = ["first", "second", "third"];
+    let channels: Vec<ChannelId> = labels
+        .iter()
+        .map(|label| {
+            pair.server
+                .create_channel(pair.now, ChannelOptions::new(*label))
+                .unwrap()
+        })
+        .collect();
+    pair.client.connect(pair.now).unwrap();
+    // INIT, INIT ACK and COOKIE ECHO by hand.
+    let init = pair.client.poll_transmit().unwrap();
+    pair.server.handle_receive(pair.now, &init).unwrap();
+    let init_ack = pair.server.poll_transmit().unwrap();
+    pair.client.handle_receive(pair.now, &init_ack).unwrap();
+    let cookie_echo = pair.client.poll_transmit().unwrap();
+    pair.server.handle_receive(pair.now, &cookie_echo).unwrap();
+    pair.drain_server_events = false;
+    while let Some(event) = pair.server.poll_event() {
+        pair.server_events.push(event);
+    }
+    assert_eq!(pair.server.state(), State::Established);
+    pair.drain_server_events = true;
+    const COUNT: u32 = 100;
+    for (index, channel) in channels.iter().enumerate() {
+        for sequence in 0..COUNT {
+            let bytes = message(index as u8, sequence, 20);
+            pair.server
+                .send(pair.now, *channel, Message::Binary(&bytes))
+                .unwrap();
+        }
+    }
+    let mut cookie_ack_lost = false;
+    let mut delivered = 0;
+    while let Some(packet) = pair.server.poll_transmit() {
+        // The first chunk's type: 11 is COOKIE ACK (RFC 9260 §3.3.12).
+        if packet[12] == 11 && !cookie_ack_lost {
+            cookie_ack_lost = true;
+            continue;
+        }
+        pair.client.handle_receive(pair.now, &packet).unwrap();
+        delivered += 1;
+    }
+    assert!(cookie_ack_lost);
+    assert!(delivered > 0, "no DATA reached the client");
+    assert_eq!(pair.client.state(), State::Connecting);
+    while let Some(event) = pair.client.poll_event() {
+        pair.client_events.push(event);
+    }
+    assert!(
+        pair.client_events.is_empty(),
+        "{:?} before the handshake completed",
+        pair.client_events
+    );
+
+    // The client repeats COOKIE ECHO on its timer, and is established by
+    // the next COOKIE ACK: the channels and their messages come out then.
+    pair.run_until(10_000, |pair| {
+        channels
+            .iter()
+            .all(|channel| messages_on(&pair.client_events, *channel).len() == COUNT as usize)
+    });
+    assert_eq!(pair.client_events[0], Event::AssociationEstablished);
+    assert_eq!(incoming(&pair.client_events), channels);
+    for (index, channel) in channels.iter().enumerate() {
+        assert_eq!(
+            pair.client.channel(*channel).unwrap().label(),
+            labels[index]
+        );
+        assert_eq!(
+            pair.client.channel(*channel).unwrap().state(),
+            ChannelState::Open
+        );
+        let received: Vec<u32> = messages_on(&pair.client_events, *channel)
+            .iter()
+            .map(|payload| match payload {
+                Payload::Binary(bytes) => check(bytes).1,
+                Payload::Text(_) => panic!("binary was sent"),
+            })
+            .collect();
+        assert_eq!(received, (0..COUNT).collect::<Vec<_>>());
+    }
+    assert_eq!(pair.client.stats().dcep_refused, 0);
+    assert_eq!(pair.client.stats().messages_dropped, 0);
+    // The channels work both ways.
+    pair.client
+        .send(pair.now, channels[0], Message::Text("back"))
+        .unwrap();
+    pair.run_until(1000, |pair| {
+        messages_on(&pair.server_events, channels[0]) == [&Payload::Text("back".into())]
+    });
+}
+
+#[test]
+fn the_init_timer_runs_on_the_callers_clock() {
+    // A virtual clock an hour ahead of the system's, as in a simulation
+    // that ran faster than real time.
+    let start = Instant::now() + Duration::from_secs(3600);
+    let mut client = Association::new(Config::new(DtlsRole::Client), start);
+    client.connect(start).unwrap();
+    assert!(client.poll_transmit().is_some(), "INIT");
+    assert!(client.poll_transmit().is_none());
+    // RFC 9260 §6.3.3: the initial RTO of 1 s, doubled at each
+    // retransmission; INIT is never answered here.
+    let mut at = start;
+    for rto in [1, 2, 4, 8] {
+        let due = at + Duration::from_secs(rto);
+        assert_eq!(client.poll_timeout(), Some(due));
+        client.handle_timeout(due - Duration::from_millis(1));
+        assert!(client.poll_transmit().is_none(), "INIT again too early");
+        client.handle_timeout(due);
+        assert!(client.poll_transmit().is_some(), "INIT again");
+        at = due;
+    }
 }
 
 #[test]

@@ -1004,6 +1004,14 @@ impl Agent {
         }
     }
 
+    /// Packets waiting in [`poll_transmit`](Self::poll_transmit), at most
+    /// [`MAX_QUEUED_TRANSMITS`]: a caller with a burst to send (a transport
+    /// that can hold its packets back, like SCTP) sends while there is room
+    /// instead of having the excess dropped.
+    pub fn queued_transmits(&self) -> usize {
+        self.outbox.len()
+    }
+
     /// Connectivity checks sent so far (first transmissions, not counting
     /// retransmissions or consent checks).
     pub const fn checks_sent(&self) -> u64 {

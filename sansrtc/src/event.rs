@@ -162,6 +162,13 @@ pub enum Event {
         /// The transceiver.
         mid: Mid,
     },
+    /// Something happened on a data channel.
+    DataChannel {
+        /// The channel.
+        id: crate::data::DataChannelId,
+        /// What.
+        event: crate::data::DataChannelEvent,
+    },
     /// The connection failed; the cause says why.
     Failed(Failure),
     /// An ICE event the peer does not turn into one of its own, as the
@@ -265,6 +272,11 @@ pub enum Error {
     /// Too many transceivers ([`MAX_TRANSCEIVERS`](crate::MAX_TRANSCEIVERS)).
     #[error("too many transceivers")]
     TooManyTransceivers,
+    /// A data channel operation failed (the text says why: a message
+    /// over the other side's `a=max-message-size`, a full send buffer, a
+    /// channel that is not open, ...).
+    #[error("data channel: {0}")]
+    DataChannel(String),
     /// The peer connection is closed.
     #[error("closed")]
     Closed,

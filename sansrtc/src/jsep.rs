@@ -71,11 +71,12 @@ impl Signaling {
         }
     }
 
-    /// The lowest unused mid ("0", "1", ...).
-    pub(crate) fn next_mid(&self, transceivers: &[Transceiver]) -> Mid {
+    /// The lowest unused mid ("0", "1", ...), `taken` being the data
+    /// channels' section's.
+    pub(crate) fn next_mid(&self, transceivers: &[Transceiver], taken: Option<&str>) -> Mid {
         (0u32..)
             .map(|n| n.to_string())
-            .find(|mid| !transceivers.iter().any(|t| &t.mid == mid))
+            .find(|mid| !transceivers.iter().any(|t| &t.mid == mid) && taken != Some(mid.as_str()))
             .unwrap_or_default()
     }
 
@@ -119,11 +120,24 @@ impl Peer {
             self.ice.restart().map_err(|e| Error::Ice(e.to_string()))?;
         }
         let session = self.session()?;
-        let media: Vec<LocalMedia<'static>> = self
+        let mut media: Vec<LocalMedia<'static>> = self
             .transceivers
             .iter()
             .map(|t| self.local_media(t))
             .collect();
+        if self.data.wanted && self.data.mid.is_none() {
+            let mid = self.signaling.next_mid(&self.transceivers, None);
+            self.data.mid = Some(mid);
+            self.data.index = media.len();
+        }
+        if let Some(mid) = &self.data.mid {
+            // The section keeps its place among the m-lines.
+            let mut application = LocalMedia::data_channel("");
+            application.mid = Cow::Owned(mid.clone());
+            application.max_message_size =
+                Some(u64::from(sansrtc_datachannel::DEFAULT_MAX_MESSAGE_SIZE));
+            media.insert(self.data.index.min(media.len()), application);
+        }
         let offer = create_offer(&session, &media).into_owned();
         let text = offer.to_string();
         if !self.signaling.negotiated_once {
@@ -153,6 +167,7 @@ impl Peer {
             return result;
         }
         self.apply_remote_transport(&answer, false)?;
+        self.data.read_remote(&answer);
         self.signaling.negotiated_once = true;
         self.set_signaling_state(SignalingState::Stable);
         let now = self.now;
@@ -203,6 +218,7 @@ impl Peer {
             self.ice.set_controlling(false);
         }
         self.apply_remote_transport(&offer, true)?;
+        self.data.read_remote(&offer);
         self.signaling.remote_offer = Some(offer);
         self.set_signaling_state(SignalingState::HaveRemoteOffer);
         let now = self.now;
@@ -240,9 +256,18 @@ impl Peer {
                 _ => {}
             }
         }
+        if let Some(mid) = &self.data.mid {
+            let mut application = LocalMedia::data_channel("");
+            application.mid = Cow::Owned(mid.clone());
+            application.max_message_size =
+                Some(u64::from(sansrtc_datachannel::DEFAULT_MAX_MESSAGE_SIZE));
+            capabilities.data_channel = Some(application);
+        }
         let answer = create_answer(&offer, &capabilities)
             .map_err(|e| Error::Negotiation(e.to_string()))?
             .into_owned();
+        self.data.accepted =
+            crate::data::application(&answer).is_some_and(|(_, media)| !media.is_port_zero());
         if let Err(error) = self.apply_exchange(&offer, &answer, Side::Answerer) {
             self.signaling.remote_offer = Some(offer);
             return Err(error);

@@ -86,18 +86,22 @@
 
 extern crate alloc;
 
+mod data;
 mod demux;
 mod event;
 mod jsep;
 mod peer;
 mod transceiver;
 
+pub use data::{DataChannelEvent, DataChannelId, MAX_PENDING_DATA_CHANNELS};
 pub use event::{
     ConnectionState, DtlsState, Error, Event, Failure, IceConnectionState, KeyframeRequest,
     MediaKind, MediaPacket, Mid, RecvError, SignalingState,
 };
 pub use peer::{Config, MAX_DATAGRAM, MAX_QUEUED_EVENTS, MAX_TRANSCEIVERS, Peer};
+pub use sansrtc_datachannel::{ChannelOptions, Message, Payload, Priority, Reliability};
 
+pub use sansrtc_datachannel as datachannel;
 pub use sansrtc_dtls as dtls;
 pub use sansrtc_ice as ice;
 pub use sansrtc_rtp as rtp;

@@ -40,6 +40,8 @@ pub const MAX_TRANSCEIVERS: usize = 64;
 
 /// Most events waiting in [`Peer::poll_event`]; further received media is
 /// dropped ([`RecvError::QueueFull`]) and counted in [`Peer::overflow`].
+/// Data-channel messages are never dropped: they wait in SCTP, whose
+/// receive window holds the sender back, until there is room.
 pub const MAX_QUEUED_EVENTS: usize = 1024;
 
 /// The largest datagram the peer writes or reads: an Ethernet MTU less the
@@ -134,6 +136,7 @@ pub struct Peer {
     pub(crate) srtp: Option<Srtp>,
     pub(crate) transceivers: Vec<Transceiver>,
     pub(crate) signaling: crate::jsep::Signaling,
+    pub(crate) data: crate::data::DataChannels,
     pub(crate) events: Queue<Event>,
     pub(crate) ice_state: IceConnectionState,
     pub(crate) dtls_state: DtlsState,
@@ -190,6 +193,7 @@ impl Peer {
             srtp: None,
             transceivers: Vec::new(),
             signaling,
+            data: crate::data::DataChannels::default(),
             events: Queue::new(MAX_QUEUED_EVENTS),
             ice_state: IceConnectionState::New,
             dtls_state: DtlsState::New,
@@ -223,6 +227,9 @@ impl Peer {
         self.advance(now);
         self.ice.handle_timeout(now);
         self.dtls.handle_timeout(now);
+        if let Some(association) = &mut self.data.association {
+            association.handle_timeout(now);
+        }
         for index in 0..self.transceivers.len() {
             self.send_reports(now, index);
         }
@@ -265,7 +272,9 @@ impl Peer {
         if self.transceivers.len() >= MAX_TRANSCEIVERS {
             return Err(Error::TooManyTransceivers);
         }
-        let mid = self.signaling.next_mid(&self.transceivers);
+        let mid = self
+            .signaling
+            .next_mid(&self.transceivers, self.data.mid.as_deref());
         let transceiver = Transceiver::new(mid.clone(), kind, direction, &mut self.rng);
         self.transceivers.push(transceiver);
         Ok(mid)
@@ -404,6 +413,11 @@ impl Peer {
         for index in 0..self.transceivers.len() {
             self.send_bye(now, index);
         }
+        if let Some(association) = &mut self.data.association {
+            // SCTP SHUTDOWN, then DTLS close_notify (RFC 8831 §6.2).
+            let _ = association.shutdown(now);
+        }
+        self.pump_data(now);
         self.dtls.close();
         self.flush_dtls(now);
         while let Some(transmit) = self.ice.poll_transmit() {
@@ -435,7 +449,15 @@ impl Peer {
             .iter()
             .filter(|t| !self.closed && self.srtp.is_some() && t.negotiated.is_some())
             .filter_map(|t| t.rtcp.as_ref()?.poll_timeout());
-        [self.ice.poll_timeout(), self.dtls.poll_timeout()]
+        let sctp = if self.data.held_back {
+            Some(self.now)
+        } else {
+            self.data
+                .association
+                .as_ref()
+                .and_then(sansrtc_datachannel::Association::poll_timeout)
+        };
+        [self.ice.poll_timeout(), self.dtls.poll_timeout(), sctp]
             .into_iter()
             .flatten()
             .chain(rtcp)
@@ -443,8 +465,15 @@ impl Peer {
     }
 
     /// The next event.
+    ///
+    /// Taking one out makes room for data-channel events that waited in
+    /// the association; a window update this frees goes out on the next
+    /// [`handle_timeout`](Self::handle_timeout), which
+    /// [`poll_timeout`](Self::poll_timeout) then asks for at once.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop()
+        let event = self.events.pop();
+        self.pull_data_events();
+        event.or_else(|| self.events.pop())
     }
 
     // ---------------------------------------------------------------- getters
@@ -749,8 +778,12 @@ impl Peer {
         self.maybe_start_dtls(now);
         self.flush_dtls(now);
         while let Some(event) = self.dtls.poll_event() {
-            self.on_dtls_event(event);
+            self.on_dtls_event(now, event);
         }
+        if let Some(role) = self.signaling.dtls_role {
+            self.start_data(now, role);
+        }
+        self.pump_data(now);
         self.flush_dtls(now);
         self.update_connection_state();
     }
@@ -804,7 +837,7 @@ impl Peer {
         }
     }
 
-    fn on_dtls_event(&mut self, event: sansrtc_dtls::Event) {
+    fn on_dtls_event(&mut self, now: Instant, event: sansrtc_dtls::Event) {
         match event {
             sansrtc_dtls::Event::Connected(connected) => {
                 let Some(keys) = connected.srtp else {
@@ -828,6 +861,7 @@ impl Peer {
                 self.set_dtls_state(DtlsState::Failed);
                 self.event(Event::Failed(Failure::Dtls(failure)));
             }
+            sansrtc_dtls::Event::ApplicationData(packet) => self.receive_sctp(now, &packet),
             sansrtc_dtls::Event::PeerClosed => self.set_dtls_state(DtlsState::Closed),
             _ => {}
         }
