@@ -150,6 +150,27 @@ pub enum Event {
     },
     /// An RTP packet for one of the transceivers.
     Media(MediaPacket),
+    /// A whole frame assembled from the packets of a transceiver in frame
+    /// mode ([`Peer::receive_frames`](crate::Peer::receive_frames)), in
+    /// decode order.
+    Frame {
+        /// The transceiver.
+        mid: Mid,
+        /// The payload type of its packets.
+        payload_type: u8,
+        /// The RTP timestamp of its packets.
+        timestamp: u32,
+        /// A decoder can start from it (a VP8 or VP9 key frame, an H.264
+        /// access unit with SPS, PPS and IDR, every audio frame).
+        keyframe: bool,
+        /// Frames or packets were lost since the previous frame: an audio
+        /// decoder conceals the gap; a video stream has resumed at a
+        /// keyframe.
+        discontinuity: bool,
+        /// The frame in the codec's layout (Annex B for H.264 and H.265,
+        /// OBUs for AV1).
+        data: Vec<u8>,
+    },
     /// The other side asks for a keyframe on a transceiver we send on.
     KeyframeRequested {
         /// The transceiver.
@@ -251,6 +272,14 @@ pub enum Error {
     /// The certificate could not be made.
     #[error("certificate: {0}")]
     Certificate(String),
+    /// No packetizer for the codec of this payload type
+    /// ([`Peer::write_frame`](crate::Peer::write_frame)).
+    #[error("no packetizer for payload type {0}")]
+    NoPacketizer(u8),
+    /// The codec's packetizer refused the frame (malformed for its format,
+    /// or a piece that cannot be split to fit).
+    #[error("frame: {0}")]
+    Packetize(sansrtc_rtp::WriteError),
     /// Too many transceivers ([`MAX_TRANSCEIVERS`](crate::MAX_TRANSCEIVERS)).
     #[error("too many transceivers")]
     TooManyTransceivers,

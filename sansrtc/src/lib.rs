@@ -6,7 +6,10 @@
 //! DTLS-SRTP ([`dtls`], [`srtp`]) and media ([`rtp`]): one BUNDLEd
 //! transport, RFC 7983 demultiplexing, RTP routed to transceivers by the
 //! MID header extension (RFC 8843), SSRC or payload type, RTCP reports,
-//! keyframe requests and BYE.
+//! keyframe requests and BYE, generic NACK with RTX retransmission
+//! (RFC 4585, RFC 4588), frames packetized and reassembled through a
+//! jitter buffer ([`Peer::write_frame`], [`Peer::receive_frames`]), and
+//! statistics in the shape of the W3C `getStats()` ([`Peer::stats`]).
 //!
 //! It never reads a clock, sleeps, spawns or touches a socket: you own the
 //! sockets and the time, as with every sansrtc state machine (see
@@ -88,15 +91,24 @@ extern crate alloc;
 
 mod demux;
 mod event;
+mod frames;
 mod jsep;
+mod media;
 mod peer;
+pub mod stats;
 mod transceiver;
 
 pub use event::{
     ConnectionState, DtlsState, Error, Event, Failure, IceConnectionState, KeyframeRequest,
     MediaKind, MediaPacket, Mid, RecvError, SignalingState,
 };
-pub use peer::{Config, MAX_DATAGRAM, MAX_QUEUED_EVENTS, MAX_TRANSCEIVERS, Peer};
+pub use frames::DEFAULT_MAX_PAYLOAD_LEN;
+pub use media::{MAX_INBOUND_STREAMS, MAX_NACKED_PER_PACKET};
+pub use peer::{
+    Config, DEFAULT_AUDIO_RETRANSMISSION_CAPACITY, DEFAULT_VIDEO_RETRANSMISSION_CAPACITY,
+    MAX_DATAGRAM, MAX_QUEUED_EVENTS, MAX_TRANSCEIVERS, Peer,
+};
+pub use stats::Stats;
 
 pub use sansrtc_dtls as dtls;
 pub use sansrtc_ice as ice;
