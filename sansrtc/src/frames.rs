@@ -229,14 +229,10 @@ impl Assembly {
     fn new(
         payload_type: u8,
         depacketizer: AnyDepacketizer,
-        nack: bool,
+        config: JitterConfig,
         rtt: Option<Duration>,
         now: Instant,
     ) -> Self {
-        let config = JitterConfig {
-            nack,
-            ..JitterConfig::default()
-        };
         let mut jitter = JitterBuffer::new(depacketizer, config, now);
         if let Some(rtt) = rtt {
             jitter.set_rtt(rtt);
@@ -368,13 +364,17 @@ impl Peer {
     /// (the packet is then delivered as it is).
     pub(crate) fn assemble(&mut self, now: Instant, index: usize, received: &Received) -> bool {
         let rtt = self.rtt;
+        let jitter_config = self.config.jitter_buffer;
         let Some(transceiver) = self.transceivers.get_mut(index) else {
             return false;
         };
         let Some(negotiated) = &transceiver.negotiated else {
             return false;
         };
-        let nack = negotiated.nack();
+        let config = JitterConfig {
+            nack: negotiated.nack(),
+            ..jitter_config
+        };
         let Some(stream) = transceiver
             .inbound
             .iter_mut()
@@ -396,7 +396,7 @@ impl Peer {
             stream.assembly = Some(Assembly::new(
                 received.payload_type,
                 depacketizer,
-                nack,
+                config,
                 rtt,
                 now,
             ));
@@ -497,5 +497,98 @@ impl Peer {
             // Lost like a datagram when there is no pair to send on.
             let _ = self.send_keyframe_request(now, index, Some(ssrc), request);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sansrtc_rtp::rtp::Builder;
+
+    #[allow(clippy::disallowed_methods)]
+    fn start() -> Instant {
+        Instant::now()
+    }
+
+    fn feed(assembly: &mut Assembly, now: Instant, seqs: &[u16]) {
+        for &seq in seqs {
+            let mut buf = [0u8; 64];
+            // A VP8 interframe's middle packet: not a frame start.
+            let len = Builder::new()
+                .payload_type(96)
+                .sequence_number(seq)
+                .timestamp(3000)
+                .payload(&[0x00, 0x01, 0x02])
+                .write_to(&mut buf)
+                .unwrap();
+            let packet = RtpPacket::parse(&buf[..len]).unwrap();
+            let _ = assembly.jitter.handle_packet(now, &packet);
+        }
+    }
+
+    fn assembly(now: Instant) -> Assembly {
+        Assembly::new(
+            96,
+            AnyDepacketizer::for_codec("vp8").unwrap(),
+            JitterConfig::default(),
+            None,
+            now,
+        )
+    }
+
+    #[test]
+    fn only_what_the_jitter_buffer_waits_for_is_nacked() {
+        let t0 = start();
+        let mut a = assembly(t0);
+        feed(&mut a, t0, &[10, 11, 14, 16]);
+        assert_eq!(a.jitter.missing().collect::<Vec<_>>(), [12, 13, 15]);
+        let mut lost = vec![9, 12, 13, 15, 17];
+        a.keep_missing(&mut lost);
+        assert_eq!(lost, [12, 13, 15]);
+        let mut lost = vec![13];
+        a.keep_missing(&mut lost);
+        assert_eq!(lost, [13]);
+        let mut lost = vec![];
+        a.keep_missing(&mut lost);
+        assert!(lost.is_empty());
+        // Across the wrap of the sequence numbers.
+        let mut a = assembly(t0);
+        feed(&mut a, t0, &[65_533, 65_534, 1, 3]);
+        assert_eq!(a.jitter.missing().collect::<Vec<_>>(), [65_535, 0, 2]);
+        let mut lost = vec![65_532, 65_535, 0, 1, 2];
+        a.keep_missing(&mut lost);
+        assert_eq!(lost, [65_535, 0, 2]);
+    }
+
+    #[test]
+    fn every_webrtc_codec_has_a_packetizer_and_a_depacketizer() {
+        for name in [
+            "opus", "PCMU", "PCMA", "G722", "VP8", "vp9", "H264", "H265", "AV1",
+        ] {
+            assert!(AnyDepacketizer::for_codec(name).is_some(), "{name}");
+            let codec = AgreedCodec {
+                payload_type: 100,
+                name: name.into(),
+                clock_rate: 90_000,
+                rtx_payload_type: None,
+                nack: false,
+                pli: false,
+                fir: false,
+                non_interleaved: true,
+            };
+            assert!(AnyPacketizer::for_codec(&codec).is_some(), "{name}");
+        }
+        assert!(AnyDepacketizer::for_codec("telephone-event").is_none());
+        // Audio frames stand alone; video frames do not.
+        assert!(
+            AnyDepacketizer::for_codec("opus")
+                .unwrap()
+                .frames_are_independent()
+        );
+        assert!(
+            !AnyDepacketizer::for_codec("VP8")
+                .unwrap()
+                .frames_are_independent()
+        );
     }
 }

@@ -193,8 +193,9 @@ impl Peer {
             if self.transceivers.len() >= crate::MAX_TRANSCEIVERS {
                 return Err(Error::TooManyTransceivers);
             }
-            let transceiver =
+            let mut transceiver =
                 Transceiver::new(mid.to_string(), kind, Direction::RecvOnly, &mut self.rng);
+            transceiver.frames = self.config.receive_frames;
             self.transceivers.push(transceiver);
             self.event(Event::TransceiverAdded {
                 mid: mid.to_string(),
@@ -490,4 +491,33 @@ fn dtls_role(
     let local = convert(local?)?;
     let remote = convert(remote?)?;
     sansrtc_dtls::negotiate_role(local, remote, offerer).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rtx_streams_come_from_fid_groups_and_are_capped() {
+        let mut text = String::from(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+             m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:v\r\n\
+             a=ssrc-group:FID 1 2\r\na=ssrc-group:SIM 3 4 5\r\na=ssrc-group:FID 6\r\n",
+        );
+        for i in 0..40u32 {
+            text.push_str(&alloc::format!(
+                "a=ssrc-group:FID {} {}\r\n",
+                100 + i,
+                200 + i
+            ));
+        }
+        text.push_str("m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:a\r\na=ssrc-group:FID 7 8\r\n");
+        let sdp = Sdp::parse(&text).unwrap();
+        let video = remote_rtx(&sdp, "v");
+        assert_eq!(video.len(), MAX_REMOTE_RTX);
+        assert_eq!(video[0], (1, 2));
+        assert_eq!(video[1], (100, 200));
+        assert_eq!(remote_rtx(&sdp, "a"), [(7, 8)]);
+        assert!(remote_rtx(&sdp, "x").is_empty());
+    }
 }

@@ -365,6 +365,7 @@ impl Peer {
             // The reports describe the network: what arrived the first
             // time, at the time it arrived.
             transceiver.remote_ssrc = Some(received.ssrc);
+            transceiver.start_rtcp(now, received.payload_type);
             if let Some(rtcp) = &mut transceiver.rtcp {
                 rtcp.handle_rtp_receive(
                     now,
@@ -645,5 +646,114 @@ pub(crate) fn route(transceivers: &[Transceiver], packet: &RtpPacket<&[u8]>) -> 
     match (candidates.next(), candidates.next()) {
         (Some((index, _)), None) => Some(index),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::MediaKind;
+    use sansrtc_sdp::Direction;
+    use sansrtc_stun::rng::{Rng, seed_from_u64};
+
+    #[allow(clippy::disallowed_methods)]
+    fn start() -> Instant {
+        Instant::now()
+    }
+
+    #[test]
+    fn inbound_streams_are_capped_and_the_least_recent_goes() {
+        let mut rng = Rng::new(Some(seed_from_u64(1)));
+        let mut transceiver =
+            Transceiver::new("0".into(), MediaKind::Video, Direction::RecvOnly, &mut rng);
+        let t0 = start();
+        for ssrc in 0..10u32 {
+            let stream = inbound_stream(&mut transceiver, ssrc, 96).unwrap();
+            stream.last_packet_received = Some(t0 + Duration::from_millis(u64::from(ssrc)));
+            assert!(transceiver.inbound.len() <= MAX_INBOUND_STREAMS);
+        }
+        let mut kept: Vec<u32> = transceiver.inbound.iter().map(|s| s.ssrc).collect();
+        kept.sort_unstable();
+        assert_eq!(kept, [6, 7, 8, 9]);
+        // A known SSRC is found, not added.
+        inbound_stream(&mut transceiver, 7, 96).unwrap();
+        assert_eq!(transceiver.inbound.len(), MAX_INBOUND_STREAMS);
+    }
+
+    #[test]
+    fn packets_lost_counts_the_gaps_in_what_was_delivered() {
+        let mut stream = Inbound::new(1, 0);
+        assert_eq!(stream.packets_lost(), 0);
+        for seq in [65_530u16, 65_531, 65_535, 1, 0, 3] {
+            stream.packets_received += 1;
+            stream.note_sequence_number(seq);
+        }
+        // 65530..=3 is 10 numbers; 6 delivered.
+        assert_eq!(stream.packets_lost(), 4);
+    }
+
+    #[test]
+    fn report_blocks_give_loss_and_round_trip_time() {
+        let t0 = start();
+        let mut outbound = Outbound::new(2, 0);
+        let mut block = sansrtc_rtp::rtcp::ReportBlock {
+            ssrc: 1,
+            fraction_lost: 64,
+            cumulative_lost: 12,
+            extended_highest_sequence: 1000,
+            jitter: 80,
+            last_sender_report: 0,
+            delay_since_last_sender_report: 0,
+        };
+        // No sender report answered yet: no round trip.
+        assert_eq!(outbound.handle_report_block(t0, 0x1_0000, &block), None);
+        // LSR 1 s, DLSR 0.25 s, arrival 1.5 s: 250 ms.
+        block.last_sender_report = 0x1_0000;
+        block.delay_since_last_sender_report = 0x4000;
+        let rtt = outbound.handle_report_block(t0, 0x1_8000, &block).unwrap();
+        assert_eq!(rtt, Duration::from_millis(250));
+        let remote = outbound.remote.unwrap();
+        assert_eq!(remote.fraction_lost, 64);
+        assert_eq!(remote.packets_lost, 12);
+        assert_eq!(remote.reports_received, 2);
+        assert_eq!(remote.round_trip_time_measurements, 1);
+        assert_eq!(remote.total_round_trip_time, rtt);
+    }
+
+    #[test]
+    fn the_retransmission_buffer_is_made_once_and_bounded() {
+        let mut outbound = Outbound::new(5, 100);
+        outbound.keep_sent(usize::MAX);
+        let mut buf = [0u8; 64];
+        for seq in 0..3u16 {
+            let len = Builder::new()
+                .payload_type(96)
+                .sequence_number(seq)
+                .ssrc(9)
+                .payload(&[1, 2, 3])
+                .write_to(&mut buf)
+                .unwrap();
+            outbound
+                .resend
+                .as_mut()
+                .unwrap()
+                .store(&buf[..len])
+                .unwrap();
+        }
+        // A second agreement keeps the buffer and what it holds.
+        outbound.keep_sent(1);
+        assert!(outbound.resend.as_ref().unwrap().get(2).is_some());
+        // RTX goes out on our RTX SSRC, numbered from the random start.
+        let mut out = [0u8; 64];
+        let len = outbound
+            .resend
+            .as_mut()
+            .unwrap()
+            .write_rtx(1, 97, &mut out)
+            .unwrap()
+            .unwrap();
+        let rtx = RtpPacket::parse(&out[..len]).unwrap();
+        assert_eq!((rtx.ssrc(), rtx.sequence_number()), (5, 100));
+        assert_eq!(rtx.payload(), [0, 1, 1, 2, 3]);
     }
 }

@@ -104,6 +104,10 @@ pub struct Config {
     pub video_retransmission_capacity: usize,
     /// Transceivers start in frame mode ([`Peer::receive_frames`]).
     pub receive_frames: bool,
+    /// How the jitter buffers of frame mode wait for missing packets and
+    /// ask for keyframes (whether they count on NACK follows the
+    /// agreement).
+    pub jitter_buffer: sansrtc_rtp::jitter::JitterConfig,
 }
 
 impl Config {
@@ -127,6 +131,7 @@ impl Config {
             audio_retransmission_capacity: DEFAULT_AUDIO_RETRANSMISSION_CAPACITY,
             video_retransmission_capacity: DEFAULT_VIDEO_RETRANSMISSION_CAPACITY,
             receive_frames: false,
+            jitter_buffer: sansrtc_rtp::jitter::JitterConfig::default(),
         }
     }
 }
@@ -575,6 +580,7 @@ impl Peer {
             let _ = resend.store(buf.get(..len).unwrap_or_default());
         }
         transceiver.outbound.last_packet_sent = Some(now);
+        transceiver.start_rtcp(now, payload_type);
         let rtp_timestamp = timestamp.wrapping_add(transceiver.timestamp_offset);
         if let Some(rtcp) = &mut transceiver.rtcp {
             rtcp.handle_rtp_send(now, rtp_timestamp, payload.len());

@@ -133,6 +133,15 @@ impl Negotiated {
     }
 }
 
+/// What a transceiver's RTCP session starts from.
+#[derive(Debug, Clone)]
+struct RtcpSetup {
+    cname: Vec<u8>,
+    anchor: (Instant, NtpTime),
+    interval: Duration,
+    seed: sansrtc_stun::rng::Seed,
+}
+
 /// One transceiver.
 #[derive(Debug)]
 pub(crate) struct Transceiver {
@@ -148,8 +157,11 @@ pub(crate) struct Transceiver {
     /// Added to the application's timestamps (RFC 3550 §5.1: a random
     /// start).
     pub(crate) timestamp_offset: u32,
-    /// The RTCP session, once the clock rate is known.
+    /// The RTCP session, once media flows (its clock rate is the first
+    /// packet's).
     pub(crate) rtcp: Option<RtcpSession>,
+    /// What the RTCP session starts from, once negotiated.
+    rtcp_setup: Option<RtcpSetup>,
     /// What we sent: counters, the packets kept to answer NACKs, what
     /// the other side reports about them.
     pub(crate) outbound: Outbound,
@@ -175,12 +187,47 @@ impl Transceiver {
             sequence_number: (rng.next_u32() & 0x7fff) as u16,
             timestamp_offset: rng.next_u32(),
             rtcp: None,
+            rtcp_setup: None,
             outbound: Outbound::new(rng.next_u32(), (rng.next_u32() & 0x7fff) as u16),
             inbound: Vec::new(),
             remote_ssrc: None,
             frames: false,
             packetizers: Packetizers::default(),
         }
+    }
+
+    /// Starts the RTCP session, if it has not started, at the clock rate of
+    /// `payload_type`'s codec (RFC 3550 §6.4.1: jitter and the RTP time of
+    /// sender reports are in its units).
+    pub(crate) fn start_rtcp(&mut self, now: Instant, payload_type: u8) {
+        if self.rtcp.is_some() {
+            return;
+        }
+        let Some(setup) = &self.rtcp_setup else {
+            return;
+        };
+        let Some(clock_rate) = self
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.codec(payload_type).or_else(|| n.codecs.first()))
+            .map(|c| c.clock_rate)
+        else {
+            return;
+        };
+        let mut config = SessionConfig::new(
+            self.ssrc,
+            &setup.cname,
+            clock_rate,
+            setup.anchor.1,
+            setup.anchor.0,
+        );
+        config.min_interval = setup.interval;
+        config.seed = Some(setup.seed);
+        config.session_bandwidth = match self.kind {
+            MediaKind::Audio => 64_000,
+            _ => 2_000_000,
+        };
+        self.rtcp = Some(RtcpSession::new(config, now));
     }
 
     /// Our RTX SSRC (RFC 4588 §8.2), announced with `a=ssrc-group:FID`.
@@ -195,9 +242,10 @@ impl Transceiver {
             .is_some_and(|n| n.direction.sends())
     }
 
-    /// Applies a new agreement: starts the RTCP session at the first
-    /// codec's clock rate, and keeps the last `retransmission_capacity`
-    /// packets sent when NACK was agreed.
+    /// Applies a new agreement: readies the RTCP session (it starts with
+    /// the first packet sent or received, at its codec's clock rate), and
+    /// keeps the last `retransmission_capacity` packets sent when NACK was
+    /// agreed.
     pub(crate) fn negotiate(
         &mut self,
         negotiated: Negotiated,
@@ -207,17 +255,13 @@ impl Transceiver {
         retransmission_capacity: usize,
         rng: &mut Rng,
     ) {
-        let clock_rate = negotiated.codecs.first().map(|c| c.clock_rate);
-        if let (None, Some(clock_rate)) = (&self.rtcp, clock_rate) {
-            let mut config =
-                SessionConfig::new(self.ssrc, cname.as_bytes(), clock_rate, anchor.1, anchor.0);
-            config.min_interval = rtcp_interval;
-            config.seed = Some(rng.next_seed());
-            config.session_bandwidth = match self.kind {
-                MediaKind::Audio => 64_000,
-                _ => 2_000_000,
-            };
-            self.rtcp = Some(RtcpSession::new(config, anchor.0));
+        if self.rtcp_setup.is_none() {
+            self.rtcp_setup = Some(RtcpSetup {
+                cname: cname.as_bytes().to_vec(),
+                anchor,
+                interval: rtcp_interval,
+                seed: rng.next_seed(),
+            });
         }
         if negotiated.nack() && negotiated.direction.sends() {
             self.outbound.keep_sent(retransmission_capacity);
