@@ -18,6 +18,7 @@
 pub mod dtls;
 pub mod ice;
 pub mod inputs;
+pub mod peer;
 pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
@@ -194,6 +195,7 @@ pub fn cases() -> Vec<Case> {
     all.extend(ice::cases());
     all.extend(dtls::cases());
     all.extend(srtp::cases());
+    all.extend(peer::cases());
     all
 }
 

@@ -5,6 +5,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use bytes::Bytes;
+
 use sansrtc_srtp::ProtectionProfile;
 
 pub use sansrtc_ice::ConnectionState as IceConnectionState;
@@ -105,8 +107,12 @@ pub struct MediaPacket {
     pub marker: bool,
     /// The sender's SSRC.
     pub ssrc: u32,
-    /// The payload (padding removed).
-    pub payload: Vec<u8>,
+    /// The payload (padding removed). It shares a pooled block of
+    /// [`PAYLOAD_BLOCK`](crate::PAYLOAD_BLOCK) bytes with the payloads
+    /// received around it, so that receiving allocates nothing per packet:
+    /// the block is reused once every payload in it is dropped. Copy it
+    /// (`to_vec()`) to keep one for long.
+    pub payload: Bytes,
 }
 
 /// Something the caller should know about.

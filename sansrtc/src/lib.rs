@@ -76,7 +76,7 @@
 //! }
 //! let packet = received.expect("media crossed");
 //! assert_eq!((packet.mid.as_str(), packet.payload_type), ("0", 0));
-//! assert_eq!(packet.payload, [0xff; 160]);
+//! assert_eq!(packet.payload[..], [0xff; 160]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -103,7 +103,7 @@ pub use event::{
     MediaKind, MediaPacket, Mid, RecvError, SignalingState,
 };
 pub use frames::DEFAULT_MAX_PAYLOAD_LEN;
-pub use media::{MAX_INBOUND_STREAMS, MAX_NACKED_PER_PACKET};
+pub use media::{MAX_INBOUND_STREAMS, MAX_NACKED_PER_PACKET, PAYLOAD_BLOCK};
 pub use peer::{
     Config, DEFAULT_AUDIO_RETRANSMISSION_CAPACITY, DEFAULT_VIDEO_RETRANSMISSION_CAPACITY,
     MAX_DATAGRAM, MAX_QUEUED_EVENTS, MAX_TRANSCEIVERS, Peer,

@@ -19,6 +19,8 @@
 use core::time::Duration;
 use std::time::Instant;
 
+use bytes::{Bytes, BytesMut};
+
 use sansrtc_rtp::nack::{NackConfig, NackGenerator, NackOutcome};
 use sansrtc_rtp::rtp::extension::Mid as MidExtension;
 use sansrtc_rtp::rtp::rtx::{RetransmissionBuffer, RtxPayload};
@@ -40,6 +42,32 @@ pub const MAX_NACKED_PER_PACKET: usize = 256;
 /// Most NACK entries (each a sequence number and a bitmask of the 16
 /// after it) in one NACK we send.
 const MAX_NACK_ENTRIES: usize = 64;
+
+/// Size of the blocks the payloads of [`Event::Media`] are copied into
+/// (see [`MediaPacket::payload`]).
+pub const PAYLOAD_BLOCK: usize = 4096;
+
+/// Pooled memory for the payloads handed out in [`Event::Media`]: each
+/// payload is a [`Bytes`] view of a block of [`PAYLOAD_BLOCK`] bytes, and
+/// a block whose payloads were all dropped is written over again, so that
+/// a caller who drops each payload after use makes the peer allocate
+/// nothing per packet.
+#[derive(Debug, Default)]
+pub(crate) struct PayloadPool {
+    block: BytesMut,
+}
+
+impl PayloadPool {
+    pub(crate) fn copy(&mut self, payload: &[u8]) -> Bytes {
+        if self.block.capacity() < payload.len() {
+            // Takes the whole block back when every payload in it was
+            // dropped, a new one otherwise.
+            self.block.reserve(payload.len().max(PAYLOAD_BLOCK));
+        }
+        self.block.extend_from_slice(payload);
+        self.block.split().freeze()
+    }
+}
 
 /// What the other side's receiver reports say about a stream we send
 /// (RFC 3550 §6.4.1).
@@ -400,7 +428,7 @@ impl Peer {
             timestamp: received.timestamp,
             marker: received.marker,
             ssrc: received.ssrc,
-            payload: payload.to_vec(),
+            payload: self.payloads_received.copy(payload),
         };
         if self.events.push(Event::Media(media)) {
             Ok(())
@@ -659,6 +687,30 @@ mod tests {
     #[allow(clippy::disallowed_methods)]
     fn start() -> Instant {
         Instant::now()
+    }
+
+    #[test]
+    fn payload_blocks_are_reused_once_their_payloads_are_dropped() {
+        let mut pool = PayloadPool::default();
+        let first = pool.copy(&[1; 1000]);
+        let address = first.as_ptr();
+        assert_eq!(first[..], [1; 1000]);
+        let second = pool.copy(&[2; 1000]);
+        assert_eq!(second.as_ptr(), address.wrapping_add(1000));
+        drop((first, second));
+        // Everything dropped: the next payload that does not fit takes
+        // the block back from its start.
+        for _ in 0..2 {
+            drop(pool.copy(&[3; 1000]));
+        }
+        let again = pool.copy(&[4; 1500]);
+        assert_eq!(again.as_ptr(), address);
+        // Held payloads keep their bytes while new blocks are taken.
+        let held: Vec<Bytes> = (0..10u8).map(|i| pool.copy(&[i; 900])).collect();
+        for (i, payload) in held.iter().enumerate() {
+            assert_eq!(payload[..], [i as u8; 900]);
+        }
+        assert!(pool.copy(&[]).is_empty());
     }
 
     #[test]

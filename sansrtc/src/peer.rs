@@ -179,6 +179,8 @@ pub struct Peer {
     pub(crate) lost: Vec<u16>,
     /// Scratch payloads of [`write_frame`](Self::write_frame).
     pub(crate) payloads: Payloads,
+    /// Pooled memory the payloads of [`Event::Media`] are copied into.
+    pub(crate) payloads_received: crate::media::PayloadPool,
     /// The last round-trip time measured from RTCP reports.
     pub(crate) rtt: Option<Duration>,
     /// What ICE carried for us.
@@ -238,6 +240,7 @@ impl Peer {
             scratch: alloc::vec![0u8; MAX_DATAGRAM + 64],
             lost: Vec::new(),
             payloads: Payloads::new(),
+            payloads_received: crate::media::PayloadPool::default(),
             rtt: None,
             counters: TransportCounters::default(),
             closed: false,
@@ -929,6 +932,10 @@ impl Peer {
     }
 
     fn on_ice_event(&mut self, event: sansrtc_ice::Event) {
+        if let sansrtc_ice::Event::SelectedPair { .. } = event {
+            // A new pair: its statistics start again.
+            self.counters.pair_selected();
+        }
         match event {
             sansrtc_ice::Event::LocalCandidate(candidate) => {
                 let mid = self.signaling.bundle_mid(&self.transceivers);
@@ -938,7 +945,6 @@ impl Peer {
                 });
             }
             sansrtc_ice::Event::GatheringComplete => self.event(Event::GatheringComplete),
-            sansrtc_ice::Event::SelectedPair { .. } => self.counters.pair_selected(),
             sansrtc_ice::Event::StateChanged(state) => {
                 self.ice_state = state;
                 self.event(Event::IceConnectionState(state));
