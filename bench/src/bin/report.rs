@@ -309,7 +309,10 @@ fn peer_section(summaries: &BTreeMap<&str, Summary>) -> String {
         let change = region.change();
         let held = change.bytes_allocated as i64 - change.bytes_deallocated as i64
             + change.bytes_reallocated as i64;
-        (change.allocations as u64 + change.reallocations as u64, held)
+        (
+            change.allocations as u64 + change.reallocations as u64,
+            held,
+        )
     });
     let _ = writeln!(
         out,
