@@ -272,6 +272,11 @@ pub enum Error {
     /// The packet does not fit in a datagram.
     #[error("packet too large")]
     TooLarge,
+    /// Too many datagrams wait in [`Peer::poll_transmit`](crate::Peer::poll_transmit)
+    /// ([`ice::MAX_QUEUED_TRANSMITS`](sansrtc_ice::MAX_QUEUED_TRANSMITS)):
+    /// drain it, or send a smaller frame.
+    #[error("too many datagrams wait to be sent")]
+    QueueFull,
     /// A candidate that does not parse, or the ICE agent refused.
     #[error("ICE: {0}")]
     Ice(String),

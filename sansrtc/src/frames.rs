@@ -31,7 +31,7 @@ use sansrtc_rtp::payload::h265::{H265Depacketizer, H265Packetizer};
 use sansrtc_rtp::payload::opus::{OpusDepacketizer, OpusPacketizer};
 use sansrtc_rtp::payload::vp8::{Vp8Depacketizer, Vp8Packetizer};
 use sansrtc_rtp::payload::vp9::{Vp9Depacketizer, Vp9Packetizer};
-use sansrtc_rtp::payload::{Depacketizer, FrameInfo, Packetizer, PayloadInfo};
+use sansrtc_rtp::payload::{Depacketizer, FrameInfo, Packetizer, PayloadInfo, Payloads};
 use sansrtc_rtp::rtp::Packet as RtpPacket;
 use sansrtc_rtp::rtp::seq_diff;
 
@@ -281,7 +281,11 @@ impl Peer {
     ///
     /// A frame is what the codec's encoder wrote: an Opus packet, G.711 or
     /// G.722 samples, a VP8 or VP9 frame, an H.264 or H.265 access unit in
-    /// Annex B format, an AV1 temporal unit of OBUs.
+    /// Annex B format, an AV1 temporal unit of OBUs. Its packets wait in
+    /// [`poll_transmit`](Self::poll_transmit) until drained, at most
+    /// [`ice::MAX_QUEUED_TRANSMITS`](sansrtc_ice::MAX_QUEUED_TRANSMITS) of
+    /// them (300 KB at the default payload size): a larger frame is
+    /// refused with [`Error::QueueFull`] before any packet goes.
     pub fn write_frame(
         &mut self,
         now: Instant,
@@ -296,27 +300,17 @@ impl Peer {
         if self.srtp.is_none() {
             return Err(Error::NotConnected);
         }
-        let max_payload_len = self.config.max_payload_len;
         let mut payloads = core::mem::take(&mut self.payloads);
-        let packetized = (|| {
-            let transceiver = self
-                .transceivers
-                .get_mut(index)
-                .ok_or_else(|| Error::UnknownMid(mid.into()))?;
-            let codec = transceiver
-                .negotiated
-                .as_ref()
-                .and_then(|n| n.codec(payload_type))
-                .ok_or(Error::PayloadType(payload_type))?;
-            let packetizer = transceiver
-                .packetizers
-                .get(codec)
-                .ok_or(Error::NoPacketizer(payload_type))?;
-            packetizer
-                .packetizer()
-                .packetize(frame, timestamp, max_payload_len, &mut payloads)
-                .map_err(Error::Packetize)
-        })();
+        let packetized = self
+            .packetize(index, payload_type, timestamp, frame, &mut payloads)
+            .and_then(|()| {
+                // All or nothing: the packets must fit in the queue.
+                if payloads.len() > sansrtc_ice::MAX_QUEUED_TRANSMITS {
+                    Err(Error::QueueFull)
+                } else {
+                    Ok(())
+                }
+            });
         let result = packetized.and_then(|()| {
             for payload in &payloads {
                 self.send_rtp(
@@ -336,6 +330,36 @@ impl Peer {
         }
         self.pump(now);
         result
+    }
+
+    /// Cuts `frame` into `payloads` with the packetizer of a
+    /// transceiver's codec.
+    fn packetize(
+        &mut self,
+        index: usize,
+        payload_type: u8,
+        timestamp: u32,
+        frame: &[u8],
+        payloads: &mut Payloads,
+    ) -> Result<(), Error> {
+        let max_payload_len = self.config.max_payload_len;
+        let transceiver = self
+            .transceivers
+            .get_mut(index)
+            .ok_or(Error::PayloadType(payload_type))?;
+        let codec = transceiver
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.codec(payload_type))
+            .ok_or(Error::PayloadType(payload_type))?;
+        let packetizer = transceiver
+            .packetizers
+            .get(codec)
+            .ok_or(Error::NoPacketizer(payload_type))?;
+        packetizer
+            .packetizer()
+            .packetize(frame, timestamp, max_payload_len, payloads)
+            .map_err(Error::Packetize)
     }
 
     /// Switches a transceiver to frame mode (`true`) or back to packets

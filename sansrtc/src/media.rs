@@ -105,6 +105,8 @@ pub(crate) struct Outbound {
     pub(crate) fir_count: u64,
     pub(crate) frames_sent: u64,
     pub(crate) last_packet_sent: Option<Instant>,
+    /// The payload type of the last packet sent.
+    pub(crate) payload_type: Option<u8>,
     pub(crate) remote: Option<RemoteInbound>,
 }
 
@@ -124,6 +126,7 @@ impl Outbound {
             fir_count: 0,
             frames_sent: 0,
             last_packet_sent: None,
+            payload_type: None,
             remote: None,
         }
     }

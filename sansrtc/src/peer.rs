@@ -583,6 +583,7 @@ impl Peer {
             let _ = resend.store(buf.get(..len).unwrap_or_default());
         }
         transceiver.outbound.last_packet_sent = Some(now);
+        transceiver.outbound.payload_type = Some(payload_type);
         transceiver.start_rtcp(now, payload_type);
         let rtp_timestamp = timestamp.wrapping_add(transceiver.timestamp_offset);
         if let Some(rtcp) = &mut transceiver.rtcp {
@@ -682,9 +683,10 @@ impl Peer {
     /// pair.
     pub(crate) fn send(&mut self, now: Instant, len: usize) -> Result<(), Error> {
         let data = self.buffer.get(..len).ok_or(Error::TooLarge)?;
-        self.ice
-            .send_data(now, 1, data)
-            .map_err(|_| Error::NotConnected)?;
+        self.ice.send_data(now, 1, data).map_err(|e| match e {
+            sansrtc_ice::Error::TooMany(_) => Error::QueueFull,
+            _ => Error::NotConnected,
+        })?;
         self.counters.sent(now, len);
         Ok(())
     }

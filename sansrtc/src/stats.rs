@@ -373,25 +373,25 @@ impl Peer {
         let mut outbound_rtp = Vec::new();
         let mut remote_inbound_rtp = Vec::new();
         for transceiver in &self.transceivers {
-            let clock_rate = |payload_type: u8| {
+            let clock_rate = |payload_type: Option<u8>| {
                 transceiver
                     .negotiated
                     .as_ref()
-                    .and_then(|n| n.codec(payload_type).or_else(|| n.codecs.first()))
+                    .and_then(|n| {
+                        payload_type
+                            .and_then(|pt| n.codec(pt))
+                            .or_else(|| n.codecs.first())
+                    })
                     .map_or(0, |c| c.clock_rate)
             };
-            let default_clock_rate = transceiver
-                .negotiated
-                .as_ref()
-                .and_then(|n| n.codecs.first())
-                .map_or(0, |c| c.clock_rate);
             for stream in &transceiver.inbound {
                 let jitter = transceiver
                     .rtcp
                     .as_ref()
                     .and_then(|rtcp| rtcp.source_stats(stream.ssrc))
                     .map_or(Duration::ZERO, |s| {
-                        rtp_duration(s.jitter(), clock_rate(stream.payload_type))
+                        // In the units of the session's clock.
+                        rtp_duration(s.jitter(), transceiver.rtcp_clock_rate)
                     });
                 inbound_rtp.push(InboundRtpStats {
                     id: format!("inbound-rtp-{}", stream.ssrc),
@@ -438,7 +438,8 @@ impl Peer {
                     timestamp: remote.last_report,
                     packets_lost: i64::from(remote.packets_lost),
                     fraction_lost: f64::from(remote.fraction_lost) / 256.0,
-                    jitter: rtp_duration(remote.jitter, default_clock_rate),
+                    // In the units of what we send.
+                    jitter: rtp_duration(remote.jitter, clock_rate(outbound.payload_type)),
                     round_trip_time: remote.round_trip_time,
                     total_round_trip_time: remote.total_round_trip_time,
                     round_trip_time_measurements: remote.round_trip_time_measurements,

@@ -162,6 +162,8 @@ pub(crate) struct Transceiver {
     pub(crate) rtcp: Option<RtcpSession>,
     /// What the RTCP session starts from, once negotiated.
     rtcp_setup: Option<RtcpSetup>,
+    /// The clock rate of the RTCP session (its jitter's units).
+    pub(crate) rtcp_clock_rate: u32,
     /// What we sent: counters, the packets kept to answer NACKs, what
     /// the other side reports about them.
     pub(crate) outbound: Outbound,
@@ -188,6 +190,7 @@ impl Transceiver {
             timestamp_offset: rng.next_u32(),
             rtcp: None,
             rtcp_setup: None,
+            rtcp_clock_rate: 0,
             outbound: Outbound::new(rng.next_u32(), (rng.next_u32() & 0x7fff) as u16),
             inbound: Vec::new(),
             remote_ssrc: None,
@@ -228,6 +231,7 @@ impl Transceiver {
             _ => 2_000_000,
         };
         self.rtcp = Some(RtcpSession::new(config, now));
+        self.rtcp_clock_rate = clock_rate;
     }
 
     /// Our RTX SSRC (RFC 4588 §8.2), announced with `a=ssrc-group:FID`.

@@ -319,6 +319,27 @@ fn write_frame_refuses_what_it_cannot_send() {
         call.peers[0].write_frame(now, &mid, vp8_pt, 0, &[]),
         Err(sansrtc::Error::Packetize(_))
     ));
+    // A frame of more packets than can wait to be sent goes out not at
+    // all rather than in part.
+    let mut huge = vp8(0, true);
+    huge.resize(400_000, 0x55);
+    assert_eq!(
+        call.peers[0].write_frame(now, &mid, vp8_pt, 0, &huge),
+        Err(sansrtc::Error::QueueFull)
+    );
+    assert!(call.peers[0].poll_transmit().is_none());
     let stats = call.peers[0].stats(now);
     assert_eq!(stats.outbound(&mid).unwrap().packets_sent, 0);
+    assert_eq!(stats.outbound(&mid).unwrap().frames_sent, 0);
+    // One that fits goes.
+    huge.truncate(200_000);
+    call.peers[0]
+        .write_frame(now, &mid, vp8_pt, 0, &huge)
+        .unwrap();
+    let stats = call.peers[0].stats(now);
+    // Each packet: a VP8 payload descriptor of a few bytes, then the
+    // frame's bytes up to 1200 in all.
+    let packets = stats.outbound(&mid).unwrap().packets_sent;
+    assert!((167..=170).contains(&packets), "{packets}");
+    assert_eq!(stats.outbound(&mid).unwrap().frames_sent, 1);
 }
