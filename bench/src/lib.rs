@@ -194,8 +194,8 @@ pub fn cases() -> Vec<Case> {
     all.extend(sdp::cases());
     all.extend(ice::cases());
     all.extend(dtls::cases());
-    all.extend(srtp::cases());
     all.extend(peer::cases());
+    all.extend(srtp::cases());
     all
 }
 
