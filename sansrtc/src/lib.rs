@@ -76,7 +76,7 @@
 //! }
 //! let packet = received.expect("media crossed");
 //! assert_eq!((packet.mid.as_str(), packet.payload_type), ("0", 0));
-//! assert_eq!(packet.payload[..], [0xff; 160]);
+//! assert_eq!(packet.payload, [0xff; 160]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -100,7 +100,7 @@ mod transceiver;
 
 pub use event::{
     ConnectionState, DtlsState, Error, Event, Failure, IceConnectionState, KeyframeRequest,
-    MediaKind, MediaPacket, Mid, RecvError, SignalingState,
+    MediaKind, MediaPacket, Mid, Payload, RecvError, SignalingState,
 };
 pub use frames::DEFAULT_MAX_PAYLOAD_LEN;
 pub use media::{MAX_INBOUND_STREAMS, MAX_NACKED_PER_PACKET, PAYLOAD_BLOCK};

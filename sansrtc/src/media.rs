@@ -26,7 +26,7 @@ use sansrtc_rtp::rtp::extension::Mid as MidExtension;
 use sansrtc_rtp::rtp::rtx::{RetransmissionBuffer, RtxPayload};
 use sansrtc_rtp::rtp::{Builder, ExtensionKind, Packet as RtpPacket, SequenceUnwrapper};
 
-use crate::event::{Event, MediaPacket, RecvError};
+use crate::event::{Event, MediaPacket, Payload, RecvError};
 use crate::frames::Assembly;
 use crate::peer::Peer;
 use crate::transceiver::Transceiver;
@@ -44,7 +44,7 @@ pub const MAX_NACKED_PER_PACKET: usize = 256;
 const MAX_NACK_ENTRIES: usize = 64;
 
 /// Size of the blocks the payloads of [`Event::Media`] are copied into
-/// (see [`MediaPacket::payload`]).
+/// (see [`Payload`]).
 pub const PAYLOAD_BLOCK: usize = 4096;
 
 /// Pooled memory for the payloads handed out in [`Event::Media`]: each
@@ -431,7 +431,7 @@ impl Peer {
             timestamp: received.timestamp,
             marker: received.marker,
             ssrc: received.ssrc,
-            payload: self.payloads_received.copy(payload),
+            payload: Payload::new(self.payloads_received.copy(payload)),
         };
         if self.events.push(Event::Media(media)) {
             Ok(())

@@ -52,7 +52,7 @@ fn peers_behind_nats_exchange_audio_with_loss() {
         assert!(
             call.received[i]
                 .iter()
-                .all(|p| p.mid == mid && p.payload[..] == [0x55; 160])
+                .all(|p| p.mid == mid && p.payload == [0x55; 160])
         );
     }
 }
