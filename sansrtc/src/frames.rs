@@ -450,6 +450,9 @@ impl Peer {
     /// requests, and hands out what that completed, for every stream in
     /// frame mode.
     pub(crate) fn handle_assembly_timeouts(&mut self, now: Instant) {
+        if self.closed {
+            return;
+        }
         for index in 0..self.transceivers.len() {
             let mut due = [0u32; crate::media::MAX_INBOUND_STREAMS];
             let mut count = 0;

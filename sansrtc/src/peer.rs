@@ -425,7 +425,9 @@ impl Peer {
                 if media {
                     consider(stream.nack.as_ref().and_then(|n| n.poll_timeout()));
                 }
-                consider(stream.assembly.as_ref().and_then(|a| a.poll_timeout()));
+                if !self.closed {
+                    consider(stream.assembly.as_ref().and_then(|a| a.poll_timeout()));
+                }
             }
         }
         earliest
@@ -854,9 +856,14 @@ impl Peer {
                 }
                 RtcpPacket::Goodbye(bye) => {
                     for ssrc in bye.sources.iter() {
-                        if let Some(t) = self.transceivers.iter().find(|t| {
+                        if let Some(t) = self.transceivers.iter_mut().find(|t| {
                             t.remote_ssrc == Some(ssrc) || t.inbound.iter().any(|s| s.ssrc == ssrc)
                         }) {
+                            // Its frames end here: no more waiting for
+                            // packets or asking for keyframes.
+                            for stream in t.inbound.iter_mut().filter(|s| s.ssrc == ssrc) {
+                                stream.assembly = None;
+                            }
                             let mid = t.mid.clone();
                             self.event(Event::RemoteEnded { mid });
                         }

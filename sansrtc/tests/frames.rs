@@ -343,3 +343,44 @@ fn write_frame_refuses_what_it_cannot_send() {
     assert!((167..=170).contains(&packets), "{packets}");
     assert_eq!(stats.outbound(&mid).unwrap().frames_sent, 1);
 }
+
+#[test]
+fn a_closed_peer_stops_waiting_for_keyframes() {
+    let mut call = Call::with_config(25, Link::default(), [None, None], |i, config| {
+        config.receive_frames = i == 1;
+    });
+    let mid = call.peers[0]
+        .add_transceiver(MediaKind::Video, Direction::SendOnly)
+        .unwrap();
+    call.negotiate(0);
+    call.run(Duration::from_secs(10), |_| {});
+    assert!(call.connected());
+    let vp8_pt = call.peers[0]
+        .codecs(&mid)
+        .into_iter()
+        .find(|(_, name, _)| name == "VP8")
+        .map(|(pt, _, _)| pt)
+        .unwrap();
+    // Interframes only: the receiver keeps asking for a key frame.
+    for index in 0..3 {
+        call.peers[0]
+            .write_frame(call.now, &mid, vp8_pt, index * 3000, &vp8(index, false))
+            .unwrap();
+        call.run(Duration::from_millis(33), |_| {});
+    }
+    call.run(Duration::from_secs(2), |_| {});
+    let asked = |call: &Call| {
+        call.events[0]
+            .iter()
+            .filter(|e| matches!(e, Event::KeyframeRequested { .. }))
+            .count()
+    };
+    let before = asked(&call);
+    assert!(before >= 2, "{before} requests");
+    // Once closed, it neither asks nor keeps a timer for it.
+    let now = call.now;
+    call.peers[1].close(now);
+    call.run(Duration::from_secs(5), |_| {});
+    assert_eq!(call.peers[1].poll_timeout(), None);
+    assert!(asked(&call) <= before + 1);
+}
