@@ -241,7 +241,10 @@ impl IceCandidateStats {
 /// `candidate-pair`: the pair ICE selected, with what went over it since.
 ///
 /// The bytes are the payload ICE carried for us (DTLS, SRTP and SRTCP),
-/// without the connectivity and consent checks.
+/// without the connectivity and consent checks. W3C's
+/// `currentRoundTripTime` is not given: the ICE agent does not report the
+/// timing of its consent checks; the round-trip time RTCP measures is in
+/// [`RemoteInboundRtpStats::round_trip_time`].
 ///
 /// <https://www.w3.org/TR/webrtc-stats/#candidatepair-dict*>
 #[derive(Debug, Clone, PartialEq, Eq)]
