@@ -1094,7 +1094,7 @@ impl Peer {
             ConnectionState::Failed
         } else if self.ice_state == IceConnectionState::Disconnected {
             ConnectionState::Disconnected
-        } else if self.dtls_state == DtlsState::Connected
+        } else if matches!(self.dtls_state, DtlsState::Connected | DtlsState::Closed)
             && matches!(
                 self.ice_state,
                 IceConnectionState::Connected | IceConnectionState::Completed
