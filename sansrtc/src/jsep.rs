@@ -346,8 +346,11 @@ impl Peer {
             let msid = alloc::format!("{stream} {track}");
             let mut ssrcs = alloc::vec![transceiver.ssrc];
             // RFC 4588 §8.2 and RFC 8829 §5.2.1: the RTX stream that
-            // repairs ours, announced when we offer RTX.
-            if media.codecs.iter().any(|c| c.is_rtx()) {
+            // repairs ours, announced when we offer RTX. Browsers refuse
+            // an audio m-line with more than one SSRC (a voice stream has
+            // one), so audio RTX goes unannounced: the receiver ties it to
+            // the transceiver's one stream (RFC 4588 §5.3).
+            if transceiver.kind == MediaKind::Video && media.codecs.iter().any(|c| c.is_rtx()) {
                 ssrcs.push(transceiver.rtx_ssrc());
                 media.ssrc_groups = alloc::vec![SsrcGroup {
                     semantics: Cow::Borrowed("FID"),

@@ -198,38 +198,63 @@ fn without_nack_about_five_percent_are_lost() {
 }
 
 #[test]
-fn the_offer_and_answer_announce_the_rtx_stream() {
+fn the_offer_and_answer_announce_the_rtx_stream_of_video() {
+    /// The SSRCs of `a=ssrc` lines, each once, and the FID groups.
+    fn announced(sdp: &str) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut ssrcs: Vec<String> = sdp
+            .lines()
+            .filter_map(|l| l.strip_prefix("a=ssrc:"))
+            .filter_map(|l| l.split(' ').next())
+            .map(str::to_string)
+            .collect();
+        ssrcs.dedup();
+        let groups = sdp
+            .lines()
+            .filter_map(|l| l.strip_prefix("a=ssrc-group:FID "))
+            .map(|l| l.split(' ').map(str::to_string).collect())
+            .collect();
+        (ssrcs, groups)
+    }
     let mut call = Call::with_config(14, Link::default(), [None, None], |_, config| {
         config.audio_codecs = pcmu(true, true);
     });
     call.peers[0]
         .add_transceiver(MediaKind::Audio, Direction::SendRecv)
         .unwrap();
+    call.peers[0]
+        .add_transceiver(MediaKind::Video, Direction::SendRecv)
+        .unwrap();
     let offer = call.peers[0].create_offer().unwrap();
     call.peers[1].set_remote_offer(&offer).unwrap();
-    call.peers[1]
-        .set_direction("0", Direction::SendRecv)
-        .unwrap();
+    for mid in ["0", "1"] {
+        call.peers[1]
+            .set_direction(mid, Direction::SendRecv)
+            .unwrap();
+    }
     let answer = call.peers[1].create_answer().unwrap();
     for sdp in [&offer, &answer] {
-        assert!(sdp.contains("a=rtpmap:97 rtx/8000"), "{sdp}");
-        assert!(sdp.contains("a=fmtp:97 apt=0"), "{sdp}");
-        assert!(sdp.contains("a=rtcp-fb:0 nack"), "{sdp}");
-        let group = sdp
-            .lines()
-            .find(|l| l.starts_with("a=ssrc-group:FID "))
-            .unwrap_or_else(|| panic!("no FID group in {sdp}"));
-        let ssrcs: Vec<&str> = group["a=ssrc-group:FID ".len()..].split(' ').collect();
-        assert_eq!(ssrcs.len(), 2);
-        for ssrc in ssrcs {
-            assert!(sdp.contains(&format!("a=ssrc:{ssrc} cname:")), "{sdp}");
-        }
+        let (audio, video) = sdp.split_at(sdp.find("m=video").unwrap());
+        // Audio RTX is agreed but its stream goes unannounced: browsers
+        // refuse an audio m-line with a second SSRC.
+        assert!(audio.contains("a=rtpmap:97 rtx/8000"), "{sdp}");
+        assert!(audio.contains("a=fmtp:97 apt=0"), "{sdp}");
+        assert!(audio.contains("a=rtcp-fb:0 nack"), "{sdp}");
+        let (ssrcs, groups) = announced(audio);
+        assert_eq!((ssrcs.len(), groups.len()), (1, 0), "{audio}");
+        // Video announces its RTX stream in a FID group (RFC 4588 §8.2).
+        let (ssrcs, groups) = announced(video);
+        assert_eq!(groups.len(), 1, "{video}");
+        assert_eq!(groups[0].len(), 2, "{video}");
+        assert_eq!(ssrcs, groups[0], "{video}");
     }
     // Without RTX in the codecs there is no RTX stream to announce.
-    let mut plain = Call::new(15, Link::default(), [None, None]);
+    let mut plain = Call::with_config(15, Link::default(), [None, None], |_, config| {
+        config.video_codecs.retain(|c| !c.is_rtx());
+    });
     plain.peers[0]
-        .add_transceiver(MediaKind::Audio, Direction::SendRecv)
+        .add_transceiver(MediaKind::Video, Direction::SendRecv)
         .unwrap();
     let offer = plain.peers[0].create_offer().unwrap();
     assert!(!offer.contains("ssrc-group"), "{offer}");
+    assert_eq!(announced(&offer).0.len(), 1, "{offer}");
 }
