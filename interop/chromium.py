@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Chromium's ICE agent against the example peer, in a network namespace.
+"""Chromium against the example peer, in a network namespace.
 
 Runs, inside a fresh network namespace with only `lo` up: the `signal`
 server (which also serves interop/chromium.html), coturn for the relay
-case, the example `peer`, and headless Chromium on the page. The page
-drives an RTCPeerConnection and logs a `SANSRTC-RESULT {json}` line; the
-peer prints JSON lines. Each case passes when Chromium reaches
-`connected` and both sides report the same selected pair.
+case, one headless Chromium on the page, which goes through the cases in
+order, and for each case the example `peer` (JSON lines, recording what
+it receives to WAV). Each case but `wrong-fingerprint` passes when both
+sides are connected (ICE and DTLS, in the DTLS roles the offer decides,
+with the same SRTP profile) on the same pair, Chromium hears our PCMU tone
+(getStats: packets and audio energy) and our recording holds the beeps of
+Chromium's fake microphone.
 
 Usage (as root; interop/chromium.sh builds the programs and calls this):
 
@@ -18,16 +21,21 @@ and the session descriptions to sdp/tests/data/chromium-ice/.
 """
 
 import argparse
+import array
 import json
+import math
 import os
 import pathlib
 import queue
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import wave
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SIGNAL_PORT = 8080
@@ -36,15 +44,18 @@ TURN_USER = "sansrtc"
 TURN_PASSWORD = "interop-password"
 TURN_REALM = "sansrtc.test"
 
-# name: (what it shows, page query, peer options)
+# name: (what it shows, page options, peer options). Every case but
+# `wrong-fingerprint` checks DTLS-SRTP and audio both ways: our PCMU tone
+# reaches Chromium (inbound-rtp packets and audio energy) and Chromium's
+# fake microphone reaches our peer (its WAV recording holds the beeps).
 CASES = {
     "chromium-offers": (
-        "Chromium offers (controlling), our peer answers",
-        {"offer": "1"},
+        "Chromium offers sendrecv audio (controlling), our peer answers PCMU only and is the DTLS client",
+        {"offer": True},
         ["--answer"],
     ),
     "sansrtc-offers": (
-        "our peer offers (controlling, nominates), Chromium answers",
+        "our peer offers PCMU (controlling, nominates) and is the DTLS server, Chromium answers",
         {},
         [],
     ),
@@ -55,32 +66,56 @@ CASES = {
     ),
     "late-trickle": (
         "trickle both ways, our candidates 1.5 s after our answer",
-        {"offer": "1", "settle": "3000"},
+        {"offer": True, "settle": 3000},
         ["--answer", "--late-candidates", "1.5"],
     ),
     "restart-by-sansrtc": (
-        "our peer offers, then restarts ICE with a new offer",
-        {"wait_restart": "1"},
+        "our peer offers, then restarts ICE with a new offer mid-call; media goes on",
+        {"wait_restart": True},
         ["--restart-after", "2.5"],
     ),
     "restart-by-chromium": (
-        "Chromium offers, then restarts ICE (createOffer iceRestart)",
-        {"offer": "1", "restart": "1"},
+        "Chromium offers, then restarts ICE mid-call (createOffer iceRestart); media goes on",
+        {"offer": True, "restart": True},
         ["--answer"],
     ),
     "relay": (
         "Chromium with iceTransportPolicy relay through coturn; our peer with --turn",
-        {"offer": "1", "turn": f"{TURN_USER}:{TURN_PASSWORD}@127.0.0.1:{TURN_PORT}"},
+        {"offer": True, "turn": f"{TURN_USER}:{TURN_PASSWORD}@127.0.0.1:{TURN_PORT}"},
         ["--answer", "--turn", f"{TURN_USER}:{TURN_PASSWORD}@127.0.0.1:{TURN_PORT}"],
     ),
+    "tcp": (
+        "UDP dropped in the namespace: Chromium's active TCP candidate reaches our passive one (ICE-TCP); "
+        "our peer offers and nominates the TCP pair once its UDP checks have had a second",
+        {"settle": 3000},
+        ["--tcp"],
+    ),
+    "wrong-fingerprint": (
+        "our offer carries another certificate's fingerprint: Chromium refuses DTLS, no media flows",
+        {"expect_failure": True},
+        ["--forge-fingerprint"],
+    ),
 }
+# Cases run with every UDP packet in the namespace dropped (an nftables or
+# iptables rule added before the case and removed after it).
+UDP_BLOCKED_CASES = ("tcp",)
+NFT_TABLE = "sansrtc_block_udp"
 CAPTURED_CASES = ("chromium-offers", "sansrtc-offers")
 CASE_TIMEOUT = 30.0
+# The W3C stats' name of each SRTP profile (RTCTransportStats.srtpCipher);
+# Chromium uses the RFC 5764 names, as we do.
+SRTP_CIPHERS = {
+    "SRTP_AES128_CM_HMAC_SHA1_80": "AES_CM_128_HMAC_SHA1_80",
+    "SRTP_AES128_CM_HMAC_SHA1_32": "AES_CM_128_HMAC_SHA1_32",
+    "SRTP_AEAD_AES_128_GCM": "AEAD_AES_128_GCM",
+    "SRTP_AEAD_AES_256_GCM": "AEAD_AES_256_GCM",
+}
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
     "--allow-loopback-in-peer-connection", "--enable-logging=stderr", "--v=0",
     "--vmodule=*/p2p/*=1,*/pc/*=1",
 ]
@@ -123,6 +158,7 @@ class Process:
             except queue.Empty:
                 return None
             if line is None:
+                self.queue.put(None)
                 return None
             if predicate(line):
                 return line
@@ -156,10 +192,12 @@ def chromium_log(lines, limit=80):
     keep = []
     previous, repeats = None, 0
     for line in lines:
-        if not any(word in line for word in ("CONSOLE", "p2p", "/pc/", "ERROR", "FATAL")):
+        if not any(word in line for word in ("CONSOLE", "p2p", "/pc/", "dtls", "ERROR", "FATAL")):
             continue
         if "SANSRTC-RESULT" in line or "dbus" in line or "zygote" in line:
             continue
+        # The page's console lines end with its (long) address.
+        line = line.split('", source: ', 1)[0]
         message = line.split("] ", 1)[-1]
         if message == previous:
             repeats += 1
@@ -187,83 +225,125 @@ def address(candidate):
     return f"[{host}]:{candidate['port']}" if ":" in host else f"{host}:{candidate['port']}"
 
 
-def run_case(name, args, netns, bin_dir, profile_root):
-    title, query, peer_options = CASES[name]
-    room = name
-    print(f"\n--- {name}: {title}")
-    peer = Process(
-        netns,
-        [str(bin_dir / "peer"), "--signal", f"127.0.0.1:{SIGNAL_PORT}", "--room", room,
-         "--name", "sansrtc", "--json", "--stats-interval", "60", *peer_options],
-        "peer",
-    )
-    chromium = None
-    failures = []
-    result = None
-    started = time.monotonic()
-    try:
-        if peer.wait_for(lambda l: '"event":"joined"' in l, 10) is None:
-            failures.append("our peer did not join the room")
-            return False, failures, peer, chromium, None
-        params = {"case": name, "room": room, "timeout": str(int(CASE_TIMEOUT * 1000) - 5000), **query}
-        url = f"http://127.0.0.1:{SIGNAL_PORT}/chromium?" + "&".join(f"{k}={v}" for k, v in params.items())
-        profile = tempfile.mkdtemp(dir=profile_root)
-        chromium = Process(netns, ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", url], "chromium")
-        line = chromium.wait_for(lambda l: "SANSRTC-RESULT " in l, CASE_TIMEOUT)
-        if line is None:
-            failures.append(f"no result from the page within {CASE_TIMEOUT:.0f} s")
-            return False, failures, peer, chromium, None
-        result = result_of(line)
-    finally:
-        if chromium is not None:
-            chromium.stop()
-        # The page is gone: our peer sees the other side leave and ends.
-        if peer.proc.poll() is None:
-            try:
-                peer.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                peer.stop(signal.SIGINT)
-    elapsed = time.monotonic() - started
+def beeps(path):
+    """Loud 20 ms windows in a WAV recording of 8 kHz 16-bit samples, the
+    recording's length in seconds, and its peak."""
+    with wave.open(str(path)) as recording:
+        frames = recording.readframes(recording.getnframes())
+    samples = array.array("h", frames)
+    if sys.byteorder != "little":
+        samples.byteswap()
+    loud = 0
+    for start in range(0, len(samples) - 160 + 1, 160):
+        window = samples[start:start + 160]
+        rms = math.sqrt(sum(s * s for s in window) / len(window))
+        loud += rms > 300
+    return loud, len(samples) / 8000.0, max((abs(s) for s in samples), default=0)
 
+
+def start_peer(name, netns, bin_dir, profile_root):
+    peer_options = CASES[name][2]
+    recording = pathlib.Path(profile_root) / f"{name}.wav"
+    return Process(
+        netns,
+        [str(bin_dir / "peer"), "--signal", f"127.0.0.1:{SIGNAL_PORT}", "--room", name,
+         "--name", "sansrtc", "--json", "--stats-interval", "0.5", "--record", str(recording),
+         *peer_options],
+        "peer",
+    ), recording
+
+
+def check_case(name, result, peer, recording):
+    """Prints what both sides say about the case; returns the failures."""
+    page = CASES[name][1]
+    failures = []
     events = peer_events(peer)
     pairs = [e for e in events if e.get("event") == "selected-pair"]
     states = [e["state"] for e in events if e.get("event") == "ice-state"]
     restarts = [e for e in events if e.get("event") == "ice-restart"]
-    selected = result.get("selected") or {}
-    local, remote = selected.get("local"), selected.get("remote")
-    print(f"Chromium iceConnectionState: {result.get('ice_connection_state')} "
-          f"(states: {' -> '.join(s['state'] for s in result.get('states', []))})")
+    dtls = [e for e in events if e.get("event") == "dtls-state"]
+    keyed = [e for e in events if e.get("event") == "srtp-ready"]
+    connection = [e["state"] for e in events if e.get("event") == "connection-state"]
+    stats = [e for e in events if e.get("event") == "stats"]
+    report = result.get("selected") or {}
+    transport = report.get("transport") or {}
+    local, remote = report.get("local"), report.get("remote")
+    media = result.get("media") or report
+    inbound, outbound = media.get("inbound") or {}, media.get("outbound") or {}
+    print(f"Chromium: iceConnectionState {result.get('ice_connection_state')} "
+          f"(states: {' -> '.join(s['state'] for s in result.get('states', []))}), "
+          f"connectionState {result.get('connection_state')} "
+          f"(states: {' -> '.join(s['state'] for s in result.get('connection_states', []))})")
     if result.get("time_to_connected_ms") is not None:
         since = result["time_to_connected_ms"] - (result.get("first_description_ms") or 0)
-        print(f"Chromium time to connected: {since} ms after its first description "
-              f"({result['time_to_connected_ms']} ms after the page started)")
+        print(f"Chromium connected (ICE and DTLS) {since} ms after its first description")
+    print(f"Chromium DTLS: {transport.get('dtls_state')}, role {transport.get('dtls_role')}, "
+          f"SRTP {transport.get('srtp_cipher')}, {transport.get('tls_version')}")
     if local and remote:
         print(f"Chromium selected pair: {local['candidate_type']} {address(local)} -> "
-              f"{remote['candidate_type']} {address(remote)} "
-              f"(role {selected['transport']['ice_role']}, nominated {selected['pair']['nominated']}, "
-              f"{selected['pair']['requests_sent']} checks sent, {selected['pair']['requests_received']} received)")
+              f"{remote['candidate_type']} {address(remote)} (role {transport.get('ice_role')})")
     else:
         print("Chromium selected pair: none")
-    connected = [e for e in events if e.get("event") == "ice-state" and e.get("state") in ("connected", "completed")]
     if pairs:
         last = pairs[-1]
         print(f"our selected pair:      {last['remote_type']} {last['remote']} <- "
               f"{last['local_type']} {last['local']} (remote <- local, as Chromium's local -> remote)")
-    if connected:
-        described = next((e["t"] for e in events if e.get("event") in ("offer", "answer")), 0.0)
-        print(f"our ICE connected {(connected[0]['t'] - described) * 1000:.0f} ms after the first description "
-              f"(states: {' -> '.join(states)})")
+    print(f"our peer: ICE {' -> '.join(states)}; DTLS {' -> '.join(e['state'] for e in dtls)} "
+          f"(role {dtls[-1]['role'] if dtls else None}); SRTP {keyed[-1]['profile'] if keyed else None}; "
+          f"connection {' -> '.join(connection)}")
+    print(f"Chromium received {inbound.get('packets_received')} packets of {inbound.get('codec')} from us, "
+          f"audio level {inbound.get('audio_level')}, total audio energy {inbound.get('total_audio_energy')}; "
+          f"sent {outbound.get('packets_sent')} of {outbound.get('codec')}")
+    received = stats[-1]["received_packets"] if stats else 0
+    loud, seconds, peak = beeps(recording) if recording.exists() else (0, 0.0, 0)
+    print(f"our peer received {received} packets; its recording: {seconds:.2f} s, "
+          f"{loud} loud 20 ms windows, peak {peak}")
     if result.get("restart"):
         print(f"restart: {json.dumps(result['restart'])}")
     for error in result.get("candidate_errors", []):
         print(f"Chromium icecandidateerror: {json.dumps(error)}")
-
+    for error in result.get("errors", []):
+        failures.append(f"page error: {error}")
     if not result.get("ok"):
         failures.append(f"page: {result.get('reason')}")
+
+    if page.get("expect_failure"):
+        if result.get("connection_state") != "failed":
+            failures.append(f"Chromium's connectionState is {result.get('connection_state')}, not failed")
+        if transport.get("dtls_state") != "failed":
+            failures.append(f"Chromium's DTLS state is {transport.get('dtls_state')}, not failed")
+        if not any(s in ("connected", "completed") for s in states):
+            failures.append("our ICE never connected (the case is about DTLS)")
+        failed = [e for e in events if e.get("event") == "failed"]
+        if not failed or not failed[0]["reason"].startswith("DTLS"):
+            failures.append(f"our peer reported no DTLS failure: {failed}")
+        else:
+            print(f"our peer: {failed[0]['reason']}")
+        if keyed:
+            failures.append("our peer keyed SRTP")
+        if inbound.get("packets_received") or received:
+            failures.append(f"media flowed: Chromium received {inbound.get('packets_received')}, we {received}")
+        return failures
+
+    # Connected, on the same pair, with DTLS-SRTP in the roles the offer
+    # decides: the answerer (a=setup:active) is the DTLS client.
+    our_role = "client" if page.get("offer") else "server"
+    if result.get("connection_state") != "connected":
+        failures.append(f"Chromium's connectionState is {result.get('connection_state')}")
     if result.get("ice_connection_state") not in ("connected", "completed"):
         failures.append(f"Chromium's iceConnectionState is {result.get('ice_connection_state')}")
-    if not connected:
-        failures.append("our agent never reached connected")
+    if "connected" not in connection:
+        failures.append("our peer never reached connected (ICE and DTLS)")
+    if not dtls or dtls[-1].get("role") != our_role:
+        failures.append(f"our DTLS role is {dtls[-1].get('role') if dtls else None}, not {our_role}")
+    if transport.get("dtls_role") != ("server" if our_role == "client" else "client"):
+        failures.append(f"Chromium's DTLS role is {transport.get('dtls_role')}")
+    if transport.get("dtls_state") != "connected":
+        failures.append(f"Chromium's DTLS state is {transport.get('dtls_state')}")
+    if not keyed:
+        failures.append("our peer did not key SRTP")
+    elif transport.get("srtp_cipher") not in (keyed[-1]["profile"], SRTP_CIPHERS.get(keyed[-1]["profile"])):
+        failures.append(f"SRTP profiles differ: ours {keyed[-1]['profile']}, Chromium's {transport.get('srtp_cipher')}")
     if not pairs:
         failures.append("our agent selected no pair")
     elif local and remote:
@@ -274,13 +354,32 @@ def run_case(name, args, netns, bin_dir, profile_root):
                 f"ours {last['local']} -> {last['remote']}")
     else:
         failures.append("Chromium reported no selected pair")
-    for error in result.get("errors", []):
-        failures.append(f"page error: {error}")
+
+    # Audio both ways, PCMU.
+    if inbound.get("codec") != "audio/PCMU" or outbound.get("codec") != "audio/PCMU":
+        failures.append(f"not PCMU both ways: Chromium receives {inbound.get('codec')}, sends {outbound.get('codec')}")
+    if (inbound.get("packets_received") or 0) < 100:
+        failures.append(f"Chromium received {inbound.get('packets_received')} packets from us")
+    if not (inbound.get("total_audio_energy") or 0) > 0 or not (inbound.get("audio_level") or 0) > 0:
+        failures.append("Chromium heard silence from us")
+    if received < 100:
+        failures.append(f"our peer received {received} packets from Chromium")
+    # Chromium's fake microphone beeps (20 ms every 500 ms or so): the
+    # recording must hold beeps, not silence.
+    if loud < 2 or peak < 1000:
+        failures.append(f"our recording of Chromium's microphone is silence ({loud} loud windows, peak {peak})")
+
     if name.startswith("restart"):
         if not restarts:
             failures.append("our peer saw no ICE restart")
-        elif not any(e["t"] > restarts[-1]["t"] for e in pairs):
-            failures.append("our peer selected no pair after the restart")
+        else:
+            at = restarts[-1]["t"]
+            if not any(e["t"] > at for e in pairs):
+                failures.append("our peer selected no pair after the restart")
+            before = max((e["received_packets"] for e in stats if e["t"] <= at), default=0)
+            print(f"our peer received {received - before} packets after the restart")
+            if received - before < 100:
+                failures.append(f"our peer received {received - before} packets after the restart")
         if not (result.get("restart") or {}).get("reconnected_ms"):
             failures.append("Chromium did not reconnect after the restart")
     if name == "relay":
@@ -297,12 +396,189 @@ def run_case(name, args, netns, bin_dir, profile_root):
             failures.append("our peer gathered no relay candidate through coturn")
         else:
             print(f"our relay candidate: {relayed[0]}")
+    if name in UDP_BLOCKED_CASES:
+        protocols = [c.get("protocol") for c in (local, remote) if c]
+        print(f"Chromium's selected candidates' protocols: {protocols}")
+        if protocols != ["tcp", "tcp"]:
+            failures.append(f"Chromium's selected pair is not over TCP: {protocols}")
+        if pairs and pairs[-1].get("transport") != "tcp":
+            failures.append(f"our selected pair is not over TCP: {pairs[-1]}")
+        accepted = [e for e in events if e.get("event") == "tcp-accepted"]
+        print(f"our peer accepted {len(accepted)} TCP connection(s) from Chromium")
+        if not accepted:
+            failures.append("our peer accepted no TCP connection")
     if name == "late-trickle":
-        late = [e for e in events if e.get("event") == "late-candidates"]
-        if not late:
+        if not [e for e in events if e.get("event") == "late-candidates"]:
             failures.append("our peer did not send its candidates late")
-    print(f"{name}: {'PASS' if not failures else 'FAIL'} ({elapsed:.1f} s)")
-    return not failures, failures, peer, chromium, result
+    return failures
+
+
+def run_cases(names, args, netns, profile_root, on_case_start, on_case_end):
+    """Runs the cases in one Chromium: the page goes through them in
+    order, and an example peer is started for each. Yields (name, ok,
+    peer, result)."""
+    if not names:
+        return
+    page_cases = []
+    for name in names:
+        page = dict(CASES[name][1])
+        page.update({"case": name, "room": name, "timeout": int(CASE_TIMEOUT * 1000) - 5000})
+        page_cases.append(page)
+    query = urllib.parse.urlencode({"cases": json.dumps(page_cases)})
+    url = f"http://127.0.0.1:{SIGNAL_PORT}/chromium?{query}"
+    profile = tempfile.mkdtemp(dir=profile_root)
+    chromium = Process(netns, ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", url], "chromium")
+    try:
+        for name in names:
+            print(f"\n--- {name}: {CASES[name][0]}")
+            started = time.monotonic()
+            on_case_start(name)
+            peer, recording = start_peer(name, netns, args.bin, profile_root)
+            result = None
+            try:
+                if peer.wait_for(lambda l: '"event":"joined"' in l, 10) is None:
+                    failures = ["our peer did not join the room"]
+                else:
+                    line = chromium.wait_for(
+                        lambda l: "SANSRTC-RESULT " in l and f'"case":"{name}"' in l, CASE_TIMEOUT)
+                    result = result_of(line) if line else None
+                    failures = [] if result else [f"no result from the page within {CASE_TIMEOUT:.0f} s"]
+            finally:
+                # The page left the room: our peer sees it and ends.
+                if peer.proc.poll() is None:
+                    try:
+                        peer.proc.wait(8)
+                    except subprocess.TimeoutExpired:
+                        peer.stop(signal.SIGINT)
+                on_case_end(name)
+            if result is not None:
+                failures += check_case(name, result, peer, recording)
+            ok = not failures
+            print(f"{name}: {'PASS' if ok else 'FAIL'} ({time.monotonic() - started:.1f} s)")
+            if not ok:
+                for failure in failures:
+                    print(f"  failure: {failure}")
+                print("  Chromium's log:")
+                for line in chromium_log(chromium.lines):
+                    print(f"    {line}")
+                print("  our peer's output:")
+                for line in peer.lines[-60:]:
+                    print(f"    {line[:400]}")
+            yield name, ok, peer, result
+    finally:
+        chromium.stop()
+
+
+# The signaling server's own page (`signal` serves it at /), as a person
+# would use it to call a running peer: the page joins second, the peer
+# offers.
+BROWSER_PAGE = "browser-page"
+BROWSER_PAGE_TITLE = ("the signaling server's call page, as a person uses it: it calls a waiting peer, "
+                      "plays its tone, and the peer records the microphone")
+
+
+def run_browser_page(args, netns, profile_root):
+    """Calls a peer from the page at / in a Chromium of its own; returns
+    (ok, peer)."""
+    print(f"\n--- {BROWSER_PAGE}: {BROWSER_PAGE_TITLE}")
+    started = time.monotonic()
+    recording = pathlib.Path(profile_root) / f"{BROWSER_PAGE}.wav"
+    peer = Process(
+        netns,
+        [str(args.bin / "peer"), "--signal", f"127.0.0.1:{SIGNAL_PORT}", "--room", BROWSER_PAGE,
+         "--name", "sansrtc", "--json", "--stats-interval", "0.5", "--record", str(recording)],
+        "peer",
+    )
+    failures = []
+    chromium = None
+    state = {}
+    try:
+        if peer.wait_for(lambda l: '"event":"joined"' in l, 10) is None:
+            failures.append("our peer did not join the room")
+        else:
+            url = f"http://127.0.0.1:{SIGNAL_PORT}/?room={BROWSER_PAGE}&autostart=1&raw=1"
+            profile = tempfile.mkdtemp(dir=profile_root)
+            chromium = Process(netns, ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", url], "chromium")
+
+            def heard(line):
+                if "SANSRTC-PAGE " not in line:
+                    return False
+                state.update(result_of(line.replace("SANSRTC-PAGE ", "SANSRTC-RESULT ")))
+                inbound = state.get("inbound") or {}
+                return (state.get("connection_state") == "connected" and inbound.get("packets_received", 0) >= 100
+                        and inbound.get("total_audio_energy", 0) > 0)
+
+            if chromium.wait_for(heard, CASE_TIMEOUT) is None:
+                failures.append(f"the page did not hear the peer within {CASE_TIMEOUT:.0f} s: {state}")
+    finally:
+        # Closing the browser leaves the room: our peer ends.
+        if chromium is not None:
+            chromium.stop()
+        if peer.proc.poll() is None:
+            try:
+                peer.proc.wait(8)
+            except subprocess.TimeoutExpired:
+                peer.stop(signal.SIGINT)
+    events = peer_events(peer)
+    keyed = [e["profile"] for e in events if e.get("event") == "srtp-ready"]
+    stats = [e for e in events if e.get("event") == "stats"]
+    received = stats[-1]["received_packets"] if stats else 0
+    loud, seconds, peak = beeps(recording) if recording.exists() else (0, 0.0, 0)
+    inbound = state.get("inbound") or {}
+    print(f"the page: connection {state.get('connection_state')}, DTLS {state.get('dtls_state')} "
+          f"{state.get('srtp_cipher')}, pair {state.get('pair')}; heard {inbound.get('packets_received')} packets of "
+          f"{inbound.get('codec')}, audio level {inbound.get('audio_level')}, "
+          f"total audio energy {inbound.get('total_audio_energy')}")
+    print(f"our peer: SRTP {keyed}; received {received} packets; its recording: {seconds:.2f} s, "
+          f"{loud} loud 20 ms windows, peak {peak}")
+    if not failures:
+        if not keyed or state.get("srtp_cipher") not in (keyed[-1], SRTP_CIPHERS.get(keyed[-1])):
+            failures.append(f"SRTP profiles differ: ours {keyed}, the page's {state.get('srtp_cipher')}")
+        if inbound.get("codec") != "audio/PCMU":
+            failures.append(f"the page received {inbound.get('codec')}")
+        if received < 50:
+            failures.append(f"our peer received {received} packets from the page")
+        if loud < 2 or peak < 1000:
+            failures.append(f"our recording of the page's microphone is silence ({loud} loud windows, peak {peak})")
+    ok = not failures
+    print(f"{BROWSER_PAGE}: {'PASS' if ok else 'FAIL'} ({time.monotonic() - started:.1f} s)")
+    if not ok:
+        for failure in failures:
+            print(f"  failure: {failure}")
+        if chromium is not None:
+            print("  Chromium's log:")
+            for line in chromium_log(chromium.lines):
+                print(f"    {line}")
+        print("  our peer's output:")
+        for line in peer.lines[-60:]:
+            print(f"    {line[:400]}")
+    return ok
+
+
+def block_udp(netns):
+    """Drops every UDP packet in the namespace: with nftables when present,
+    else with iptables."""
+    if shutil.which("nft"):
+        rules = (f"table inet {NFT_TABLE} {{\n"
+                 "  chain output { type filter hook output priority 0; meta l4proto udp drop; }\n"
+                 "  chain input { type filter hook input priority 0; meta l4proto udp drop; }\n"
+                 "}\n")
+        subprocess.run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input=rules, text=True, check=True)
+        print(f"UDP dropped in the namespace (nft table inet {NFT_TABLE})")
+    else:
+        for chain in ("OUTPUT", "INPUT"):
+            subprocess.run(["ip", "netns", "exec", netns, "iptables", "-A", chain, "-p", "udp", "-j", "DROP"],
+                           check=True)
+        print("UDP dropped in the namespace (iptables)")
+
+
+def unblock_udp(netns):
+    if shutil.which("nft"):
+        subprocess.run(["ip", "netns", "exec", netns, "nft", "delete", "table", "inet", NFT_TABLE], check=False)
+    else:
+        for chain in ("OUTPUT", "INPUT"):
+            subprocess.run(["ip", "netns", "exec", netns, "iptables", "-D", chain, "-p", "udp", "-j", "DROP"],
+                           check=False)
 
 
 def start_capture(netns, path):
@@ -351,10 +627,11 @@ def save_stun(path, case, result, peer, out):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", type=pathlib.Path, required=True, help="directory of the signal and peer programs")
-    parser.add_argument("--case", action="append", choices=sorted(CASES), help="run only these cases")
+    parser.add_argument("--case", action="append", choices=sorted([*CASES, BROWSER_PAGE]),
+                        help="run only these cases")
     parser.add_argument("--save-test-data", action="store_true")
     args = parser.parse_args()
-    cases = args.case or list(CASES)
+    cases = args.case or [*CASES, BROWSER_PAGE]
 
     netns = f"sansrtc-chromium-{os.getpid()}"
     subprocess.run(["ip", "netns", "add", netns], check=True)
@@ -388,35 +665,35 @@ def main():
             processes.append(coturn)
             if coturn.wait_for(lambda l: "Total General servers" in l or "IPv4. UDP listener opened" in l, 10) is None:
                 raise RuntimeError("coturn did not start: " + "\n".join(coturn.lines[-20:]))
-        for name in cases:
-            capture = None
-            pcap = pathlib.Path(profile_root) / f"{name}.pcapng"
+        captures = {}
+
+        def on_case_start(name):
             if args.save_test_data and name in CAPTURED_CASES:
-                capture = start_capture(netns, pcap)
-            ok, failures, peer, chromium, result = run_case(name, args, netns, args.bin, profile_root)
-            if capture is not None:
+                captures[name] = start_capture(netns, pathlib.Path(profile_root) / f"{name}.pcapng")
+            if name in UDP_BLOCKED_CASES:
+                block_udp(netns)
+
+        def on_case_end(name):
+            if name in UDP_BLOCKED_CASES:
+                unblock_udp(netns)
+            if name in captures:
                 time.sleep(0.5)
-                capture.stop(signal.SIGINT)
+                captures[name].stop(signal.SIGINT)
+
+        page_cases = [name for name in cases if name in CASES]
+        for name, ok, peer, result in run_cases(page_cases, args, netns, profile_root, on_case_start, on_case_end):
             results.append((name, ok))
-            if not ok:
-                for failure in failures:
-                    print(f"  failure: {failure}")
-                if chromium is not None:
-                    print("  Chromium's log:")
-                    for line in chromium_log(chromium.lines):
-                        print(f"    {line}")
-                print("  our peer's output:")
-                for line in peer.lines[-60:]:
-                    print(f"    {line}")
-                continue
-            if args.save_test_data and result is not None:
+            if ok and args.save_test_data and result is not None:
                 for description in result["descriptions"]:
                     sdp_saved.append((name, description["kind"], description["sdp"]))
                 candidates_saved.extend(
                     (name, c["candidate"]) for c in result["local_candidates"])
-                if capture is not None:
+                if name in captures:
+                    pcap = pathlib.Path(profile_root) / f"{name}.pcapng"
                     ufrag, count = save_stun(pcap, name, result, peer, stun_lines)
                     print(f"captured {count} STUN messages from Chromium to our peer (ufrag {ufrag})")
+        if BROWSER_PAGE in cases:
+            results.append((BROWSER_PAGE, run_browser_page(args, netns, profile_root)))
     finally:
         for process in reversed(processes):
             process.stop()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Chromium's ICE agent against the example peer (see interop/README.md).
+# Chromium against the example peer: ICE, DTLS-SRTP and audio both ways
+# (see interop/README.md).
 # Installs what it needs (Debian packages chromium, coturn, tshark, iproute2,
-# python3), builds the programs, then runs every case of
-# interop/chromium.py in a network namespace of its own.
+# python3, nftables), builds the programs, then runs every case of
+# interop/chromium.py in a network namespace of its own, in one Chromium.
 #
 # Needs root (network namespaces). Outside CI, a machine where Chromium
 # cannot be installed prints one `skipped: ...` line (which fails .ci/run).
@@ -22,6 +23,8 @@ command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 command -v tshark >/dev/null 2>&1 || need+=(tshark)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# The ICE-TCP case drops UDP in the namespace with nft (or iptables).
+command -v nft >/dev/null 2>&1 || command -v iptables >/dev/null 2>&1 || need+=(nftables)
 if [ ${#need[@]} -gt 0 ]; then
     command -v apt-get >/dev/null 2>&1 || skip "${need[*]} not installed (and no apt-get)"
     echo "installing ${need[*]}"

@@ -15,11 +15,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod dtls;
+pub mod datachannel;
 pub mod ice;
 pub mod inputs;
+pub mod peer;
 pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
+pub mod srtp;
 pub mod stun;
 
 /// Which side of a comparison a case is on.
@@ -54,6 +58,51 @@ pub struct Case {
     pub note: Option<&'static str>,
     /// Runs the operation once; returns a value the optimiser cannot drop.
     pub run: Box<dyn FnMut() -> u64>,
+    /// For an operation that consumes its input (protecting or
+    /// unprotecting a packet in place, where a packet is accepted once
+    /// only): makes the next input, outside the timing. `run` is then
+    /// unused; the benchmark calls `prepare` and [`Case::run_on`].
+    pub prepare: Option<Prepare>,
+    /// The operation on a prepared input.
+    pub run_on: Option<RunOn>,
+}
+
+/// Makes the next input of a prepared case.
+pub type Prepare = Box<dyn FnMut(&mut Buffer)>;
+
+/// Runs a prepared case on its input.
+pub type RunOn = Box<dyn FnMut(&mut Buffer) -> u64>;
+
+/// A packet buffer a prepared case works on: the packet is
+/// `bytes[..len]`, with room after it.
+#[derive(Clone)]
+pub struct Buffer {
+    /// The bytes.
+    pub bytes: [u8; 2048],
+    /// The packet's length.
+    pub len: usize,
+}
+
+impl Default for Buffer {
+    fn default() -> Self {
+        Self {
+            bytes: [0; 2048],
+            len: 0,
+        }
+    }
+}
+
+impl Buffer {
+    /// The packet.
+    pub fn packet(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// Replaces the packet with `packet`.
+    pub fn set(&mut self, packet: &[u8]) {
+        self.bytes[..packet.len()].copy_from_slice(packet);
+        self.len = packet.len();
+    }
 }
 
 impl Case {
@@ -72,6 +121,36 @@ impl Case {
             deviation: None,
             note: None,
             run: Box::new(run),
+            prepare: None,
+            run_on: None,
+        }
+    }
+
+    /// A case whose input is made afresh, outside the timing, before each
+    /// run: `prepare` writes it, `run` consumes it.
+    pub fn prepared(
+        group: &'static str,
+        name: &'static str,
+        role: Role,
+        prepare: impl FnMut(&mut Buffer) + 'static,
+        run: impl FnMut(&mut Buffer) -> u64 + 'static,
+    ) -> Self {
+        Self {
+            prepare: Some(Box::new(prepare)),
+            run_on: Some(Box::new(run)),
+            ..Self::new(group, name, role, || 0)
+        }
+    }
+
+    /// Runs the case once (preparing its input first if it has one).
+    pub fn run_once(&mut self) -> u64 {
+        match (&mut self.prepare, &mut self.run_on) {
+            (Some(prepare), Some(run)) => {
+                let mut buffer = Buffer::default();
+                prepare(&mut buffer);
+                run(&mut buffer)
+            }
+            _ => (self.run)(),
         }
     }
 
@@ -115,6 +194,10 @@ pub fn cases() -> Vec<Case> {
     all.extend(stun::cases());
     all.extend(sdp::cases());
     all.extend(ice::cases());
+    all.extend(dtls::cases());
+    all.extend(peer::cases());
+    all.extend(srtp::cases());
+    all.extend(datachannel::cases());
     all
 }
 
@@ -141,10 +224,10 @@ mod tests {
         type Sums<'a> = Vec<(&'a str, Role, Option<&'a str>, u64)>;
         let mut sums: BTreeMap<&str, Sums<'_>> = BTreeMap::new();
         for mut case in cases() {
-            let value = (case.run)();
+            let value = case.run_once();
             assert_eq!(
                 value,
-                (case.run)(),
+                case.run_once(),
                 "{}/{} is not repeatable",
                 case.group,
                 case.name

@@ -3,9 +3,9 @@
 //!
 //! Peer `alice` joins the room first and so makes the offer; `bob`
 //! answers. Both gather a host candidate and ask the STUN server for a
-//! server-reflexive one, connect with ICE, send each other a tone (440 Hz
-//! from alice, 660 Hz from bob) and exchange RTCP reports; alice hangs up
-//! after the call's duration.
+//! server-reflexive one, connect with ICE, run DTLS and key SRTP, send
+//! each other a tone (440 Hz from alice, 660 Hz from bob) as SRTP and
+//! exchange SRTCP reports; alice hangs up after the call's duration.
 
 // The demo owns the clock.
 #![allow(clippy::disallowed_methods)]
@@ -40,7 +40,7 @@ pub const MIN_DELIVERY: f64 = 0.95;
 pub struct DemoOptions {
     /// Length of the call once connected.
     pub duration: Duration,
-    /// Percentage of RTP and RTCP packets each peer drops on sending.
+    /// Percentage of SRTP and SRTCP packets each peer drops on sending.
     pub loss_percent: f64,
     /// How the peers print.
     pub output: Output,
@@ -89,7 +89,9 @@ impl DemoResult {
         }
     }
 
-    /// Share of the packets `from` sent that `to` received.
+    /// Share of the packets `from` sent that `to` received, counting those
+    /// that arrived only by retransmission after a NACK (the loss injection
+    /// drops some before they leave).
     pub fn delivery(from: &CallSummary, to: &CallSummary) -> f64 {
         if from.packets_sent == 0 {
             return 0.0;
@@ -97,15 +99,18 @@ impl DemoResult {
         to.packets_received as f64 / from.packets_sent as f64
     }
 
-    /// Why the call counts as failed, if it does: not connected on the same
-    /// pair, less than [`MIN_DELIVERY`] delivered either way, or no
-    /// receiver report either way.
+    /// Why the call counts as failed, if it does: not connected (ICE and
+    /// DTLS) on the same pair, SRTP keyed differently, or less than
+    /// [`MIN_DELIVERY`] of the packets that left delivered either way.
     pub fn failure(&self) -> Option<String> {
         if !self.alice.connected || !self.bob.connected {
-            return Some("ICE did not connect on both sides".to_owned());
+            return Some("the call did not connect (ICE and DTLS) on both sides".to_owned());
         }
         if !self.same_pair() {
             return Some("the two agents selected different pairs".to_owned());
+        }
+        if self.alice.srtp_profile.is_none() || self.alice.srtp_profile != self.bob.srtp_profile {
+            return Some("the two sides did not key SRTP with the same profile".to_owned());
         }
         for (name, from, to) in [
             ("alice -> bob", &self.alice, &self.bob),
@@ -117,9 +122,6 @@ impl DemoResult {
                     "{name}: {:.1} % of the packets arrived",
                     delivery * 100.0
                 ));
-            }
-            if from.report_blocks_received == 0 {
-                return Some(format!("{name}: no RTCP report came back"));
             }
         }
         None
@@ -233,29 +235,35 @@ pub fn report(result: &DemoResult, loss_percent: f64) -> String {
         "  same pair on both sides: {}\n",
         if result.same_pair() { "yes" } else { "no" }
     ));
+    let role = |s: &CallSummary| s.dtls_role.clone().unwrap_or_else(|| "-".to_owned());
+    out.push_str(&format!(
+        "  DTLS-SRTP: {} (alice the DTLS {}, bob the DTLS {})\n",
+        result.alice.srtp_profile.as_deref().unwrap_or("not keyed"),
+        role(&result.alice),
+        role(&result.bob),
+    ));
     for (name, from, to) in [
         ("alice -> bob", &result.alice, &result.bob),
         ("bob -> alice", &result.bob, &result.alice),
     ] {
         out.push_str(&format!(
-            "  {name}: sent {} packets ({} bytes), received {} ({:.1} %), jitter {:.2} ms; {} receiver/sender reports came back, RTT {}\n",
+            "  {name}: sent {} packets ({} bytes), received {} ({:.1} %), jitter {:.2} ms, \
+             RTT seen by the sender {}\n",
             from.packets_sent,
             from.bytes_sent,
             to.packets_received,
             DemoResult::delivery(from, to) * 100.0,
             to.jitter_ms,
-            from.report_blocks_received,
-            from.rtt.map_or_else(|| "not measured".to_owned(), |r| format!("{:.3} ms", r.as_secs_f64() * 1000.0)),
+            peer::format_rtt(from.rtt),
         ));
         if loss_percent > 0.0 {
-            let recovered = to.packets_recovered;
-            let dropped = from.packets_dropped;
             out.push_str(&format!(
-                "    {loss_percent} % loss injected: {dropped} media packets dropped, {} NACKs asked for {} packets, {} retransmitted, {recovered} recovered ({:.0} % of the drops)\n",
+                "    {loss_percent} % loss injected: {} SRTP packets dropped before they left, \
+                 {} NACKs sent, {} packets retransmitted, {} retransmissions received\n",
+                from.packets_dropped,
                 to.nacks_sent,
-                to.nacked_packets,
                 from.retransmissions_sent,
-                if dropped == 0 { 100.0 } else { recovered as f64 * 100.0 / dropped as f64 },
+                to.retransmissions_received,
             ));
         }
     }

@@ -1,8 +1,8 @@
 //! Shared code of the sansrtc example programs (`examples/src/bin/`):
 //!
 //! - [`signal`]: the WebSocket signaling server (`signal`);
-//! - [`peer`]: the example peer (`peer`): signaling, SDP, ICE, RTP/RTCP,
-//!   NACK and RTX on one UDP socket;
+//! - [`peer`]: the example peer (`peer`), a tokio driver of
+//!   [`sansrtc::Peer`]; [`timeline`]: what it prints;
 //! - [`demo`]: a whole call on loopback in one process (`demo`);
 //! - [`binding`]: the STUN Binding server loop (`stun-server`, `demo`);
 //! - [`net`]: resolving, wildcard addresses and random seeds of the STUN
@@ -18,4 +18,7 @@ pub mod net;
 pub mod pcmu;
 pub mod peer;
 pub mod signal;
+mod signaling;
+mod tcp;
+pub mod timeline;
 pub mod wav;

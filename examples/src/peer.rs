@@ -1,93 +1,55 @@
-//! The example peer: signaling over WebSocket ([`crate::signal`]) or by
-//! copy and paste on stdin/stdout ([`PeerConfig::stdio_signaling`]), ICE with
-//! [`sansrtc_ice::Agent`], offer and answer with [`sansrtc_sdp::negotiate`],
-//! and a PCMU tone over RTP with RTCP reports, NACK and RTX from
-//! [`sansrtc_rtp`], all on one UDP socket.
+//! The example peer: a tokio driver of [`sansrtc::Peer`], which does all of
+//! WebRTC (offers and answers, ICE with STUN, TURN and ICE-TCP, DTLS-SRTP,
+//! RTP and RTCP). The driver owns what a `Peer` leaves to its caller: one
+//! UDP socket (and, with [`PeerConfig::tcp`], a TCP listener for ICE-TCP),
+//! the clock, signaling, the PCMU tone it sends and the WAV file it
+//! records.
 //!
-//! [`run`] drives one call from joining a room to hanging up and returns a
-//! [`CallSummary`] of what happened; every line it prints reports an event
-//! as it happened (an ICE state change, the selected pair, statistics read
-//! from the RTP session, ...).
+//! [`run`] makes one call and returns a [`CallSummary`]; each line it prints
+//! reports something as it happened (a state change, the selected pair,
+//! the SRTP profile, statistics, ...).
 //!
-//! # One socket, four protocols
-//!
-//! Every datagram is classified by its first byte (RFC 7983,
-//! [`PacketKind`]): STUN goes to the ICE agent (connectivity checks and the
-//! answers of the STUN server), RTP and RTCP to the media side. RTP and RTCP
-//! share the port (`a=rtcp-mux`) and are told apart by the second byte (RFC
-//! 5761 §4: RTCP packet types 200–207 read as marker bit plus payload type
-//! 72–79).
-//!
-//! # Copy-paste signaling
-//!
-//! With [`PeerConfig::stdio_signaling`] no server is involved: every
-//! signaling message (offer, answer, candidate, end-of-candidates, bye) is
-//! written to stdout as one JSON line, and the JSON lines read from stdin are
-//! the other side's messages; the timeline goes to stderr instead. Paste
-//! each line one peer prints into the other's terminal, or connect two peers
-//! with pipes. The peer offers unless [`PeerConfig::answer_only`] is set.
+//! Signaling goes through the WebSocket server of [`crate::signal`] (the
+//! first peer in the room offers once the second arrives), or with
+//! [`PeerConfig::stdio_signaling`] by copy and paste: every message (offer,
+//! answer, candidate, end-of-candidates, bye) is one JSON line on stdout,
+//! the other side's lines are read from stdin, and the timeline goes to
+//! stderr; the peer then offers unless [`PeerConfig::answer_only`] is set.
 //! Lines that are not JSON objects are ignored; a line longer than
 //! [`crate::signal::MAX_MESSAGE_LEN`] is an error.
-//!
-//! # Without DTLS
-//!
-//! DTLS-SRTP is not implemented yet: media is plain RTP (the m-line still
-//! says `UDP/TLS/RTP/SAVPF`, as JSEP requires) and the `a=fingerprint` is a
-//! well-formed SHA-256 fingerprint of random bytes. Browsers will not
-//! exchange media with this peer until DTLS exists.
 
-// The peer owns the clock: it reads `Instant::now()` and `SystemTime::now()`
-// and hands the time to the sans-IO state machines.
+// The driver owns the clock: it reads `Instant::now()` and hands the time
+// to the sans-IO `Peer`.
 #![allow(clippy::disallowed_methods)]
 
-use alloc::borrow::Cow;
 use alloc::sync::Arc;
 use core::future::Future;
 use core::net::SocketAddr;
 use core::pin::pin;
 use core::time::Duration;
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
-use futures_util::{SinkExt, StreamExt};
-use sansrtc_ice::{
-    Agent, Candidate, CandidateType, Config as IceConfig, ConnectionState, Event as IceEvent,
-    Handled, LocalSocket, Receive, TurnServer,
-};
-use sansrtc_rtp::list::List;
-use sansrtc_rtp::nack::{NackConfig, NackGenerator, NackOutcome};
-use sansrtc_rtp::ntp::{NtpTime, round_trip_time};
-use sansrtc_rtp::rtcp::{Compound, Goodbye, Nack, NackEntry, Packet as RtcpPacket, ReportBlock};
-use sansrtc_rtp::rtp::rtx::{RetransmissionBuffer, write_original};
-use sansrtc_rtp::rtp::{Builder, Packet as RtpPacket};
-use sansrtc_rtp::session::{Session as RtcpSession, SessionConfig};
-use sansrtc_sdp::negotiate::{
-    Capabilities, Codec, LocalMedia, Session as SdpSession, apply_answer, create_answer,
-    create_offer,
-};
-use sansrtc_sdp::{Attribute, Fingerprint, MediaType, Origin, Sdp, Ssrc};
-use sansrtc_stun::framing::PacketKind;
-use sansrtc_stun::rng::{Rng, Seed};
-use sansrtc_stun::{Class, Message as StunMessage};
+use sansrtc::ice::{ConnectionEvent, ConnectionState as IceState, Event as IceEvent};
+use sansrtc::ice::{LocalSocket, TurnServer};
+use sansrtc::sdp::Direction;
+use sansrtc::sdp::negotiate::Codec;
+use sansrtc::stun::framing::{PacketKind, rfc4571};
+use sansrtc::stun::rng::{Rng, Seed};
+use sansrtc::stun::{Class, Message as StunMessage, Receive, Transmit, Transport};
+use sansrtc::{Config, ConnectionState, Event, MediaKind, MediaPacket, Mid, Peer};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Stdin, Stdout};
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use crate::diagnostics::{RateLimit, Verdict};
 use crate::pcmu;
+use crate::signaling::{Signaling, kind};
+use crate::tcp::{Tcp, TcpEvent};
+pub use crate::timeline::Output;
+use crate::timeline::{Timeline, note};
 
 /// Largest datagram read from the socket.
 const MAX_DATAGRAM: usize = 2048;
-/// Packets kept for retransmission: 2 s of 20 ms packets.
-const RTX_BUFFER_PACKETS: usize = 100;
-/// RTX payload type we offer for PCMU (`a=fmtp:97 apt=0`).
-const RTX_PAYLOAD_TYPE: u8 = 97;
-/// Shortest time between two NACKs for the same packet, whatever the RTT
-/// (on loopback the RTT is far below a packet interval).
-const MIN_NACK_INTERVAL: Duration = Duration::from_millis(20);
 /// Packets sent in one go when the media timer fell behind.
 const MAX_CATCH_UP_PACKETS: u32 = 5;
 /// Longest recording kept in memory (10 minutes at 8 kHz); later audio is
@@ -96,17 +58,6 @@ pub const MAX_RECORDING_SAMPLES: usize = 8000 * 600;
 /// Time between two media packets.
 pub const PACKET_INTERVAL: Duration = Duration::from_millis(20);
 
-/// How the peer prints what happens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Output {
-    /// One readable line per event.
-    Text,
-    /// One JSON object per line.
-    Json,
-    /// Nothing (the summary is still returned).
-    Quiet,
-}
-
 /// Everything [`run`] needs.
 #[derive(Debug, Clone)]
 pub struct PeerConfig {
@@ -114,9 +65,7 @@ pub struct PeerConfig {
     pub name: String,
     /// Address of the signaling server (`ws://ADDR/`).
     pub signal: SocketAddr,
-    /// Signal by copy and paste instead of through the server: messages as
-    /// JSON lines on stdout and stdin, the timeline on stderr (see the
-    /// module docs).
+    /// Signal by copy and paste instead of through the server.
     pub stdio_signaling: bool,
     /// Room to join.
     pub room: String,
@@ -129,8 +78,8 @@ pub struct PeerConfig {
     /// Length of the call once connected; `None`: until interrupted or the
     /// other side hangs up.
     pub duration: Option<Duration>,
-    /// Give up when ICE has not connected this long after the offer or
-    /// answer.
+    /// Give up when not connected (ICE and DTLS) this long after the call
+    /// started.
     pub connect_timeout: Duration,
     /// Frequency of the tone we send, in hertz.
     pub tone_hz: f64,
@@ -138,17 +87,15 @@ pub struct PeerConfig {
     pub tone_amplitude: f64,
     /// Time between two statistics lines.
     pub stats_interval: Duration,
-    /// RTCP minimum report interval (RFC 3550 §6.2 gives 5 s; short calls
-    /// want less).
+    /// RTCP minimum report interval.
     pub rtcp_interval: Duration,
     /// Where to write what we receive, as WAV.
     pub record: Option<PathBuf>,
-    /// Percentage of our outgoing RTP and RTCP packets to drop, to show
-    /// NACK recovery (STUN is never dropped).
+    /// Percentage of our outgoing SRTP and SRTCP datagrams to drop (on
+    /// direct UDP pairs; STUN and DTLS are never dropped).
     pub send_loss_percent: f64,
-    /// Seed of the ICE agent, the SSRCs, the credentials and the loss:
-    /// `None` (the default) takes it from the operating system; `Some`
-    /// makes a run reproducible.
+    /// Seed of the `Peer` and of the loss: `None` (the default) takes it
+    /// from the operating system; `Some` makes a run reproducible.
     pub seed: Option<Seed>,
     /// How to print.
     pub output: Output,
@@ -156,18 +103,20 @@ pub struct PeerConfig {
     pub epoch: Instant,
     /// Notified once the signaling server confirmed the join.
     pub joined: Option<Arc<Notify>>,
-    /// Wait for the other side's offer and answer it, even when first in
-    /// the room.
+    /// Wait for the other side's offer, even when first in the room.
     pub answer_only: bool,
-    /// Be an ICE-lite agent (RFC 8445 §2.5) and say so (`a=ice-lite`):
-    /// host candidates only, never controlling.
+    /// Be an ICE-lite agent (`a=ice-lite`).
     pub ice_lite: bool,
-    /// Keep our candidates out of our description and signal them this
-    /// long after it (trickle ICE, RFC 8838, with late candidates).
+    /// Signal our candidates this long after our first description.
     pub candidate_delay: Option<Duration>,
-    /// Restart ICE this long after connecting (once): new credentials in a
-    /// new offer (RFC 8445 §9, RFC 8839 §4.4.1.1.1).
+    /// Restart ICE (a new offer with new credentials) this long after
+    /// connecting, once.
     pub restart_after: Option<Duration>,
+    /// Also listen on TCP and offer a passive TCP candidate (ICE-TCP).
+    pub tcp: bool,
+    /// Put another certificate's fingerprint in our descriptions, so that
+    /// the other side must refuse DTLS (a test of that check).
+    pub forge_fingerprint: bool,
 }
 
 impl PeerConfig {
@@ -199,6 +148,8 @@ impl PeerConfig {
             ice_lite: false,
             candidate_delay: None,
             restart_after: None,
+            tcp: false,
+            forge_fingerprint: false,
         }
     }
 }
@@ -218,7 +169,7 @@ pub enum PeerError {
     /// The signaling server could not be reached or broke the protocol.
     #[error("signaling: {0}")]
     Signaling(String),
-    /// The remote description could not be used.
+    /// A description could not be made or used.
     #[error("negotiation: {0}")]
     Negotiation(String),
 }
@@ -241,61 +192,53 @@ pub struct SelectedPair {
 /// What happened during a call, as counted by one peer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallSummary {
-    /// Whether we made the offer (and were the controlling ICE agent).
+    /// Whether we made the offer.
     pub offerer: bool,
-    /// Whether ICE reached connected (or completed).
+    /// Whether the connection reached connected (ICE and DTLS).
     pub connected: bool,
-    /// Time from the start of ICE to connected.
+    /// Time from the start of the call to connected.
     pub time_to_connected: Option<Duration>,
     /// The selected pair, if any.
     pub selected: Option<SelectedPair>,
+    /// The SRTP profile DTLS negotiated (`SRTP_AEAD_AES_128_GCM`, ...).
+    pub srtp_profile: Option<String>,
+    /// Our DTLS role, `client` or `server`.
+    pub dtls_role: Option<String>,
+    /// Why the connection failed, if it did.
+    pub failure: Option<String>,
     /// Local candidates signalled, as `a=candidate` values.
     pub local_candidates: Vec<String>,
-    /// Of those, candidates held back and signalled late
-    /// ([`PeerConfig::candidate_delay`]).
+    /// Of those, candidates held back and signalled late.
     pub late_candidates: usize,
     /// Pairs selected (a restart selects a new one).
     pub pairs_selected: u32,
     /// ICE restarts, started by either side.
     pub ice_restarts: u32,
-    /// RTP media packets sent (retransmissions not included).
+    /// RTP packets written.
     pub packets_sent: u64,
-    /// RTP payload bytes sent (retransmissions not included).
+    /// RTP payload bytes written.
     pub bytes_sent: u64,
-    /// Media packets the loss injection dropped before they left.
+    /// SRTP packets the loss injection dropped before they left.
     pub packets_dropped: u64,
-    /// Distinct media packets received (directly or through RTX).
+    /// RTP packets of the agreed codec received.
     pub packets_received: u64,
     /// RTP payload bytes received in those packets.
     pub bytes_received: u64,
-    /// Of those, packets that arrived only thanks to an RTX retransmission.
-    pub packets_recovered: u64,
-    /// Lost packets by the RFC 3550 count (expected minus received) at the
-    /// end of the call.
+    /// Lost packets by the RFC 3550 count (expected minus received).
     pub packets_lost: i64,
     /// Interarrival jitter at the end, in milliseconds.
     pub jitter_ms: f64,
-    /// Latest round-trip time from the other side's report blocks.
+    /// Latest round-trip time from the other side's RTCP report blocks.
     pub rtt: Option<Duration>,
-    /// RTCP sender reports received.
-    pub sender_reports_received: u64,
-    /// RTCP receiver reports received.
-    pub receiver_reports_received: u64,
-    /// Report blocks about our stream received (in SRs or RRs).
-    pub report_blocks_received: u64,
-    /// RTCP compound packets we sent.
-    pub rtcp_sent: u64,
-    /// STUN Binding requests sent to the peer (connectivity and consent
-    /// checks).
-    pub checks_sent: u64,
-    /// NACK packets sent.
+    /// NACK packets we sent for the media we receive.
     pub nacks_sent: u64,
-    /// Sequence numbers asked for in the NACKs we sent.
-    pub nacked_packets: u64,
-    /// NACK packets received.
-    pub nacks_received: u64,
-    /// RTX packets we sent in answer.
+    /// Packets we retransmitted because the other side asked for them.
     pub retransmissions_sent: u64,
+    /// Retransmitted packets we received.
+    pub retransmissions_received: u64,
+    /// STUN Binding requests sent to the other peer (connectivity and
+    /// consent checks).
+    pub checks_sent: u64,
     /// Whether the other side sent an RTCP BYE.
     pub bye_received: bool,
     /// Who ended the call, and why.
@@ -304,1091 +247,565 @@ pub struct CallSummary {
     pub recording: Vec<i16>,
 }
 
+/// The first packet of the stream we record: the SSRC we follow and the
+/// timestamp the recording starts at.
+struct FirstPacket {
+    ssrc: u32,
+    timestamp: u32,
+}
+
+/// The payload type we offer for RTX of PCMU.
+const RTX_PAYLOAD_TYPE: u8 = 97;
+
+/// A round-trip time for people: milliseconds, or "not measured".
+pub fn format_rtt(rtt: Option<Duration>) -> String {
+    rtt.map_or_else(
+        || "not measured".to_owned(),
+        |r| format!("{:.3} ms", r.as_secs_f64() * 1000.0),
+    )
+}
+
 /// Injected loss: true with `percent` % probability.
 fn chance(rng: &mut Rng, percent: f64) -> bool {
     let draw = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
     draw * 100.0 < percent
 }
 
-/// Prints timeline lines.
-#[derive(Debug, Clone)]
-struct Printer {
-    name: String,
-    output: Output,
-    epoch: Instant,
-    /// Print on stderr (stdout carries copy-paste signaling).
-    to_stderr: bool,
-}
-
-impl Printer {
-    fn note(&self, event: &str, text: &str, fields: Value) {
-        let elapsed = Instant::now().saturating_duration_since(self.epoch);
-        match self.output {
-            Output::Quiet => {}
-            Output::Text => {
-                let line = format!("{:>7.3} s  {:<6} {text}", elapsed.as_secs_f64(), self.name);
-                self.print(&line);
-            }
-            Output::Json => {
-                let mut object = json!({
-                    "t": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
-                    "peer": self.name,
-                    "event": event,
-                });
-                if let (Some(target), Value::Object(extra)) = (object.as_object_mut(), fields) {
-                    target.extend(extra);
-                }
-                self.print(&object.to_string());
-            }
-        }
-    }
-
-    fn print(&self, line: &str) {
-        if self.to_stderr {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
-        }
-    }
-}
-
-type WebSocket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// The signaling connection.
-enum Signaling {
-    /// Through the signaling server.
-    WebSocket(WebSocket),
-    /// Copy and paste: JSON lines on stdout and stdin.
-    Stdio {
-        input: BufReader<Stdin>,
-        output: Stdout,
-    },
-}
-
-impl Signaling {
-    fn stdio() -> Self {
-        Self::Stdio {
-            input: BufReader::new(tokio::io::stdin()),
-            output: tokio::io::stdout(),
-        }
-    }
-
-    async fn send(&mut self, value: Value) -> Result<(), PeerError> {
-        match self {
-            Self::WebSocket(socket) => socket
-                .send(Message::text(value.to_string()))
-                .await
-                .map_err(|e| PeerError::Signaling(e.to_string())),
-            Self::Stdio { output, .. } => {
-                let mut line = value.to_string();
-                line.push('\n');
-                output
-                    .write_all(line.as_bytes())
-                    .await
-                    .map_err(|source| PeerError::Io {
-                        context: "writing a signaling message to stdout",
-                        source,
-                    })?;
-                output.flush().await.map_err(|source| PeerError::Io {
-                    context: "writing a signaling message to stdout",
-                    source,
-                })
-            }
-        }
-    }
-
-    /// The next JSON message; `Ok(None)` when the connection (or stdin) is
-    /// closed; an error when a pasted line is too long.
-    async fn receive(&mut self) -> Result<Option<Value>, PeerError> {
-        match self {
-            Self::WebSocket(socket) => loop {
-                let Some(message) = socket.next().await else {
-                    return Ok(None);
-                };
-                match message {
-                    Ok(Message::Text(text)) => match serde_json::from_str(text.as_str()) {
-                        Ok(value) => return Ok(Some(value)),
-                        Err(_) => continue,
-                    },
-                    Ok(Message::Close(_)) | Err(_) => return Ok(None),
-                    Ok(_) => {}
-                }
-            },
-            Self::Stdio { input, .. } => loop {
-                let Some(line) = read_line(input, crate::signal::MAX_MESSAGE_LEN).await? else {
-                    return Ok(None);
-                };
-                match serde_json::from_slice::<Value>(&line) {
-                    Ok(value) if value.is_object() => return Ok(Some(value)),
-                    _ => continue,
-                }
-            },
-        }
-    }
-}
-
-/// One line of `input` without its end, at most `max` bytes; `None` at the
-/// end of the input or on a read error; an error when the line is longer
-/// than `max` (read no further, so memory stays bounded).
-async fn read_line(input: &mut BufReader<Stdin>, max: usize) -> Result<Option<Vec<u8>>, PeerError> {
-    let mut line = Vec::new();
-    loop {
-        let Ok(available) = input.fill_buf().await else {
-            return Ok(None);
-        };
-        if available.is_empty() {
-            // End of input: a last line without a newline still counts.
-            return Ok((!line.is_empty()).then_some(line));
-        }
-        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
-            Some(end) => (available.get(..end).unwrap_or_default(), true),
-            None => (available, false),
-        };
-        if line.len() + chunk.len() > max {
-            return Err(PeerError::Signaling(format!(
-                "a line on stdin is longer than a message may be ({max} bytes)"
-            )));
-        }
-        line.extend_from_slice(chunk);
-        let used = chunk.len() + usize::from(done);
-        input.consume(used);
-        if done {
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            return Ok(Some(line));
-        }
-    }
-}
-
-fn kind(value: &Value) -> &str {
-    value.get("type").and_then(Value::as_str).unwrap_or("")
-}
-
-/// The `a=candidate` value of a candidate (without `candidate:`).
-fn candidate_value(candidate: &Candidate) -> String {
-    candidate.sdp_value().to_string()
-}
-
-/// What the media side of the call agreed on.
-#[derive(Debug, Clone, Copy)]
-struct Agreed {
-    payload_type: u8,
-    rtx_payload_type: Option<u8>,
-}
-
-fn agreed(offer: &Sdp<'_>, answer: &Sdp<'_>) -> Result<Agreed, PeerError> {
-    let agreement =
-        apply_answer(offer, answer).map_err(|e| PeerError::Negotiation(e.to_string()))?;
-    let audio = agreement
-        .media
-        .iter()
-        .find(|m| m.accepted && m.kind == MediaType::Audio)
-        .ok_or_else(|| PeerError::Negotiation("no audio accepted".to_owned()))?;
-    let codec = audio
-        .codecs
-        .iter()
-        .find(|c| c.name.eq_ignore_ascii_case("PCMU") && c.clock_rate == pcmu::SAMPLE_RATE)
-        .ok_or_else(|| PeerError::Negotiation("PCMU was not agreed".to_owned()))?;
-    Ok(Agreed {
-        payload_type: codec.payload_type,
-        rtx_payload_type: codec.rtx_payload_type,
-    })
-}
-
-/// ICE credentials and candidates of a remote description.
-fn remote_transport(sdp: &Sdp<'_>) -> (Option<String>, Option<String>, Vec<String>, bool) {
-    let mut ufrag = None;
-    let mut pwd = None;
-    let mut candidates = Vec::new();
-    let mut end = false;
-    let media = sdp.media.first();
-    let attributes = sdp
-        .attributes()
-        .chain(media.into_iter().flat_map(|m| m.attributes()));
-    for attribute in attributes {
-        match attribute {
-            Attribute::IceUfrag(value) => ufrag = Some(value.to_string()),
-            Attribute::IcePwd(value) => pwd = Some(value.to_string()),
-            Attribute::Candidate(value) => candidates.push(value.to_string()),
-            Attribute::EndOfCandidates => end = true,
-            _ => {}
-        }
-    }
-    (ufrag, pwd, candidates, end)
-}
-
-/// Our audio m-line: PCMU with NACK, and RTX for it.
-///
-/// Only the media SSRC is signalled, without an `a=ssrc-group:FID` for the
-/// RTX stream: Chromium's voice engine takes exactly one SSRC per audio
-/// stream and refuses a remote offer whose audio m-line groups two
-/// ("Failed to add remote stream ssrc"). RTX packets are recognised by
-/// their payload type, which is negotiated.
-fn local_media(ssrc: u32, cname: &str) -> LocalMedia<'static> {
-    let codecs = vec![
-        Codec::new(pcmu::PAYLOAD_TYPE, "PCMU", pcmu::SAMPLE_RATE, None)
-            .with_feedback(&[("nack", None)]),
-        Codec::new(RTX_PAYLOAD_TYPE, "rtx", pcmu::SAMPLE_RATE, None)
-            .with_parameters(&[("apt", "0")]),
-    ];
-    let mut media = LocalMedia::new("0", MediaType::Audio, codecs, Vec::new());
-    media.ssrcs = vec![Ssrc {
-        ssrc,
-        attribute: Cow::Borrowed("cname"),
-        value: Some(Cow::Owned(cname.to_owned())),
-    }];
-    media
-}
-
-/// State of a call once the role is known.
+/// A call under way.
 struct Call {
-    printer: Printer,
-    /// Per-packet diagnostics (a malformed RTCP packet) are rate-limited:
-    /// a flood of bad packets prints a few lines and a count.
-    diagnostics: RateLimit,
+    out: Timeline,
     config: PeerConfig,
+    peer: Peer,
     socket: UdpSocket,
     local: SocketAddr,
-    agent: Agent,
+    tcp: Tcp,
+    signaling: Signaling,
+    /// For the loss injection.
     rng: Rng,
     started: Instant,
-    ntp_anchor: NtpTime,
-    anchor: Instant,
     summary: CallSummary,
-    agreed: Option<Agreed>,
-    /// Where media goes, once a pair is selected.
-    destination: Option<SocketAddr>,
-    connected_at: Option<Instant>,
-    ssrc: u32,
-    sequence_number: u16,
-    timestamp: u32,
+    /// Our audio transceiver, and PCMU's payload type on it.
+    mid: Option<Mid>,
+    payload_type: Option<u8>,
     tone: pcmu::Tone,
+    tone_timestamp: u32,
     next_packet: Option<Instant>,
     next_stats: Option<Instant>,
-    rtcp: RtcpSession,
-    rtx: RetransmissionBuffer,
-    nack: NackGenerator,
-    remote_ssrc: Option<u32>,
-    first_timestamp: Option<u32>,
-    /// Sent RTP and RTCP packets, and bytes, for the statistics lines.
-    remote_report: Option<ReportBlock>,
-    state: ConnectionState,
-    /// Our address as the STUN server saw it.
-    stun_mapped: Option<SocketAddr>,
-    /// Whether the selected pair's local candidate is relayed (media goes
-    /// through the agent's TURN client).
-    relayed: bool,
-    signal_ready: bool,
-    pending_signals: Vec<Value>,
-    /// Signals are held until then (late candidates).
-    hold_signals_until: Option<Instant>,
-    ended: Option<String>,
-    /// Our session description parameters, for later offers and answers.
-    session: SdpSession<'static>,
-    media: LocalMedia<'static>,
-    /// Our latest offer, while its answer is awaited or after.
-    local_offer: Option<String>,
-    /// The remote ICE ufrag in use: a new one in an offer is a restart.
-    remote_ufrag: Option<String>,
-    /// When we restart ICE, once.
+    connected_at: Option<Instant>,
     restart_at: Option<Instant>,
+    /// Statistics of the source we receive, and its first timestamp.
+    received: Option<FirstPacket>,
+    ice_state: IceState,
+    /// Signals wait here while our description is not out (and, for late
+    /// candidates, until `hold_until`).
+    pending: Vec<Value>,
+    described: bool,
+    descriptions: u32,
+    hold_until: Option<Instant>,
+    /// Our fingerprint and the one our descriptions carry instead.
+    forged: Option<(String, String)>,
+    ended: Option<String>,
 }
 
 impl Call {
-    fn ntp_now(&self, now: Instant) -> NtpTime {
-        let elapsed = now.saturating_duration_since(self.anchor);
-        NtpTime(
-            self.ntp_anchor
-                .0
-                .wrapping_add(NtpTime::from_ntp_duration(elapsed).0),
-        )
-    }
+    // ------------------------------------------------------------ signaling
 
-    async fn send_datagram(&mut self, destination: SocketAddr, bytes: &[u8]) {
-        if let Err(error) = self.socket.send_to(bytes, destination).await {
-            self.printer.note(
-                "send-error",
-                &format!("cannot send to {destination}: {error}"),
-                json!({ "destination": destination.to_string(), "error": error.to_string() }),
-            );
-        }
-    }
-
-    /// Sends a media-side datagram through the loss injection; returns
-    /// whether it left.
-    async fn send_media(&mut self, bytes: &[u8]) -> bool {
-        let Some(destination) = self.destination else {
-            return false;
-        };
-        if self.config.send_loss_percent > 0.0
-            && chance(&mut self.rng, self.config.send_loss_percent)
-        {
-            return false;
-        }
-        if self.relayed {
-            // The selected pair's local candidate is relayed: the agent
-            // wraps the packet for the TURN server.
-            if self.agent.send_data(Instant::now(), 1, bytes).is_err() {
-                return false;
-            }
-            while let Some(transmit) = self.agent.poll_transmit() {
-                self.send_datagram(transmit.destination, &transmit.contents)
-                    .await;
-            }
+    async fn signal(&mut self, value: Value) -> Result<(), PeerError> {
+        if self.described && self.hold_until.is_none() {
+            self.signaling.send(value).await
         } else {
-            self.send_datagram(destination, bytes).await;
+            self.pending.push(value);
+            Ok(())
         }
-        true
     }
 
-    /// Drains the agent: transmits, then events.
-    async fn drain_agent(&mut self, signaling: &mut Signaling) -> Result<(), PeerError> {
-        while let Some(transmit) = self.agent.poll_transmit() {
-            self.note_stun_sent(transmit.destination, &transmit.contents);
-            self.send_datagram(transmit.destination, &transmit.contents)
-                .await;
+    /// Sends a description, then what waited for it.
+    async fn describe(&mut self, kind: &'static str, sdp: String) -> Result<(), PeerError> {
+        let sdp = match &self.forged {
+            Some((real, forged)) => sdp.replace(real.as_str(), forged),
+            None => sdp,
+        };
+        let ufrag = self.peer.ice().local_credentials().ufrag().to_owned();
+        let first = self.descriptions == 0;
+        let len = sdp.len();
+        let message = json!({ "type": kind, "sdp": sdp });
+        if kind == "offer" {
+            let joined = if self.summary.offerer && first {
+                "the other peer joined: "
+            } else {
+                ""
+            };
+            let lite = if self.config.ice_lite {
+                ", ICE-lite"
+            } else {
+                ""
+            };
+            note!(self.out, kind =>
+                "{joined}sending offer ({len} bytes, ICE ufrag {ufrag}{lite})", sdp);
+        } else {
+            let pt = self.payload_type.unwrap_or_default();
+            note!(self.out, kind =>
+                "sending answer ({len} bytes, ICE ufrag {ufrag}): PCMU/8000 payload type {pt}",
+                sdp);
         }
-        while let Some(event) = self.agent.poll_event() {
+        self.signaling.send(message).await?;
+        self.descriptions += 1;
+        self.described = true;
+        if first {
+            self.hold_until = self.config.candidate_delay.map(|d| Instant::now() + d);
+        }
+        self.release().await
+    }
+
+    /// Sends the signals that waited, once nothing holds them.
+    async fn release(&mut self) -> Result<(), PeerError> {
+        if !self.described || self.hold_until.is_some_and(|t| t > Instant::now()) {
+            return Ok(());
+        }
+        if self.hold_until.take().is_some() {
+            let candidates = self.pending.iter().filter(|v| kind(v) == "candidate");
+            let candidates = candidates.count();
+            self.summary.late_candidates += candidates;
+            note!(self.out, "late-candidates" => "signalling our {candidates} candidate(s) late",
+                candidates);
+        }
+        for value in core::mem::take(&mut self.pending) {
+            self.signaling.send(value).await?;
+        }
+        Ok(())
+    }
+
+    /// The payload type of PCMU, once an exchange agreed on it.
+    fn agree(&mut self) -> Result<(), PeerError> {
+        let codecs = self.peer.codecs(self.mid.as_deref().unwrap_or_default());
+        let pcmu = codecs.iter().find(|(_, name, rate)| {
+            name.eq_ignore_ascii_case("PCMU") && *rate == pcmu::SAMPLE_RATE
+        });
+        let pcmu = pcmu.ok_or_else(|| PeerError::Negotiation("PCMU was not agreed".to_owned()))?;
+        self.payload_type = Some(pcmu.0);
+        Ok(())
+    }
+
+    async fn handle_signal(&mut self, message: Value) -> Result<(), PeerError> {
+        let text = |key| message.get(key).and_then(Value::as_str).unwrap_or("");
+        let negotiation = |e: sansrtc::Error| PeerError::Negotiation(e.to_string());
+        let sdp_len = text("sdp").len();
+        match kind(&message) {
+            "offer" => {
+                note!(self.out, "offer" => "received offer ({sdp_len} bytes)", sdp_len);
+                let ufrag = self.peer.ice().local_credentials().ufrag().to_owned();
+                // Candidates of a restart wait for the answer.
+                self.described = false;
+                let offer = self.peer.set_remote_offer(text("sdp"));
+                offer.map_err(negotiation)?;
+                self.drain_events().await?;
+                let answer = self.peer.create_answer().map_err(negotiation)?;
+                self.agree()?;
+                let new_ufrag = self.peer.ice().local_credentials().ufrag().to_owned();
+                if self.descriptions > 0 && new_ufrag != ufrag {
+                    self.restarted("remote", new_ufrag);
+                }
+                self.describe("answer", answer).await?;
+            }
+            "answer" => {
+                let answer = self.peer.set_remote_answer(text("sdp"));
+                answer.map_err(negotiation)?;
+                self.agree()?;
+                let payload_type = self.payload_type.unwrap_or_default();
+                note!(self.out, "answer" =>
+                    "received answer ({sdp_len} bytes): PCMU/8000 payload type {payload_type}",
+                    sdp_len, payload_type);
+            }
+            "candidate" => {
+                let candidate = text("candidate").trim_start_matches("candidate:");
+                match self.peer.add_remote_candidate(candidate) {
+                    Ok(()) => note!(self.out, "remote-candidate" => "remote candidate {candidate}",
+                        candidate),
+                    Err(e) => note!(self.out, "remote-candidate-refused" =>
+                        "remote candidate {candidate:?} refused: {error}",
+                        candidate, error = e.to_string()),
+                }
+            }
+            "end-of-candidates" => {
+                note!(self.out, "remote-end-of-candidates" => "remote end-of-candidates");
+                self.peer.end_of_remote_candidates();
+            }
+            "bye" => self.end("remote-bye", "the other side hung up"),
+            "peer-left" => self.end("peer-left", "the other side left the room"),
+            "error" => {
+                let reason = text("reason");
+                note!(self.out, "signal-error" => "signaling server error: {reason}", reason);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, event: &str, reason: &str) {
+        note!(self.out, event => "{reason}");
+        self.ended.get_or_insert_with(|| reason.to_owned());
+    }
+
+    fn restarted(&mut self, by: &str, local_ufrag: String) {
+        self.summary.ice_restarts += 1;
+        note!(self.out, "ice-restart" =>
+            "ICE restart by the {by} side: our new ICE ufrag is {local_ufrag}",
+            by, local_ufrag);
+    }
+
+    // --------------------------------------------------------------- events
+
+    async fn drain_events(&mut self) -> Result<(), PeerError> {
+        while let Some(event) = self.peer.poll_event() {
+            let now = Instant::now();
+            let lower = |state: &dyn core::fmt::Debug| format!("{state:?}").to_lowercase();
             match event {
-                IceEvent::LocalCandidate(candidate) => {
-                    let value = candidate_value(&candidate);
-                    self.printer.note(
-                        "local-candidate",
-                        &format!("gathered {} candidate {value}", candidate.kind()),
-                        json!({ "candidate": value, "candidate_type": candidate.kind().to_string() }),
-                    );
+                Event::LocalCandidate { candidate, mid } => {
+                    let value = candidate.trim_start_matches("candidate:").to_owned();
+                    let kind = value.split(' ').nth(7).unwrap_or("?");
+                    note!(self.out, "local-candidate" => "gathered {kind} candidate {value}",
+                        candidate = &value, candidate_type = kind);
                     self.summary.local_candidates.push(value.clone());
-                    self.signal(
-                        signaling,
-                        json!({ "type": "candidate", "candidate": format!("candidate:{value}") }),
-                    )
-                    .await?;
+                    let message =
+                        json!({ "type": "candidate", "candidate": candidate, "mid": mid });
+                    self.signal(message).await?;
                 }
-                IceEvent::GatheringComplete => {
-                    if let Some(mapped) = self.stun_mapped {
-                        if mapped == self.local {
-                            self.printer.note(
-                                "srflx-redundant",
-                                &format!("no server-reflexive candidate: the STUN server saw {mapped}, our host address (no NAT on loopback), so it would be redundant (RFC 8445 §5.1.3)"),
-                                json!({ "mapped": mapped.to_string() }),
-                            );
-                        }
-                    }
-                    self.printer.note(
-                        "gathering-complete",
-                        "gathering complete, sent end-of-candidates",
-                        json!({}),
-                    );
-                    self.signal(signaling, json!({ "type": "end-of-candidates" }))
-                        .await?;
+                Event::GatheringComplete => {
+                    note!(self.out, "gathering-complete" =>
+                        "gathering complete, sent end-of-candidates");
+                    self.signal(json!({ "type": "end-of-candidates" })).await?;
                 }
-                IceEvent::StateChanged(state) => {
-                    let now = Instant::now();
-                    self.state = state;
-                    self.printer.note(
-                        "ice-state",
-                        &format!("ICE {state:?}"),
-                        json!({ "state": format!("{state:?}").to_lowercase() }),
-                    );
-                    match state {
-                        ConnectionState::Connected | ConnectionState::Completed
-                            if !self.summary.connected =>
-                        {
-                            self.summary.connected = true;
-                            self.summary.time_to_connected =
-                                Some(now.saturating_duration_since(self.started));
-                        }
-                        ConnectionState::Failed => {
-                            self.ended.get_or_insert_with(|| "ICE failed".to_owned());
-                        }
-                        _ => {}
-                    }
+                Event::IceConnectionState(ice) => {
+                    self.ice_state = ice;
+                    note!(self.out, "ice-state" => "ICE {ice:?}", state = lower(&ice));
                 }
-                IceEvent::SelectedPair {
-                    local,
-                    local_base,
-                    remote,
-                    remote_address,
-                    ..
-                } => {
-                    let pair = SelectedPair {
-                        local: local.socket_addr().unwrap_or(local_base),
-                        local_type: local.kind().to_string(),
-                        local_base,
-                        remote: remote_address,
-                        remote_type: remote.kind().to_string(),
-                    };
-                    self.printer.note(
-                        "selected-pair",
-                        &format!(
-                            "selected pair {} {} -> {} {}",
-                            pair.local_type, pair.local, pair.remote_type, pair.remote
-                        ),
-                        json!({
-                            "local": pair.local.to_string(),
-                            "local_type": pair.local_type,
-                            "remote": pair.remote.to_string(),
-                            "remote_type": pair.remote_type,
-                        }),
-                    );
-                    self.destination = Some(remote_address);
-                    self.relayed = local.kind() == CandidateType::Relayed;
-                    if self.connected_at.is_none() {
-                        let now = Instant::now();
+                Event::DtlsState(dtls) => {
+                    let role = self.peer.dtls_role().map(|role| lower(&role));
+                    self.summary.dtls_role = role.clone();
+                    let shown = role.clone().unwrap_or_default();
+                    note!(self.out, "dtls-state" => "DTLS {dtls:?} (we are the {shown})",
+                        state = lower(&dtls), role);
+                }
+                Event::SrtpReady { profile } => {
+                    let profile = profile.to_string();
+                    self.summary.srtp_profile = Some(profile.clone());
+                    note!(self.out, "srtp-ready" => "DTLS-SRTP keyed: {profile}", profile);
+                }
+                Event::ConnectionState(connection) => {
+                    note!(self.out, "connection-state" => "connection {connection:?}",
+                        state = lower(&connection));
+                    if connection == ConnectionState::Connected && !self.summary.connected {
+                        self.summary.connected = true;
+                        self.summary.time_to_connected = Some(now - self.started);
                         self.connected_at = Some(now);
                         self.next_packet = Some(now);
                         self.next_stats = Some(now + self.config.stats_interval);
                         self.restart_at = self.config.restart_after.map(|after| now + after);
                     }
-                    self.summary.selected = Some(pair);
-                    self.summary.pairs_selected += 1;
                 }
-                IceEvent::RoleChanged { controlling } => {
-                    self.printer.note(
-                        "role-changed",
-                        &format!("ICE role conflict: now controlling={controlling}"),
-                        json!({ "controlling": controlling }),
-                    );
+                Event::TransceiverAdded {
+                    mid,
+                    kind: MediaKind::Audio,
+                } if self.mid.is_none() => {
+                    let _ = self.peer.set_direction(&mid, Direction::SendRecv);
+                    self.mid = Some(mid);
                 }
-                other => {
-                    self.printer.note(
-                        "ice-event",
-                        &format!("ICE event {other:?}"),
-                        json!({ "detail": format!("{other:?}") }),
-                    );
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether connectivity checks are still worth a line each (before
-    /// the call is up; consent checks later are only counted).
-    fn checking(&self) -> bool {
-        matches!(self.state, ConnectionState::New | ConnectionState::Checking)
-    }
-
-    fn note_stun_sent(&mut self, destination: SocketAddr, bytes: &[u8]) {
-        let Ok(message) = StunMessage::parse(bytes) else {
-            return;
-        };
-        let class = message.class();
-        if Some(destination) == self.config.stun {
-            self.printer.note(
-                "stun-request",
-                &format!("asked STUN server {destination} for our server-reflexive address"),
-                json!({ "server": destination.to_string() }),
-            );
-        } else if class == Class::Request {
-            self.summary.checks_sent += 1;
-            if self.checking() {
-                self.printer.note(
-                    "check-sent",
-                    &format!(
-                        "connectivity check to {destination}{}",
-                        if message.use_candidate() { " (USE-CANDIDATE: nomination)" } else { "" }
-                    ),
-                    json!({ "to": destination.to_string(), "use_candidate": message.use_candidate() }),
-                );
-            }
-        } else if class == Class::SuccessResponse && self.checking() {
-            self.printer.note(
-                "check-answered",
-                &format!("answered the connectivity check of {destination}"),
-                json!({ "to": destination.to_string() }),
-            );
-        }
-    }
-
-    fn note_stun_received(&mut self, source: SocketAddr, bytes: &[u8]) {
-        let Ok(message) = StunMessage::parse(bytes) else {
-            return;
-        };
-        if Some(source) == self.config.stun {
-            let mapped = message
-                .xor_mapped_address()
-                .or_else(|| message.mapped_address());
-            self.stun_mapped = mapped;
-            self.printer.note(
-                "stun-response",
-                &format!(
-                    "STUN server {source} answered: we are seen as {}",
-                    mapped.map_or_else(|| "(no address)".to_owned(), |a| a.to_string())
-                ),
-                json!({ "server": source.to_string(), "mapped": mapped.map(|a| a.to_string()) }),
-            );
-        } else if message.class() == Class::SuccessResponse && self.checking() {
-            self.printer.note(
-                "check-succeeded",
-                &format!("connectivity check to {source} succeeded"),
-                json!({ "from": source.to_string() }),
-            );
-        }
-    }
-
-    async fn signal(&mut self, signaling: &mut Signaling, value: Value) -> Result<(), PeerError> {
-        if self.signal_ready && self.hold_signals_until.is_none() {
-            signaling.send(value).await
-        } else {
-            self.pending_signals.push(value);
-            Ok(())
-        }
-    }
-
-    async fn flush_signals(&mut self, signaling: &mut Signaling) -> Result<(), PeerError> {
-        self.signal_ready = true;
-        if self.hold_signals_until.is_some() {
-            return Ok(());
-        }
-        for value in core::mem::take(&mut self.pending_signals) {
-            signaling.send(value).await?;
-        }
-        Ok(())
-    }
-
-    /// Sends the signals held back for late candidates once their time
-    /// has come (or at the answer, if that comes later).
-    async fn release_held_signals(
-        &mut self,
-        now: Instant,
-        signaling: &mut Signaling,
-    ) -> Result<(), PeerError> {
-        if self.hold_signals_until.is_none_or(|t| t > now) {
-            return Ok(());
-        }
-        self.hold_signals_until = None;
-        let count = self
-            .pending_signals
-            .iter()
-            .filter(|v| kind(v) == "candidate")
-            .count();
-        self.summary.late_candidates += count;
-        self.printer.note(
-            "late-candidates",
-            &format!("signalling our {count} candidate(s) late"),
-            json!({ "candidates": count }),
-        );
-        if self.signal_ready {
-            self.flush_signals(signaling).await?;
-        }
-        Ok(())
-    }
-
-    /// Holds our candidates back for [`PeerConfig::candidate_delay`] from
-    /// now, when asked to.
-    fn hold_candidates(&mut self) {
-        if let Some(delay) = self.config.candidate_delay {
-            self.hold_signals_until = Some(Instant::now() + delay);
-        }
-    }
-
-    /// After [`Agent::restart`]: the new credentials go in the next
-    /// description, with a new version; candidates are trickled.
-    fn take_new_credentials(&mut self) {
-        let credentials = self.agent.local_credentials().clone();
-        self.session.ice_ufrag = Cow::Owned(credentials.ufrag().to_owned());
-        self.session.ice_pwd = Cow::Owned(credentials.pwd().to_owned());
-        self.session.candidates.clear();
-        self.session.origin.session_version += 1;
-    }
-
-    /// Answers an offer: the first one, or a later one. A later offer with
-    /// a new ufrag restarts ICE (RFC 8839 §4.4.1.1.1): we answer it with
-    /// new credentials of our own and trickle our candidates again.
-    async fn answer_offer(
-        &mut self,
-        signaling: &mut Signaling,
-        text: &str,
-    ) -> Result<(), PeerError> {
-        let offer = Sdp::parse(text).map_err(|e| PeerError::Negotiation(format!("offer: {e}")))?;
-        let (ufrag, ..) = remote_transport(&offer);
-        let first = self.remote_ufrag.is_none();
-        if !first {
-            if ufrag != self.remote_ufrag {
-                self.agent
-                    .restart()
-                    .map_err(|e| PeerError::Negotiation(e.to_string()))?;
-                self.take_new_credentials();
-                self.summary.ice_restarts += 1;
-                self.printer.note(
-                    "ice-restart",
-                    &format!(
-                        "the other side restarted ICE (ufrag {} -> {}): answering with ufrag {}",
-                        self.remote_ufrag.as_deref().unwrap_or(""),
-                        ufrag.as_deref().unwrap_or(""),
-                        self.session.ice_ufrag
-                    ),
-                    json!({ "by": "remote", "remote_ufrag": ufrag, "local_ufrag": self.session.ice_ufrag }),
-                );
-            } else {
-                self.session.origin.session_version += 1;
-            }
-        }
-        self.printer.note(
-            "offer",
-            &format!("received offer ({} bytes)", text.len()),
-            json!({ "sdp_len": text.len() }),
-        );
-        let capabilities = Capabilities::new(self.session.clone()).with_audio(self.media.clone());
-        let answer = create_answer(&offer, &capabilities)
-            .map_err(|e| PeerError::Negotiation(e.to_string()))?
-            .into_owned();
-        let agreed = agreed(&offer, &answer)?;
-        let answer_text = answer.to_string();
-        self.agreed = Some(agreed);
-        self.apply_remote(&offer)?;
-        self.printer.note(
-            "answer",
-            &format!(
-                "sending answer ({} bytes, ICE ufrag {}): PCMU/{} payload type {}, RTX {}",
-                answer_text.len(),
-                self.session.ice_ufrag,
-                pcmu::SAMPLE_RATE,
-                agreed.payload_type,
-                agreed.rtx_payload_type.map_or_else(
-                    || "not agreed".to_owned(),
-                    |pt| format!("payload type {pt}")
-                )
-            ),
-            json!({ "sdp": answer_text }),
-        );
-        signaling
-            .send(json!({ "type": "answer", "sdp": answer_text }))
-            .await?;
-        if first {
-            self.hold_candidates();
-        }
-        self.flush_signals(signaling).await
-    }
-
-    /// Restarts ICE from our side: new credentials in a new offer.
-    async fn restart_ice(&mut self, signaling: &mut Signaling) -> Result<(), PeerError> {
-        self.restart_at = None;
-        self.agent
-            .restart()
-            .map_err(|e| PeerError::Negotiation(e.to_string()))?;
-        self.take_new_credentials();
-        self.summary.ice_restarts += 1;
-        let offer = create_offer(&self.session, core::slice::from_ref(&self.media)).to_string();
-        self.printer.note(
-            "ice-restart",
-            &format!(
-                "restarting ICE: sending a new offer ({} bytes, ICE ufrag {})",
-                offer.len(),
-                self.session.ice_ufrag
-            ),
-            json!({ "by": "local", "local_ufrag": self.session.ice_ufrag, "sdp": offer }),
-        );
-        signaling
-            .send(json!({ "type": "offer", "sdp": offer }))
-            .await?;
-        self.local_offer = Some(offer);
-        Ok(())
-    }
-
-    fn add_remote_candidate(&mut self, value: &str) {
-        match value.parse::<Candidate>() {
-            Ok(candidate) => {
-                let text = candidate_value(&candidate);
-                match self.agent.add_remote_candidate(candidate) {
-                    Ok(()) => self.printer.note(
-                        "remote-candidate",
-                        &format!("remote candidate {text}"),
-                        json!({ "candidate": text }),
-                    ),
-                    Err(error) => self.printer.note(
-                        "remote-candidate-refused",
-                        &format!("remote candidate {text} refused: {error}"),
-                        json!({ "candidate": text, "error": error.to_string() }),
-                    ),
-                }
-            }
-            Err(error) => self.printer.note(
-                "remote-candidate-invalid",
-                &format!("remote candidate {value:?} does not parse: {error}"),
-                json!({ "candidate": value, "error": error.to_string() }),
-            ),
-        }
-    }
-
-    /// Applies a remote description's ICE part.
-    fn apply_remote(&mut self, sdp: &Sdp<'_>) -> Result<(), PeerError> {
-        let (ufrag, pwd, candidates, end) = remote_transport(sdp);
-        let (Some(ufrag), Some(pwd)) = (ufrag, pwd) else {
-            return Err(PeerError::Negotiation(
-                "no a=ice-ufrag or a=ice-pwd".to_owned(),
-            ));
-        };
-        self.agent
-            .set_remote_credentials(&ufrag, &pwd)
-            .map_err(|e| PeerError::Negotiation(e.to_string()))?;
-        self.remote_ufrag = Some(ufrag);
-        if sdp.attributes().any(|a| matches!(a, Attribute::IceLite)) {
-            // RFC 8445 §6.1.1: a full agent facing a lite one controls.
-            self.agent.set_remote_lite();
-        }
-        for candidate in candidates {
-            self.add_remote_candidate(&candidate);
-        }
-        if end {
-            self.agent.end_of_remote_candidates();
-        }
-        Ok(())
-    }
-
-    async fn handle_signal(
-        &mut self,
-        signaling: &mut Signaling,
-        message: Value,
-    ) -> Result<(), PeerError> {
-        match kind(&message) {
-            "offer" => {
-                if let Some(text) = message.get("sdp").and_then(Value::as_str) {
-                    self.answer_offer(signaling, text).await?;
-                }
-            }
-            "answer" => {
-                let (Some(offer), Some(text)) = (
-                    self.local_offer.clone(),
-                    message.get("sdp").and_then(Value::as_str),
-                ) else {
-                    return Ok(());
-                };
-                let offer =
-                    Sdp::parse(&offer).map_err(|e| PeerError::Negotiation(e.to_string()))?;
-                let answer =
-                    Sdp::parse(text).map_err(|e| PeerError::Negotiation(format!("answer: {e}")))?;
-                let agreed = agreed(&offer, &answer)?;
-                self.printer.note(
-                    "answer",
-                    &format!(
-                        "received answer ({} bytes): PCMU/{} payload type {}, RTX {}",
-                        text.len(),
-                        pcmu::SAMPLE_RATE,
-                        agreed.payload_type,
-                        agreed
-                            .rtx_payload_type
-                            .map_or_else(|| "not agreed".to_owned(), |pt| format!("payload type {pt}"))
-                    ),
-                    json!({ "sdp_len": text.len(), "payload_type": agreed.payload_type, "rtx_payload_type": agreed.rtx_payload_type }),
-                );
-                self.agreed = Some(agreed);
-                self.apply_remote(&answer)?;
-                self.flush_signals(signaling).await?;
-            }
-            "candidate" => {
-                if let Some(value) = message.get("candidate").and_then(Value::as_str) {
-                    self.add_remote_candidate(value);
-                }
-            }
-            "end-of-candidates" => {
-                self.printer.note(
-                    "remote-end-of-candidates",
-                    "remote end-of-candidates",
-                    json!({}),
-                );
-                self.agent.end_of_remote_candidates();
-            }
-            "bye" => {
-                self.printer
-                    .note("remote-bye", "the other side hung up", json!({}));
-                self.ended
-                    .get_or_insert_with(|| "the other side hung up".to_owned());
-            }
-            "peer-left" => {
-                self.printer
-                    .note("peer-left", "the other side left the room", json!({}));
-                self.ended
-                    .get_or_insert_with(|| "the other side left the room".to_owned());
-            }
-            "error" => {
-                let reason = message.get("reason").and_then(Value::as_str).unwrap_or("");
-                self.printer.note(
-                    "signal-error",
-                    &format!("signaling server error: {reason}"),
-                    json!({ "reason": reason }),
-                );
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    async fn handle_datagram(&mut self, source: SocketAddr, bytes: &[u8]) {
-        let now = Instant::now();
-        // Everything goes through the agent: it consumes STUN (its own and
-        // the TURN server's) and hands back media, whether it came
-        // directly or through the relay, unwrapped.
-        let receive = Receive::udp(source, self.local, bytes);
-        match self.agent.handle_receive(now, receive) {
-            Ok(Handled::Data(data)) => {
-                let accepted = if data.local == self.local {
-                    self.accepts_media_from(data.remote)
-                } else {
-                    // Through our relayed candidate.
-                    Some(data.remote) == self.destination
-                };
-                if accepted && PacketKind::of(data.contents) == PacketKind::Rtp {
-                    self.handle_media(now, data.contents).await;
-                }
-            }
-            // Bad or stale STUN is dropped by the agent; nothing to do.
-            Ok(Handled::NotMine) | Err(_) => {}
-            Ok(_) => self.note_stun_received(source, bytes),
-        }
-    }
-
-    /// Whether RTP or RTCP from `source` (not through TURN) is the other
-    /// peer's. Once a pair is selected only its remote address is; before
-    /// that, any remote candidate's address (RFC 8445 §12.1: an agent must
-    /// be ready to receive on any candidate of the latest exchange), so the
-    /// media a controlling peer sends as soon as it has nominated is not
-    /// lost while this side's own checks are still on their way.
-    fn accepts_media_from(&self, source: SocketAddr) -> bool {
-        if self.relayed {
-            return false;
-        }
-        match self.destination {
-            Some(destination) => source == destination,
-            None => self
-                .agent
-                .remote_candidates()
-                .any(|candidate| candidate.socket_addr() == Some(source)),
-        }
-    }
-
-    /// An RTP or RTCP packet from the other peer (RFC 5761 demultiplexing).
-    async fn handle_media(&mut self, now: Instant, bytes: &[u8]) {
-        let is_rtcp = bytes.get(1).is_some_and(|b| (192..=223).contains(b));
-        if is_rtcp {
-            self.handle_rtcp(now, bytes).await;
-        } else {
-            self.handle_rtp(now, bytes);
-        }
-    }
-
-    fn handle_rtp(&mut self, now: Instant, bytes: &[u8]) {
-        let Some(agreed) = self.agreed else {
-            return;
-        };
-        let Ok(packet) = RtpPacket::parse(bytes) else {
-            return;
-        };
-        let mut rebuilt = [0u8; MAX_DATAGRAM];
-        let (packet, via_rtx) = if Some(packet.payload_type()) == agreed.rtx_payload_type {
-            let Some(remote_ssrc) = self.remote_ssrc else {
-                return;
-            };
-            let Ok(len) = write_original(&packet, remote_ssrc, agreed.payload_type, &mut rebuilt)
-            else {
-                return;
-            };
-            let Some(Ok(original)) = rebuilt.get(..len).map(RtpPacket::parse) else {
-                return;
-            };
-            (original, true)
-        } else if packet.payload_type() == agreed.payload_type {
-            (packet, false)
-        } else {
-            return;
-        };
-        let ssrc = packet.ssrc();
-        if ssrc == self.ssrc {
-            // RFC 3550 §8.2: both sides drew the same SSRC. Rare enough (one
-            // in 2^32) that the peer only reports it.
-            if self.remote_ssrc.is_none() {
-                self.remote_ssrc = Some(ssrc);
-                self.printer.note(
-                    "ssrc-collision",
-                    &format!("the other side uses our SSRC {ssrc:#010x}; its media is not counted"),
-                    json!({ "ssrc": ssrc }),
-                );
-            }
-            return;
-        }
-        if *self.remote_ssrc.get_or_insert(ssrc) != ssrc {
-            return;
-        }
-        // The statistics see every packet of the source (they follow RFC
-        // 3550 A.1 themselves, and must see a restart's first packet).
-        self.rtcp
-            .handle_rtp_receive(now, ssrc, packet.sequence_number(), packet.timestamp());
-        let outcome = self.nack.handle_packet(now, packet.sequence_number());
-        match outcome {
-            // A duplicate, or one stray packet far from the stream: not
-            // played.
-            NackOutcome::Ignored | NackOutcome::OutOfSequence => return,
-            NackOutcome::Recovered { .. } if via_rtx => self.summary.packets_recovered += 1,
-            NackOutcome::Resynchronised => {
-                // The sender restarted (or jumped): the recording goes on
-                // from where it is, with the new timestamp base.
-                let recorded = u32::try_from(self.summary.recording.len()).unwrap_or(u32::MAX);
-                self.first_timestamp = Some(packet.timestamp().wrapping_sub(recorded));
-            }
-            _ => {}
-        }
-        if let Some(stats) = self.rtcp.source_stats(ssrc) {
-            self.summary.packets_lost = stats.cumulative_lost();
-            self.summary.jitter_ms =
-                f64::from(stats.jitter()) * 1000.0 / f64::from(pcmu::SAMPLE_RATE);
-        }
-        let payload = packet.payload();
-        self.summary.packets_received += 1;
-        self.summary.bytes_received += payload.len() as u64;
-        if self.config.record.is_some() {
-            let first = *self.first_timestamp.get_or_insert(packet.timestamp());
-            let offset = packet.timestamp().wrapping_sub(first);
-            if offset < 0x8000_0000 {
-                let start = usize::try_from(offset).unwrap_or(usize::MAX);
-                let end = start.saturating_add(payload.len());
-                if end <= MAX_RECORDING_SAMPLES {
-                    let recording = &mut self.summary.recording;
-                    if recording.len() < end {
-                        recording.resize(end, 0);
-                    }
-                    if let Some(slot) = recording.get_mut(start..end) {
-                        for (sample, byte) in slot.iter_mut().zip(payload) {
-                            *sample = pcmu::decode(*byte);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    async fn handle_rtcp(&mut self, now: Instant, bytes: &[u8]) {
-        if let Err(error) = self.rtcp.handle_rtcp_receive(now, bytes) {
-            if let Verdict::Print { suppressed } = self.diagnostics.check("rtcp-malformed", now) {
-                let note = if suppressed > 0 {
-                    format!(" ({suppressed} more since the last such line)")
-                } else {
-                    String::new()
-                };
-                self.printer.note(
-                    "rtcp-malformed",
-                    &format!("malformed RTCP ({} bytes): {error}{note}", bytes.len()),
-                    json!({ "len": bytes.len(), "error": error.to_string(), "suppressed": suppressed }),
-                );
-            }
-            return;
-        }
-        let Ok(compound) = Compound::parse_reduced_size(bytes) else {
-            return;
-        };
-        let arrival = self.ntp_now(now).compact();
-        let mut to_resend: Vec<u16> = Vec::new();
-        for packet in compound.packets().flatten() {
-            let blocks = match packet {
-                RtcpPacket::SenderReport(sr) => {
-                    self.summary.sender_reports_received += 1;
-                    Some(sr.report_blocks)
-                }
-                RtcpPacket::ReceiverReport(rr) => {
-                    self.summary.receiver_reports_received += 1;
-                    Some(rr.report_blocks)
-                }
-                RtcpPacket::Nack(nack) if nack.media_ssrc == self.ssrc => {
-                    self.summary.nacks_received += 1;
-                    to_resend.extend(nack.lost_sequence_numbers());
-                    None
-                }
-                RtcpPacket::Goodbye(_) => {
+                Event::Media(packet) => self.receive_media(packet),
+                Event::RemoteEnded { .. } => {
                     self.summary.bye_received = true;
-                    self.printer
-                        .note("rtcp-bye", "received RTCP BYE", json!({}));
-                    None
+                    note!(self.out, "rtcp-bye" => "received RTCP BYE");
                 }
-                _ => None,
-            };
-            for block in blocks.iter().flat_map(List::iter) {
-                if block.ssrc != self.ssrc {
-                    continue;
+                Event::Failed(failure) => {
+                    let reason = failure.to_string();
+                    note!(self.out, "failed" => "failed: {reason}", reason = &reason);
+                    self.summary.failure = Some(reason.clone());
+                    self.ended.get_or_insert(reason);
                 }
-                self.summary.report_blocks_received += 1;
-                if let Some(rtt) = round_trip_time(
-                    arrival,
-                    block.last_sender_report,
-                    block.delay_since_last_sender_report,
-                ) {
-                    self.summary.rtt = Some(rtt);
-                }
-                self.remote_report = Some(block);
+                Event::Ice(event) => self.ice_event(event),
+                _ => {}
             }
         }
-        if let Some(rtt) = self.summary.rtt {
-            self.nack.set_rtt(rtt.max(MIN_NACK_INTERVAL));
+        Ok(())
+    }
+
+    fn ice_event(&mut self, event: IceEvent) {
+        match event {
+            IceEvent::SelectedPair {
+                local,
+                local_base,
+                remote,
+                remote_address,
+                ..
+            } => {
+                let pair = SelectedPair {
+                    local: local.socket_addr().unwrap_or(local_base),
+                    local_type: local.kind().to_string(),
+                    local_base,
+                    remote: remote_address,
+                    remote_type: remote.kind().to_string(),
+                };
+                let transport = local.transport().to_string();
+                let (l, lt, r, rt) = (pair.local, &pair.local_type, pair.remote, &pair.remote_type);
+                note!(self.out, "selected-pair" => "selected pair {lt} {l} -> {rt} {r}",
+                    local = l.to_string(), local_type = lt, remote = r.to_string(),
+                    remote_type = rt, transport);
+                self.summary.selected = Some(pair);
+                self.summary.pairs_selected += 1;
+            }
+            IceEvent::CloseConnection { local, remote } => {
+                if self.tcp.close(local, remote) {
+                    note!(self.out, "tcp-closed" => "TCP connection from {remote} closed",
+                        remote = remote.to_string());
+                }
+            }
+            IceEvent::RoleChanged { controlling } => {
+                let role = if controlling {
+                    "controlling"
+                } else {
+                    "controlled"
+                };
+                note!(self.out, "ice-role" => "ICE role: {role}", controlling);
+            }
+            other => {
+                note!(self.out, "ice-event" => "ICE event {detail}", detail = format!("{other:?}"))
+            }
         }
-        let rtx_payload_type = self.agreed.and_then(|a| a.rtx_payload_type);
-        for sequence_number in to_resend {
-            let Some(payload_type) = rtx_payload_type else {
-                break;
-            };
-            let mut buf = [0u8; MAX_DATAGRAM];
-            if let Ok(Some(len)) = self.rtx.write_rtx(sequence_number, payload_type, &mut buf) {
-                if let Some(packet) = buf.get(..len) {
-                    self.summary.retransmissions_sent += 1;
-                    self.send_media(packet).await;
+    }
+
+    /// A received packet, for the statistics and the recording.
+    fn receive_media(&mut self, packet: MediaPacket) {
+        if Some(packet.payload_type) != self.payload_type {
+            return;
+        }
+        let first = self.received.get_or_insert(FirstPacket {
+            ssrc: packet.ssrc,
+            timestamp: packet.timestamp,
+        });
+        if first.ssrc != packet.ssrc {
+            return;
+        }
+        self.summary.packets_received += 1;
+        self.summary.bytes_received += packet.payload.len() as u64;
+        let offset = packet.timestamp.wrapping_sub(first.timestamp);
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let end = start.saturating_add(packet.payload.len());
+        if self.config.record.is_none() || offset >= 0x8000_0000 || end > MAX_RECORDING_SAMPLES {
+            return;
+        }
+        let recording = &mut self.summary.recording;
+        if recording.len() < end {
+            recording.resize(end, 0);
+        }
+        if let Some(slot) = recording.get_mut(start..end) {
+            for (sample, byte) in slot.iter_mut().zip(&packet.payload) {
+                *sample = pcmu::decode(*byte);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------- packets
+
+    /// Sends what the `Peer` has to send: datagrams from the UDP socket,
+    /// framed packets on TCP connections.
+    async fn flush(&mut self) {
+        while let Some(transmit) = self.peer.poll_transmit() {
+            self.note_stun_sent(&transmit);
+            let (from, to) = (transmit.source, transmit.destination);
+            if transmit.transport == Transport::Tcp {
+                self.tcp.send(from, to, &transmit.contents).await;
+                continue;
+            }
+            let loss = self.config.send_loss_percent;
+            let media = PacketKind::of(&transmit.contents) == PacketKind::Rtp;
+            if media && loss > 0.0 && chance(&mut self.rng, loss) {
+                // SRTCP has a packet type where SRTP has its marker and
+                // payload type (RFC 5761 §4).
+                let rtcp = transmit
+                    .contents
+                    .get(1)
+                    .is_some_and(|b| (192..=223).contains(b));
+                self.summary.packets_dropped += u64::from(!rtcp);
+                continue;
+            }
+            if let Err(e) = self.socket.send_to(&transmit.contents, to).await {
+                note!(self.out, "send-error" => "cannot send to {destination}: {error}",
+                    destination = to.to_string(), error = e.to_string());
+            }
+        }
+    }
+
+    /// Says which STUN messages went out: requests to the STUN server, and
+    /// connectivity checks while ICE is checking (consent checks later are
+    /// only counted).
+    fn note_stun_sent(&mut self, transmit: &Transmit) {
+        let packet = match transmit.transport {
+            Transport::Tcp => rfc4571::split(&transmit.contents).map_or(&[][..], |(p, _)| p),
+            _ => &transmit.contents,
+        };
+        let Ok(message) = StunMessage::parse(packet) else {
+            return;
+        };
+        let to = transmit.destination.to_string();
+        if Some(transmit.destination) == self.config.stun {
+            note!(self.out, "stun-request" =>
+                "asked STUN server {to} for our server-reflexive address",
+                server = &to);
+        } else if message.class() == Class::Request {
+            self.summary.checks_sent += 1;
+            if matches!(self.ice_state, IceState::New | IceState::Checking) {
+                let use_candidate = message.use_candidate();
+                let nomination = if use_candidate {
+                    " (USE-CANDIDATE: nomination)"
+                } else {
+                    ""
+                };
+                note!(self.out, "check-sent" => "connectivity check to {to}{nomination}",
+                    to = &to, use_candidate);
+            }
+        }
+    }
+
+    fn receive_datagram(&mut self, source: SocketAddr, bytes: &[u8]) {
+        if Some(source) == self.config.stun {
+            if let Ok(message) = StunMessage::parse(bytes) {
+                let mapped = message.xor_mapped_address().map(|a| a.to_string());
+                let seen = mapped.clone().unwrap_or_else(|| "(no address)".to_owned());
+                note!(self.out, "stun-response" =>
+                    "STUN server {source} answered: we are seen as {seen}",
+                    server = source.to_string(), mapped);
+            }
+        }
+        // A packet the `Peer` refuses (garbage, a stranger's) changes
+        // nothing.
+        let packet = Receive::udp(source, self.local, bytes);
+        let _ = self.peer.handle_receive(Instant::now(), packet);
+    }
+
+    fn tcp_event(&mut self, event: TcpEvent) {
+        let now = Instant::now();
+        match event {
+            TcpEvent::Accepted(stream, address) => {
+                let Some(local) = self.tcp.local() else {
+                    return;
+                };
+                let accepted = ConnectionEvent::Accepted {
+                    local,
+                    remote: address,
+                };
+                let remote = address.to_string();
+                match self.peer.handle_connection(now, accepted) {
+                    Ok(()) => {
+                        note!(self.out, "tcp-accepted" =>
+                            "TCP connection from {remote} accepted", remote);
+                        self.tcp.add(stream, address);
+                    }
+                    Err(e) => {
+                        note!(self.out, "tcp-refused" =>
+                            "TCP connection from {remote} refused: {error}",
+                        remote, error = e.to_string())
+                    }
+                }
+            }
+            TcpEvent::Frames {
+                local,
+                remote,
+                frames,
+                closed,
+            } => {
+                for contents in &frames {
+                    let (source, destination, transport) = (remote, local, Transport::Tcp);
+                    let packet = Receive {
+                        source,
+                        destination,
+                        transport,
+                        contents,
+                    };
+                    let _ = self.peer.handle_receive(now, packet);
+                }
+                if closed {
+                    let _ = self
+                        .peer
+                        .handle_connection(now, ConnectionEvent::Closed { local, remote });
+                    note!(self.out, "tcp-closed" => "TCP connection from {remote} closed",
+                        remote = remote.to_string());
                 }
             }
         }
     }
 
-    async fn send_nacks(&mut self, now: Instant) {
-        let Some(remote_ssrc) = self.remote_ssrc else {
-            return;
-        };
-        let mut lost = Vec::new();
-        self.nack.poll_nacks(now, &mut lost);
-        if lost.is_empty() {
-            return;
-        }
-        let entries: Vec<NackEntry> = NackEntry::pack(lost.iter().copied()).collect();
-        let packet = Nack {
-            sender_ssrc: self.ssrc,
-            media_ssrc: remote_ssrc,
-            entries: List::new(&entries),
-        };
-        let mut buf = [0u8; MAX_DATAGRAM];
-        if let Ok(len) = packet.write_to(&mut buf) {
-            if let Some(bytes) = buf.get(..len) {
-                self.summary.nacks_sent += 1;
-                self.summary.nacked_packets += lost.len() as u64;
-                self.send_media(bytes).await;
-            }
-        }
+    // -------------------------------------------------------------- timers
+
+    /// The earliest instant something is due.
+    fn deadline(&self) -> Instant {
+        let end = self
+            .connected_at
+            .zip(self.config.duration)
+            .map(|(at, d)| at + d);
+        let connect = (!self.summary.connected).then(|| self.started + self.config.connect_timeout);
+        let timers = [
+            self.next_packet,
+            self.next_stats,
+            self.hold_until,
+            self.restart_at,
+        ];
+        let timers = timers
+            .into_iter()
+            .chain([end, connect, self.peer.poll_timeout()]);
+        let next = timers.flatten().min();
+        next.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))
     }
 
-    async fn send_audio(&mut self, now: Instant) {
-        let (Some(agreed), Some(mut due)) = (self.agreed, self.next_packet) else {
+    async fn handle_timeouts(&mut self) -> Result<(), PeerError> {
+        let now = Instant::now();
+        self.peer.handle_timeout(now);
+        self.send_tone(now);
+        if self.next_stats.is_some_and(|t| t <= now) {
+            self.print_stats();
+            self.next_stats = Some(now + self.config.stats_interval);
+        }
+        if self.restart_at.is_some_and(|t| t <= now) {
+            self.restart_at = None;
+            self.peer.restart_ice();
+            let offer = self.peer.create_offer();
+            let offer = offer.map_err(|e| PeerError::Negotiation(e.to_string()))?;
+            let ufrag = self.peer.ice().local_credentials().ufrag().to_owned();
+            self.restarted("local", ufrag);
+            self.describe("offer", offer).await?;
+        }
+        if let Some((at, duration)) = self.connected_at.zip(self.config.duration) {
+            if now >= at + duration {
+                let seconds = duration.as_secs_f64();
+                self.ended
+                    .get_or_insert(format!("hung up after {seconds} s"));
+            }
+        }
+        if !self.summary.connected && now >= self.started + self.config.connect_timeout {
+            let timeout = self.config.connect_timeout.as_secs_f64();
+            self.ended
+                .get_or_insert(format!("not connected after {timeout} s"));
+        }
+        self.release().await
+    }
+
+    /// Writes the tone's packets that are due.
+    fn send_tone(&mut self, now: Instant) {
+        let (Some(mid), Some(payload_type), Some(mut due)) =
+            (self.mid.clone(), self.payload_type, self.next_packet)
+        else {
             return;
         };
         let mut sent = 0;
         while due <= now && sent < MAX_CATCH_UP_PACKETS {
             let payload = self.tone.next_packet();
-            let builder = Builder::new()
-                .payload_type(agreed.payload_type)
-                .sequence_number(self.sequence_number)
-                .timestamp(self.timestamp)
-                .ssrc(self.ssrc)
-                .marker(self.summary.packets_sent == 0)
-                .payload(&payload);
-            let mut buf = [0u8; 256];
-            if let Ok(len) = builder.write_to(&mut buf) {
-                if let Some(bytes) = buf.get(..len) {
-                    let _ = self.rtx.store(bytes);
-                    self.rtcp
-                        .handle_rtp_send(now, self.timestamp, payload.len());
-                    self.summary.packets_sent += 1;
-                    self.summary.bytes_sent += payload.len() as u64;
-                    if !self.send_media(bytes).await {
-                        self.summary.packets_dropped += 1;
-                    }
-                }
+            let (timestamp, first) = (self.tone_timestamp, self.summary.packets_sent == 0);
+            let written = self
+                .peer
+                .write_rtp(now, &mid, payload_type, timestamp, first, &payload);
+            if written.is_ok() {
+                self.summary.packets_sent += 1;
+                self.summary.bytes_sent += payload.len() as u64;
             }
-            self.sequence_number = self.sequence_number.wrapping_add(1);
-            self.timestamp = self.timestamp.wrapping_add(pcmu::SAMPLES_PER_PACKET as u32);
+            self.tone_timestamp = timestamp.wrapping_add(pcmu::SAMPLES_PER_PACKET as u32);
             due += PACKET_INTERVAL;
             sent += 1;
         }
@@ -1400,520 +817,297 @@ impl Call {
         });
     }
 
-    async fn send_reports(&mut self, now: Instant) {
-        if self.destination.is_none() {
-            return;
+    fn print_stats(&mut self) {
+        if let Some(mid) = &self.mid {
+            let stats = self.peer.stats(Instant::now());
+            let ssrc = self.received.as_ref().map(|first| first.ssrc);
+            if let Some(inbound) = stats.inbound(mid).find(|s| Some(s.ssrc) == ssrc) {
+                self.summary.packets_lost = inbound.packets_lost;
+                self.summary.jitter_ms = inbound.jitter.as_secs_f64() * 1000.0;
+            }
+            if let Some(rtt) = stats.remote_inbound(mid).and_then(|r| r.round_trip_time) {
+                self.summary.rtt = Some(rtt);
+            }
+            self.summary.nacks_sent = stats.inbound(mid).map(|s| s.nack_count).sum();
+            self.summary.retransmissions_received = stats
+                .inbound(mid)
+                .map(|s| s.retransmitted_packets_received)
+                .sum();
+            self.summary.retransmissions_sent = stats
+                .outbound(mid)
+                .map_or(0, |s| s.retransmitted_packets_sent);
         }
-        self.rtcp.handle_timeout(now);
-        while let Some(report) = self.rtcp.poll_transmit() {
-            self.summary.rtcp_sent += 1;
-            self.send_media(&report).await;
-        }
+        let s = &self.summary;
+        note!(self.out, "stats" =>
+            "stats: sent {sent_packets} packets / {sent_bytes} bytes ({dropped} dropped by the \
+             loss injection), received {received_packets} packets / {received_bytes} bytes, \
+             {lost} lost, jitter {jitter_ms:.2} ms, RTT {rtt}, {nacks} NACKs sent, \
+             {resent} packets retransmitted, {repaired} retransmissions received",
+            sent_packets = s.packets_sent, sent_bytes = s.bytes_sent, dropped = s.packets_dropped,
+            received_packets = s.packets_received, received_bytes = s.bytes_received,
+            lost = s.packets_lost, jitter_ms = s.jitter_ms, rtt = format_rtt(s.rtt),
+            rtt_ms = s.rtt.map(|r| r.as_secs_f64() * 1000.0), nacks = s.nacks_sent,
+            resent = s.retransmissions_sent, repaired = s.retransmissions_received,
+            srtp_profile = &s.srtp_profile);
     }
 
-    fn print_stats(&mut self, now: Instant) {
-        let sent = self.rtcp.sender();
-        let (sent_packets, sent_bytes) = (sent.packet_count(), sent.octet_count());
-        let received = self
-            .remote_ssrc
-            .and_then(|ssrc| self.rtcp.source_stats(ssrc));
-        // After the other side's BYE its statistics are gone: keep the last.
-        let (lost, jitter_ms) = received.map_or(
-            (self.summary.packets_lost, self.summary.jitter_ms),
-            |stats| {
-                (
-                    stats.cumulative_lost(),
-                    f64::from(stats.jitter()) * 1000.0 / f64::from(pcmu::SAMPLE_RATE),
-                )
-            },
-        );
-        let rtt_ms = self.summary.rtt.map(|rtt| rtt.as_secs_f64() * 1000.0);
-        let (remote_lost, remote_fraction) = self.remote_report.map_or((None, None), |block| {
-            (
-                Some(block.cumulative_lost),
-                Some(f64::from(block.fraction_lost) / 256.0 * 100.0),
-            )
-        });
-        let text = format!(
-            "stats: sent {sent_packets} packets / {sent_bytes} bytes (the other side reports {} lost, {}), received {} packets / {} bytes, {lost} lost, {} recovered by RTX, jitter {jitter_ms:.2} ms, RTT {}",
-            remote_lost.map_or_else(|| "no report yet".to_owned(), |l| l.to_string()),
-            remote_fraction.map_or_else(
-                || "-".to_owned(),
-                |f| format!("{f:.1} % in the last interval")
-            ),
-            self.summary.packets_received,
-            self.summary.bytes_received,
-            self.summary.packets_recovered,
-            rtt_ms.map_or_else(|| "not measured yet".to_owned(), |ms| format!("{ms:.3} ms")),
-        );
-        self.printer.note(
-            "stats",
-            &text,
-            json!({
-                "sent_packets": sent_packets,
-                "sent_bytes": sent_bytes,
-                "remote_reported_lost": remote_lost,
-                "remote_fraction_lost_percent": remote_fraction,
-                "received_packets": self.summary.packets_received,
-                "received_bytes": self.summary.bytes_received,
-                "lost": lost,
-                "recovered": self.summary.packets_recovered,
-                "jitter_ms": jitter_ms,
-                "rtt_ms": rtt_ms,
-            }),
-        );
-        self.summary.packets_lost = lost;
-        self.summary.jitter_ms = jitter_ms;
-        let _ = now;
-    }
-
-    /// The earliest instant something is due.
-    fn deadline(&self, connect_deadline: Instant) -> Instant {
-        // Once connected, the connect deadline is over: without this an
-        // elapsed one would wake the loop at once, again and again.
-        let mut deadline = if self.summary.connected {
-            Instant::now() + Duration::from_secs(3600)
-        } else {
-            connect_deadline
-        };
-        let mut consider = |t: Option<Instant>| {
-            if let Some(t) = t {
-                deadline = deadline.min(t);
-            }
-        };
-        consider(self.agent.poll_timeout());
-        consider(self.hold_signals_until);
-        consider(self.restart_at);
-        if self.destination.is_some() {
-            consider(self.rtcp.poll_timeout());
-            consider(self.nack.poll_timeout());
-            consider(self.next_packet);
-            consider(self.next_stats);
-            consider(
-                self.connected_at
-                    .zip(self.config.duration)
-                    .map(|(at, duration)| at + duration),
-            );
-        }
-        deadline
-    }
-
-    /// Runs the timers that are due.
-    async fn handle_timeouts(&mut self, now: Instant, connect_deadline: Instant) {
-        self.agent.handle_timeout(now);
-        if self.destination.is_some() {
-            self.send_audio(now).await;
-            self.send_reports(now).await;
-            self.send_nacks(now).await;
-            if self.next_stats.is_some_and(|t| t <= now) {
-                self.print_stats(now);
-                self.next_stats = Some(now + self.config.stats_interval);
-            }
-            if let (Some(at), Some(duration)) = (self.connected_at, self.config.duration) {
-                if now >= at + duration {
-                    self.ended.get_or_insert_with(|| {
-                        format!("hung up after {} s", duration.as_secs_f64())
-                    });
-                }
-            }
-        } else if now >= connect_deadline && !self.summary.connected {
-            self.ended.get_or_insert_with(|| {
-                format!(
-                    "not connected after {} s",
-                    self.config.connect_timeout.as_secs_f64()
-                )
-            });
-        }
-    }
-
-    /// Sends RTCP BYE (with a last report), a signaling `bye`, closes ICE.
-    async fn hang_up(&mut self, signaling: &mut Signaling, tell_peer: bool) {
-        let now = Instant::now();
-        if self.destination.is_some() {
-            let mut buf = [0u8; MAX_DATAGRAM];
-            let sources = [self.ssrc];
-            let bye = Goodbye {
-                sources: List::new(&sources),
-                reason: Some(b"hang up"),
-            };
-            if let Ok(len) = self.rtcp.write_report(now, &mut buf) {
-                let tail = buf.get_mut(len..).unwrap_or_default();
-                if let Ok(bye_len) = bye.write_to(tail) {
-                    if let Some(bytes) = buf.get(..len + bye_len) {
-                        let bytes = bytes.to_vec();
-                        // The BYE is not subject to the loss injection.
-                        if let Some(destination) = self.destination {
-                            self.send_datagram(destination, &bytes).await;
-                        }
-                        self.summary.rtcp_sent += 1;
-                        self.printer
-                            .note("rtcp-bye-sent", "sent RTCP BYE", json!({}));
-                    }
-                }
-            }
+    /// Closes the `Peer` (RTCP BYE, DTLS close_notify, ICE closed, TURN
+    /// allocations released) and says `bye` when we are the one hanging up.
+    async fn hang_up(&mut self, tell_peer: bool) {
+        let keyed = self.peer.srtp_profile().is_some();
+        self.peer.close(Instant::now());
+        self.flush().await;
+        if keyed && self.summary.packets_sent > 0 {
+            note!(self.out, "rtcp-bye-sent" => "sent RTCP BYE");
         }
         if tell_peer {
-            let _ = signaling.send(json!({ "type": "bye" })).await;
+            let _ = self.signaling.send(json!({ "type": "bye" })).await;
         }
-        self.agent.close();
-        while let Some(transmit) = self.agent.poll_transmit() {
-            self.send_datagram(transmit.destination, &transmit.contents)
-                .await;
+        let limit = Instant::now() + Duration::from_secs(1);
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        while let Some(deadline) = self.peer.poll_timeout().filter(|_| Instant::now() < limit) {
+            tokio::select! {
+                Ok((len, source)) = self.socket.recv_from(&mut buf) => {
+                    self.receive_datagram(source, buf.get(..len).unwrap_or_default());
+                }
+                () = tokio::time::sleep_until(deadline.min(limit).into()) => {
+                    self.peer.handle_timeout(Instant::now());
+                }
+            }
+            self.flush().await;
         }
-        while self.agent.poll_event().is_some() {}
-        let state = self.agent.state();
-        self.printer.note(
-            "ice-state",
-            &format!("ICE {state:?}"),
-            json!({ "state": format!("{state:?}").to_lowercase() }),
-        );
+        let ice = self.peer.ice_connection_state();
+        note!(self.out, "ice-state" => "ICE {ice:?}", state = format!("{ice:?}").to_lowercase());
+    }
+}
+
+/// Opens the signaling channel, joins the room (unless signaling by copy
+/// and paste) and finds our role: whether we offer, and the offer when the
+/// other side made it first.
+async fn open_signaling(
+    config: &PeerConfig,
+    out: &Timeline,
+    (local, tcp): (SocketAddr, Option<SocketAddr>),
+    stop: &mut (impl Future<Output = ()> + Unpin),
+) -> Result<(Signaling, bool, Option<Value>), PeerError> {
+    let listener = tcp.map_or(String::new(), |a| format!(", TCP listener {a}"));
+    let sockets = format!("UDP socket {local}{listener}");
+    let (socket, tcp) = (local.to_string(), tcp.map(|a| a.to_string()));
+    let url = format!("ws://{}/", config.signal);
+    let mut signaling = if config.stdio_signaling {
+        note!(out, "stdio-signaling" =>
+            "copy-paste signaling: our messages are the JSON lines on stdout, the other side's are \
+             read from stdin; {sockets}", socket = &socket);
+        if let Some(joined) = &config.joined {
+            joined.notify_one();
+        }
+        if !config.answer_only {
+            // No room: the offer goes out at once.
+            return Ok((Signaling::stdio(), true, None));
+        }
+        Signaling::stdio()
+    } else {
+        let mut signaling = Signaling::connect(&url).await?;
+        let join = json!({ "type": "join", "room": config.room });
+        signaling.send(join).await?;
+        signaling
+    };
+    // The first in the room offers once the second arrives (unless told to
+    // answer only).
+    loop {
+        let message = tokio::select! {
+            message = signaling.receive() => message?,
+            () = &mut *stop => {
+                return Err(PeerError::Signaling("interrupted before the call".to_owned()));
+            }
+        };
+        let message =
+            message.ok_or_else(|| PeerError::Signaling("connection closed".to_owned()))?;
+        match kind(&message) {
+            "joined" => {
+                let (room, peers) = (&config.room, message.get("peers").and_then(Value::as_u64));
+                let count = peers.unwrap_or(0);
+                note!(out, "joined" => "joined room {room:?} on {url} ({count} of 2); {sockets}",
+                    room, peers, socket = &socket, tcp = &tcp);
+                if let Some(joined) = &config.joined {
+                    joined.notify_one();
+                }
+            }
+            "peer-joined" if !config.answer_only => return Ok((signaling, true, None)),
+            "offer" => return Ok((signaling, false, Some(message))),
+            "error" => {
+                let reason = message.get("reason").and_then(Value::as_str).unwrap_or("");
+                return Err(PeerError::Signaling(reason.to_owned()));
+            }
+            _ => {}
+        }
     }
 }
 
 /// Makes one call: joins `config.room` on the signaling server, offers (if
-/// first in the room) or answers, connects with ICE, exchanges a PCMU tone
-/// until `config.duration` passes, the other side hangs up or `stop`
-/// completes, then hangs up. Writes the WAV file when asked to.
+/// first in the room) or answers, connects (ICE, then DTLS-SRTP), exchanges
+/// a PCMU tone until `config.duration` passes, the other side hangs up or
+/// `stop` completes, then hangs up. Writes the WAV file when asked to.
 pub async fn run(
     config: PeerConfig,
     stop: impl Future<Output = ()>,
 ) -> Result<CallSummary, PeerError> {
-    let printer = Printer {
+    let io = |context| move |source| PeerError::Io { context, source };
+    let negotiation = |e: sansrtc::Error| PeerError::Negotiation(e.to_string());
+    let out = Timeline {
         name: config.name.clone(),
         output: config.output,
         epoch: config.epoch,
         to_stderr: config.stdio_signaling,
     };
-    let socket = UdpSocket::bind(config.bind)
-        .await
-        .map_err(|source| PeerError::Io {
-            context: "binding the UDP socket",
-            source,
-        })?;
-    let local = socket.local_addr().map_err(|source| PeerError::Io {
-        context: "reading the UDP socket address",
-        source,
-    })?;
-    let url = format!("ws://{}/", config.signal);
-    let mut signaling = if config.stdio_signaling {
-        printer.note(
-            "stdio-signaling",
-            &format!(
-                "copy-paste signaling: our messages are the JSON lines on stdout, the other side's are read from stdin; UDP socket {local}"
-            ),
-            json!({ "socket": local.to_string() }),
-        );
-        if let Some(joined) = &config.joined {
-            joined.notify_one();
+    let socket = UdpSocket::bind(config.bind).await;
+    let socket = socket.map_err(io("binding the UDP socket"))?;
+    let local = socket
+        .local_addr()
+        .map_err(io("reading the UDP socket address"))?;
+    let tcp = Tcp::bind(config.tcp, local).await;
+    let tcp = tcp.map_err(io("binding the TCP listener"))?;
+    // The `Peer` (and its certificate) is made while we wait for the other
+    // side; its sockets are added once the call starts.
+    let mut rng = Rng::new(config.seed);
+    let mut peer_config = Config::new();
+    peer_config.seed = Some(rng.next_seed());
+    peer_config.stun_servers = config.stun.into_iter().collect();
+    peer_config.turn_servers = config.turn.clone().into_iter().collect();
+    peer_config.ice_lite = config.ice_lite;
+    // PCMU with generic NACK and RTX (RFC 4588), so that lost packets are
+    // asked for and resent when the other side agrees.
+    let pcmu = Codec::new(pcmu::PAYLOAD_TYPE, "PCMU", pcmu::SAMPLE_RATE, None)
+        .with_feedback(&[("nack", None)]);
+    let rtx = Codec::rtx_with_clock_rate(RTX_PAYLOAD_TYPE, pcmu::PAYLOAD_TYPE, pcmu::SAMPLE_RATE);
+    peer_config.audio_codecs = vec![pcmu, rtx];
+    peer_config.cname = Some(config.name.clone());
+    peer_config.rtcp_interval = config.rtcp_interval;
+    let mut peer = Peer::new(peer_config, Instant::now()).map_err(negotiation)?;
+    let forged = match config.forge_fingerprint {
+        false => None,
+        true => {
+            let other = sansrtc::dtls::Certificate::generate();
+            let other = other.map_err(|e| PeerError::Negotiation(format!("a certificate: {e}")))?;
+            Some((peer.fingerprint(), other.fingerprint().to_string()))
         }
-        Signaling::stdio()
-    } else {
-        // What the signaling server sends is capped like what it accepts.
-        let websocket_config = WebSocketConfig::default()
-            .max_message_size(Some(crate::signal::MAX_MESSAGE_LEN))
-            .max_frame_size(Some(crate::signal::MAX_MESSAGE_LEN));
-        let (websocket, _) =
-            tokio_tungstenite::connect_async_with_config(&url, Some(websocket_config), false)
-                .await
-                .map_err(|e| PeerError::Signaling(format!("{url}: {e}")))?;
-        let mut signaling = Signaling::WebSocket(websocket);
-        signaling
-            .send(json!({ "type": "join", "room": config.room }))
-            .await?;
-        signaling
     };
     let mut stop = pin!(stop);
-
-    // Find our role: the first in the room offers once the second arrives
-    // (unless told to answer only).
-    let mut offer_text: Option<String> = None;
-    let offerer = if config.stdio_signaling && !config.answer_only {
-        // No room: with copy-paste signaling the offer goes out at once.
-        true
-    } else {
-        loop {
-            let message = tokio::select! {
-                message = signaling.receive() => message?,
-                () = &mut stop => return Err(PeerError::Signaling("interrupted before the call".to_owned())),
-            };
-            let message =
-                message.ok_or_else(|| PeerError::Signaling("connection closed".to_owned()))?;
-            match kind(&message) {
-                "joined" => {
-                    let peers = message.get("peers").and_then(Value::as_u64).unwrap_or(0);
-                    printer.note(
-                        "joined",
-                        &format!(
-                            "joined room {:?} on {url} ({peers} of 2); UDP socket {local}",
-                            config.room
-                        ),
-                        json!({ "room": config.room, "peers": peers, "socket": local.to_string() }),
-                    );
-                    if let Some(joined) = &config.joined {
-                        joined.notify_one();
-                    }
-                }
-                "peer-joined" if !config.answer_only => break true,
-                "offer" => {
-                    offer_text = message
-                        .get("sdp")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned);
-                    break false;
-                }
-                "error" => {
-                    let reason = message.get("reason").and_then(Value::as_str).unwrap_or("");
-                    return Err(PeerError::Signaling(reason.to_owned()));
-                }
-                _ => {}
-            }
-        }
-    };
+    let sockets = (local, tcp.local());
+    let (signaling, offerer, offer) = open_signaling(&config, &out, sockets, &mut stop).await?;
 
     let started = Instant::now();
-    let mut rng = Rng::new(config.seed);
-    let ssrc = rng.next_u32();
-    let rtx_ssrc = rng.next_u32();
-    let mut ice_config = IceConfig::new(offerer && !config.ice_lite);
-    ice_config.lite = config.ice_lite;
-    ice_config.seed = Some(rng.next_seed());
-    ice_config.stun_servers = config.stun.into_iter().collect();
-    ice_config.turn_servers = config.turn.clone().into_iter().collect();
-    let mut agent = Agent::new(ice_config, started);
-    agent
-        .add_local_socket(LocalSocket::udp(local))
-        .map_err(|e| PeerError::Negotiation(e.to_string()))?;
-    let credentials = agent.local_credentials().clone();
-    let mut fingerprint_bytes = Vec::with_capacity(32);
-    while fingerprint_bytes.len() < 32 {
-        fingerprint_bytes.extend_from_slice(&rng.next_u64().to_be_bytes());
+    peer.add_local_socket(LocalSocket::udp(local))
+        .map_err(negotiation)?;
+    if let Some(listener) = tcp.local() {
+        let listener = LocalSocket::tcp_passive(listener);
+        peer.add_local_socket(listener).map_err(negotiation)?;
     }
-    let fingerprint = Fingerprint {
-        hash_function: Cow::Borrowed("sha-256"),
-        bytes: fingerprint_bytes,
-    };
-    let session = SdpSession::new(
-        Origin::new(rng.next_u64() >> 2, core::net::Ipv4Addr::LOCALHOST.into()),
-        credentials.ufrag().to_owned(),
-        credentials.pwd().to_owned(),
-        fingerprint,
-    )
-    .map_err(|e| PeerError::Negotiation(e.to_string()))?
-    .with_ice_lite(config.ice_lite)
-    .with_extmap_allow_mixed(false);
-    let media = local_media(ssrc, &config.name);
-    let ntp_anchor = NtpTime::from_system_time(SystemTime::now());
-    let mut rtcp_config = SessionConfig::new(
-        ssrc,
-        config.name.as_bytes(),
-        pcmu::SAMPLE_RATE,
-        ntp_anchor,
-        started,
-    );
-    rtcp_config.min_interval = config.rtcp_interval;
-    rtcp_config.seed = Some(rng.next_seed());
-    let rtcp = RtcpSession::new(rtcp_config, started);
     let mut call = Call {
-        printer: printer.clone(),
-        diagnostics: RateLimit::default_for_programs(),
+        out: out.clone(),
+        tone: pcmu::Tone::new(config.tone_hz, config.tone_amplitude),
+        config,
+        peer,
         socket,
         local,
-        agent,
+        tcp,
+        signaling,
+        rng,
         started,
-        ntp_anchor,
-        anchor: started,
         summary: CallSummary {
             offerer,
             ..CallSummary::default()
         },
-        agreed: None,
-        destination: None,
-        connected_at: None,
-        ssrc,
-        sequence_number: (rng.next_u32() & 0x7fff) as u16,
-        timestamp: rng.next_u32(),
-        tone: pcmu::Tone::new(config.tone_hz, config.tone_amplitude),
+        mid: None,
+        payload_type: None,
+        tone_timestamp: 0,
         next_packet: None,
         next_stats: None,
-        rtcp,
-        rtx: RetransmissionBuffer::new(
-            RTX_BUFFER_PACKETS,
-            rtx_ssrc,
-            (rng.next_u32() & 0x7fff) as u16,
-        ),
-        nack: NackGenerator::new(NackConfig::default()),
-        remote_ssrc: None,
-        first_timestamp: None,
-        remote_report: None,
-        state: ConnectionState::New,
-        stun_mapped: None,
-        relayed: false,
-        signal_ready: false,
-        pending_signals: Vec::new(),
-        hold_signals_until: None,
-        ended: None,
-        session,
-        media,
-        local_offer: None,
-        remote_ufrag: None,
+        connected_at: None,
         restart_at: None,
-        rng,
-        config,
+        received: None,
+        ice_state: IceState::New,
+        pending: Vec::new(),
+        described: false,
+        descriptions: 0,
+        hold_until: None,
+        forged,
+        ended: None,
     };
-
-    // Host candidates are known at once; they go into the description.
-    let mut initial = Vec::new();
-    while let Some(event) = call.agent.poll_event() {
-        match event {
-            IceEvent::LocalCandidate(candidate) => {
-                let value = candidate_value(&candidate);
-                printer.note(
-                    "local-candidate",
-                    &format!("gathered {} candidate {value}", candidate.kind()),
-                    json!({ "candidate": value, "candidate_type": candidate.kind().to_string() }),
-                );
-                call.summary.local_candidates.push(value.clone());
-                if call.config.candidate_delay.is_some() {
-                    call.pending_signals.push(
-                        json!({ "type": "candidate", "candidate": format!("candidate:{value}") }),
-                    );
-                } else {
-                    initial.push(value);
-                }
-            }
-            IceEvent::GatheringComplete => {
-                call.pending_signals
-                    .push(json!({ "type": "end-of-candidates" }));
-                printer.note(
-                    "gathering-complete",
-                    "gathering complete, sent end-of-candidates",
-                    json!({}),
-                );
-            }
-            _ => {}
-        }
-    }
-    call.session.candidates = initial.into_iter().map(Cow::Owned).collect();
     if offerer {
-        let offer = create_offer(&call.session, core::slice::from_ref(&call.media)).to_string();
-        printer.note(
-            "offer",
-            &format!(
-                "the other peer joined: sending offer ({} bytes, ICE ufrag {}{}, {} candidate(s), trickle, rtcp-mux, BUNDLE)",
-                offer.len(),
-                call.session.ice_ufrag,
-                if call.config.ice_lite { ", ICE-lite" } else { "" },
-                call.session.candidates.len()
-            ),
-            json!({ "sdp": offer }),
-        );
-        signaling
-            .send(json!({ "type": "offer", "sdp": offer }))
-            .await?;
-        call.local_offer = Some(offer);
-        call.hold_candidates();
-    } else {
-        let text = offer_text.unwrap_or_default();
-        call.answer_offer(&mut signaling, &text).await?;
+        let mid = call
+            .peer
+            .add_transceiver(MediaKind::Audio, Direction::SendRecv);
+        call.mid = Some(mid.map_err(negotiation)?);
+        let offer = call.peer.create_offer().map_err(negotiation)?;
+        call.describe("offer", offer).await?;
+    } else if let Some(offer) = offer {
+        call.handle_signal(offer).await?;
     }
 
-    let connect_deadline = started + call.config.connect_timeout;
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut signaling_open = true;
     let mut interrupted = false;
-    call.drain_agent(&mut signaling).await?;
+    call.drain_events().await?;
+    call.flush().await;
     while call.ended.is_none() {
-        let deadline = call.deadline(connect_deadline);
+        let deadline = call.deadline();
         tokio::select! {
-            received = call.socket.recv_from(&mut buf) => {
-                if let Ok((len, source)) = received {
-                    let datagram = buf.get(..len).unwrap_or_default().to_vec();
-                    call.handle_datagram(source, &datagram).await;
-                }
+            Ok((len, source)) = call.socket.recv_from(&mut buf) => {
+                call.receive_datagram(source, buf.get(..len).unwrap_or_default());
             }
-            message = signaling.receive(), if signaling_open => {
-                match message {
-                    Ok(Some(message)) => call.handle_signal(&mut signaling, message).await?,
-                    Ok(None) => {
-                        signaling_open = false;
-                        printer.note("signal-closed", "signaling connection closed", json!({}));
-                        if !call.summary.connected {
-                            call.ended = Some("signaling closed before ICE connected".to_owned());
-                        }
-                    }
-                    Err(error) => {
-                        signaling_open = false;
-                        printer.note("signal-error", &error.to_string(), json!({ "error": error.to_string() }));
-                        if !call.summary.connected {
-                            call.ended = Some(error.to_string());
-                        }
+            event = call.tcp.next() => call.tcp_event(event),
+            message = call.signaling.receive(), if signaling_open => match message {
+                Ok(Some(message)) => call.handle_signal(message).await?,
+                Ok(None) | Err(_) => {
+                    signaling_open = false;
+                    note!(out, "signal-closed" => "signaling connection closed");
+                    if !call.summary.connected {
+                        call.ended = Some("signaling closed before the call connected".to_owned());
                     }
                 }
-            }
-            () = tokio::time::sleep_until(deadline.into()) => {
-                call.handle_timeouts(Instant::now(), connect_deadline).await;
-            }
+            },
+            () = tokio::time::sleep_until(deadline.into()) => call.handle_timeouts().await?,
             () = &mut stop => {
                 interrupted = true;
                 call.ended = Some("interrupted".to_owned());
             }
         }
-        let now = Instant::now();
-        call.release_held_signals(now, &mut signaling).await?;
-        if call.restart_at.is_some_and(|t| t <= now) && signaling_open {
-            call.restart_ice(&mut signaling).await?;
-        }
-        call.drain_agent(&mut signaling).await?;
+        call.drain_events().await?;
+        call.flush().await;
     }
-    if call.ended.as_deref() == Some("the other side hung up") && !call.summary.bye_received {
+    if call.ended.as_deref() == Some("the other side hung up") {
         // The signaling `bye` can overtake the RTCP BYE sent just before
         // it: give that datagram a moment to arrive.
         let grace = Instant::now() + Duration::from_millis(250);
         while !call.summary.bye_received {
             tokio::select! {
-                received = call.socket.recv_from(&mut buf) => {
-                    if let Ok((len, source)) = received {
-                        let datagram = buf.get(..len).unwrap_or_default().to_vec();
-                        call.handle_datagram(source, &datagram).await;
-                    }
+                Ok((len, source)) = call.socket.recv_from(&mut buf) => {
+                    call.receive_datagram(source, buf.get(..len).unwrap_or_default());
                 }
                 () = tokio::time::sleep_until(grace.into()) => break,
             }
+            call.drain_events().await?;
         }
     }
     let reason = call.ended.take().unwrap_or_default();
-    let we_hang_up = interrupted
-        || reason.starts_with("hung up")
-        || reason.starts_with("not connected")
-        || reason == "ICE failed";
-    call.print_stats(Instant::now());
-    call.hang_up(&mut signaling, we_hang_up && signaling_open)
-        .await;
-    printer.note(
-        "end",
-        &format!("call ended: {reason}"),
-        json!({ "reason": reason }),
-    );
+    call.print_stats();
+    let we_hang_up = interrupted || !reason.starts_with("the other side");
+    call.hang_up(we_hang_up && signaling_open).await;
+    note!(out, "end" => "call ended: {reason}", reason = &reason);
     call.summary.end_reason = reason;
-    if let Signaling::WebSocket(socket) = &mut signaling {
-        let _ = socket.close(None).await;
-    }
+    call.signaling.close().await;
     if let Some(path) = &call.config.record {
-        let bytes = crate::wav::encode(&call.summary.recording, pcmu::SAMPLE_RATE);
-        std::fs::write(path, bytes).map_err(|source| PeerError::Io {
-            context: "writing the recording",
-            source,
-        })?;
-        printer.note(
-            "recorded",
-            &format!(
-                "wrote {} samples ({:.2} s) to {}",
-                call.summary.recording.len(),
-                call.summary.recording.len() as f64 / f64::from(pcmu::SAMPLE_RATE),
-                path.display()
-            ),
-            json!({ "path": path.display().to_string(), "samples": call.summary.recording.len() }),
+        let samples = &call.summary.recording;
+        let wav = crate::wav::encode(samples, pcmu::SAMPLE_RATE);
+        std::fs::write(path, wav).map_err(io("writing the recording"))?;
+        let (count, seconds) = (
+            samples.len(),
+            samples.len() as f64 / f64::from(pcmu::SAMPLE_RATE),
         );
+        let shown = path.display();
+        note!(out, "recorded" => "wrote {count} samples ({seconds:.2} s) to {shown}",
+            path = shown.to_string(), samples = count);
     }
     Ok(call.summary)
 }
@@ -1928,41 +1122,5 @@ mod tests {
         let hits = (0..100_000).filter(|_| chance(&mut rng, 5.0)).count();
         assert!((4_700..=5_300).contains(&hits), "{hits}");
         assert!(!(0..1000).any(|_| chance(&mut rng, 0.0)));
-    }
-
-    #[test]
-    fn candidate_values_have_no_prefix() {
-        let line = "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host";
-        let candidate: Candidate = line.parse().unwrap();
-        assert_eq!(
-            candidate_value(&candidate),
-            "1 1 udp 2130706431 127.0.0.1 5000 typ host"
-        );
-    }
-
-    #[test]
-    fn the_answer_accepts_rtx_for_pcmu() {
-        let session = SdpSession::example();
-        let media = local_media(1, "a");
-        let offer = create_offer(&session, core::slice::from_ref(&media));
-        let text = offer.to_string();
-        assert!(
-            text.contains("a=rtpmap:97 rtx/8000\r\na=fmtp:97 apt=0\r\n"),
-            "{text}"
-        );
-        assert!(text.contains("a=rtcp-mux\r\n") && text.contains("a=group:BUNDLE 0\r\n"));
-        assert!(text.contains("a=ssrc:1 cname:a\r\n"));
-        assert!(!text.contains("a=ssrc-group"), "{text}");
-        let capabilities = Capabilities::new(session.clone()).with_audio(media);
-        // RTX at 8 kHz repairing PCMU is negotiated (RFC 4588 section 8.1).
-        let answer = create_answer(&offer, &capabilities).unwrap().into_owned();
-        let agreed = agreed(&offer, &answer).unwrap();
-        assert_eq!(agreed.payload_type, 0);
-        assert_eq!(agreed.rtx_payload_type, Some(RTX_PAYLOAD_TYPE));
-        let written = answer.to_string();
-        assert!(
-            written.contains("m=audio 9 UDP/TLS/RTP/SAVPF 0 97\r\n"),
-            "{written}"
-        );
     }
 }

@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | `join` | `room` (1 to [`MAX_ROOM_NAME_LEN`] characters) | answers `joined` with `room` and `peers` (1 or 2); the other peer gets `peer-joined`. A third peer gets an `error` and is disconnected |
 //! | `offer`, `answer` | `sdp` (string) | relays the message unchanged to the other peer |
-//! | `candidate` | `candidate` (string, an `a=candidate` value) | relays it |
+//! | `candidate` | `candidate` (string, an `a=candidate` value), optionally `mid` | relays it |
 //! | `end-of-candidates`, `bye` | — | relays it |
 //!
 //! A message that is not JSON, has an unknown type, misses a field, comes
@@ -55,30 +55,11 @@ const MAX_REQUEST_HEAD: usize = 8 * 1024;
 /// How long a new connection has to send its request head.
 const REQUEST_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(5);
 
-/// The page served to browsers: it joins a room and shows the messages.
-pub const PAGE: &str = r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>sansrtc signaling</title></head>
-<body>
-<h1>sansrtc signaling</h1>
-<p>Rooms of two peers; JSON messages <code>join</code>, <code>offer</code>,
-<code>answer</code>, <code>candidate</code>, <code>end-of-candidates</code>,
-<code>bye</code> are relayed to the other peer of the room.</p>
-<form id="join"><input id="room" value="demo"> <button>join</button></form>
-<pre id="log"></pre>
-<script>
-const log = (line) => { document.getElementById("log").textContent += line + "\n"; };
-document.getElementById("join").onsubmit = (event) => {
-  event.preventDefault();
-  const ws = new WebSocket(`ws://${location.host}/`);
-  ws.onopen = () => ws.send(JSON.stringify({ type: "join", room: document.getElementById("room").value }));
-  ws.onmessage = (message) => log("<- " + message.data);
-  ws.onclose = () => log("closed");
-};
-</script>
-</body>
-</html>
-"#;
+/// The page served to browsers: it calls an example peer (or any other
+/// peer speaking this protocol) in a room with the microphone, plays what
+/// the peer sends, and shows the connection, DTLS-SRTP and audio levels
+/// from `getStats()`.
+pub const PAGE: &str = include_str!("call.html");
 
 /// Longest extra page.
 pub const MAX_PAGE_LEN: usize = 1024 * 1024;

@@ -1,6 +1,6 @@
 //! The peer options the browser interop test uses, between two of our
-//! peers on 127.0.0.1: an ICE-lite offerer, candidates signalled late, and
-//! an ICE restart started by either side.
+//! peers on 127.0.0.1: an ICE-lite offerer, candidates signalled late, an
+//! ICE restart started by either side, ICE-TCP, a forged fingerprint.
 
 // The test owns the clock (the peers' epoch).
 #![allow(clippy::disallowed_methods)]
@@ -118,4 +118,63 @@ async fn a_restart_offer_from_the_answerer_is_answered() {
     assert_eq!((alice.ice_restarts, bob.ice_restarts), (1, 1));
     assert!(alice.pairs_selected >= 2, "{}", alice.pairs_selected);
     assert!(bob.pairs_selected >= 2, "{}", bob.pairs_selected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_with_tcp_offer_a_passive_candidate_and_connect() {
+    let (alice, bob) = call(1.0, |alice, bob| {
+        alice.tcp = true;
+        bob.tcp = true;
+    })
+    .await;
+    assert_same_pair(&alice, &bob);
+    for summary in [&alice, &bob] {
+        // The listener is announced next to the UDP host candidate
+        // (RFC 6544: `tcptype passive` on the listener's port).
+        let tcp: Vec<&String> = summary
+            .local_candidates
+            .iter()
+            .filter(|c| c.contains(" tcp "))
+            .collect();
+        assert_eq!(tcp.len(), 1, "{:?}", summary.local_candidates);
+        assert!(tcp[0].ends_with("typ host tcptype passive"), "{}", tcp[0]);
+        // Two passive candidates do not pair: the call is on UDP.
+        let local = summary.selected.as_ref().unwrap().local_base;
+        let address = format!(" {} {} typ host", local.ip(), local.port());
+        assert!(
+            summary
+                .local_candidates
+                .iter()
+                .any(|c| c.contains(" udp ") && c.ends_with(&address)),
+            "{local} in {:?}",
+            summary.local_candidates
+        );
+    }
+    assert!(bob.packets_received > 0 && alice.packets_received > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_fingerprint_fails_dtls_and_no_media_flows() {
+    let (alice, bob) = call(1.0, |alice, bob| {
+        alice.forge_fingerprint = true;
+        alice.connect_timeout = Duration::from_secs(5);
+        bob.connect_timeout = Duration::from_secs(5);
+    })
+    .await;
+    // ICE connects; bob, who checks alice's certificate against the
+    // fingerprint her offer carried, refuses it.
+    assert!(alice.selected.is_some() && bob.selected.is_some());
+    assert_eq!(
+        bob.failure.as_deref(),
+        Some("DTLS failed: the peer's certificate does not match the remote fingerprint"),
+        "{bob:?}"
+    );
+    assert!(!alice.connected && !bob.connected);
+    assert_eq!(
+        (alice.srtp_profile.clone(), bob.srtp_profile.clone()),
+        (None, None)
+    );
+    assert_eq!(alice.packets_received + bob.packets_received, 0);
+    // Bob hangs up; alice learns it from the signaling channel.
+    assert_eq!(alice.end_reason, "the other side hung up");
 }

@@ -324,6 +324,11 @@ CAMPAIGNS = {
     "rtp_jitter": ["rtp_packet"],
     "sdp_structured": ["sdp_parse"],
     "sdp_offer_answer": ["sdp_negotiate"],
+    # Their inputs are sequences of steps, not packets: they start empty.
+    "dtls_receive": [],
+    "srtp_unprotect": [],
+    "ice_tcp": [],
+    "datachannel_receive": [],
 }
 
 

@@ -22,7 +22,9 @@ use bytes::Bytes;
 use sansrtc_stun::drive::{Outbox, Overflow, PacketWriter, Queue};
 use sansrtc_stun::{Class, Message, TransactionId};
 
-use crate::candidate::{self, Address, Candidate, CandidateType, Local, Remote, Transport};
+use crate::candidate::{
+    self, Address, Candidate, CandidateType, Local, Remote, TcpType, Transport,
+};
 use crate::check::{Credentials, MAX_CHECK_TRANSMISSIONS};
 use crate::checklist::{CheckList, DEFAULT_MAX_PAIRS};
 use crate::event::{
@@ -33,6 +35,8 @@ use crate::nomination::{NominationPolicy, Selected};
 use crate::pair::PairInfo;
 use crate::relay::{Relays, TurnServer};
 use crate::rng::{Rng, Seed};
+use crate::tcp::{self as tcp, Connections, TcpPolicy};
+use crate::trace::decision;
 
 /// Most local sockets an agent takes.
 pub const MAX_LOCAL_SOCKETS: usize = 16;
@@ -122,6 +126,13 @@ pub struct Config {
     /// The state becomes `Disconnected` without a consent response for this
     /// long, 8 s (more than the longest consent interval).
     pub disconnected_timeout: Duration,
+    /// How the controlling agent weighs TCP pairs against UDP pairs
+    /// (RFC 6544): [`TcpPolicy::UdpFirst`] with a 1 s fallback by default.
+    pub tcp_policy: TcpPolicy,
+    /// A TCP connection that has not completed a check this long after it
+    /// was asked for or accepted is closed and its pairs fail, 10 s (a
+    /// check fails after 9.5 s with the defaults). See [`crate::tcp`].
+    pub tcp_timeout: Duration,
 }
 
 impl Config {
@@ -154,18 +165,26 @@ impl Default for Config {
             consent_interval: Duration::from_secs(5),
             consent_timeout: Duration::from_secs(30),
             disconnected_timeout: Duration::from_secs(8),
+            tcp_policy: TcpPolicy::default(),
+            tcp_timeout: Duration::from_secs(10),
         }
     }
 }
 
-/// A local socket the caller owns.
+/// A local socket the caller owns: a UDP socket, or for ICE-TCP
+/// (RFC 6544, see [`crate::tcp`]) a TCP listener (passive) or an address
+/// to open TCP connections from (active).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LocalSocket {
-    /// Its bound address (the base of its candidates).
+    /// Its bound address (the base of its candidates); for an active TCP
+    /// socket, the IP address connections leave from, port 0.
     pub address: SocketAddr,
-    /// Its transport (only UDP is checked).
+    /// Its transport.
     pub transport: Transport,
+    /// For TCP: passive (a listener) or active (connections are opened
+    /// from it). Simultaneous-open is not supported.
+    pub tcp_type: Option<TcpType>,
     /// The component it serves.
     pub component: u16,
     /// Rank of its interface, 0 the most preferred (see
@@ -180,8 +199,33 @@ impl LocalSocket {
         Self {
             address,
             transport: Transport::Udp,
+            tcp_type: None,
             component: 1,
             interface_rank: 0,
+        }
+    }
+
+    /// A TCP listener bound to `address` (RFC 6544 passive candidate,
+    /// announced `tcptype passive`): the caller accepts connections on it
+    /// and reports them with
+    /// [`Agent::handle_connection`](crate::Agent::handle_connection).
+    pub const fn tcp_passive(address: SocketAddr) -> Self {
+        Self {
+            transport: Transport::Tcp,
+            tcp_type: Some(TcpType::Passive),
+            ..Self::udp(address)
+        }
+    }
+
+    /// The IP address the caller opens TCP connections from when the agent
+    /// asks ([`Event::OpenConnection`]; RFC 6544 active candidate,
+    /// announced `tcptype active` with port 9). Not for lite agents, which
+    /// never open connections.
+    pub const fn tcp_active(ip: IpAddr) -> Self {
+        Self {
+            transport: Transport::Tcp,
+            tcp_type: Some(TcpType::Active),
+            ..Self::udp(SocketAddr::new(ip, 0))
         }
     }
 
@@ -240,7 +284,7 @@ pub struct Agent {
     /// A lite agent's nominations (local base, remote address) that came
     /// before the remote credentials: installed when those arrive. One per
     /// local socket.
-    pub(crate) lite_nominated: Vec<(SocketAddr, SocketAddr)>,
+    pub(crate) lite_nominated: Vec<(SocketAddr, SocketAddr, Transport)>,
     pub(crate) state: ConnectionState,
     pub(crate) checking_since: Option<Instant>,
     pub(crate) last_local_candidate: Instant,
@@ -254,6 +298,10 @@ pub struct Agent {
     pub(crate) unauthenticated_answers: (Instant, u32),
     pub(crate) checks_sent: u64,
     pub(crate) relays: Relays,
+    pub(crate) connections: Connections,
+    /// When the first TCP pair of each component became valid (for
+    /// [`TcpPolicy::UdpFirst`]).
+    pub(crate) first_tcp_valid_at: Vec<(u16, Instant)>,
 }
 
 impl Agent {
@@ -282,11 +330,15 @@ impl Agent {
             &mut config.consent_interval,
             &mut config.consent_timeout,
             &mut config.disconnected_timeout,
+            &mut config.tcp_timeout,
         ] {
             *duration = (*duration).min(day);
         }
         if let NominationPolicy::BestOrAfter(wait) = &mut config.nomination {
             *wait = (*wait).min(day);
+        }
+        if let TcpPolicy::UdpFirst(fallback) = &mut config.tcp_policy {
+            *fallback = (*fallback).min(day);
         }
         let checklist = CheckList::new(config.max_pairs);
         let relays = if config.lite {
@@ -333,6 +385,8 @@ impl Agent {
             unauthenticated_answers: (now, 0),
             checks_sent: 0,
             relays,
+            connections: Connections::default(),
+            first_tcp_valid_at: Vec::new(),
         }
     }
 
@@ -365,17 +419,23 @@ impl Agent {
     /// data goes back to the caller; STUN is parsed, then dispatched by
     /// class to the handlers of requests, indications and responses.
     pub(crate) fn receive<'a>(&mut self, packet: Receive<'a>) -> Result<Handled<'a>, RecvError> {
-        let Some(socket) = self
-            .sockets
-            .iter()
-            .find(|s| s.address == packet.destination && s.transport == packet.transport)
-        else {
+        // A UDP packet arrives on a socket; a TCP frame on a connection.
+        let component = if packet.transport == Transport::Tcp {
+            self.connection(packet.destination, packet.source)
+                .map(|c| c.component)
+        } else {
+            self.sockets
+                .iter()
+                .find(|s| s.address == packet.destination && s.transport == packet.transport)
+                .map(|s| s.component)
+        };
+        let Some(component) = component else {
             return Ok(Handled::NotMine);
         };
         // RFC 7983: STUN starts with 0 to 3; the rest is the caller's.
         if packet.contents.first().is_some_and(|b| *b > 3) {
             return Ok(Handled::Data(Data {
-                component: socket.component,
+                component,
                 local: packet.destination,
                 remote: packet.source,
                 contents: packet.contents,
@@ -454,6 +514,7 @@ impl Agent {
             return;
         }
         self.advance(now);
+        self.expire_connections();
         self.retransmit_gathers();
         self.retransmit_checks();
         self.pace();
@@ -497,13 +558,20 @@ impl Agent {
 
     fn add_socket(&mut self, socket: LocalSocket, name: Option<Address>) -> Result<(), Error> {
         self.check_open()?;
-        if socket.transport != Transport::Udp {
-            return Err(Error::UnsupportedTransport);
+        match (socket.transport, socket.tcp_type) {
+            (Transport::Udp, None) | (Transport::Tcp, Some(TcpType::Passive)) => {}
+            // A lite agent never opens connections (RFC 6544 §4.1).
+            (Transport::Tcp, Some(TcpType::Active)) if !self.config.lite => {}
+            _ => return Err(Error::UnsupportedTransport),
         }
         if socket.component == 0 || socket.component > self.config.components {
             return Err(Error::Component(socket.component));
         }
-        if self.sockets.iter().any(|s| s.address == socket.address) {
+        if self
+            .sockets
+            .iter()
+            .any(|s| s.address == socket.address && s.transport == socket.transport)
+        {
             return Err(Error::DuplicateSocket);
         }
         if self.sockets.len() >= MAX_LOCAL_SOCKETS {
@@ -511,21 +579,37 @@ impl Agent {
         }
         self.sockets.push(socket);
         let ip = socket.address.ip();
-        let priority = candidate::priority(
-            CandidateType::Host,
-            candidate::local_preference(socket.interface_rank, ip),
-            socket.component,
-        );
-        let foundation = candidate::foundation(CandidateType::Host, ip, None, Transport::Udp);
+        let local_preference = match socket.tcp_type {
+            Some(tcp_type) => tcp::local_preference(
+                CandidateType::Host,
+                tcp_type,
+                tcp::other_preference(socket.interface_rank, ip),
+            ),
+            None => candidate::local_preference(socket.interface_rank, ip),
+        };
+        let priority = candidate::priority(CandidateType::Host, local_preference, socket.component);
+        let foundation = candidate::foundation(CandidateType::Host, ip, None, socket.transport);
+        // An active candidate announces the discard port (RFC 6544 §4.5):
+        // its connections leave from ports chosen when they open.
+        let announced = match socket.tcp_type {
+            Some(TcpType::Active) => SocketAddr::new(ip, 9),
+            _ => socket.address,
+        };
         let host = Candidate::new(
             &foundation,
             socket.component,
-            Transport::Udp,
+            socket.transport,
             priority,
-            socket.address,
+            announced,
             CandidateType::Host,
         )
         .map_err(|_| Error::Component(socket.component))?;
+        let host = match socket.tcp_type {
+            Some(tcp_type) => host
+                .with_extension("tcptype", tcp_type.as_str())
+                .map_err(|_| Error::UnsupportedTransport)?,
+            None => host,
+        };
         let host = match name {
             Some(name) => host.with_address(name),
             None => host,
@@ -538,7 +622,7 @@ impl Agent {
         self.stamp_local = true;
         self.event(Event::LocalCandidate(host));
         self.pair_local(self.locals.len() - 1);
-        if !self.config.lite {
+        if !self.config.lite && socket.transport == Transport::Udp {
             self.start_gathering(socket);
         }
         self.gathering = GatheringState::Gathering;
@@ -566,18 +650,17 @@ impl Agent {
         if component == 0 || component > self.config.components {
             return Err(Error::Component(component));
         }
-        if self.sockets.iter().any(|s| s.address == relayed) {
+        if self
+            .sockets
+            .iter()
+            .any(|s| s.address == relayed && s.transport == Transport::Udp)
+        {
             return Err(Error::DuplicateSocket);
         }
         if self.sockets.len() >= MAX_LOCAL_SOCKETS {
             return Err(Error::TooMany("local sockets"));
         }
-        let socket = LocalSocket {
-            address: relayed,
-            transport: Transport::Udp,
-            component,
-            interface_rank: 0,
-        };
+        let socket = LocalSocket::udp(relayed).with_component(component);
         self.sockets.push(socket);
         let priority = candidate::priority(
             CandidateType::Relayed,
@@ -612,10 +695,12 @@ impl Agent {
     }
 
     /// Adds a remote candidate (from the SDP or trickled). `.local` names
-    /// are handed to the caller to resolve ([`Event::ResolveName`]).
+    /// are handed to the caller to resolve ([`Event::ResolveName`]). TCP
+    /// candidates must carry their `tcptype` (RFC 6544 §4.5); those of type
+    /// `so` are kept but never paired.
     pub fn add_remote_candidate(&mut self, candidate: Candidate) -> Result<(), Error> {
         self.check_open()?;
-        if candidate.transport() != Transport::Udp {
+        if candidate.transport() == Transport::Tcp && candidate.tcp_type().is_none() {
             return Err(Error::UnsupportedTransport);
         }
         if candidate.component() == 0 || candidate.component() > self.config.components {
@@ -691,13 +776,13 @@ impl Agent {
         self.remote_credentials = Some(credentials);
         self.next_pacing = self.next_pacing.min(self.now);
         // A lite agent nominated before the answer came selects now.
-        for (local_base, remote_address) in core::mem::take(&mut self.lite_nominated) {
+        for (local_base, remote_address, transport) in core::mem::take(&mut self.lite_nominated) {
             if let Some(remote_index) = self
                 .remotes
                 .iter()
-                .position(|r| r.address == remote_address)
+                .position(|r| r.address == remote_address && r.candidate.transport() == transport)
             {
-                self.select_lite(local_base, remote_index);
+                self.select_lite(local_base, remote_index, transport);
             }
         }
         self.update_state();
@@ -721,6 +806,7 @@ impl Agent {
             self.set_state(ConnectionState::Closed);
         }
         self.outbox.clear();
+        self.close_connections(true);
         let now = self.now;
         self.relays.close(now);
         self.drain_relays();
@@ -730,7 +816,8 @@ impl Agent {
     /// its local base to the remote address, or, when the local candidate
     /// is one of the agent's relayed candidates, through the TURN server
     /// (a Send indication, or ChannelData once the channel for the pair is
-    /// bound). Read the packet from [`poll_transmit`](Self::poll_transmit).
+    /// bound); on a TCP pair, RFC 4571-framed for its connection (at most
+    /// 65535 bytes). Read the packet from [`poll_transmit`](Self::poll_transmit).
     /// Data received, directly or through a relayed candidate, comes back
     /// from [`handle_receive`](Self::handle_receive) as [`Handled::Data`].
     /// The data is copied; a caller that sends on its own sockets can send
@@ -739,13 +826,21 @@ impl Agent {
     pub fn send_data(&mut self, now: Instant, component: u16, data: &[u8]) -> Result<(), Error> {
         self.check_open()?;
         self.advance(now);
-        let (source, destination) = self
+        // A selected TCP pair whose connection closed is no pair any more.
+        let (source, destination, transport) = self
             .selected
             .iter()
-            .find(|s| s.component == component)
-            .map(|s| (s.local_base, s.remote_address))
+            .find(|s| s.component == component && !s.lost)
+            .map(|s| (s.local_base, s.remote_address, s.transport))
             .ok_or(Error::NoSelectedPair(component))?;
-        if self.relays.is_relayed(source) {
+        if transport == Transport::Tcp {
+            if data.len() > sansrtc_stun::framing::rfc4571::MAX_PACKET_LEN {
+                return Err(Error::TooLarge);
+            }
+            if !self.push_framed(source, destination, data) {
+                return Err(Error::TooMany("queued transmits"));
+            }
+        } else if self.relays.is_relayed(source) {
             self.relays
                 .send(now, source, destination, data)
                 .map_err(Error::Relay)?;
@@ -820,6 +915,9 @@ impl Agent {
         if let Some(at) = self.failure_deadline() {
             consider(at);
         }
+        if let Some(at) = self.connections.next_deadline(self.config.tcp_timeout) {
+            consider(at);
+        }
         earliest
     }
 
@@ -889,6 +987,12 @@ impl Agent {
         self.checklist.len()
     }
 
+    /// How many TCP connections the agent keeps (open or being opened), at
+    /// most [`MAX_TCP_CONNECTIONS`](crate::tcp::MAX_TCP_CONNECTIONS).
+    pub fn connection_count(&self) -> usize {
+        self.connections.len()
+    }
+
     /// Packets and events dropped because the caller did not drain
     /// [`poll_transmit`](Self::poll_transmit) and
     /// [`poll_event`](Self::poll_event) (at most [`MAX_QUEUED_TRANSMITS`]
@@ -898,6 +1002,14 @@ impl Agent {
             transmits: self.outbox.dropped(),
             events: self.events.dropped(),
         }
+    }
+
+    /// Packets waiting in [`poll_transmit`](Self::poll_transmit), at most
+    /// [`MAX_QUEUED_TRANSMITS`]: a caller with a burst to send (a transport
+    /// that can hold its packets back, like SCTP) sends while there is room
+    /// instead of having the excess dropped.
+    pub fn queued_transmits(&self) -> usize {
+        self.outbox.len()
     }
 
     /// Connectivity checks sent so far (first transmissions, not counting
@@ -937,14 +1049,20 @@ impl Agent {
         TransactionId::new(bytes)
     }
 
-    /// Queues a packet from `source`: from a relayed address of the
+    /// Queues a packet from `source`: over TCP, framed for the connection
+    /// from `source` to `destination`; from a relayed address of the
     /// agent's TURN clients, wrapped for the TURN server.
     pub(crate) fn transmit(
         &mut self,
         source: SocketAddr,
         destination: SocketAddr,
+        transport: Transport,
         contents: Bytes,
     ) {
+        if transport == Transport::Tcp {
+            self.push_framed(source, destination, &contents);
+            return;
+        }
         if self.relays.is_relayed(source) {
             let now = self.now;
             // A packet the relay cannot take is lost, like a datagram.
@@ -978,17 +1096,18 @@ impl Agent {
 
     fn set_state(&mut self, state: ConnectionState) {
         if self.state != state {
+            decision!("state {:?} -> {:?}", self.state, state);
             self.state = state;
             self.event(Event::StateChanged(state));
         }
     }
 
     fn add_remote(&mut self, candidate: Candidate, address: SocketAddr) -> Result<(), Error> {
-        if let Some(existing) = self
-            .remotes
-            .iter_mut()
-            .find(|r| r.address == address && r.candidate.component() == candidate.component())
-        {
+        if let Some(existing) = self.remotes.iter_mut().find(|r| {
+            r.address == address
+                && r.candidate.component() == candidate.component()
+                && r.candidate.transport() == candidate.transport()
+        }) {
             // A signaled candidate replaces the peer-reflexive one learned
             // for the same address (RFC 8445 §7.3.1.3).
             if existing.candidate.kind() == CandidateType::PeerReflexive
@@ -1003,8 +1122,11 @@ impl Agent {
         if signaled >= MAX_REMOTE_CANDIDATES {
             return Err(Error::TooMany("remote candidates"));
         }
+        let udp = candidate.transport() == Transport::Udp;
         self.remotes.push(Remote { candidate, address });
-        self.permit_remote(address.ip());
+        if udp {
+            self.permit_remote(address.ip());
+        }
         self.stamp_progress = true;
         self.pair_remote(self.remotes.len() - 1);
         self.next_pacing = self
@@ -1032,7 +1154,7 @@ impl Agent {
     }
 
     /// How long a check lasts from its first transmission to its failure.
-    fn check_span(&self) -> Duration {
+    pub(crate) fn check_span(&self) -> Duration {
         let mut rto = self.config.initial_rto;
         let mut span = Duration::ZERO;
         for _ in 0..self.config.max_transmissions {
@@ -1055,7 +1177,9 @@ impl Agent {
         let state = if all_selected {
             let oldest = self.selected.iter().map(|s| s.last_consent).min();
             let since = oldest.map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
-            if since >= self.config.consent_timeout {
+            // A selected TCP pair whose connection closed has no path left.
+            let lost = self.selected.iter().any(|s| s.lost);
+            if since >= self.config.consent_timeout || lost {
                 ConnectionState::Failed
             } else if since >= self.config.disconnected_timeout {
                 ConnectionState::Disconnected
@@ -1106,6 +1230,13 @@ impl Agent {
             for pair in self.checklist.pairs_mut() {
                 pair.check = None;
             }
+        }
+        if state == ConnectionState::Completed && self.state != ConnectionState::Completed {
+            // Checks are over: connections no selected pair uses go.
+            self.close_connections(false);
+        }
+        if state == ConnectionState::Failed && self.state != ConnectionState::Failed {
+            self.close_connections(true);
         }
         self.set_state(state);
     }

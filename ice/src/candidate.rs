@@ -93,6 +93,15 @@ pub enum TcpType {
 }
 
 impl TcpType {
+    /// The SDP token: `active`, `passive` or `so`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Passive => "passive",
+            Self::SimultaneousOpen => "so",
+        }
+    }
+
     fn parse(token: &str) -> Option<Self> {
         match token {
             "active" => Some(Self::Active),
@@ -100,6 +109,12 @@ impl TcpType {
             "so" => Some(Self::SimultaneousOpen),
             _ => None,
         }
+    }
+}
+
+impl fmt::Display for TcpType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

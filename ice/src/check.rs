@@ -24,11 +24,13 @@ use sansrtc_stun::{
 };
 
 use crate::agent::{Agent, MAX_UNAUTHENTICATED_ANSWERS};
-use crate::candidate::{self, Candidate, CandidateType, Local, Remote, Transport};
+use crate::candidate::{self, Candidate, CandidateType, Local, Remote, TcpType, Transport};
 use crate::event::{Error, Handled, Receive, RecvError};
 use crate::nomination::nominate_on_request;
 use crate::pair::{Check, PairState};
 use crate::rng::Rng;
+use crate::tcp;
+use crate::trace::decision;
 
 /// Most peer-reflexive remote candidates an agent learns from incoming
 /// checks (per generation). Checks from further unknown addresses are
@@ -136,7 +138,16 @@ impl Agent {
                 continue;
             }
             if check.sent >= max {
+                let sent = check.sent;
                 pair.check = None;
+                if !pair.valid {
+                    decision!(
+                        "pair {} -> {} failed: no answer after {} checks",
+                        pair.local_base,
+                        pair.remote_addr,
+                        sent
+                    );
+                }
                 pair.state = if pair.valid {
                     PairState::Succeeded
                 } else {
@@ -148,15 +159,22 @@ impl Agent {
             check.sent += 1;
             check.rto = (check.rto * 2).min(max_rto);
             check.next_at = now + check.rto;
-            sends.push((pair.local_base, pair.remote_addr, check.bytes.clone()));
+            sends.push((
+                pair.local_base,
+                pair.remote_addr,
+                pair.transport,
+                check.bytes.clone(),
+            ));
         }
-        for (source, destination, bytes) in sends {
-            self.transmit(source, destination, bytes);
+        for (source, destination, transport, bytes) in sends {
+            self.transmit(source, destination, transport, bytes);
         }
     }
 
     /// Sends a connectivity check on pair `id` (RFC 8445 §7.2.4). Returns
-    /// whether one was sent.
+    /// whether one was sent, or, for a TCP pair without a connection yet,
+    /// whether its connection was asked for (RFC 6544 §7.1); a TCP pair
+    /// that can have no connection fails.
     pub(crate) fn send_check(&mut self, id: u32) -> bool {
         let Some(remote_credentials) = self.remote_credentials.clone() else {
             return false;
@@ -167,9 +185,47 @@ impl Agent {
         let Some(local) = self.locals.get(pair.local) else {
             return false;
         };
+        let transport = pair.transport;
+        if transport == Transport::Tcp
+            && self.connection(pair.local_base, pair.remote_addr).is_none()
+        {
+            let (active, remote, component) = (pair.active, pair.remote_addr, pair.component);
+            let waiting =
+                active.is_some_and(|socket| self.request_connection(socket, remote, component));
+            if let Some(pair) = self.checklist.get_mut(id) {
+                pair.check = None;
+                if waiting {
+                    pair.state = PairState::InProgress;
+                } else {
+                    pair.state = PairState::Failed;
+                    pair.valid = false;
+                    pair.use_candidate = false;
+                }
+            }
+            if waiting && self.checking_since.is_none() {
+                self.checking_since = Some(self.now);
+            }
+            return waiting;
+        }
+        let local_preference = if transport == Transport::Tcp {
+            // The check's PRIORITY is that of a peer-reflexive candidate in
+            // the connection's direction (RFC 6544 §4.2).
+            let direction = if pair.active.is_some() {
+                TcpType::Active
+            } else {
+                TcpType::Passive
+            };
+            tcp::local_preference(
+                CandidateType::PeerReflexive,
+                direction,
+                tcp::other_preference(local.interface_rank, local.base.ip()),
+            )
+        } else {
+            candidate::local_preference(local.interface_rank, local.base.ip())
+        };
         let priority = candidate::priority(
             CandidateType::PeerReflexive,
-            candidate::local_preference(local.interface_rank, local.base.ip()),
+            local_preference,
             pair.component,
         );
         let use_candidate = self.controlling && pair.use_candidate;
@@ -188,6 +244,14 @@ impl Agent {
         let rto = self.config.initial_rto;
         let now = self.now;
         let controlling = self.controlling;
+        // Over TCP a check is sent once (the stream is reliable, RFC 8489
+        // §6.2.2) and given as long as a retransmitted one would take.
+        let reliable = transport == Transport::Tcp;
+        let (sent, next_at) = if reliable {
+            (self.config.max_transmissions, now + self.check_span())
+        } else {
+            (1, now + rto)
+        };
         if let Some(pair) = self.checklist.get_mut(id) {
             if pair.state != PairState::Succeeded {
                 pair.state = PairState::InProgress;
@@ -195,19 +259,20 @@ impl Agent {
             pair.check = Some(Check {
                 transaction_id,
                 bytes: bytes.clone(),
-                sent: 1,
-                next_at: now + rto,
+                sent,
+                next_at,
                 rto,
                 use_candidate,
                 controlling,
                 priority,
+                reliable,
             });
         }
         if self.checking_since.is_none() {
             self.checking_since = Some(now);
         }
         self.checks_sent += 1;
-        self.transmit(source, destination, bytes);
+        self.transmit(source, destination, transport, bytes);
         true
     }
 
@@ -222,27 +287,41 @@ impl Agent {
         let credentials = match self.authenticate_request(message) {
             Ok(credentials) => credentials,
             Err((error, Some(code))) => {
+                decision!(
+                    "check from {} refused with {}: {}",
+                    packet.source,
+                    code,
+                    error
+                );
                 self.refuse_unauthenticated(message, code, packet);
                 return Err(error);
             }
-            Err((error, None)) => return Err(error),
+            Err((error, None)) => {
+                decision!("check from {} dropped: {}", packet.source, error);
+                return Err(error);
+            }
         };
         let transaction_id = message.transaction_id();
-        let (source, destination) = (packet.source, packet.destination);
+        let (source, destination, transport) =
+            (packet.source, packet.destination, packet.transport);
+        if transport == Transport::Tcp {
+            // An authenticated check: the connection carries ICE.
+            self.connections.verify(destination, source);
+        }
         // RFC 8489 §6.3.1: after authentication, comprehension-required
         // attributes the agent does not act on get 420.
-        let unknown: Vec<AttributeType> = message
-            .not_understood(&UNDERSTOOD)
-            .take(MAX_ATTRIBUTES)
-            .collect();
-        if !unknown.is_empty() {
+        if message.not_understood(&UNDERSTOOD).next().is_some() {
+            let unknown: Vec<AttributeType> = message
+                .not_understood(&UNDERSTOOD)
+                .take(MAX_ATTRIBUTES)
+                .collect();
             if let Some(bytes) = unknown_attributes_response(
                 &mut self.writer,
                 transaction_id,
                 &unknown,
                 &credentials,
             ) {
-                self.transmit(destination, source, bytes);
+                self.transmit(destination, source, transport, bytes);
             }
             return Err(RecvError::Unsupported(
                 "unknown comprehension-required attributes",
@@ -258,14 +337,15 @@ impl Agent {
         if let Some(bytes) =
             success_response(&mut self.writer, transaction_id, source, &credentials)
         {
-            self.transmit(destination, source, bytes);
+            self.transmit(destination, source, transport, bytes);
         }
-        self.refresh_lite_consent(destination, source);
+        self.refresh_lite_consent(destination, source, transport);
         if credentials != self.local_credentials {
             // A check of the previous generation: answered for consent only.
             return Ok(Handled::Request);
         }
-        let Some(remote_index) = self.remote_of_request(source, destination, priority) else {
+        let Some(remote_index) = self.remote_of_request(source, destination, transport, priority)
+        else {
             return Ok(Handled::Request);
         };
         let use_candidate = message.use_candidate() && !self.controlling;
@@ -274,11 +354,11 @@ impl Agent {
         }
         if self.config.lite {
             if use_candidate {
-                self.select_lite(destination, remote_index);
+                self.select_lite(destination, remote_index, transport);
             }
             return Ok(Handled::Request);
         }
-        self.triggered_check(destination, source, remote_index, use_candidate);
+        self.triggered_check(destination, source, transport, remote_index, use_candidate);
         Ok(Handled::Request)
     }
 
@@ -369,7 +449,7 @@ impl Agent {
             message.transaction_id(),
             code,
         ) {
-            self.transmit(packet.destination, packet.source, bytes);
+            self.transmit(packet.destination, packet.source, packet.transport, bytes);
         }
     }
 
@@ -380,18 +460,32 @@ impl Agent {
         &mut self,
         source: SocketAddr,
         destination: SocketAddr,
+        transport: Transport,
         priority: u32,
     ) -> Option<usize> {
-        let component = self
-            .sockets
-            .iter()
-            .find(|s| s.address == destination)
-            .map_or(1, |s| s.component);
-        match self
-            .remotes
-            .iter()
-            .position(|r| r.address == source && r.candidate.component() == component)
-        {
+        // Over TCP, the peer's end of a connection it opened is active, of
+        // one we opened passive (RFC 6544 §7.2).
+        let (component, tcp_type) = if transport == Transport::Tcp {
+            let connection = self.connection(destination, source)?;
+            let tcp_type = if connection.accepted {
+                TcpType::Active
+            } else {
+                TcpType::Passive
+            };
+            (connection.component, Some(tcp_type))
+        } else {
+            let component = self
+                .sockets
+                .iter()
+                .find(|s| s.address == destination && s.transport == transport)
+                .map_or(1, |s| s.component);
+            (component, None)
+        };
+        match self.remotes.iter().position(|r| {
+            r.address == source
+                && r.candidate.component() == component
+                && r.candidate.transport() == transport
+        }) {
             Some(index) => Some(index),
             None => {
                 if self.remote_prflx >= MAX_PEER_REFLEXIVE {
@@ -403,19 +497,27 @@ impl Agent {
                 let Ok(candidate) = Candidate::new(
                     &foundation,
                     component,
-                    Transport::Udp,
+                    transport,
                     priority,
                     source,
                     CandidateType::PeerReflexive,
                 ) else {
                     return None;
                 };
+                let candidate = match tcp_type {
+                    Some(tcp_type) => candidate
+                        .with_extension("tcptype", tcp_type.as_str())
+                        .ok()?,
+                    None => candidate,
+                };
                 self.remotes.push(Remote {
                     candidate,
                     address: source,
                 });
                 self.remote_prflx += 1;
-                self.permit_remote(source.ip());
+                if transport == Transport::Udp {
+                    self.permit_remote(source.ip());
+                }
                 Some(self.remotes.len() - 1)
             }
         }
@@ -428,11 +530,24 @@ impl Agent {
         &mut self,
         destination: SocketAddr,
         source: SocketAddr,
+        transport: Transport,
         remote_index: usize,
         use_candidate: bool,
     ) {
+        // Over TCP the local candidate is the one of the connection's
+        // socket (a passive listener, or an active socket whose connection
+        // has its own port), and the pair is made on the connection.
+        let (base, connection) = if transport == Transport::Tcp {
+            let Some(connection) = self.connection(destination, source) else {
+                return;
+            };
+            (connection.socket, Some((destination, source)))
+        } else {
+            (destination, None)
+        };
         let Some(local_index) = self.locals.iter().position(|l| {
-            l.base == destination
+            l.base == base
+                && l.candidate.transport() == transport
                 && matches!(
                     l.candidate.kind(),
                     CandidateType::Host | CandidateType::Relayed
@@ -440,9 +555,9 @@ impl Agent {
         }) else {
             return;
         };
-        let id = match self.checklist.find(destination, source) {
+        let id = match self.checklist.find(destination, source, transport) {
             Some(id) => Some(id),
-            None => self.make_pair(local_index, remote_index),
+            None => self.make_pair_on(local_index, remote_index, connection),
         };
         let Some(id) = id else {
             return;
@@ -451,10 +566,12 @@ impl Agent {
             self.checking_since = Some(self.now);
         }
         let mut select = false;
+        let span = self.check_span();
         if let Some(pair) = self.checklist.get_mut(id) {
             // Triggered check (RFC 8445 §7.3.1.4). An In-Progress check is
             // sent again at once with a fresh retransmission budget, under
-            // the same transaction id so that earlier answers still count.
+            // the same transaction id so that earlier answers still count
+            // (over TCP it only gets more time).
             let trigger = matches!(
                 pair.state,
                 PairState::Frozen | PairState::Waiting | PairState::Failed
@@ -463,13 +580,12 @@ impl Agent {
             let now = self.now;
             let mut resend = None;
             if let (PairState::InProgress, Some(check)) = (pair.state, &mut pair.check) {
-                check.sent = 1;
-                check.rto = initial_rto;
-                check.next_at = now + initial_rto;
-                resend = Some(check.bytes.clone());
+                if check.refresh(now, initial_rto, span) {
+                    resend = Some(check.bytes.clone());
+                }
             }
             if let Some(bytes) = resend {
-                self.transmit(destination, source, bytes);
+                self.transmit(destination, source, transport, bytes);
             }
             let Some(pair) = self.checklist.get_mut(id) else {
                 return;
@@ -499,7 +615,7 @@ impl Agent {
         packet: &Receive<'_>,
     ) {
         if let Some(bytes) = error_response(&mut self.writer, transaction_id, code, credentials) {
-            self.transmit(packet.destination, packet.source, bytes);
+            self.transmit(packet.destination, packet.source, packet.transport, bytes);
         }
     }
 
@@ -539,6 +655,12 @@ impl Agent {
         if code == Some(ErrorCode::ROLE_CONFLICT) {
             self.on_role_conflict(id, check);
         } else if let Some(pair) = self.checklist.get_mut(id) {
+            decision!(
+                "pair {} -> {} failed: error response {:?}",
+                pair.local_base,
+                pair.remote_addr,
+                code
+            );
             pair.state = PairState::Failed;
             pair.use_candidate = false;
         }
@@ -560,18 +682,52 @@ impl Agent {
         };
         // RFC 8445 §7.2.5.2.1: the addresses must be symmetric.
         let mapped = message.xor_mapped_address();
-        if packet.source != pair.remote_addr || packet.destination != pair.local_base {
+        if packet.source != pair.remote_addr
+            || packet.destination != pair.local_base
+            || packet.transport != pair.transport
+        {
+            decision!(
+                "pair {} -> {} failed: the response came from {} to {} (not symmetric, RFC 8445 7.2.5.2.1)",
+                pair.local_base,
+                pair.remote_addr,
+                packet.source,
+                packet.destination
+            );
             pair.state = PairState::Failed;
             pair.use_candidate = false;
             return;
         }
         let Some(mapped) = mapped else {
+            decision!(
+                "pair {} -> {} failed: success without XOR-MAPPED-ADDRESS",
+                pair.local_base,
+                pair.remote_addr
+            );
             pair.state = PairState::Failed;
             return;
         };
-        let (local_base, component, foundation) =
-            (pair.local_base, pair.component, pair.foundation.clone());
-        let local_index = self.local_of_response(local_base, component, mapped, check.priority);
+        let (local_base, component, foundation, transport) = (
+            pair.local_base,
+            pair.component,
+            pair.foundation.clone(),
+            pair.transport,
+        );
+        let (current, active) = (pair.local, pair.active.is_some());
+        if transport == Transport::Tcp {
+            self.connections.verify(local_base, packet.source);
+        }
+        let local_index = if transport == Transport::Tcp {
+            self.tcp_local_of_response(
+                current,
+                active,
+                local_base,
+                component,
+                mapped,
+                check.priority,
+            )
+        } else {
+            self.local_of_response(local_base, component, mapped, check.priority)
+        };
         let controlling = self.controlling;
         let now = self.now;
         let Some(pair) = self.checklist.get_mut(id) else {
@@ -597,6 +753,11 @@ impl Agent {
         if !self.first_valid_at.iter().any(|(c, _)| *c == component) {
             self.first_valid_at.push((component, now));
         }
+        if transport == Transport::Tcp
+            && !self.first_tcp_valid_at.iter().any(|(c, _)| *c == component)
+        {
+            self.first_tcp_valid_at.push((component, now));
+        }
         if nominated {
             self.select(id);
         }
@@ -613,11 +774,11 @@ impl Agent {
         mapped: SocketAddr,
         priority: u32,
     ) -> Option<usize> {
-        match self
-            .locals
-            .iter()
-            .position(|l| l.base == local_base && l.transport_address() == Some(mapped))
-        {
+        match self.locals.iter().position(|l| {
+            l.base == local_base
+                && l.candidate.transport() == Transport::Udp
+                && l.transport_address() == Some(mapped)
+        }) {
             Some(index) => Some(index),
             None if self.local_prflx < MAX_LOCAL_PEER_REFLEXIVE => {
                 let rank = self
@@ -652,6 +813,69 @@ impl Agent {
             }
             None => None,
         }
+    }
+}
+
+impl Agent {
+    /// The valid TCP pair's local candidate (RFC 6544 §7.1): the pair's
+    /// own when the peer saw the connection's address (an active
+    /// candidate stands for every connection opened from its address; a
+    /// passive one's connections share its address), or a new
+    /// peer-reflexive one with the mapped address, in the connection's
+    /// direction, while there are fewer than [`MAX_LOCAL_PEER_REFLEXIVE`].
+    fn tcp_local_of_response(
+        &mut self,
+        current: usize,
+        active: bool,
+        local_base: SocketAddr,
+        component: u16,
+        mapped: SocketAddr,
+        priority: u32,
+    ) -> Option<usize> {
+        if mapped == local_base {
+            return Some(current);
+        }
+        if let Some(index) = self.locals.iter().position(|l| {
+            l.base == local_base
+                && l.candidate.transport() == Transport::Tcp
+                && l.candidate.socket_addr() == Some(mapped)
+        }) {
+            return Some(index);
+        }
+        if self.local_prflx >= MAX_LOCAL_PEER_REFLEXIVE {
+            return None;
+        }
+        let rank = self.locals.get(current).map_or(0, |l| l.interface_rank);
+        let foundation = candidate::foundation(
+            CandidateType::PeerReflexive,
+            local_base.ip(),
+            None,
+            Transport::Tcp,
+        );
+        let tcp_type = if active {
+            TcpType::Active
+        } else {
+            TcpType::Passive
+        };
+        let candidate = Candidate::new(
+            &foundation,
+            component,
+            Transport::Tcp,
+            priority,
+            mapped,
+            CandidateType::PeerReflexive,
+        )
+        .ok()?
+        .with_related(local_base)
+        .with_extension("tcptype", tcp_type.as_str())
+        .ok()?;
+        self.locals.push(Local {
+            candidate,
+            base: local_base,
+            interface_rank: rank,
+        });
+        self.local_prflx += 1;
+        Some(self.locals.len() - 1)
     }
 }
 

@@ -11,7 +11,7 @@ use alloc::collections::VecDeque;
 use core::net::SocketAddr;
 
 use crate::agent::Agent;
-use crate::candidate::CandidateType;
+use crate::candidate::{CandidateType, TcpType, Transport};
 use crate::event::ConnectionState;
 use crate::pair::{Pair, PairState};
 
@@ -78,15 +78,26 @@ impl CheckList {
         self.pairs.iter_mut().find(|p| p.id == id)
     }
 
-    pub(crate) fn find(&self, local_base: SocketAddr, remote_addr: SocketAddr) -> Option<u32> {
+    pub(crate) fn find(
+        &self,
+        local_base: SocketAddr,
+        remote_addr: SocketAddr,
+        transport: Transport,
+    ) -> Option<u32> {
         self.pairs
             .iter()
-            .find(|p| p.local_base == local_base && p.remote_addr == remote_addr)
+            .find(|p| {
+                p.local_base == local_base
+                    && p.remote_addr == remote_addr
+                    && p.transport == transport
+            })
             .map(|p| p.id)
     }
 
     /// Adds a pair, pruning (RFC 8445 §6.1.2.4: a pair with the same local
-    /// base and remote address is redundant, the higher priority stays) and
+    /// base, remote address and transport is redundant, the higher priority
+    /// stays; so is a TCP pair from the same active socket to the same
+    /// remote address, whose connection has its own local address) and
     /// capping (§6.1.2.5: at the limit the lowest-priority pair that is not
     /// valid or in progress makes room, if it ranks below the new one).
     ///
@@ -94,11 +105,12 @@ impl CheckList {
     /// Waiting or In-Progress, or one has already succeeded (RFC 8838 §8);
     /// otherwise Frozen.
     pub(crate) fn add(&mut self, mut pair: Pair) -> Added {
-        if let Some(existing) = self
-            .pairs
-            .iter_mut()
-            .find(|p| p.local_base == pair.local_base && p.remote_addr == pair.remote_addr)
-        {
+        if let Some(existing) = self.pairs.iter_mut().find(|p| {
+            p.remote_addr == pair.remote_addr
+                && p.transport == pair.transport
+                && (p.local_base == pair.local_base
+                    || (pair.active.is_some() && p.active == pair.active))
+        }) {
             if pair.priority > existing.priority && existing.check.is_none() && !existing.valid {
                 existing.local = pair.local;
                 existing.remote = pair.remote;
@@ -272,21 +284,51 @@ impl Agent {
     /// `remote_index` to the checklist, if they can be paired (§6.1.2.2),
     /// and returns its id.
     pub(crate) fn make_pair(&mut self, local_index: usize, remote_index: usize) -> Option<u32> {
+        self.make_pair_on(local_index, remote_index, None)
+    }
+
+    /// [`make_pair`](Self::make_pair), for TCP candidates by RFC 6544
+    /// §6.2: a local active candidate pairs with a remote passive one;
+    /// pairs with a local passive candidate are pruned, and simultaneous-open
+    /// candidates are not paired. With `connection` (the local and remote
+    /// addresses of the TCP connection a check arrived on) the pair is
+    /// made on that connection, whatever the directions.
+    pub(crate) fn make_pair_on(
+        &mut self,
+        local_index: usize,
+        remote_index: usize,
+        connection: Option<(SocketAddr, SocketAddr)>,
+    ) -> Option<u32> {
         let local = self.locals.get(local_index)?;
         let remote = self.remotes.get(remote_index)?;
+        let transport = local.candidate.transport();
         if !matches!(
             local.candidate.kind(),
             CandidateType::Host | CandidateType::Relayed
         ) || local.candidate.component() != remote.candidate.component()
             || local.base.is_ipv4() != remote.address.is_ipv4()
+            || remote.candidate.transport() != transport
         {
             return None;
         }
-        let pair = Pair::new(
+        let local_active = local.candidate.tcp_type() == Some(TcpType::Active);
+        let (local_base, remote_addr, active) = match (transport, connection) {
+            (Transport::Udp, _) => (local.base, remote.address, None),
+            (_, Some((local_addr, remote_addr))) => {
+                (local_addr, remote_addr, local_active.then_some(local.base))
+            }
+            (_, None) => match (local.candidate.tcp_type(), remote.candidate.tcp_type()) {
+                (Some(TcpType::Active), Some(TcpType::Passive)) => {
+                    (local.base, remote.address, Some(local.base))
+                }
+                _ => return None,
+            },
+        };
+        let mut pair = Pair::new(
             local_index,
             remote_index,
-            local.base,
-            remote.address,
+            local_base,
+            remote_addr,
             local.candidate.component(),
             format!(
                 "{}:{}",
@@ -297,6 +339,8 @@ impl Agent {
             remote.candidate.priority(),
             self.controlling,
         );
+        pair.transport = transport;
+        pair.active = active;
         if self.config.lite {
             return None;
         }
@@ -407,7 +451,10 @@ mod tests {
             Added::New(_)
         ));
         assert_eq!(list.len(), 3);
-        assert!(list.find(addr("10.0.0.1:1"), addr("10.0.1.1:1")).is_none());
+        assert!(
+            list.find(addr("10.0.0.1:1"), addr("10.0.1.1:1"), Transport::Udp)
+                .is_none()
+        );
         assert_eq!(CheckList::new(usize::MAX).max_pairs, MAX_PAIRS_LIMIT);
     }
 

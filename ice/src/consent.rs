@@ -14,6 +14,7 @@ use std::time::Instant;
 use sansrtc_stun::{Class, Message, TransactionId};
 
 use crate::agent::Agent;
+use crate::candidate::Transport;
 use crate::check::check_request;
 use crate::event::{Handled, Receive, RecvError};
 
@@ -55,6 +56,7 @@ impl Agent {
                         sends.push((
                             selected.local_base,
                             selected.remote_address,
+                            selected.transport,
                             consent.bytes.clone(),
                         ));
                     }
@@ -70,19 +72,31 @@ impl Agent {
                     (controlling, tie_breaker),
                     false,
                 ) {
-                    sends.push((selected.local_base, selected.remote_address, bytes.clone()));
+                    sends.push((
+                        selected.local_base,
+                        selected.remote_address,
+                        selected.transport,
+                        bytes.clone(),
+                    ));
+                    // Over TCP the check is not retransmitted: it waits for
+                    // its answer until the next one replaces it.
+                    let (sent, next_at) = if selected.transport == Transport::Tcp {
+                        (max, selected.next_consent)
+                    } else {
+                        (1, now + initial_rto)
+                    };
                     selected.consent = Some(Consent {
                         transaction_id,
                         bytes,
-                        sent: 1,
-                        next_at: now + initial_rto,
+                        sent,
+                        next_at,
                         rto: initial_rto,
                     });
                 }
             }
         }
-        for (source, destination, bytes) in sends {
-            self.transmit(source, destination, bytes);
+        for (source, destination, transport, bytes) in sends {
+            self.transmit(source, destination, transport, bytes);
         }
     }
 
@@ -113,6 +127,7 @@ impl Agent {
         if message.class() == Class::SuccessResponse
             && packet.source == selected.remote_address
             && packet.destination == selected.local_base
+            && packet.transport == selected.transport
         {
             selected.last_consent = now;
         }
@@ -120,13 +135,21 @@ impl Agent {
     }
 
     /// A check received by a lite agent on its selected pair renews consent.
-    pub(crate) fn refresh_lite_consent(&mut self, destination: SocketAddr, source: SocketAddr) {
+    pub(crate) fn refresh_lite_consent(
+        &mut self,
+        destination: SocketAddr,
+        source: SocketAddr,
+        transport: Transport,
+    ) {
         if self.config.lite {
             // A lite agent sends no checks (RFC 8445 §2.5): the full peer's
             // checks on the selected pair are its sign of life.
             let now = self.now;
             for selected in &mut self.selected {
-                if selected.local_base == destination && selected.remote_address == source {
+                if selected.local_base == destination
+                    && selected.remote_address == source
+                    && selected.transport == transport
+                {
                     selected.last_consent = now;
                 }
             }

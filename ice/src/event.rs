@@ -6,6 +6,7 @@ use core::net::SocketAddr;
 use sansrtc_stun::ParseError;
 
 use crate::candidate::Candidate;
+use crate::tcp::ConnectRequest;
 
 pub use sansrtc_stun::{Receive, Transmit};
 
@@ -91,11 +92,22 @@ pub enum Error {
     /// A component other than the configured ones.
     #[error("component {0} is not in use")]
     Component(u16),
-    /// Only UDP is checked by this agent.
-    #[error("only UDP candidates are supported")]
+    /// A socket or candidate the agent cannot use: a TCP candidate without
+    /// `tcptype`, a simultaneous-open or (for a lite agent) active TCP
+    /// socket, a UDP socket with a TCP type.
+    #[error("unsupported transport or TCP type")]
     UnsupportedTransport,
-    /// The local socket was already added.
-    #[error("local socket already added")]
+    /// A TCP connection the agent did not ask for or no longer waits for,
+    /// or one accepted on an address that is no passive socket of the
+    /// agent: close it.
+    #[error("unknown TCP connection")]
+    UnknownConnection,
+    /// Data too long for one RFC 4571 frame (65535 bytes).
+    #[error("data too long for a TCP frame")]
+    TooLarge,
+    /// The local socket was already added (or the TCP connection
+    /// reported is one the agent already has).
+    #[error("local socket or connection already added")]
     DuplicateSocket,
     /// The candidate belongs to another ICE generation (its `ufrag`
     /// extension does not match the remote credentials).
@@ -170,13 +182,16 @@ pub enum Event {
     /// The connection state changed.
     StateChanged(ConnectionState),
     /// A pair was selected for a component: send media from `local`'s base to
-    /// `remote_address`.
+    /// `remote_address`. On a TCP pair (`local.transport()` is TCP) the two
+    /// addresses name the connection to send on, RFC 4571-framed (or send
+    /// with [`Agent::send_data`](crate::Agent::send_data)).
     SelectedPair {
         /// The component.
         component: u16,
         /// The local candidate (its type says host, srflx, prflx or relay).
         local: Box<Candidate>,
-        /// The local socket to send from.
+        /// The local socket to send from (for TCP, the connection's local
+        /// address).
         local_base: SocketAddr,
         /// The remote candidate.
         remote: Box<Candidate>,
@@ -187,6 +202,23 @@ pub enum Event {
     RoleChanged {
         /// Whether the agent is now controlling.
         controlling: bool,
+    },
+    /// Open a TCP connection from the request's IP address (any port) to
+    /// its remote address, and report the outcome with
+    /// [`Agent::handle_connection`](crate::Agent::handle_connection)
+    /// ([`ConnectionEvent::Opened`](crate::tcp::ConnectionEvent::Opened) or
+    /// [`Failed`](crate::tcp::ConnectionEvent::Failed)). See
+    /// [`crate::tcp`].
+    OpenConnection(ConnectRequest),
+    /// Close the TCP connection from `local` to `remote`: it did not
+    /// complete a check in time, ICE no longer needs it, or the agent
+    /// closed. No [`Closed`](crate::tcp::ConnectionEvent::Closed) report is
+    /// needed for it.
+    CloseConnection {
+        /// Our end's address.
+        local: SocketAddr,
+        /// The peer's end.
+        remote: SocketAddr,
     },
     /// A TURN server refused a request, did not answer, or lost the
     /// allocation. ICE goes on with its other candidates.

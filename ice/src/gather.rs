@@ -125,7 +125,7 @@ impl Agent {
             gather.transaction = Some(transaction);
             let (base, server) = (gather.base, gather.server);
             if let Some(bytes) = bytes {
-                self.transmit(base, server, bytes);
+                self.transmit(base, server, Transport::Udp, bytes);
             }
             self.next_pacing = now + self.config.ta;
             return true;
@@ -162,7 +162,7 @@ impl Agent {
             }
         }
         for (source, destination, bytes) in sends {
-            self.transmit(source, destination, bytes);
+            self.transmit(source, destination, Transport::Udp, bytes);
         }
         self.check_gathering_complete();
     }
@@ -178,15 +178,13 @@ impl Agent {
             // first checks open their NAT to ours: pairs that failed get one
             // more round, checks in progress a fresh retransmission budget.
             self.last_local_candidate = self.now;
-            let (now, rto) = (self.now, self.config.initial_rto);
+            let (now, rto, span) = (self.now, self.config.initial_rto, self.check_span());
             for pair in self.checklist.pairs_mut() {
                 if pair.state == PairState::Failed && !pair.valid {
                     pair.state = PairState::Waiting;
                 }
                 if let (PairState::InProgress, Some(check)) = (pair.state, &mut pair.check) {
-                    check.sent = 1;
-                    check.rto = rto;
-                    check.next_at = now + rto;
+                    check.refresh(now, rto, span);
                 }
             }
             self.event(Event::GatheringComplete);
@@ -245,15 +243,19 @@ impl Agent {
     ) {
         // Behind an mDNS name the host address is not announced, so a
         // server-reflexive candidate equal to it is not redundant.
+        // TCP candidates on the same address and port are not its kin.
+        let udp_base = |l: &&Local| l.base == base && l.candidate.transport() == Transport::Udp;
         let named = self
             .locals
             .iter()
-            .any(|l| l.base == base && l.candidate.address().ip().is_none());
+            .filter(udp_base)
+            .any(|l| l.candidate.address().ip().is_none());
         let redundant = (mapped == base && !named)
             || self
                 .locals
                 .iter()
-                .any(|l| l.base == base && l.candidate.socket_addr() == Some(mapped));
+                .filter(udp_base)
+                .any(|l| l.candidate.socket_addr() == Some(mapped));
         if !redundant {
             let priority = candidate::priority(
                 CandidateType::ServerReflexive,

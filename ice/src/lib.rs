@@ -11,6 +11,9 @@
 //!   conflicts, regular nomination with a [`NominationPolicy`], trickle ICE,
 //!   consent freshness (RFC 7675), ICE restart, states after the W3C
 //!   `RTCIceConnectionState`, including `failed`.
+//! - [`tcp`]: ICE over TCP (RFC 6544) for networks that block UDP: passive
+//!   and active TCP host candidates, RFC 4571 framing, and the connections
+//!   the agent asks the caller to open, or takes from it.
 //! - `sim` (cargo feature `sim`): a simulated network with NATs, firewalls,
 //!   STUN and TURN servers, for testing the agent and your integration
 //!   of it.
@@ -87,7 +90,8 @@
 //!
 //! - **Sockets.** Bind one UDP socket per interface address you want to
 //!   offer (and per component without rtcp-mux) and tell the agent with
-//!   [`Agent::add_local_socket`]. Every datagram received on them goes
+//!   [`Agent::add_local_socket`] (TCP listeners and active addresses too,
+//!   see [TCP candidates](#tcp-candidates)). Every datagram received on them goes
 //!   to [`Agent::handle_receive`] with the socket's own address as
 //!   `destination`: the agent consumes STUN and hands everything else back
 //!   as [`Handled::Data`] (borrowed, not copied) for DTLS or SRTP. Send
@@ -162,6 +166,46 @@
 //! yours to wrap, and what your client receives from peers comes back to
 //! [`Agent::handle_receive`] with the relayed address as `destination`.
 //!
+//! # TCP candidates
+//!
+//! Where UDP is blocked, a peer can still be reached over TCP (RFC 6544).
+//! Add a TCP listener with [`LocalSocket::tcp_passive`] (announced
+//! `tcptype passive` on its port) and the address to connect from with
+//! [`LocalSocket::tcp_active`] (announced `tcptype active`, port 9); their
+//! priorities follow RFC 6544 §4.2 ([`tcp::local_preference`]). Browsers
+//! offer active candidates only, so a server that browsers must reach
+//! over TCP offers a passive one. The caller owns the connections; the
+//! agent says what it needs and is told what happened:
+//!
+//! | the agent asks | the caller reports |
+//! |---|---|
+//! | [`Event::OpenConnection`]: connect from this IP address to this passive candidate | [`Agent::handle_connection`] with [`ConnectionEvent::Opened`] (and the address it bound) or [`ConnectionEvent::Failed`] |
+//! | | [`ConnectionEvent::Accepted`]: a peer connected to a listener (an `Err` means: close it) |
+//! | [`Event::CloseConnection`]: close this connection | [`ConnectionEvent::Closed`]: the peer closed it, it broke, or its framing failed |
+//!
+//! A connection is named by its two ends: our `local` address and the
+//! peer's `remote`. Cut each connection's bytes into RFC 4571 frames with a
+//! [`FrameReader`] and hand every frame to [`Agent::handle_receive`] with
+//! `transport: Transport::Tcp`, `source: remote`, `destination: local`;
+//! application data comes back as [`Handled::Data`] as over UDP. Write every
+//! [`Transmit`] whose transport is TCP to the connection from its `source`
+//! to its `destination` **as it is: its contents are already framed**
+//! (two bytes of length, then the packet). [`Agent::send_data`] frames data
+//! on a TCP pair the same way.
+//!
+//! Checks, nomination, consent and data work over a TCP pair exactly as
+//! over UDP, but a check is sent once (the stream is reliable). By default
+//! ([`TcpPolicy::UdpFirst`]) the controlling agent nominates a TCP pair
+//! only when no UDP pair works: while UDP pairs are still being checked it
+//! waits up to a second after the first TCP pair succeeded;
+//! [`TcpPolicy::ByPriority`] lets priorities decide. A connection that
+//! closes fails its pairs; if a selected pair used it, the agent fails. A
+//! connection that completes no check within [`Config::tcp_timeout`] is
+//! closed, at most [`MAX_TCP_CONNECTIONS`] are kept, and a [`FrameReader`]
+//! refuses frames longer than [`tcp::MAX_FRAME_LEN`] as soon as their
+//! length is read. Simultaneous-open candidates are parsed but not paired.
+//! The [`tcp`] module has the details.
+//!
 //! # Retransmissions
 //!
 //! Server-reflexive gathering uses `sansrtc_stun` client transactions (the
@@ -186,6 +230,8 @@
 //! Everything a peer controls is capped by a documented constant:
 //! [`MAX_REMOTE_CANDIDATES`], [`MAX_PEER_REFLEXIVE`],
 //! [`MAX_LOCAL_PEER_REFLEXIVE`], [`MAX_PENDING_NAMES`], [`MAX_TURN_SERVERS`],
+//! [`MAX_TCP_CONNECTIONS`] and [`tcp::MAX_FRAME_LEN`] (with
+//! [`Config::tcp_timeout`] for connections that complete no check),
 //! [`Config::max_pairs`] (at most [`MAX_PAIRS_LIMIT`]), the output queues
 //! ([`MAX_QUEUED_TRANSMITS`], [`MAX_QUEUED_EVENTS`]; what they drop is
 //! counted in [`Agent::overflow`]) and the candidate grammar
@@ -193,6 +239,14 @@
 //! Requests that do not authenticate change nothing; they get the 400 or
 //! 401 of RFC 8489 §9.1.3, at most [`MAX_UNAUTHENTICATED_ANSWERS`] a
 //! second.
+//!
+//! # Seeing why
+//!
+//! With the `tracing` feature (off by default) the agent tells
+//! [`tracing`](https://docs.rs/tracing) why it did what it did: each pair
+//! that fails and the reason, the pair selected, role switches, state
+//! changes, refused checks and TURN errors, at `DEBUG` level under the
+//! target `sansrtc_ice`.
 //!
 //! # Panics
 //!
@@ -219,6 +273,8 @@ mod role;
 mod route;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod tcp;
+mod trace;
 
 pub use agent::{
     Agent, Config, LocalSocket, MAX_LOCAL_SOCKETS, MAX_PENDING_NAMES, MAX_QUEUED_EVENTS,
@@ -241,3 +297,6 @@ pub use relay::{MAX_TURN_SERVERS, TurnServer};
 pub use rng::{Rng, Seed, seed_from_u64};
 pub use route::local_ufrag;
 pub use sansrtc_stun::Overflow;
+pub use tcp::{
+    ConnectRequest, ConnectionEvent, FrameError, FrameReader, MAX_TCP_CONNECTIONS, TcpPolicy,
+};

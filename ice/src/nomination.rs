@@ -12,11 +12,13 @@ use core::time::Duration;
 use std::time::Instant;
 
 use crate::agent::Agent;
-use crate::candidate::{self, Candidate, CandidateType};
+use crate::candidate::{self, Candidate, CandidateType, TcpType, Transport};
 use crate::check::Credentials;
 use crate::consent::Consent;
 use crate::event::{ConnectionState, Event};
 use crate::pair::{Pair, PairState};
+use crate::tcp::{self, TcpPolicy};
+use crate::trace::decision;
 
 /// When the controlling agent nominates (regular nomination, RFC 8445
 /// §8.1.1).
@@ -62,6 +64,11 @@ pub(crate) struct Selected {
     pub(crate) local_priority: u32,
     pub(crate) remote: Candidate,
     pub(crate) remote_address: SocketAddr,
+    /// UDP, or TCP: then `local_base` and `remote_address` name the
+    /// connection.
+    pub(crate) transport: Transport,
+    /// The pair's TCP connection closed: no path is left.
+    pub(crate) lost: bool,
     pub(crate) local_credentials: Credentials,
     pub(crate) remote_credentials: Credentials,
     pub(crate) last_consent: Instant,
@@ -100,19 +107,39 @@ pub(crate) fn nominate_on_request(pair: &mut Pair) -> bool {
 }
 
 impl Agent {
-    /// When the [`NominationPolicy::BestOrAfter`] wait of a component
-    /// without a nomination ends.
+    /// When the [`NominationPolicy::BestOrAfter`] wait, or the
+    /// [`TcpPolicy::UdpFirst`] fallback, of a component without a
+    /// nomination ends.
     pub(crate) fn nomination_deadline(&self) -> Option<Instant> {
         if !self.controlling || self.config.lite {
             return None;
         }
-        let NominationPolicy::BestOrAfter(wait) = self.config.nomination else {
-            return None;
-        };
-        self.first_valid_at
-            .iter()
-            .filter(|(component, _)| !self.nomination_started(*component))
-            .map(|(_, at)| *at + wait)
+        let waits = match self.config.nomination {
+            NominationPolicy::BestOrAfter(wait) => Some(wait),
+            NominationPolicy::FirstValid => None,
+        }
+        .map(|wait| {
+            self.first_valid_at
+                .iter()
+                .map(move |(c, at)| (*c, *at + wait))
+        })
+        .into_iter()
+        .flatten();
+        let fallbacks = match self.config.tcp_policy {
+            TcpPolicy::UdpFirst(fallback) => Some(fallback),
+            TcpPolicy::ByPriority => None,
+        }
+        .map(|fallback| {
+            self.first_tcp_valid_at
+                .iter()
+                .map(move |(c, at)| (*c, *at + fallback))
+        })
+        .into_iter()
+        .flatten();
+        waits
+            .chain(fallbacks)
+            .filter(|(component, at)| !self.nomination_started(*component) && *at > self.now)
+            .map(|(_, at)| at)
             .min()
     }
 
@@ -140,29 +167,64 @@ impl Agent {
                 continue;
             }
             let pairs = self.checklist.pairs();
-            // Pairs are sorted: the first valid one is the best.
-            let Some(best) = pairs.iter().find(|p| p.component == component && p.valid) else {
+            // Under UDP first, a UDP pair outranks every TCP pair; else the
+            // priority decides.
+            let fallback = match self.config.tcp_policy {
+                TcpPolicy::UdpFirst(fallback) => Some(fallback),
+                TcpPolicy::ByPriority => None,
+            };
+            let rank = |p: &Pair| {
+                (
+                    fallback.is_some() && p.transport == Transport::Udp,
+                    p.priority,
+                )
+            };
+            let pending = |p: &Pair| {
+                p.component == component
+                    && matches!(
+                        p.state,
+                        PairState::Frozen | PairState::Waiting | PairState::InProgress
+                    )
+            };
+            let Some(best) = pairs
+                .iter()
+                .filter(|p| p.component == component && p.valid)
+                .max_by_key(|p| rank(p))
+            else {
                 continue;
             };
-            let ready = match self.config.nomination {
-                NominationPolicy::FirstValid => true,
-                NominationPolicy::BestOrAfter(wait) => {
-                    let better_pending = pairs.iter().any(|p| {
-                        p.component == component
-                            && p.priority > best.priority
-                            && matches!(
-                                p.state,
-                                PairState::Frozen | PairState::Waiting | PairState::InProgress
-                            )
-                    });
-                    let waited = self
-                        .first_valid_at
+            // A TCP pair waits for the UDP pairs still being checked, until
+            // the fallback time has passed.
+            let tcp_held = best.transport == Transport::Tcp
+                && fallback.is_some_and(|fallback| {
+                    pairs
                         .iter()
-                        .find(|(c, _)| *c == component)
-                        .is_some_and(|(_, at)| self.now >= *at + wait);
-                    !better_pending || waited
-                }
-            };
+                        .any(|p| pending(p) && p.transport == Transport::Udp)
+                        && self
+                            .first_tcp_valid_at
+                            .iter()
+                            .find(|(c, _)| *c == component)
+                            .is_none_or(|(_, at)| self.now < *at + fallback)
+                });
+            let ready = !tcp_held
+                && match self.config.nomination {
+                    NominationPolicy::FirstValid => true,
+                    NominationPolicy::BestOrAfter(wait) => {
+                        let better_pending = pairs.iter().any(|p| {
+                            pending(p)
+                                && rank(p) > rank(best)
+                                && !(fallback.is_some()
+                                    && best.transport == Transport::Tcp
+                                    && p.transport == Transport::Udp)
+                        });
+                        let waited = self
+                            .first_valid_at
+                            .iter()
+                            .find(|(c, _)| *c == component)
+                            .is_some_and(|(_, at)| self.now >= *at + wait);
+                        !better_pending || waited
+                    }
+                };
             if ready {
                 let id = best.id;
                 if let Some(pair) = self.checklist.get_mut(id) {
@@ -196,6 +258,29 @@ impl Agent {
                 return;
             }
         }
+        decision!(
+            "component {}: selected {} {} -> {} {} ({})",
+            component,
+            local.candidate.kind(),
+            pair.local_base,
+            remote.candidate.kind(),
+            pair.remote_addr,
+            pair.transport
+        );
+        let local_preference = if pair.transport == Transport::Tcp {
+            let direction = if pair.active.is_some() {
+                TcpType::Active
+            } else {
+                TcpType::Passive
+            };
+            tcp::local_preference(
+                CandidateType::PeerReflexive,
+                direction,
+                tcp::other_preference(local.interface_rank, local.base.ip()),
+            )
+        } else {
+            candidate::local_preference(local.interface_rank, local.base.ip())
+        };
         let selected = Selected {
             component,
             generation: self.generation,
@@ -204,11 +289,13 @@ impl Agent {
             local_base: pair.local_base,
             local_priority: candidate::priority(
                 CandidateType::PeerReflexive,
-                candidate::local_preference(local.interface_rank, local.base.ip()),
+                local_preference,
                 component,
             ),
             remote: remote.candidate.clone(),
             remote_address: pair.remote_addr,
+            transport: pair.transport,
+            lost: false,
             local_credentials: self.local_credentials.clone(),
             remote_credentials,
             last_consent: self.now,
@@ -239,19 +326,27 @@ impl Agent {
 
     /// An ICE-lite agent selects the pair a USE-CANDIDATE check arrived on
     /// (RFC 8445 §8.2).
-    pub(crate) fn select_lite(&mut self, destination: SocketAddr, remote_index: usize) {
+    pub(crate) fn select_lite(
+        &mut self,
+        destination: SocketAddr,
+        remote_index: usize,
+        transport: Transport,
+    ) {
         let (Some(local), Some(remote)) = (
-            self.locals.iter().find(|l| l.base == destination),
+            self.locals
+                .iter()
+                .find(|l| l.base == destination && l.candidate.transport() == transport),
             self.remotes.get(remote_index),
         ) else {
             return;
         };
         let component = local.candidate.component();
-        if self
-            .selected
-            .iter()
-            .any(|s| s.component == component && s.remote_address == remote.address)
-        {
+        if self.selected.iter().any(|s| {
+            s.component == component
+                && s.remote_address == remote.address
+                && s.local_base == destination
+                && s.transport == transport
+        }) {
             return;
         }
         let Some(remote_credentials) = self.remote_credentials.clone() else {
@@ -259,8 +354,9 @@ impl Agent {
             // to our offer): the pair is selected when the credentials
             // arrive, so that the state then becomes connected.
             let (base, address) = (local.base, remote.address);
-            self.lite_nominated.retain(|(b, _)| *b != base);
-            self.lite_nominated.push((base, address));
+            self.lite_nominated
+                .retain(|(b, _, t)| !(*b == base && *t == transport));
+            self.lite_nominated.push((base, address, transport));
             return;
         };
         let selected = Selected {
@@ -272,6 +368,8 @@ impl Agent {
             local_priority: local.candidate.priority(),
             remote: remote.candidate.clone(),
             remote_address: remote.address,
+            transport,
+            lost: false,
             local_credentials: self.local_credentials.clone(),
             remote_credentials,
             last_consent: self.now,

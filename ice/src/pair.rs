@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use sansrtc_stun::TransactionId;
 
-use crate::candidate::Candidate;
+use crate::candidate::{Candidate, Transport};
 
 /// The state of a candidate pair in a checklist.
 ///
@@ -54,6 +54,27 @@ pub(crate) struct Check {
     pub(crate) use_candidate: bool,
     pub(crate) controlling: bool,
     pub(crate) priority: u32,
+    /// Sent on a TCP connection: never retransmitted, it fails when
+    /// `next_at` passes.
+    pub(crate) reliable: bool,
+}
+
+impl Check {
+    /// Gives the check a fresh budget from `now` (a triggered check on a
+    /// pair in progress, RFC 8445 §7.3.1.4): a UDP check is sent again with
+    /// the initial RTO; a TCP check, which is not retransmitted, gets
+    /// `span` more to be answered. Returns whether to send it again.
+    pub(crate) fn refresh(&mut self, now: Instant, initial_rto: Duration, span: Duration) -> bool {
+        if self.reliable {
+            self.next_at = now + span;
+            false
+        } else {
+            self.sent = 1;
+            self.rto = initial_rto;
+            self.next_at = now + initial_rto;
+            true
+        }
+    }
 }
 
 /// A candidate pair of the checklist.
@@ -67,6 +88,12 @@ pub(crate) struct Pair {
     pub(crate) local_base: SocketAddr,
     pub(crate) remote_addr: SocketAddr,
     pub(crate) component: u16,
+    /// UDP, or TCP (RFC 6544).
+    pub(crate) transport: Transport,
+    /// For a TCP pair whose local candidate is active: the active socket
+    /// its connection is opened from (`local_base` is that connection's
+    /// address once it is open).
+    pub(crate) active: Option<SocketAddr>,
     pub(crate) foundation: String,
     pub(crate) local_priority: u32,
     pub(crate) remote_priority: u32,
@@ -102,6 +129,8 @@ impl Pair {
             local_base,
             remote_addr,
             component,
+            transport: Transport::Udp,
+            active: None,
             foundation,
             local_priority,
             remote_priority,

@@ -27,6 +27,7 @@ use crate::agent::Agent;
 use crate::candidate::Transport;
 use crate::event::{ConnectionState, Event, Handled, Receive, RecvError};
 use crate::rng::{Rng, Seed};
+use crate::trace::decision;
 
 /// Most TURN servers an agent uses ([`Config::turn_servers`] is truncated
 /// to this). Each gets one allocation per component.
@@ -516,8 +517,12 @@ impl Agent {
                         // its sockets, or no room): never relay through it.
                         self.relays.reject(now, relayed);
                     } else {
-                        let ips: Vec<IpAddr> =
-                            self.remotes.iter().map(|r| r.address.ip()).collect();
+                        let ips: Vec<IpAddr> = self
+                            .remotes
+                            .iter()
+                            .filter(|r| r.candidate.transport() == Transport::Udp)
+                            .map(|r| r.address.ip())
+                            .collect();
                         for ip in ips {
                             self.relays.permit(now, ip);
                         }
@@ -527,11 +532,14 @@ impl Agent {
                     server,
                     code,
                     reason,
-                } => self.event(Event::TurnError {
-                    server,
-                    code,
-                    reason,
-                }),
+                } => {
+                    decision!("TURN server {}: {} {}", server, code, reason);
+                    self.event(Event::TurnError {
+                        server,
+                        code,
+                        reason,
+                    });
+                }
                 Output::Permitted { relayed, ip } => {
                     // Checks sent through the relay before the permission
                     // existed were likely dropped: send them again now

@@ -9,7 +9,7 @@
 use core::net::SocketAddr;
 
 use crate::agent::Agent;
-use crate::candidate::{Candidate, CandidateType};
+use crate::candidate::{Candidate, CandidateType, Transport};
 use crate::check::Credentials;
 use crate::event::{ConnectionState, Error, Event, GatheringState};
 use crate::relay::TurnServer;
@@ -71,7 +71,9 @@ impl Agent {
         }
         let mut bases: Vec<(SocketAddr, u16)> = Vec::new();
         for local in &self.locals {
-            if local.candidate.kind() != CandidateType::Host {
+            if local.candidate.kind() != CandidateType::Host
+                || local.candidate.transport() != Transport::Udp
+            {
                 continue;
             }
             let family = local.base.is_ipv4();
@@ -102,5 +104,8 @@ impl Agent {
         self.first_valid_at.clear();
         self.checking_since = None;
         self.lite_nominated.clear();
+        self.first_tcp_valid_at.clear();
+        // TCP connections of the old pairs go; a selected pair's stays.
+        self.close_connections(false);
     }
 }

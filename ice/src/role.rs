@@ -15,11 +15,32 @@ use crate::agent::Agent;
 use crate::check::Credentials;
 use crate::event::{Event, Receive};
 use crate::pair::{Check, PairState};
+use crate::trace::decision;
 
 impl Agent {
+    /// Sets the role: in JSEP the offerer is controlling and the answerer
+    /// controlled (RFC 8445 §6.1.1, RFC 8829 §3.5.1), which a peer
+    /// connection only knows once it creates or receives the offer. A lite
+    /// agent stays controlled. Setting the role it already has does
+    /// nothing; a change is announced with [`Event::RoleChanged`].
+    pub fn set_controlling(&mut self, controlling: bool) {
+        let controlling = controlling && !self.config.lite;
+        if controlling != self.controlling {
+            self.set_role(controlling);
+        }
+    }
+
     /// Takes the role `controlling`: pair priorities are recomputed and
     /// the caller is told ([`Event::RoleChanged`]).
     pub(crate) fn set_role(&mut self, controlling: bool) {
+        decision!(
+            "role: now {}",
+            if controlling {
+                "controlling"
+            } else {
+                "controlled"
+            }
+        );
         self.controlling = controlling;
         self.checklist.set_role(controlling);
         self.event(Event::RoleChanged { controlling });

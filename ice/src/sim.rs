@@ -1,7 +1,9 @@
 //! A deterministic simulated network for testing ICE (and your own
 //! integration of the agent): a virtual clock, latency, jitter, loss and
 //! reordering, NATs with the RFC 4787 mapping and filtering behaviours,
-//! hairpinning, firewalls, a STUN server, and a TURN server ([`turn`])
+//! hairpinning, firewalls (that can block all UDP, or UDP between two
+//! hosts), TCP listeners and streams for ICE-TCP ([`StreamEvent`],
+//! [`Network::connect`]), a STUN server, and a TURN server ([`turn`])
 //! that speaks RFC 8656 to the agent's own TURN clients.
 //!
 //! Enable with the cargo feature `sim`. Everything is driven by the caller's
@@ -30,8 +32,12 @@ use crate::candidate::{CandidateType, Transport};
 use crate::event::{ConnectionState, Event, Receive, Transmit};
 use crate::relay::TurnServer;
 use crate::rng::{Rng, seed_from_u64};
+use crate::tcp::{ConnectRequest, ConnectionEvent, FrameReader};
 
+mod stream;
 pub mod turn;
+
+pub use stream::StreamEvent;
 
 /// How a NAT maps or filters, per RFC 4787 §4.1 and §5.
 ///
@@ -211,6 +217,9 @@ pub struct Network {
     stun_server: Server,
     turn_servers: Vec<turn::Server>,
     in_flight: BTreeMap<(Instant, u64), InFlight>,
+    streams: stream::Streams,
+    /// Pairs of IP addresses between which UDP is dropped.
+    udp_blocked: Vec<(IpAddr, IpAddr)>,
     sequence: u64,
     /// Packets sent by hosts so far.
     pub sent: u64,
@@ -238,6 +247,8 @@ impl Network {
             }),
             turn_servers: Vec::new(),
             in_flight: BTreeMap::new(),
+            streams: stream::Streams::default(),
+            udp_blocked: Vec::new(),
             sequence: 0,
             sent: 0,
             dropped: 0,
@@ -273,11 +284,25 @@ impl Network {
     }
 
     /// Puts a firewall in front of the host at `address`: all UDP is dropped
-    /// but to and from `allowed` (a TURN server, say).
+    /// but to and from `allowed` (a TURN server, say; none: UDP is blocked).
+    /// TCP passes.
     pub fn add_firewall(&mut self, address: SocketAddr, allowed: Vec<SocketAddr>) {
         if let Some(host) = self.hosts.iter_mut().find(|h| h.address == address) {
             host.firewall = Some(allowed);
         }
+    }
+
+    /// A firewall rule that drops UDP between the IP addresses `a` and `b`,
+    /// either way, as packets carry them on the wire (a host's own address,
+    /// or its NAT's public one). TCP passes.
+    pub fn block_udp_between(&mut self, a: IpAddr, b: IpAddr) {
+        self.udp_blocked.push((a, b));
+    }
+
+    fn udp_blocked(&self, from: IpAddr, to: IpAddr) -> bool {
+        self.udp_blocked
+            .iter()
+            .any(|&(a, b)| (a, b) == (from, to) || (b, a) == (from, to))
     }
 
     /// Adds a STUN server that answers Binding requests.
@@ -296,11 +321,17 @@ impl Network {
         self.turn_servers.iter().find(|s| s.address() == address)
     }
 
-    /// Sends a packet from a host socket.
+    /// Sends a packet from a host socket: a datagram, or for
+    /// [`Transport::Tcp`] bytes on the connection from `source` to
+    /// `destination` (see [`connect`](Self::connect)).
     pub fn send(&mut self, now: Instant, transmit: Transmit) {
         self.sent += 1;
         if let Some(transcript) = &mut self.transcript {
             transcript.push(transmit.clone());
+        }
+        if transmit.transport == Transport::Tcp {
+            self.send_stream(now, &transmit);
+            return;
         }
         let Some(host) = self
             .hosts
@@ -315,7 +346,16 @@ impl Network {
             .firewall
             .as_ref()
             .is_some_and(|allowed| !allowed.contains(&transmit.destination))
+            || self.udp_blocked(transmit.source.ip(), transmit.destination.ip())
         {
+            self.dropped += 1;
+            return;
+        }
+        let public = host
+            .nat
+            .and_then(|n| self.nats.get(n))
+            .map(|nat| nat.public_ip);
+        if public.is_some_and(|ip| self.udp_blocked(ip, transmit.destination.ip())) {
             self.dropped += 1;
             return;
         }
@@ -362,9 +402,13 @@ impl Network {
         );
     }
 
-    /// When the next packet arrives somewhere.
+    /// When the next packet (or TCP event) arrives somewhere.
     pub fn next_arrival(&self) -> Option<Instant> {
-        self.in_flight.keys().next().map(|(at, _)| *at)
+        let datagram = self.in_flight.keys().next().map(|(at, _)| *at);
+        match (datagram, self.streams.next_arrival()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The next packet due by `now` for a host; packets for the STUN server
@@ -460,6 +504,13 @@ pub struct Side {
     /// scenario's TURN server ([`Scenario::TURN_SERVER`], which its
     /// firewall, if any, lets it reach).
     pub relay: bool,
+    /// Whether a firewall drops all UDP, to the STUN and TURN servers too
+    /// (a network that lets only TCP through).
+    pub udp_blocked: bool,
+    /// Whether the side's agent also has TCP host candidates (RFC 6544): a
+    /// passive listener on each socket's address and port, and active
+    /// connections from its IP address.
+    pub tcp: bool,
 }
 
 impl Side {
@@ -469,16 +520,29 @@ impl Side {
         firewall: false,
         mdns: false,
         relay: false,
+        udp_blocked: false,
+        tcp: false,
+    };
+
+    /// A public host on a network that blocks all UDP, with TCP candidates:
+    /// only ICE-TCP reaches it.
+    pub const UDP_BLOCKED: Self = Self {
+        udp_blocked: true,
+        tcp: true,
+        ..Self::PUBLIC
     };
 
     /// A host behind `nat`.
     pub const fn behind(nat: Nat) -> Self {
         Self {
             nat: Some(nat),
-            firewall: false,
-            mdns: false,
-            relay: false,
+            ..Self::PUBLIC
         }
+    }
+
+    /// The same side with TCP candidates as well.
+    pub const fn with_tcp(self) -> Self {
+        Self { tcp: true, ..self }
     }
 }
 
@@ -494,6 +558,8 @@ pub struct Outcome {
     /// The selected pair of each agent: (local type, remote type, local
     /// address as seen by the peer, remote address).
     pub selected: [Option<(CandidateType, CandidateType, SocketAddr, SocketAddr)>; 2],
+    /// The transport of each agent's selected pair.
+    pub transports: [Option<Transport>; 2],
     /// Connectivity checks sent by each agent.
     pub checks_sent: [u64; 2],
 }
@@ -544,6 +610,13 @@ pub struct Scenario {
     connected_after: [Option<Duration>; 2],
     failed_after: [Option<Duration>; 2],
     selected: [Option<(CandidateType, CandidateType, SocketAddr, SocketAddr)>; 2],
+    transports: [Option<Transport>; 2],
+    /// Each agent's open TCP connections: (agent, local, remote, framing).
+    streams: Vec<(usize, SocketAddr, SocketAddr, FrameReader)>,
+    /// Connections asked for and not answered yet, by agent.
+    requests: Vec<(usize, ConnectRequest)>,
+    /// Each agent's TCP listeners.
+    listeners: Vec<(usize, SocketAddr)>,
 }
 
 impl Scenario {
@@ -608,6 +681,7 @@ impl Scenario {
             }
         }
         let mut sockets = Vec::new();
+        let mut listeners = Vec::new();
         for (i, (side, config)) in sides.iter().zip(&configs).enumerate() {
             let n = u8::try_from(i).unwrap_or(0);
             let nat = side
@@ -622,6 +696,13 @@ impl Scenario {
                 network.add_host(address, nat);
                 if side.firewall {
                     network.add_firewall(address, vec![Self::STUN_SERVER, Self::TURN_SERVER]);
+                }
+                if side.udp_blocked {
+                    network.add_firewall(address, Vec::new());
+                }
+                if side.tcp {
+                    network.add_listener(address, nat);
+                    listeners.push((i, address));
                 }
                 sockets.push((i, address));
             }
@@ -638,19 +719,25 @@ impl Scenario {
                 let _ = agent.set_remote_credentials(other.ufrag(), other.pwd());
             }
             let mdns = sides.get(i).is_some_and(|s| s.mdns);
+            let tcp = sides.get(i).is_some_and(|s| s.tcp);
             for (component, (_, address)) in (1..).zip(sockets.iter().filter(|(j, _)| *j == i)) {
-                let socket = LocalSocket {
-                    address: *address,
-                    transport: Transport::Udp,
-                    component,
-                    interface_rank: 0,
-                };
+                let socket = LocalSocket::udp(*address).with_component(component);
                 let _ = if mdns {
                     let name = format!("host-{i}-{component}.local");
                     agent.add_local_socket_with_name(socket, &name)
                 } else {
                     agent.add_local_socket(socket)
                 };
+                if tcp {
+                    // A listener on the same address and port as the UDP
+                    // socket, and connections from the same IP address.
+                    let _ = agent.add_local_socket(
+                        LocalSocket::tcp_passive(*address).with_component(component),
+                    );
+                    let _ = agent.add_local_socket(
+                        LocalSocket::tcp_active(address.ip()).with_component(component),
+                    );
+                }
             }
         }
         Self {
@@ -666,6 +753,10 @@ impl Scenario {
             connected_after: [None; 2],
             failed_after: [None; 2],
             selected: [None; 2],
+            transports: [None; 2],
+            streams: Vec::new(),
+            requests: Vec::new(),
+            listeners,
         }
     }
 
@@ -756,13 +847,142 @@ impl Scenario {
                 remote,
                 remote_address,
             } => {
-                // A host candidate announced under a name sends from its base.
-                let address = local.socket_addr().unwrap_or(local_base);
+                // A host candidate announced under a name sends from its
+                // base; so does a TCP host candidate, from its connection's
+                // address (an active one announces port 9).
+                let address = match (local.transport(), local.kind()) {
+                    (Transport::Tcp, CandidateType::Host) => local_base,
+                    _ => local.socket_addr().unwrap_or(local_base),
+                };
                 if let Some(slot) = self.selected.get_mut(i) {
                     *slot = Some((local.kind(), remote.kind(), address, remote_address));
                 }
+                if let Some(slot) = self.transports.get_mut(i) {
+                    *slot = Some(local.transport());
+                }
+            }
+            Event::OpenConnection(request) => {
+                self.requests.push((i, request));
+                self.network.connect(self.now, request);
+            }
+            Event::CloseConnection { local, remote } => {
+                self.streams
+                    .retain(|(j, l, r, _)| !(*j == i && *l == local && *r == remote));
+                self.network.close(self.now, local, remote);
             }
             _ => {}
+        }
+    }
+
+    /// A TCP event of the network, for the agent it concerns: connections
+    /// opened, refused, accepted and closed, and stream bytes cut into
+    /// frames for the agent.
+    fn on_stream(&mut self, event: StreamEvent) {
+        let now = self.now;
+        match event {
+            StreamEvent::Accepted { local, remote } => {
+                let Some(&(i, _)) = self.listeners.iter().find(|(_, a)| *a == local) else {
+                    self.network.close(now, local, remote);
+                    return;
+                };
+                let update = ConnectionEvent::Accepted { local, remote };
+                self.open_stream(i, local, remote, update);
+            }
+            StreamEvent::Connected { request, local } => {
+                let Some(index) = self.requests.iter().position(|(_, r)| *r == request) else {
+                    self.network.close(now, local, request.remote);
+                    return;
+                };
+                let (i, _) = self.requests.remove(index);
+                let update = ConnectionEvent::Opened { request, local };
+                self.open_stream(i, local, request.remote, update);
+            }
+            StreamEvent::Refused { request } => {
+                if let Some(index) = self.requests.iter().position(|(_, r)| *r == request) {
+                    let (i, _) = self.requests.remove(index);
+                    if let Some(agent) = self.agents.get_mut(i) {
+                        let _ = agent.handle_connection(now, ConnectionEvent::Failed { request });
+                    }
+                }
+            }
+            StreamEvent::Bytes {
+                local,
+                remote,
+                bytes,
+            } => self.on_stream_bytes(local, remote, &bytes),
+            StreamEvent::Closed { local, remote } => self.stream_closed(local, remote),
+        }
+    }
+
+    /// Hands a new connection to agent `i`; one it refuses is closed.
+    fn open_stream(
+        &mut self,
+        i: usize,
+        local: SocketAddr,
+        remote: SocketAddr,
+        update: ConnectionEvent,
+    ) {
+        let taken = self
+            .agents
+            .get_mut(i)
+            .is_some_and(|agent| agent.handle_connection(self.now, update).is_ok());
+        if taken {
+            self.streams.push((i, local, remote, FrameReader::new()));
+        } else {
+            self.network.close(self.now, local, remote);
+        }
+    }
+
+    /// Bytes of a connection: each whole frame goes to its agent; a framing
+    /// error closes the connection.
+    fn on_stream_bytes(&mut self, local: SocketAddr, remote: SocketAddr, bytes: &[u8]) {
+        let now = self.now;
+        let Some((i, _, _, reader)) = self
+            .streams
+            .iter_mut()
+            .find(|(_, l, r, _)| *l == local && *r == remote)
+        else {
+            return;
+        };
+        let Some(agent) = self.agents.get_mut(*i) else {
+            return;
+        };
+        let mut broken = reader.push(bytes).is_err();
+        while !broken {
+            match reader.next_frame() {
+                Ok(Some(frame)) => {
+                    let _ = agent.handle_receive(
+                        now,
+                        Receive {
+                            source: remote,
+                            destination: local,
+                            transport: Transport::Tcp,
+                            contents: frame,
+                        },
+                    );
+                }
+                Ok(None) => break,
+                Err(_) => broken = true,
+            }
+        }
+        if broken {
+            self.network.close(now, local, remote);
+            self.stream_closed(local, remote);
+        }
+    }
+
+    /// The connection from `local` to `remote` closed: its agent is told.
+    fn stream_closed(&mut self, local: SocketAddr, remote: SocketAddr) {
+        let Some(index) = self
+            .streams
+            .iter()
+            .position(|(_, l, r, _)| *l == local && *r == remote)
+        else {
+            return;
+        };
+        let (i, ..) = self.streams.remove(index);
+        if let Some(agent) = self.agents.get_mut(i) {
+            let _ = agent.handle_connection(self.now, ConnectionEvent::Closed { local, remote });
         }
     }
 
@@ -814,6 +1034,10 @@ impl Scenario {
     /// Advances to `now`: delivers due packets and fires due timers.
     fn step(&mut self) {
         let now = self.now;
+        while let Some(event) = self.network.poll_stream(now) {
+            self.on_stream(event);
+            self.pump();
+        }
         while let Some(delivery) = self.network.poll_delivery(now) {
             if let Some(&(i, _)) = self
                 .sockets
@@ -900,6 +1124,7 @@ impl Scenario {
             connected_after: self.connected_after,
             failed_after: self.failed_after,
             selected: self.selected,
+            transports: self.transports,
             checks_sent: [self.agents[0].checks_sent(), self.agents[1].checks_sent()],
         }
     }
@@ -1027,6 +1252,40 @@ mod tests {
         // A private address is not reachable from outside.
         network.send(now, datagram("198.51.100.2:7000", "10.0.0.2:5000"));
         assert!(deliver(&mut network, now).is_empty());
+    }
+
+    #[test]
+    fn udp_blocked_between_two_hosts() {
+        let (mut network, now) = network(Nat::FULL_CONE);
+        network.block_udp_between(
+            "203.0.113.1".parse().unwrap(),
+            "198.51.100.1".parse().unwrap(),
+        );
+        // A mapping open to everyone (full cone), made towards another host.
+        network.send(now, datagram("10.0.0.2:5000", "198.51.100.2:7000"));
+        let public = deliver(&mut network, now)[0].source;
+        // Between the NAT's public address and 198.51.100.1, either way:
+        // dropped; from 198.51.100.2: delivered.
+        network.send(now, datagram("10.0.0.2:5000", "198.51.100.1:7000"));
+        network.send(now, datagram("198.51.100.1:7000", &public.to_string()));
+        assert!(deliver(&mut network, now).is_empty());
+        network.send(now, datagram("198.51.100.2:7000", &public.to_string()));
+        assert_eq!(deliver(&mut network, now).len(), 1);
+        // TCP passes the rule.
+        network.add_listener(addr("198.51.100.1:7000"), None);
+        network.connect(
+            now,
+            ConnectRequest {
+                local: addr("10.0.0.2:0"),
+                remote: addr("198.51.100.1:7000"),
+            },
+        );
+        let later = now + Duration::from_secs(1);
+        let events: Vec<StreamEvent> = core::iter::from_fn(|| network.poll_stream(later)).collect();
+        assert!(matches!(
+            events.as_slice(),
+            [StreamEvent::Accepted { .. }, StreamEvent::Connected { .. }]
+        ));
     }
 
     #[test]

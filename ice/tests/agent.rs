@@ -395,11 +395,20 @@ fn remote_candidates_and_pairs_are_capped() {
     }
     assert_eq!(accepted, MAX_REMOTE_CANDIDATES);
     assert!(agent.pair_count() <= sansrtc_ice::DEFAULT_MAX_PAIRS);
+    // TCP candidates count against the same cap; without a tcptype
+    // (RFC 6544 §4.5) they are refused outright.
     let tcp: Candidate = "candidate:1 1 tcp 1 203.0.113.5 9 typ host tcptype active"
         .parse()
         .unwrap();
     assert_eq!(
         agent.add_remote_candidate(tcp),
+        Err(Error::TooMany("remote candidates"))
+    );
+    let untyped: Candidate = "candidate:1 1 tcp 1 203.0.113.5 9 typ host"
+        .parse()
+        .unwrap();
+    assert_eq!(
+        agent.add_remote_candidate(untyped),
         Err(Error::UnsupportedTransport)
     );
     let component: Candidate = "candidate:1 2 udp 1 203.0.113.5 9 typ host"

@@ -1,7 +1,8 @@
 //! Property: in random topologies, latencies, jitter, loss up to 30 % and
 //! candidate orders, with or without mDNS names hiding the host addresses,
-//! firewalls and the simulated TURN server (reached by the agents' own TURN
-//! clients), whenever a path exists (and the sides behind a NAT got their
+//! firewalls, networks that block UDP, TCP candidates (RFC 6544) and the
+//! simulated TURN server (reached by the agents' own TURN clients),
+//! whenever a path exists (and the sides behind a NAT got their
 //! server-reflexive candidate, the sides with TURN their relayed one: at
 //! 30 % loss all 7 transmissions of a STUN or TURN request are lost about
 //! once in a hundred) both agents reach
@@ -60,9 +61,10 @@ proptest! {
         shuffle in any::<Option<u64>>(),
         mdns in any::<(bool, bool)>(),
         relay in any::<(bool, bool)>(),
+        tcp in any::<(bool, bool)>(),
     ) {
-        let a = Side { mdns: mdns.0, relay: relay.0, ..SIDES[a].1 };
-        let b = Side { mdns: mdns.1, relay: relay.1, ..SIDES[b].1 };
+        let a = Side { mdns: mdns.0, relay: relay.0, tcp: tcp.0 || SIDES[a].1.tcp, ..SIDES[a].1 };
+        let b = Side { mdns: mdns.1, relay: relay.1, tcp: tcp.1 || SIDES[b].1.tcp, ..SIDES[b].1 };
         let link = Link {
             latency: Duration::from_millis(latency_ms),
             jitter: Duration::from_millis(jitter_ms),

@@ -119,6 +119,13 @@ impl ProtectionProfile {
         }
     }
 
+    /// Length of the session authentication key (HMAC-SHA1's 160 bits for
+    /// AES-CM, RFC 3711 §8.2; none for GCM, whose tag comes from the
+    /// cipher key).
+    pub const fn auth_key_len(self) -> usize {
+        if self.is_aead() { 0 } else { 20 }
+    }
+
     /// How many bytes of keying material to export from DTLS for this
     /// profile: two master keys and two master salts (RFC 5764 §4.2).
     pub const fn keying_material_len(self) -> usize {
@@ -162,6 +169,32 @@ pub enum KeyError {
     KeyingMaterialLength {
         /// The profile.
         profile: ProtectionProfile,
+        /// The length the profile needs.
+        expected: usize,
+        /// The length given.
+        got: usize,
+    },
+    /// A master key the key derivation function cannot take (it takes
+    /// AES-128 and AES-256 keys: 16 or 32 bytes).
+    #[error("key derivation: master key must be 16 or 32 bytes, got {got}")]
+    DerivationKeyLength {
+        /// The length given.
+        got: usize,
+    },
+    /// A master salt longer than the 112 bits of RFC 3711 §4.3.1.
+    #[error("key derivation: master salt must be at most 14 bytes, got {got}")]
+    DerivationSaltLength {
+        /// The length given.
+        got: usize,
+    },
+    /// A session key, salt or authentication key of the wrong length for
+    /// the profile.
+    #[error("{profile}: session {what} must be {expected} bytes, got {got}")]
+    SessionKeyLength {
+        /// The profile.
+        profile: ProtectionProfile,
+        /// Which key: `"encryption key"`, `"salt"` or `"authentication key"`.
+        what: &'static str,
         /// The length the profile needs.
         expected: usize,
         /// The length given.

@@ -28,7 +28,7 @@ fn main() {
     };
     let mut acc = 0u64;
     for _ in 0..iterations {
-        acc = acc.wrapping_add(core::hint::black_box((case.run)()));
+        acc = acc.wrapping_add(core::hint::black_box(case.run_once()));
     }
     println!("{acc}");
 }

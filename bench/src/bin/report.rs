@@ -14,7 +14,7 @@ use alloc::collections::BTreeMap;
 use core::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use sansrtc_bench::{Case, EXCLUDED, Role, cases};
+use sansrtc_bench::{Buffer, Case, EXCLUDED, Role, cases};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -26,7 +26,22 @@ const ALLOCATION_RUNS: usize = 100;
 /// Heap allocations per run of a case (after one run to warm it up:
 /// agents and caches that allocate once are not counted).
 fn allocations(case: &mut Case) -> f64 {
-    (case.run)();
+    case.run_once();
+    if let (Some(prepare), Some(run)) = (&mut case.prepare, &mut case.run_on) {
+        // Only the operation is counted, not the making of its input.
+        let mut inputs: Vec<Buffer> = (0..ALLOCATION_RUNS)
+            .map(|_| {
+                let mut buffer = Buffer::default();
+                prepare(&mut buffer);
+                buffer
+            })
+            .collect();
+        let region = Region::new(GLOBAL);
+        for buffer in &mut inputs {
+            core::hint::black_box(run(buffer));
+        }
+        return region.change().allocations as f64 / ALLOCATION_RUNS as f64;
+    }
     let region = Region::new(GLOBAL);
     for _ in 0..ALLOCATION_RUNS {
         core::hint::black_box((case.run)());
@@ -99,12 +114,15 @@ enum Target {
     NearFloor { factor: f64 },
     /// At least this many operations per second on one core.
     PerSecond { rate: f64 },
+    /// sansrtc within `floor` of the floor, at least `peers` times faster
+    /// than the fastest peer, and allocating nothing.
+    FloorAndPeers { floor: f64, peers: f64 },
 }
 
 /// The target of each group, and how the table names it.
 fn targets() -> Vec<(&'static str, &'static str, Target)> {
-    use Target::{FasterThanPeers, NearFloor, PerSecond};
-    vec![
+    use Target::{FasterThanPeers, FloorAndPeers, NearFloor, PerSecond};
+    let mut targets = vec![
         (
             "rtp_parse_video_1200",
             "RTP parse, video 1200 B, extension elements iterated",
@@ -226,8 +244,139 @@ fn targets() -> Vec<(&'static str, &'static str, Target)> {
             "ICE check handled + response written",
             PerSecond { rate: 1_000_000.0 },
         ),
-    ]
+    ];
+    for (group, label) in SRTP_GROUPS {
+        targets.push((
+            group,
+            label,
+            FloorAndPeers {
+                floor: 1.10,
+                peers: 2.0,
+            },
+        ));
+    }
+    // 1 000 audio calls on one core: 50 packets a second each way.
+    for (group, label) in PEER_GROUPS {
+        targets.push((group, label, PerSecond { rate: 100_000.0 }));
+    }
+    targets
 }
+
+/// The groups of `sansrtc_bench::peer`, as the table names them.
+const PEER_GROUPS: [(&str, &str); 4] = [
+    (
+        "peer_send_audio_160",
+        "Peer send (write_rtp, SRTP, transmit), audio 160 B",
+    ),
+    (
+        "peer_receive_audio_160",
+        "Peer receive (handle_receive, SRTP, route, event), audio 160 B",
+    ),
+    (
+        "peer_send_video_1200",
+        "Peer send (write_rtp, SRTP, transmit), video 1200 B",
+    ),
+    (
+        "peer_receive_video_1200",
+        "Peer receive (handle_receive, SRTP, route, event), video 1200 B",
+    ),
+];
+
+/// The `Peer` section: audio calls one core carries, and the memory of a
+/// peer with one audio transceiver.
+fn peer_section(summaries: &BTreeMap<&str, Summary>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## A whole Peer\n");
+    let median = |group: &str| summaries.get(group).and_then(|s| s.ours);
+    if let (Some(send), Some(receive)) = (
+        median("peer_send_audio_160"),
+        median("peer_receive_audio_160"),
+    ) {
+        // Each call sends and receives 50 packets a second.
+        let per_call = 50.0 * (send + receive);
+        let _ = writeln!(
+            out,
+            "Audio calls one core carries (50 packets a second each way, send {} + receive {} \
+             per packet pair): **{:.0}** (goal: 1 000, that is 100 000 packets a second).\n",
+            time(send),
+            time(receive),
+            1e9 / per_call
+        );
+    }
+    let memory = sansrtc_bench::peer::memory_per_peer(&mut |run| {
+        let region = Region::new(GLOBAL);
+        run();
+        let change = region.change();
+        let held = change.bytes_allocated as i64 - change.bytes_deallocated as i64
+            + change.bytes_reallocated as i64;
+        (
+            change.allocations as u64 + change.reallocations as u64,
+            held,
+        )
+    });
+    let _ = writeln!(
+        out,
+        "Memory of a connected `Peer` with one audio transceiver (certificate shared), after a \
+         second of audio each way: **{:.1} KiB**; {} allocations to connect; {:.2} allocations \
+         per packet sent or received while the audio ran (RTCP reports included).\n",
+        memory.bytes as f64 / 1024.0,
+        memory.allocations,
+        memory.allocations_per_packet
+    );
+    out
+}
+
+/// The SRTP groups of `sansrtc_bench::srtp`, as the table names them.
+const SRTP_GROUPS: [(&str, &str); 12] = [
+    (
+        "srtp_protect_aes128_cm_80_video_1200",
+        "SRTP protect, AES-CM-80, video 1200 B",
+    ),
+    (
+        "srtp_unprotect_aes128_cm_80_video_1200",
+        "SRTP unprotect, AES-CM-80, video 1200 B",
+    ),
+    (
+        "srtp_protect_aes128_cm_80_audio_160",
+        "SRTP protect, AES-CM-80, audio 160 B",
+    ),
+    (
+        "srtp_unprotect_aes128_cm_80_audio_160",
+        "SRTP unprotect, AES-CM-80, audio 160 B",
+    ),
+    (
+        "srtp_protect_aes128_cm_80_rtcp_100",
+        "SRTCP protect, AES-CM-80, RTCP 100 B",
+    ),
+    (
+        "srtp_unprotect_aes128_cm_80_rtcp_100",
+        "SRTCP unprotect, AES-CM-80, RTCP 100 B",
+    ),
+    (
+        "srtp_protect_aes128_gcm_video_1200",
+        "SRTP protect, AES-128-GCM, video 1200 B",
+    ),
+    (
+        "srtp_unprotect_aes128_gcm_video_1200",
+        "SRTP unprotect, AES-128-GCM, video 1200 B",
+    ),
+    (
+        "srtp_protect_aes128_gcm_audio_160",
+        "SRTP protect, AES-128-GCM, audio 160 B",
+    ),
+    (
+        "srtp_unprotect_aes128_gcm_audio_160",
+        "SRTP unprotect, AES-128-GCM, audio 160 B",
+    ),
+    (
+        "srtp_protect_aes128_gcm_rtcp_100",
+        "SRTCP protect, AES-128-GCM, RTCP 100 B",
+    ),
+    (
+        "srtp_unprotect_aes128_gcm_rtcp_100",
+        "SRTCP unprotect, AES-128-GCM, RTCP 100 B",
+    ),
+];
 
 /// One measured row.
 struct Row {
@@ -365,6 +514,8 @@ fn main() {
         let _ = writeln!(out);
     }
 
+    out.push_str(&peer_section(&summaries));
+
     let _ = writeln!(out, "## Peers left out\n");
     if EXCLUDED.is_empty() {
         let _ = writeln!(out, "None.\n");
@@ -446,6 +597,36 @@ fn judge(target: &Target, summary: &Summary) -> (String, String, &'static str) {
                 measured,
                 if ratio <= factor { "yes" } else { "**no**" },
             )
+        }
+        Target::FloorAndPeers { floor, peers } => {
+            let wanted = format!(
+                "within {floor}x of the cipher+MAC floor; ≥ {peers}x faster than the fastest peer; 0 allocations"
+            );
+            let (Some(ours), Some(floor_median), Some((peer, best))) =
+                (summary.ours, summary.floor, summary.best_peer)
+            else {
+                return (wanted, "not measured".into(), "");
+            };
+            let ratio = ours / floor_median;
+            let speedup = best / ours;
+            let relation = if speedup >= 1.0 {
+                format!("{speedup:.2}x faster than")
+            } else {
+                format!("{:.2}x slower than", 1.0 / speedup)
+            };
+            let measured = format!(
+                "{ratio:.2}x the floor ({} vs {}); {relation} {peer} ({}); {} allocations",
+                time(ours),
+                time(floor_median),
+                time(best),
+                count(summary.ours_allocations)
+            );
+            let met = if ratio <= floor && speedup >= peers && summary.ours_allocations == 0.0 {
+                "yes"
+            } else {
+                "**no**"
+            };
+            (wanted, measured, met)
         }
         Target::PerSecond { rate } => {
             let wanted = format!("≥ {:.0} per second per core", rate);

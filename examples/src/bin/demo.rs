@@ -1,13 +1,14 @@
 //! `demo`: a whole WebRTC call on loopback in one process — signaling
-//! server, STUN server and two peers — with a timeline of what happened
-//! (see [`sansrtc_examples::demo`]).
+//! server, STUN server and two peers, DTLS-SRTP between them — with a
+//! timeline of what happened (see [`sansrtc_examples::demo`]).
 //!
 //! ```text
 //! demo [--seconds N] [--loss PERCENT] [--json] [--seed N]
 //! ```
 //!
-//! Exits with 1 when the call failed (no connection on a common pair, less
-//! than 95 % of the packets delivered either way, or no RTCP report back).
+//! Exits with 1 when the call failed (not connected, ICE and DTLS, on a
+//! common pair; SRTP keyed differently; or less than 95 % of the packets
+//! that left delivered either way).
 
 use core::time::Duration;
 use std::process::ExitCode;

@@ -6,7 +6,7 @@
 //! peer [--signal ADDR | --stdio] [--room NAME] [--name NAME] [--bind ADDR]
 //!      [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav]
 //!      [--stats-interval SECONDS] [--json]
-//!      [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS]
+//!      [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS] [--tcp] [--forge-fingerprint]
 //! ```
 //!
 //! `--signal` defaults to 127.0.0.1:8080 and `--bind` to 127.0.0.1:0.
@@ -18,7 +18,11 @@
 //! room; `--ice-lite` makes an ICE-lite agent (`a=ice-lite`);
 //! `--late-candidates` keeps our candidates out of our description and
 //! trickles them that long after it; `--restart-after` restarts ICE (a new
-//! offer with new credentials) that long after connecting.
+//! offer with new credentials) that long after connecting; `--tcp` also
+//! listens on TCP and offers a passive TCP candidate (ICE-TCP, RFC 6544)
+//! for peers whose network blocks UDP; `--forge-fingerprint` puts another
+//! certificate's fingerprint in our descriptions, so that the other side
+//! must refuse DTLS (a test of that check).
 //! Without `--seconds` the call lasts until Ctrl-C or the other side hangs
 //! up; Ctrl-C sends RTCP BYE and a signaling `bye` and closes ICE.
 
@@ -28,7 +32,7 @@ use std::process::ExitCode;
 
 use sansrtc_examples::peer::{self, Output, PeerConfig};
 
-const USAGE: &str = "usage: peer [--signal ADDR | --stdio] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json] [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS]";
+const USAGE: &str = "usage: peer [--signal ADDR | --stdio] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json] [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS] [--tcp] [--forge-fingerprint]";
 
 fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
     let seconds: f64 = value.parse().map_err(|e| format!("{flag} {value}: {e}"))?;
@@ -94,6 +98,8 @@ async fn parse_args(mut args: impl Iterator<Item = String>) -> Result<PeerConfig
             "--answer" => config.answer_only = true,
             "--stdio" => config.stdio_signaling = true,
             "--ice-lite" => config.ice_lite = true,
+            "--tcp" => config.tcp = true,
+            "--forge-fingerprint" => config.forge_fingerprint = true,
             "--late-candidates" => {
                 config.candidate_delay = Some(seconds("--late-candidates", &value("a number")?)?);
             }
