@@ -419,3 +419,107 @@ fn a_chromium_simulcast_offer_is_answered_with_its_layers() {
     assert_eq!(peer.receive_rids("0"), RIDS.map(rid));
     assert!(peer.send_rids("0").is_empty());
 }
+
+#[test]
+fn an_answer_without_simulcast_leaves_one_stream_of_the_first_layer() {
+    // Peer 1 sees an offer without rids (as from an endpoint that ignores
+    // simulcast) and answers without them: peer 0 sends its first layer
+    // alone, as a plain stream.
+    let (mut call, mid, vp8_pt) = simulcast_call(
+        45,
+        Link::default(),
+        false,
+        |offer| {
+            let kept: Vec<&str> = offer
+                .split_inclusive("\r\n")
+                .filter(|line| !line.starts_with("a=rid:") && !line.starts_with("a=simulcast:"))
+                .collect();
+            kept.concat()
+        },
+        |answer| {
+            assert!(!answer.contains("a=simulcast"), "{answer}");
+            answer
+        },
+    );
+    assert_eq!(call.peers[0].send_rids(&mid), [rid("q")]);
+    assert!(call.peers[1].receive_rids(&mid).is_empty());
+    assert!(matches!(
+        call.peers[0].write_rtp_rid(call.now, &mid, "h", vp8_pt, 0, true, &[0x10, 1, 2]),
+        Err(Error::UnknownRid(_))
+    ));
+    let mut timestamp = 0;
+    let mut next = call.now;
+    call.run(Duration::from_secs(1), |call| {
+        if call.now < next {
+            return;
+        }
+        // VP8 payload descriptor (S = 1, partition 0), then data.
+        let payload = [0x10, 0xb1, 0x01, 0x00, 7];
+        call.peers[0]
+            .write_rtp_rid(call.now, &mid, "q", vp8_pt, timestamp, true, &payload)
+            .unwrap();
+        call.peers[0]
+            .write_rtp(call.now, &mid, vp8_pt, timestamp + 1, true, &payload)
+            .unwrap();
+        timestamp += 3000;
+        next += Duration::from_millis(33);
+    });
+    call.run(Duration::from_millis(300), |_| {});
+    let sender = call.peers[0].stats(call.now);
+    assert_eq!(sender.outbound_rtp.len(), 1);
+    let outbound = sender.outbound_rid(&mid, "q").unwrap();
+    assert!(outbound.packets_sent > 50);
+    // Both writes went to the one stream, received without a layer.
+    assert_eq!(call.received[1].len() as u64, outbound.packets_sent);
+    assert!(
+        call.received[1]
+            .iter()
+            .all(|p| p.rid.is_none() && p.ssrc == outbound.ssrc)
+    );
+    assert_eq!(
+        call.peers[1]
+            .stats(call.now)
+            .transport
+            .rtp_packets_discarded,
+        0
+    );
+}
+
+#[test]
+fn simulcast_layers_are_checked() {
+    let mut peer = Peer::new(Config::new(), std::time::Instant::now()).unwrap();
+    let too_many: Vec<String> = (0..=sansrtc::MAX_SIMULCAST_LAYERS)
+        .map(|i| format!("r{i}"))
+        .collect();
+    let too_many: Vec<&str> = too_many.iter().map(String::as_str).collect();
+    for rids in [
+        &[][..],
+        &["q", "q"][..],
+        &["q", "a b"][..],
+        &["seventeen-bytes-x"][..],
+        &too_many[..],
+    ] {
+        assert!(
+            matches!(
+                peer.add_simulcast_transceiver(MediaKind::Video, Direction::SendOnly, rids),
+                Err(Error::InvalidRid(_))
+            ),
+            "{rids:?}"
+        );
+    }
+    assert_eq!(peer.mids().count(), 0);
+    let mid = peer
+        .add_simulcast_transceiver(
+            MediaKind::Video,
+            Direction::SendOnly,
+            &too_many[..sansrtc::MAX_SIMULCAST_LAYERS],
+        )
+        .unwrap();
+    // Nothing is sent before an answer accepts the layers.
+    assert!(peer.send_rids(&mid).is_empty());
+    let offer = peer.create_offer().unwrap();
+    assert!(
+        offer.contains("a=simulcast:send r0;r1;r2;r3;r4;r5;r6;r7\r\n"),
+        "{offer}"
+    );
+}
