@@ -3,7 +3,7 @@
 //! peer 1 receives them as an SFU would, each packet and frame with its
 //! layer's rid, statistics and keyframe requests per layer; and a real
 //! Chromium simulcast offer (`tests/data/chromium-simulcast-offer.sdp`)
-//! answered.
+//! answered, and the answer accepted by Chromium (when installed).
 
 #![allow(
     clippy::disallowed_methods,
@@ -522,4 +522,92 @@ fn simulcast_layers_are_checked() {
         offer.contains("a=simulcast:send r0;r1;r2;r3;r4;r5;r6;r7\r\n"),
         "{offer}"
     );
+}
+
+/// `text` as a JavaScript string literal.
+fn js_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '<' => out.push_str("\\x3c"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Runs Chromium's offer again in a headless Chromium (the page of
+/// `tests/data/README.md`), gives it our answer to the recorded offer, and
+/// reads what Chromium made of it: it must accept it and keep the three
+/// layers on.
+#[test]
+fn chromium_accepts_our_answer_and_sends_its_three_layers() {
+    if std::process::Command::new("chromium")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: chromium not installed");
+        return;
+    }
+    let offer = include_str!("data/chromium-simulcast-offer.sdp");
+    let mut peer = Peer::new(Config::new(), std::time::Instant::now()).unwrap();
+    peer.set_remote_offer(offer).unwrap();
+    let answer = peer.create_answer().unwrap();
+    let page = format!(
+        "<!doctype html><pre id=out>waiting</pre><script>\
+         (async () => {{\
+           const pc = new RTCPeerConnection();\
+           const t = pc.addTransceiver('video', {{direction: 'sendonly', sendEncodings: [\
+             {{rid: 'q', scaleResolutionDownBy: 4.0}}, {{rid: 'h', scaleResolutionDownBy: 2.0}},\
+             {{rid: 'f'}}]}});\
+           await pc.setLocalDescription(await pc.createOffer());\
+           await pc.setRemoteDescription({{type: 'answer', sdp: {}}});\
+           const layers = t.sender.getParameters().encodings.map(e => e.rid + '=' + e.active);\
+           out.textContent = 'verdict ' + pc.signalingState + ' ' + t.currentDirection + ' ' + layers.join(',');\
+         }})().catch(e => {{ out.textContent = 'verdict error ' + e; }});\
+         </script>",
+        js_string(&answer)
+    );
+    let url: String = core::iter::once("data:text/html,".to_string())
+        .chain(page.bytes().map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        }))
+        .collect();
+    let profile = std::env::temp_dir().join(format!("sansrtc-simulcast-{}", std::process::id()));
+    let output = std::process::Command::new("chromium")
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let verdict = dom
+        .split("verdict ")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| {
+            panic!(
+                "no verdict: {dom} {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    assert_eq!(verdict, "stable sendonly q=true,h=true,f=true");
 }
