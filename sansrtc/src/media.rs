@@ -974,6 +974,145 @@ mod tests {
         assert!(pool.copy(&[]).is_empty());
     }
 
+    /// A video transceiver that receives the simulcast layers q and h,
+    /// with the MID (id 1), rtp-stream-id (2) and repaired-rtp-stream-id
+    /// (3) extensions.
+    fn simulcast_receiver(rng: &mut Rng) -> Transceiver {
+        let mut transceiver =
+            Transceiver::new("0".into(), MediaKind::Video, Direction::RecvOnly, rng);
+        let mut extensions = sansrtc_rtp::rtp::extension::ExtensionMap::new();
+        extensions.insert_kind(1, ExtensionKind::Mid).unwrap();
+        extensions.insert_kind(2, ExtensionKind::Rid).unwrap();
+        extensions
+            .insert_kind(3, ExtensionKind::RepairedRid)
+            .unwrap();
+        transceiver.negotiated = Some(crate::transceiver::Negotiated {
+            direction: Direction::RecvOnly,
+            codecs: Vec::new(),
+            extensions,
+            remote_ssrcs: Vec::new(),
+            remote_rtx: Vec::new(),
+            send_rids: Vec::new(),
+            recv_rids: alloc::vec![Rid::new("q").unwrap(), Rid::new("h").unwrap()],
+        });
+        transceiver
+    }
+
+    /// An RTP packet on `ssrc` with header extension elements `elements`.
+    fn rtp(ssrc: u32, elements: &[Element<'_>]) -> Vec<u8> {
+        let mut builder = Builder::new()
+            .payload_type(96)
+            .ssrc(ssrc)
+            .payload(&[1, 2, 3]);
+        if !elements.is_empty() {
+            builder = builder.extensions(elements);
+        }
+        let mut buf = alloc::vec![0u8; 100];
+        let len = builder.write_to(&mut buf).unwrap();
+        buf.truncate(len);
+        buf
+    }
+
+    #[test]
+    fn rids_are_read_checked_and_latched() {
+        let mut rng = Rng::new(Some(seed_from_u64(3)));
+        let mut transceiver = simulcast_receiver(&mut rng);
+        let (q, h) = (Rid::new("q").unwrap(), Rid::new("h").unwrap());
+        let name = |t: &Transceiver, elements: &[Element<'_>], kind| {
+            let bytes = rtp(7, elements);
+            named(t, &RtpPacket::parse(&bytes[..]).unwrap(), kind)
+        };
+        assert_eq!(
+            name(&transceiver, &[Element::new(2, b"h")], ExtensionKind::Rid),
+            Named::Agreed(h)
+        );
+        // Padding NULs are not part of the rid.
+        assert_eq!(
+            name(
+                &transceiver,
+                &[Element::new(2, b"h\0\0")],
+                ExtensionKind::Rid
+            ),
+            Named::Agreed(h)
+        );
+        for bad in [&b"x"[..], b"h h", b"\xff", b"\0", b"seventeen-bytes-x"] {
+            assert_eq!(
+                name(&transceiver, &[Element::new(2, bad)], ExtensionKind::Rid),
+                Named::Refused
+            );
+        }
+        assert_eq!(
+            name(&transceiver, &[Element::new(1, b"0")], ExtensionKind::Rid),
+            Named::Nothing
+        );
+        assert_eq!(
+            name(
+                &transceiver,
+                &[Element::new(2, b"h")],
+                ExtensionKind::RepairedRid
+            ),
+            Named::Nothing
+        );
+        assert_eq!(
+            name(
+                &transceiver,
+                &[Element::new(3, b"q")],
+                ExtensionKind::RepairedRid
+            ),
+            Named::Agreed(q)
+        );
+
+        // A new SSRC needs a rid; once it has one, it keeps it.
+        assert_eq!(layer(&transceiver, 7, Named::Nothing), Err(None));
+        assert_eq!(layer(&transceiver, 7, Named::Refused), Err(None));
+        assert_eq!(layer(&transceiver, 7, Named::Agreed(q)), Ok(Some(q)));
+        inbound_stream(&mut transceiver, 7, 96, Some(q)).unwrap();
+        assert_eq!(layer(&transceiver, 7, Named::Nothing), Ok(Some(q)));
+        assert_eq!(layer(&transceiver, 7, Named::Agreed(q)), Ok(Some(q)));
+        // It cannot change layers.
+        assert_eq!(layer(&transceiver, 7, Named::Agreed(h)), Err(Some(0)));
+
+        // RTX finds the stream of the layer it repairs, and only by name
+        // or by what it repaired before.
+        assert_eq!(original_source(&transceiver, 70, Named::Agreed(q)), Ok(7));
+        assert_eq!(
+            original_source(&transceiver, 70, Named::Agreed(h)),
+            Err(RecvError::Rid)
+        );
+        assert_eq!(
+            original_source(&transceiver, 70, Named::Refused),
+            Err(RecvError::Rid)
+        );
+        assert_eq!(
+            original_source(&transceiver, 70, Named::Nothing),
+            Err(RecvError::Rid)
+        );
+        inbound_stream(&mut transceiver, 7, 96, None)
+            .unwrap()
+            .rtx_ssrc = Some(70);
+        assert_eq!(original_source(&transceiver, 70, Named::Nothing), Ok(7));
+
+        // A new SSRC of a layer replaces the layer's old stream.
+        inbound_stream(&mut transceiver, 8, 96, Some(h)).unwrap();
+        inbound_stream(&mut transceiver, 9, 96, Some(q)).unwrap();
+        let streams: Vec<(u32, Option<Rid>)> = transceiver
+            .inbound
+            .iter()
+            .map(|s| (s.ssrc, s.rid))
+            .collect();
+        assert_eq!(streams, [(8, Some(h)), (9, Some(q))]);
+
+        // Without simulcast agreed, rids mean nothing.
+        if let Some(negotiated) = &mut transceiver.negotiated {
+            negotiated.recv_rids.clear();
+        }
+        assert_eq!(
+            name(&transceiver, &[Element::new(2, b"x")], ExtensionKind::Rid),
+            Named::Nothing
+        );
+        assert_eq!(layer(&transceiver, 5, Named::Nothing), Ok(None));
+    }
+
     #[test]
     fn inbound_streams_are_capped_and_the_least_recent_goes() {
         let mut rng = Rng::new(Some(seed_from_u64(1)));
