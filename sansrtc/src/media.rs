@@ -1102,10 +1102,26 @@ mod tests {
             .collect();
         assert_eq!(streams, [(8, Some(h)), (9, Some(q))]);
 
+        // A new agreement without layer q forgets its stream: an SSRC
+        // of q is a stream no rid identified, and q is refused.
+        let mut renegotiated = transceiver.negotiated.clone().unwrap();
+        renegotiated.recv_rids = alloc::vec![h];
+        let anchor = (start(), sansrtc_rtp::ntp::NtpTime(0));
+        let interval = Duration::from_secs(1);
+        transceiver.negotiate(renegotiated.clone(), "c", anchor, interval, 0, &mut rng);
+        let streams: Vec<u32> = transceiver.inbound.iter().map(|s| s.ssrc).collect();
+        assert_eq!(streams, [8]);
+        assert_eq!(layer(&transceiver, 9, Named::Nothing), Err(None));
+        assert_eq!(
+            name(&transceiver, &[Element::new(2, b"q")], ExtensionKind::Rid),
+            Named::Refused
+        );
+        assert_eq!(layer(&transceiver, 8, Named::Nothing), Ok(Some(h)));
+
         // Without simulcast agreed, rids mean nothing.
-        if let Some(negotiated) = &mut transceiver.negotiated {
-            negotiated.recv_rids.clear();
-        }
+        renegotiated.recv_rids.clear();
+        transceiver.negotiate(renegotiated, "c", anchor, interval, 0, &mut rng);
+        assert!(transceiver.inbound.is_empty());
         assert_eq!(
             name(&transceiver, &[Element::new(2, b"x")], ExtensionKind::Rid),
             Named::Nothing

@@ -396,7 +396,9 @@ impl Peer {
     }
 
     /// Asks the other side for a keyframe on a transceiver we receive on
-    /// (an RTCP PLI, RFC 4585 §6.3.1).
+    /// (an RTCP PLI, RFC 4585 §6.3.1). On a transceiver that receives
+    /// simulcast it is about the stream heard most recently;
+    /// [`request_keyframe_for`](Self::request_keyframe_for) names a layer.
     pub fn request_keyframe(&mut self, now: Instant, mid: &str) -> Result<(), Error> {
         self.advance(now);
         let index = self.index_of(mid)?;

@@ -387,9 +387,11 @@ impl Transceiver {
     }
 
     /// Applies a new agreement: readies the RTCP session (it starts with
-    /// the first packet sent or received, at its codec's clock rate), and
+    /// the first packet sent or received, at its codec's clock rate),
     /// keeps the last `retransmission_capacity` packets sent when NACK was
-    /// agreed.
+    /// agreed, and forgets the streams of simulcast layers no longer
+    /// received (their packets are refused from then on, as any rid not
+    /// agreed).
     pub(crate) fn negotiate(
         &mut self,
         negotiated: Negotiated,
@@ -413,6 +415,8 @@ impl Transceiver {
             }
         }
         self.packetizers.retain(|pt| negotiated.codec(pt).is_some());
+        self.inbound
+            .retain(|s| s.rid.is_none_or(|rid| negotiated.recv_rids.contains(&rid)));
         self.negotiated = Some(negotiated);
     }
 
