@@ -59,7 +59,7 @@ done
 python3 - "$scratch" "$(cd .. && pwd)" $targets <<'EOF'
 import json, sys
 scratch, root, targets = sys.argv[1], sys.argv[2], sys.argv[3:]
-crates = ["stun", "ice", "sdp", "rtp"]
+crates = ["stun", "ice", "sdp", "rtp", "srtp", "dtls", "datachannel"]
 
 def per_crate(path):
     files = json.load(open(path))["data"][0]["files"]
