@@ -17,6 +17,11 @@
 //! stderr; the peer then offers unless [`PeerConfig::answer_only`] is set.
 //! Lines that are not JSON objects are ignored; a line longer than
 //! [`crate::signal::MAX_MESSAGE_LEN`] is an error.
+//!
+//! With [`PeerConfig::data`], the call also carries data channels (see
+//! [`crate::data`]): a `chat` that prints and echoes, a file transfer with
+//! its SHA-256 on both sides, echo channels, and a probe of the other
+//! side's echo.
 
 // The driver owns the clock: it reads `Instant::now()` and hands the time
 // to the sans-IO `Peer`.
@@ -43,6 +48,7 @@ use serde_json::{Value, json};
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
 
+use crate::data::{DataChannels, DataOptions, DataSummary};
 use crate::pcmu;
 use crate::signaling::{Signaling, kind};
 use crate::tcp::{Tcp, TcpEvent};
@@ -118,6 +124,24 @@ pub struct PeerConfig {
     /// Put another certificate's fingerprint in our descriptions, so that
     /// the other side must refuse DTLS (a test of that check).
     pub forge_fingerprint: bool,
+    /// Data channels (see [`crate::data`]): the offerer opens `chat`, and
+    /// the other side's channels are answered.
+    pub data: bool,
+    /// Lines to say on `chat` once it is open.
+    pub say: Vec<String>,
+    /// Also send the lines typed on stdin on `chat`.
+    pub chat_stdin: bool,
+    /// A file to send on a `file` channel (needs [`PeerConfig::data`]).
+    pub send_file: Option<PathBuf>,
+    /// Open the probe channels and check that the other side echoes
+    /// every message (needs [`PeerConfig::data`]).
+    pub probe: bool,
+    /// Make a pre-negotiated echo channel on this stream (the other side
+    /// of a probe; needs [`PeerConfig::data`]).
+    pub echo_negotiated: Option<u16>,
+    /// Hang up once the file is sent and acknowledged, the probe is done
+    /// and every chat line came back echoed.
+    pub hang_up_when_done: bool,
 }
 
 impl PeerConfig {
@@ -151,6 +175,13 @@ impl PeerConfig {
             restart_after: None,
             tcp: false,
             forge_fingerprint: false,
+            data: false,
+            say: Vec::new(),
+            chat_stdin: false,
+            send_file: None,
+            probe: false,
+            echo_negotiated: None,
+            hang_up_when_done: false,
         }
     }
 }
@@ -238,6 +269,8 @@ pub struct CallSummary {
     pub end_reason: String,
     /// The audio received (8 kHz), when recording.
     pub recording: Vec<i16>,
+    /// What the data channels did.
+    pub data: DataSummary,
 }
 
 /// Injected loss: true with `percent` % probability.
@@ -279,6 +312,8 @@ struct Call {
     hold_until: Option<Instant>,
     /// Our fingerprint and the one our descriptions carry instead.
     forged: Option<(String, String)>,
+    /// The data channels, when asked for.
+    data: Option<DataChannels>,
     ended: Option<String>,
 }
 
@@ -374,6 +409,9 @@ impl Call {
                 let offer = self.peer.set_remote_offer(text("sdp"));
                 offer.map_err(negotiation)?;
                 self.drain_events().await?;
+                if let Some(data) = &mut self.data {
+                    data.create_channels(&mut self.peer, false);
+                }
                 let answer = self.peer.create_answer().map_err(negotiation)?;
                 self.agree()?;
                 let new_ufrag = self.peer.ice().local_credentials().ufrag().to_owned();
@@ -497,7 +535,19 @@ impl Call {
                     self.ended.get_or_insert(reason);
                 }
                 Event::Ice(event) => self.ice_event(event),
+                Event::DataChannel { id, event } => {
+                    if let Some(data) = &mut self.data {
+                        data.handle_event(&mut self.peer, now, id, event);
+                    }
+                }
                 _ => {}
+            }
+        }
+        if let Some(data) = &mut self.data {
+            data.poll(&mut self.peer, Instant::now());
+            if self.config.hang_up_when_done && self.summary.connected && data.is_done() {
+                self.ended
+                    .get_or_insert_with(|| "data channels done".to_owned());
             }
         }
         Ok(())
@@ -946,6 +996,17 @@ pub async fn run(
             Some((peer.fingerprint(), other.fingerprint().to_string()))
         }
     };
+    let data = if config.data {
+        let options = DataOptions {
+            say: config.say.clone(),
+            send_file: config.send_file.clone(),
+            probe: config.probe,
+            echo_negotiated: config.echo_negotiated,
+        };
+        Some(DataChannels::new(out.clone(), options).map_err(io("opening the file to send"))?)
+    } else {
+        None
+    };
     let mut stop = pin!(stop);
     let sockets = (local, tcp.local());
     let (signaling, offerer, offer) = open_signaling(&config, &out, sockets, &mut stop).await?;
@@ -986,6 +1047,7 @@ pub async fn run(
         descriptions: 0,
         hold_until: None,
         forged,
+        data,
         ended: None,
     };
     if offerer {
@@ -993,6 +1055,9 @@ pub async fn run(
             .peer
             .add_transceiver(MediaKind::Audio, Direction::SendRecv);
         call.mid = Some(mid.map_err(negotiation)?);
+        if let Some(data) = &mut call.data {
+            data.create_channels(&mut call.peer, true);
+        }
         let offer = call.peer.create_offer().map_err(negotiation)?;
         call.describe("offer", offer).await?;
     } else if let Some(offer) = offer {
@@ -1002,6 +1067,10 @@ pub async fn run(
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut signaling_open = true;
     let mut interrupted = false;
+    // Lines typed on stdin go out on `chat`.
+    let mut stdin_open = call.config.chat_stdin && call.data.is_some();
+    let mut stdin =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(tokio::io::stdin()));
     call.drain_events().await?;
     call.flush().await;
     while call.ended.is_none() {
@@ -1011,6 +1080,14 @@ pub async fn run(
                 call.receive_datagram(source, buf.get(..len).unwrap_or_default());
             }
             event = call.tcp.next() => call.tcp_event(event),
+            line = stdin.next_line(), if stdin_open => match line {
+                Ok(Some(line)) => {
+                    if let Some(data) = &mut call.data {
+                        data.say(&mut call.peer, Instant::now(), line);
+                    }
+                }
+                Ok(None) | Err(_) => stdin_open = false,
+            },
             message = call.signaling.receive(), if signaling_open => match message {
                 Ok(Some(message)) => call.handle_signal(message).await?,
                 Ok(None) | Err(_) => {
@@ -1046,6 +1123,9 @@ pub async fn run(
     }
     let reason = call.ended.take().unwrap_or_default();
     call.print_stats();
+    if let Some(data) = &call.data {
+        call.summary.data = data.summary.clone();
+    }
     let we_hang_up = interrupted || !reason.starts_with("the other side");
     call.hang_up(we_hang_up && signaling_open).await;
     note!(out, "end" => "call ended: {reason}", reason = &reason);
