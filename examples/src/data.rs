@@ -51,9 +51,9 @@ pub const ECHO_PREFIX: &str = "echo: ";
 /// Size of the file's messages.
 pub const FILE_CHUNK: usize = 64 * 1024;
 /// Most bytes of the file queued at once.
-pub const FILE_HIGH_WATER: usize = 1024 * 1024;
+pub const FILE_HIGH_WATER: usize = 256 * 1024;
 /// The `bufferedAmount` under which the file sender queues more.
-pub const FILE_LOW_WATER: usize = 512 * 1024;
+pub const FILE_LOW_WATER: usize = 128 * 1024;
 /// The label of the pre-negotiated echo channel.
 pub const ECHO_NEGOTIATED_LABEL: &str = "echo-negotiated";
 /// The stream id of the pre-negotiated `probe-negotiated` channel.

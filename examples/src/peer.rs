@@ -57,6 +57,9 @@ use crate::timeline::{Timeline, note};
 
 /// Largest datagram read from the socket.
 const MAX_DATAGRAM: usize = 2048;
+/// Datagrams read from the socket in one go before the `Peer`'s output is
+/// sent.
+const MAX_DATAGRAMS_PER_WAKE: usize = 256;
 /// Packets sent in one go when the media timer fell behind.
 const MAX_CATCH_UP_PACKETS: u32 = 5;
 /// Longest recording kept in memory (10 minutes at 8 kHz); later audio is
@@ -1078,6 +1081,16 @@ pub async fn run(
         tokio::select! {
             Ok((len, source)) = call.socket.recv_from(&mut buf) => {
                 call.receive_datagram(source, buf.get(..len).unwrap_or_default());
+                // Take what else waits in the socket before sending: a
+                // busy sender (a file on a data channel) must not leave
+                // acknowledgements and consent responses to overflow the
+                // socket's buffer.
+                for _ in 0..MAX_DATAGRAMS_PER_WAKE {
+                    let Ok((len, source)) = call.socket.try_recv_from(&mut buf) else {
+                        break;
+                    };
+                    call.receive_datagram(source, buf.get(..len).unwrap_or_default());
+                }
             }
             event = call.tcp.next() => call.tcp_event(event),
             line = stdin.next_line(), if stdin_open => match line {
