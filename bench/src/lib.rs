@@ -19,6 +19,7 @@ pub mod dtls;
 pub mod datachannel;
 pub mod ice;
 pub mod inputs;
+pub mod peer;
 pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
@@ -194,6 +195,7 @@ pub fn cases() -> Vec<Case> {
     all.extend(sdp::cases());
     all.extend(ice::cases());
     all.extend(dtls::cases());
+    all.extend(peer::cases());
     all.extend(srtp::cases());
     all.extend(datachannel::cases());
     all

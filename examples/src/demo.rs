@@ -89,14 +89,14 @@ impl DemoResult {
         }
     }
 
-    /// Share of the packets `from` sent that `to` received, of those that
-    /// left (the loss injection drops some before they leave).
+    /// Share of the packets `from` sent that `to` received, counting those
+    /// that arrived only by retransmission after a NACK (the loss injection
+    /// drops some before they leave).
     pub fn delivery(from: &CallSummary, to: &CallSummary) -> f64 {
-        let left = from.packets_sent.saturating_sub(from.packets_dropped);
-        if left == 0 {
+        if from.packets_sent == 0 {
             return 0.0;
         }
-        to.packets_received as f64 / left as f64
+        to.packets_received as f64 / from.packets_sent as f64
     }
 
     /// Why the call counts as failed, if it does: not connected (ICE and
@@ -247,17 +247,23 @@ pub fn report(result: &DemoResult, loss_percent: f64) -> String {
         ("bob -> alice", &result.bob, &result.alice),
     ] {
         out.push_str(&format!(
-            "  {name}: sent {} packets ({} bytes), received {} ({:.1} %), jitter {:.2} ms\n",
+            "  {name}: sent {} packets ({} bytes), received {} ({:.1} %), jitter {:.2} ms, \
+             RTT seen by the sender {}\n",
             from.packets_sent,
             from.bytes_sent,
             to.packets_received,
             DemoResult::delivery(from, to) * 100.0,
             to.jitter_ms,
+            peer::format_rtt(from.rtt),
         ));
         if loss_percent > 0.0 {
             out.push_str(&format!(
-                "    {loss_percent} % loss injected: {} SRTP packets dropped before they left\n",
+                "    {loss_percent} % loss injected: {} SRTP packets dropped before they left, \
+                 {} NACKs sent, {} packets retransmitted, {} retransmissions received\n",
                 from.packets_dropped,
+                to.nacks_sent,
+                from.retransmissions_sent,
+                to.retransmissions_received,
             ));
         }
     }

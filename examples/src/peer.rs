@@ -37,7 +37,6 @@ use std::time::Instant;
 
 use sansrtc::ice::{ConnectionEvent, ConnectionState as IceState, Event as IceEvent};
 use sansrtc::ice::{LocalSocket, TurnServer};
-use sansrtc::rtp::stats::ReceiverStats;
 use sansrtc::sdp::Direction;
 use sansrtc::sdp::negotiate::Codec;
 use sansrtc::stun::framing::{PacketKind, rfc4571};
@@ -263,6 +262,14 @@ pub struct CallSummary {
     pub packets_lost: i64,
     /// Interarrival jitter at the end, in milliseconds.
     pub jitter_ms: f64,
+    /// Latest round-trip time from the other side's RTCP report blocks.
+    pub rtt: Option<Duration>,
+    /// NACK packets we sent for the media we receive.
+    pub nacks_sent: u64,
+    /// Packets we retransmitted because the other side asked for them.
+    pub retransmissions_sent: u64,
+    /// Retransmitted packets we received.
+    pub retransmissions_received: u64,
     /// STUN Binding requests sent to the other peer (connectivity and
     /// consent checks).
     pub checks_sent: u64,
@@ -274,6 +281,24 @@ pub struct CallSummary {
     pub recording: Vec<i16>,
     /// What the data channels did.
     pub data: DataSummary,
+}
+
+/// The first packet of the stream we record: the SSRC we follow and the
+/// timestamp the recording starts at.
+struct FirstPacket {
+    ssrc: u32,
+    timestamp: u32,
+}
+
+/// The payload type we offer for RTX of PCMU.
+const RTX_PAYLOAD_TYPE: u8 = 97;
+
+/// A round-trip time for people: milliseconds, or "not measured".
+pub fn format_rtt(rtt: Option<Duration>) -> String {
+    rtt.map_or_else(
+        || "not measured".to_owned(),
+        |r| format!("{:.3} ms", r.as_secs_f64() * 1000.0),
+    )
 }
 
 /// Injected loss: true with `percent` % probability.
@@ -305,7 +330,7 @@ struct Call {
     connected_at: Option<Instant>,
     restart_at: Option<Instant>,
     /// Statistics of the source we receive, and its first timestamp.
-    received: Option<(ReceiverStats, u32)>,
+    received: Option<FirstPacket>,
     ice_state: IceState,
     /// Signals wait here while our description is not out (and, for late
     /// candidates, until `hold_until`).
@@ -526,7 +551,7 @@ impl Call {
                     let _ = self.peer.set_direction(&mid, Direction::SendRecv);
                     self.mid = Some(mid);
                 }
-                Event::Media(packet) => self.receive_media(now, packet),
+                Event::Media(packet) => self.receive_media(packet),
                 Event::RemoteEnded { .. } => {
                     self.summary.bye_received = true;
                     note!(self.out, "rtcp-bye" => "received RTCP BYE");
@@ -601,21 +626,20 @@ impl Call {
     }
 
     /// A received packet, for the statistics and the recording.
-    fn receive_media(&mut self, now: Instant, packet: MediaPacket) {
+    fn receive_media(&mut self, packet: MediaPacket) {
         if Some(packet.payload_type) != self.payload_type {
             return;
         }
-        let (stats, first) = self.received.get_or_insert_with(|| {
-            let stats = ReceiverStats::new(packet.ssrc, pcmu::SAMPLE_RATE);
-            (stats, packet.timestamp)
+        let first = self.received.get_or_insert(FirstPacket {
+            ssrc: packet.ssrc,
+            timestamp: packet.timestamp,
         });
-        if stats.ssrc() != packet.ssrc {
+        if first.ssrc != packet.ssrc {
             return;
         }
-        stats.handle_packet(now, packet.sequence_number, packet.timestamp);
         self.summary.packets_received += 1;
         self.summary.bytes_received += packet.payload.len() as u64;
-        let offset = packet.timestamp.wrapping_sub(*first);
+        let offset = packet.timestamp.wrapping_sub(first.timestamp);
         let start = usize::try_from(offset).unwrap_or(usize::MAX);
         let end = start.saturating_add(packet.payload.len());
         if self.config.record.is_none() || offset >= 0x8000_0000 || end > MAX_RECORDING_SAMPLES {
@@ -847,19 +871,37 @@ impl Call {
     }
 
     fn print_stats(&mut self) {
-        if let Some((stats, _)) = &self.received {
-            self.summary.packets_lost = stats.cumulative_lost();
-            let jitter = f64::from(stats.jitter());
-            self.summary.jitter_ms = jitter * 1000.0 / f64::from(pcmu::SAMPLE_RATE);
+        if let Some(mid) = &self.mid {
+            let stats = self.peer.stats(Instant::now());
+            let ssrc = self.received.as_ref().map(|first| first.ssrc);
+            if let Some(inbound) = stats.inbound(mid).find(|s| Some(s.ssrc) == ssrc) {
+                self.summary.packets_lost = inbound.packets_lost;
+                self.summary.jitter_ms = inbound.jitter.as_secs_f64() * 1000.0;
+            }
+            if let Some(rtt) = stats.remote_inbound(mid).and_then(|r| r.round_trip_time) {
+                self.summary.rtt = Some(rtt);
+            }
+            self.summary.nacks_sent = stats.inbound(mid).map(|s| s.nack_count).sum();
+            self.summary.retransmissions_received = stats
+                .inbound(mid)
+                .map(|s| s.retransmitted_packets_received)
+                .sum();
+            self.summary.retransmissions_sent = stats
+                .outbound(mid)
+                .map_or(0, |s| s.retransmitted_packets_sent);
         }
         let s = &self.summary;
         note!(self.out, "stats" =>
             "stats: sent {sent_packets} packets / {sent_bytes} bytes ({dropped} dropped by the \
              loss injection), received {received_packets} packets / {received_bytes} bytes, \
-             {lost} lost, jitter {jitter_ms:.2} ms",
+             {lost} lost, jitter {jitter_ms:.2} ms, RTT {rtt}, {nacks} NACKs sent, \
+             {resent} packets retransmitted, {repaired} retransmissions received",
             sent_packets = s.packets_sent, sent_bytes = s.bytes_sent, dropped = s.packets_dropped,
             received_packets = s.packets_received, received_bytes = s.bytes_received,
-            lost = s.packets_lost, jitter_ms = s.jitter_ms, srtp_profile = &s.srtp_profile);
+            lost = s.packets_lost, jitter_ms = s.jitter_ms, rtt = format_rtt(s.rtt),
+            rtt_ms = s.rtt.map(|r| r.as_secs_f64() * 1000.0), nacks = s.nacks_sent,
+            resent = s.retransmissions_sent, repaired = s.retransmissions_received,
+            srtp_profile = &s.srtp_profile);
     }
 
     /// Closes the `Peer` (RTCP BYE, DTLS close_notify, ICE closed, TURN
@@ -986,8 +1028,12 @@ pub async fn run(
     peer_config.stun_servers = config.stun.into_iter().collect();
     peer_config.turn_servers = config.turn.clone().into_iter().collect();
     peer_config.ice_lite = config.ice_lite;
-    let pcmu = Codec::new(pcmu::PAYLOAD_TYPE, "PCMU", pcmu::SAMPLE_RATE, None);
-    peer_config.audio_codecs = vec![pcmu];
+    // PCMU with generic NACK and RTX (RFC 4588), so that lost packets are
+    // asked for and resent when the other side agrees.
+    let pcmu = Codec::new(pcmu::PAYLOAD_TYPE, "PCMU", pcmu::SAMPLE_RATE, None)
+        .with_feedback(&[("nack", None)]);
+    let rtx = Codec::rtx_with_clock_rate(RTX_PAYLOAD_TYPE, pcmu::PAYLOAD_TYPE, pcmu::SAMPLE_RATE);
+    peer_config.audio_codecs = vec![pcmu, rtx];
     peer_config.cname = Some(config.name.clone());
     peer_config.rtcp_interval = config.rtcp_interval;
     let mut peer = Peer::new(peer_config, Instant::now()).map_err(negotiation)?;

@@ -5,6 +5,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use bytes::Bytes;
+
 use sansrtc_srtp::ProtectionProfile;
 
 pub use sansrtc_ice::ConnectionState as IceConnectionState;
@@ -106,7 +108,118 @@ pub struct MediaPacket {
     /// The sender's SSRC.
     pub ssrc: u32,
     /// The payload (padding removed).
-    pub payload: Vec<u8>,
+    pub payload: Payload,
+}
+
+/// The payload of a received packet: bytes ([`Deref`](core::ops::Deref)
+/// to `[u8]`, comparable with byte arrays, slices and vectors).
+///
+/// It shares a pooled block of [`PAYLOAD_BLOCK`](crate::PAYLOAD_BLOCK)
+/// bytes with the payloads received around it, so that receiving
+/// allocates nothing per packet: the block is reused once every payload
+/// in it is dropped. Copy it ([`to_vec`](slice::to_vec)) to keep one for
+/// long; [`into_bytes`](Self::into_bytes) shares it.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Payload(Bytes);
+
+impl Payload {
+    pub(crate) const fn new(bytes: Bytes) -> Self {
+        Self(bytes)
+    }
+
+    /// The bytes, shared.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
+
+impl core::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl core::ops::Deref for Payload {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Payload {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl core::borrow::Borrow<[u8]> for Payload {
+    fn borrow(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Payload {
+    type Item = &'a u8;
+    type IntoIter = core::slice::Iter<'a, u8>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl From<Payload> for Bytes {
+    fn from(payload: Payload) -> Self {
+        payload.0
+    }
+}
+
+impl From<Payload> for Vec<u8> {
+    fn from(payload: Payload) -> Self {
+        payload.0.into()
+    }
+}
+
+impl PartialEq<[u8]> for Payload {
+    fn eq(&self, other: &[u8]) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&[u8]> for Payload {
+    fn eq(&self, other: &&[u8]) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl<const N: usize> PartialEq<[u8; N]> for Payload {
+    fn eq(&self, other: &[u8; N]) -> bool {
+        *self.0 == other[..]
+    }
+}
+
+impl PartialEq<Vec<u8>> for Payload {
+    fn eq(&self, other: &Vec<u8>) -> bool {
+        *self.0 == other[..]
+    }
+}
+
+impl PartialEq<Payload> for [u8] {
+    fn eq(&self, other: &Payload) -> bool {
+        *self == *other.0
+    }
+}
+
+impl<const N: usize> PartialEq<Payload> for [u8; N] {
+    fn eq(&self, other: &Payload) -> bool {
+        self[..] == *other.0
+    }
+}
+
+impl PartialEq<Payload> for Vec<u8> {
+    fn eq(&self, other: &Payload) -> bool {
+        self[..] == *other.0
+    }
 }
 
 /// Something the caller should know about.
@@ -150,6 +263,27 @@ pub enum Event {
     },
     /// An RTP packet for one of the transceivers.
     Media(MediaPacket),
+    /// A whole frame assembled from the packets of a transceiver in frame
+    /// mode ([`Peer::receive_frames`](crate::Peer::receive_frames)), in
+    /// decode order.
+    Frame {
+        /// The transceiver.
+        mid: Mid,
+        /// The payload type of its packets.
+        payload_type: u8,
+        /// The RTP timestamp of its packets.
+        timestamp: u32,
+        /// A decoder can start from it (a VP8 or VP9 key frame, an H.264
+        /// access unit with SPS, PPS and IDR, every audio frame).
+        keyframe: bool,
+        /// Frames or packets were lost since the previous frame: an audio
+        /// decoder conceals the gap; a video stream has resumed at a
+        /// keyframe.
+        discontinuity: bool,
+        /// The frame in the codec's layout (Annex B for H.264 and H.265,
+        /// OBUs for AV1).
+        data: Vec<u8>,
+    },
     /// The other side asks for a keyframe on a transceiver we send on.
     KeyframeRequested {
         /// The transceiver.
@@ -263,12 +397,25 @@ pub enum Error {
     /// The packet does not fit in a datagram.
     #[error("packet too large")]
     TooLarge,
+    /// Too many datagrams wait in [`Peer::poll_transmit`](crate::Peer::poll_transmit)
+    /// ([`ice::MAX_QUEUED_TRANSMITS`](sansrtc_ice::MAX_QUEUED_TRANSMITS)):
+    /// drain it, or send a smaller frame.
+    #[error("too many datagrams wait to be sent")]
+    QueueFull,
     /// A candidate that does not parse, or the ICE agent refused.
     #[error("ICE: {0}")]
     Ice(String),
     /// The certificate could not be made.
     #[error("certificate: {0}")]
     Certificate(String),
+    /// No packetizer for the codec of this payload type
+    /// ([`Peer::write_frame`](crate::Peer::write_frame)).
+    #[error("no packetizer for payload type {0}")]
+    NoPacketizer(u8),
+    /// The codec's packetizer refused the frame (malformed for its format,
+    /// or a piece that cannot be split to fit).
+    #[error("frame: {0}")]
+    Packetize(sansrtc_rtp::WriteError),
     /// Too many transceivers ([`MAX_TRANSCEIVERS`](crate::MAX_TRANSCEIVERS)).
     #[error("too many transceivers")]
     TooManyTransceivers,
@@ -280,4 +427,27 @@ pub enum Error {
     /// The peer connection is closed.
     #[error("closed")]
     Closed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_compare_with_bytes_and_read_as_a_slice() {
+        let payload = Payload::new(Bytes::from_static(&[1, 2, 3]));
+        assert_eq!(payload, [1, 2, 3]);
+        assert_eq!([1, 2, 3], payload);
+        assert_eq!(payload, alloc::vec![1, 2, 3]);
+        assert_eq!(alloc::vec![1u8, 2, 3], payload);
+        assert_eq!(payload, [1u8, 2, 3][..]);
+        assert_eq!(payload, &[1u8, 2, 3][..]);
+        assert_ne!(payload, [1, 2]);
+        assert_eq!(payload.len(), 3);
+        assert_eq!(&payload[1..], [2, 3]);
+        assert_eq!((&payload).into_iter().sum::<u8>(), 6);
+        assert_eq!(alloc::format!("{payload:?}"), "b\"\\x01\\x02\\x03\"");
+        assert_eq!(Vec::from(payload.clone()), [1, 2, 3]);
+        assert_eq!(payload.into_bytes(), Bytes::from_static(&[1, 2, 3]));
+    }
 }

@@ -25,12 +25,14 @@ use sansrtc_dtls::{DtlsRole, Fingerprint as DtlsFingerprint, HashFunction, Setup
 use sansrtc_sdp::negotiate::{
     Capabilities, LocalMedia, Session, Side, agree, create_answer, create_offer,
 };
-use sansrtc_sdp::{Direction, Extmap, Fingerprint, MediaType, Msid, Origin, Sdp, Ssrc};
+use sansrtc_sdp::{
+    Attribute, Direction, Extmap, Fingerprint, MediaType, Msid, Origin, Sdp, Ssrc, SsrcGroup,
+};
 use sansrtc_stun::rng::Rng;
 
 use crate::event::{Error, Event, MediaKind, Mid, SignalingState};
 use crate::peer::Peer;
-use crate::transceiver::{MID_EXTENSION_ID, MID_URI, Negotiated, Transceiver};
+use crate::transceiver::{MAX_REMOTE_RTX, MID_EXTENSION_ID, MID_URI, Negotiated, Transceiver};
 
 /// The offer/answer state.
 #[derive(Debug)]
@@ -206,8 +208,9 @@ impl Peer {
             if self.transceivers.len() >= crate::MAX_TRANSCEIVERS {
                 return Err(Error::TooManyTransceivers);
             }
-            let transceiver =
+            let mut transceiver =
                 Transceiver::new(mid.to_string(), kind, Direction::RecvOnly, &mut self.rng);
+            transceiver.frames = self.config.receive_frames;
             self.transceivers.push(transceiver);
             self.event(Event::TransceiverAdded {
                 mid: mid.to_string(),
@@ -340,18 +343,32 @@ impl Peer {
                 stream_id: stream.clone(),
                 track_id: Some(track.clone()),
             });
-            media.ssrcs = alloc::vec![
-                Ssrc {
-                    ssrc: transceiver.ssrc,
+            let msid = alloc::format!("{stream} {track}");
+            let mut ssrcs = alloc::vec![transceiver.ssrc];
+            // RFC 4588 §8.2 and RFC 8829 §5.2.1: the RTX stream that
+            // repairs ours, announced when we offer RTX. Browsers refuse
+            // an audio m-line with more than one SSRC (a voice stream has
+            // one), so audio RTX goes unannounced: the receiver ties it to
+            // the transceiver's one stream (RFC 4588 §5.3).
+            if transceiver.kind == MediaKind::Video && media.codecs.iter().any(|c| c.is_rtx()) {
+                ssrcs.push(transceiver.rtx_ssrc());
+                media.ssrc_groups = alloc::vec![SsrcGroup {
+                    semantics: Cow::Borrowed("FID"),
+                    ssrcs: ssrcs.clone(),
+                }];
+            }
+            for ssrc in ssrcs {
+                media.ssrcs.push(Ssrc {
+                    ssrc,
                     attribute: Cow::Borrowed("cname"),
                     value: Some(Cow::Owned(self.cname.clone())),
-                },
-                Ssrc {
-                    ssrc: transceiver.ssrc,
+                });
+                media.ssrcs.push(Ssrc {
+                    ssrc,
                     attribute: Cow::Borrowed("msid"),
-                    value: Some(Cow::Owned(alloc::format!("{stream} {track}"))),
-                },
-            ];
+                    value: Some(Cow::Owned(msid.clone())),
+                });
+            }
         }
         media
     }
@@ -365,16 +382,32 @@ impl Peer {
     ) -> Result<(), Error> {
         let agreement =
             agree(offer, answer, side).map_err(|e| Error::Negotiation(e.to_string()))?;
+        let remote = match side {
+            Side::Offerer => answer,
+            Side::Answerer => offer,
+        };
         for agreed in &agreement.media {
             let Some(mid) = agreed.mid.as_deref() else {
                 continue;
             };
-            let negotiated = Negotiated::from_agreement(agreed);
+            let mut negotiated = Negotiated::from_agreement(agreed);
+            negotiated.remote_rtx = remote_rtx(remote, mid);
             let anchor = self.anchor;
             let interval = self.config.rtcp_interval;
             let cname = self.cname.clone();
             if let Some(transceiver) = self.transceivers.iter_mut().find(|t| t.mid == mid) {
-                transceiver.negotiate(negotiated, &cname, anchor, interval, &mut self.rng);
+                let capacity = match transceiver.kind {
+                    MediaKind::Audio => self.config.audio_retransmission_capacity,
+                    _ => self.config.video_retransmission_capacity,
+                };
+                transceiver.negotiate(
+                    negotiated,
+                    &cname,
+                    anchor,
+                    interval,
+                    capacity,
+                    &mut self.rng,
+                );
             }
         }
         if side == Side::Offerer && self.signaling.dtls_role.is_none() {
@@ -453,6 +486,28 @@ impl Peer {
     }
 }
 
+/// The other side's RTX streams on the m-line `mid` (RFC 4588 §8.2,
+/// RFC 5576 §4.2): each `a=ssrc-group:FID <media SSRC> <RTX SSRC>`, at most
+/// [`MAX_REMOTE_RTX`].
+fn remote_rtx(sdp: &Sdp<'_>, mid: &str) -> Vec<(u32, u32)> {
+    sdp.media
+        .iter()
+        .find(|m| m.mid() == Some(mid))
+        .into_iter()
+        .flat_map(|m| m.attributes())
+        .filter_map(|a| match a {
+            Attribute::SsrcGroup(group) if group.semantics.eq_ignore_ascii_case("FID") => {
+                match group.ssrcs.as_slice() {
+                    [media, rtx] => Some((*media, *rtx)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .take(MAX_REMOTE_RTX)
+        .collect()
+}
+
 /// The DTLS role from both sides' `a=setup` (RFC 8842 §5); `None` when one
 /// is missing or they do not fit.
 fn dtls_role(
@@ -464,4 +519,33 @@ fn dtls_role(
     let local = convert(local?)?;
     let remote = convert(remote?)?;
     sansrtc_dtls::negotiate_role(local, remote, offerer).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rtx_streams_come_from_fid_groups_and_are_capped() {
+        let mut text = String::from(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+             m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:v\r\n\
+             a=ssrc-group:FID 1 2\r\na=ssrc-group:SIM 3 4 5\r\na=ssrc-group:FID 6\r\n",
+        );
+        for i in 0..40u32 {
+            text.push_str(&alloc::format!(
+                "a=ssrc-group:FID {} {}\r\n",
+                100 + i,
+                200 + i
+            ));
+        }
+        text.push_str("m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:a\r\na=ssrc-group:FID 7 8\r\n");
+        let sdp = Sdp::parse(&text).unwrap();
+        let video = remote_rtx(&sdp, "v");
+        assert_eq!(video.len(), MAX_REMOTE_RTX);
+        assert_eq!(video[0], (1, 2));
+        assert_eq!(video[1], (100, 200));
+        assert_eq!(remote_rtx(&sdp, "a"), [(7, 8)]);
+        assert!(remote_rtx(&sdp, "x").is_empty());
+    }
 }

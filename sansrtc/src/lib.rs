@@ -6,7 +6,10 @@
 //! DTLS-SRTP ([`dtls`], [`srtp`]) and media ([`rtp`]): one BUNDLEd
 //! transport, RFC 7983 demultiplexing, RTP routed to transceivers by the
 //! MID header extension (RFC 8843), SSRC or payload type, RTCP reports,
-//! keyframe requests and BYE.
+//! keyframe requests and BYE, generic NACK with RTX retransmission
+//! (RFC 4585, RFC 4588), frames packetized and reassembled through a
+//! jitter buffer ([`Peer::write_frame`], [`Peer::receive_frames`]), and
+//! statistics in the shape of the W3C `getStats()` ([`Peer::stats`]).
 //!
 //! It never reads a clock, sleeps, spawns or touches a socket: you own the
 //! sockets and the time, as with every sansrtc state machine (see
@@ -89,17 +92,26 @@ extern crate alloc;
 mod data;
 mod demux;
 mod event;
+mod frames;
 mod jsep;
+mod media;
 mod peer;
+pub mod stats;
 mod transceiver;
 
 pub use data::{DataChannelEvent, DataChannelId, MAX_PENDING_DATA_CHANNELS};
 pub use event::{
     ConnectionState, DtlsState, Error, Event, Failure, IceConnectionState, KeyframeRequest,
-    MediaKind, MediaPacket, Mid, RecvError, SignalingState,
+    MediaKind, MediaPacket, Mid, Payload, RecvError, SignalingState,
 };
-pub use peer::{Config, MAX_DATAGRAM, MAX_QUEUED_EVENTS, MAX_TRANSCEIVERS, Peer};
-pub use sansrtc_datachannel::{ChannelOptions, Message, Payload, Priority, Reliability};
+pub use frames::DEFAULT_MAX_PAYLOAD_LEN;
+pub use media::{MAX_INBOUND_STREAMS, MAX_NACKED_PER_PACKET, PAYLOAD_BLOCK};
+pub use peer::{
+    Config, DEFAULT_AUDIO_RETRANSMISSION_CAPACITY, DEFAULT_VIDEO_RETRANSMISSION_CAPACITY,
+    MAX_DATAGRAM, MAX_QUEUED_EVENTS, MAX_TRANSCEIVERS, Peer,
+};
+pub use sansrtc_datachannel::{ChannelOptions, Message, Priority, Reliability};
+pub use stats::Stats;
 
 pub use sansrtc_datachannel as datachannel;
 pub use sansrtc_dtls as dtls;

@@ -20,8 +20,8 @@ use std::time::Instant;
 use sansrtc_dtls::{Certificate, Endpoint};
 use sansrtc_ice::{Agent, ConnectionEvent, Handled, LocalSocket, Receive, Transmit, TurnServer};
 use sansrtc_rtp::ntp::NtpTime;
+use sansrtc_rtp::payload::Payloads;
 use sansrtc_rtp::rtcp::{Compound, Packet as RtcpPacket};
-use sansrtc_rtp::rtp::{ExtensionKind, Packet as RtpPacket, extension::Mid as MidExtension};
 use sansrtc_sdp::Direction;
 use sansrtc_sdp::negotiate::Codec;
 use sansrtc_srtp::{KeyingMaterial, ProtectionProfile, Session as SrtpSession};
@@ -31,8 +31,10 @@ use sansrtc_stun::rng::{Rng, Seed};
 use crate::demux::{self, Packet};
 use crate::event::{
     ConnectionState, DtlsState, Error, Event, Failure, IceConnectionState, KeyframeRequest,
-    MediaKind, MediaPacket, Mid, RecvError, SignalingState,
+    MediaKind, Mid, RecvError, SignalingState,
 };
+use crate::media::MAX_NACKED_PER_PACKET;
+use crate::stats::TransportCounters;
 use crate::transceiver::Transceiver;
 
 /// Most transceivers a peer connection has.
@@ -47,6 +49,14 @@ pub const MAX_QUEUED_EVENTS: usize = 1024;
 /// The largest datagram the peer writes or reads: an Ethernet MTU less the
 /// IPv6 and UDP headers, with room for the SRTP tag and MKI.
 pub const MAX_DATAGRAM: usize = 1500;
+
+/// The packets an audio transceiver keeps to answer NACKs by default
+/// ([`Config::audio_retransmission_capacity`]): 2.5 s of 20 ms packets.
+pub const DEFAULT_AUDIO_RETRANSMISSION_CAPACITY: usize = 128;
+
+/// The packets a video transceiver keeps to answer NACKs by default
+/// ([`Config::video_retransmission_capacity`]).
+pub const DEFAULT_VIDEO_RETRANSMISSION_CAPACITY: usize = 1024;
 
 /// How a [`Peer`] behaves: start from [`Config::new`] and set what differs.
 #[derive(Debug, Clone)]
@@ -82,6 +92,24 @@ pub struct Config {
     /// the peer never reads a clock. `None` counts NTP time from the
     /// instant the peer was made.
     pub ntp_anchor: Option<(Instant, NtpTime)>,
+    /// The largest RTP payload [`Peer::write_frame`] makes
+    /// ([`DEFAULT_MAX_PAYLOAD_LEN`](crate::DEFAULT_MAX_PAYLOAD_LEN) bytes
+    /// by default). With the RTP header, the MID extension and the SRTP
+    /// tag, a packet must fit in [`MAX_DATAGRAM`].
+    pub max_payload_len: usize,
+    /// Packets an audio transceiver keeps to answer NACKs (RFC 4585
+    /// §6.2.1) when NACK is agreed, at most
+    /// [`rtx::MAX_CAPACITY`](sansrtc_rtp::rtp::rtx::MAX_CAPACITY); each
+    /// takes the size of its packet.
+    pub audio_retransmission_capacity: usize,
+    /// The same for a video transceiver.
+    pub video_retransmission_capacity: usize,
+    /// Transceivers start in frame mode ([`Peer::receive_frames`]).
+    pub receive_frames: bool,
+    /// How the jitter buffers of frame mode wait for missing packets and
+    /// ask for keyframes (whether they count on NACK follows the
+    /// agreement).
+    pub jitter_buffer: sansrtc_rtp::jitter::JitterConfig,
 }
 
 impl Config {
@@ -101,6 +129,11 @@ impl Config {
             cname: None,
             rtcp_interval: Duration::from_secs(1),
             ntp_anchor: None,
+            max_payload_len: crate::frames::DEFAULT_MAX_PAYLOAD_LEN,
+            audio_retransmission_capacity: DEFAULT_AUDIO_RETRANSMISSION_CAPACITY,
+            video_retransmission_capacity: DEFAULT_VIDEO_RETRANSMISSION_CAPACITY,
+            receive_frames: false,
+            jitter_buffer: sansrtc_rtp::jitter::JitterConfig::default(),
         }
     }
 }
@@ -143,6 +176,18 @@ pub struct Peer {
     pub(crate) connection_state: ConnectionState,
     /// Scratch space to protect and unprotect in, reused for every packet.
     pub(crate) buffer: Vec<u8>,
+    /// Scratch space to rebuild received packets in (frame mode).
+    pub(crate) scratch: Vec<u8>,
+    /// Scratch list of sequence numbers to NACK.
+    pub(crate) lost: Vec<u16>,
+    /// Scratch payloads of [`write_frame`](Self::write_frame).
+    pub(crate) payloads: Payloads,
+    /// Pooled memory the payloads of [`Event::Media`] are copied into.
+    pub(crate) payloads_received: crate::media::PayloadPool,
+    /// The last round-trip time measured from RTCP reports.
+    pub(crate) rtt: Option<Duration>,
+    /// What ICE carried for us.
+    pub(crate) counters: TransportCounters,
     pub(crate) closed: bool,
     /// What was queued to send when [`Peer::close`] closed the agent
     /// (which drops its queue): the last RTCP and DTLS's close_notify.
@@ -199,6 +244,12 @@ impl Peer {
             dtls_state: DtlsState::New,
             connection_state: ConnectionState::New,
             buffer: alloc::vec![0u8; MAX_DATAGRAM + 64],
+            scratch: alloc::vec![0u8; MAX_DATAGRAM + 64],
+            lost: Vec::new(),
+            payloads: Payloads::new(),
+            payloads_received: crate::media::PayloadPool::default(),
+            rtt: None,
+            counters: TransportCounters::default(),
             closed: false,
             closing: alloc::collections::VecDeque::new(),
         })
@@ -212,7 +263,10 @@ impl Peer {
         self.advance(now);
         let handled = self.ice.handle_receive(now, packet);
         let result = match handled {
-            Ok(Handled::Data(data)) => self.receive_data(now, data.contents),
+            Ok(Handled::Data(data)) => {
+                self.counters.received(now, data.contents.len());
+                self.receive_data(now, data.contents)
+            }
             Ok(_) => Ok(()),
             Err(error) => Err(RecvError::Ice(error)),
         };
@@ -232,7 +286,9 @@ impl Peer {
         }
         for index in 0..self.transceivers.len() {
             self.send_reports(now, index);
+            self.send_nacks(now, index);
         }
+        self.handle_assembly_timeouts(now);
         self.pump(now);
     }
 
@@ -275,7 +331,8 @@ impl Peer {
         let mid = self
             .signaling
             .next_mid(&self.transceivers, self.data.mid.as_deref());
-        let transceiver = Transceiver::new(mid.clone(), kind, direction, &mut self.rng);
+        let mut transceiver = Transceiver::new(mid.clone(), kind, direction, &mut self.rng);
+        transceiver.frames = self.config.receive_frames;
         self.transceivers.push(transceiver);
         Ok(mid)
     }
@@ -329,42 +386,8 @@ impl Peer {
     ) -> Result<(), Error> {
         self.check_open()?;
         self.advance(now);
-        let index = self.index_of(mid)?;
-        let transceiver = self
-            .transceivers
-            .get_mut(index)
-            .ok_or_else(|| Error::UnknownMid(mid.to_string()))?;
-        if !transceiver.sends() {
-            return Err(Error::NotSending(mid.to_string()));
-        }
-        if transceiver
-            .negotiated
-            .as_ref()
-            .and_then(|n| n.codec(payload_type))
-            .is_none()
-        {
-            return Err(Error::PayloadType(payload_type));
-        }
-        let Some(srtp) = &mut self.srtp else {
-            return Err(Error::NotConnected);
-        };
-        let room = self
-            .buffer
-            .len()
-            .saturating_sub(srtp.outbound.rtp_overhead());
-        let buf = self.buffer.get_mut(..room).ok_or(Error::TooLarge)?;
-        let len = transceiver
-            .write_rtp(buf, payload_type, timestamp, marker, payload)
-            .ok_or(Error::TooLarge)?;
-        let rtp_timestamp = timestamp.wrapping_add(transceiver.timestamp_offset);
-        if let Some(rtcp) = &mut transceiver.rtcp {
-            rtcp.handle_rtp_send(now, rtp_timestamp, payload.len());
-        }
-        let len = srtp
-            .outbound
-            .protect_rtp(&mut self.buffer, len)
-            .map_err(|_| Error::TooLarge)?;
-        self.send(now, len)?;
+        let index = self.sending_index(mid, payload_type)?;
+        self.send_rtp(now, index, payload_type, timestamp, marker, payload)?;
         self.pump(now);
         Ok(())
     }
@@ -374,29 +397,7 @@ impl Peer {
     pub fn request_keyframe(&mut self, now: Instant, mid: &str) -> Result<(), Error> {
         self.advance(now);
         let index = self.index_of(mid)?;
-        let Some(transceiver) = self.transceivers.get(index) else {
-            return Err(Error::UnknownMid(mid.to_string()));
-        };
-        let media_ssrc = transceiver
-            .remote_ssrc
-            .or_else(|| {
-                transceiver
-                    .negotiated
-                    .as_ref()
-                    .and_then(|n| n.remote_ssrcs.first().copied())
-            })
-            .unwrap_or(0);
-        let pli = sansrtc_rtp::rtcp::PictureLossIndication {
-            sender_ssrc: transceiver.ssrc,
-            media_ssrc,
-        };
-        let mut plain = [0u8; 64];
-        let len = sansrtc_rtp::rtcp::write_reduced_size(
-            &[RtcpPacket::PictureLossIndication(pli)],
-            &mut plain,
-        )
-        .map_err(|_| Error::TooLarge)?;
-        self.send_rtcp(now, plain.get(..len).unwrap_or_default())?;
+        self.send_keyframe_request(now, index, None, KeyframeRequest::Pli)?;
         self.pump(now);
         Ok(())
     }
@@ -444,11 +445,6 @@ impl Peer {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let rtcp = self
-            .transceivers
-            .iter()
-            .filter(|t| !self.closed && self.srtp.is_some() && t.negotiated.is_some())
-            .filter_map(|t| t.rtcp.as_ref()?.poll_timeout());
         let sctp = if self.data.held_back {
             Some(self.now)
         } else {
@@ -457,11 +453,30 @@ impl Peer {
                 .as_ref()
                 .and_then(sansrtc_datachannel::Association::poll_timeout)
         };
-        [self.ice.poll_timeout(), self.dtls.poll_timeout(), sctp]
+        let mut earliest = [self.ice.poll_timeout(), self.dtls.poll_timeout(), sctp]
             .into_iter()
             .flatten()
-            .chain(rtcp)
-            .min()
+            .min();
+        let mut consider = |deadline: Option<Instant>| {
+            if let Some(deadline) = deadline {
+                earliest = Some(earliest.map_or(deadline, |e| e.min(deadline)));
+            }
+        };
+        let media = !self.closed && self.srtp.is_some();
+        for transceiver in &self.transceivers {
+            if media && transceiver.negotiated.is_some() {
+                consider(transceiver.rtcp.as_ref().and_then(|r| r.poll_timeout()));
+            }
+            for stream in &transceiver.inbound {
+                if media {
+                    consider(stream.nack.as_ref().and_then(|n| n.poll_timeout()));
+                }
+                if !self.closed {
+                    consider(stream.assembly.as_ref().and_then(|a| a.poll_timeout()));
+                }
+            }
+        }
+        earliest
     }
 
     /// The next event.
@@ -552,7 +567,7 @@ impl Peer {
 
     // -------------------------------------------------------------- internals
 
-    fn advance(&mut self, now: Instant) {
+    pub(crate) fn advance(&mut self, now: Instant) {
         if now > self.now {
             self.now = now;
         }
@@ -570,24 +585,186 @@ impl Peer {
         self.events.push(event);
     }
 
-    fn index_of(&self, mid: &str) -> Result<usize, Error> {
+    pub(crate) fn index_of(&self, mid: &str) -> Result<usize, Error> {
         self.transceivers
             .iter()
             .position(|t| t.mid == mid)
             .ok_or_else(|| Error::UnknownMid(mid.to_string()))
     }
 
+    /// The transceiver `mid` if it may send `payload_type`.
+    pub(crate) fn sending_index(&self, mid: &str, payload_type: u8) -> Result<usize, Error> {
+        let index = self.index_of(mid)?;
+        let transceiver = self
+            .transceivers
+            .get(index)
+            .ok_or_else(|| Error::UnknownMid(mid.to_string()))?;
+        if !transceiver.sends() {
+            return Err(Error::NotSending(mid.to_string()));
+        }
+        if transceiver
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.codec(payload_type))
+            .is_none()
+        {
+            return Err(Error::PayloadType(payload_type));
+        }
+        Ok(index)
+    }
+
+    /// Writes, keeps (for NACKs), protects and sends one RTP packet of a
+    /// transceiver that may send `payload_type`.
+    pub(crate) fn send_rtp(
+        &mut self,
+        now: Instant,
+        index: usize,
+        payload_type: u8,
+        timestamp: u32,
+        marker: bool,
+        payload: &[u8],
+    ) -> Result<(), Error> {
+        let Some(srtp) = &mut self.srtp else {
+            return Err(Error::NotConnected);
+        };
+        let transceiver = self
+            .transceivers
+            .get_mut(index)
+            .ok_or(Error::NotConnected)?;
+        let room = self
+            .buffer
+            .len()
+            .saturating_sub(srtp.outbound.rtp_overhead());
+        let buf = self.buffer.get_mut(..room).ok_or(Error::TooLarge)?;
+        let len = transceiver
+            .write_rtp(buf, payload_type, timestamp, marker, payload)
+            .ok_or(Error::TooLarge)?;
+        if let Some(resend) = &mut transceiver.outbound.resend {
+            // A packet too large to keep is sent all the same.
+            let _ = resend.store(buf.get(..len).unwrap_or_default());
+        }
+        transceiver.outbound.last_packet_sent = Some(now);
+        transceiver.outbound.payload_type = Some(payload_type);
+        transceiver.start_rtcp(now, payload_type);
+        let rtp_timestamp = timestamp.wrapping_add(transceiver.timestamp_offset);
+        if let Some(rtcp) = &mut transceiver.rtcp {
+            rtcp.handle_rtp_send(now, rtp_timestamp, payload.len());
+        }
+        let len = srtp
+            .outbound
+            .protect_rtp(&mut self.buffer, len)
+            .map_err(|_| Error::TooLarge)?;
+        self.send(now, len)
+    }
+
+    /// Sends a keyframe request about a stream we receive on a
+    /// transceiver (`media_ssrc`, or the one heard last): `request` if the
+    /// other side agreed to it (`a=rtcp-fb` `nack pli` or `ccm fir`), else
+    /// the other kind if agreed, else a PLI.
+    pub(crate) fn send_keyframe_request(
+        &mut self,
+        now: Instant,
+        index: usize,
+        media_ssrc: Option<u32>,
+        request: KeyframeRequest,
+    ) -> Result<(), Error> {
+        let transceiver = self
+            .transceivers
+            .get_mut(index)
+            .ok_or(Error::NotConnected)?;
+        let (pli, fir) = transceiver.negotiated.as_ref().map_or((false, false), |n| {
+            (
+                n.codecs.iter().any(|c| c.pli),
+                n.codecs.iter().any(|c| c.fir),
+            )
+        });
+        let kind = match request {
+            KeyframeRequest::Fir if fir || !pli => KeyframeRequest::Fir,
+            KeyframeRequest::Pli if fir && !pli => KeyframeRequest::Fir,
+            _ => KeyframeRequest::Pli,
+        };
+        let media_ssrc = media_ssrc
+            .or(transceiver.remote_ssrc)
+            .or_else(|| {
+                transceiver
+                    .negotiated
+                    .as_ref()
+                    .and_then(|n| n.remote_ssrcs.first().copied())
+            })
+            .unwrap_or(0);
+        let sender_ssrc = transceiver.ssrc;
+        let stream = transceiver
+            .inbound
+            .iter_mut()
+            .find(|s| s.ssrc == media_ssrc);
+        let mut plain = [0u8; 64];
+        let len = match kind {
+            KeyframeRequest::Fir => {
+                let sequence_number = stream.as_ref().map_or(0, |s| s.fir_sequence_number);
+                let entries = [sansrtc_rtp::rtcp::FirEntry {
+                    ssrc: media_ssrc,
+                    sequence_number,
+                }];
+                let fir = sansrtc_rtp::rtcp::FullIntraRequest {
+                    sender_ssrc,
+                    media_ssrc: 0,
+                    entries: sansrtc_rtp::list::List::new(&entries),
+                };
+                sansrtc_rtp::rtcp::write_reduced_size(
+                    &[RtcpPacket::FullIntraRequest(fir)],
+                    &mut plain,
+                )
+            }
+            _ => {
+                let pli = sansrtc_rtp::rtcp::PictureLossIndication {
+                    sender_ssrc,
+                    media_ssrc,
+                };
+                sansrtc_rtp::rtcp::write_reduced_size(
+                    &[RtcpPacket::PictureLossIndication(pli)],
+                    &mut plain,
+                )
+            }
+        }
+        .map_err(|_| Error::TooLarge)?;
+        if let Some(stream) = stream {
+            match kind {
+                KeyframeRequest::Fir => {
+                    // RFC 5104 §4.3.1.2: a new request, a new number.
+                    stream.fir_sequence_number = stream.fir_sequence_number.wrapping_add(1);
+                    stream.fir_count += 1;
+                }
+                _ => stream.pli_count += 1,
+            }
+        }
+        self.send_rtcp(now, plain.get(..len).unwrap_or_default())
+    }
+
     /// Sends the first `len` bytes of the scratch buffer on the selected
     /// pair.
-    fn send(&mut self, now: Instant, len: usize) -> Result<(), Error> {
+    pub(crate) fn send(&mut self, now: Instant, len: usize) -> Result<(), Error> {
         let data = self.buffer.get(..len).ok_or(Error::TooLarge)?;
-        self.ice
-            .send_data(now, 1, data)
-            .map_err(|_| Error::NotConnected)
+        self.ice.send_data(now, 1, data).map_err(|e| match e {
+            sansrtc_ice::Error::TooMany(_) => Error::QueueFull,
+            _ => Error::NotConnected,
+        })?;
+        self.counters.sent(now, len);
+        Ok(())
+    }
+
+    /// The NTP time at `now`, on the clock of our sender reports.
+    fn ntp_time(&self, now: Instant) -> NtpTime {
+        let elapsed = now.saturating_duration_since(self.anchor.0);
+        NtpTime(
+            self.anchor
+                .1
+                .0
+                .wrapping_add(NtpTime::from_ntp_duration(elapsed).0),
+        )
     }
 
     /// Protects a plain RTCP compound and sends it.
-    fn send_rtcp(&mut self, now: Instant, plain: &[u8]) -> Result<(), Error> {
+    pub(crate) fn send_rtcp(&mut self, now: Instant, plain: &[u8]) -> Result<(), Error> {
         let Some(srtp) = &mut self.srtp else {
             return Err(Error::NotConnected);
         };
@@ -637,7 +814,7 @@ impl Peer {
         let Some(transceiver) = self.transceivers.get(index) else {
             return;
         };
-        if transceiver.packets_sent == 0 || self.srtp.is_none() {
+        if transceiver.outbound.packets_sent == 0 || self.srtp.is_none() {
             return;
         }
         let ssrc = [transceiver.ssrc];
@@ -667,49 +844,6 @@ impl Peer {
         }
     }
 
-    fn receive_rtp(&mut self, now: Instant, contents: &[u8]) -> Result<(), RecvError> {
-        let Some(srtp) = &mut self.srtp else {
-            return Err(RecvError::NotKeyed);
-        };
-        let buf = self
-            .buffer
-            .get_mut(..contents.len())
-            .ok_or(RecvError::TooLarge)?;
-        buf.copy_from_slice(contents);
-        let len = srtp.inbound.unprotect_rtp(buf).map_err(RecvError::Srtp)?;
-        let plain = self.buffer.get(..len).unwrap_or_default();
-        let packet = RtpPacket::parse(plain).map_err(RecvError::Malformed)?;
-        let index = route(&self.transceivers, &packet).ok_or(RecvError::Unrouted)?;
-        let Some(transceiver) = self.transceivers.get_mut(index) else {
-            return Err(RecvError::Unrouted);
-        };
-        transceiver.remote_ssrc = Some(packet.ssrc());
-        transceiver.packets_received += 1;
-        transceiver.bytes_received += packet.payload().len() as u64;
-        if let Some(rtcp) = &mut transceiver.rtcp {
-            rtcp.handle_rtp_receive(
-                now,
-                packet.ssrc(),
-                packet.sequence_number(),
-                packet.timestamp(),
-            );
-        }
-        let media = MediaPacket {
-            mid: transceiver.mid.clone(),
-            payload_type: packet.payload_type(),
-            sequence_number: packet.sequence_number(),
-            timestamp: packet.timestamp(),
-            marker: packet.marker(),
-            ssrc: packet.ssrc(),
-            payload: packet.payload().to_vec(),
-        };
-        if self.events.push(Event::Media(media)) {
-            Ok(())
-        } else {
-            Err(RecvError::QueueFull)
-        }
-    }
-
     fn receive_rtcp(&mut self, now: Instant, contents: &[u8]) -> Result<(), RecvError> {
         let Some(srtp) = &mut self.srtp else {
             return Err(RecvError::NotKeyed);
@@ -720,52 +854,123 @@ impl Peer {
             .ok_or(RecvError::TooLarge)?;
         buf.copy_from_slice(contents);
         let len = srtp.inbound.unprotect_rtcp(buf).map_err(RecvError::Srtp)?;
-        let plain = self.buffer.get(..len).unwrap_or_default().to_vec();
-        let compound = Compound::parse_reduced_size(&plain).map_err(RecvError::Malformed)?;
-        let mut requests = Vec::new();
-        let mut ended = Vec::new();
+        // The compound is read from the second scratch buffer while the
+        // first one carries what it makes us send.
+        let mut plain = core::mem::take(&mut self.scratch);
+        let result = match (plain.get_mut(..len), self.buffer.get(..len)) {
+            (Some(to), Some(from)) => {
+                to.copy_from_slice(from);
+                self.handle_rtcp(now, to)
+            }
+            _ => Err(RecvError::TooLarge),
+        };
+        self.scratch = plain;
+        result
+    }
+
+    /// A received RTCP compound, decrypted: reports, NACKs, keyframe
+    /// requests, BYE.
+    fn handle_rtcp(&mut self, now: Instant, plain: &[u8]) -> Result<(), RecvError> {
+        let compound = Compound::parse_reduced_size(plain).map_err(RecvError::Malformed)?;
         for packet in compound.packets() {
-            let packet = packet.map_err(RecvError::Malformed)?;
+            packet.map_err(RecvError::Malformed)?;
+        }
+        let arrival = self.ntp_time(now).compact();
+        let mut rtt = None;
+        for packet in compound.packets().flatten() {
             match packet {
+                RtcpPacket::SenderReport(sr) => {
+                    for block in sr.report_blocks.iter() {
+                        rtt = self.handle_report_block(now, arrival, &block).or(rtt);
+                    }
+                }
+                RtcpPacket::ReceiverReport(rr) => {
+                    for block in rr.report_blocks.iter() {
+                        rtt = self.handle_report_block(now, arrival, &block).or(rtt);
+                    }
+                }
+                RtcpPacket::Nack(nack) => {
+                    let Some(index) = self
+                        .transceivers
+                        .iter()
+                        .position(|t| t.ssrc == nack.media_ssrc)
+                    else {
+                        continue;
+                    };
+                    if let Some(t) = self.transceivers.get_mut(index) {
+                        t.outbound.nack_count += 1;
+                    }
+                    for sequence_number in nack.lost_sequence_numbers().take(MAX_NACKED_PER_PACKET)
+                    {
+                        self.retransmit(now, index, sequence_number);
+                    }
+                }
                 RtcpPacket::PictureLossIndication(pli) => {
-                    requests.push((pli.media_ssrc, KeyframeRequest::Pli));
+                    self.keyframe_requested(pli.media_ssrc, KeyframeRequest::Pli);
                 }
                 RtcpPacket::FullIntraRequest(fir) => {
                     for entry in fir.entries.iter() {
-                        requests.push((entry.ssrc, KeyframeRequest::Fir));
+                        self.keyframe_requested(entry.ssrc, KeyframeRequest::Fir);
                     }
                 }
                 RtcpPacket::Goodbye(bye) => {
                     for ssrc in bye.sources.iter() {
-                        if let Some(t) = self
-                            .transceivers
-                            .iter()
-                            .find(|t| t.remote_ssrc == Some(ssrc))
-                        {
-                            ended.push(t.mid.clone());
+                        if let Some(t) = self.transceivers.iter_mut().find(|t| {
+                            t.remote_ssrc == Some(ssrc) || t.inbound.iter().any(|s| s.ssrc == ssrc)
+                        }) {
+                            // Its frames end here: no more waiting for
+                            // packets or asking for keyframes.
+                            for stream in t.inbound.iter_mut().filter(|s| s.ssrc == ssrc) {
+                                stream.assembly = None;
+                            }
+                            let mid = t.mid.clone();
+                            self.event(Event::RemoteEnded { mid });
                         }
                     }
                 }
                 _ => {}
             }
         }
+        if let Some(rtt) = rtt {
+            self.set_rtt(rtt);
+        }
         // Reports go to every session: each takes the blocks about its own
         // source and the sender reports of the sources it receives.
         for transceiver in &mut self.transceivers {
             if let Some(rtcp) = &mut transceiver.rtcp {
-                let _ = rtcp.handle_rtcp_receive(now, &plain);
+                let _ = rtcp.handle_rtcp_receive(now, plain);
             }
-        }
-        for (ssrc, request) in requests {
-            if let Some(t) = self.transceivers.iter().find(|t| t.ssrc == ssrc) {
-                let mid = t.mid.clone();
-                self.event(Event::KeyframeRequested { mid, request });
-            }
-        }
-        for mid in ended {
-            self.event(Event::RemoteEnded { mid });
         }
         Ok(())
+    }
+
+    /// A report block: about one of our streams, it tells the loss and
+    /// jitter the other side sees and, answering one of our sender
+    /// reports, the round-trip time.
+    fn handle_report_block(
+        &mut self,
+        now: Instant,
+        arrival: u32,
+        block: &sansrtc_rtp::rtcp::ReportBlock,
+    ) -> Option<Duration> {
+        self.transceivers
+            .iter_mut()
+            .find(|t| t.ssrc == block.ssrc)?
+            .outbound
+            .handle_report_block(now, arrival, block)
+    }
+
+    /// The other side asks for a keyframe of our stream `ssrc`.
+    fn keyframe_requested(&mut self, ssrc: u32, request: KeyframeRequest) {
+        let Some(t) = self.transceivers.iter_mut().find(|t| t.ssrc == ssrc) else {
+            return;
+        };
+        match request {
+            KeyframeRequest::Fir => t.outbound.fir_count += 1,
+            _ => t.outbound.pli_count += 1,
+        }
+        let mid = t.mid.clone();
+        self.event(Event::KeyframeRequested { mid, request });
     }
 
     /// Moves what ICE and DTLS produced along: DTLS datagrams out through
@@ -792,11 +997,17 @@ impl Peer {
         while let Some(datagram) = self.dtls.poll_transmit() {
             // Without a selected pair the datagram is lost; DTLS sends its
             // flight again on its timer.
-            let _ = self.ice.send_data(now, 1, datagram);
+            if self.ice.send_data(now, 1, datagram).is_ok() {
+                self.counters.sent(now, datagram.len());
+            }
         }
     }
 
     fn on_ice_event(&mut self, event: sansrtc_ice::Event) {
+        if let sansrtc_ice::Event::SelectedPair { .. } = event {
+            // A new pair: its statistics start again.
+            self.counters.pair_selected();
+        }
         match event {
             sansrtc_ice::Event::LocalCandidate(candidate) => {
                 let mid = self.signaling.bundle_mid(&self.transceivers);
@@ -883,7 +1094,7 @@ impl Peer {
             ConnectionState::Failed
         } else if self.ice_state == IceConnectionState::Disconnected {
             ConnectionState::Disconnected
-        } else if self.dtls_state == DtlsState::Connected
+        } else if matches!(self.dtls_state, DtlsState::Connected | DtlsState::Closed)
             && matches!(
                 self.ice_state,
                 IceConnectionState::Connected | IceConnectionState::Completed
@@ -910,42 +1121,4 @@ fn srtp_sessions(profile: ProtectionProfile, keys: &KeyingMaterial) -> Option<Sr
         outbound: SrtpSession::new(&keys.local, config.clone()).ok()?,
         inbound: SrtpSession::new(&keys.remote, config).ok()?,
     })
-}
-
-/// The transceiver an RTP packet belongs to (RFC 8843 §9.2): by its MID
-/// header extension, else by the SSRCs the other side announced or that
-/// it sent before, else by a payload type only one transceiver agreed on.
-fn route(transceivers: &[Transceiver], packet: &RtpPacket<&[u8]>) -> Option<usize> {
-    let by_mid = transceivers.iter().position(|t| {
-        t.negotiated.as_ref().is_some_and(|n| {
-            n.extensions.id(ExtensionKind::Mid).is_some()
-                && n.extensions
-                    .read::<MidExtension<'_>, _>(packet)
-                    .and_then(Result::ok)
-                    .is_some_and(|mid| mid.as_bytes() == t.mid.as_bytes())
-        })
-    });
-    if by_mid.is_some() {
-        return by_mid;
-    }
-    let ssrc = packet.ssrc();
-    let by_ssrc = transceivers.iter().position(|t| {
-        t.remote_ssrc == Some(ssrc)
-            || t.negotiated
-                .as_ref()
-                .is_some_and(|n| n.remote_ssrcs.contains(&ssrc))
-    });
-    if by_ssrc.is_some() {
-        return by_ssrc;
-    }
-    let payload_type = packet.payload_type();
-    let mut candidates = transceivers.iter().enumerate().filter(|(_, t)| {
-        t.negotiated
-            .as_ref()
-            .is_some_and(|n| n.direction.receives() && n.codec(payload_type).is_some())
-    });
-    match (candidates.next(), candidates.next()) {
-        (Some((index, _)), None) => Some(index),
-        _ => None,
-    }
 }

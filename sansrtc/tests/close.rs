@@ -72,4 +72,21 @@ fn a_closing_peer_sends_bye_and_close_notify() {
         events[1]
     );
     assert_eq!(peers[1].dtls_state(), DtlsState::Closed);
+    // A DTLS transport the remote closed counts as connected (W3C
+    // connectionState): the call does not go back to connecting.
+    let states: Vec<ConnectionState> = events[1]
+        .iter()
+        .filter_map(|e| match e {
+            Event::ConnectionState(state) => Some(*state),
+            _ => None,
+        })
+        .collect();
+    let connected = states
+        .iter()
+        .position(|s| *s == ConnectionState::Connected)
+        .unwrap();
+    assert!(
+        !states[connected..].contains(&ConnectionState::Connecting),
+        "{states:?}"
+    );
 }

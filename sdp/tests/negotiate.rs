@@ -266,6 +266,48 @@ fn rtx_without_its_codec_is_dropped() {
 }
 
 #[test]
+fn the_rtx_stream_is_announced_only_when_rtx_is_answered() {
+    use sansrtc_sdp::{Ssrc, SsrcGroup};
+    let mut caps = capabilities();
+    let local = caps.video.as_mut().unwrap();
+    local.ssrc_groups = vec![SsrcGroup {
+        semantics: "FID".into(),
+        ssrcs: vec![1111, 2222],
+    }];
+    local.ssrcs = [1111, 2222]
+        .into_iter()
+        .map(|ssrc| Ssrc {
+            ssrc,
+            attribute: "cname".into(),
+            value: Some("c".into()),
+        })
+        .collect();
+    let ssrcs = |media: &Media<'_>| -> Vec<u32> {
+        media
+            .attributes()
+            .filter_map(|a| match a {
+                Attribute::Ssrc(s) => Some(s.ssrc),
+                _ => None,
+            })
+            .collect()
+    };
+    let groups = |media: &Media<'_>| {
+        media
+            .attributes()
+            .filter(|a| matches!(a, Attribute::SsrcGroup(_)))
+            .count()
+    };
+    // RTX offered and answered: the FID group and both streams.
+    let media = media_of(&answer_for(&offer_text("", &[&video("v", "")]), &caps), 0);
+    assert_eq!((ssrcs(&media), groups(&media)), (vec![1111, 2222], 1));
+    // No RTX offered: the media stream alone.
+    let no_rtx = "m=video 9 UDP/TLS/RTP/SAVPF 120\r\nc=IN IP4 0.0.0.0\r\na=setup:actpass\r\n\
+        a=mid:v\r\na=rtcp-mux\r\na=rtpmap:120 VP8/90000\r\na=rtcp-fb:120 nack\r\n";
+    let media = media_of(&answer_for(&offer_text("", &[no_rtx]), &caps), 0);
+    assert_eq!((ssrcs(&media), groups(&media)), (vec![1111], 0));
+}
+
+#[test]
 fn unknown_media_and_protocols_are_rejected() {
     let text = "m=text 9 RTP/AVP 98\r\nc=IN IP4 0.0.0.0\r\na=mid:t\r\na=rtpmap:98 t140/1000\r\n";
     let udp = "m=audio 9 udp 0\r\nc=IN IP4 0.0.0.0\r\na=mid:u\r\n";

@@ -255,7 +255,75 @@ fn targets() -> Vec<(&'static str, &'static str, Target)> {
             },
         ));
     }
+    // 1 000 audio calls on one core: 50 packets a second each way.
+    for (group, label) in PEER_GROUPS {
+        targets.push((group, label, PerSecond { rate: 100_000.0 }));
+    }
     targets
+}
+
+/// The groups of `sansrtc_bench::peer`, as the table names them.
+const PEER_GROUPS: [(&str, &str); 4] = [
+    (
+        "peer_send_audio_160",
+        "Peer send (write_rtp, SRTP, transmit), audio 160 B",
+    ),
+    (
+        "peer_receive_audio_160",
+        "Peer receive (handle_receive, SRTP, route, event), audio 160 B",
+    ),
+    (
+        "peer_send_video_1200",
+        "Peer send (write_rtp, SRTP, transmit), video 1200 B",
+    ),
+    (
+        "peer_receive_video_1200",
+        "Peer receive (handle_receive, SRTP, route, event), video 1200 B",
+    ),
+];
+
+/// The `Peer` section: audio calls one core carries, and the memory of a
+/// peer with one audio transceiver.
+fn peer_section(summaries: &BTreeMap<&str, Summary>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## A whole Peer\n");
+    let median = |group: &str| summaries.get(group).and_then(|s| s.ours);
+    if let (Some(send), Some(receive)) = (
+        median("peer_send_audio_160"),
+        median("peer_receive_audio_160"),
+    ) {
+        // Each call sends and receives 50 packets a second.
+        let per_call = 50.0 * (send + receive);
+        let _ = writeln!(
+            out,
+            "Audio calls one core carries (50 packets a second each way, send {} + receive {} \
+             per packet pair): **{:.0}** (goal: 1 000, that is 100 000 packets a second).\n",
+            time(send),
+            time(receive),
+            1e9 / per_call
+        );
+    }
+    let memory = sansrtc_bench::peer::memory_per_peer(&mut |run| {
+        let region = Region::new(GLOBAL);
+        run();
+        let change = region.change();
+        let held = change.bytes_allocated as i64 - change.bytes_deallocated as i64
+            + change.bytes_reallocated as i64;
+        (
+            change.allocations as u64 + change.reallocations as u64,
+            held,
+        )
+    });
+    let _ = writeln!(
+        out,
+        "Memory of a connected `Peer` with one audio transceiver (certificate shared), after a \
+         second of audio each way: **{:.1} KiB**; {} allocations to connect; {:.2} allocations \
+         per packet sent or received while the audio ran (RTCP reports included).\n",
+        memory.bytes as f64 / 1024.0,
+        memory.allocations,
+        memory.allocations_per_packet
+    );
+    out
 }
 
 /// The SRTP groups of `sansrtc_bench::srtp`, as the table names them.
@@ -445,6 +513,8 @@ fn main() {
         }
         let _ = writeln!(out);
     }
+
+    out.push_str(&peer_section(&summaries));
 
     let _ = writeln!(out, "## Peers left out\n");
     if EXCLUDED.is_empty() {

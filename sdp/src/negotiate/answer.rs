@@ -11,7 +11,7 @@ use crate::attribute::Attribute;
 use crate::connection::Connection;
 use crate::fmtp::FmtpParameter;
 use crate::media::{Media, MediaLine, MediaType};
-use crate::rtp::{Direction, Extmap, RtcpFb};
+use crate::rtp::{Direction, Extmap, RtcpFb, SsrcGroup};
 use crate::session::Sdp;
 use crate::simulcast::{Rid, RidDirection, Simulcast};
 use crate::transport::{Group, Sctpmap, Setup};
@@ -406,10 +406,23 @@ fn answer_media<'a>(
     push_codecs(&mut media, &codecs);
     answer_simulcast(offered, direction, &mut media);
     if first_sender {
-        for group in &local.ssrc_groups {
+        // Without RTX in the answer, the RTX streams of our FID groups
+        // (RFC 4588 §8.2: the repair SSRC after the first) are not sent:
+        // neither the groups nor those SSRCs are announced.
+        let rtx = codecs.iter().any(Codec::is_rtx);
+        let unused_fid =
+            |group: &SsrcGroup<'_>| !rtx && group.semantics.eq_ignore_ascii_case("FID");
+        let unused_ssrc = |ssrc: u32| {
+            local
+                .ssrc_groups
+                .iter()
+                .filter(|g| unused_fid(g))
+                .any(|g| g.ssrcs.iter().skip(1).any(|s| *s == ssrc))
+        };
+        for group in local.ssrc_groups.iter().filter(|g| !unused_fid(g)) {
             media.push(Attribute::SsrcGroup(group.clone()));
         }
-        for ssrc in &local.ssrcs {
+        for ssrc in local.ssrcs.iter().filter(|s| !unused_ssrc(s.ssrc)) {
             media.push(Attribute::Ssrc(ssrc.clone()));
         }
     }
