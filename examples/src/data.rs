@@ -36,7 +36,8 @@ use std::fs::File;
 use std::io::Read;
 use std::time::Instant;
 
-use sansrtc::{ChannelOptions, DataChannelEvent, DataChannelId, Message, Payload, Peer};
+use sansrtc::datachannel::Payload;
+use sansrtc::{ChannelOptions, DataChannelEvent, DataChannelId, Message, Peer};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -653,10 +654,16 @@ impl DataChannels {
     }
 
     /// Whether everything asked for is done: the file sent and
-    /// acknowledged, every probe echoed, every chat line's echo back.
+    /// acknowledged, every probe echoed and `probe-ordered` closed, every
+    /// chat line's echo back.
     pub(crate) fn is_done(&self) -> bool {
         let file = self.options.send_file.is_none() || self.summary.file_sent.is_some();
-        let probes = !self.options.probe || self.summary.probes.len() == PROBE_CHANNELS.len();
+        // The probe is over once its close of `probe-ordered` completed
+        // (both directions reset): hanging up earlier would leave the
+        // other side without the close.
+        let probes = !self.options.probe
+            || (self.summary.probes.len() == PROBE_CHANNELS.len()
+                && self.summary.closed.iter().any(|l| l == "probe-ordered"));
         let chat = self.to_say.is_empty() && self.echoes_back >= self.said;
         file && probes && chat
     }

@@ -20,13 +20,14 @@ use core::net::{IpAddr, SocketAddr};
 use core::time::Duration;
 use std::time::Instant;
 
+use sansrtc::datachannel::Payload;
 use sansrtc::ice::LocalSocket;
 use sansrtc::ice::sim::{Link, Nat, Network};
 use sansrtc::stun::Receive;
 use sansrtc::stun::rng::seed_from_u64;
 use sansrtc::{
     ChannelOptions, Config, ConnectionState, DataChannelEvent, DataChannelId, Error, Event,
-    Message, Payload, Peer, Reliability,
+    Message, Peer, Reliability,
 };
 use sha2::{Digest, Sha256};
 
