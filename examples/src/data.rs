@@ -17,7 +17,8 @@
 //!   [`PROBE_NEGOTIATED_ID`]: the other side must create it too), each
 //!   carry text and binary messages of every size in [`PROBE_SIZES`] (0 B
 //!   to 256 KiB), which the other side must echo unchanged (in order on the
-//!   ordered ones); once all came back, `probe-ordered` is closed.
+//!   ordered ones); once all came back on every probe channel,
+//!   `probe-ordered` is closed.
 //! - With [`PeerConfig::echo_negotiated`], a pre-negotiated echo channel
 //!   `echo-negotiated` on that stream (the other side of a probe).
 //!
@@ -642,10 +643,19 @@ impl DataChannels {
                 echoed,
                 failures: probe.failures.clone(),
             });
-            if probe.label == "probe-ordered" {
+            // Once every probe is over, closing probe-ordered tells the
+            // other side we are done.
+            let ordered = self
+                .probes
+                .iter()
+                .find(|(_, p)| p.label == "probe-ordered")
+                .map(|(id, _)| *id);
+            let all_done =
+                self.probes.len() == PROBE_CHANNELS.len() && self.probes.values().all(|p| p.done);
+            if let Some(ordered) = ordered.filter(|_| all_done) {
                 note!(self.out, "data-channel-close" => "closing channel {label:?}",
                     label = "probe-ordered");
-                if let Err(e) = peer.close_data_channel(now, id) {
+                if let Err(e) = peer.close_data_channel(now, ordered) {
                     note!(self.out, "data-channel-error" => "cannot close: {error}",
                         error = e.to_string());
                 }
