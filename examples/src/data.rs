@@ -366,7 +366,7 @@ impl DataChannels {
                 (label, false)
             }
         };
-        let by = if ours { "we" } else { "the other side" };
+        let by = if ours { "us" } else { "the other side" };
         note!(self.out, "data-channel-open" => "channel {label:?} open (opened by {by})",
             label = &label, ours);
         self.summary.opened.push(label.clone());
