@@ -22,6 +22,7 @@ and the session descriptions to sdp/tests/data/chromium-ice/.
 
 import argparse
 import array
+import hashlib
 import json
 import math
 import os
@@ -95,7 +96,35 @@ CASES = {
         {"expect_failure": True},
         ["--forge-fingerprint"],
     ),
+    "data-from-chromium": (
+        "Chromium offers data channels (ordered, unordered, maxRetransmits 0, and one pre-negotiated on "
+        "stream 43 on both sides) and sends text and binary of 0 B to 256 KiB on each, which our peer echoes; "
+        "Chromium checks every echo byte for byte, then closes echo-ordered, which our peer sees",
+        {"offer": True, "data": "chromium-opens", "negotiated_id": 43, "linger": 1000},
+        ["--answer", "--data", "--echo-negotiated", "43"],
+    ),
+    "data-to-chromium": (
+        "our peer offers data channels (ordered, unordered, and one pre-negotiated on stream 42 on both "
+        "sides) and sends text and binary of 0 B to 256 KiB on each, which Chromium echoes; our peer checks "
+        "every echo, then closes probe-ordered, which Chromium sees, and hangs up once the close completed",
+        {"data": "sansrtc-opens", "negotiated_id": 42, "linger": 5000},
+        ["--probe", "--hang-up-when-done"],
+    ),
+    "data-file": (
+        "16 MiB each way at once: our peer's file to Chromium and Chromium's to our peer (64 KiB messages "
+        "paced by bufferedAmount), each SHA-256 checked by the receiver; Chromium then closes its file "
+        "channel, which our peer sees",
+        {"offer": True, "data": "file", "file_size": 16 * 1024 * 1024, "file_from_peer": True, "linger": 1000},
+        ["--answer", "--data", "--send-file", "{file}"],
+    ),
 }
+# The file our peer sends in `data-file` (random bytes, made once).
+DATA_FILE_SIZE = 16 * 1024 * 1024
+# What the probes send on each channel: text and binary of each size.
+PROBE_MESSAGES = 2 * 8
+# Messages of Chromium's maxRetransmits 0 probe that may be lost (the
+# 256 KiB ones are about 200 packets each).
+UNRELIABLE_LOSSES = 2
 # Cases run with every UDP packet in the namespace dropped (an nftables or
 # iptables rule added before the case and removed after it).
 UDP_BLOCKED_CASES = ("tcp",)
@@ -241,8 +270,16 @@ def beeps(path):
     return loud, len(samples) / 8000.0, max((abs(s) for s in samples), default=0)
 
 
+def data_file(profile_root):
+    """The file our peer sends, made on first use; returns (path, SHA-256)."""
+    path = pathlib.Path(profile_root) / "data-file.bin"
+    if not path.exists():
+        path.write_bytes(os.urandom(DATA_FILE_SIZE))
+    return path, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def start_peer(name, netns, bin_dir, profile_root):
-    peer_options = CASES[name][2]
+    peer_options = [str(data_file(profile_root)[0]) if o == "{file}" else o for o in CASES[name][2]]
     recording = pathlib.Path(profile_root) / f"{name}.wav"
     return Process(
         netns,
@@ -355,6 +392,13 @@ def check_case(name, result, peer, recording):
     else:
         failures.append("Chromium reported no selected pair")
 
+    if page.get("data"):
+        # The audio went on during the transfers; the data is what counts.
+        if not inbound.get("packets_received") or not received:
+            failures.append(f"no audio during the data case: Chromium received {inbound.get('packets_received')}, "
+                            f"we {received}")
+        return failures + check_data(name, page, result, events, recording.parent)
+
     # Audio both ways, PCMU.
     if inbound.get("codec") != "audio/PCMU" or outbound.get("codec") != "audio/PCMU":
         failures.append(f"not PCMU both ways: Chromium receives {inbound.get('codec')}, sends {outbound.get('codec')}")
@@ -410,6 +454,104 @@ def check_case(name, result, peer, recording):
     if name == "late-trickle":
         if not [e for e in events if e.get("event") == "late-candidates"]:
             failures.append("our peer did not send its candidates late")
+    return failures
+
+
+def check_data(name, page, result, events, profile_root):
+    """The data channels of a data case, as both sides report them;
+    returns the failures."""
+    failures = []
+    data = result.get("data") or {}
+    of = lambda kind: [e for e in events if e.get("event") == kind]
+    incoming = [e["label"] for e in of("data-channel-incoming")]
+    opened = [e["label"] for e in of("data-channel-open")]
+    closed = [e["label"] for e in of("data-channel-closed")]
+    print(f"Chromium: opened {data.get('opened')}, the other side's channels {[c['label'] for c in data.get('incoming', [])]}, "
+          f"closed by Chromium {data.get('closed_by_us')}, by the other side {data.get('closed_by_peer')}")
+    print(f"our peer: opened {opened}, the other side's channels {incoming}, closed {closed}")
+    for error in data.get("errors", []):
+        failures.append(f"Chromium data channel error: {error}")
+    for error in of("data-channel-error") + of("data-send-error") + of("file-error"):
+        failures.append(f"our peer: {error}")
+    mb = lambda transfer, ms: transfer["bytes"] / max(ms, 1) / 1000
+    if page["data"] == "chromium-opens":
+        for probe in data.get("probes", []):
+            lost = probe.get("lost") or []
+            print(f"Chromium's {probe['label']} (ordered {probe['ordered']}): {probe['echoed']} of {probe['sent']} "
+                  f"messages came back unchanged in {probe['ms']} ms" + (f"; lost: {lost}" if lost else ""))
+            # Without retransmissions a message goes with any one of its
+            # packets: a few may be lost, never changed or duplicated.
+            allowed = UNRELIABLE_LOSSES if probe["label"] == "echo-unreliable" else 0
+            if (probe["failures"] or probe["echoed"] + len(lost) != probe["sent"] or len(lost) > allowed
+                    or probe["sent"] != PROBE_MESSAGES):
+                failures.append(f"{probe['label']}: {probe}")
+        labels = sorted(p["label"] for p in data.get("probes", []))
+        if labels != ["echo-negotiated", "echo-ordered", "echo-unordered", "echo-unreliable"]:
+            failures.append(f"Chromium probed {labels}")
+        echoes = {label: sum(e.get("label") == label for e in of("echo"))
+                  for label in ("echo-ordered", "echo-unordered", "echo-negotiated", "echo-unreliable")}
+        print(f"our peer echoed {echoes}")
+        came_back = {p["label"]: p["echoed"] for p in data.get("probes", [])}
+        for label, count in echoes.items():
+            # What came back was echoed; on the reliable ones, everything.
+            least = came_back.get(label, 0) if label == "echo-unreliable" else PROBE_MESSAGES
+            if not least <= count <= PROBE_MESSAGES:
+                failures.append(f"our peer echoed {count} messages on {label}")
+        if "echo-ordered" not in closed:
+            failures.append("our peer did not see Chromium close echo-ordered")
+        for label in ("echo-ordered", "echo-unordered", "echo-unreliable"):
+            if label not in incoming:
+                failures.append(f"our peer did not learn of Chromium's channel {label}")
+        if "echo-negotiated" in incoming:
+            failures.append("the pre-negotiated echo-negotiated came in-band")
+        if "echo-negotiated" not in opened:
+            failures.append("our pre-negotiated echo channel did not open")
+    if page["data"] == "sansrtc-opens":
+        probes = of("probe")
+        for probe in probes:
+            print(f"our {probe['label']}: {probe['echoed']} of {probe['sent']} messages came back unchanged")
+            if not probe["ok"] or probe["sent"] != PROBE_MESSAGES or probe["echoed"] != probe["sent"]:
+                failures.append(f"our probe on {probe['label']}: {probe}")
+        if sorted(p["label"] for p in probes) != ["probe-negotiated", "probe-ordered", "probe-unordered"]:
+            failures.append(f"our probes: {[p['label'] for p in probes]}")
+        print(f"Chromium echoed {data.get('echoed')} messages")
+        if data.get("echoed") != 3 * PROBE_MESSAGES:
+            failures.append(f"Chromium echoed {data.get('echoed')} messages, not {3 * PROBE_MESSAGES}")
+        # Our offer opens "chat" too; the pre-negotiated channel must not come in-band.
+        theirs = sorted(c["label"] for c in data.get("incoming", []))
+        if theirs != ["chat", "probe-ordered", "probe-unordered"]:
+            failures.append(f"Chromium learned of our channels {theirs}, not chat, probe-ordered and probe-unordered")
+        if "probe-ordered" not in (data.get("closed_by_peer") or []):
+            failures.append("Chromium did not see our peer close probe-ordered")
+        if "probe-ordered" not in closed:
+            failures.append("our peer's close of probe-ordered did not complete")
+    if page.get("file_from_peer"):
+        _, sha256 = data_file(profile_root)
+        sent, received = of("file-sent"), data.get("file_received")
+        if not sent or not received:
+            failures.append(f"our file: our peer sent {sent}, Chromium received {received}")
+        else:
+            ours = sent[-1]
+            print(f"our file: our peer sent {ours['bytes']} bytes in {ours['seconds']:.2f} s, SHA-256 {ours['sha256']}; "
+                  f"Chromium received {received['bytes']} bytes in {received['ms']} ms "
+                  f"({mb(received, received['ms']):.1f} MB/s), SHA-256 {received['sha256']}")
+            if ours["sha256"] != sha256 or ours["bytes"] != DATA_FILE_SIZE:
+                failures.append("our peer did not send the file as it is")
+            if (received["bytes"], received["sha256"], received["matches"]) != (DATA_FILE_SIZE, sha256, True):
+                failures.append("the file Chromium received is not ours")
+    if page.get("file_size"):
+        sent, received = data.get("file_sent"), of("file-received")
+        if not sent or not received:
+            failures.append(f"Chromium's file: Chromium sent {sent}, our peer received {received}")
+        else:
+            got = received[-1]
+            print(f"Chromium's file: Chromium sent {sent['bytes']} bytes in {sent['ms']} ms "
+                  f"({mb(sent, sent['ms']):.1f} MB/s), SHA-256 {sent['sha256']}; our peer received "
+                  f"{got['bytes']} bytes in {got['seconds']:.2f} s, SHA-256 {got['sha256']}")
+            if (got["bytes"], got["sha256"], got["matches"]) != (page["file_size"], sent["sha256"], True):
+                failures.append("the file our peer received is not the one Chromium sent")
+        if "file" not in closed:
+            failures.append("our peer did not see Chromium close its file channel")
     return failures
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Chromium against the example peer: ICE, DTLS-SRTP and audio both ways
-# (see interop/README.md).
+# Chromium against the example peer: ICE, DTLS-SRTP, audio both ways and
+# data channels (see interop/README.md).
 # Installs what it needs (Debian packages chromium, coturn, tshark, iproute2,
 # python3, nftables), builds the programs, then runs every case of
 # interop/chromium.py in a network namespace of its own, in one Chromium.

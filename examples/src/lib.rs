@@ -2,7 +2,8 @@
 //!
 //! - [`signal`]: the WebSocket signaling server (`signal`);
 //! - [`peer`]: the example peer (`peer`), a tokio driver of
-//!   [`sansrtc::Peer`]; [`timeline`]: what it prints;
+//!   [`sansrtc::Peer`]; [`data`]: its data channels; [`timeline`]: what it
+//!   prints;
 //! - [`demo`]: a whole call on loopback in one process (`demo`);
 //! - [`binding`]: the STUN Binding server loop (`stun-server`, `demo`);
 //! - [`net`]: resolving, wildcard addresses and random seeds of the STUN
@@ -12,6 +13,7 @@
 extern crate alloc;
 
 pub mod binding;
+pub mod data;
 pub mod demo;
 pub mod diagnostics;
 pub mod net;

@@ -17,6 +17,11 @@
 //! stderr; the peer then offers unless [`PeerConfig::answer_only`] is set.
 //! Lines that are not JSON objects are ignored; a line longer than
 //! [`crate::signal::MAX_MESSAGE_LEN`] is an error.
+//!
+//! With [`PeerConfig::data`], the call also carries data channels (see
+//! [`crate::data`]): a `chat` that prints and echoes, a file transfer with
+//! its SHA-256 on both sides, echo channels, and a probe of the other
+//! side's echo.
 
 // The driver owns the clock: it reads `Instant::now()` and hands the time
 // to the sans-IO `Peer`.
@@ -42,6 +47,7 @@ use serde_json::{Value, json};
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
 
+use crate::data::{DataChannels, DataOptions, DataSummary};
 use crate::pcmu;
 use crate::signaling::{Signaling, kind};
 use crate::tcp::{Tcp, TcpEvent};
@@ -50,6 +56,9 @@ use crate::timeline::{Timeline, note};
 
 /// Largest datagram read from the socket.
 const MAX_DATAGRAM: usize = 2048;
+/// Datagrams read from the socket in one go before the `Peer`'s output is
+/// sent.
+const MAX_DATAGRAMS_PER_WAKE: usize = 256;
 /// Packets sent in one go when the media timer fell behind.
 const MAX_CATCH_UP_PACKETS: u32 = 5;
 /// Longest recording kept in memory (10 minutes at 8 kHz); later audio is
@@ -117,6 +126,24 @@ pub struct PeerConfig {
     /// Put another certificate's fingerprint in our descriptions, so that
     /// the other side must refuse DTLS (a test of that check).
     pub forge_fingerprint: bool,
+    /// Data channels (see [`crate::data`]): the offerer opens `chat`, and
+    /// the other side's channels are answered.
+    pub data: bool,
+    /// Lines to say on `chat` once it is open.
+    pub say: Vec<String>,
+    /// Also send the lines typed on stdin on `chat`.
+    pub chat_stdin: bool,
+    /// A file to send on a `file` channel (needs [`PeerConfig::data`]).
+    pub send_file: Option<PathBuf>,
+    /// Open the probe channels and check that the other side echoes
+    /// every message (needs [`PeerConfig::data`]).
+    pub probe: bool,
+    /// Make a pre-negotiated echo channel on this stream (the other side
+    /// of a probe; needs [`PeerConfig::data`]).
+    pub echo_negotiated: Option<u16>,
+    /// Hang up once the file is sent and acknowledged, the probe is done
+    /// and every chat line came back echoed.
+    pub hang_up_when_done: bool,
 }
 
 impl PeerConfig {
@@ -150,6 +177,13 @@ impl PeerConfig {
             restart_after: None,
             tcp: false,
             forge_fingerprint: false,
+            data: false,
+            say: Vec::new(),
+            chat_stdin: false,
+            send_file: None,
+            probe: false,
+            echo_negotiated: None,
+            hang_up_when_done: false,
         }
     }
 }
@@ -245,6 +279,8 @@ pub struct CallSummary {
     pub end_reason: String,
     /// The audio received (8 kHz), when recording.
     pub recording: Vec<i16>,
+    /// What the data channels did.
+    pub data: DataSummary,
 }
 
 /// The first packet of the stream we record: the SSRC we follow and the
@@ -304,6 +340,8 @@ struct Call {
     hold_until: Option<Instant>,
     /// Our fingerprint and the one our descriptions carry instead.
     forged: Option<(String, String)>,
+    /// The data channels, when asked for.
+    data: Option<DataChannels>,
     ended: Option<String>,
 }
 
@@ -399,6 +437,9 @@ impl Call {
                 let offer = self.peer.set_remote_offer(text("sdp"));
                 offer.map_err(negotiation)?;
                 self.drain_events().await?;
+                if let Some(data) = &mut self.data {
+                    data.create_channels(&mut self.peer, false);
+                }
                 let answer = self.peer.create_answer().map_err(negotiation)?;
                 self.agree()?;
                 let new_ufrag = self.peer.ice().local_credentials().ufrag().to_owned();
@@ -522,7 +563,19 @@ impl Call {
                     self.ended.get_or_insert(reason);
                 }
                 Event::Ice(event) => self.ice_event(event),
+                Event::DataChannel { id, event } => {
+                    if let Some(data) = &mut self.data {
+                        data.handle_event(&mut self.peer, now, id, event);
+                    }
+                }
                 _ => {}
+            }
+        }
+        if let Some(data) = &mut self.data {
+            data.poll(&mut self.peer, Instant::now());
+            if self.config.hang_up_when_done && self.summary.connected && data.is_done() {
+                self.ended
+                    .get_or_insert_with(|| "data channels done".to_owned());
             }
         }
         Ok(())
@@ -992,6 +1045,17 @@ pub async fn run(
             Some((peer.fingerprint(), other.fingerprint().to_string()))
         }
     };
+    let data = if config.data {
+        let options = DataOptions {
+            say: config.say.clone(),
+            send_file: config.send_file.clone(),
+            probe: config.probe,
+            echo_negotiated: config.echo_negotiated,
+        };
+        Some(DataChannels::new(out.clone(), options).map_err(io("opening the file to send"))?)
+    } else {
+        None
+    };
     let mut stop = pin!(stop);
     let sockets = (local, tcp.local());
     let (signaling, offerer, offer) = open_signaling(&config, &out, sockets, &mut stop).await?;
@@ -1032,6 +1096,7 @@ pub async fn run(
         descriptions: 0,
         hold_until: None,
         forged,
+        data,
         ended: None,
     };
     if offerer {
@@ -1039,6 +1104,9 @@ pub async fn run(
             .peer
             .add_transceiver(MediaKind::Audio, Direction::SendRecv);
         call.mid = Some(mid.map_err(negotiation)?);
+        if let Some(data) = &mut call.data {
+            data.create_channels(&mut call.peer, true);
+        }
         let offer = call.peer.create_offer().map_err(negotiation)?;
         call.describe("offer", offer).await?;
     } else if let Some(offer) = offer {
@@ -1048,6 +1116,10 @@ pub async fn run(
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut signaling_open = true;
     let mut interrupted = false;
+    // Lines typed on stdin go out on `chat`.
+    let mut stdin_open = call.config.chat_stdin && call.data.is_some();
+    let mut stdin =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(tokio::io::stdin()));
     call.drain_events().await?;
     call.flush().await;
     while call.ended.is_none() {
@@ -1055,8 +1127,26 @@ pub async fn run(
         tokio::select! {
             Ok((len, source)) = call.socket.recv_from(&mut buf) => {
                 call.receive_datagram(source, buf.get(..len).unwrap_or_default());
+                // Take what else waits in the socket before sending: a
+                // busy sender (a file on a data channel) must not leave
+                // acknowledgements and consent responses to overflow the
+                // socket's buffer.
+                for _ in 0..MAX_DATAGRAMS_PER_WAKE {
+                    let Ok((len, source)) = call.socket.try_recv_from(&mut buf) else {
+                        break;
+                    };
+                    call.receive_datagram(source, buf.get(..len).unwrap_or_default());
+                }
             }
             event = call.tcp.next() => call.tcp_event(event),
+            line = stdin.next_line(), if stdin_open => match line {
+                Ok(Some(line)) => {
+                    if let Some(data) = &mut call.data {
+                        data.say(&mut call.peer, Instant::now(), line);
+                    }
+                }
+                Ok(None) | Err(_) => stdin_open = false,
+            },
             message = call.signaling.receive(), if signaling_open => match message {
                 Ok(Some(message)) => call.handle_signal(message).await?,
                 Ok(None) | Err(_) => {
@@ -1092,6 +1182,9 @@ pub async fn run(
     }
     let reason = call.ended.take().unwrap_or_default();
     call.print_stats();
+    if let Some(data) = &call.data {
+        call.summary.data = data.summary.clone();
+    }
     let we_hang_up = interrupted || !reason.starts_with("the other side");
     call.hang_up(we_hang_up && signaling_open).await;
     note!(out, "end" => "call ended: {reason}", reason = &reason);

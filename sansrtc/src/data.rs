@@ -156,6 +156,31 @@ impl Peer {
         if self.data.pending.len() >= MAX_PENDING_DATA_CHANNELS {
             return Err(Error::DataChannel("too many channels waiting".to_string()));
         }
+        // What the association would refuse later, refused now.
+        for (what, value) in [("label", &options.label), ("protocol", &options.protocol)] {
+            if value.len() > sansrtc_datachannel::dcep::MAX_LABEL_LEN {
+                return Err(Error::DataChannel(format!(
+                    "the channel {what} is {} bytes, more than 65535",
+                    value.len()
+                )));
+            }
+        }
+        if let Some(stream) = options.negotiated {
+            if usize::from(stream) >= sansrtc_datachannel::MAX_CHANNELS {
+                return Err(Error::DataChannel(format!(
+                    "stream id {stream} is out of range (0 to {})",
+                    sansrtc_datachannel::MAX_CHANNELS - 1
+                )));
+            }
+            if self
+                .data
+                .pending
+                .iter()
+                .any(|(_, o)| o.negotiated == Some(stream))
+            {
+                return Err(Error::DataChannel(format!("channel {stream} is in use")));
+            }
+        }
         let id = DataChannelId(self.data.next);
         self.data.next = self.data.next.wrapping_add(1);
         self.data.pending.push((id, options));
@@ -243,12 +268,26 @@ impl Peer {
         let remote_max = self.data.remote_max_message_size.unwrap_or(65_536);
         config = config.with_remote_max_message_size(u32::try_from(remote_max).unwrap_or(u32::MAX));
         let mut association = Association::new(config, now);
-        for (id, options) in core::mem::take(&mut self.data.pending) {
-            if let Ok(channel) = association.create_channel(now, options) {
-                self.data.ids.push((id, channel));
+        // Negotiated channels first: their stream ids are the
+        // application's, and an in-band channel made before one of them
+        // must take another id, not that one.
+        let mut pending = core::mem::take(&mut self.data.pending);
+        pending.sort_by_key(|(_, options)| options.negotiated.is_none());
+        let mut refused = Vec::new();
+        for (id, options) in pending {
+            match association.create_channel(now, options) {
+                Ok(channel) => self.data.ids.push((id, channel)),
+                // Two negotiated channels on one id: the second never opens.
+                Err(_) => refused.push(id),
             }
         }
         self.data.association = Some(association);
+        for id in refused {
+            self.event(Event::DataChannel {
+                id,
+                event: DataChannelEvent::Closed,
+            });
+        }
     }
 
     /// Moves SCTP along: SCTP's packets out through DTLS and ICE, SCTP's

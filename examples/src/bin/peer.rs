@@ -7,6 +7,7 @@
 //!      [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav]
 //!      [--stats-interval SECONDS] [--json]
 //!      [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS] [--tcp] [--forge-fingerprint]
+//!      [--data] [--say TEXT]... [--send-file PATH] [--probe] [--echo-negotiated ID] [--hang-up-when-done]
 //! ```
 //!
 //! `--signal` defaults to 127.0.0.1:8080 and `--bind` to 127.0.0.1:0.
@@ -23,6 +24,20 @@
 //! for peers whose network blocks UDP; `--forge-fingerprint` puts another
 //! certificate's fingerprint in our descriptions, so that the other side
 //! must refuse DTLS (a test of that check).
+//! `--data` adds data channels (see [`sansrtc_examples::data`]): the
+//! offerer opens `chat`; what arrives on it is printed and echoed back
+//! prefixed `echo: `, and the lines typed on stdin (unless `--stdio`) and
+//! each `--say` go out on it; every other channel the other side opens
+//! echoes each message back unchanged. `--send-file` sends a file on a
+//! `file` channel in 64 KiB messages and prints its SHA-256 once it is
+//! acknowledged (the receiver prints the SHA-256 of what it got);
+//! `--probe` opens channels of its own (one pre-negotiated) and checks
+//! that the other side echoes messages of 0 B to 256 KiB (the other side
+//! must make the pre-negotiated one: our peer does with
+//! `--echo-negotiated 42`);
+//! `--hang-up-when-done` hangs up once the file, the probe and the chat
+//! lines' echoes are through. `--say`, `--send-file`, `--probe` and
+//! `--echo-negotiated` imply `--data`.
 //! Without `--seconds` the call lasts until Ctrl-C or the other side hangs
 //! up; Ctrl-C sends RTCP BYE and a signaling `bye` and closes ICE.
 
@@ -32,7 +47,7 @@ use std::process::ExitCode;
 
 use sansrtc_examples::peer::{self, Output, PeerConfig};
 
-const USAGE: &str = "usage: peer [--signal ADDR | --stdio] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json] [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS] [--tcp] [--forge-fingerprint]";
+const USAGE: &str = "usage: peer [--signal ADDR | --stdio] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json] [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS] [--tcp] [--forge-fingerprint] [--data] [--say TEXT]... [--send-file PATH] [--probe] [--echo-negotiated ID] [--hang-up-when-done]";
 
 fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
     let seconds: f64 = value.parse().map_err(|e| format!("{flag} {value}: {e}"))?;
@@ -100,6 +115,28 @@ async fn parse_args(mut args: impl Iterator<Item = String>) -> Result<PeerConfig
             "--ice-lite" => config.ice_lite = true,
             "--tcp" => config.tcp = true,
             "--forge-fingerprint" => config.forge_fingerprint = true,
+            "--data" => config.data = true,
+            "--say" => {
+                config.data = true;
+                config.say.push(value("a text")?);
+            }
+            "--send-file" => {
+                config.data = true;
+                config.send_file = Some(value("a file name")?.into());
+            }
+            "--probe" => {
+                config.data = true;
+                config.probe = true;
+            }
+            "--echo-negotiated" => {
+                let v = value("a stream id")?;
+                config.data = true;
+                config.echo_negotiated = Some(
+                    v.parse()
+                        .map_err(|e| format!("--echo-negotiated {v}: {e}"))?,
+                );
+            }
+            "--hang-up-when-done" => config.hang_up_when_done = true,
             "--late-candidates" => {
                 config.candidate_delay = Some(seconds("--late-candidates", &value("a number")?)?);
             }
@@ -110,6 +147,7 @@ async fn parse_args(mut args: impl Iterator<Item = String>) -> Result<PeerConfig
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
+    config.chat_stdin = config.data && !config.stdio_signaling;
     Ok(config)
 }
 
@@ -127,7 +165,7 @@ async fn main() -> ExitCode {
             core::future::pending::<()>().await;
         }
     };
-    let stdio = config.stdio_signaling;
+    let stdin = config.stdio_signaling || config.chat_stdin;
     let code = match peer::run(config, stop).await {
         Ok(summary) if summary.connected => 0,
         Ok(_) => 1,
@@ -136,7 +174,7 @@ async fn main() -> ExitCode {
             1
         }
     };
-    if stdio {
+    if stdin {
         // tokio reads stdin with a blocking read that cannot be cancelled, so
         // the runtime would wait for one more line before shutting down.
         std::process::exit(code);
