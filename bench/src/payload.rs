@@ -19,7 +19,6 @@
 use core::hint::black_box;
 
 use bytes::Bytes;
-use rtp::packetizer::Payloader as _;
 use sansrtc_rtp::payload::h264::{H264Depacketizer, H264Packetizer};
 use sansrtc_rtp::payload::vp8::{Vp8Depacketizer, Vp8Packetizer};
 use sansrtc_rtp::payload::{Depacketizer, Packetizer, Payloads};
@@ -207,6 +206,7 @@ pub fn cases() -> Vec<Case> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rtp::packetizer::Payloader as _;
     use sansrtc_rtp::payload::h264::annex_b_nal_units;
 
     /// What each crate's packetizer makes comes back as the same frame
