@@ -117,6 +117,23 @@ CASES = {
         {"offer": True, "data": "file", "file_size": 16 * 1024 * 1024, "file_from_peer": True, "linger": 1000},
         ["--answer", "--data", "--send-file", "{file}"],
     ),
+    "video-from-chromium": (
+        "Chromium offers its fake camera as VP8 besides audio; our peer records the frames to IVF "
+        "(--record-video), which ffmpeg decodes to Chromium's frame count and size",
+        {"offer": True, "video": "send"},
+        ["--answer"],
+    ),
+    "video-to-chromium": (
+        "our peer offers a VP8 IVF file ffmpeg encoded (--send-video); Chromium decodes it at its size",
+        {"video": "recv"},
+        [],
+    ),
+    "opus-from-chromium": (
+        "Chromium offers Opus, our peer answers Opus and PCMU and records the Opus to Ogg (--record-opus), "
+        "which ffmpeg decodes to about as long as Chromium sent",
+        {"offer": True, "opus": True},
+        ["--answer"],
+    ),
 }
 # The file our peer sends in `data-file` (random bytes, made once).
 DATA_FILE_SIZE = 16 * 1024 * 1024
@@ -125,6 +142,17 @@ PROBE_MESSAGES = 2 * 8
 # Messages of Chromium's maxRetransmits 0 probe that may be lost (the
 # 256 KiB ones are about 200 packets each).
 UNRELIABLE_LOSSES = 2
+# The files of the video and Opus cases, in the run's directory: the
+# option, the file name, and whether our peer writes it (else the run
+# makes it first with ffmpeg).
+MEDIA_FILES = {
+    "video-from-chromium": ("--record-video", "video-from-chromium.ivf"),
+    "video-to-chromium": ("--send-video", "testsrc-320x240.ivf"),
+    "opus-from-chromium": ("--record-opus", "opus-from-chromium.ogg"),
+}
+# The clip our peer sends: ffmpeg's test pattern, 320x240 at 30 frames a
+# second, 3 s (it loops), a keyframe a second.
+CLIP_SIZE = (320, 240)
 # Cases run with every UDP packet in the namespace dropped (an nftables or
 # iptables rule added before the case and removed after it).
 UDP_BLOCKED_CASES = ("tcp",)
@@ -278,8 +306,131 @@ def data_file(profile_root):
     return path, hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def media_options(name, profile_root):
+    """Our peer's video or Opus file option of the case, if it has one."""
+    if name not in MEDIA_FILES:
+        return []
+    option, file_name = MEDIA_FILES[name]
+    return [option, str(pathlib.Path(profile_root) / file_name)]
+
+
+def encode_clip(path):
+    """Encodes the clip our peer sends (VP8 in IVF) with ffmpeg."""
+    width, height = CLIP_SIZE
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate=30",
+         "-t", "3", "-pix_fmt", "yuv420p", "-g", "30", "-c:v", "libvpx", "-deadline", "realtime",
+         "-b:v", "500k", "-f", "ivf", str(path)],
+        check=True,
+    )
+
+
+def probe(path, stream, entries, count):
+    """ffprobe's fields of the first `stream` (v:0, a:0) of a file, with
+    `count` (-count_frames or -count_packets), as a dict; and ffmpeg's
+    decoding errors of the whole file."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", count, "-select_streams", stream, "-show_entries", entries,
+         "-of", "default=noprint_wrappers=1", str(path)],
+        capture_output=True, text=True,
+    )
+    fields = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+    decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
+                             capture_output=True, text=True)
+    errors = (out.stderr + decoded.stderr).strip()
+    if decoded.returncode != 0 and not errors:
+        errors = f"ffmpeg exited with {decoded.returncode}"
+    return fields, errors
+
+
+def check_media(name, media, events, directory):
+    """The checks of the video and Opus cases; returns the failures."""
+    failures = []
+    file = directory / MEDIA_FILES[name][1]
+    if name == "video-from-chromium":
+        sent = media.get("outbound_video") or {}
+        print(f"Chromium sent {sent.get('frames_encoded')} frames of {sent.get('codec')} "
+              f"({sent.get('key_frames_encoded')} keyframes) at {sent.get('frame_width')}x{sent.get('frame_height')}, "
+              f"{sent.get('pli_count')} PLIs from us, quality limitation {sent.get('quality_limitation_reason')}")
+        recorded = [e for e in events if e.get("event") == "video-recorded"]
+        if recorded:
+            print(f"our peer: {json.dumps(recorded[-1])}")
+        if sent.get("codec") != "video/VP8":
+            failures.append(f"Chromium sent {sent.get('codec')}, not VP8")
+        if not file.exists():
+            return failures + [f"our peer wrote no {file.name}"]
+        fields, errors = probe(file, "v:0", "stream=codec_name,width,height,nb_read_frames", "-count_frames")
+        frames = int(fields.get("nb_read_frames") or 0)
+        size = (int(fields.get("width") or 0), int(fields.get("height") or 0))
+        print(f"ffprobe {file.name}: {fields.get('codec_name')} {size[0]}x{size[1]}, {frames} frames; "
+              f"ffmpeg decoding errors: {errors or 'none'}")
+        if fields.get("codec_name") != "vp8":
+            failures.append(f"ffprobe reads {fields.get('codec_name')} in {file.name}")
+        if errors:
+            failures.append(f"ffmpeg cannot decode {file.name} cleanly: {errors[:300]}")
+        if size != (sent.get("frame_width"), sent.get("frame_height")):
+            failures.append(f"the recording is {size[0]}x{size[1]}, Chromium encoded "
+                            f"{sent.get('frame_width')}x{sent.get('frame_height')}")
+        # Chromium's count is taken just before it hangs up: a few frames
+        # more may reach us after it; none may be missing on loopback.
+        encoded = sent.get("frames_encoded") or 0
+        tolerance = max(5, encoded // 10)
+        if encoded < 60 or abs(frames - encoded) > tolerance:
+            failures.append(f"the recording decodes to {frames} frames, Chromium encoded {encoded} "
+                            f"(tolerance {tolerance})")
+        if recorded and recorded[-1].get("frames") != frames:
+            failures.append(f"our peer wrote {recorded[-1].get('frames')} frames, ffprobe reads {frames}")
+    elif name == "video-to-chromium":
+        got = media.get("inbound_video") or {}
+        sent = [e for e in events if e.get("event") == "video-sent"]
+        print(f"Chromium received {got.get('frames_received')} frames of {got.get('codec')}, decoded "
+              f"{got.get('frames_decoded')} ({got.get('key_frames_decoded')} keyframes) at "
+              f"{got.get('frame_width')}x{got.get('frame_height')}, dropped {got.get('frames_dropped')}, "
+              f"lost {got.get('packets_lost')} packets, sent {got.get('pli_count')} PLIs, {got.get('nack_count')} NACKs")
+        if sent:
+            print(f"our peer: {json.dumps(sent[-1])}")
+        if got.get("codec") != "video/VP8":
+            failures.append(f"Chromium received {got.get('codec')}, not VP8")
+        if not (got.get("frames_decoded") or 0) > 0 or not (got.get("key_frames_decoded") or 0) > 0:
+            failures.append(f"Chromium decoded {got.get('frames_decoded')} frames "
+                            f"({got.get('key_frames_decoded')} keyframes) of our video")
+        if (got.get("frame_width"), got.get("frame_height")) != CLIP_SIZE:
+            failures.append(f"Chromium decoded {got.get('frame_width')}x{got.get('frame_height')}, "
+                            f"the clip is {CLIP_SIZE[0]}x{CLIP_SIZE[1]}")
+        if not sent or not sent[-1].get("frames"):
+            failures.append("our peer sent no video frames")
+    elif name == "opus-from-chromium":
+        outbound = media.get("outbound") or {}
+        packets_sent = outbound.get("packets_sent") or 0
+        recorded = [e for e in events if e.get("event") == "opus-recorded"]
+        if recorded:
+            print(f"our peer: {json.dumps(recorded[-1])}")
+        if not file.exists():
+            return failures + [f"our peer wrote no {file.name}"]
+        fields, errors = probe(file, "a:0", "stream=codec_name,channels,nb_read_packets:format=duration",
+                               "-count_packets")
+        duration = float(fields.get("duration") or 0)
+        print(f"ffprobe {file.name}: {fields.get('codec_name')}, {fields.get('channels')} channels, "
+              f"{fields.get('nb_read_packets')} packets, {duration:.2f} s; ffmpeg decoding errors: {errors or 'none'}")
+        if fields.get("codec_name") != "opus":
+            failures.append(f"ffprobe reads {fields.get('codec_name')} in {file.name}")
+        if errors:
+            failures.append(f"ffmpeg cannot decode {file.name} cleanly: {errors[:300]}")
+        # Chromium sends a packet every 20 ms: the recording lasts about
+        # as long as what it had sent when it measured, a little more for
+        # what it sent before hanging up.
+        expected = packets_sent * 0.020
+        print(f"Chromium sent {packets_sent} Opus packets, {expected:.2f} s at 20 ms each")
+        if packets_sent < 100 or not expected - 0.5 <= duration <= expected + 2.0:
+            failures.append(f"the recording lasts {duration:.2f} s, Chromium sent {expected:.2f} s")
+        if recorded and recorded[-1].get("packets", 0) < packets_sent - 25:
+            failures.append(f"our peer recorded {recorded[-1].get('packets')} Opus packets of {packets_sent}")
+    return failures
+
+
 def start_peer(name, netns, bin_dir, profile_root):
     peer_options = [str(data_file(profile_root)[0]) if o == "{file}" else o for o in CASES[name][2]]
+    peer_options += media_options(name, profile_root)
     recording = pathlib.Path(profile_root) / f"{name}.wav"
     return Process(
         netns,
@@ -399,19 +550,24 @@ def check_case(name, result, peer, recording):
                             f"we {received}")
         return failures + check_data(name, page, result, events, recording.parent)
 
-    # Audio both ways, PCMU.
-    if inbound.get("codec") != "audio/PCMU" or outbound.get("codec") != "audio/PCMU":
-        failures.append(f"not PCMU both ways: Chromium receives {inbound.get('codec')}, sends {outbound.get('codec')}")
+    # Audio both ways, PCMU (Chromium sends Opus when our peer records it).
+    sends = "audio/opus" if page.get("opus") else "audio/PCMU"
+    if inbound.get("codec") != "audio/PCMU" or outbound.get("codec") != sends:
+        failures.append(f"not PCMU to Chromium and {sends} from it: Chromium receives {inbound.get('codec')}, "
+                        f"sends {outbound.get('codec')}")
     if (inbound.get("packets_received") or 0) < 100:
         failures.append(f"Chromium received {inbound.get('packets_received')} packets from us")
     if not (inbound.get("total_audio_energy") or 0) > 0 or not (inbound.get("audio_level") or 0) > 0:
         failures.append("Chromium heard silence from us")
-    if received < 100:
+    # (Opus goes to the Ogg recording, which check_media looks at.)
+    if received < 100 and not page.get("opus"):
         failures.append(f"our peer received {received} packets from Chromium")
     # Chromium's fake microphone beeps (20 ms every 500 ms or so): the
     # recording must hold beeps, not silence.
-    if loud < 2 or peak < 1000:
+    if not page.get("opus") and (loud < 2 or peak < 1000):
         failures.append(f"our recording of Chromium's microphone is silence ({loud} loud windows, peak {peak})")
+    if name in MEDIA_FILES:
+        failures += check_media(name, media, events, recording.parent)
 
     if name.startswith("restart"):
         if not restarts:
@@ -822,6 +978,8 @@ def main():
                 time.sleep(0.5)
                 captures[name].stop(signal.SIGINT)
 
+        if "video-to-chromium" in cases:
+            encode_clip(pathlib.Path(profile_root) / MEDIA_FILES["video-to-chromium"][1])
         page_cases = [name for name in cases if name in CASES]
         for name, ok, peer, result in run_cases(page_cases, args, netns, profile_root, on_case_start, on_case_end):
             results.append((name, ok))

@@ -2,7 +2,7 @@
 # Chromium against the example peer: ICE, DTLS-SRTP, audio both ways and
 # data channels (see interop/README.md).
 # Installs what it needs (Debian packages chromium, coturn, tshark, iproute2,
-# python3, nftables), builds the programs, then runs every case of
+# python3, nftables, ffmpeg), builds the programs, then runs every case of
 # interop/chromium.py in a network namespace of its own, in one Chromium.
 #
 # Needs root (network namespaces). Outside CI, a machine where Chromium
@@ -23,6 +23,8 @@ command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 command -v tshark >/dev/null 2>&1 || need+=(tshark)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# The video and Opus cases encode a clip and check recordings with ffmpeg.
+command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 # The ICE-TCP case drops UDP in the namespace with nft (or iptables).
 command -v nft >/dev/null 2>&1 || command -v iptables >/dev/null 2>&1 || need+=(nftables)
 if [ ${#need[@]} -gt 0 ]; then

@@ -216,6 +216,33 @@ pub const RFC5769_PASSWORD: &str = "VOkJxbRl1RmTxUk/WvJxBt";
 /// H.264, AV1 with RTX), a data channel and candidates.
 pub const CHROMIUM_OFFER: &str = include_str!("../../sdp/tests/data/chromium/offer-av-data.sdp");
 
+/// A VP8 key frame, 1280x720, 95 142 bytes, that ffmpeg (libvpx) encoded
+/// from its test pattern with noise (`data/README.md`), in an IVF file of
+/// one frame.
+const VP8_KEYFRAME_IVF: &[u8] = include_bytes!("../data/vp8-keyframe-1280x720.ivf");
+
+/// An H.264 access unit (SPS, PPS, IDR slice), Constrained Baseline,
+/// 1280x720, 91 487 bytes in Annex B, that ffmpeg (libx264) encoded from
+/// its test pattern with noise (`data/README.md`).
+pub const H264_ACCESS_UNIT: &[u8] = include_bytes!("../data/h264-idr-1280x720.h264");
+
+/// The VP8 key frame: the one frame of its IVF file (after the 32-byte
+/// file header and the 12-byte frame header).
+pub fn vp8_keyframe() -> &'static [u8] {
+    let len = u32::from_le_bytes([
+        VP8_KEYFRAME_IVF[32],
+        VP8_KEYFRAME_IVF[33],
+        VP8_KEYFRAME_IVF[34],
+        VP8_KEYFRAME_IVF[35],
+    ]);
+    &VP8_KEYFRAME_IVF[44..44 + len as usize]
+}
+
+/// The H.264 access unit.
+pub fn h264_access_unit() -> &'static [u8] {
+    H264_ACCESS_UNIT
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +253,26 @@ mod tests {
         assert_eq!(rtp_bytes(&video_builder()).len(), 1200);
         assert_eq!(rtp_bytes(&audio_builder()).len(), 160);
         assert!(CHROMIUM_OFFER.len() > 6000, "{}", CHROMIUM_OFFER.len());
+        assert_eq!(&VP8_KEYFRAME_IVF[..4], b"DKIF");
+        assert_eq!(vp8_keyframe().len(), 95_142);
+        assert_eq!(vp8_keyframe().len() + 44, VP8_KEYFRAME_IVF.len());
+        assert_eq!(h264_access_unit().len(), 91_487);
+    }
+
+    #[test]
+    fn video_frames_are_what_they_claim() {
+        use sansrtc_rtp::payload::h264::annex_b_nal_units;
+        use sansrtc_rtp::payload::vp8::is_keyframe;
+        assert_eq!(is_keyframe(vp8_keyframe()), Some(true));
+        // 1280x720 after the frame tag and start code (RFC 6386 §9.1).
+        assert_eq!(
+            vp8_keyframe()[3..10],
+            [0x9d, 0x01, 0x2a, 0x00, 0x05, 0xd0, 0x02]
+        );
+        let types: Vec<u8> = annex_b_nal_units(h264_access_unit())
+            .map(|nal| nal[0] & 0x1f)
+            .collect();
+        assert_eq!(types, [7, 8, 5]);
     }
 
     #[test]

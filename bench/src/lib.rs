@@ -15,10 +15,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod dtls;
 pub mod datachannel;
+pub mod dtls;
 pub mod ice;
 pub mod inputs;
+pub mod payload;
 pub mod peer;
 pub mod rtcp;
 pub mod rtp;
@@ -190,6 +191,7 @@ impl Case {
 pub fn cases() -> Vec<Case> {
     let mut all = Vec::new();
     all.extend(rtp::cases());
+    all.extend(payload::cases());
     all.extend(rtcp::cases());
     all.extend(stun::cases());
     all.extend(sdp::cases());

@@ -8,7 +8,9 @@
 //! - [`binding`]: the STUN Binding server loop (`stun-server`, `demo`);
 //! - [`net`]: resolving, wildcard addresses and random seeds of the STUN
 //!   and TURN clients (`stun-client`, `turn-client`);
-//! - [`pcmu`]: G.711 µ-law and the test tone; [`wav`]: WAV files.
+//! - [`pcmu`]: G.711 µ-law and the test tone; [`wav`]: WAV files;
+//! - [`video`]: the peer's video and Opus files; [`ivf`]: IVF files;
+//!   [`ogg`]: Ogg Opus files.
 
 extern crate alloc;
 
@@ -16,11 +18,14 @@ pub mod binding;
 pub mod data;
 pub mod demo;
 pub mod diagnostics;
+pub mod ivf;
 pub mod net;
+pub mod ogg;
 pub mod pcmu;
 pub mod peer;
 pub mod signal;
 mod signaling;
 mod tcp;
 pub mod timeline;
+pub mod video;
 pub mod wav;

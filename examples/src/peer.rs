@@ -144,6 +144,8 @@ pub struct PeerConfig {
     /// Hang up once the file is sent and acknowledged, the probe is done
     /// and every chat line came back echoed.
     pub hang_up_when_done: bool,
+    /// Video to send, video and Opus to record.
+    pub media_files: crate::video::MediaFiles,
 }
 
 impl PeerConfig {
@@ -184,6 +186,7 @@ impl PeerConfig {
             probe: false,
             echo_negotiated: None,
             hang_up_when_done: false,
+            media_files: crate::video::MediaFiles::default(),
         }
     }
 }
@@ -206,6 +209,9 @@ pub enum PeerError {
     /// A description could not be made or used.
     #[error("negotiation: {0}")]
     Negotiation(String),
+    /// A video or Opus file could not be used.
+    #[error("{0}")]
+    Media(String),
 }
 
 /// The pair ICE selected, as this peer sees it.
@@ -281,6 +287,8 @@ pub struct CallSummary {
     pub recording: Vec<i16>,
     /// What the data channels did.
     pub data: DataSummary,
+    /// What the video and Opus files saw.
+    pub media: crate::video::MediaSummary,
 }
 
 /// The first packet of the stream we record: the SSRC we follow and the
@@ -343,6 +351,7 @@ struct Call {
     /// The data channels, when asked for.
     data: Option<DataChannels>,
     ended: Option<String>,
+    media: crate::video::Media,
 }
 
 impl Call {
@@ -499,6 +508,9 @@ impl Call {
     async fn drain_events(&mut self) -> Result<(), PeerError> {
         while let Some(event) = self.peer.poll_event() {
             let now = Instant::now();
+            let Some(event) = self.media.handle_event(&mut self.peer, now, event) else {
+                continue;
+            };
             let lower = |state: &dyn core::fmt::Debug| format!("{state:?}").to_lowercase();
             match event {
                 Event::LocalCandidate { candidate, mid } => {
@@ -801,9 +813,12 @@ impl Call {
             self.hold_until,
             self.restart_at,
         ];
-        let timers = timers
-            .into_iter()
-            .chain([end, connect, self.peer.poll_timeout()]);
+        let timers = timers.into_iter().chain([
+            end,
+            connect,
+            self.peer.poll_timeout(),
+            self.media.poll_timeout(),
+        ]);
         let next = timers.flatten().min();
         next.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))
     }
@@ -812,6 +827,7 @@ impl Call {
         let now = Instant::now();
         self.peer.handle_timeout(now);
         self.send_tone(now);
+        self.media.handle_timeout(&mut self.peer, now);
         if self.next_stats.is_some_and(|t| t <= now) {
             self.print_stats();
             self.next_stats = Some(now + self.config.stats_interval);
@@ -1034,6 +1050,8 @@ pub async fn run(
         .with_feedback(&[("nack", None)]);
     let rtx = Codec::rtx_with_clock_rate(RTX_PAYLOAD_TYPE, pcmu::PAYLOAD_TYPE, pcmu::SAMPLE_RATE);
     peer_config.audio_codecs = vec![pcmu, rtx];
+    let media = crate::video::Media::open(&config.media_files, out.clone(), config.stats_interval)?;
+    media.configure(&mut peer_config);
     peer_config.cname = Some(config.name.clone());
     peer_config.rtcp_interval = config.rtcp_interval;
     let mut peer = Peer::new(peer_config, Instant::now()).map_err(negotiation)?;
@@ -1098,12 +1116,16 @@ pub async fn run(
         forged,
         data,
         ended: None,
+        media,
     };
     if offerer {
         let mid = call
             .peer
             .add_transceiver(MediaKind::Audio, Direction::SendRecv);
         call.mid = Some(mid.map_err(negotiation)?);
+        call.media
+            .add_transceiver(&mut call.peer)
+            .map_err(negotiation)?;
         if let Some(data) = &mut call.data {
             data.create_channels(&mut call.peer, true);
         }
@@ -1187,6 +1209,7 @@ pub async fn run(
     }
     let we_hang_up = interrupted || !reason.starts_with("the other side");
     call.hang_up(we_hang_up && signaling_open).await;
+    call.summary.media = call.media.finish();
     note!(out, "end" => "call ended: {reason}", reason = &reason);
     call.summary.end_reason = reason;
     call.signaling.close().await;

@@ -259,8 +259,39 @@ fn targets() -> Vec<(&'static str, &'static str, Target)> {
     for (group, label) in PEER_GROUPS {
         targets.push((group, label, PerSecond { rate: 100_000.0 }));
     }
+    // The reused output (payloads, or the frame) is the only memory.
+    for (group, label) in PAYLOAD_GROUPS {
+        targets.push((
+            group,
+            label,
+            FasterThanPeers {
+                factor: 2.0,
+                zero_allocations: true,
+            },
+        ));
+    }
     targets
 }
+
+/// The groups of `sansrtc_bench::payload`, as the table names them.
+const PAYLOAD_GROUPS: [(&str, &str); 4] = [
+    (
+        "payload_packetize_vp8_100k",
+        "VP8 packetize, 95 KB key frame (libvpx), 1200 B payloads",
+    ),
+    (
+        "payload_depacketize_vp8_100k",
+        "VP8 depacketize into the frame, 95 KB key frame (libvpx)",
+    ),
+    (
+        "payload_packetize_h264_100k",
+        "H.264 packetize, 91 KB access unit (libx264), 1200 B payloads",
+    ),
+    (
+        "payload_depacketize_h264_100k",
+        "H.264 depacketize into the frame, 91 KB access unit (libx264)",
+    ),
+];
 
 /// The groups of `sansrtc_bench::peer`, as the table names them.
 const PEER_GROUPS: [(&str, &str); 4] = [

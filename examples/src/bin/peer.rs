@@ -8,6 +8,7 @@
 //!      [--stats-interval SECONDS] [--json]
 //!      [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS] [--tcp] [--forge-fingerprint]
 //!      [--data] [--say TEXT]... [--send-file PATH] [--probe] [--echo-negotiated ID] [--hang-up-when-done]
+//!      [--send-video FILE.ivf] [--record-video FILE.ivf|FILE.h264] [--record-opus FILE.ogg]
 //! ```
 //!
 //! `--signal` defaults to 127.0.0.1:8080 and `--bind` to 127.0.0.1:0.
@@ -38,6 +39,14 @@
 //! `--hang-up-when-done` hangs up once the file, the probe and the chat
 //! lines' echoes are through. `--say`, `--send-file`, `--probe` and
 //! `--echo-negotiated` imply `--data`.
+//!
+//! `--send-video` sends the frames of a VP8, VP9 or AV1 IVF file (ffmpeg
+//! `-f ivf`) at the pace of their timestamps, looping, and starts it again
+//! at its first keyframe when the other side asks for a keyframe;
+//! `--record-video` writes the video received to IVF (VP8, VP9, AV1) or,
+//! for a name ending in `.h264`, to an H.264 Annex B stream;
+//! `--record-opus` offers Opus besides PCMU and writes the Opus received to
+//! an Ogg Opus file (see [`sansrtc_examples::video`]).
 //! Without `--seconds` the call lasts until Ctrl-C or the other side hangs
 //! up; Ctrl-C sends RTCP BYE and a signaling `bye` and closes ICE.
 
@@ -47,7 +56,7 @@ use std::process::ExitCode;
 
 use sansrtc_examples::peer::{self, Output, PeerConfig};
 
-const USAGE: &str = "usage: peer [--signal ADDR | --stdio] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json] [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS] [--tcp] [--forge-fingerprint] [--data] [--say TEXT]... [--send-file PATH] [--probe] [--echo-negotiated ID] [--hang-up-when-done]";
+const USAGE: &str = "usage: peer [--signal ADDR | --stdio] [--room NAME] [--name NAME] [--bind ADDR] [--stun HOST:PORT] [--turn USER:PASSWORD@HOST:PORT] [--seconds N] [--tone HZ] [--record FILE.wav] [--stats-interval SECONDS] [--json] [--answer] [--ice-lite] [--late-candidates SECONDS] [--restart-after SECONDS] [--tcp] [--forge-fingerprint] [--data] [--say TEXT]... [--send-file PATH] [--probe] [--echo-negotiated ID] [--hang-up-when-done] [--send-video FILE.ivf] [--record-video FILE.ivf|FILE.h264] [--record-opus FILE.ogg]";
 
 fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
     let seconds: f64 = value.parse().map_err(|e| format!("{flag} {value}: {e}"))?;
@@ -109,6 +118,11 @@ async fn parse_args(mut args: impl Iterator<Item = String>) -> Result<PeerConfig
                 config.tone_hz = hz;
             }
             "--record" => config.record = Some(value("a file name")?.into()),
+            "--send-video" => config.media_files.send_video = Some(value("an IVF file")?.into()),
+            "--record-video" => {
+                config.media_files.record_video = Some(value("a file name")?.into())
+            }
+            "--record-opus" => config.media_files.record_opus = Some(value("a file name")?.into()),
             "--json" => config.output = Output::Json,
             "--answer" => config.answer_only = true,
             "--stdio" => config.stdio_signaling = true,

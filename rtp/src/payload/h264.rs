@@ -124,11 +124,36 @@ fn after_start_code(stream: &[u8]) -> Option<&[u8]> {
 }
 
 /// Where the first `00 00 01` is, and its length (3).
+///
+/// A start code begins with a zero byte: eight bytes without one are
+/// skipped at once (the zero-byte test of a 64-bit word), and only the
+/// eight that hold a zero are looked at byte by byte.
 fn find_start_code(bytes: &[u8]) -> Option<(usize, usize)> {
-    bytes
-        .windows(3)
-        .position(|w| w == [0, 0, 1])
-        .map(|at| (at, 3))
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    loop {
+        while let Some(chunk) = bytes
+            .get(at..at + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        {
+            let word = u64::from_le_bytes(chunk);
+            if word.wrapping_sub(LOW) & !word & HIGH != 0 {
+                break;
+            }
+            at += 8;
+        }
+        // Start codes that begin in the next eight bytes (or the rest).
+        let end = (at + 8).min(bytes.len());
+        let window = bytes.get(at..(end + 2).min(bytes.len()))?;
+        if let Some(found) = window.windows(3).position(|w| w == [0, 0, 1]) {
+            return Some((at + found, 3));
+        }
+        if end >= bytes.len() {
+            return None;
+        }
+        at = end;
+    }
 }
 
 fn trim_trailing_zeros(mut unit: &[u8]) -> &[u8] {
@@ -655,6 +680,29 @@ mod tests {
             .iter()
             .flat_map(|u| [&START_CODE[..], &hex(u)].concat())
             .collect()
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time scan finds the start code a byte-by-byte
+        /// one does: in runs of bytes without a zero (which it skips)
+        /// between zeros, ones and start codes, at every alignment.
+        #[test]
+        fn start_code_scan_matches_the_plain_one(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    6 => proptest::collection::vec(1u8..=255, 0..20),
+                    1 => proptest::strategy::Just(alloc::vec![0, 0, 1]),
+                    1 => proptest::strategy::Just(alloc::vec![0, 0]),
+                    1 => proptest::strategy::Just(alloc::vec![0]),
+                    1 => proptest::strategy::Just(alloc::vec![1]),
+                ],
+                0..12,
+            ),
+        ) {
+            let bytes: Vec<u8> = pieces.concat();
+            let plain = bytes.windows(3).position(|w| w == [0, 0, 1]).map(|at| (at, 3));
+            proptest::prop_assert_eq!(find_start_code(&bytes), plain);
+        }
     }
 
     #[test]
