@@ -329,6 +329,7 @@ CAMPAIGNS = {
     "srtp_unprotect": [],
     "ice_tcp": [],
     "datachannel_receive": [],
+    "peer_datachannel": [],
 }
 
 
