@@ -169,6 +169,29 @@ fn free_udp_port() -> u16 {
         .port()
 }
 
+/// `openssl s_server -dtls1_2` with `args`, listening on a free loopback
+/// port, and that port. The port is free when picked but another test may
+/// take it before OpenSSL binds it, so a server that cannot start is tried
+/// again on another port; after five tries the test fails with what
+/// OpenSSL printed.
+fn start_server(args: &[String]) -> (OpenSsl, u16) {
+    let mut printed = String::new();
+    for _ in 0..5 {
+        let port = free_udp_port();
+        let mut all: Vec<String> = ["s_server", "-dtls1_2", "-accept"]
+            .map(String::from)
+            .to_vec();
+        all.push(format!("127.0.0.1:{port}"));
+        all.extend_from_slice(args);
+        let mut server = OpenSsl::spawn(&all);
+        if server.wait_for("ACCEPT", Duration::from_secs(10)).is_some() {
+            return (server, port);
+        }
+        printed = server.output();
+    }
+    panic!("s_server did not start:\n{printed}");
+}
+
 /// OpenSSL's name of a profile for `-use_srtp`.
 fn openssl_name(profile: ProtectionProfile) -> &'static str {
     match profile {
@@ -309,19 +332,12 @@ fn srtp_args(profile: ProtectionProfile) -> Vec<String> {
 /// Our client against `openssl s_server`.
 fn our_client(profile: ProtectionProfile, versions: Versions) {
     let certificates = Certificates::new("client");
-    let port = free_udp_port();
-    let mut args: Vec<String> = ["s_server", "-dtls1_2", "-accept"]
-        .map(String::from)
-        .to_vec();
-    args.push(format!("127.0.0.1:{port}"));
+    let mut args: Vec<String> = Vec::new();
     args.extend(certificates.args());
     args.extend(srtp_args(profile));
     // Ask for our certificate, as WebRTC does.
     args.extend(["-Verify".into(), "1".into()]);
-    let mut server = OpenSsl::spawn(&args);
-    server
-        .wait_for("ACCEPT", Duration::from_secs(10))
-        .unwrap_or_else(|| panic!("s_server did not start:\n{}", server.output()));
+    let (mut server, port) = start_server(&args);
 
     let peer: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut client = Driver::new(config(&certificates.ours, versions), Some(peer));
@@ -499,15 +515,10 @@ fn openssl_refuses_a_certificate_its_fingerprint_does_not_name() {
     };
     // Our client expects another certificate than the one s_server shows.
     let certificates = Certificates::new("mismatch");
-    let port = free_udp_port();
-    let mut args: Vec<String> = ["s_server", "-dtls1_2", "-accept"]
-        .map(String::from)
-        .to_vec();
-    args.push(format!("127.0.0.1:{port}"));
+    let mut args: Vec<String> = Vec::new();
     args.extend(certificates.args());
     args.extend(srtp_args(ProtectionProfile::AeadAes128Gcm));
-    let mut server = OpenSsl::spawn(&args);
-    assert!(server.wait_for("ACCEPT", Duration::from_secs(10)).is_some());
+    let (mut server, port) = start_server(&args);
     let peer: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut client = Driver::new(config(&certificates.ours, Versions::Dtls12), Some(peer));
     let mut wrong = certificates.theirs.fingerprint().clone();
@@ -537,15 +548,10 @@ fn srtp_aes128_cm_sha1_32_alone_is_not_negotiated() {
     // a server that takes only it, no profile is agreed and the connection
     // fails rather than run without SRTP.
     let certificates = Certificates::new("sha1-32");
-    let port = free_udp_port();
-    let mut args: Vec<String> = ["s_server", "-dtls1_2", "-accept"]
-        .map(String::from)
-        .to_vec();
-    args.push(format!("127.0.0.1:{port}"));
+    let mut args: Vec<String> = Vec::new();
     args.extend(certificates.args());
     args.extend(srtp_args(ProtectionProfile::Aes128CmHmacSha1_32));
-    let mut server = OpenSsl::spawn(&args);
-    assert!(server.wait_for("ACCEPT", Duration::from_secs(10)).is_some());
+    let (mut server, port) = start_server(&args);
     let peer: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut client = Driver::new(config(&certificates.ours, Versions::Dtls12), Some(peer));
     client
@@ -573,14 +579,9 @@ fn without_srtp_required_a_server_without_use_srtp_still_connects() {
     };
     // DTLS for data only: s_server offers no use_srtp.
     let certificates = Certificates::new("no-srtp");
-    let port = free_udp_port();
-    let mut args: Vec<String> = ["s_server", "-dtls1_2", "-accept"]
-        .map(String::from)
-        .to_vec();
-    args.push(format!("127.0.0.1:{port}"));
+    let mut args: Vec<String> = Vec::new();
     args.extend(certificates.args());
-    let mut server = OpenSsl::spawn(&args);
-    assert!(server.wait_for("ACCEPT", Duration::from_secs(10)).is_some());
+    let (mut server, port) = start_server(&args);
     let peer: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let config = Config::builder(certificates.ours.clone())
         .require_srtp(false)

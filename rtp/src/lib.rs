@@ -29,11 +29,20 @@
 //! Writers fill a buffer the caller owns. A test with a counting global
 //! allocator checks this.
 //!
+//! # Fuzzing and property testing
+//!
+//! The `arbitrary` feature implements `arbitrary::Arbitrary` for owned
+//! packet specs (`arbitrary::PacketSpec`, `RtcpSpec`, `CompoundSpec`) that
+//! write themselves with this crate's writers; the `proptest` feature adds
+//! strategies for them (`strategy`), and near-valid packets for negative
+//! tests.
+//!
 //! # Panics
 //!
 //! No input may cause a panic; a panic is a bug.
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -41,6 +50,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "arbitrary", feature = "proptest"))))]
+pub mod arbitrary;
 mod cursor;
 mod error;
 #[cfg(feature = "std")]
@@ -56,6 +68,9 @@ pub mod rtp;
 pub mod session;
 #[cfg(feature = "std")]
 pub mod stats;
+#[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+pub mod strategy;
 
 pub use error::{ParseError, WriteError};
 

@@ -9,6 +9,8 @@ use bytes::Bytes;
 
 use sansrtc_srtp::ProtectionProfile;
 
+use crate::simulcast::Rid;
+
 pub use sansrtc_ice::ConnectionState as IceConnectionState;
 
 /// A transceiver's media identification tag (`a=mid`), which names it in
@@ -97,6 +99,10 @@ pub enum KeyframeRequest {
 pub struct MediaPacket {
     /// The transceiver it belongs to.
     pub mid: Mid,
+    /// Its simulcast layer, on a transceiver that receives simulcast
+    /// (RFC 8852: named by the stream's first packets, remembered for
+    /// the others).
+    pub rid: Option<Rid>,
     /// Its payload type (one of the transceiver's agreed codecs).
     pub payload_type: u8,
     /// The sender's sequence number.
@@ -269,6 +275,9 @@ pub enum Event {
     Frame {
         /// The transceiver.
         mid: Mid,
+        /// The simulcast layer of its stream, on a transceiver that
+        /// receives simulcast.
+        rid: Option<Rid>,
         /// The payload type of its packets.
         payload_type: u8,
         /// The RTP timestamp of its packets.
@@ -288,6 +297,9 @@ pub enum Event {
     KeyframeRequested {
         /// The transceiver.
         mid: Mid,
+        /// The simulcast layer asked about, on a transceiver that sends
+        /// layers.
+        rid: Option<Rid>,
         /// How it asked.
         request: KeyframeRequest,
     },
@@ -360,6 +372,12 @@ pub enum RecvError {
     /// RTP for no transceiver (unknown MID, SSRC and payload type).
     #[error("RTP for no transceiver")]
     Unrouted,
+    /// RTP on a transceiver that receives simulcast with a rid that was
+    /// not agreed (or another one than its stream's), or from a stream no
+    /// rid identified yet (RFC 8852), or RTX whose repaired stream is
+    /// unknown.
+    #[error("RTP of an unknown simulcast layer")]
+    Rid,
     /// A packet that is neither STUN, DTLS, RTP nor RTCP (RFC 7983).
     #[error("not a WebRTC packet")]
     Unknown,
@@ -391,6 +409,15 @@ pub enum Error {
     /// The payload type is not one the transceiver agreed on.
     #[error("payload type {0} was not agreed")]
     PayloadType(u8),
+    /// A rid that is not 1 to [`MAX_RID_LEN`](crate::MAX_RID_LEN)
+    /// letters, digits, `-` or `_`, the same rid twice, or too many
+    /// ([`MAX_SIMULCAST_LAYERS`](crate::MAX_SIMULCAST_LAYERS)).
+    #[error("invalid rid {0:?}")]
+    InvalidRid(String),
+    /// No simulcast layer with this rid: not one the transceiver sends
+    /// (or the answer accepted), or no stream of it received yet.
+    #[error("no simulcast layer {0:?}")]
+    UnknownRid(String),
     /// Media before DTLS-SRTP is keyed, or without a selected ICE pair.
     #[error("not connected")]
     NotConnected,

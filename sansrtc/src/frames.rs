@@ -103,32 +103,32 @@ impl AnyPacketizer {
 }
 
 /// The packetizers of a transceiver's codecs, made at their first frame
-/// (one per payload type, so that picture ids and the like continue from
-/// frame to frame).
+/// (one per stream sent and payload type, so that picture ids and the
+/// like continue from frame to frame).
 #[derive(Debug, Default)]
 pub(crate) struct Packetizers {
-    by_payload_type: Vec<(u8, AnyPacketizer)>,
+    /// (stream, payload type, packetizer).
+    by_payload_type: Vec<(usize, u8, AnyPacketizer)>,
 }
 
 impl Packetizers {
-    fn get(&mut self, codec: &AgreedCodec) -> Option<&mut AnyPacketizer> {
-        if !self
-            .by_payload_type
-            .iter()
-            .any(|(pt, _)| *pt == codec.payload_type)
-        {
+    fn get(&mut self, layer: usize, codec: &AgreedCodec) -> Option<&mut AnyPacketizer> {
+        let payload_type = codec.payload_type;
+        let matches = |(l, pt, _): &(usize, u8, AnyPacketizer)| *l == layer && *pt == payload_type;
+        if !self.by_payload_type.iter().any(matches) {
             let packetizer = AnyPacketizer::for_codec(codec)?;
-            self.by_payload_type.push((codec.payload_type, packetizer));
+            self.by_payload_type
+                .push((layer, codec.payload_type, packetizer));
         }
         self.by_payload_type
             .iter_mut()
-            .find(|(pt, _)| *pt == codec.payload_type)
-            .map(|(_, p)| p)
+            .find(|p| matches(p))
+            .map(|(_, _, p)| p)
     }
 
     /// Forgets the packetizers of payload types no longer agreed.
     pub(crate) fn retain(&mut self, agreed: impl Fn(u8) -> bool) {
-        self.by_payload_type.retain(|(pt, _)| agreed(*pt));
+        self.by_payload_type.retain(|(_, pt, _)| agreed(*pt));
     }
 }
 
@@ -286,6 +286,9 @@ impl Peer {
     /// [`ice::MAX_QUEUED_TRANSMITS`](sansrtc_ice::MAX_QUEUED_TRANSMITS) of
     /// them (300 KB at the default payload size): a larger frame is
     /// refused with [`Error::QueueFull`] before any packet goes.
+    ///
+    /// On a transceiver that sends simulcast, the frame goes to the first
+    /// layer sent; [`write_frame_rid`](Self::write_frame_rid) picks one.
     pub fn write_frame(
         &mut self,
         now: Instant,
@@ -294,15 +297,30 @@ impl Peer {
         timestamp: u32,
         frame: &[u8],
     ) -> Result<(), Error> {
+        self.write_frame_on(now, mid, None, payload_type, timestamp, frame)
+    }
+
+    /// [`write_frame`](Self::write_frame) on layer `rid`, or the first
+    /// layer sent.
+    pub(crate) fn write_frame_on(
+        &mut self,
+        now: Instant,
+        mid: &str,
+        rid: Option<&str>,
+        payload_type: u8,
+        timestamp: u32,
+        frame: &[u8],
+    ) -> Result<(), Error> {
         self.check_open()?;
         self.advance(now);
         let index = self.sending_index(mid, payload_type)?;
+        let layer = self.sending_layer(index, rid)?;
         if self.srtp.is_none() {
             return Err(Error::NotConnected);
         }
         let mut payloads = core::mem::take(&mut self.payloads);
         let packetized = self
-            .packetize(index, payload_type, timestamp, frame, &mut payloads)
+            .packetize(index, layer, payload_type, timestamp, frame, &mut payloads)
             .and_then(|()| {
                 // All or nothing: the packets must fit in the queue.
                 if payloads.len() > sansrtc_ice::MAX_QUEUED_TRANSMITS {
@@ -316,6 +334,7 @@ impl Peer {
                 self.send_rtp(
                     now,
                     index,
+                    layer,
                     payload_type,
                     timestamp,
                     payload.marker,
@@ -325,18 +344,24 @@ impl Peer {
             Ok(())
         });
         self.payloads = payloads;
-        if let (Ok(()), Some(transceiver)) = (&result, self.transceivers.get_mut(index)) {
-            transceiver.outbound.frames_sent += 1;
+        if let (Ok(()), Some(outbound)) = (
+            &result,
+            self.transceivers
+                .get_mut(index)
+                .and_then(|t| t.outbound.get_mut(layer)),
+        ) {
+            outbound.frames_sent += 1;
         }
         self.pump(now);
         result
     }
 
     /// Cuts `frame` into `payloads` with the packetizer of a
-    /// transceiver's codec.
+    /// transceiver's codec for stream `layer`.
     fn packetize(
         &mut self,
         index: usize,
+        layer: usize,
         payload_type: u8,
         timestamp: u32,
         frame: &[u8],
@@ -354,7 +379,7 @@ impl Peer {
             .ok_or(Error::PayloadType(payload_type))?;
         let packetizer = transceiver
             .packetizers
-            .get(codec)
+            .get(layer, codec)
             .ok_or(Error::NoPacketizer(payload_type))?;
         packetizer
             .packetizer()
@@ -505,6 +530,7 @@ impl Peer {
             stream.frames_received += 1;
             let event = Event::Frame {
                 mid: transceiver.mid.clone(),
+                rid: stream.rid,
                 payload_type,
                 timestamp: frame.timestamp,
                 keyframe: frame.keyframe,

@@ -22,6 +22,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use sansrtc_dtls::{DtlsRole, Fingerprint as DtlsFingerprint, HashFunction, Setup as DtlsSetup};
+use sansrtc_rtp::rtp::extension::uri;
 use sansrtc_sdp::negotiate::{
     Capabilities, LocalMedia, Session, Side, agree, create_answer, create_offer,
 };
@@ -32,7 +33,10 @@ use sansrtc_stun::rng::Rng;
 
 use crate::event::{Error, Event, MediaKind, Mid, SignalingState};
 use crate::peer::Peer;
-use crate::transceiver::{MAX_REMOTE_RTX, MID_EXTENSION_ID, MID_URI, Negotiated, Transceiver};
+use crate::transceiver::{
+    MAX_REMOTE_RTX, MID_EXTENSION_ID, MID_URI, Negotiated, REPAIRED_RID_EXTENSION_ID,
+    RID_EXTENSION_ID, Transceiver,
+};
 
 /// The offer/answer state.
 #[derive(Debug)]
@@ -241,6 +245,9 @@ impl Peer {
         };
         let session = self.session()?;
         let mut capabilities = Capabilities::new(session);
+        // Simulcast layers we could not receive are left out of the answer.
+        let mut answered = offer.clone();
+        crate::simulcast::drop_unreceivable_rids(&mut answered);
         for media in &offer.media {
             let Some(transceiver) = media
                 .mid()
@@ -266,7 +273,7 @@ impl Peer {
                 Some(u64::from(sansrtc_datachannel::DEFAULT_MAX_MESSAGE_SIZE));
             capabilities.data_channel = Some(application);
         }
-        let answer = create_answer(&offer, &capabilities)
+        let answer = create_answer(&answered, &capabilities)
             .map_err(|e| Error::Negotiation(e.to_string()))?
             .into_owned();
         self.data.accepted =
@@ -326,16 +333,37 @@ impl Peer {
             MediaKind::Video => (MediaType::Video, self.config.video_codecs.clone()),
             _ => (MediaType::Audio, self.config.audio_codecs.clone()),
         };
-        let extensions = alloc::vec![Extmap {
-            id: MID_EXTENSION_ID,
+        let extmap = |id: u16, uri: &'static str| Extmap {
+            id,
             direction: None,
-            uri: Cow::Borrowed(MID_URI),
+            uri: Cow::Borrowed(uri),
             attributes: None,
-        }];
+        };
+        let mut extensions = alloc::vec![extmap(MID_EXTENSION_ID, MID_URI)];
+        let rids = transceiver.rids();
+        if transceiver.kind == MediaKind::Video || !rids.is_empty() {
+            // RFC 8852 §4: the layers of simulcast are named in RTP.
+            extensions.push(extmap(RID_EXTENSION_ID, uri::RID));
+            extensions.push(extmap(REPAIRED_RID_EXTENSION_ID, uri::REPAIRED_RID));
+        }
         let mut media = LocalMedia::new("", kind, codecs, extensions);
         media.mid = Cow::Owned(transceiver.mid.clone());
         media.direction = transceiver.direction;
-        if transceiver.direction.sends() {
+        if transceiver.direction.sends() && !rids.is_empty() {
+            // RFC 8853 §5.1: one stream per layer; their SSRCs go
+            // unannounced, named by the MID and rid they carry.
+            let (lines, simulcast) = crate::simulcast::send_description(&rids);
+            media.rids = lines;
+            media.simulcast = Some(simulcast);
+            media.msid = Some(Msid {
+                stream_id: Cow::Owned(self.cname.clone()),
+                track_id: Some(Cow::Owned(alloc::format!(
+                    "{}-{}",
+                    self.cname,
+                    transceiver.mid
+                ))),
+            });
+        } else if transceiver.direction.sends() {
             let stream: Cow<'static, str> = Cow::Owned(self.cname.clone());
             let track: Cow<'static, str> =
                 Cow::Owned(alloc::format!("{}-{}", self.cname, transceiver.mid));
@@ -392,6 +420,10 @@ impl Peer {
             };
             let mut negotiated = Negotiated::from_agreement(agreed);
             negotiated.remote_rtx = remote_rtx(remote, mid);
+            if agreed.accepted {
+                (negotiated.send_rids, negotiated.recv_rids) =
+                    crate::simulcast::agreed_rids(answer, mid, side == Side::Offerer);
+            }
             let anchor = self.anchor;
             let interval = self.config.rtcp_interval;
             let cname = self.cname.clone();

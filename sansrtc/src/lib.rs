@@ -8,8 +8,10 @@
 //! MID header extension (RFC 8843), SSRC or payload type, RTCP reports,
 //! keyframe requests and BYE, generic NACK with RTX retransmission
 //! (RFC 4585, RFC 4588), frames packetized and reassembled through a
-//! jitter buffer ([`Peer::write_frame`], [`Peer::receive_frames`]), and
-//! statistics in the shape of the W3C `getStats()` ([`Peer::stats`]).
+//! jitter buffer ([`Peer::write_frame`], [`Peer::receive_frames`]),
+//! simulcast sent and received (RFC 8851, 8852, 8853: layers named by
+//! [`Rid`], [`Peer::add_simulcast_transceiver`]), and statistics in the
+//! shape of the W3C `getStats()` ([`Peer::stats`]).
 //!
 //! It never reads a clock, sleeps, spawns or touches a socket: you own the
 //! sockets and the time, as with every sansrtc state machine (see
@@ -96,6 +98,7 @@ mod frames;
 mod jsep;
 mod media;
 mod peer;
+mod simulcast;
 pub mod stats;
 mod transceiver;
 
@@ -111,6 +114,7 @@ pub use peer::{
     MAX_DATAGRAM, MAX_QUEUED_EVENTS, MAX_TRANSCEIVERS, Peer,
 };
 pub use sansrtc_datachannel::{ChannelOptions, Message, Priority, Reliability};
+pub use simulcast::{MAX_RID_LEN, MAX_SIMULCAST_LAYERS, Rid};
 pub use stats::Stats;
 
 pub use sansrtc_datachannel as datachannel;

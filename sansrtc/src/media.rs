@@ -1,9 +1,10 @@
 //! Media streams and the receive path.
 //!
-//! Each transceiver has one [`Outbound`] stream (what we send: counters,
-//! the packets kept to answer NACKs, what the other side's reports say
-//! about it) and up to [`MAX_INBOUND_STREAMS`] [`Inbound`] streams, one per
-//! SSRC we hear on it (counters, NACK generation, the jitter buffer of
+//! Each transceiver has one [`Outbound`] stream, or one per simulcast
+//! layer (what we send: SSRC, sequence numbers, counters, the packets kept
+//! to answer NACKs, what the other side's reports say about it) and up to
+//! [`MAX_INBOUND_STREAMS`] [`Inbound`] streams, one per SSRC we hear on it
+//! (its simulcast rid, counters, NACK generation, the jitter buffer of
 //! frame mode).
 //!
 //! A received SRTP packet is unprotected, routed to its transceiver
@@ -13,8 +14,15 @@
 //! dropped when NACK is on), counted, and handed to the application as
 //! [`Event::Media`] or, in frame mode, to the stream's jitter buffer.
 //!
+//! On a transceiver that receives simulcast, a stream is known by the rid
+//! its first packets carry (RFC 8852 §3.1), kept for the packets after
+//! that carry none; an RTX stream by the repaired rid of its first packets
+//! (§3.2). A rid that was not agreed, or a stream no rid identified yet,
+//! is refused ([`RecvError::Rid`]).
+//!
 //! - <https://www.rfc-editor.org/rfc/rfc8843#section-9.2>
 //! - <https://www.rfc-editor.org/rfc/rfc4588#section-4>
+//! - <https://www.rfc-editor.org/rfc/rfc8852#section-3>
 
 use core::time::Duration;
 use std::time::Instant;
@@ -24,16 +32,20 @@ use bytes::{Bytes, BytesMut};
 use sansrtc_rtp::nack::{NackConfig, NackGenerator, NackOutcome};
 use sansrtc_rtp::rtp::extension::Mid as MidExtension;
 use sansrtc_rtp::rtp::rtx::{RetransmissionBuffer, RtxPayload};
-use sansrtc_rtp::rtp::{Builder, ExtensionKind, Packet as RtpPacket, SequenceUnwrapper};
+use sansrtc_rtp::rtp::{Builder, Element, ExtensionKind, Packet as RtpPacket, SequenceUnwrapper};
+use sansrtc_rtp::session::Session as RtcpSession;
+use sansrtc_stun::rng::Rng;
 
 use crate::event::{Event, MediaPacket, Payload, RecvError};
 use crate::frames::Assembly;
 use crate::peer::Peer;
+use crate::simulcast::Rid;
 use crate::transceiver::Transceiver;
 
-/// Most SSRCs a transceiver receives at once; a new one beyond replaces
-/// the one heard from least recently.
-pub const MAX_INBOUND_STREAMS: usize = 4;
+/// Most SSRCs a transceiver receives at once (as many as it can receive
+/// simulcast layers, [`MAX_SIMULCAST_LAYERS`](crate::MAX_SIMULCAST_LAYERS));
+/// a new one beyond replaces the one heard from least recently.
+pub const MAX_INBOUND_STREAMS: usize = 8;
 
 /// Most sequence numbers one NACK we send asks for, and most packets we
 /// resend for one NACK we receive.
@@ -84,11 +96,25 @@ pub(crate) struct RemoteInbound {
     pub(crate) last_report: Instant,
 }
 
-/// The stream a transceiver sends.
+/// A stream a transceiver sends: its one stream, or a simulcast layer.
 #[derive(Debug)]
 pub(crate) struct Outbound {
+    /// Our SSRC (RFC 3550 §8: random).
+    pub(crate) ssrc: u32,
+    /// The simulcast layer, for a transceiver that sends layers.
+    pub(crate) rid: Option<Rid>,
+    pub(crate) sequence_number: u16,
+    /// Added to the application's timestamps (RFC 3550 §5.1: a random
+    /// start).
+    pub(crate) timestamp_offset: u32,
+    /// The RTCP session of a layer after the first (which reports in the
+    /// transceiver's): its sender reports.
+    pub(crate) rtcp: Option<RtcpSession>,
     /// Our RTX SSRC (RFC 4588 §8.2).
     pub(crate) rtx_ssrc: u32,
+    /// The other side reported on our RTX stream: it knows which layer it
+    /// repairs.
+    pub(crate) rtx_reported: bool,
     /// The first RTX sequence number (RFC 4588 §4: random).
     first_rtx_sequence_number: u16,
     /// The packets kept to answer NACKs, once NACK is agreed.
@@ -111,9 +137,26 @@ pub(crate) struct Outbound {
 }
 
 impl Outbound {
-    pub(crate) fn new(rtx_ssrc: u32, first_rtx_sequence_number: u16) -> Self {
+    /// A stream with random SSRCs, sequence numbers and timestamp offset.
+    pub(crate) fn random(rng: &mut Rng) -> Self {
+        let ssrc = rng.next_u32();
+        let sequence_number = (rng.next_u32() & 0x7fff) as u16;
+        let timestamp_offset = rng.next_u32();
+        let mut outbound = Self::new(ssrc, rng.next_u32(), (rng.next_u32() & 0x7fff) as u16);
+        outbound.sequence_number = sequence_number;
+        outbound.timestamp_offset = timestamp_offset;
+        outbound
+    }
+
+    pub(crate) fn new(ssrc: u32, rtx_ssrc: u32, first_rtx_sequence_number: u16) -> Self {
         Self {
+            ssrc,
+            rid: None,
+            sequence_number: 0,
+            timestamp_offset: 0,
+            rtcp: None,
             rtx_ssrc,
+            rtx_reported: false,
             first_rtx_sequence_number,
             resend: None,
             packets_sent: 0,
@@ -182,6 +225,8 @@ impl Outbound {
 #[derive(Debug)]
 pub(crate) struct Inbound {
     pub(crate) ssrc: u32,
+    /// The simulcast layer, latched from the first packet that named it.
+    pub(crate) rid: Option<Rid>,
     pub(crate) rtx_ssrc: Option<u32>,
     /// The payload type of the last packet.
     pub(crate) payload_type: u8,
@@ -218,6 +263,7 @@ impl Inbound {
     fn new(ssrc: u32, payload_type: u8) -> Self {
         Self {
             ssrc,
+            rid: None,
             rtx_ssrc: None,
             payload_type,
             packets_received: 0,
@@ -274,6 +320,8 @@ pub(crate) struct Received {
     pub(crate) rtx_ssrc: Option<u32>,
     /// It came again after a NACK (as RTX, or as the original resent).
     pub(crate) retransmitted: bool,
+    /// The simulcast layer it named (or its stream latched).
+    pub(crate) rid: Option<Rid>,
 }
 
 impl Received {
@@ -283,7 +331,8 @@ impl Received {
 }
 
 impl Peer {
-    /// SRTP in: unprotect, route, unwrap RTX, deliver.
+    /// SRTP in: unprotect, route, unwrap RTX, deliver. A packet no
+    /// transceiver or stream takes is counted.
     pub(crate) fn receive_rtp(&mut self, now: Instant, contents: &[u8]) -> Result<(), RecvError> {
         let Some(srtp) = &mut self.srtp else {
             return Err(RecvError::NotKeyed);
@@ -294,6 +343,16 @@ impl Peer {
             .ok_or(RecvError::TooLarge)?;
         buf.copy_from_slice(contents);
         let len = srtp.inbound.unprotect_rtp(buf).map_err(RecvError::Srtp)?;
+        let result = self.receive_plain_rtp(now, len);
+        if let Err(RecvError::Unrouted | RecvError::Rid) = result {
+            self.counters.rtp_discarded += 1;
+        }
+        result
+    }
+
+    /// Decrypted RTP, the first `len` bytes of the scratch buffer: route,
+    /// identify its stream, unwrap RTX, deliver.
+    fn receive_plain_rtp(&mut self, now: Instant, len: usize) -> Result<(), RecvError> {
         let plain = self.buffer.get(..len).unwrap_or_default();
         let packet = RtpPacket::parse(plain).map_err(RecvError::Malformed)?;
         let index = route(&self.transceivers, &packet).ok_or(RecvError::Unrouted)?;
@@ -310,6 +369,7 @@ impl Peer {
             header_len: packet.header_len(),
             rtx_ssrc: None,
             retransmitted: false,
+            rid: None,
         };
         let repaired = transceiver
             .negotiated
@@ -323,8 +383,8 @@ impl Peer {
             if rtx.payload.is_empty() {
                 return Ok(());
             }
-            let original_ssrc =
-                original_source(transceiver, received.ssrc).ok_or(RecvError::Unrouted)?;
+            let named = named(transceiver, &packet, ExtensionKind::RepairedRid);
+            let original_ssrc = original_source(transceiver, received.ssrc, named)?;
             received = Received {
                 ssrc: original_ssrc,
                 sequence_number: rtx.original_sequence_number,
@@ -338,6 +398,21 @@ impl Peer {
         } else if received.payload.0 == received.payload.1 && packet.padding_len() > 0 {
             // Padding only: nothing for the application.
             return Ok(());
+        } else {
+            let named = named(transceiver, &packet, ExtensionKind::Rid);
+            match layer(transceiver, received.ssrc, named) {
+                Ok(rid) => received.rid = rid,
+                Err(known) => {
+                    if let Some(stream) = known.and_then(|i| {
+                        self.transceivers
+                            .get_mut(index)
+                            .and_then(|t| t.inbound.get_mut(i))
+                    }) {
+                        stream.packets_discarded += 1;
+                    }
+                    return Err(RecvError::Rid);
+                }
+            }
         }
         self.deliver(now, index, received)
     }
@@ -351,8 +426,24 @@ impl Peer {
             return Err(RecvError::Unrouted);
         };
         let nack = transceiver.negotiated.as_ref().is_some_and(|n| n.nack());
-        let stream = inbound_stream(transceiver, received.ssrc, received.payload_type)
-            .ok_or(RecvError::Unrouted)?;
+        if let Some(rtx_ssrc) = received.rtx_ssrc {
+            // An RTX SSRC repairs one stream: the last one it was seen
+            // repairing.
+            for stream in transceiver
+                .inbound
+                .iter_mut()
+                .filter(|s| s.ssrc != received.ssrc && s.rtx_ssrc == Some(rtx_ssrc))
+            {
+                stream.rtx_ssrc = None;
+            }
+        }
+        let stream = inbound_stream(
+            transceiver,
+            received.ssrc,
+            received.payload_type,
+            received.rid,
+        )
+        .ok_or(RecvError::Unrouted)?;
         let payload_len = received.payload_len() as u64;
         if let Some(rtx_ssrc) = received.rtx_ssrc {
             stream.rtx_ssrc = Some(rtx_ssrc);
@@ -396,7 +487,7 @@ impl Peer {
             // The reports describe the network: what arrived the first
             // time, at the time it arrived.
             transceiver.remote_ssrc = Some(received.ssrc);
-            transceiver.start_rtcp(now, received.payload_type);
+            transceiver.start_rtcp(now, 0, received.payload_type);
             if let Some(rtcp) = &mut transceiver.rtcp {
                 rtcp.handle_rtp_receive(
                     now,
@@ -424,8 +515,14 @@ impl Peer {
             .buffer
             .get(received.payload.0..received.payload.1)
             .unwrap_or_default();
+        let rid = transceiver
+            .inbound
+            .iter()
+            .find(|s| s.ssrc == received.ssrc)
+            .and_then(|s| s.rid);
         let media = MediaPacket {
             mid: transceiver.mid.clone(),
+            rid,
             payload_type: received.payload_type,
             sequence_number: received.sequence_number,
             timestamp: received.timestamp,
@@ -513,20 +610,56 @@ impl Peer {
         self.lost = lost;
     }
 
-    /// Resends packet `sequence_number` of a transceiver: as RTX when RTX
-    /// was agreed for its payload type, else as it was. Whether it was
-    /// still kept.
-    pub(crate) fn retransmit(&mut self, now: Instant, index: usize, sequence_number: u16) -> bool {
+    /// Resends packet `sequence_number` of stream `layer` of a
+    /// transceiver: as RTX when RTX was agreed for its payload type, else
+    /// as it was. Whether it was still kept.
+    ///
+    /// The RTX packets of a simulcast layer carry the MID and the
+    /// repaired rid (RFC 8852 §3.2) until the other side reports on the
+    /// RTX stream; other RTX packets keep the original's extensions.
+    pub(crate) fn retransmit(
+        &mut self,
+        now: Instant,
+        index: usize,
+        layer: usize,
+        sequence_number: u16,
+    ) -> bool {
         let Some(srtp) = &mut self.srtp else {
             return false;
         };
         let Some(transceiver) = self.transceivers.get_mut(index) else {
             return false;
         };
+        let simulcast = transceiver.sends_simulcast();
         let Some(negotiated) = &transceiver.negotiated else {
             return false;
         };
-        let Some(resend) = &mut transceiver.outbound.resend else {
+        let Some(outbound) = transceiver.outbound.get_mut(layer) else {
+            return false;
+        };
+        let mut elements = [Element::new(0, &[]); 2];
+        let mut count = 0;
+        let rid = outbound.rid;
+        if simulcast && !outbound.rtx_reported {
+            let wanted = [
+                negotiated
+                    .extensions
+                    .id(ExtensionKind::Mid)
+                    .map(|id| (id, transceiver.mid.as_bytes())),
+                negotiated
+                    .extensions
+                    .id(ExtensionKind::RepairedRid)
+                    .zip(rid.as_ref())
+                    .map(|(id, rid)| (id, rid.as_bytes())),
+            ];
+            for (id, data) in wanted.into_iter().flatten() {
+                if let Some(slot) = elements.get_mut(count) {
+                    *slot = Element::new(id, data);
+                    count += 1;
+                }
+            }
+        }
+        let Some(resend) = &mut outbound.resend else {
             return false;
         };
         let Some(stored) = resend.get(sequence_number) else {
@@ -548,7 +681,18 @@ impl Peer {
         };
         let len = match rtx_payload_type {
             Some(rtx_payload_type) => {
-                match resend.write_rtx(sequence_number, rtx_payload_type, buf) {
+                let written = if simulcast {
+                    let elements = elements.get(..count).unwrap_or_default();
+                    resend.write_rtx_with_extensions(
+                        sequence_number,
+                        rtx_payload_type,
+                        elements,
+                        buf,
+                    )
+                } else {
+                    resend.write_rtx(sequence_number, rtx_payload_type, buf)
+                };
+                match written {
                     Ok(Some(len)) => len,
                     _ => return false,
                 }
@@ -564,10 +708,10 @@ impl Peer {
         let Ok(len) = srtp.outbound.protect_rtp(&mut self.buffer, len) else {
             return false;
         };
-        transceiver.outbound.retransmitted_packets_sent += 1;
-        transceiver.outbound.retransmitted_bytes_sent += payload_len as u64;
-        transceiver.outbound.packets_sent += 1;
-        transceiver.outbound.bytes_sent += payload_len as u64;
+        outbound.retransmitted_packets_sent += 1;
+        outbound.retransmitted_bytes_sent += payload_len as u64;
+        outbound.packets_sent += 1;
+        outbound.bytes_sent += payload_len as u64;
         self.send(now, len).is_ok()
     }
 
@@ -589,14 +733,20 @@ impl Peer {
 }
 
 /// The stream of `ssrc` on a transceiver, made if new (replacing the one
-/// heard from least recently when [`MAX_INBOUND_STREAMS`] are there).
+/// heard from least recently when [`MAX_INBOUND_STREAMS`] are there), with
+/// simulcast layer `rid` if it has none yet. A new stream of a layer
+/// replaces the layer's old one (the sender changed its SSRC).
 fn inbound_stream(
     transceiver: &mut Transceiver,
     ssrc: u32,
     payload_type: u8,
+    rid: Option<Rid>,
 ) -> Option<&mut Inbound> {
     let streams = &mut transceiver.inbound;
     if !streams.iter().any(|s| s.ssrc == ssrc) {
+        if rid.is_some() {
+            streams.retain(|s| s.rid != rid);
+        }
         if streams.len() >= MAX_INBOUND_STREAMS {
             let oldest = streams
                 .iter()
@@ -607,15 +757,117 @@ fn inbound_stream(
         }
         streams.push(Inbound::new(ssrc, payload_type));
     }
-    streams.iter_mut().find(|s| s.ssrc == ssrc)
+    let stream = streams.iter_mut().find(|s| s.ssrc == ssrc)?;
+    if stream.rid.is_none() {
+        stream.rid = rid;
+    }
+    Some(stream)
 }
 
-/// The media SSRC an RTX packet on `rtx_ssrc` repairs: from the other
-/// side's `a=ssrc-group:FID`, else the stream it repaired before, else the
-/// stream the transceiver hears (RFC 4588 §5.3: with session multiplexing
-/// the association is by SSRC; a transceiver carries one media stream).
-fn original_source(transceiver: &Transceiver, rtx_ssrc: u32) -> Option<u32> {
+/// What a packet's rtp-stream-id or repaired-rtp-stream-id header
+/// extension says (RFC 8852 §3), on a transceiver that receives simulcast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Named {
+    /// No such extension, or a transceiver without simulcast (where rids
+    /// mean nothing).
+    Nothing,
+    /// A rid agreed for the transceiver.
+    Agreed(Rid),
+    /// A rid that was not agreed, too long, or malformed.
+    Refused,
+}
+
+/// Whether a transceiver receives simulcast: rids were agreed, and the
+/// rtp-stream-id extension that names them.
+fn receives_simulcast(transceiver: &Transceiver) -> bool {
     transceiver
+        .negotiated
+        .as_ref()
+        .is_some_and(|n| !n.recv_rids.is_empty() && n.extensions.id(ExtensionKind::Rid).is_some())
+}
+
+/// The rid a packet names in extension `kind` (`Rid` or `RepairedRid`).
+pub(crate) fn named(
+    transceiver: &Transceiver,
+    packet: &RtpPacket<&[u8]>,
+    kind: ExtensionKind,
+) -> Named {
+    let Some(negotiated) = transceiver
+        .negotiated
+        .as_ref()
+        .filter(|_| receives_simulcast(transceiver))
+    else {
+        return Named::Nothing;
+    };
+    let Some(data) = negotiated
+        .extensions
+        .id(kind)
+        .zip(packet.extension())
+        .and_then(|(id, extension)| extension.get(id))
+    else {
+        return Named::Nothing;
+    };
+    // Some senders pad the value with NUL bytes; they are not part of it.
+    let end = data
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |last| last + 1);
+    match Rid::from_bytes(data.get(..end).unwrap_or_default()) {
+        Some(rid) if negotiated.recv_rids.contains(&rid) => Named::Agreed(rid),
+        _ => Named::Refused,
+    }
+}
+
+/// The simulcast layer of a media packet on `ssrc`: the rid it names, or
+/// the one its stream latched; `None` on a transceiver without
+/// simulcast. `Err` when it is refused, with the index of its stream if
+/// it has one: a rid that was not agreed, another rid than the stream's,
+/// or no rid on a stream no rid identified yet.
+pub(crate) fn layer(
+    transceiver: &Transceiver,
+    ssrc: u32,
+    named: Named,
+) -> Result<Option<Rid>, Option<usize>> {
+    let stream = transceiver.inbound.iter().position(|s| s.ssrc == ssrc);
+    let latched = stream
+        .and_then(|i| transceiver.inbound.get(i))
+        .and_then(|s| s.rid);
+    match (named, latched) {
+        (Named::Refused, _) => Err(stream),
+        (Named::Agreed(rid), Some(latched)) if rid != latched => Err(stream),
+        (Named::Agreed(rid), _) => Ok(Some(rid)),
+        (Named::Nothing, Some(latched)) => Ok(Some(latched)),
+        (Named::Nothing, None) if receives_simulcast(transceiver) => Err(stream),
+        (Named::Nothing, None) => Ok(None),
+    }
+}
+
+/// The media SSRC an RTX packet on `rtx_ssrc` repairs: on a transceiver
+/// that receives simulcast, the stream of the rid its repaired-rtp-stream-id
+/// names (RFC 8852 §3.2); else from the other side's `a=ssrc-group:FID`,
+/// else the stream it repaired before, else (without simulcast) the
+/// stream the transceiver hears (RFC 4588 §5.3: with session multiplexing
+/// the association is by SSRC; such a transceiver carries one media
+/// stream).
+pub(crate) fn original_source(
+    transceiver: &Transceiver,
+    rtx_ssrc: u32,
+    repaired: Named,
+) -> Result<u32, RecvError> {
+    match repaired {
+        Named::Refused => return Err(RecvError::Rid),
+        Named::Agreed(rid) => {
+            return transceiver
+                .inbound
+                .iter()
+                .filter(|s| s.rid == Some(rid))
+                .max_by_key(|s| s.last_packet_received)
+                .map(|s| s.ssrc)
+                .ok_or(RecvError::Rid);
+        }
+        Named::Nothing => {}
+    }
+    let known = transceiver
         .negotiated
         .as_ref()
         .and_then(|n| n.rtx_source(rtx_ssrc))
@@ -625,7 +877,12 @@ fn original_source(transceiver: &Transceiver, rtx_ssrc: u32) -> Option<u32> {
                 .iter()
                 .find(|s| s.rtx_ssrc == Some(rtx_ssrc))
                 .map(|s| s.ssrc)
-        })
+        });
+    if receives_simulcast(transceiver) {
+        // Guessing could put a layer's repairs on another layer.
+        return known.ok_or(RecvError::Rid);
+    }
+    known
         .or(transceiver.remote_ssrc)
         .or_else(|| {
             transceiver.negotiated.as_ref().and_then(|n| {
@@ -635,6 +892,7 @@ fn original_source(transceiver: &Transceiver, rtx_ssrc: u32) -> Option<u32> {
                     .find(|ssrc| n.remote_rtx.iter().all(|(_, rtx)| rtx != ssrc))
             })
         })
+        .ok_or(RecvError::Unrouted)
 }
 
 /// The transceiver an RTP packet belongs to (RFC 8843 §9.2): by its MID
@@ -716,22 +974,178 @@ mod tests {
         assert!(pool.copy(&[]).is_empty());
     }
 
+    /// A video transceiver that receives the simulcast layers q and h,
+    /// with the MID (id 1), rtp-stream-id (2) and repaired-rtp-stream-id
+    /// (3) extensions.
+    fn simulcast_receiver(rng: &mut Rng) -> Transceiver {
+        let mut transceiver =
+            Transceiver::new("0".into(), MediaKind::Video, Direction::RecvOnly, rng);
+        let mut extensions = sansrtc_rtp::rtp::extension::ExtensionMap::new();
+        extensions.insert_kind(1, ExtensionKind::Mid).unwrap();
+        extensions.insert_kind(2, ExtensionKind::Rid).unwrap();
+        extensions
+            .insert_kind(3, ExtensionKind::RepairedRid)
+            .unwrap();
+        transceiver.negotiated = Some(crate::transceiver::Negotiated {
+            direction: Direction::RecvOnly,
+            codecs: Vec::new(),
+            extensions,
+            remote_ssrcs: Vec::new(),
+            remote_rtx: Vec::new(),
+            send_rids: Vec::new(),
+            recv_rids: alloc::vec![Rid::new("q").unwrap(), Rid::new("h").unwrap()],
+        });
+        transceiver
+    }
+
+    /// An RTP packet on `ssrc` with header extension elements `elements`.
+    fn rtp(ssrc: u32, elements: &[Element<'_>]) -> Vec<u8> {
+        let mut builder = Builder::new()
+            .payload_type(96)
+            .ssrc(ssrc)
+            .payload(&[1, 2, 3]);
+        if !elements.is_empty() {
+            builder = builder.extensions(elements);
+        }
+        let mut buf = alloc::vec![0u8; 100];
+        let len = builder.write_to(&mut buf).unwrap();
+        buf.truncate(len);
+        buf
+    }
+
+    #[test]
+    fn rids_are_read_checked_and_latched() {
+        let mut rng = Rng::new(Some(seed_from_u64(3)));
+        let mut transceiver = simulcast_receiver(&mut rng);
+        let (q, h) = (Rid::new("q").unwrap(), Rid::new("h").unwrap());
+        let name = |t: &Transceiver, elements: &[Element<'_>], kind| {
+            let bytes = rtp(7, elements);
+            named(t, &RtpPacket::parse(&bytes[..]).unwrap(), kind)
+        };
+        assert_eq!(
+            name(&transceiver, &[Element::new(2, b"h")], ExtensionKind::Rid),
+            Named::Agreed(h)
+        );
+        // Padding NULs are not part of the rid.
+        assert_eq!(
+            name(
+                &transceiver,
+                &[Element::new(2, b"h\0\0")],
+                ExtensionKind::Rid
+            ),
+            Named::Agreed(h)
+        );
+        for bad in [&b"x"[..], b"h h", b"\xff", b"\0", b"seventeen-bytes-x"] {
+            assert_eq!(
+                name(&transceiver, &[Element::new(2, bad)], ExtensionKind::Rid),
+                Named::Refused
+            );
+        }
+        assert_eq!(
+            name(&transceiver, &[Element::new(1, b"0")], ExtensionKind::Rid),
+            Named::Nothing
+        );
+        assert_eq!(
+            name(
+                &transceiver,
+                &[Element::new(2, b"h")],
+                ExtensionKind::RepairedRid
+            ),
+            Named::Nothing
+        );
+        assert_eq!(
+            name(
+                &transceiver,
+                &[Element::new(3, b"q")],
+                ExtensionKind::RepairedRid
+            ),
+            Named::Agreed(q)
+        );
+
+        // A new SSRC needs a rid; once it has one, it keeps it.
+        assert_eq!(layer(&transceiver, 7, Named::Nothing), Err(None));
+        assert_eq!(layer(&transceiver, 7, Named::Refused), Err(None));
+        assert_eq!(layer(&transceiver, 7, Named::Agreed(q)), Ok(Some(q)));
+        inbound_stream(&mut transceiver, 7, 96, Some(q)).unwrap();
+        assert_eq!(layer(&transceiver, 7, Named::Nothing), Ok(Some(q)));
+        assert_eq!(layer(&transceiver, 7, Named::Agreed(q)), Ok(Some(q)));
+        // It cannot change layers.
+        assert_eq!(layer(&transceiver, 7, Named::Agreed(h)), Err(Some(0)));
+
+        // RTX finds the stream of the layer it repairs, and only by name
+        // or by what it repaired before.
+        assert_eq!(original_source(&transceiver, 70, Named::Agreed(q)), Ok(7));
+        assert_eq!(
+            original_source(&transceiver, 70, Named::Agreed(h)),
+            Err(RecvError::Rid)
+        );
+        assert_eq!(
+            original_source(&transceiver, 70, Named::Refused),
+            Err(RecvError::Rid)
+        );
+        assert_eq!(
+            original_source(&transceiver, 70, Named::Nothing),
+            Err(RecvError::Rid)
+        );
+        inbound_stream(&mut transceiver, 7, 96, None)
+            .unwrap()
+            .rtx_ssrc = Some(70);
+        assert_eq!(original_source(&transceiver, 70, Named::Nothing), Ok(7));
+
+        // A new SSRC of a layer replaces the layer's old stream.
+        inbound_stream(&mut transceiver, 8, 96, Some(h)).unwrap();
+        inbound_stream(&mut transceiver, 9, 96, Some(q)).unwrap();
+        let streams: Vec<(u32, Option<Rid>)> = transceiver
+            .inbound
+            .iter()
+            .map(|s| (s.ssrc, s.rid))
+            .collect();
+        assert_eq!(streams, [(8, Some(h)), (9, Some(q))]);
+
+        // A new agreement without layer q forgets its stream: an SSRC
+        // of q is a stream no rid identified, and q is refused.
+        let mut renegotiated = transceiver.negotiated.clone().unwrap();
+        renegotiated.recv_rids = alloc::vec![h];
+        let anchor = (start(), sansrtc_rtp::ntp::NtpTime(0));
+        let interval = Duration::from_secs(1);
+        transceiver.negotiate(renegotiated.clone(), "c", anchor, interval, 0, &mut rng);
+        let streams: Vec<u32> = transceiver.inbound.iter().map(|s| s.ssrc).collect();
+        assert_eq!(streams, [8]);
+        assert_eq!(layer(&transceiver, 9, Named::Nothing), Err(None));
+        assert_eq!(
+            name(&transceiver, &[Element::new(2, b"q")], ExtensionKind::Rid),
+            Named::Refused
+        );
+        assert_eq!(layer(&transceiver, 8, Named::Nothing), Ok(Some(h)));
+
+        // Without simulcast agreed, rids mean nothing.
+        renegotiated.recv_rids.clear();
+        transceiver.negotiate(renegotiated, "c", anchor, interval, 0, &mut rng);
+        assert!(transceiver.inbound.is_empty());
+        assert_eq!(
+            name(&transceiver, &[Element::new(2, b"x")], ExtensionKind::Rid),
+            Named::Nothing
+        );
+        assert_eq!(layer(&transceiver, 5, Named::Nothing), Ok(None));
+    }
+
     #[test]
     fn inbound_streams_are_capped_and_the_least_recent_goes() {
         let mut rng = Rng::new(Some(seed_from_u64(1)));
         let mut transceiver =
             Transceiver::new("0".into(), MediaKind::Video, Direction::RecvOnly, &mut rng);
         let t0 = start();
-        for ssrc in 0..10u32 {
-            let stream = inbound_stream(&mut transceiver, ssrc, 96).unwrap();
+        let total = MAX_INBOUND_STREAMS as u32 + 6;
+        for ssrc in 0..total {
+            let stream = inbound_stream(&mut transceiver, ssrc, 96, None).unwrap();
             stream.last_packet_received = Some(t0 + Duration::from_millis(u64::from(ssrc)));
             assert!(transceiver.inbound.len() <= MAX_INBOUND_STREAMS);
         }
         let mut kept: Vec<u32> = transceiver.inbound.iter().map(|s| s.ssrc).collect();
         kept.sort_unstable();
-        assert_eq!(kept, [6, 7, 8, 9]);
+        assert_eq!(kept, (6..total).collect::<Vec<_>>());
         // A known SSRC is found, not added.
-        inbound_stream(&mut transceiver, 7, 96).unwrap();
+        inbound_stream(&mut transceiver, 7, 96, None).unwrap();
         assert_eq!(transceiver.inbound.len(), MAX_INBOUND_STREAMS);
     }
 
@@ -750,7 +1164,7 @@ mod tests {
     #[test]
     fn report_blocks_give_loss_and_round_trip_time() {
         let t0 = start();
-        let mut outbound = Outbound::new(2, 0);
+        let mut outbound = Outbound::new(1, 2, 0);
         let mut block = sansrtc_rtp::rtcp::ReportBlock {
             ssrc: 1,
             fraction_lost: 64,
@@ -777,7 +1191,7 @@ mod tests {
 
     #[test]
     fn the_retransmission_buffer_is_made_once_and_bounded() {
-        let mut outbound = Outbound::new(5, 100);
+        let mut outbound = Outbound::new(9, 5, 100);
         outbound.keep_sent(usize::MAX);
         let mut buf = [0u8; 64];
         for seq in 0..3u16 {

@@ -374,7 +374,9 @@ impl Peer {
 
     /// Sends an RTP packet on a transceiver: the peer fills in our SSRC,
     /// the next sequence number, `timestamp` plus our random offset and the
-    /// MID header extension, then protects it with SRTP.
+    /// MID header extension, then protects it with SRTP. On a transceiver
+    /// that sends simulcast it goes to the first layer sent
+    /// ([`write_rtp_rid`](Self::write_rtp_rid) picks one).
     pub fn write_rtp(
         &mut self,
         now: Instant,
@@ -387,13 +389,16 @@ impl Peer {
         self.check_open()?;
         self.advance(now);
         let index = self.sending_index(mid, payload_type)?;
-        self.send_rtp(now, index, payload_type, timestamp, marker, payload)?;
+        let layer = self.sending_layer(index, None)?;
+        self.send_rtp(now, index, layer, payload_type, timestamp, marker, payload)?;
         self.pump(now);
         Ok(())
     }
 
     /// Asks the other side for a keyframe on a transceiver we receive on
-    /// (an RTCP PLI, RFC 4585 §6.3.1).
+    /// (an RTCP PLI, RFC 4585 §6.3.1). On a transceiver that receives
+    /// simulcast it is about the stream heard most recently;
+    /// [`request_keyframe_for`](Self::request_keyframe_for) names a layer.
     pub fn request_keyframe(&mut self, now: Instant, mid: &str) -> Result<(), Error> {
         self.advance(now);
         let index = self.index_of(mid)?;
@@ -465,7 +470,7 @@ impl Peer {
         let media = !self.closed && self.srtp.is_some();
         for transceiver in &self.transceivers {
             if media && transceiver.negotiated.is_some() {
-                consider(transceiver.rtcp.as_ref().and_then(|r| r.poll_timeout()));
+                consider(transceiver.rtcp_timeout());
             }
             for stream in &transceiver.inbound {
                 if media {
@@ -613,12 +618,14 @@ impl Peer {
         Ok(index)
     }
 
-    /// Writes, keeps (for NACKs), protects and sends one RTP packet of a
-    /// transceiver that may send `payload_type`.
+    /// Writes, keeps (for NACKs), protects and sends one RTP packet of
+    /// stream `layer` of a transceiver that may send `payload_type`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn send_rtp(
         &mut self,
         now: Instant,
         index: usize,
+        layer: usize,
         payload_type: u8,
         timestamp: u32,
         marker: bool,
@@ -637,17 +644,26 @@ impl Peer {
             .saturating_sub(srtp.outbound.rtp_overhead());
         let buf = self.buffer.get_mut(..room).ok_or(Error::TooLarge)?;
         let len = transceiver
-            .write_rtp(buf, payload_type, timestamp, marker, payload)
+            .write_rtp(buf, layer, payload_type, timestamp, marker, payload)
             .ok_or(Error::TooLarge)?;
-        if let Some(resend) = &mut transceiver.outbound.resend {
+        transceiver.start_rtcp(now, layer, payload_type);
+        let rtcp = transceiver.rtcp.as_mut();
+        let Some(outbound) = transceiver.outbound.get_mut(layer) else {
+            return Err(Error::NotConnected);
+        };
+        if let Some(resend) = &mut outbound.resend {
             // A packet too large to keep is sent all the same.
             let _ = resend.store(buf.get(..len).unwrap_or_default());
         }
-        transceiver.outbound.last_packet_sent = Some(now);
-        transceiver.outbound.payload_type = Some(payload_type);
-        transceiver.start_rtcp(now, payload_type);
-        let rtp_timestamp = timestamp.wrapping_add(transceiver.timestamp_offset);
-        if let Some(rtcp) = &mut transceiver.rtcp {
+        outbound.last_packet_sent = Some(now);
+        outbound.payload_type = Some(payload_type);
+        let rtp_timestamp = timestamp.wrapping_add(outbound.timestamp_offset);
+        let rtcp = if layer == 0 {
+            rtcp
+        } else {
+            outbound.rtcp.as_mut()
+        };
+        if let Some(rtcp) = rtcp {
             rtcp.handle_rtp_send(now, rtp_timestamp, payload.len());
         }
         let len = srtp
@@ -791,35 +807,36 @@ impl Peer {
         if self.srtp.is_none() || self.closed {
             return;
         }
-        let Some(rtcp) = self
-            .transceivers
-            .get_mut(index)
-            .and_then(|t| t.rtcp.as_mut())
-        else {
+        let Some(transceiver) = self.transceivers.get_mut(index) else {
             return;
         };
-        rtcp.handle_timeout(now);
         let mut reports = Vec::new();
-        while let Some(report) = rtcp.poll_transmit() {
-            reports.push(report);
-        }
+        transceiver.poll_reports(now, &mut reports);
         for report in reports {
             // Lost like a datagram when there is no pair to send on.
             let _ = self.send_rtcp(now, &report);
         }
     }
 
-    /// RTCP BYE (RFC 3550 §6.6) for a transceiver that sent.
+    /// RTCP BYE (RFC 3550 §6.6) for the streams of a transceiver that
+    /// sent.
     fn send_bye(&mut self, now: Instant, index: usize) {
         let Some(transceiver) = self.transceivers.get(index) else {
             return;
         };
-        if transceiver.outbound.packets_sent == 0 || self.srtp.is_none() {
+        let mut ssrcs = [0u32; crate::MAX_SIMULCAST_LAYERS];
+        let mut count = 0;
+        for outbound in transceiver.outbound.iter().filter(|o| o.packets_sent > 0) {
+            if let Some(slot) = ssrcs.get_mut(count) {
+                *slot = outbound.ssrc;
+                count += 1;
+            }
+        }
+        if count == 0 || self.srtp.is_none() {
             return;
         }
-        let ssrc = [transceiver.ssrc];
         let bye = sansrtc_rtp::rtcp::Goodbye {
-            sources: sansrtc_rtp::list::List::new(&ssrc),
+            sources: sansrtc_rtp::list::List::new(ssrcs.get(..count).unwrap_or_default()),
             reason: None,
         };
         let mut plain = [0u8; 64];
@@ -890,19 +907,24 @@ impl Peer {
                     }
                 }
                 RtcpPacket::Nack(nack) => {
-                    let Some(index) = self
+                    let Some((index, layer)) = self
                         .transceivers
                         .iter()
-                        .position(|t| t.ssrc == nack.media_ssrc)
+                        .enumerate()
+                        .find_map(|(i, t)| t.layer_of(nack.media_ssrc).map(|layer| (i, layer)))
                     else {
                         continue;
                     };
-                    if let Some(t) = self.transceivers.get_mut(index) {
-                        t.outbound.nack_count += 1;
+                    if let Some(outbound) = self
+                        .transceivers
+                        .get_mut(index)
+                        .and_then(|t| t.outbound.get_mut(layer))
+                    {
+                        outbound.nack_count += 1;
                     }
                     for sequence_number in nack.lost_sequence_numbers().take(MAX_NACKED_PER_PACKET)
                     {
-                        self.retransmit(now, index, sequence_number);
+                        self.retransmit(now, index, layer, sequence_number);
                     }
                 }
                 RtcpPacket::PictureLossIndication(pli) => {
@@ -937,9 +959,7 @@ impl Peer {
         // Reports go to every session: each takes the blocks about its own
         // source and the sender reports of the sources it receives.
         for transceiver in &mut self.transceivers {
-            if let Some(rtcp) = &mut transceiver.rtcp {
-                let _ = rtcp.handle_rtcp_receive(now, plain);
-            }
+            transceiver.handle_rtcp_receive(now, plain);
         }
         Ok(())
     }
@@ -955,22 +975,24 @@ impl Peer {
     ) -> Option<Duration> {
         self.transceivers
             .iter_mut()
-            .find(|t| t.ssrc == block.ssrc)?
-            .outbound
-            .handle_report_block(now, arrival, block)
+            .find_map(|t| t.handle_report_block(now, arrival, block))?
     }
 
     /// The other side asks for a keyframe of our stream `ssrc`.
     fn keyframe_requested(&mut self, ssrc: u32, request: KeyframeRequest) {
-        let Some(t) = self.transceivers.iter_mut().find(|t| t.ssrc == ssrc) else {
+        let Some((mid, outbound)) = self.transceivers.iter_mut().find_map(|t| {
+            let layer = t.layer_of(ssrc)?;
+            let mid = t.mid.clone();
+            t.outbound.get_mut(layer).map(|o| (mid, o))
+        }) else {
             return;
         };
         match request {
-            KeyframeRequest::Fir => t.outbound.fir_count += 1,
-            _ => t.outbound.pli_count += 1,
+            KeyframeRequest::Fir => outbound.fir_count += 1,
+            _ => outbound.pli_count += 1,
         }
-        let mid = t.mid.clone();
-        self.event(Event::KeyframeRequested { mid, request });
+        let rid = outbound.rid;
+        self.event(Event::KeyframeRequested { mid, rid, request });
     }
 
     /// Moves what ICE and DTLS produced along: DTLS datagrams out through

@@ -19,6 +19,7 @@ use sansrtc_srtp::ProtectionProfile;
 
 use crate::event::{DtlsState, IceConnectionState, MediaKind, Mid};
 use crate::peer::Peer;
+use crate::simulcast::Rid;
 
 /// The id of the one transport (everything is BUNDLEd on it).
 const TRANSPORT_ID: &str = "transport";
@@ -51,9 +52,25 @@ impl Stats {
         self.inbound_rtp.iter().filter(move |s| s.mid == mid)
     }
 
-    /// The `outbound-rtp` entry of a transceiver.
+    /// The `outbound-rtp` entry of a transceiver (its first simulcast
+    /// layer, when it sends several).
     pub fn outbound(&self, mid: &str) -> Option<&OutboundRtpStats> {
         self.outbound_rtp.iter().find(|s| s.mid == mid)
+    }
+
+    /// The `outbound-rtp` entry of simulcast layer `rid` of a transceiver.
+    pub fn outbound_rid(&self, mid: &str, rid: &str) -> Option<&OutboundRtpStats> {
+        self.outbound_rtp
+            .iter()
+            .find(|s| s.mid == mid && s.rid.is_some_and(|r| r == rid))
+    }
+
+    /// The `inbound-rtp` entry of simulcast layer `rid` received on a
+    /// transceiver.
+    pub fn inbound_rid(&self, mid: &str, rid: &str) -> Option<&InboundRtpStats> {
+        self.inbound_rtp
+            .iter()
+            .find(|s| s.mid == mid && s.rid.is_some_and(|r| r == rid))
     }
 
     /// The `remote-inbound-rtp` entry of a transceiver.
@@ -76,6 +93,9 @@ pub struct InboundRtpStats {
     pub kind: MediaKind,
     /// `mid`.
     pub mid: Mid,
+    /// The simulcast layer (RFC 8852 rid), on a transceiver that receives
+    /// simulcast. W3C's `inbound-rtp` has no rid: this one is ours.
+    pub rid: Option<Rid>,
     /// `transportId`.
     pub transport_id: String,
     /// The payload type of the last packet (W3C `codecId` names the codec
@@ -134,6 +154,8 @@ pub struct OutboundRtpStats {
     pub kind: MediaKind,
     /// `mid`.
     pub mid: Mid,
+    /// `rid`: the simulcast layer, on a transceiver that sends layers.
+    pub rid: Option<Rid>,
     /// `transportId`.
     pub transport_id: String,
     /// `rtxSsrc`: our RTX SSRC, when RTX was agreed.
@@ -307,6 +329,12 @@ pub struct TransportStats {
     pub selected_candidate_pair_id: Option<String>,
     /// `selectedCandidatePairChanges`.
     pub selected_candidate_pair_changes: u64,
+    /// RTP packets that authenticated but that no transceiver took, or
+    /// that a transceiver receiving simulcast refused (a rid that was not
+    /// agreed, a stream no rid identified yet; see
+    /// [`RecvError::Rid`](crate::RecvError::Rid)). W3C has no such
+    /// counter: this one is ours.
+    pub rtp_packets_discarded: u64,
 }
 
 /// Datagrams and bytes in each direction.
@@ -341,6 +369,8 @@ pub(crate) struct TransportCounters {
     pub(crate) transport: Counters,
     pub(crate) pair: Counters,
     pub(crate) pair_changes: u64,
+    /// RTP packets no transceiver or stream took.
+    pub(crate) rtp_discarded: u64,
 }
 
 impl TransportCounters {
@@ -401,6 +431,7 @@ impl Peer {
                     ssrc: stream.ssrc,
                     kind: transceiver.kind,
                     mid: transceiver.mid.clone(),
+                    rid: stream.rid,
                     transport_id: TRANSPORT_ID.to_string(),
                     payload_type: stream.payload_type,
                     packets_received: stream.packets_received,
@@ -420,53 +451,56 @@ impl Peer {
                     frames_dropped: stream.frames_dropped,
                 });
             }
-            let outbound = &transceiver.outbound;
-            if outbound.packets_sent == 0 && !transceiver.sends() {
-                continue;
-            }
             let rtx = transceiver
                 .negotiated
                 .as_ref()
                 .is_some_and(|n| n.codecs.iter().any(|c| c.rtx_payload_type.is_some()));
-            let id = format!("outbound-rtp-{}", transceiver.ssrc);
-            let remote_id = format!("remote-inbound-rtp-{}", transceiver.ssrc);
-            if let Some(remote) = &outbound.remote {
-                remote_inbound_rtp.push(RemoteInboundRtpStats {
-                    id: remote_id.clone(),
-                    ssrc: transceiver.ssrc,
+            for (layer, outbound) in transceiver.outbound.iter().enumerate() {
+                let sent = transceiver.sends() && transceiver.layer_is_sent(layer);
+                if outbound.packets_sent == 0 && !sent {
+                    continue;
+                }
+                let id = format!("outbound-rtp-{}", outbound.ssrc);
+                let remote_id = format!("remote-inbound-rtp-{}", outbound.ssrc);
+                if let Some(remote) = &outbound.remote {
+                    remote_inbound_rtp.push(RemoteInboundRtpStats {
+                        id: remote_id.clone(),
+                        ssrc: outbound.ssrc,
+                        kind: transceiver.kind,
+                        mid: transceiver.mid.clone(),
+                        transport_id: TRANSPORT_ID.to_string(),
+                        local_id: id.clone(),
+                        timestamp: remote.last_report,
+                        packets_lost: i64::from(remote.packets_lost),
+                        fraction_lost: f64::from(remote.fraction_lost) / 256.0,
+                        // In the units of what we send.
+                        jitter: rtp_duration(remote.jitter, clock_rate(outbound.payload_type)),
+                        round_trip_time: remote.round_trip_time,
+                        total_round_trip_time: remote.total_round_trip_time,
+                        round_trip_time_measurements: remote.round_trip_time_measurements,
+                        reports_received: remote.reports_received,
+                    });
+                }
+                outbound_rtp.push(OutboundRtpStats {
+                    id,
+                    ssrc: outbound.ssrc,
                     kind: transceiver.kind,
                     mid: transceiver.mid.clone(),
+                    rid: outbound.rid,
                     transport_id: TRANSPORT_ID.to_string(),
-                    local_id: id.clone(),
-                    timestamp: remote.last_report,
-                    packets_lost: i64::from(remote.packets_lost),
-                    fraction_lost: f64::from(remote.fraction_lost) / 256.0,
-                    // In the units of what we send.
-                    jitter: rtp_duration(remote.jitter, clock_rate(outbound.payload_type)),
-                    round_trip_time: remote.round_trip_time,
-                    total_round_trip_time: remote.total_round_trip_time,
-                    round_trip_time_measurements: remote.round_trip_time_measurements,
-                    reports_received: remote.reports_received,
+                    rtx_ssrc: rtx.then_some(outbound.rtx_ssrc),
+                    packets_sent: outbound.packets_sent,
+                    bytes_sent: outbound.bytes_sent,
+                    header_bytes_sent: outbound.header_bytes_sent,
+                    retransmitted_packets_sent: outbound.retransmitted_packets_sent,
+                    retransmitted_bytes_sent: outbound.retransmitted_bytes_sent,
+                    nack_count: outbound.nack_count,
+                    pli_count: outbound.pli_count,
+                    fir_count: outbound.fir_count,
+                    frames_sent: outbound.frames_sent,
+                    remote_id: outbound.remote.is_some().then_some(remote_id),
                 });
             }
-            outbound_rtp.push(OutboundRtpStats {
-                id,
-                ssrc: transceiver.ssrc,
-                kind: transceiver.kind,
-                mid: transceiver.mid.clone(),
-                transport_id: TRANSPORT_ID.to_string(),
-                rtx_ssrc: rtx.then_some(outbound.rtx_ssrc),
-                packets_sent: outbound.packets_sent,
-                bytes_sent: outbound.bytes_sent,
-                header_bytes_sent: outbound.header_bytes_sent,
-                retransmitted_packets_sent: outbound.retransmitted_packets_sent,
-                retransmitted_bytes_sent: outbound.retransmitted_bytes_sent,
-                nack_count: outbound.nack_count,
-                pli_count: outbound.pli_count,
-                fir_count: outbound.fir_count,
-                frames_sent: outbound.frames_sent,
-                remote_id: outbound.remote.is_some().then_some(remote_id),
-            });
         }
         let candidate_pair = self.ice.selected_pair(1).map(|(local, remote)| {
             let local_id = format!("candidate-local-{}", local.foundation());
@@ -505,6 +539,7 @@ impl Peer {
             srtp_cipher: self.srtp_profile(),
             selected_candidate_pair_id: candidate_pair.as_ref().map(|p| p.id.clone()),
             selected_candidate_pair_changes: self.counters.pair_changes,
+            rtp_packets_discarded: self.counters.rtp_discarded,
         };
         Stats {
             timestamp: now,

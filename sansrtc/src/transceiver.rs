@@ -1,8 +1,9 @@
-//! Transceivers: one m-line each, with what we send (our SSRC, sequence
-//! numbers, timestamps, the MID header extension of RFC 8843, the RTX
-//! stream that repairs it) and what we agreed to receive (the streams we
-//! hear, see [`crate::media`]), and the RTCP session that reports on both
-//! (RFC 3550 §6).
+//! Transceivers: one m-line each, with what we send (one stream, or one
+//! per simulcast layer: SSRC, sequence numbers, timestamps, the MID and
+//! rid header extensions of RFC 8843 and RFC 8852, the RTX stream that
+//! repairs it) and what we agreed to receive (the streams we hear, see
+//! [`crate::media`]), and the RTCP session that reports on both (RFC 3550
+//! §6).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -10,6 +11,7 @@ use core::time::Duration;
 use std::time::Instant;
 
 use sansrtc_rtp::ntp::NtpTime;
+use sansrtc_rtp::rtcp::ReportBlock;
 use sansrtc_rtp::rtp::{Builder, Element, ExtensionKind, ExtensionMap};
 use sansrtc_rtp::session::{Session as RtcpSession, SessionConfig};
 use sansrtc_sdp::Direction;
@@ -19,6 +21,7 @@ use sansrtc_stun::rng::Rng;
 use crate::event::{MediaKind, Mid};
 use crate::frames::Packetizers;
 use crate::media::{Inbound, Outbound};
+use crate::simulcast::Rid;
 
 /// The RTP header extension a transceiver writes on every packet: its mid
 /// (RFC 8843 §15), so that BUNDLE can route it.
@@ -26,6 +29,11 @@ pub(crate) const MID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
 
 /// The id we offer for the MID extension.
 pub(crate) const MID_EXTENSION_ID: u16 = 9;
+
+/// The ids we offer for the rtp-stream-id and repaired-rtp-stream-id
+/// extensions (RFC 8852 §4), the ones browsers use.
+pub(crate) const RID_EXTENSION_ID: u16 = 10;
+pub(crate) const REPAIRED_RID_EXTENSION_ID: u16 = 11;
 
 /// Most RTX associations (`a=ssrc-group:FID`) kept from a remote
 /// description.
@@ -61,6 +69,11 @@ pub(crate) struct Negotiated {
     /// The other side's RTX streams (RFC 4588 §8.2, `a=ssrc-group:FID`):
     /// (media SSRC, RTX SSRC), at most [`MAX_REMOTE_RTX`].
     pub(crate) remote_rtx: Vec<(u32, u32)>,
+    /// The simulcast layers we send (RFC 8853), at most
+    /// [`MAX_SIMULCAST_LAYERS`](crate::MAX_SIMULCAST_LAYERS).
+    pub(crate) send_rids: Vec<Rid>,
+    /// The simulcast layers we receive.
+    pub(crate) recv_rids: Vec<Rid>,
 }
 
 impl Negotiated {
@@ -103,6 +116,8 @@ impl Negotiated {
             extensions,
             remote_ssrcs: agreed.remote_ssrcs.clone(),
             remote_rtx: Vec::new(),
+            send_rids: Vec::new(),
+            recv_rids: Vec::new(),
         }
     }
 
@@ -151,22 +166,22 @@ pub(crate) struct Transceiver {
     pub(crate) direction: Direction,
     /// After the last offer/answer exchange.
     pub(crate) negotiated: Option<Negotiated>,
-    /// Our SSRC (RFC 3550 §8: random).
+    /// Our SSRC (RFC 3550 §8: random): the first stream we send, and the
+    /// sender of our RTCP.
     pub(crate) ssrc: u32,
-    pub(crate) sequence_number: u16,
-    /// Added to the application's timestamps (RFC 3550 §5.1: a random
-    /// start).
-    pub(crate) timestamp_offset: u32,
     /// The RTCP session, once media flows (its clock rate is the first
-    /// packet's).
+    /// packet's): reports on what we receive, and sender reports of the
+    /// first stream we send.
     pub(crate) rtcp: Option<RtcpSession>,
     /// What the RTCP session starts from, once negotiated.
     rtcp_setup: Option<RtcpSetup>,
     /// The clock rate of the RTCP session (its jitter's units).
     pub(crate) rtcp_clock_rate: u32,
-    /// What we sent: counters, the packets kept to answer NACKs, what
-    /// the other side reports about them.
-    pub(crate) outbound: Outbound,
+    /// The streams we send, never empty: one, or one per simulcast layer
+    /// (the first one's SSRC is [`ssrc`](Self::ssrc)). Each has its
+    /// counters, the packets kept to answer NACKs, what the other side
+    /// reports about it.
+    pub(crate) outbound: Vec<Outbound>,
     /// The streams we receive, most recently heard last.
     pub(crate) inbound: Vec<Inbound>,
     /// The media SSRC we heard from most recently (never an RTX one).
@@ -180,18 +195,17 @@ pub(crate) struct Transceiver {
 
 impl Transceiver {
     pub(crate) fn new(mid: Mid, kind: MediaKind, direction: Direction, rng: &mut Rng) -> Self {
+        let outbound = Outbound::random(rng);
         Self {
             mid,
             kind,
             direction,
             negotiated: None,
-            ssrc: rng.next_u32(),
-            sequence_number: (rng.next_u32() & 0x7fff) as u16,
-            timestamp_offset: rng.next_u32(),
+            ssrc: outbound.ssrc,
             rtcp: None,
             rtcp_setup: None,
             rtcp_clock_rate: 0,
-            outbound: Outbound::new(rng.next_u32(), (rng.next_u32() & 0x7fff) as u16),
+            outbound: alloc::vec![outbound],
             inbound: Vec::new(),
             remote_ssrc: None,
             frames: false,
@@ -199,11 +213,16 @@ impl Transceiver {
         }
     }
 
-    /// Starts the RTCP session, if it has not started, at the clock rate of
-    /// `payload_type`'s codec (RFC 3550 §6.4.1: jitter and the RTP time of
-    /// sender reports are in its units).
-    pub(crate) fn start_rtcp(&mut self, now: Instant, payload_type: u8) {
-        if self.rtcp.is_some() {
+    /// Starts the RTCP session of stream `layer` we send (the
+    /// transceiver's for the first), if it has not started, at the clock
+    /// rate of `payload_type`'s codec (RFC 3550 §6.4.1: jitter and the RTP
+    /// time of sender reports are in its units).
+    pub(crate) fn start_rtcp(&mut self, now: Instant, layer: usize, payload_type: u8) {
+        let started = match layer {
+            0 => self.rtcp.is_some(),
+            _ => self.outbound.get(layer).is_none_or(|o| o.rtcp.is_some()),
+        };
+        if started {
             return;
         }
         let Some(setup) = &self.rtcp_setup else {
@@ -217,26 +236,147 @@ impl Transceiver {
         else {
             return;
         };
+        let Some(ssrc) = self.outbound.get(layer).map(|o| o.ssrc) else {
+            return;
+        };
         let mut config = SessionConfig::new(
-            self.ssrc,
+            ssrc,
             &setup.cname,
             clock_rate,
             setup.anchor.1,
             setup.anchor.0,
         );
         config.min_interval = setup.interval;
-        config.seed = Some(setup.seed);
+        let mut seed = setup.seed;
+        // Each layer's reports on a timer of its own.
+        if let Some(first) = seed.first_mut() {
+            *first ^= layer as u8;
+        }
+        config.seed = Some(seed);
         config.session_bandwidth = match self.kind {
             MediaKind::Audio => 64_000,
             _ => 2_000_000,
         };
-        self.rtcp = Some(RtcpSession::new(config, now));
-        self.rtcp_clock_rate = clock_rate;
+        let session = RtcpSession::new(config, now);
+        match (layer, self.outbound.get_mut(layer)) {
+            (0, _) => {
+                self.rtcp = Some(session);
+                self.rtcp_clock_rate = clock_rate;
+            }
+            (_, Some(outbound)) => outbound.rtcp = Some(session),
+            _ => {}
+        }
     }
 
-    /// Our RTX SSRC (RFC 4588 §8.2), announced with `a=ssrc-group:FID`.
-    pub(crate) const fn rtx_ssrc(&self) -> u32 {
-        self.outbound.rtx_ssrc
+    /// Our RTX SSRC (RFC 4588 §8.2) of the first stream, announced with
+    /// `a=ssrc-group:FID`.
+    pub(crate) fn rtx_ssrc(&self) -> u32 {
+        self.outbound.first().map_or(0, |o| o.rtx_ssrc)
+    }
+
+    /// Makes the transceiver send the simulcast layers `rids` (at least
+    /// one): the first stream takes the first rid, each other gets a
+    /// stream of its own.
+    pub(crate) fn set_layers(&mut self, rids: &[Rid], rng: &mut Rng) {
+        self.outbound.truncate(1);
+        for (layer, rid) in rids.iter().enumerate() {
+            if layer > 0 {
+                self.outbound.push(Outbound::random(rng));
+            }
+            if let Some(outbound) = self.outbound.get_mut(layer) {
+                outbound.rid = Some(*rid);
+            }
+        }
+    }
+
+    /// The simulcast layers we asked to send (empty without simulcast).
+    pub(crate) fn rids(&self) -> Vec<Rid> {
+        self.outbound.iter().filter_map(|o| o.rid).collect()
+    }
+
+    /// Whether the agreement has us send simulcast layers: the answer
+    /// accepted at least one of ours.
+    pub(crate) fn sends_simulcast(&self) -> bool {
+        self.negotiated.as_ref().is_some_and(|n| {
+            self.outbound
+                .iter()
+                .any(|o| o.rid.is_some_and(|rid| n.send_rids.contains(&rid)))
+        })
+    }
+
+    /// Whether stream `layer` is sent: a simulcast layer the answer
+    /// accepted, or, without simulcast, the first stream.
+    pub(crate) fn layer_is_sent(&self, layer: usize) -> bool {
+        if !self.sends_simulcast() {
+            return layer == 0;
+        }
+        let Some(negotiated) = &self.negotiated else {
+            return false;
+        };
+        self.outbound
+            .get(layer)
+            .and_then(|o| o.rid)
+            .is_some_and(|rid| negotiated.send_rids.contains(&rid))
+    }
+
+    /// The stream we send on `ssrc`.
+    pub(crate) fn layer_of(&self, ssrc: u32) -> Option<usize> {
+        self.outbound.iter().position(|o| o.ssrc == ssrc)
+    }
+
+    /// When the next RTCP report of the transceiver is due.
+    pub(crate) fn rtcp_timeout(&self) -> Option<Instant> {
+        core::iter::once(self.rtcp.as_ref())
+            .chain(self.outbound.iter().map(|o| o.rtcp.as_ref()))
+            .flatten()
+            .filter_map(RtcpSession::poll_timeout)
+            .min()
+    }
+
+    /// Runs the RTCP sessions' timers and takes the reports due.
+    pub(crate) fn poll_reports(&mut self, now: Instant, reports: &mut Vec<Vec<u8>>) {
+        let sessions = core::iter::once(self.rtcp.as_mut())
+            .chain(self.outbound.iter_mut().map(|o| o.rtcp.as_mut()))
+            .flatten();
+        for session in sessions {
+            session.handle_timeout(now);
+            while let Some(report) = session.poll_transmit() {
+                reports.push(report);
+            }
+        }
+    }
+
+    /// Gives a received RTCP compound to every RTCP session: each takes
+    /// the blocks about its own source and the sender reports of the
+    /// sources it receives.
+    pub(crate) fn handle_rtcp_receive(&mut self, now: Instant, plain: &[u8]) {
+        let sessions = core::iter::once(self.rtcp.as_mut())
+            .chain(self.outbound.iter_mut().map(|o| o.rtcp.as_mut()))
+            .flatten();
+        for session in sessions {
+            let _ = session.handle_rtcp_receive(now, plain);
+        }
+    }
+
+    /// A report block about one of the streams we send (received at
+    /// `now`, compact NTP `arrival`): `None` when it is about none of
+    /// ours, else the round-trip time it measured, if any. A block about
+    /// an RTX stream only tells that the other side knows it.
+    pub(crate) fn handle_report_block(
+        &mut self,
+        now: Instant,
+        arrival: u32,
+        block: &ReportBlock,
+    ) -> Option<Option<Duration>> {
+        if let Some(outbound) = self.outbound.iter_mut().find(|o| o.ssrc == block.ssrc) {
+            return Some(outbound.handle_report_block(now, arrival, block));
+        }
+        let outbound = self
+            .outbound
+            .iter_mut()
+            .find(|o| o.rtx_ssrc == block.ssrc)?;
+        outbound.rtx_reported = true;
+        Some(None)
     }
 
     /// Whether the agreed direction lets us send.
@@ -247,9 +387,11 @@ impl Transceiver {
     }
 
     /// Applies a new agreement: readies the RTCP session (it starts with
-    /// the first packet sent or received, at its codec's clock rate), and
+    /// the first packet sent or received, at its codec's clock rate),
     /// keeps the last `retransmission_capacity` packets sent when NACK was
-    /// agreed.
+    /// agreed, and forgets the streams of simulcast layers no longer
+    /// received (their packets are refused from then on, as any rid not
+    /// agreed).
     pub(crate) fn negotiate(
         &mut self,
         negotiated: Negotiated,
@@ -268,43 +410,69 @@ impl Transceiver {
             });
         }
         if negotiated.nack() && negotiated.direction.sends() {
-            self.outbound.keep_sent(retransmission_capacity);
+            for outbound in &mut self.outbound {
+                outbound.keep_sent(retransmission_capacity);
+            }
         }
         self.packetizers.retain(|pt| negotiated.codec(pt).is_some());
+        self.inbound
+            .retain(|s| s.rid.is_none_or(|rid| negotiated.recv_rids.contains(&rid)));
         self.negotiated = Some(negotiated);
     }
 
-    /// Writes the header and `payload` of our next RTP packet into `buf`;
-    /// returns its length.
+    /// Writes the header and `payload` of the next RTP packet of stream
+    /// `layer` into `buf`; returns its length.
+    ///
+    /// A single stream carries the MID on every packet. A simulcast layer
+    /// carries the MID and its rid until the other side reports on it
+    /// (RFC 8852 §4: from then on its SSRC names it), as browsers do.
     pub(crate) fn write_rtp(
         &mut self,
         buf: &mut [u8],
+        layer: usize,
         payload_type: u8,
         timestamp: u32,
         marker: bool,
         payload: &[u8],
     ) -> Option<usize> {
+        let simulcast = self.sends_simulcast();
         let negotiated = self.negotiated.as_ref()?;
+        let outbound = self.outbound.get(layer)?;
         let mid_id = negotiated.extensions.id(ExtensionKind::Mid);
-        let element;
-        let elements;
+        let rid_id = negotiated.extensions.id(ExtensionKind::Rid);
+        let rid = outbound.rid;
+        let named = !simulcast || outbound.remote.is_none();
+        let mut elements = [Element::new(0, &[]); 2];
+        let mut count = 0;
+        let wanted = [
+            mid_id.filter(|_| named).map(|id| (id, self.mid.as_bytes())),
+            rid_id
+                .zip(rid.as_ref())
+                .filter(|_| simulcast && named)
+                .map(|(id, rid)| (id, rid.as_bytes())),
+        ];
+        for (id, data) in wanted.into_iter().flatten() {
+            if let Some(slot) = elements.get_mut(count) {
+                *slot = Element::new(id, data);
+                count += 1;
+            }
+        }
         let mut builder = Builder::new()
             .payload_type(payload_type)
-            .sequence_number(self.sequence_number)
-            .timestamp(timestamp.wrapping_add(self.timestamp_offset))
-            .ssrc(self.ssrc)
+            .sequence_number(outbound.sequence_number)
+            .timestamp(timestamp.wrapping_add(outbound.timestamp_offset))
+            .ssrc(outbound.ssrc)
             .marker(marker)
             .payload(payload);
-        if let Some(id) = mid_id {
-            element = [Element::new(id, self.mid.as_bytes())];
-            elements = &element[..];
+        if let Some(elements) = elements.get(..count).filter(|e| !e.is_empty()) {
             builder = builder.extensions(elements);
         }
         let len = builder.write_to(buf).ok()?;
-        self.sequence_number = self.sequence_number.wrapping_add(1);
-        self.outbound.packets_sent += 1;
-        self.outbound.bytes_sent += payload.len() as u64;
-        self.outbound.header_bytes_sent += (len - payload.len()) as u64;
+        let outbound = self.outbound.get_mut(layer)?;
+        outbound.sequence_number = outbound.sequence_number.wrapping_add(1);
+        outbound.packets_sent += 1;
+        outbound.bytes_sent += payload.len() as u64;
+        outbound.header_bytes_sent += (len - payload.len()) as u64;
         Some(len)
     }
 }

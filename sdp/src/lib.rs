@@ -43,6 +43,12 @@
 //! - `std` (default): nothing yet needs it; the crate is `no_std` + `alloc`.
 //! - `serde`: `serde::Serialize` for the typed model and the negotiation
 //!   results; a [`Line`] serializes as its value.
+//! - `arbitrary`: `arbitrary::Arbitrary` for [`Sdp<'static>`](Sdp), [`Media`]
+//!   and [`Attribute`] (any description the grammar allows) and for JSEP
+//!   offers and answerers (`arbitrary::OfferSpec`, `negotiate::Capabilities`):
+//!   generated input for your fuzz targets, written by this crate.
+//! - `proptest`: proptest strategies for the same (`strategy`), and
+//!   near-valid descriptions for negative tests.
 //!
 //! # Limits
 //!
@@ -55,6 +61,7 @@
 //! No input may cause a panic; a panic is a bug.
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -62,6 +69,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "arbitrary", feature = "proptest"))))]
+pub mod arbitrary;
 mod attribute;
 mod bandwidth;
 mod connection;
@@ -75,6 +85,9 @@ pub mod negotiate;
 mod rtp;
 mod session;
 mod simulcast;
+#[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+pub mod strategy;
 mod time;
 mod token;
 mod transport;

@@ -54,6 +54,14 @@
 //! The codec is `no_std` and allocates nothing: parsing borrows from your
 //! bytes, writing fills your buffer, errors are `Copy`.
 //!
+//! # Fuzzing and property testing
+//!
+//! The `arbitrary` feature implements `arbitrary::Arbitrary` for owned
+//! message specs (`arbitrary::MessageSpec`) that write themselves with
+//! [`MessageBuilder`], signed and fingerprinted with the keys you give; the
+//! `proptest` feature adds strategies for them (`strategy`), and near-valid
+//! messages for negative tests.
+//!
 //! # Panics
 //!
 //! No input from the network may cause a panic; a panic is a bug. Every cap
@@ -61,6 +69,7 @@
 //! [`attribute::MAX_TEXT_LEN`], ...).
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -69,6 +78,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "arbitrary", feature = "proptest"))))]
+pub mod arbitrary;
 pub mod attribute;
 pub mod credentials;
 pub mod drive;
@@ -79,6 +91,9 @@ mod message;
 pub mod rng;
 #[cfg(feature = "std")]
 pub mod server;
+#[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+pub mod strategy;
 #[cfg(feature = "std")]
 pub mod transaction;
 #[cfg(feature = "std")]

@@ -6,7 +6,7 @@
 use alloc::vec::Vec;
 
 use crate::error::{ParseError, WriteError, invalid};
-use crate::rtp::{Builder, Packet};
+use crate::rtp::{Builder, Element, Packet};
 
 /// Largest packet the buffer keeps (an RTP packet in one UDP datagram).
 pub const MAX_STORED_PACKET_LEN: usize = 1500;
@@ -115,6 +115,33 @@ impl RetransmissionBuffer {
         rtx_payload_type: u8,
         buf: &mut [u8],
     ) -> Result<Option<usize>, WriteError> {
+        self.write(sequence_number, rtx_payload_type, None, buf)
+    }
+
+    /// Like [`write_rtx`](Self::write_rtx), with `elements` as the RTX
+    /// packet's header extension instead of the original's (no extension
+    /// when it is empty). A simulcast sender names the stream an RTX
+    /// packet repairs with the repaired-rtp-stream-id extension, and must
+    /// not repeat the original's rtp-stream-id on the RTX stream.
+    ///
+    /// <https://www.rfc-editor.org/rfc/rfc8852#section-3.2>
+    pub fn write_rtx_with_extensions(
+        &mut self,
+        sequence_number: u16,
+        rtx_payload_type: u8,
+        elements: &[Element<'_>],
+        buf: &mut [u8],
+    ) -> Result<Option<usize>, WriteError> {
+        self.write(sequence_number, rtx_payload_type, Some(elements), buf)
+    }
+
+    fn write(
+        &mut self,
+        sequence_number: u16,
+        rtx_payload_type: u8,
+        elements: Option<&[Element<'_>]>,
+        buf: &mut [u8],
+    ) -> Result<Option<usize>, WriteError> {
         let Some(stored) = self.get(sequence_number) else {
             return Ok(None);
         };
@@ -123,13 +150,25 @@ impl RetransmissionBuffer {
         };
         let payload = original.payload_slice();
         let osn = sequence_number.to_be_bytes();
-        let builder = original
-            .to_builder()
-            .payload_type(rtx_payload_type)
-            .ssrc(self.rtx_ssrc)
-            .sequence_number(self.rtx_sequence_number)
-            .padding(0)
-            .payload(&[]);
+        let builder = match elements {
+            None => original.to_builder(),
+            Some(elements) => {
+                let builder = Builder::new()
+                    .marker(original.marker())
+                    .timestamp(original.timestamp())
+                    .csrc_list(original.csrc_list());
+                if elements.is_empty() {
+                    builder
+                } else {
+                    builder.extensions(elements)
+                }
+            }
+        }
+        .payload_type(rtx_payload_type)
+        .ssrc(self.rtx_ssrc)
+        .sequence_number(self.rtx_sequence_number)
+        .padding(0)
+        .payload(&[]);
         let header_len = builder.encoded_len();
         let total = header_len + 2 + payload.len();
         let Some(out) = buf.get_mut(..total) else {
@@ -188,7 +227,6 @@ pub enum RtxError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtp::Element;
 
     fn packet(seq: u16, payload: &[u8]) -> Vec<u8> {
         let elements = [Element::new(3, &[0, 7])];
@@ -248,6 +286,47 @@ mod tests {
         assert!(buffer.store(&[0u8; 1501]).is_err());
         assert!(buffer.store(&[0u8; 5]).is_err());
         assert!(RtxPayload::parse(&[1]).is_err());
+    }
+
+    #[test]
+    fn rtx_can_carry_other_extensions_than_the_original() {
+        let mut buffer = RetransmissionBuffer::new(4, 0x2222, 500);
+        buffer.store(&packet(7, &[1, 2, 3])).unwrap();
+        let mut out = [0u8; 100];
+        // The original's element (id 3) gives way to a repaired-rtp-stream-id.
+        let elements = [Element::new(11, b"h")];
+        let n = buffer
+            .write_rtx_with_extensions(7, 97, &elements, &mut out)
+            .unwrap()
+            .unwrap();
+        let rtx = Packet::parse(&out[..n]).unwrap();
+        let extension = rtx.extension().unwrap();
+        assert_eq!(extension.get(11), Some(&b"h"[..]));
+        assert_eq!(extension.get(3), None);
+        assert_eq!((rtx.ssrc(), rtx.sequence_number()), (0x2222, 500));
+        assert_eq!((rtx.payload_type(), rtx.timestamp()), (97, 9000));
+        assert!(rtx.marker());
+        let payload = RtxPayload::parse(rtx.payload()).unwrap();
+        assert_eq!(
+            (payload.original_sequence_number, payload.payload),
+            (7, &[1, 2, 3][..])
+        );
+        // None at all.
+        let n = buffer
+            .write_rtx_with_extensions(7, 97, &[], &mut out)
+            .unwrap()
+            .unwrap();
+        let rtx = Packet::parse(&out[..n]).unwrap();
+        assert!(rtx.extension().is_none());
+        assert_eq!(rtx.sequence_number(), 501);
+        assert_eq!(
+            RtxPayload::parse(rtx.payload()).unwrap().payload,
+            &[1, 2, 3]
+        );
+        assert_eq!(
+            buffer.write_rtx_with_extensions(8, 97, &[], &mut out),
+            Ok(None)
+        );
     }
 
     #[test]

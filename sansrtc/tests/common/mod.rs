@@ -33,8 +33,7 @@ pub struct Call {
     pub now: Instant,
     /// Media each peer received.
     pub received: [Vec<MediaPacket>; 2],
-    /// Frames each peer received (frame mode): `(mid, payload type,
-    /// timestamp, keyframe, discontinuity, data)`.
+    /// Frames each peer received (frame mode).
     pub frames: [Vec<Frame>; 2],
     /// Everything else each peer reported.
     pub events: [Vec<Event>; 2],
@@ -51,6 +50,7 @@ pub struct Call {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
     pub mid: String,
+    pub rid: Option<sansrtc::Rid>,
     pub payload_type: u8,
     pub timestamp: u32,
     pub keyframe: bool,
@@ -143,6 +143,7 @@ impl Call {
                     Event::Media(packet) => self.received[i].push(packet),
                     Event::Frame {
                         mid,
+                        rid,
                         payload_type,
                         timestamp,
                         keyframe,
@@ -150,6 +151,7 @@ impl Call {
                         data,
                     } => self.frames[i].push(Frame {
                         mid,
+                        rid,
                         payload_type,
                         timestamp,
                         keyframe,
