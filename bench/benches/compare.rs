@@ -15,7 +15,16 @@ fn compare(c: &mut Criterion) {
             .position(|case| case.group != group)
             .map_or(all.len(), |n| start + n);
         let mut benchmark_group = c.benchmark_group(group);
-        benchmark_group.throughput(Throughput::Elements(1));
+        // A throughput group is reported in bytes per second, the others
+        // in operations per second.
+        match all[start].bytes {
+            Some(bytes) => {
+                // Each run moves megabytes: ten samples are enough.
+                benchmark_group.sample_size(10);
+                benchmark_group.throughput(Throughput::Bytes(bytes))
+            }
+            None => benchmark_group.throughput(Throughput::Elements(1)),
+        };
         for case in &mut all[start..end] {
             if let (Some(prepare), Some(run)) = (&mut case.prepare, &mut case.run_on) {
                 // Inputs made in batches of 32 outside the timing (32

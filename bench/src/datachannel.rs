@@ -53,6 +53,10 @@ pub struct Ours {
     arrived: usize,
     /// Bytes of the messages that arrived.
     pub bytes: usize,
+    /// Messages that came back to the client and were not counted yet.
+    returned: usize,
+    /// Bytes of the messages that came back to the client.
+    pub returned_bytes: usize,
 }
 
 impl Ours {
@@ -72,6 +76,8 @@ impl Ours {
             channel,
             arrived: 0,
             bytes: 0,
+            returned: 0,
+            returned_bytes: 0,
         };
         while pair.server.channel(channel).is_none() {
             pair.pump();
@@ -105,8 +111,13 @@ impl Ours {
                 }
             }
         }
-        while self.client.poll_event().is_some() {
+        while let Some(event) = self.client.poll_event() {
             moved = true;
+            if let Event::Message { payload, .. } = event {
+                self.returned += 1;
+                self.returned_bytes += payload.len();
+                core::hint::black_box(payload);
+            }
         }
         if !moved {
             let next = [self.client.poll_timeout(), self.server.poll_timeout()]
@@ -137,6 +148,19 @@ impl Ours {
             self.pump();
         }
         self.arrived -= 1;
+    }
+
+    /// Sends `message`, which the server sends back, and returns once it
+    /// is back.
+    pub fn round_trip(&mut self, message: &[u8]) {
+        self.deliver_one(message, 0);
+        self.server
+            .send(self.now, self.channel, Message::Binary(message))
+            .expect("echo");
+        while self.returned == 0 {
+            self.pump();
+        }
+        self.returned -= 1;
     }
 }
 

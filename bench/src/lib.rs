@@ -21,6 +21,7 @@ pub mod ice;
 pub mod inputs;
 pub mod payload;
 pub mod peer;
+pub mod peer_data;
 pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
@@ -66,6 +67,9 @@ pub struct Case {
     pub prepare: Option<Prepare>,
     /// The operation on a prepared input.
     pub run_on: Option<RunOn>,
+    /// For a throughput case: the bytes one run moves (criterion then
+    /// reports bytes per second, and the results MB/s).
+    pub bytes: Option<u64>,
 }
 
 /// Makes the next input of a prepared case.
@@ -124,6 +128,7 @@ impl Case {
             run: Box::new(run),
             prepare: None,
             run_on: None,
+            bytes: None,
         }
     }
 
@@ -152,6 +157,15 @@ impl Case {
                 run(&mut buffer)
             }
             _ => (self.run)(),
+        }
+    }
+
+    /// Marks a throughput case: one run moves `bytes`.
+    #[must_use]
+    pub fn moving(self, bytes: u64) -> Self {
+        Self {
+            bytes: Some(bytes),
+            ..self
         }
     }
 
@@ -200,6 +214,7 @@ pub fn cases() -> Vec<Case> {
     all.extend(peer::cases());
     all.extend(srtp::cases());
     all.extend(datachannel::cases());
+    all.extend(peer_data::cases());
     all
 }
 

@@ -357,6 +357,56 @@ fn peer_section(summaries: &BTreeMap<&str, Summary>) -> String {
     out
 }
 
+/// The data channel section: every throughput case in MB/s (10^6 bytes
+/// per second) and the round trip of a small message between two peers.
+fn data_section(groups: &[(&'static str, Vec<Row>)]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## Data channels between two Peers
+"
+    );
+    let _ = writeln!(
+        out,
+        "One reliable ordered channel between two `sansrtc::Peer`s connected in memory \
+         (ICE, DTLS and SCTP in the path, no loss), driven on the caller's clock, so the \
+         figures are CPU cost; the floor is the SCTP association alone. See \
+         `src/peer_data.rs`.\n"
+    );
+    let _ = writeln!(out, "| group | crate | MB/s |");
+    let _ = writeln!(out, "|---|---|---|");
+    for (group, rows) in groups {
+        for row in rows {
+            if let (Some(bytes), Some(median)) = (row.bytes, row.median) {
+                let _ = writeln!(
+                    out,
+                    "| `{group}` | {} | {:.0} |",
+                    row.name,
+                    bytes as f64 / median * 1e3
+                );
+            }
+        }
+    }
+    let _ = writeln!(out);
+    for (group, rows) in groups {
+        if *group != sansrtc_bench::peer_data::ROUND_TRIP {
+            continue;
+        }
+        for row in rows {
+            if let Some(median) = row.median {
+                let _ = writeln!(
+                    out,
+                    "- 100-byte message there and back, {}: {}",
+                    row.name,
+                    time(median)
+                );
+            }
+        }
+    }
+    let _ = writeln!(out);
+    out
+}
+
 /// The SRTP groups of `sansrtc_bench::srtp`, as the table names them.
 const SRTP_GROUPS: [(&str, &str); 12] = [
     (
@@ -417,6 +467,8 @@ struct Row {
     allocations: f64,
     deviation: Option<&'static str>,
     note: Option<&'static str>,
+    /// Bytes one run moves, for a throughput case.
+    bytes: Option<u64>,
 }
 
 /// A group's sansrtc median, fastest peer (name, median) and floor median.
@@ -466,6 +518,7 @@ fn main() {
             allocations,
             deviation: case.deviation,
             note: case.note,
+            bytes: case.bytes,
         };
         match groups.last_mut() {
             Some((group, rows)) if *group == case.group => rows.push(row),
@@ -546,6 +599,7 @@ fn main() {
     }
 
     out.push_str(&peer_section(&summaries));
+    out.push_str(&data_section(&groups));
 
     let _ = writeln!(out, "## Peers left out\n");
     if EXCLUDED.is_empty() {
