@@ -73,6 +73,7 @@
 //! No input from the network may cause a panic; a panic is a bug.
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -80,6 +81,9 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "arbitrary", feature = "proptest"))))]
+pub mod arbitrary;
 mod cipher;
 mod context;
 mod error;
@@ -88,6 +92,9 @@ mod profile;
 mod session;
 mod srtcp;
 mod srtp;
+#[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+pub mod strategy;
 
 pub use context::MAX_REPLAY_WINDOW;
 pub use error::{ConfigError, ProtectError, UnprotectError};

@@ -258,6 +258,17 @@ impl MasterKey {
         Ok(master)
     }
 
+    /// A master key for `profile` from buffers of the longest key and salt,
+    /// of which only the profile's lengths count.
+    #[cfg(any(feature = "arbitrary", feature = "proptest"))]
+    pub(crate) const fn from_parts(
+        profile: ProtectionProfile,
+        key: [u8; MAX_MASTER_KEY_LEN],
+        salt: [u8; MAX_MASTER_SALT_LEN],
+    ) -> Self {
+        Self { profile, key, salt }
+    }
+
     /// The profile this key is for.
     pub const fn profile(&self) -> ProtectionProfile {
         self.profile

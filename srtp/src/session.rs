@@ -132,14 +132,20 @@ impl Session {
                 max: MAX_MKI_LEN,
             });
         }
-        Ok(Self {
+        Ok(Self::build(rtp, rtcp, config))
+    }
+
+    /// A session with keys of one profile and a configuration already
+    /// checked.
+    pub(crate) fn build(rtp: &SessionKeys, rtcp: &SessionKeys, config: Config) -> Self {
+        Self {
             profile: rtp.profile(),
             rtp: Cipher::new(rtp),
             rtcp: Cipher::new(rtcp),
             config,
             outbound: Streams::default(),
             inbound: Streams::default(),
-        })
+        }
     }
 
     /// The protection profile.
