@@ -165,11 +165,15 @@
 //!
 //! No input from the network may cause a panic; a panic is a bug.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;
 
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "arbitrary", feature = "proptest"))))]
+pub mod arbitrary;
 mod certificate;
 mod config;
 mod endpoint;
@@ -177,6 +181,9 @@ mod event;
 mod framing;
 mod keying;
 mod setup;
+#[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+pub mod strategy;
 
 pub use certificate::{
     Certificate, CertificateError, Fingerprint, FingerprintError, HashFunction, MAX_FINGERPRINT_LEN,
