@@ -55,3 +55,27 @@ proptest! {
         prop_assert_eq!(near.text.parse::<Fingerprint>(), Err(near.expected), "{:?}", near.defect);
     }
 }
+
+#[test]
+fn every_defect_is_generated() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    use sansrtc_dtls::strategy::FingerprintDefect;
+
+    let mut runner = TestRunner::deterministic();
+    let strategy = near_valid_fingerprint();
+    let mut seen = [false; 5];
+    for _ in 0..400 {
+        let near = strategy.new_tree(&mut runner).unwrap().current();
+        let kind = match near.defect {
+            FingerprintDefect::Length(_) => 0,
+            FingerprintDefect::BadHex(..) => 1,
+            FingerprintDefect::Separator(..) => 2,
+            FingerprintDefect::HashFunctionName(_) => 3,
+            FingerprintDefect::TooLong(_) => 4,
+            _ => continue,
+        };
+        seen[kind] = true;
+    }
+    assert_eq!(seen, [true; 5]);
+}

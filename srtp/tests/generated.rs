@@ -128,3 +128,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn every_defect_is_generated() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let mut runner = TestRunner::deterministic();
+    let strategy = near_valid_protected();
+    let mut seen = [false; 5];
+    for _ in 0..400 {
+        let near = strategy.new_tree(&mut runner).unwrap().current();
+        let kind = match near.defect {
+            Defect::TagBit(_) => 0,
+            Defect::PayloadBit(_) => 1,
+            Defect::TruncatedTag(_) => 2,
+            Defect::Replayed => 3,
+            Defect::NoSsrc(_) => 4,
+            _ => continue,
+        };
+        seen[kind] = true;
+    }
+    assert_eq!(seen, [true; 5]);
+}
