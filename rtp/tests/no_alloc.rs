@@ -1,6 +1,7 @@
 //! Parsing allocates nothing: every parser and iterator runs under a
 //! counting global allocator and must leave the count at zero.
 
+#[path = "../../support/hex.rs"]
 mod hex;
 
 use hex::hex;

@@ -10,6 +10,7 @@
 
 extern crate alloc;
 
+#[path = "../../support/hex.rs"]
 mod hex;
 #[path = "../../support/outside.rs"]
 mod outside;

@@ -21,6 +21,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
+#[path = "../../support/hex.rs"]
+mod hex;
+
+use hex::{hex, to_hex};
 use sansrtc_srtp::{Config, MasterKey, ProtectionProfile, Session, UnprotectError};
 
 const PACKETS: usize = 10_000;
@@ -43,24 +47,6 @@ impl Rng {
     fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next() as u8).collect()
     }
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(DIGITS[usize::from(byte >> 4)] as char);
-        out.push(DIGITS[usize::from(byte & 15)] as char);
-    }
-    out
-}
-
-fn from_hex(text: &str) -> Vec<u8> {
-    let digit = |c: u8| (c as char).to_digit(16).expect("hex from the harness") as u8;
-    text.as_bytes()
-        .chunks_exact(2)
-        .map(|pair| (digit(pair[0]) << 4) | digit(pair[1]))
-        .collect()
 }
 
 /// libsrtp's answer: the packet, or its `srtp_err_status_t`.
@@ -145,7 +131,7 @@ impl Libsrtp {
         let rest = answer
             .strip_prefix("ok")
             .unwrap_or_else(|| panic!("harness answered {answer:?}"));
-        Ok(from_hex(rest.trim_start()))
+        Ok(hex(rest.trim_start()))
     }
 
     fn new_session(

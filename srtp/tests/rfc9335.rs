@@ -5,6 +5,7 @@
 
 #![allow(clippy::indexing_slicing)]
 
+#[path = "../../support/hex.rs"]
 mod hex;
 
 use hex::hex;
