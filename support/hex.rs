@@ -11,9 +11,9 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
         .filter(|b| !b.is_ascii_whitespace())
         .map(|b| (b as char).to_digit(16).expect("a hex digit") as u8)
         .collect();
-    assert!(digits.len() % 2 == 0, "odd number of hex digits");
-    digits
-        .chunks_exact(2)
+    let pairs = digits.chunks_exact(2);
+    assert!(pairs.remainder().is_empty(), "odd number of hex digits");
+    pairs
         .map(|pair| match pair {
             [high, low] => (high << 4) | low,
             _ => unreachable!("chunks_exact gives pairs"),

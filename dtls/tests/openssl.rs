@@ -23,11 +23,16 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Instant;
 
+#[path = "../../support/hex.rs"]
+mod hex;
 #[path = "../../support/outside.rs"]
 mod outside;
 
+use hex::hex;
+
 use sansrtc_dtls::{
-    Certificate, Config, Connected, DtlsRole, Endpoint, Event, Failure, ProtectionProfile, Versions,
+    Certificate, Config, Connected, DtlsRole, Endpoint, Event, Failure, Fingerprint,
+    ProtectionProfile, Versions,
 };
 
 /// OpenSSL's version when `openssl` is on the PATH; otherwise one
@@ -203,11 +208,7 @@ fn openssl_name(profile: ProtectionProfile) -> &'static str {
 
 /// The hex after "Keying material: ".
 fn exported(line: &str) -> Vec<u8> {
-    let hex = line.split("Keying material:").nth(1).unwrap().trim();
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
+    hex(line.split("Keying material:").nth(1).unwrap().trim())
 }
 
 /// Our endpoint on a UDP socket, talking to `peer` (or to whoever sends
@@ -231,6 +232,22 @@ impl Driver {
             endpoint: Endpoint::new(config, Instant::now()),
             events: Vec::new(),
         }
+    }
+
+    /// Our endpoint as the DTLS client of OpenSSL's server on loopback
+    /// `port`, expecting its certificate to match `fingerprint`, started.
+    fn client(config: Config, port: u16, fingerprint: Fingerprint) -> Self {
+        let peer: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let mut client = Self::new(config, Some(peer));
+        client
+            .endpoint
+            .set_remote_fingerprints([fingerprint])
+            .unwrap();
+        client
+            .endpoint
+            .start(Instant::now(), DtlsRole::Client)
+            .unwrap();
+        client
     }
 
     fn flush(&mut self) {
@@ -339,16 +356,11 @@ fn our_client(profile: ProtectionProfile, versions: Versions) {
     args.extend(["-Verify".into(), "1".into()]);
     let (mut server, port) = start_server(&args);
 
-    let peer: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut client = Driver::new(config(&certificates.ours, versions), Some(peer));
-    client
-        .endpoint
-        .set_remote_fingerprints([certificates.theirs.fingerprint().clone()])
-        .unwrap();
-    client
-        .endpoint
-        .start(Instant::now(), DtlsRole::Client)
-        .unwrap();
+    let mut client = Driver::client(
+        config(&certificates.ours, versions),
+        port,
+        certificates.theirs.fingerprint().clone(),
+    );
     let connected = client.run_until(Duration::from_secs(10), |d| {
         d.connected().is_some() || d.failure().is_some()
     });
@@ -519,15 +531,9 @@ fn openssl_refuses_a_certificate_its_fingerprint_does_not_name() {
     args.extend(certificates.args());
     args.extend(srtp_args(ProtectionProfile::AeadAes128Gcm));
     let (mut server, port) = start_server(&args);
-    let peer: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut client = Driver::new(config(&certificates.ours, Versions::Dtls12), Some(peer));
     let mut wrong = certificates.theirs.fingerprint().clone();
     wrong.bytes[5] ^= 0x40;
-    client.endpoint.set_remote_fingerprints([wrong]).unwrap();
-    client
-        .endpoint
-        .start(Instant::now(), DtlsRole::Client)
-        .unwrap();
+    let mut client = Driver::client(config(&certificates.ours, Versions::Dtls12), port, wrong);
     client.run_until(Duration::from_secs(10), |d| d.failure().is_some());
     assert_eq!(client.failure(), Some(Failure::FingerprintMismatch));
     assert!(client.connected().is_none());
@@ -552,16 +558,11 @@ fn srtp_aes128_cm_sha1_32_alone_is_not_negotiated() {
     args.extend(certificates.args());
     args.extend(srtp_args(ProtectionProfile::Aes128CmHmacSha1_32));
     let (mut server, port) = start_server(&args);
-    let peer: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut client = Driver::new(config(&certificates.ours, Versions::Dtls12), Some(peer));
-    client
-        .endpoint
-        .set_remote_fingerprints([certificates.theirs.fingerprint().clone()])
-        .unwrap();
-    client
-        .endpoint
-        .start(Instant::now(), DtlsRole::Client)
-        .unwrap();
+    let mut client = Driver::client(
+        config(&certificates.ours, Versions::Dtls12),
+        port,
+        certificates.theirs.fingerprint().clone(),
+    );
     client.run_until(Duration::from_secs(10), |d| d.failure().is_some());
     assert_eq!(
         client.failure(),
@@ -582,21 +583,12 @@ fn without_srtp_required_a_server_without_use_srtp_still_connects() {
     let mut args: Vec<String> = Vec::new();
     args.extend(certificates.args());
     let (mut server, port) = start_server(&args);
-    let peer: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let config = Config::builder(certificates.ours.clone())
         .require_srtp(false)
         .initial_rto(Duration::from_millis(200))
         .build()
         .unwrap();
-    let mut client = Driver::new(config, Some(peer));
-    client
-        .endpoint
-        .set_remote_fingerprints([certificates.theirs.fingerprint().clone()])
-        .unwrap();
-    client
-        .endpoint
-        .start(Instant::now(), DtlsRole::Client)
-        .unwrap();
+    let mut client = Driver::client(config, port, certificates.theirs.fingerprint().clone());
     client.run_until(Duration::from_secs(10), |d| {
         d.connected().is_some() || d.failure().is_some()
     });
