@@ -12,6 +12,8 @@
 )]
 
 mod common;
+#[path = "../../support/outside.rs"]
+mod outside;
 
 use core::time::Duration;
 
@@ -546,13 +548,8 @@ fn js_string(text: &str) -> String {
 /// reads what Chromium made of it: it must accept it and keep the three
 /// layers on.
 #[test]
-fn chromium_accepts_our_answer_and_sends_its_three_layers() {
-    if std::process::Command::new("chromium")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: chromium not installed");
+fn chromium_accepts_our_answer_and_keeps_its_three_layers() {
+    if outside::installed_or_skip("chromium", &["--version"]).is_none() {
         return;
     }
     let offer = include_str!("data/chromium-simulcast-offer.sdp");
