@@ -11,16 +11,17 @@ extern crate alloc;
 
 use alloc::sync::Arc;
 use core::time::Duration;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
+mod program;
+
+use program::Program;
 use sansrtc_examples::data::{CHAT_LABEL, FILE_LABEL, PROBE_CHANNELS, PROBE_SIZES};
 use sansrtc_examples::peer::{self, CallSummary, Output, PeerConfig};
 use sansrtc_examples::signal;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -165,88 +166,16 @@ async fn the_probe_comes_back_from_an_echoing_peer_and_the_close_is_seen() {
     assert!(alice.data.closed.contains(&"probe-ordered".to_owned()));
 }
 
-/// A child process whose stdout lines arrive on a channel; killed on drop.
-struct Program {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Program {
-    fn start(program: &str, args: &[&str]) -> Self {
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The first JSON event line matching `predicate`, among those seen
-    /// so far or (waiting at most 30 s) the next ones.
-    fn wait_for(&mut self, predicate: impl Fn(&Value) -> bool) -> Value {
-        let seen = self
-            .seen
-            .iter()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok());
-        if let Some(value) = seen.into_iter().find(|v| predicate(v)) {
-            return value;
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if let Ok(value) = serde_json::from_str::<Value>(&line) {
-                        if predicate(&value) {
-                            return value;
-                        }
-                    }
-                }
-                Err(_) => panic!("not seen in time; output so far:\n{}", self.seen.join("\n")),
-            }
-        }
-    }
-}
-
-impl Drop for Program {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_peer_program_chats_from_stdin_and_sends_a_file() {
-    let signal = Program::start(env!("CARGO_BIN_EXE_signal"), &["--bind", "127.0.0.1:0"]);
-    let address = {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let line = signal
-                .lines
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap();
-            if let Some(rest) = line.strip_prefix("signal listening on ws://") {
-                break rest.split('/').next().unwrap().to_owned();
-            }
-        }
-    };
+    let mut signal = Program::start(env!("CARGO_BIN_EXE_signal"), &["--bind", "127.0.0.1:0"]);
+    let line = signal.wait_for(|l| l.starts_with("signal listening on ws://"));
+    let address = line
+        .trim_start_matches("signal listening on ws://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
     let (path, sha256) = test_file("program", 300 * 1024 + 7);
     let room = format!("data-program-{}", std::process::id());
     let peer = env!("CARGO_BIN_EXE_peer");
@@ -260,22 +189,22 @@ fn the_peer_program_chats_from_stdin_and_sends_a_file() {
         ]
         .concat(),
     );
-    alice.wait_for(|v| v["event"] == "joined");
+    alice.wait_for_event(|v| v["event"] == "joined");
     let mut bob = Program::start(
         peer,
         &[&common[..], &["--name", "bob", "--send-file", file]].concat(),
     );
-    bob.wait_for(|v| v["event"] == "data-channel-open" && v["label"] == "chat");
+    bob.wait_for_event(|v| v["event"] == "data-channel-open" && v["label"] == "chat");
     // A line typed on bob's stdin goes out on chat.
     writeln!(bob.child.stdin.as_mut().unwrap(), "typed on stdin").unwrap();
-    let heard = alice.wait_for(|v| v["event"] == "chat" && v["text"] == "typed on stdin");
+    let heard = alice.wait_for_event(|v| v["event"] == "chat" && v["text"] == "typed on stdin");
     assert_eq!(heard["peer"], "alice");
-    bob.wait_for(|v| v["event"] == "chat" && v["text"] == "echo: typed on stdin");
-    bob.wait_for(|v| v["event"] == "chat" && v["text"] == "from the command line");
-    alice.wait_for(|v| v["event"] == "chat" && v["text"] == "echo: from the command line");
+    bob.wait_for_event(|v| v["event"] == "chat" && v["text"] == "echo: typed on stdin");
+    bob.wait_for_event(|v| v["event"] == "chat" && v["text"] == "from the command line");
+    alice.wait_for_event(|v| v["event"] == "chat" && v["text"] == "echo: from the command line");
     // The answerer's file reached the offerer, and both print its SHA-256.
-    let sent = bob.wait_for(|v| v["event"] == "file-sent");
-    let received = alice.wait_for(|v| v["event"] == "file-received");
+    let sent = bob.wait_for_event(|v| v["event"] == "file-sent");
+    let received = alice.wait_for_event(|v| v["event"] == "file-received");
     std::fs::remove_file(&path).unwrap();
     assert_eq!(sent["sha256"], sha256.as_str());
     assert_eq!(received["sha256"], sha256.as_str());

@@ -4,81 +4,12 @@
 // The test owns the clock (its deadlines), and indexes JSON values.
 #![allow(clippy::disallowed_methods, clippy::indexing_slicing)]
 
-use core::time::Duration;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Instant;
+mod program;
 
+use std::process::Command;
+
+use program::Program;
 use serde_json::Value;
-
-/// A child process whose stdout lines arrive on a channel; killed on drop.
-struct Program {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Program {
-    fn start(program: &str, args: &[&str]) -> Self {
-        let mut child = Command::new(program)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits (at most 10 s) for a line matching `predicate`.
-    fn wait_for(&mut self, predicate: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if predicate(&line) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!("not seen in time; output so far:\n{}", self.seen.join("\n")),
-            }
-        }
-    }
-
-    /// Waits (at most 10 s) for the exit code.
-    fn wait_exit(&mut self) -> Option<i32> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("still running; output so far:\n{}", self.seen.join("\n"));
-    }
-}
-
-impl Drop for Program {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn event(line: &str) -> Option<Value> {
     let value: Value = serde_json::from_str(line).ok()?;
